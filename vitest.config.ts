@@ -2,11 +2,25 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/harness/global-setup.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-    // Integration tests share one private systemd user manager and Caddy; run files one at a time.
-    fileParallelism: false,
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          // Starts (or reuses) a real systemd user manager with its own D-Bus; fails loudly if it cannot.
+          globalSetup: ['test/harness/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // Integration files share one user manager; run them one at a time.
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 });

@@ -1,0 +1,73 @@
+// The resolved configuration: every default filled in, every path absolute.
+// Produced by loadConfig(); everything downstream reads only this shape.
+
+export type Color = 'blue' | 'green';
+export const COLORS: readonly Color[] = ['blue', 'green'];
+export const otherColor = (c: Color): Color => (c === 'blue' ? 'green' : 'blue');
+
+export type Scope = 'system' | 'user';
+
+export interface HealthConfig {
+  path: string; // starts with '/'
+  host?: string; // Host header sent with each check
+  intervalMs: number; // pause between tries
+  timeoutMs: number; // per-try timeout
+  retries: number; // max tries before the gate fails
+  expect: number; // expected HTTP status
+}
+
+export interface WebConfig {
+  wsgi: string; // module:callable
+  ports: Record<Color, number>;
+  workers: number;
+  timeout: number; // gunicorn --timeout, seconds; also bounds the drain
+  gunicorn?: string[]; // command words; undefined = release's .venv/bin/gunicorn, else gunicorn on PATH
+  health: HealthConfig;
+}
+
+export interface CaddyConfig {
+  site: string;
+  caddyfile: string; // absolute path
+  upstreamFile: string; // absolute path
+  unit: string; // unit that runs Caddy
+  admin: string; // host:port of the admin API
+  staticPath?: string; // URL prefix served from the active release, e.g. /static/
+  staticDir?: string; // dir inside the release, e.g. staticfiles
+}
+
+export interface CeleryConfig {
+  app: string;
+  beat: boolean;
+  concurrency: number;
+  command?: string[]; // undefined = release's .venv/bin/celery, else celery on PATH, else python3 -m celery
+  stopTimeout: number; // seconds, TimeoutStopSec of worker units: longer than the longest task
+  loglevel: string;
+}
+
+export interface Config {
+  app: string;
+  repo: string;
+  ref?: string;
+  root: string; // absolute
+  scope: Scope;
+  envFile: string; // absolute
+  unitDir: string; // absolute
+  stateDir: string; // absolute
+  logDir?: string; // when set, units append stdout/stderr here instead of the journal
+  legacyUnit?: string;
+  build: string[];
+  web: WebConfig;
+  caddy: CaddyConfig;
+  celery?: CeleryConfig;
+  configPath: string; // where it was read from
+}
+
+// Names derived from config, in one place.
+export const unitNames = (cfg: Pick<Config, 'app' | 'celery'>, color: Color) => ({
+  web: `${cfg.app}-web-${color}.service`,
+  worker: cfg.celery ? `${cfg.app}-worker-${color}.service` : undefined,
+  beat: cfg.celery?.beat ? `${cfg.app}-beat-${color}.service` : undefined,
+});
+
+export const releaseDir = (cfg: Pick<Config, 'root'>, color: Color) => `${cfg.root}/releases/${color}`;
+export const sharedDir = (cfg: Pick<Config, 'root'>) => `${cfg.root}/shared`;
