@@ -1,0 +1,32 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { renderInitConfig } from '../../config/init-template.js';
+import { UsageError, EXIT } from '../../errors.js';
+import { writeAtomic } from '../../adapters/files.js';
+import type { GlobalOptions } from '../options.js';
+
+export async function init(o: GlobalOptions): Promise<number> {
+  const path = resolve(o.config ?? process.env.BG_CONFIG ?? 'bg.yml');
+  if (existsSync(path) && !o.yes) {
+    throw new UsageError(`${path} already exists.`, { next: 'Edit it, or pass --yes to overwrite it.' });
+  }
+  const cwd = process.cwd();
+  const text = renderInitConfig({
+    cwd,
+    exists: (p) => existsSync(resolve(cwd, p)),
+    readFile: (p) => {
+      try {
+        return readFileSync(resolve(cwd, p), 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+  });
+  if (o.dryRun) {
+    process.stdout.write(text);
+    return EXIT.ok;
+  }
+  await writeAtomic(path, text, { mode: 0o644 });
+  process.stdout.write(`wrote ${path}: check repo, root, ports and health, then run \`bluegreen setup\`.\n`);
+  return EXIT.ok;
+}

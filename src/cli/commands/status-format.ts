@@ -1,0 +1,24 @@
+import type { StatusReport } from './status.js';
+
+export function formatStatus(r: StatusReport): string {
+  const lines: string[] = [];
+  lines.push(`${r.app} (${r.scope} scope)`);
+  lines.push(`  active:   ${r.active ?? 'none (not set up)'}`);
+  const caddy = r.upstream.caddy === null ? 'admin API not answering' : r.upstream.caddy.join(', ') || 'nothing';
+  lines.push(`  upstream: ${r.upstream.port === null ? 'none' : `127.0.0.1:${r.upstream.port}`} in ${r.upstream.file}; Caddy routes to ${caddy}`);
+  if (r.upstream.problem) lines.push(`  WARNING:  ${r.upstream.problem}`);
+  lines.push('  units:');
+  const w = Math.max(...r.units.map((u) => u.name.length));
+  for (const u of r.units) {
+    const state = u.load === 'not-found' ? 'not installed' : `${u.active}/${u.sub}`;
+    lines.push(`    ${u.name.padEnd(w)}  ${state.padEnd(20)} ${u.pid ? `pid ${u.pid}`.padEnd(10) : ''.padEnd(10)} ${u.since ? `since ${u.since}` : ''}`.trimEnd());
+  }
+  lines.push('  releases:');
+  for (const [color, rel] of Object.entries(r.releases)) {
+    lines.push(`    ${color.padEnd(6)} ${rel.commit ? `${rel.commit.slice(0, 12)}  ${rel.subject ?? ''}` : '(no checkout)'}`);
+  }
+  const d = r.lastDeploy;
+  lines.push(`  last:     ${d ? `${d.time} ${d.command}${d.ref ? ` ${d.ref}` : ''} ${d.from ?? '-'}→${d.to ?? '-'} ${d.result}${d.failedStep ? ` at ${d.failedStep}` : ''} (${d.ms} ms, by ${d.user})` : 'no deploy recorded'}`);
+  if (r.lastLog) lines.push(`  log:      ${r.lastLog.unit}: ${r.lastLog.lines.split('\n').at(-1)}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,15 @@
+import type { Scope } from '../config/types.js';
+
+// Global options every command receives (CONTRACT.md "Global options").
+export interface GlobalOptions {
+  config?: string;
+  user?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  logLevel?: string;
+  yes?: boolean;
+}
+
+export const scopeOf = (o: GlobalOptions): Scope => (o.user ? 'user' : 'system');
+
+export const progressMode = (o: GlobalOptions) => (o.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain') as 'json' | 'tty' | 'plain';

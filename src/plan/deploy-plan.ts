@@ -1,0 +1,56 @@
+import { type Color, type Config, otherColor, unitNames } from '../config/types.js';
+import { UsageError } from '../errors.js';
+import type { HostState } from './host-state.js';
+import type { Plan, Step } from './step.js';
+import { celerySteps } from './celery-steps.js';
+
+export interface DeployRequest {
+  ref?: string; // undefined for a rollback: the idle color's release is put back as it is on disk
+  rollback?: boolean;
+}
+
+// The order of CONTRACT.md "bg deploy": checkout + build the idle color, gate Celery, start the idle
+// web, health-gate it, switch, drain and stop the old web, start the new Celery. Every step that
+// changes what runs carries its undo.
+export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Plan {
+  const command = req.rollback ? 'rollback' : 'deploy';
+  const from = host.active;
+  if (!from) {
+    throw new UsageError(`${cfg.app} is not set up: upstream file ${cfg.caddy.upstreamFile} names no color of ours.`, {
+      next: 'Run `bluegreen setup` first.',
+    });
+  }
+  const to: Color = otherColor(from);
+  if (req.rollback && !host.releases[to].commit) {
+    throw new UsageError(`Nothing to roll back to: releases/${to} has no checkout.`, {
+      state: `${from} is serving; nothing was changed.`,
+    });
+  }
+  const oldU = unitNames(cfg, from);
+  const newU = unitNames(cfg, to);
+  const steps: Step[] = [];
+
+  if (!req.rollback) {
+    steps.push({ name: `checkout-${to}`, action: { kind: 'checkout', color: to, ref: req.ref } });
+    if (cfg.build.length > 0) steps.push({ name: `build-${to}`, action: { kind: 'build', color: to, commands: cfg.build } });
+  }
+  steps.push({ name: `install-${to}-units`, action: { kind: 'install', colors: [to], caddyfile: false }, undo: { kind: 'uninstall' } });
+  steps.push(...celerySteps(cfg, from).stop);
+  steps.push(
+    { name: `start-web-${to}`, action: { kind: 'start', unit: newU.web }, undo: { kind: 'stop', unit: newU.web } },
+    { name: `health-gate-${to}`, action: { kind: 'health-gate', color: to, unit: newU.web } },
+    { name: `switch-to-${to}`, action: { kind: 'switch', to }, undo: { kind: 'restore-caddy' } },
+    { name: `drain-${from}`, action: { kind: 'drain', ports: [cfg.web.ports[from]] } },
+    { name: `stop-web-${from}`, action: { kind: 'stop', unit: oldU.web }, undo: { kind: 'start', unit: oldU.web } },
+  );
+  steps.push(...celerySteps(cfg, to).start);
+  steps.push(
+    { name: `enable-${to}`, action: { kind: 'enable', units: present(newU) } },
+    { name: `disable-${from}`, action: { kind: 'disable', units: present(oldU) } },
+  );
+  const notes = req.rollback ? [`Rolling back to ${to} at ${host.releases[to].commit?.slice(0, 12)}.`] : [];
+  return { command, from, to, steps, notes };
+}
+
+export const present = (u: Record<string, string | undefined>): string[] =>
+  Object.values(u).filter((x): x is string => typeof x === 'string');

@@ -1,0 +1,65 @@
+import { type Config, releaseDir, sharedDir, unitNames } from '../config/types.js';
+import type { HostState } from './host-state.js';
+import { isRunning } from './host-state.js';
+import type { Plan, Step } from './step.js';
+import { celerySteps } from './celery-steps.js';
+
+// First-time setup: blue comes up, passes its health gate, takes the traffic; a legacy unit named in
+// the config keeps serving until then and is drained, stopped and disabled after. Run again, it only
+// re-installs files that changed.
+export function planSetup(cfg: Config, host: HostState): Plan {
+  const dirs = [`${cfg.root}/releases`, sharedDir(cfg), cfg.stateDir, ...(cfg.logDir ? [cfg.logDir] : [])];
+  const ensure: Step = { name: 'ensure-dirs', action: { kind: 'ensure-dirs', dirs, envFile: cfg.envFile } };
+  const install: Step = {
+    name: 'install-files',
+    action: { kind: 'install', colors: ['blue', 'green'], caddyfile: true },
+    undo: { kind: 'uninstall' },
+  };
+
+  if (host.active) {
+    const steps = host.changedFiles.length > 0 ? [ensure, install] : [];
+    const notes = [`Already set up: ${host.active} is serving.`];
+    if (steps.length === 0) notes.push('Every file is up to date. Nothing to do.');
+    else notes.push('Changed unit files take effect when the color next starts (bg deploy).');
+    return { command: 'setup', from: host.active, to: host.active, steps, notes };
+  }
+
+  const blue = unitNames(cfg, 'blue');
+  const steps: Step[] = [
+    ensure,
+    { name: 'checkout-blue', action: { kind: 'checkout', color: 'blue', ref: cfg.ref } },
+  ];
+  if (cfg.build.length > 0) steps.push({ name: 'build-blue', action: { kind: 'build', color: 'blue', commands: cfg.build } });
+  steps.push(
+    install,
+    { name: 'start-web-blue', action: { kind: 'start', unit: blue.web }, undo: { kind: 'stop', unit: blue.web } },
+    { name: 'health-gate-blue', action: { kind: 'health-gate', color: 'blue', unit: blue.web } },
+  );
+
+  const legacy = cfg.legacyUnit;
+  const legacyRunning = legacy && isRunning(host.units[legacy]);
+  // A legacy app's Celery would double up with blue's: it is stopped with the legacy unit, after the switch.
+  steps.push({ name: 'switch-to-blue', action: { kind: 'switch', to: 'blue' }, undo: { kind: 'restore-caddy' } });
+  if (legacy && legacyRunning) {
+    const ports = legacyPorts(host);
+    if (ports.length > 0) steps.push({ name: 'drain-legacy', action: { kind: 'drain', ports } });
+    steps.push(
+      { name: 'stop-legacy', action: { kind: 'stop', unit: legacy }, undo: { kind: 'start', unit: legacy } },
+      { name: 'disable-legacy', action: { kind: 'disable', units: [legacy] } },
+    );
+  }
+  steps.push(...celerySteps(cfg, 'blue').start);
+  steps.push({ name: 'enable-blue', action: { kind: 'enable', units: Object.values(blue).filter(isString) } });
+
+  const notes = [`Blue checks out into ${releaseDir(cfg, 'blue')}.`];
+  if (legacy && !legacyRunning) notes.push(`${legacy} is not running: nothing to migrate from.`);
+  return { command: 'setup', to: 'blue', steps, notes };
+}
+
+// The ports Caddy routed to before the switch: what the legacy unit serves.
+function legacyPorts(host: HostState): number[] {
+  const ports = (host.caddyUpstreams ?? []).map((d) => Number(d.split(':').pop())).filter((p) => Number.isInteger(p) && p > 0);
+  return [...new Set(ports)];
+}
+
+const isString = (x: unknown): x is string => typeof x === 'string';

@@ -1,0 +1,64 @@
+import type { Color } from '../config/types.js';
+
+// A plan is data: an ordered list of named steps, each with the action that carries it out and the
+// action that takes it back. Pure planners build plans; src/run/ executes them with the adapters.
+
+export type Action =
+  | { kind: 'install'; colors: Color[]; caddyfile: boolean } // render + write what changed; daemon-reload if a unit did
+  | { kind: 'uninstall' } // undo of install: put back what install replaced (the executor remembers it)
+  | { kind: 'ensure-dirs'; dirs: string[]; envFile: string }
+  | { kind: 'checkout'; color: Color; ref?: string }
+  | { kind: 'build'; color: Color; commands: string[] }
+  | { kind: 'start'; unit: string }
+  | { kind: 'stop'; unit: string }
+  | { kind: 'health-gate'; color: Color; unit: string }
+  | { kind: 'switch'; to: Color }
+  | { kind: 'restore-caddy' } // puts back the upstream file, current symlink and Caddy config seen before the switch
+  | { kind: 'drain'; ports: number[] }
+  | { kind: 'enable'; units: string[] }
+  | { kind: 'disable'; units: string[] };
+
+export interface Step {
+  name: string; // stable, kebab-case: shown in progress, journal and errors
+  action: Action;
+  undo?: Action;
+}
+
+export interface Plan {
+  command: 'setup' | 'deploy' | 'rollback' | 'cleanup';
+  from?: Color; // color serving before
+  to?: Color; // color serving after
+  steps: Step[];
+  notes: string[]; // why steps were left out (e.g. "already set up")
+}
+
+export const describeAction = (a: Action): string => {
+  switch (a.kind) {
+    case 'install':
+      return `install ${[...a.colors.map((c) => `${c} units`), ...(a.caddyfile ? ['the Caddyfile'] : [])].join(' and ')}`;
+    case 'uninstall':
+      return 'put back the files install replaced';
+    case 'ensure-dirs':
+      return `create ${a.dirs.join(', ')} and ${a.envFile} (0600) if missing`;
+    case 'checkout':
+      return `check out ${a.ref ?? "the repo's default branch"} into releases/${a.color}`;
+    case 'build':
+      return `run in releases/${a.color}: ${a.commands.join(' && ')}`;
+    case 'start':
+      return `start ${a.unit}`;
+    case 'stop':
+      return `stop ${a.unit}`;
+    case 'health-gate':
+      return `wait until ${a.color} answers its health check`;
+    case 'switch':
+      return `point upstream and Caddy at ${a.to}, confirm Caddy routes there`;
+    case 'restore-caddy':
+      return 'put back the previous upstream and Caddy config';
+    case 'drain':
+      return `wait for in-flight requests on port ${a.ports.join(', ')} to finish`;
+    case 'enable':
+      return `enable ${a.units.join(', ')}`;
+    case 'disable':
+      return `disable ${a.units.join(', ')}`;
+  }
+};

@@ -1,0 +1,37 @@
+import { type Config, COLORS, releaseDir, unitNames } from '../config/types.js';
+import type { HostState, ObservedUnit } from '../plan/host-state.js';
+import { readText } from '../adapters/files.js';
+import { headCommit } from '../adapters/git.js';
+import { colorOfPort, parseUpstream } from '../render/upstream.js';
+import type { Adapters } from './adapters.js';
+import { pendingChanges } from './install.js';
+
+// Reads everything planners and `bg status` need, in parallel. Read-only.
+export async function observe(cfg: Config, ad: Adapters, opts: { files?: boolean } = {}): Promise<HostState> {
+  const units = allUnits(cfg);
+  const [upstreamText, caddyUpstreams, states, blue, green, changes] = await Promise.all([
+    readText(cfg.caddy.upstreamFile),
+    ad.caddy.upstreams().catch(() => undefined),
+    ad.systemd.unitStates(units),
+    headCommit(releaseDir(cfg, 'blue')),
+    headCommit(releaseDir(cfg, 'green')),
+    opts.files === false ? Promise.resolve([]) : pendingChanges(cfg, ad.exists, [...COLORS], true),
+  ]);
+  const upstreamPort = upstreamText === undefined ? undefined : parseUpstream(upstreamText);
+  const unitMap: Record<string, ObservedUnit> = {};
+  for (const s of states) unitMap[s.name] = s;
+  return {
+    active: upstreamPort === undefined ? undefined : colorOfPort(cfg, upstreamPort),
+    upstreamPort,
+    caddyUpstreams,
+    units: unitMap,
+    releases: { blue: blue ?? {}, green: green ?? {} },
+    changedFiles: changes.map((c) => c.path),
+  };
+}
+
+export function allUnits(cfg: Config): string[] {
+  const names = COLORS.flatMap((c) => Object.values(unitNames(cfg, c))).filter((x): x is string => !!x);
+  if (cfg.legacyUnit) names.push(cfg.legacyUnit);
+  return names;
+}

@@ -1,0 +1,41 @@
+// How a running plan reports itself: a TTY line per step with its duration, plain lines without a
+// TTY, or one JSON event per line with --json. Errors and results are printed by the CLI.
+
+export type ProgressEvent =
+  | { event: 'plan'; command: string; from?: string; to?: string; steps: string[] }
+  | { event: 'step'; step: string; status: 'start' | 'done' | 'skipped'; ms?: number; detail?: string }
+  | { event: 'step'; step: string; status: 'failed'; ms: number; error: string }
+  | { event: 'undo'; step: string; status: 'start' | 'done' | 'failed'; ms?: number; error?: string }
+  | { event: 'note'; message: string };
+
+export type Reporter = (e: ProgressEvent) => void;
+
+export function makeReporter(mode: 'tty' | 'plain' | 'json' | 'quiet', out: NodeJS.WritableStream = process.stderr): Reporter {
+  if (mode === 'quiet') return () => {};
+  if (mode === 'json') return (e) => void process.stdout.write(`${JSON.stringify(e)}\n`);
+  const tty = mode === 'tty';
+  return (e) => {
+    const line = formatEvent(e, tty);
+    if (line !== undefined) out.write(line);
+  };
+}
+
+function formatEvent(e: ProgressEvent, tty: boolean): string | undefined {
+  switch (e.event) {
+    case 'plan':
+      return `${e.command}${e.from || e.to ? ` ${e.from ?? '-'} → ${e.to ?? '-'}` : ''}: ${e.steps.length} steps\n`;
+    case 'note':
+      return `  ${e.message}\n`;
+    case 'step':
+      if (e.status === 'start') return tty ? `  … ${e.step}` : undefined;
+      if (e.status === 'done') return `${tty ? '\r\x1b[K' : ''}  ✓ ${e.step} (${fmtMs(e.ms)})${e.detail ? `  ${e.detail}` : ''}\n`;
+      if (e.status === 'failed') return `${tty ? '\r\x1b[K' : ''}  ✗ ${e.step} (${fmtMs(e.ms)}): ${e.error}\n`;
+      return `  - ${e.step} (skipped${e.detail ? `: ${e.detail}` : ''})\n`;
+    case 'undo':
+      if (e.status === 'start') return undefined;
+      return `  ↶ undo ${e.step}${e.status === 'failed' ? ` FAILED: ${e.error}` : ` (${fmtMs(e.ms)})`}\n`;
+  }
+}
+
+export const fmtMs = (ms: number | undefined) =>
+  ms === undefined ? '' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
