@@ -1,0 +1,18 @@
+// Every file bg installs from config: absolute path -> content. upstream.txt is not here; the switch writes it.
+import { COLORS, unitNames, type Config } from '../config/types.js';
+import { renderCaddyfile } from './caddyfile.js';
+import { celeryCommand, gunicornCommand } from './command.js';
+import { renderBeatUnit, renderWebUnit, renderWorkerUnit } from './units.js';
+
+export function renderAll(cfg: Config, exists: (p: string) => boolean): Map<string, string> {
+  const files = new Map<string, string>();
+  const at = (name: string) => `${cfg.unitDir}/${name}`;
+  for (const color of COLORS) {
+    const names = unitNames(cfg, color);
+    files.set(at(names.web), renderWebUnit(cfg, color, gunicornCommand(cfg, color, exists)));
+    if (names.worker) files.set(at(names.worker), renderWorkerUnit(cfg, color, celeryCommand(cfg, color, exists)));
+    if (names.beat) files.set(at(names.beat), renderBeatUnit(cfg, color, celeryCommand(cfg, color, exists)));
+  }
+  files.set(cfg.caddy.caddyfile, renderCaddyfile(cfg));
+  return files;
+}

@@ -1,0 +1,33 @@
+// Which gunicorn/celery command a unit runs. Pure: the caller passes `exists`.
+import { releaseDir, type Color, type Config } from '../config/types.js';
+
+/**
+ * Configured words win. A configured first word that is not absolute is kept as is: systemd 252
+ * looks it up in its own fixed PATH (/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:...),
+ * not the deployer's. Else the release's virtualenv binary, else the first fallback whose
+ * executable exists, else the bare tool name so that systemd reports what is missing.
+ */
+export function resolveCommand(
+  configured: string[] | undefined,
+  releaseBin: string,
+  fallbacks: string[][],
+  exists: (p: string) => boolean,
+): string[] {
+  if (configured && configured.length > 0) return [...configured];
+  if (exists(releaseBin)) return [releaseBin];
+  const found = fallbacks.find((words) => words.length > 0 && exists(words[0]));
+  if (found) return [...found];
+  return [releaseBin.slice(releaseBin.lastIndexOf('/') + 1)];
+}
+
+export const GUNICORN_FALLBACKS: string[][] = [['/usr/bin/gunicorn'], ['/usr/local/bin/gunicorn']];
+// Debian's python3-celery ships no `celery` executable.
+export const CELERY_FALLBACKS: string[][] = [['/usr/bin/celery'], ['/usr/local/bin/celery'], ['/usr/bin/python3', '-m', 'celery']];
+
+export function gunicornCommand(cfg: Config, color: Color, exists: (p: string) => boolean): string[] {
+  return resolveCommand(cfg.web.gunicorn, `${releaseDir(cfg, color)}/.venv/bin/gunicorn`, GUNICORN_FALLBACKS, exists);
+}
+
+export function celeryCommand(cfg: Config, color: Color, exists: (p: string) => boolean): string[] {
+  return resolveCommand(cfg.celery?.command, `${releaseDir(cfg, color)}/.venv/bin/celery`, CELERY_FALLBACKS, exists);
+}

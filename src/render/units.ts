@@ -1,0 +1,90 @@
+// config -> systemd unit files, one per color and process kind. Pure.
+import { otherColor, releaseDir, sharedDir, unitNames, type Color, type Config } from '../config/types.js';
+import { ConfigError } from '../errors.js';
+import { assertOneLine, execLine, unitValue } from './escape.js';
+import { renderTemplate } from './template.js';
+
+/** The values every bg unit shares. */
+function common(cfg: Config, color: Color, unit: string) {
+  return {
+    workingDirectory: unitValue(releaseDir(cfg, color), 'root'),
+    environmentFile: unitValue(cfg.envFile, 'env_file'),
+    logFile: cfg.logDir ? unitValue(`${cfg.logDir}/${unit.replace(/\.service$/, '')}.log`, 'log_dir') : undefined,
+    wantedBy: cfg.scope === 'user' ? 'default.target' : 'multi-user.target',
+  };
+}
+
+function requireCelery(cfg: Config) {
+  if (!cfg.celery) throw new ConfigError('There is no celery block in the config, so there are no Celery units to render.');
+  return cfg.celery;
+}
+
+export function renderWebUnit(cfg: Config, color: Color, gunicorn: string[]): string {
+  const unit = unitNames(cfg, color).web;
+  const { web } = cfg;
+  const port = web.ports[color];
+  const words = [
+    ...gunicorn,
+    '--bind', `127.0.0.1:${port}`,
+    '--workers', String(web.workers),
+    '--timeout', String(web.timeout),
+    '--graceful-timeout', String(web.timeout),
+    '--preload',
+    '--worker-tmp-dir', '/dev/shm',
+    '--access-logfile', '-',
+    '--error-logfile', '-',
+    '--name', `${cfg.app}-${color}`,
+    assertOneLine(web.wsgi, 'web.wsgi'),
+  ];
+  return renderTemplate('web.service.ejs', {
+    ...common(cfg, color, unit),
+    description: unitValue(`${cfg.app} web (${color}, port ${port})`, 'app'),
+    execStart: execLine(words, 'web.gunicorn'),
+    timeoutStopSec: String(web.timeout + 5),
+  });
+}
+
+export function renderWorkerUnit(cfg: Config, color: Color, celery: string[]): string {
+  const c = requireCelery(cfg);
+  const unit = unitNames(cfg, color).worker!;
+  const words = [
+    ...celery,
+    '-A', assertOneLine(c.app, 'celery.app'),
+    'worker',
+    '--concurrency', String(c.concurrency),
+    '--loglevel', assertOneLine(c.loglevel, 'celery.loglevel'),
+    // %h is Celery's node-name placeholder for the host name; execLine escapes it to %%h for systemd.
+    '--hostname', `${cfg.app}-${color}@%h`,
+  ];
+  return renderTemplate('worker.service.ejs', {
+    ...common(cfg, color, unit),
+    description: unitValue(`${cfg.app} celery worker (${color})`, 'app'),
+    otherUnit: unitValue(unitNames(cfg, otherColor(color)).worker!, 'app'),
+    orderAfterOther: color === 'green',
+    execStart: execLine(words, 'celery.command'),
+    timeoutStopSec: String(c.stopTimeout),
+  });
+}
+
+/** Path of the one beat schedule both colors use. */
+export const beatSchedule = (cfg: Pick<Config, 'root'>) => `${sharedDir(cfg)}/celerybeat-schedule`;
+
+export function renderBeatUnit(cfg: Config, color: Color, celery: string[]): string {
+  const c = requireCelery(cfg);
+  const unit = unitNames(cfg, color).beat;
+  if (!unit) throw new ConfigError('celery.beat is off, so there is no beat unit to render.');
+  const words = [
+    ...celery,
+    '-A', assertOneLine(c.app, 'celery.app'),
+    'beat',
+    '--loglevel', assertOneLine(c.loglevel, 'celery.loglevel'),
+    '--schedule', beatSchedule(cfg),
+  ];
+  return renderTemplate('beat.service.ejs', {
+    ...common(cfg, color, unit),
+    description: unitValue(`${cfg.app} celery beat (${color})`, 'app'),
+    otherUnit: unitValue(unitNames(cfg, otherColor(color)).beat!, 'app'),
+    orderAfterOther: color === 'green',
+    execStart: execLine(words, 'celery.command'),
+  });
+}

@@ -1,0 +1,252 @@
+import { describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config/types.js';
+import { ConfigError } from '../../src/errors.js';
+import {
+  celeryCommand,
+  colorOfPort,
+  gunicornCommand,
+  parseUpstream,
+  renderAll,
+  renderBeatUnit,
+  renderCaddyfile,
+  renderUpstream,
+  renderWebUnit,
+  renderWorkerUnit,
+  resolveCommand,
+} from '../../src/render/index.js';
+
+function config(over: Partial<Config> = {}): Config {
+  return {
+    app: 'shop',
+    repo: '/srv/git/shop.git',
+    root: '/srv/shop',
+    scope: 'system',
+    envFile: '/srv/shop/shared/.env',
+    unitDir: '/etc/systemd/system',
+    stateDir: '/var/lib/bg/shop',
+    build: [],
+    web: {
+      wsgi: 'shop.wsgi:application',
+      ports: { blue: 8000, green: 8100 },
+      workers: 2,
+      timeout: 30,
+      health: { path: '/health/', intervalMs: 200, timeoutMs: 2000, retries: 50, expect: 200 },
+    },
+    caddy: {
+      site: ':8080',
+      caddyfile: '/etc/caddy/Caddyfile',
+      upstreamFile: '/etc/caddy/upstream.txt',
+      unit: 'caddy.service',
+      admin: 'localhost:2019',
+    },
+    celery: { app: 'shop', beat: true, concurrency: 2, stopTimeout: 600, loglevel: 'info' },
+    configPath: '/srv/shop/bg.yml',
+    ...over,
+  };
+}
+
+const line = (text: string, key: string) => text.split('\n').filter((l) => l.startsWith(`${key}=`));
+
+describe('web unit', () => {
+  const unit = renderWebUnit(config(), 'green', ['/usr/bin/gunicorn']);
+
+  it('runs gunicorn on the color port with the exact command line', () => {
+    expect(line(unit, 'ExecStart')).toEqual([
+      'ExecStart=/usr/bin/gunicorn --bind 127.0.0.1:8100 --workers 2 --timeout 30 --graceful-timeout 30 --preload ' +
+        '--worker-tmp-dir /dev/shm --access-logfile - --error-logfile - --name shop-green shop.wsgi:application',
+    ]);
+  });
+
+  it('is Type=notify with SIGQUIT, the release dir and the env file', () => {
+    expect(line(unit, 'Type')).toEqual(['Type=notify']);
+    expect(line(unit, 'NotifyAccess')).toEqual(['NotifyAccess=main']);
+    expect(line(unit, 'KillSignal')).toEqual(['KillSignal=SIGQUIT']);
+    expect(line(unit, 'TimeoutStopSec')).toEqual(['TimeoutStopSec=35']);
+    expect(line(unit, 'WorkingDirectory')).toEqual(['WorkingDirectory=/srv/shop/releases/green']);
+    expect(line(unit, 'EnvironmentFile')).toEqual(['EnvironmentFile=/srv/shop/shared/.env']);
+    expect(line(unit, 'Description')).toEqual(['Description=shop web (green, port 8100)']);
+    expect(line(unit, 'WantedBy')).toEqual(['WantedBy=multi-user.target']);
+    expect(line(unit, 'NoNewPrivileges')).toEqual(['NoNewPrivileges=yes']);
+    expect(line(unit, 'ProtectSystem')).toEqual(['ProtectSystem=full']);
+    // PrivateTmp would hide a root under /tmp (200/CHDIR); the others fail in containers.
+    expect(unit).not.toMatch(/^(PrivateTmp|ProtectHome|ProtectKernelTunables|ProtectKernelLogs)=/m);
+    expect(line(unit, 'StandardOutput')).toEqual([]);
+  });
+
+  it('appends output to the log dir when one is set, and wants default.target in user scope', () => {
+    const u = renderWebUnit(config({ logDir: '/var/log/shop', scope: 'user' }), 'blue', ['gunicorn']);
+    expect(line(u, 'StandardOutput')).toEqual(['StandardOutput=append:/var/log/shop/shop-web-blue.log']);
+    expect(line(u, 'StandardError')).toEqual(['StandardError=append:/var/log/shop/shop-web-blue.log']);
+    expect(line(u, 'WantedBy')).toEqual(['WantedBy=default.target']);
+  });
+
+  it('escapes % and $ everywhere, and quotes words systemd would split', () => {
+    const cfg = config({ root: '/srv/100%', envFile: '/srv/100%/shared/.env' });
+    const u = renderWebUnit(cfg, 'blue', ['/opt/my app/gunicorn', '--env', 'A=$HOME', '--x', 'a"b\\c', ';']);
+    expect(line(u, 'WorkingDirectory')).toEqual(['WorkingDirectory=/srv/100%%/releases/blue']);
+    expect(line(u, 'EnvironmentFile')).toEqual(['EnvironmentFile=/srv/100%%/shared/.env']);
+    const want = String.raw`ExecStart="/opt/my app/gunicorn" --env "A=$$HOME" --x "a\"b\\c" ";" --bind 127.0.0.1:8000 `;
+    expect(line(u, 'ExecStart')[0].slice(0, want.length)).toBe(want);
+  });
+
+  it('refuses a value with a line break, and a command systemd would read as prefixed', () => {
+    expect(() => renderWebUnit(config({ envFile: '/srv/x\nExecStartPre=/bin/rm' }), 'blue', ['gunicorn'])).toThrow(ConfigError);
+    expect(() => renderWebUnit(config(), 'blue', ['gunicorn', 'x\rUser=root'])).toThrow(/line break/);
+    const cfg = config();
+    cfg.web = { ...cfg.web, wsgi: 'a:b\n[Service]' };
+    expect(() => renderWebUnit(cfg, 'blue', ['gunicorn'])).toThrow(/web\.wsgi contains a line break/);
+    expect(() => renderWebUnit(config(), 'blue', ['-/usr/bin/gunicorn'])).toThrow(ConfigError);
+    expect(() => renderWebUnit(config(), 'blue', [])).toThrow(ConfigError);
+  });
+});
+
+describe('celery units', () => {
+  const celery = ['/usr/bin/python3', '-m', 'celery'];
+
+  it('worker: warm shutdown with KillMode=mixed, %h escaped, conflicts with the other color', () => {
+    const u = renderWorkerUnit(config(), 'blue', celery);
+    expect(line(u, 'ExecStart')).toEqual([
+      'ExecStart=/usr/bin/python3 -m celery -A shop worker --concurrency 2 --loglevel info --hostname shop-blue@%%h',
+    ]);
+    expect(line(u, 'Type')).toEqual(['Type=simple']);
+    expect(line(u, 'KillMode')).toEqual(['KillMode=mixed']);
+    expect(line(u, 'KillSignal')).toEqual(['KillSignal=SIGTERM']);
+    expect(line(u, 'TimeoutStopSec')).toEqual(['TimeoutStopSec=600']);
+    expect(line(u, 'WorkingDirectory')).toEqual(['WorkingDirectory=/srv/shop/releases/blue']);
+    expect(line(u, 'EnvironmentFile')).toEqual(['EnvironmentFile=/srv/shop/shared/.env']);
+    expect(line(u, 'Conflicts')).toEqual(['Conflicts=shop-worker-green.service']);
+    expect(line(u, 'After')).toEqual(['After=network.target']);
+    expect(line(renderWorkerUnit(config(), 'green', celery), 'After')).toEqual([
+      'After=network.target',
+      'After=shop-worker-blue.service',
+    ]);
+  });
+
+  it('beat: both colors use one schedule file under shared/', () => {
+    const blue = renderBeatUnit(config(), 'blue', celery);
+    const green = renderBeatUnit(config(), 'green', celery);
+    const schedule = (u: string) => /--schedule (\S+)/.exec(line(u, 'ExecStart')[0])?.[1];
+    expect(schedule(blue)).toBe('/srv/shop/shared/celerybeat-schedule');
+    expect(schedule(green)).toBe(schedule(blue));
+    expect(line(blue, 'ExecStart')).toEqual([
+      'ExecStart=/usr/bin/python3 -m celery -A shop beat --loglevel info --schedule /srv/shop/shared/celerybeat-schedule',
+    ]);
+    expect(line(blue, 'KillMode')).toEqual(['KillMode=mixed']);
+    expect(line(blue, 'TimeoutStopSec')).toEqual(['TimeoutStopSec=30']);
+    expect(line(green, 'Conflicts')).toEqual(['Conflicts=shop-beat-blue.service']);
+    expect(line(green, 'WorkingDirectory')).toEqual(['WorkingDirectory=/srv/shop/releases/green']);
+  });
+
+  it('refuses to render celery units without the celery config', () => {
+    expect(() => renderWorkerUnit(config({ celery: undefined }), 'blue', celery)).toThrow(ConfigError);
+    const noBeat = config();
+    noBeat.celery = { ...noBeat.celery!, beat: false };
+    expect(() => renderBeatUnit(noBeat, 'blue', celery)).toThrow(ConfigError);
+  });
+});
+
+describe('Caddyfile', () => {
+  it('imports the absolute upstream file and names no color or port of a color', () => {
+    const text = renderCaddyfile(config());
+    expect(text).toContain('\t\t\timport /etc/caddy/upstream.txt\n');
+    expect(text).toContain('\tadmin localhost:2019\n');
+    expect(text).toContain('\tauto_https off\n');
+    expect(text).toContain('\n:8080 {\n');
+    expect(text).not.toMatch(/blue|green|8000|8100/);
+    expect(text).not.toContain('handle_path');
+  });
+
+  it('serves static files from the current symlink when static_path is set', () => {
+    const cfg = config();
+    cfg.caddy = { ...cfg.caddy, staticPath: '/static/', staticDir: 'staticfiles' };
+    const text = renderCaddyfile(cfg);
+    expect(text).toContain('\thandle_path /static/* {\n\t\troot * /srv/shop/current/staticfiles\n\t\tfile_server\n\t}\n');
+    expect(text).not.toMatch(/blue|green/);
+  });
+
+  it('keeps automatic HTTPS for a real domain, and quotes or refuses odd values', () => {
+    const cfg = config();
+    cfg.caddy = { ...cfg.caddy, site: 'shop.example.com', upstreamFile: '/etc/my caddy/upstream.txt' };
+    const text = renderCaddyfile(cfg);
+    expect(text).not.toContain('auto_https');
+    expect(text).toContain('import "/etc/my caddy/upstream.txt"');
+    cfg.caddy = { ...cfg.caddy, site: 'http://localhost:8080, :9090' };
+    expect(renderCaddyfile(cfg)).toContain('auto_https off');
+    cfg.caddy = { ...cfg.caddy, site: ':8080 {\n}\n:9 {' };
+    expect(() => renderCaddyfile(cfg)).toThrow(ConfigError);
+    cfg.caddy = { ...cfg.caddy, site: ':8080', upstreamFile: '/etc/{$HOME}/u.txt' };
+    expect(() => renderCaddyfile(cfg)).toThrow(ConfigError);
+  });
+});
+
+describe('upstream', () => {
+  it('is exactly one line naming the color port, and parses back', () => {
+    const cfg = config();
+    expect(renderUpstream(cfg, 'blue')).toBe('to 127.0.0.1:8000\n');
+    expect(renderUpstream(cfg, 'green')).toBe('to 127.0.0.1:8100\n');
+    for (const c of ['blue', 'green'] as const) {
+      const port = parseUpstream(renderUpstream(cfg, c));
+      expect(port).toBe(cfg.web.ports[c]);
+      expect(colorOfPort(cfg, port!)).toBe(c);
+    }
+  });
+
+  it('tolerates whitespace and rejects anything else', () => {
+    expect(parseUpstream('  to   127.0.0.1:8100  \n\n')).toBe(8100);
+    expect(parseUpstream('to\t127.0.0.1:8000')).toBe(8000);
+    expect(parseUpstream('')).toBeUndefined();
+    expect(parseUpstream('to 10.0.0.1:8000')).toBeUndefined();
+    expect(parseUpstream('to 127.0.0.1:8000 127.0.0.1:8100')).toBeUndefined();
+    expect(parseUpstream('to 127.0.0.1:99999')).toBeUndefined();
+    expect(parseUpstream('to 127.0.0.1:8000\nto 127.0.0.1:8100\n')).toBeUndefined();
+    expect(colorOfPort(config(), 9000)).toBeUndefined();
+  });
+});
+
+describe('resolveCommand', () => {
+  const only = (...paths: string[]) => (p: string) => paths.includes(p);
+  const fallbacks = [['/usr/bin/celery'], ['/usr/local/bin/celery'], ['/usr/bin/python3', '-m', 'celery']];
+  const venv = '/srv/shop/releases/blue/.venv/bin/celery';
+
+  it('prefers configured words, then the venv, then the first existing fallback, then the bare name', () => {
+    const all = () => true;
+    expect(resolveCommand(['celery', '--foo'], venv, fallbacks, all)).toEqual(['celery', '--foo']);
+    expect(resolveCommand(undefined, venv, fallbacks, all)).toEqual([venv]);
+    expect(resolveCommand(undefined, venv, fallbacks, only('/usr/local/bin/celery', '/usr/bin/python3'))).toEqual([
+      '/usr/local/bin/celery',
+    ]);
+    expect(resolveCommand(undefined, venv, fallbacks, only('/usr/bin/python3'))).toEqual(['/usr/bin/python3', '-m', 'celery']);
+    expect(resolveCommand(undefined, venv, fallbacks, only())).toEqual(['celery']);
+    expect(resolveCommand([], venv, fallbacks, only())).toEqual(['celery']);
+  });
+
+  it('looks in the color release for gunicorn and celery', () => {
+    const cfg = config();
+    expect(gunicornCommand(cfg, 'green', only('/srv/shop/releases/green/.venv/bin/gunicorn'))).toEqual([
+      '/srv/shop/releases/green/.venv/bin/gunicorn',
+    ]);
+    expect(gunicornCommand(cfg, 'blue', only('/srv/shop/releases/green/.venv/bin/gunicorn', '/usr/bin/gunicorn'))).toEqual([
+      '/usr/bin/gunicorn',
+    ]);
+    expect(celeryCommand(cfg, 'blue', only('/usr/bin/python3'))).toEqual(['/usr/bin/python3', '-m', 'celery']);
+    cfg.web = { ...cfg.web, gunicorn: ['/opt/g', '-c', 'conf.py'] };
+    expect(gunicornCommand(cfg, 'blue', only())).toEqual(['/opt/g', '-c', 'conf.py']);
+  });
+});
+
+describe('renderAll', () => {
+  it('renders both colors of every unit under unitDir plus the Caddyfile', () => {
+    const files = renderAll(config(), () => false);
+    expect([...files.keys()].sort()).toEqual([
+      '/etc/caddy/Caddyfile',
+      '/etc/systemd/system/shop-beat-blue.service',
+      '/etc/systemd/system/shop-beat-green.service',
+      '/etc/systemd/system/shop-web-blue.service',
+      '/etc/systemd/system/shop-web-green.service',
+      '/etc/systemd/system/shop-worker-blue.service',
+      '/etc/systemd/system/shop-worker-green.service',
+    ]);
+    expect(line(files.get('/etc/systemd/system/shop-web-blue.service')!, 'ExecStart')[0]).toMatch(/^ExecStart=gunicorn --bind 127\.0\.0\.1:8000 /);
+    expect(renderAll(config({ celery: undefined }), () => false).size).toBe(3);
+  });
+});
