@@ -3,6 +3,8 @@ import { UsageError } from '../errors.js';
 import type { HostState } from './host-state.js';
 import type { Plan, Step } from './step.js';
 import { celerySteps } from './celery-steps.js';
+import { preflight } from './preflight.js';
+import { isRunning } from './host-state.js';
 
 export interface DeployRequest {
   ref?: string; // undefined for a rollback: the idle color's release is put back as it is on disk
@@ -26,9 +28,15 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
       state: `${from} is serving; nothing was changed.`,
     });
   }
+  preflight(cfg, host, to);
   const oldU = unitNames(cfg, from);
   const newU = unitNames(cfg, to);
   const steps: Step[] = [];
+  // Left running by hand or by an interrupted run: the idle color must boot the new code, and its
+  // Celery must never run beside the active one's.
+  for (const unit of present(newU).filter((u) => isRunning(host.units[u]))) {
+    steps.push({ name: `stop-stale-${unit.replace(/\.service$/, '')}`, action: { kind: 'stop', unit } });
+  }
 
   if (!req.rollback) {
     steps.push({ name: `checkout-${to}`, action: { kind: 'checkout', color: to, ref: req.ref } });

@@ -18,6 +18,7 @@ export interface HostState {
   units: Record<string, ObservedUnit>;
   releases: Record<Color, { commit?: string; subject?: string }>;
   changedFiles: string[]; // paths `install` of both colors + Caddyfile would change
+  listening: number[]; // which of our web ports something listens on
 }
 
 export const isRunning = (u: ObservedUnit | undefined): boolean =>

@@ -3,6 +3,7 @@ import type { HostState } from './host-state.js';
 import { isRunning } from './host-state.js';
 import type { Plan, Step } from './step.js';
 import { celerySteps } from './celery-steps.js';
+import { preflight } from './preflight.js';
 
 // First-time setup: blue comes up, passes its health gate, takes the traffic; a legacy unit named in
 // the config keeps serving until then and is drained, stopped and disabled after. Run again, it only
@@ -24,6 +25,7 @@ export function planSetup(cfg: Config, host: HostState): Plan {
     return { command: 'setup', from: host.active, to: host.active, steps, notes };
   }
 
+  preflight(cfg, host, 'blue');
   const blue = unitNames(cfg, 'blue');
   const steps: Step[] = [
     ensure,

@@ -41,6 +41,8 @@ export function renderWebUnit(cfg: Config, color: Color, gunicorn: string[]): st
     description: unitValue(`${cfg.app} web (${color}, port ${port})`, 'app'),
     execStart: execLine(words, 'web.gunicorn'),
     timeoutStopSec: String(web.timeout + 5),
+    // A boot that never sends READY=1 (an app hanging at import) fails within the health budget.
+    timeoutStartSec: String(Math.max(10, Math.ceil((web.health.retries * web.health.intervalMs) / 1000) + 5)),
   });
 }
 

@@ -2,6 +2,7 @@ import { type Config, COLORS, releaseDir, unitNames } from '../config/types.js';
 import type { HostState, ObservedUnit } from '../plan/host-state.js';
 import { readText } from '../adapters/files.js';
 import { headCommit } from '../adapters/git.js';
+import { listeningOn } from '../adapters/connections.js';
 import { colorOfPort, parseUpstream } from '../render/upstream.js';
 import type { Adapters } from './adapters.js';
 import { pendingChanges } from './install.js';
@@ -9,13 +10,14 @@ import { pendingChanges } from './install.js';
 // Reads everything planners and `bg status` need, in parallel. Read-only.
 export async function observe(cfg: Config, ad: Adapters, opts: { files?: boolean } = {}): Promise<HostState> {
   const units = allUnits(cfg);
-  const [upstreamText, caddyUpstreams, states, blue, green, changes] = await Promise.all([
+  const [upstreamText, caddyUpstreams, states, blue, green, changes, listening] = await Promise.all([
     readText(cfg.caddy.upstreamFile),
     ad.caddy.upstreams().catch(() => undefined),
     ad.systemd.unitStates(units),
     headCommit(releaseDir(cfg, 'blue')),
     headCommit(releaseDir(cfg, 'green')),
     opts.files === false ? Promise.resolve([]) : pendingChanges(cfg, ad.exists, [...COLORS], true),
+    listeningOn([cfg.web.ports.blue, cfg.web.ports.green]),
   ]);
   const upstreamPort = upstreamText === undefined ? undefined : parseUpstream(upstreamText);
   const unitMap: Record<string, ObservedUnit> = {};
@@ -27,6 +29,7 @@ export async function observe(cfg: Config, ad: Adapters, opts: { files?: boolean
     units: unitMap,
     releases: { blue: blue ?? {}, green: green ?? {} },
     changedFiles: changes.map((c) => c.path),
+    listening,
   };
 }
 

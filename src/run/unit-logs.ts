@@ -7,8 +7,8 @@ import type { Adapters } from './adapters.js';
 // Hosts without journald (containers, our test sandbox) get a note instead of an error.
 export async function lastLogLines(cfg: Config, _ad: Adapters | undefined, unit: string, n = 10): Promise<string> {
   if (cfg.logDir) {
-    const text = await readFile(`${cfg.logDir}/${unit}.log`, 'utf8').catch(() => '');
-    return text.trimEnd().split('\n').slice(-n).join('\n') || `(no output in ${cfg.logDir}/${unit}.log)`;
+    const text = await readFile(`${cfg.logDir}/${unit.replace(/\.service$/, "")}.log`, 'utf8').catch(() => '');
+    return text.trimEnd().split('\n').slice(-n).join('\n') || `(no output in ${cfg.logDir}/${unit.replace(/\.service$/, "")}.log)`;
   }
   const args = [...(cfg.scope === 'user' ? ['--user'] : []), '-u', unit, '-n', String(n), '--no-pager', '-o', 'short-iso', '-q'];
   const r = await execa('journalctl', args, { reject: false, timeout: 3000, stdin: 'ignore' }).catch(() => undefined);

@@ -1,0 +1,21 @@
+import { type Color, type Config, unitNames } from '../config/types.js';
+import { BgError, CaddyError, EXIT } from '../errors.js';
+import { type HostState, isRunning } from './host-state.js';
+
+// Checks made before a plan changes anything: Caddy must answer, and the color about to start must
+// find its port free (or already be ours).
+export function preflight(cfg: Config, host: HostState, target: Color): void {
+  if (host.caddyUpstreams === undefined) {
+    throw new CaddyError(`Caddy's admin API at ${cfg.caddy.admin} is not answering.`, {
+      state: 'Nothing was changed.',
+      next: `Start Caddy (${cfg.caddy.unit}) and make sure caddy.admin in ${cfg.configPath} is its admin address.`,
+    });
+  }
+  const port = cfg.web.ports[target];
+  if (host.listening.includes(port) && !isRunning(host.units[unitNames(cfg, target).web])) {
+    throw new BgError(`Port ${port} (web.ports.${target}) is already in use by another process.`, EXIT.deployFailed, {
+      state: 'Nothing was changed.',
+      next: `Free port ${port} (ss -ltnp 'sport = :${port}' shows who holds it) or pick another web.ports.${target}.`,
+    });
+  }
+}

@@ -1,0 +1,110 @@
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { makeScene, type Scene } from '../support/scene.js';
+
+// Each error a user can meet on setup: one clear message (what happened, state, what to do), the
+// contract's exit code, no stack trace, and the host left as it was.
+describe('bg setup errors', () => {
+  const sb = inject('sandbox');
+  let s: Scene;
+  beforeAll(async () => {
+    s = await makeScene(sb);
+  });
+  afterAll(async () => s?.close());
+
+  const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
+
+  it('no config: exit 2, says where it looked and how to make one', async () => {
+    const r = await s.bg(['setup'], { config: false, env: { BG_CONFIG: `${s.dir}/missing.yml` } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${s.dir}/missing.yml`);
+    expect(r.stderr).toMatch(/init/);
+    noStack(r.stderr);
+  });
+
+  it('bad key: exit 2, names the key and what is allowed', async () => {
+    const bad = `${s.dir}/bad.yml`;
+    writeFileSync(bad, readFileSync(s.configPath, 'utf8').replace('  workers: 2', '  wokers: 2'));
+    const r = await s.bg(['--config', bad, 'setup'], { config: false });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('web.wokers');
+    expect(r.stderr).toContain('workers');
+    noStack(r.stderr);
+  });
+
+  it('a ref that is not a ref is refused before git runs', async () => {
+    for (const ref of ['--upload-pack=touch /tmp/x', 'a;b', 'a b']) {
+      const r = await s.bg(['deploy', ref]);
+      expect(r.code, ref).toBe(2);
+      expect(r.stderr).toMatch(/ref/i);
+    }
+  });
+
+  it('bus not reachable: says which bus and what to check, changes nothing', async () => {
+    const r = await s.bg(['setup'], { env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${s.dir}/no-such-bus` } });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/bus/i);
+    expect(r.stderr).toMatch(/next:/);
+    noStack(r.stderr);
+  });
+
+  it('unit dir not writable: says which path, changes nothing running', async () => {
+    const ro = `${s.dir}/ro-units`;
+    mkdirSync(ro);
+    writeFileSync(`${ro}/blocker`, '');
+    const cfg = `${s.dir}/ro.yml`;
+    // a path under a regular file cannot be created, even by root
+    writeFileSync(cfg, `${readFileSync(s.configPath, 'utf8')}unit_dir: ${ro}/blocker/units\n`);
+    const r = await s.bg(['--config', cfg, 'setup'], { config: false });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`${ro}/blocker/units`);
+    noStack(r.stderr);
+    expect((await s.get('/')).body).toContain('placeholder');
+  });
+
+  it('Caddy not running: says so before changing anything', async () => {
+    const cfg = `${s.dir}/nocaddy.yml`;
+    writeFileSync(cfg, readFileSync(s.configPath, 'utf8').replace(`admin: 127.0.0.1:${s.ports.admin}`, `admin: 127.0.0.1:${s.ports.legacy}`));
+    const r = await s.bg(['--config', cfg, 'setup'], { config: false });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/Caddy/);
+    expect(r.stderr).toContain(`127.0.0.1:${s.ports.legacy}`);
+    noStack(r.stderr);
+    expect(s.systemctl('is-active', `${s.app}-web-blue.service`).trim()).not.toBe('active');
+  });
+
+  it('port taken: names the port and the color, changes nothing', async () => {
+    const squatter: Server = createServer();
+    await new Promise<void>((r) => squatter.listen(s.ports.blue, '127.0.0.1', r));
+    try {
+      const r = await s.bg(['setup']);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(String(s.ports.blue));
+      expect(r.stderr).toMatch(/in use/);
+      noStack(r.stderr);
+      expect((await s.get('/')).body).toContain('placeholder');
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
+  });
+
+  it('health never passes: exit 1, shows the response, blue stopped, Caddy untouched', async () => {
+    const cfg = `${s.dir}/unhealthy.yml`;
+    writeFileSync(cfg, `${readFileSync(s.configPath, 'utf8')}ref: unhealthy\n`);
+    const r = await s.bg(['--config', cfg, 'setup'], { config: false });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('health-gate-blue');
+    expect(r.stderr).toContain('unhealthy on purpose');
+    noStack(r.stderr);
+    expect((await s.get('/')).body).toContain('placeholder');
+    expect(s.systemctl('is-active', `${s.app}-web-blue.service`).trim()).not.toBe('active');
+  });
+
+  it('then a good setup still works after all those failures', async () => {
+    chmodSync(s.dir, 0o755);
+    const r = await s.bg(['setup']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v1 hello' });
+  });
+});

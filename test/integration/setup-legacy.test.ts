@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startLoop } from '../support/load-loop.js';
+import { makeScene, type Scene } from '../support/scene.js';
+
+describe('bg setup migrating from a legacy single-instance unit', () => {
+  const sb = inject('sandbox');
+  let s: Scene;
+  beforeAll(async () => {
+    s = await makeScene(sb, { legacy: true });
+  });
+  afterAll(async () => s?.close());
+
+  it('keeps the legacy unit serving until blue takes over: no request fails', async () => {
+    expect((await s.get('/')).body).toBe('v1');
+    const loop = startLoop(s.url('/'), { concurrency: 4, maxMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    const r = await s.bg(['setup']);
+    await new Promise((r) => setTimeout(r, 300));
+    const res = await loop.stop();
+    expect(r.code, r.stderr).toBe(0);
+    expect(res.failures).toEqual([]);
+    expect(res.failed).toBe(0);
+    expect(res.sent).toBeGreaterThan(20);
+    // both the legacy answer and blue's were seen, in that order of time
+    expect(res.bodies.get('v1')).toBeGreaterThan(0);
+    expect(res.bodies.get('v1 hello')).toBeGreaterThan(0);
+    expect(s.systemctl('is-active', s.legacyUnit!).trim()).not.toBe('active');
+  });
+
+  it('leaves the legacy unit stopped and disabled', () => {
+    let enabled = '';
+    try {
+      enabled = s.systemctl('is-enabled', s.legacyUnit!).trim();
+    } catch (e) {
+      enabled = String((e as { stdout?: string }).stdout ?? '').trim();
+    }
+    expect(enabled).toBe('disabled');
+  });
+});

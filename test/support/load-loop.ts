@@ -1,0 +1,48 @@
+import { request } from 'undici';
+
+export interface LoopResult {
+  sent: number;
+  ok: number;
+  failed: number;
+  failures: string[];
+  bodies: Map<string, number>; // what the app answered, counted
+}
+
+// A request loop through Caddy, bounded in count and time. Each request opens its own connection
+// (reset: true): Caddy closes idle keep-alive client connections at every config load, and a client
+// reusing one at that instant sees a reset before any response byte (FACTS.md) — a client-side race
+// browsers retry, not a failed request of ours. scripts/bench.sh measures keep-alive with wrk.
+export function startLoop(url: string, opts: { concurrency?: number; maxRequests?: number; maxMs?: number } = {}) {
+  const { concurrency = 4, maxRequests = 20_000, maxMs = 60_000 } = opts;
+  const result: LoopResult = { sent: 0, ok: 0, failed: 0, failures: [], bodies: new Map() };
+  let stopping = false;
+  const deadline = Date.now() + maxMs;
+  const worker = async () => {
+    while (!stopping && result.sent < maxRequests && Date.now() < deadline) {
+      result.sent++;
+      try {
+        const res = await request(url, { reset: true, headersTimeout: 10_000, bodyTimeout: 10_000 });
+        const body = await res.body.text();
+        if (res.statusCode === 200) {
+          result.ok++;
+          result.bodies.set(body, (result.bodies.get(body) ?? 0) + 1);
+        } else {
+          result.failed++;
+          if (result.failures.length < 20) result.failures.push(`${res.statusCode} ${body.slice(0, 120)}`);
+        }
+      } catch (e) {
+        result.failed++;
+        if (result.failures.length < 20) result.failures.push(String((e as Error).message ?? e));
+      }
+    }
+  };
+  const workers = Array.from({ length: concurrency }, worker);
+  return {
+    result,
+    async stop(): Promise<LoopResult> {
+      stopping = true;
+      await Promise.all(workers);
+      return result;
+    },
+  };
+}

@@ -1,0 +1,143 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { request } from 'undici';
+import { type Sandbox, freePorts, sandboxEnv, startCaddyUnit, startRedisUnit, stopService } from '../harness/sandbox.js';
+import { makeFixtureRepo } from './fixture-repo.js';
+
+const BG = fileURLToPath(new URL('../../bin/bg.js', import.meta.url));
+let counter = 0;
+
+export interface SceneOptions {
+  celery?: boolean;
+  legacy?: boolean; // a legacy single-instance unit serves the app before setup
+  build?: string[];
+  extraYaml?: string;
+}
+
+export interface Scene {
+  app: string;
+  dir: string;
+  configPath: string;
+  repo: string;
+  ports: { blue: number; green: number; site: number; admin: number; legacy: number; redis: number };
+  env: NodeJS.ProcessEnv;
+  taskLog: string;
+  beatLog: string;
+  caddyUnit: string;
+  legacyUnit?: string;
+  redisUnit?: string;
+  bg(args: string[], opts?: { env?: NodeJS.ProcessEnv; config?: boolean }): Promise<{ code: number; stdout: string; stderr: string }>;
+  get(path: string): Promise<{ status: number; body: string }>;
+  url(path: string): string;
+  systemctl(...args: string[]): string;
+  close(): Promise<void>;
+}
+
+// One app under test: its own fixture repo, ports, Caddy unit (and Redis / legacy unit when asked),
+// and bg.yml in user scope against the harness's systemd user manager.
+export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<Scene> {
+  const app = `t${process.pid % 1000}x${++counter}${Math.random().toString(36).slice(2, 6)}`;
+  const dir = mkdtempSync(`${sb.tmpRoot}/${app}-`);
+  const repo = makeFixtureRepo(`${dir}/repo`);
+  const [blue, green, site, admin, legacy, redis] = await freePorts(6);
+  const ports = { blue, green, site, admin, legacy, redis };
+  const env = { ...process.env, ...sandboxEnv(sb), XDG_STATE_HOME: `${dir}/state-home` };
+  const taskLog = `${dir}/tasks.log`;
+  const beatLog = `${dir}/beat.log`;
+  mkdirSync(`${dir}/caddy`, { recursive: true });
+  mkdirSync(`${dir}/srv/shared`, { recursive: true });
+  const systemctl = (...args: string[]) => execFileSync('systemctl', ['--user', ...args], { env, encoding: 'utf8' });
+
+  let legacyUnit: string | undefined;
+  if (opts.legacy) {
+    legacyUnit = `${app}-legacy.service`;
+    execFileSync('git', ['clone', '-q', repo, `${dir}/legacy`]);
+    const { installUnit } = await import('../harness/sandbox.js');
+    await installUnit(
+      sb,
+      legacyUnit,
+      `[Service]\nType=notify\nWorkingDirectory=${dir}/legacy\nExecStart=/usr/bin/gunicorn --workers 2 --bind 127.0.0.1:${legacy} app:app\nKillSignal=SIGTERM\n[Install]\nWantedBy=default.target\n`,
+    );
+    systemctl('enable', '--now', legacyUnit);
+  }
+  const caddyfile = `${dir}/caddy/Caddyfile`;
+  writeFileSync(
+    caddyfile,
+    `{\n\tadmin 127.0.0.1:${admin}\n\tauto_https off\n}\n:${site} {\n\t${opts.legacy ? `reverse_proxy 127.0.0.1:${legacy}` : 'respond "placeholder before bg setup"'}\n}\n`,
+  );
+  const caddyUnit = `${app}-caddy.service`;
+  await startCaddyUnit(sb, { name: caddyUnit, caddyfile, admin: `127.0.0.1:${admin}` });
+
+  let redisUnit: string | undefined;
+  if (opts.celery) {
+    redisUnit = `${app}-redis.service`;
+    await startRedisUnit(sb, { name: redisUnit, port: redis });
+  }
+  writeFileSync(
+    `${dir}/srv/shared/.env`,
+    [`REDIS_URL=redis://127.0.0.1:${redis}/0`, `BG_FIXTURE_TASK_LOG=${taskLog}`, `BG_FIXTURE_BEAT_LOG=${beatLog}`, 'BG_FIXTURE_GREETING=hello'].join('\n') + '\n',
+    { mode: 0o600 },
+  );
+
+  const configPath = `${dir}/bg.yml`;
+  writeFileSync(
+    configPath,
+    [
+      `app: ${app}`,
+      `repo: ${repo}`,
+      `root: ${dir}/srv`,
+      `log_dir: ${dir}/logs`,
+      ...(legacyUnit ? [`legacy_unit: ${legacyUnit}`] : []),
+      ...(opts.build ? ['build:', ...opts.build.map((b) => `  - ${JSON.stringify(b)}`)] : []),
+      'web:',
+      '  wsgi: app:app',
+      `  ports: { blue: ${blue}, green: ${green} }`,
+      '  workers: 2',
+      '  timeout: 20',
+      '  health: { path: /health/, interval: 0.05, timeout: 1, retries: 100 }',
+      'caddy:',
+      `  site: ":${site}"`,
+      `  caddyfile: ${caddyfile}`,
+      `  upstream_file: ${dir}/caddy/upstream.txt`,
+      `  unit: ${caddyUnit}`,
+      `  admin: 127.0.0.1:${admin}`,
+      '  static: { path: /static/, dir: staticfiles }',
+      ...(opts.celery ? ['celery:', '  app: tasks', '  beat: true', '  concurrency: 2', '  command: /usr/bin/python3 -m celery', '  stop_timeout: 60'] : []),
+      opts.extraYaml ?? '',
+    ].join('\n') + '\n',
+  );
+
+  const scene: Scene = {
+    app,
+    dir,
+    configPath,
+    repo,
+    ports,
+    env,
+    taskLog,
+    beatLog,
+    caddyUnit,
+    legacyUnit,
+    redisUnit,
+    async bg(args, o = {}) {
+      const cfgArgs = o.config === false ? [] : ['--config', configPath];
+      const r = await execa(process.execPath, [BG, '--user', ...cfgArgs, ...args], { env: { ...env, ...o.env }, reject: false, stdin: 'ignore', timeout: 180_000 });
+      return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+    },
+    url: (path) => `http://127.0.0.1:${site}${path}`,
+    async get(path) {
+      const res = await request(scene.url(path), { reset: true, headersTimeout: 10_000 });
+      return { status: res.statusCode, body: await res.body.text() };
+    },
+    systemctl,
+    async close() {
+      const units = ['blue', 'green'].flatMap((c) => [`${app}-web-${c}.service`, `${app}-worker-${c}.service`, `${app}-beat-${c}.service`]);
+      for (const u of [...units, ...(legacyUnit ? [legacyUnit] : []), caddyUnit, ...(redisUnit ? [redisUnit] : [])]) {
+        await stopService(sb, u).catch(() => {});
+      }
+    },
+  };
+  return scene;
+}
