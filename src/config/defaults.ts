@@ -1,0 +1,121 @@
+// Defaults for every optional key. Scope-dependent paths take env and homedir as arguments so the
+// resolution stays pure (tests pass their own).
+import path from 'node:path';
+import type { ConfigFile } from './schema.js';
+import type { Config, Scope } from './types.js';
+
+export const DEFAULTS = {
+  build: [] as string[],
+  web: {
+    workers: 2,
+    timeout: 30, // seconds
+    health: { path: '/health/', intervalMs: 100, timeoutMs: 2000, retries: 300, expect: 200 },
+  },
+  caddy: {
+    unit: 'caddy.service',
+    admin: 'localhost:2019',
+    staticPath: '/static/',
+    staticDir: 'staticfiles',
+  },
+  celery: { beat: false, concurrency: 2, stopTimeout: 600, loglevel: 'info' },
+} as const;
+
+export interface ScopePaths {
+  unitDir: string;
+  stateDir: string;
+  caddyfile: string;
+  upstreamFile: string;
+}
+
+// XDG base dirs must be absolute; a relative value is ignored, as the spec says.
+const xdg = (env: NodeJS.ProcessEnv, name: string, fallback: string): string => {
+  const v = env[name];
+  return v && path.isAbsolute(v) ? path.normalize(v) : fallback;
+};
+
+/** Where units, state and Caddy files go when bg.yml does not say. */
+export function scopePaths(scope: Scope, app: string, env: NodeJS.ProcessEnv, homedir: string): ScopePaths {
+  if (scope === 'system') {
+    return {
+      unitDir: '/etc/systemd/system',
+      stateDir: `/var/lib/bg/${app}`,
+      caddyfile: '/etc/caddy/Caddyfile',
+      upstreamFile: `/etc/caddy/${app}-upstream.txt`,
+    };
+  }
+  const configHome = xdg(env, 'XDG_CONFIG_HOME', path.join(homedir, '.config'));
+  const stateHome = xdg(env, 'XDG_STATE_HOME', path.join(homedir, '.local/state'));
+  return {
+    unitDir: path.join(configHome, 'systemd/user'),
+    stateDir: path.join(stateHome, 'bg', app),
+    caddyfile: path.join(configHome, 'bg', app, 'Caddyfile'),
+    upstreamFile: path.join(configHome, 'bg', app, 'upstream.txt'),
+  };
+}
+
+export const defaultEnvFile = (root: string): string => `${root}/shared/.env`;
+
+export interface ResolveContext {
+  configPath: string; // absolute
+  scope: Scope;
+  env: NodeJS.ProcessEnv;
+  homedir: string;
+}
+
+/** A validated bg.yml (snake_case) → the resolved Config (camelCase, every default filled). */
+export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
+  const paths = scopePaths(ctx.scope, f.app, ctx.env, ctx.homedir);
+  const h = f.web.health ?? {};
+  const dh = DEFAULTS.web.health;
+  const staticBlock = f.caddy.static;
+  return {
+    app: f.app,
+    repo: f.repo,
+    ...(f.ref !== undefined && { ref: f.ref }),
+    root: f.root,
+    scope: ctx.scope,
+    envFile: f.env_file ?? defaultEnvFile(f.root),
+    unitDir: f.unit_dir ?? paths.unitDir,
+    stateDir: f.state_dir ?? paths.stateDir,
+    ...(f.log_dir !== undefined && { logDir: f.log_dir }),
+    ...(f.legacy_unit !== undefined && { legacyUnit: f.legacy_unit }),
+    build: f.build ?? [...DEFAULTS.build],
+    web: {
+      wsgi: f.web.wsgi,
+      ports: { blue: f.web.ports.blue, green: f.web.ports.green },
+      workers: f.web.workers ?? DEFAULTS.web.workers,
+      timeout: f.web.timeout ?? DEFAULTS.web.timeout,
+      ...(f.web.gunicorn !== undefined && { gunicorn: f.web.gunicorn }),
+      health: {
+        path: h.path ?? dh.path,
+        ...(h.host !== undefined && { host: h.host }),
+        intervalMs: h.interval ?? dh.intervalMs,
+        timeoutMs: h.timeout ?? dh.timeoutMs,
+        retries: h.retries ?? dh.retries,
+        expect: h.expect ?? dh.expect,
+      },
+    },
+    caddy: {
+      site: f.caddy.site,
+      caddyfile: f.caddy.caddyfile ?? paths.caddyfile,
+      upstreamFile: f.caddy.upstream_file ?? paths.upstreamFile,
+      unit: f.caddy.unit ?? DEFAULTS.caddy.unit,
+      admin: f.caddy.admin ?? DEFAULTS.caddy.admin,
+      ...(staticBlock && {
+        staticPath: staticBlock.path ?? DEFAULTS.caddy.staticPath,
+        staticDir: staticBlock.dir ?? DEFAULTS.caddy.staticDir,
+      }),
+    },
+    ...(f.celery && {
+      celery: {
+        app: f.celery.app,
+        beat: f.celery.beat ?? DEFAULTS.celery.beat,
+        concurrency: f.celery.concurrency ?? DEFAULTS.celery.concurrency,
+        ...(f.celery.command !== undefined && { command: f.celery.command }),
+        stopTimeout: f.celery.stop_timeout ?? DEFAULTS.celery.stopTimeout,
+        loglevel: f.celery.loglevel ?? DEFAULTS.celery.loglevel,
+      },
+    }),
+    configPath: ctx.configPath,
+  };
+}

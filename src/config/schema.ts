@@ -1,0 +1,228 @@
+// The shape of bg.yml (snake_case, as written) and the rule for every value. Each rule states
+// what is allowed, so a failure reads `<key.path>: must be <allowed> (got <value>)`.
+// Anything that can land in a unit file or the Caddyfile is refused when it could inject
+// directives: control characters, and for paths also whitespace, quotes, %, $ and \.
+import path from 'node:path';
+import { z } from 'zod';
+import { validateRef } from '../adapters/ref.js';
+import { parseDurationMs } from './duration.js';
+
+type Result<T> = { ok: T } | { bad: string };
+const ok = <T>(v: T): Result<T> => ({ ok: v });
+const bad = (message: string): Result<never> => ({ bad: message });
+type Check<T> = (v: unknown) => Result<T>;
+
+export const SINGLE_LINE = 'must be a single line (newlines would inject unit directives)';
+// C0, DEL, C1, and the Unicode line/paragraph separators.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const PATH_UNSAFE = /[\s"'`%$\\]/;
+const WORD_UNSAFE = /["'`%$\\;]/;
+
+/** A short, quoted rendering of a bad value for messages. */
+export function got(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (Array.isArray(v)) return 'a list';
+  if (v !== null && typeof v === 'object') return 'a mapping';
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 57)}..."` : s;
+}
+
+const mustBe = (allowed: string, v: unknown) => bad(`must be ${allowed} (got ${got(v)})`);
+
+/** A zod schema running one check; its message becomes the issue for this key. */
+function rule<T>(check: Check<T>) {
+  return z.unknown().transform((v, ctx): T => {
+    const r = check(v);
+    if ('bad' in r) {
+      ctx.addIssue({ code: 'custom', message: r.bad });
+      return z.NEVER;
+    }
+    return r.ok;
+  });
+}
+
+const required =
+  <T>(allowed: string, check: Check<T>): Check<T> =>
+  (v) =>
+    v === undefined ? bad(`is required; allowed: ${allowed}`) : check(v);
+
+// A single-line string passing `test` (which returns a problem or undefined).
+const text =
+  (allowed: string, test?: (s: string) => string | undefined): Check<string> =>
+  (v) => {
+    if (typeof v !== 'string' || v === '') return mustBe(allowed, v);
+    if (CONTROL.test(v)) return bad(SINGLE_LINE);
+    const problem = test?.(v);
+    return problem ? bad(problem) : ok(v);
+  };
+
+const matching = (allowed: string, re: RegExp, maxLen = 255): Check<string> =>
+  text(allowed, (s) => (re.test(s) && s.length <= maxLen ? undefined : `must be ${allowed} (got ${got(s)})`));
+
+const int =
+  (lo: number, hi: number, what = 'an integer'): Check<number> =>
+  (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? ok(v) : mustBe(`${what} ${lo}-${hi}`, v);
+
+const bool: Check<boolean> = (v) => (typeof v === 'boolean' ? ok(v) : mustBe('true or false', v));
+
+const oneOf =
+  <T extends string>(values: readonly T[]): Check<T> =>
+  (v) =>
+    values.includes(v as T) ? ok(v as T) : mustBe(`one of ${values.join(', ')}`, v);
+
+const duration =
+  (loMs: number, hiMs: number, bounds: string): Check<number> =>
+  (v) => {
+    const allowed = `a duration ${bounds}: seconds as a number (0.5) or a string like "100ms", "2s", "1.5s"`;
+    if (typeof v === 'string' && CONTROL.test(v)) return bad(SINGLE_LINE);
+    const ms = parseDurationMs(v);
+    return ms !== undefined && ms >= loMs && ms <= hiMs ? ok(ms) : mustBe(allowed, v);
+  };
+
+const ABS_PATH = 'an absolute path without whitespace, quotes, %, $ or \\';
+const absPath: Check<string> = (v) => {
+  const r = text(ABS_PATH, (s) =>
+    s.startsWith('/') && !PATH_UNSAFE.test(s) ? undefined : `must be ${ABS_PATH} (got ${got(s)})`,
+  )(v);
+  return 'ok' in r ? ok(path.posix.normalize(r.ok).replace(/(.)\/+$/, '$1')) : r;
+};
+
+// A command line, split on whitespace into words for ExecStart=. No quoting: systemd would
+// interpret quotes, %specifiers, $VARS, \escapes and ';' separators.
+const COMMAND = "a command line of plain words (no quotes, %, $, \\ or ';')";
+const command: Check<string[]> = (v) => {
+  const r = text(COMMAND, (s) =>
+    WORD_UNSAFE.test(s) || s.trim() === '' ? `must be ${COMMAND} (got ${got(s)})` : undefined,
+  )(v);
+  return 'ok' in r ? ok(r.ok.trim().split(/\s+/)) : r;
+};
+
+// Names and addresses.
+const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const HOST = `(?:${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])`;
+const PORT = '(?:6553[0-5]|655[0-2]\\d|65[0-4]\\d{2}|6[0-4]\\d{3}|[1-5]\\d{4}|[1-9]\\d{0,3})';
+export const HOST_PORT_RE = new RegExp(`^${HOST}(?::${PORT})?$`);
+const ADMIN_RE = new RegExp(`^${HOST}:${PORT}$`);
+export const APP_RE = /^[a-z][a-z0-9-]*$/;
+export const UNIT_RE = /^[A-Za-z0-9:_.@-]+\.service$/;
+const WSGI_RE = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(?:\(\))?$/;
+const PY_MODULE_RE = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?::[A-Za-z_]\w*)?$/;
+const SITE_UNSAFE = /[{}"'`#\\]/;
+const SITE_ADDRESS_RE = /^[A-Za-z0-9.*:/[\]_-]+$/;
+const URL_PATH_RE = /^\/[A-Za-z0-9._~!&()*+,;=:@%/?-]*$/;
+const STATIC_PATH_RE = /^\/(?:[A-Za-z0-9._~-]+\/)*$/;
+const STATIC_DIR_RE = /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[A-Za-z0-9._/-]+$/;
+
+// One rule for refs, shared with `bg deploy <ref>`.
+const REF = 'a branch, tag or commit sha: letters, digits and . _ - / + , = @ (not starting with - or /, no "..")';
+const refProblem = (ref: string): string | undefined => {
+  try {
+    validateRef(ref);
+    return undefined;
+  } catch {
+    return `must be ${REF} (got ${got(ref)})`;
+  }
+};
+
+const APP = 'lowercase letters, digits and -, starting with a letter, at most 40 characters';
+const WSGI = 'module:callable, e.g. shop.wsgi:application or app:create_app()';
+const UNIT = 'a unit name ending in .service (letters, digits, : _ . @ -)';
+const SITE = 'Caddy site addresses like ":8080", "example.com" or "http://localhost:8080"';
+
+const site = text(SITE, (s) => {
+  if (SITE_UNSAFE.test(s)) return `must not contain { } quotes, # or \\ (they would break out of the Caddyfile site block); allowed: ${SITE}`;
+  const addresses = s.split(/[\s,]+/).filter(Boolean);
+  return addresses.length > 0 && addresses.every((a) => SITE_ADDRESS_RE.test(a)) ? undefined : `must be ${SITE} (got ${got(s)})`;
+});
+
+/** A strict mapping: unknown keys are errors that list the allowed keys. */
+function section<S extends z.ZodRawShape>(shape: S) {
+  const keys = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (iss) => {
+      if (iss.code === 'unrecognized_keys') return `allowed: ${keys}`;
+      if (iss.code === 'invalid_type') {
+        return iss.input === undefined ? `is required; allowed: a mapping with keys ${keys}` : `must be a mapping with keys ${keys} (got ${got(iss.input)})`;
+      }
+      return undefined;
+    },
+  });
+}
+
+const port = rule(required('an integer 1-65535', int(1, 65535)));
+
+const health = section({
+  path: rule(matching('a URL path starting with /, e.g. /health/', URL_PATH_RE)).optional(),
+  host: rule(matching('a Host header: hostname or hostname:port, e.g. shop.example.com', HOST_PORT_RE)).optional(),
+  interval: rule(duration(1, 60_000, 'from 1ms to 60s')).optional(),
+  timeout: rule(duration(1, 600_000, 'from 1ms to 600s')).optional(),
+  retries: rule(int(1, 100_000)).optional(),
+  expect: rule(int(100, 599, 'an HTTP status')).optional(),
+});
+
+const web = section({
+  wsgi: rule(required(WSGI, matching(WSGI, WSGI_RE))),
+  ports: section({ blue: port, green: port }),
+  workers: rule(int(1, 64)).optional(),
+  timeout: rule(int(1, 3600, 'a number of seconds')).optional(),
+  gunicorn: rule(command).optional(),
+  health: health.optional(),
+});
+
+const caddy = section({
+  site: rule(required(SITE, site)),
+  caddyfile: rule(absPath).optional(),
+  upstream_file: rule(absPath).optional(),
+  unit: rule(matching(UNIT, UNIT_RE)).optional(),
+  admin: rule(matching('host:port, e.g. localhost:2019', ADMIN_RE)).optional(),
+  static: section({
+    path: rule(matching('a URL path starting and ending with /, e.g. /static/', STATIC_PATH_RE)).optional(),
+    dir: rule(matching('a relative directory inside the release, e.g. staticfiles (no ..)', STATIC_DIR_RE)).optional(),
+  }).optional(),
+});
+
+export const LOGLEVELS = ['debug', 'info', 'warning', 'error', 'critical'] as const;
+
+const celery = section({
+  app: rule(required('a Python module (or module:attr), e.g. shop', matching('a Python module (or module:attr), e.g. shop', PY_MODULE_RE))),
+  beat: rule(bool).optional(),
+  concurrency: rule(int(1, 64)).optional(),
+  command: rule(command).optional(),
+  stop_timeout: rule(int(1, 86_400, 'a number of seconds')).optional(),
+  loglevel: rule(oneOf(LOGLEVELS)).optional(),
+});
+
+export const fileSchema = section({
+  app: rule(required(APP, matching(APP, APP_RE, 40))),
+  repo: rule(
+    required(
+      'a git URL or path (not starting with -)',
+      text('a git URL or path (not starting with -)', (s) =>
+        s.startsWith('-') ? `must be a git URL or path (not starting with -) (got ${got(s)})` : undefined,
+      ),
+    ),
+  ),
+  root: rule(
+    required(ABS_PATH, (v) => {
+      const r = absPath(v);
+      return 'ok' in r && r.ok === '/' ? bad('must be a directory below / (releases/ and shared/ go under it)') : r;
+    }),
+  ),
+  ref: rule(text(REF, refProblem)).optional(),
+  env_file: rule(absPath).optional(),
+  unit_dir: rule(absPath).optional(),
+  state_dir: rule(absPath).optional(),
+  log_dir: rule(absPath).optional(),
+  legacy_unit: rule(matching(UNIT, UNIT_RE)).optional(),
+  build: z
+    .array(rule(text('a shell command on one line')), {
+      error: (iss) => `must be a list of shell commands, one per item (got ${got(iss.input)})`,
+    })
+    .optional(),
+  web: web,
+  caddy: caddy,
+  celery: celery.optional(),
+});
+
+export type ConfigFile = z.infer<typeof fileSchema>;

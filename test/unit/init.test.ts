@@ -1,0 +1,133 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { appNameFrom, renderInitConfig } from '../../src/config/init-template.js';
+import { parseConfig } from '../../src/config/load.js';
+
+/** A project layout in memory: relative path → contents. */
+function layout(cwd: string, files: Record<string, string>) {
+  const abs = new Map(Object.entries(files).map(([p, c]) => [path.join(cwd, p), c]));
+  const dirs = new Set([...abs.keys()].flatMap((p) => [path.dirname(p), path.dirname(path.dirname(p))]));
+  return {
+    cwd,
+    exists: (p: string) => abs.has(p) || dirs.has(p),
+    readFile: (p: string) => abs.get(p),
+  };
+}
+
+const parse = (text: string) => parseConfig(text, { configPath: '/x/bg.yml', scope: 'system', env: {}, homedir: '/home/op' });
+
+// Every commented-out example becomes live: the documented keys must be valid too.
+const uncommentAll = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => {
+      const example = /^(\s*)# (\s*(?:# )*(?:[a-z_]+:(?: |$)|- ).*)$/;
+      let l = line;
+      for (let m = example.exec(l); m; m = example.exec(l)) l = m[1] + m[2];
+      return l;
+    })
+    .join('\n');
+
+const DJANGO = {
+  'manage.py': "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n",
+  'mysite/__init__.py': '',
+  'mysite/settings.py': "ALLOWED_HOSTS = ['.shop.example.com', 'localhost']\n",
+  'mysite/urls.py': "urlpatterns = [path('healthz/', health)]\n",
+  'mysite/wsgi.py': 'application = get_wsgi_application()\n',
+  'mysite/celery.py': "app = Celery('mysite')\n",
+  '.git/config': '[core]\n\tbare = false\n[remote "origin"]\n\turl = https://deploy:s3cret@git.example.com/shop.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n',
+};
+
+describe('bg init for a Django project', () => {
+  const text = renderInitConfig(layout('/home/op/My Shop', DJANGO));
+
+  it('parses, with the wsgi module found next to manage.py', () => {
+    const cfg = parse(text);
+    expect(cfg.app).toBe('my-shop');
+    expect(cfg.web.wsgi).toBe('mysite.wsgi:application');
+    expect(cfg.web.health.path).toBe('/healthz/');
+  });
+
+  it('sets the health Host header from ALLOWED_HOSTS and says why', () => {
+    expect(parse(text).web.health.host).toBe('shop.example.com');
+    expect(text).toContain('ALLOWED_HOSTS');
+  });
+
+  it('enables celery when the package has celery.py', () => {
+    expect(parse(text).celery).toEqual({ app: 'mysite', beat: false, concurrency: 2, stopTimeout: 600, loglevel: 'info' });
+  });
+
+  it('takes the repo from the origin remote without its credentials', () => {
+    expect(parse(text).repo).toBe('https://git.example.com/shop.git');
+    expect(text).not.toContain('s3cret');
+  });
+
+  it('comments the Host header about ALLOWED_HOSTS when it cannot pick a name', () => {
+    const t = renderInitConfig(layout('/srv/src/shop', { ...DJANGO, 'mysite/settings.py': "ALLOWED_HOSTS = ['*']\n" }));
+    expect(parse(t).web.health.host).toBeUndefined();
+    expect(t).toMatch(/# host: .*ALLOWED_HOSTS/);
+  });
+
+  it('finds the package by directory name when manage.py names none, and leaves celery commented out without celery.py', () => {
+    const t = renderInitConfig(layout('/srv/src/shop', { 'manage.py': '', 'shop/wsgi.py': '' }));
+    const cfg = parse(t);
+    expect(cfg.web.wsgi).toBe('shop.wsgi:application');
+    expect(cfg.celery).toBeUndefined();
+    expect(t).toMatch(/^# celery:/m);
+  });
+
+  it('documents keys that stay valid when every example is uncommented', () => {
+    const cfg = parse(uncommentAll(text));
+    expect(cfg).toMatchObject({ ref: 'main', legacyUnit: 'my-shop.service', logDir: '/var/log/my-shop' });
+    expect(cfg.build).toHaveLength(3);
+    expect(cfg.caddy.staticDir).toBe('staticfiles');
+  });
+});
+
+describe('bg init for a Flask project', () => {
+  it('uses app:app for app.py', () => {
+    const t = renderInitConfig(layout('/srv/src/blog', { 'app.py': 'app = Flask(__name__)\n@app.get("/health")\n' }));
+    const cfg = parse(t);
+    expect(cfg.web.wsgi).toBe('app:app');
+    expect(cfg.web.health.path).toBe('/health');
+    expect(cfg.celery).toBeUndefined();
+  });
+
+  it('prefers wsgi.py, and its callable', () => {
+    expect(parse(renderInitConfig(layout('/srv/blog', { 'app.py': '', 'wsgi.py': 'from app import app\n' }))).web.wsgi).toBe('wsgi:app');
+    expect(parse(renderInitConfig(layout('/srv/blog', { 'wsgi.py': 'application = make()\n' }))).web.wsgi).toBe('wsgi:application');
+    expect(parse(renderInitConfig(layout('/srv/blog', { 'app.py': 'def create_app():\n' }))).web.wsgi).toBe('app:create_app()');
+  });
+
+  it('uses the checkout itself as repo when it has no origin remote', () => {
+    const t = renderInitConfig(layout('/srv/src/blog', { 'app.py': '', '.git/HEAD': 'ref: refs/heads/main\n' }));
+    expect(parse(t).repo).toBe('/srv/src/blog');
+  });
+
+  it('parses with every example uncommented, celery included', () => {
+    const cfg = parse(uncommentAll(renderInitConfig(layout('/srv/src/blog', { 'app.py': '' }))));
+    expect(cfg.celery).toMatchObject({ app: 'blog', beat: false, command: ['python3', '-m', 'celery'] });
+    expect(cfg.web.gunicorn).toEqual(['python3', '-m', 'gunicorn']);
+  });
+});
+
+describe('bg init without a recognisable project', () => {
+  it('still parses and says what to check', () => {
+    const t = renderInitConfig(layout('/tmp/empty', {}));
+    expect(parse(t).web.wsgi).toBe('app:app');
+    expect(t).toContain('# CHECK: No manage.py, wsgi.py or app.py found');
+  });
+});
+
+describe('appNameFrom', () => {
+  it.each([
+    ['/srv/shop', 'shop'],
+    ['/home/op/My Shop', 'my-shop'],
+    ['/x/2fast_API.v2', 'fast-api-v2'],
+    ['/x/---', 'app'],
+    ['/', 'app'],
+    [`/x/${'a'.repeat(50)}`, 'a'.repeat(40)],
+  ])('%s → %s', (dir, name) => {
+    expect(appNameFrom(dir)).toBe(name);
+  });
+});
