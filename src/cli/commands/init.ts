@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { configPathFor } from '../../config/load.js';
 import { renderInitConfig } from '../../config/init-template.js';
 import { UsageError, EXIT } from '../../errors.js';
 import { writeAtomic } from '../../adapters/files.js';
 import type { GlobalOptions } from '../options.js';
 
 export async function init(o: GlobalOptions): Promise<number> {
-  const path = resolve(o.config ?? process.env.BG_CONFIG ?? 'bg.yml');
+  const path = configPathFor({ path: o.config, env: process.env });
   if (existsSync(path) && !o.yes) {
     throw new UsageError(`${path} already exists.`, { next: 'Edit it, or pass --yes to overwrite it.' });
   }

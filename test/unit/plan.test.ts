@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import type { HostState, ObservedUnit } from '../../src/plan/host-state.js';
+import { planDeploy } from '../../src/plan/deploy-plan.js';
+import { planSetup } from '../../src/plan/setup-plan.js';
+import { planCleanup } from '../../src/plan/cleanup-plan.js';
+import type { Plan } from '../../src/plan/step.js';
+import { BgError } from '../../src/errors.js';
+
+const base = `app: shop
+repo: /srv/git/shop.git
+root: /srv/shop
+web:
+  wsgi: shop.wsgi:application
+  ports: { blue: 8000, green: 8100 }
+caddy:
+  site: ":8080"
+`;
+const celery = `celery:\n  app: shop\n  beat: true\n`;
+const cfgOf = (extra = '') => parseConfig(base + extra, { configPath: '/srv/shop/bg.yml', scope: 'system', env: {}, homedir: '/root' });
+
+const unit = (name: string, activeState: string): ObservedUnit => ({ name, loadState: 'loaded', activeState, subState: '', mainPid: activeState === 'active' ? 42 : 0 });
+function host(over: Partial<HostState> = {}): HostState {
+  return { units: {}, releases: { blue: {}, green: {} }, changedFiles: [], listening: [], caddyUpstreams: [], ...over };
+}
+const names = (p: Plan) => p.steps.map((s) => s.name);
+
+describe('planSetup', () => {
+  it('brings blue up behind the health gate before switching', () => {
+    const p = planSetup(cfgOf(), host({ changedFiles: ['x'] }));
+    expect(names(p)).toEqual(['ensure-dirs', 'checkout-blue', 'install-files', 'start-web-blue', 'health-gate-blue', 'switch-to-blue', 'enable-blue']);
+    expect(p.steps.find((s) => s.name === 'start-web-blue')?.undo).toEqual({ kind: 'stop', unit: 'shop-web-blue.service' });
+    expect(p.steps.find((s) => s.name === 'switch-to-blue')?.undo).toEqual({ kind: 'restore-caddy' });
+  });
+
+  it('is empty when already set up and every file is current', () => {
+    const p = planSetup(cfgOf(), host({ active: 'blue' }));
+    expect(p.steps).toEqual([]);
+    expect(p.notes.join(' ')).toMatch(/Nothing to do/);
+  });
+
+  it('drains, stops and disables a running legacy unit only after the switch', () => {
+    const cfg = cfgOf('legacy_unit: shop.service\n');
+    const p = planSetup(cfg, host({ units: { 'shop.service': unit('shop.service', 'active') }, caddyUpstreams: ['127.0.0.1:9000'] }));
+    const n = names(p);
+    expect(n.indexOf('switch-to-blue')).toBeLessThan(n.indexOf('drain-legacy'));
+    expect(n.indexOf('drain-legacy')).toBeLessThan(n.indexOf('stop-legacy'));
+    expect(p.steps.find((s) => s.name === 'drain-legacy')?.action).toEqual({ kind: 'drain', ports: [9000] });
+    expect(n).toContain('disable-legacy');
+  });
+
+  it('refuses when Caddy does not answer, or blue\'s port is taken', () => {
+    expect(() => planSetup(cfgOf(), host({ caddyUpstreams: undefined }))).toThrow(/admin API/);
+    expect(() => planSetup(cfgOf(), host({ listening: [8000] }))).toThrow(/8000.*in use/);
+  });
+});
+
+describe('planDeploy', () => {
+  it('follows the contract order, without Celery steps when there is no celery block', () => {
+    const p = planDeploy(cfgOf(), host({ active: 'blue' }), { ref: 'dev' });
+    expect(p).toMatchObject({ command: 'deploy', from: 'blue', to: 'green' });
+    expect(names(p)).toEqual([
+      'checkout-green', 'install-green-units', 'start-web-green', 'health-gate-green', 'switch-to-green',
+      'drain-blue', 'stop-web-blue', 'enable-green', 'disable-blue',
+    ]);
+    expect(p.steps.find((s) => s.name === 'drain-blue')?.action).toEqual({ kind: 'drain', ports: [8000] });
+  });
+
+  it('gates Celery: old worker and beat stop before the new web starts, new ones start after the old web stops', () => {
+    const p = planDeploy(cfgOf(celery + 'build: ["pip install -r requirements.txt"]\n'), host({ active: 'green' }), { ref: 'main' });
+    const n = names(p);
+    expect(n).toEqual([
+      'checkout-blue', 'build-blue', 'install-blue-units', 'stop-worker-green', 'stop-beat-green', 'start-web-blue',
+      'health-gate-blue', 'switch-to-blue', 'drain-green', 'stop-web-green', 'start-worker-blue', 'start-beat-blue',
+      'enable-blue', 'disable-green',
+    ]);
+  });
+
+  it('undoes in an order that never runs two workers or two beats', () => {
+    const p = planDeploy(cfgOf(celery), host({ active: 'blue' }), { ref: 'x' });
+    // simulate a failure at the very last step: replay every undo in reverse and track what runs
+    const running = new Set(['shop-worker-blue.service', 'shop-beat-blue.service', 'shop-web-blue.service']);
+    let maxWorkers = 0;
+    let maxBeats = 0;
+    const apply = (a: { kind: string; unit?: string }) => {
+      if (a.kind === 'start' && a.unit) running.add(a.unit);
+      if (a.kind === 'stop' && a.unit) running.delete(a.unit);
+      maxWorkers = Math.max(maxWorkers, [...running].filter((u) => u.includes('-worker-')).length);
+      maxBeats = Math.max(maxBeats, [...running].filter((u) => u.includes('-beat-')).length);
+    };
+    for (const s of p.steps) apply(s.action);
+    for (const s of [...p.steps].reverse()) if (s.undo) apply(s.undo);
+    expect(maxWorkers).toBe(1);
+    expect(maxBeats).toBe(1);
+    expect([...running].sort()).toEqual(['shop-beat-blue.service', 'shop-web-blue.service', 'shop-worker-blue.service']);
+  });
+
+  it('stops an idle color left running before booting the new code into it', () => {
+    const p = planDeploy(cfgOf(), host({ active: 'blue', units: { 'shop-web-green.service': unit('shop-web-green.service', 'active') }, listening: [8000, 8100] }), { ref: 'x' });
+    expect(names(p)[0]).toBe('stop-stale-shop-web-green');
+  });
+
+  it('rollback skips checkout and build, and needs a release to go back to', () => {
+    const p = planDeploy(cfgOf('build: ["true"]\n'), host({ active: 'green', releases: { blue: { commit: 'a'.repeat(40) }, green: {} } }), { rollback: true });
+    expect(names(p)[0]).toBe('install-blue-units');
+    expect(names(p)).not.toContain('build-blue');
+    expect(() => planDeploy(cfgOf(), host({ active: 'green' }), { rollback: true })).toThrow(/Nothing to roll back/);
+  });
+
+  it('refuses a host that was never set up', () => {
+    expect(() => planDeploy(cfgOf(), host(), { ref: 'x' })).toThrow(BgError);
+  });
+});
+
+describe('planCleanup', () => {
+  it('stops what the idle color still runs and disables its units', () => {
+    const cfg = cfgOf(celery);
+    const p = planCleanup(cfg, host({ active: 'green', units: { 'shop-web-blue.service': unit('shop-web-blue.service', 'active') } }));
+    expect(names(p)).toEqual(['stop-shop-web-blue', 'disable-blue']);
+    expect(p.steps[1].action).toEqual({ kind: 'disable', units: ['shop-web-blue.service', 'shop-worker-blue.service', 'shop-beat-blue.service'] });
+  });
+});
