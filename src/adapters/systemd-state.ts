@@ -1,0 +1,76 @@
+// Turns raw Properties.GetAll replies (Variants, BigInt microsecond timestamps) into UnitState.
+import { Variant } from 'dbus-next';
+
+export interface UnitState {
+  name: string;
+  loadState: string; // loaded | not-found | bad-setting | error | masked
+  activeState: string; // active | reloading | inactive | failed | activating | deactivating
+  subState: string; // running, dead, exited, auto-restart, ...
+  result: string; // success, exit-code, signal, timeout, ...; '' for types without one
+  mainPid: number; // 0 when none
+  since?: Date; // ActiveEnterTimestamp when active, else StateChangeTimestamp; unset if never
+  fragmentPath?: string;
+  nRestarts?: number;
+  execMainStatus?: number;
+}
+
+const UNIT_IFACE = 'org.freedesktop.systemd1.Unit';
+const UNIT_PROPS = ['LoadState', 'ActiveState', 'SubState', 'StateChangeTimestamp', 'ActiveEnterTimestamp', 'FragmentPath'];
+const SERVICE_PROPS = ['MainPID', 'Result', 'NRestarts', 'ExecMainStatus'];
+const HAS_RESULT = ['socket', 'timer', 'mount', 'automount', 'path', 'scope', 'swap'];
+
+export interface PropQuery {
+  iface: string;
+  name: string;
+}
+
+/**
+ * The properties unitState() reads for `unit`. Asked one by one (in parallel): a few Gets
+ * decode far less than GetAll's ~300 Service properties.
+ */
+export function stateQueries(unit: string): PropQuery[] {
+  const type = unit.slice(unit.lastIndexOf('.') + 1);
+  const typeIface = `org.freedesktop.systemd1.${type.charAt(0).toUpperCase()}${type.slice(1)}`;
+  const typeProps = type === 'service' ? SERVICE_PROPS : HAS_RESULT.includes(type) ? ['Result'] : [];
+  return [...UNIT_PROPS.map((name) => ({ iface: UNIT_IFACE, name })), ...typeProps.map((name) => ({ iface: typeIface, name }))];
+}
+
+/** Strips Variants, recursively. BigInts stay BigInts. */
+export function plain(v: unknown): unknown {
+  if (v instanceof Variant) return plain(v.value);
+  if (Array.isArray(v)) return v.map(plain);
+  if (v && typeof v === 'object' && !(v instanceof Buffer)) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  }
+  return v;
+}
+
+/** A usec-since-epoch timestamp (0 = never) as a Date. */
+export function usecToDate(v: unknown): Date | undefined {
+  if (typeof v !== 'bigint' && typeof v !== 'number') return undefined;
+  const usec = BigInt(v);
+  return usec > 0n ? new Date(Number(usec / 1000n)) : undefined;
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
+const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined);
+
+/** `props`: property name -> value (Variants allowed), as read for stateQueries(name). */
+export function toUnitState(name: string, props: Record<string, unknown>): UnitState {
+  const u = plain(props) as Record<string, unknown>;
+  const activeState = str(u.ActiveState);
+  const since = activeState === 'active' ? usecToDate(u.ActiveEnterTimestamp) : usecToDate(u.StateChangeTimestamp);
+  const state: UnitState = {
+    name,
+    loadState: str(u.LoadState),
+    activeState,
+    subState: str(u.SubState),
+    result: str(u.Result),
+    mainPid: num(u.MainPID) ?? 0,
+  };
+  if (since) state.since = since;
+  if (str(u.FragmentPath)) state.fragmentPath = str(u.FragmentPath);
+  if (num(u.NRestarts) !== undefined) state.nRestarts = num(u.NRestarts);
+  if (num(u.ExecMainStatus) !== undefined) state.execMainStatus = num(u.ExecMainStatus);
+  return state;
+}

@@ -1,0 +1,117 @@
+// The systemd Manager client over D-Bus, with methods named after the Manager's (like
+// coreos/go-systemd's dbus package). One connection and one JobRemoved listener per
+// instance, installed before any job is queued; job methods resolve with the job's real
+// result. Never shells out to systemctl.
+import type { Scope } from '../config/types.js';
+import { SystemdError } from '../errors.js';
+import { SystemdBus } from './systemd-bus.js';
+import { JOB_REMOVED_MATCH, JobTracker, type JobResult } from './systemd-jobs.js';
+import { stateQueries, toUnitState, type UnitState } from './systemd-state.js';
+
+export type { JobResult } from './systemd-jobs.js';
+export type { UnitState } from './systemd-state.js';
+export type { Scope } from '../config/types.js';
+
+export type KillWho = 'main' | 'control' | 'all';
+
+export interface ConnectOptions {
+  connectTimeoutMs?: number; // bus connect + first round trip (default 5 s)
+  jobTimeoutMs?: number; // how long a job waiter waits for JobRemoved (default 10 min)
+}
+
+export class Systemd {
+  private constructor(
+    private readonly bus: SystemdBus,
+    private readonly jobs: JobTracker,
+  ) {}
+
+  /** Connects to the system bus, or for 'user' to the session bus named by `env`. */
+  static async connect(scope: Scope, env: NodeJS.ProcessEnv = process.env, opts: ConnectOptions = {}): Promise<Systemd> {
+    const bus = await SystemdBus.open(scope, env, opts.connectTimeoutMs ?? 5_000);
+    const jobs = new JobTracker(opts.jobTimeoutMs ?? 10 * 60_000);
+    bus.onSignal((msg) => jobs.onSignal(msg));
+    bus.whenClosed((err) => jobs.failAll(err));
+    try {
+      // The reply to AddMatch is the round trip that proves the rule is in place.
+      await bus.addMatch(JOB_REMOVED_MATCH);
+    } catch (err) {
+      bus.close();
+      throw err;
+    }
+    return new Systemd(bus, jobs);
+  }
+
+  get scope(): Scope {
+    return this.bus.scope;
+  }
+
+  startUnit(name: string, mode = 'replace'): Promise<JobResult> {
+    return this.job('StartUnit', 'start', name, mode);
+  }
+
+  stopUnit(name: string, mode = 'replace'): Promise<JobResult> {
+    return this.job('StopUnit', 'stop', name, mode);
+  }
+
+  restartUnit(name: string, mode = 'replace'): Promise<JobResult> {
+    return this.job('RestartUnit', 'restart', name, mode);
+  }
+
+  reloadUnit(name: string, mode = 'replace'): Promise<JobResult> {
+    return this.job('ReloadUnit', 'reload', name, mode);
+  }
+
+  async killUnit(name: string, who: KillWho, signal: number): Promise<void> {
+    await this.bus.call({ member: 'KillUnit', signature: 'ssi', body: [name, who, signal], unit: name });
+  }
+
+  /** Manager.Reload(): daemon-reload, so new or changed unit files take effect. */
+  async reload(): Promise<void> {
+    await this.bus.call({ member: 'Reload' });
+  }
+
+  /**
+   * Creates the [Install] symlinks (e.g. default.target.wants/) for `files` (unit names or
+   * absolute paths), replacing conflicting ones. No daemon-reload is needed: the wants only
+   * matter at the next boot, when the manager reads them anyway.
+   */
+  async enableUnitFiles(files: string[]): Promise<void> {
+    await this.bus.call({ member: 'EnableUnitFiles', signature: 'asbb', body: [files, false, true], unit: files.join(' ') });
+  }
+
+  async disableUnitFiles(files: string[]): Promise<void> {
+    await this.bus.call({ member: 'DisableUnitFiles', signature: 'asb', body: [files, false], unit: files.join(' ') });
+  }
+
+  /** State of `name`, loaded or not (a unit that does not exist has loadState 'not-found'). */
+  async unitState(name: string): Promise<UnitState> {
+    const [path] = (await this.bus.call({ member: 'LoadUnit', signature: 's', body: [name], unit: name })) as [string];
+    const queries = stateQueries(name);
+    const values = await Promise.all(queries.map((q) => this.bus.getProperty(path, q.iface, q.name, name)));
+    return toUnitState(name, Object.fromEntries(queries.map((q, i) => [q.name, values[i]])));
+  }
+
+  unitStates(names: string[]): Promise<UnitState[]> {
+    return Promise.all(names.map((n) => this.unitState(n)));
+  }
+
+  /** Clears a failed state; a unit that is not loaded has none, which is fine. */
+  async resetFailed(name: string): Promise<void> {
+    try {
+      await this.bus.call({ member: 'ResetFailedUnit', signature: 's', body: [name], unit: name });
+    } catch (err) {
+      if (err instanceof SystemdError && err.detail?.startsWith('org.freedesktop.systemd1.NoSuchUnit')) return;
+      throw err;
+    }
+  }
+
+  /** Closes the connection (Node does not exit while it is open). Pending job waiters reject. */
+  close(): void {
+    this.bus.close();
+  }
+
+  private async job(method: string, verb: string, name: string, mode: string): Promise<JobResult> {
+    const [path] = (await this.bus.call({ member: method, signature: 'ss', body: [name, mode], unit: name })) as [string];
+    return this.jobs.wait(path, name, verb);
+  }
+}
