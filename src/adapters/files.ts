@@ -1,0 +1,150 @@
+// Atomic file writes, symlink flips and diffs. Every file bg installs (units, Caddyfile,
+// upstream.txt) goes through writeAtomic, so a reader (Caddy, systemd) sees the old content or
+// the new one, never half a file, and a crash mid-write leaves the old file in place.
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
+import { FsError } from '../errors.js';
+
+const PERMISSION_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOTDIR']);
+
+function reasonOf(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const reasons: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EROFS: 'read-only file system',
+    ENOENT: 'a parent directory does not exist',
+    ENOTDIR: 'a parent path is not a directory',
+    ENOSPC: 'no space left on device',
+    EISDIR: 'it is a directory',
+  };
+  return e.code && reasons[e.code] ? `${reasons[e.code]} (${e.code})` : (e.message ?? String(err));
+}
+
+function writeError(path: string, err: unknown): FsError {
+  if (err instanceof FsError) return err;
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  return new FsError(`Cannot write ${path}: ${reasonOf(err)}`, {
+    state: 'Files written before this one stay; nothing was started.',
+    next: PERMISSION_CODES.has(code)
+      ? "Run as root, or pass --user to install into your user's systemd"
+      : `Fix the cause above for ${dirname(path)}, then run the command again`,
+    detail: (err as Error).message,
+  });
+}
+
+const tempNameFor = (path: string) =>
+  join(dirname(path), `.${basename(path)}.bg-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+
+// Our own `mkdir -p`: Node 20's recursive mkdir never settles for a path under /proc (measured:
+// fs.promises.mkdir('/proc/x/y', { recursive: true }) hangs), so walk up to the first existing
+// directory and create the rest one level at a time.
+async function mkdirParents(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      if ((await stat(d)).isDirectory()) break;
+      throw Object.assign(new Error(`ENOTDIR: not a directory, '${d}'`), { code: 'ENOTDIR', path: d });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(d) === d) throw err;
+      missing.push(d);
+    }
+  }
+  for (const d of missing.reverse()) {
+    await mkdir(d).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function existingMode(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).mode & 0o7777;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Replaces `path` with `content` atomically (temp file in the same dir, fsync, rename, fsync dir).
+ * Mode: `opts.mode`, else the mode of the file being replaced, else 0644.
+ */
+export async function writeAtomic(path: string, content: string, opts: { mode?: number } = {}): Promise<void> {
+  const tmp = tempNameFor(path);
+  try {
+    await mkdirParents(dirname(path));
+    const mode = opts.mode ?? (await existingMode(path)) ?? 0o644;
+    const handle = await open(tmp, 'wx', mode);
+    try {
+      await handle.writeFile(content);
+      await handle.chmod(mode); // open()'s mode is filtered by the umask
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, path);
+    await fsyncDir(dirname(path));
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw writeError(path, err);
+  }
+}
+
+/** The file's text, or undefined when it does not exist. */
+export async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new FsError(`Cannot read ${path}: ${reasonOf(err)}`, {
+      state: 'Nothing was changed.',
+      next: "Run as root, or pass --user to work with your user's systemd",
+      detail: (err as Error).message,
+    });
+  }
+}
+
+/** A unified diff of what writing `after` to `path` would change; '' when nothing would. */
+export function unifiedDiff(path: string, before: string | undefined, after: string): string {
+  if (before === after) return '';
+  return createTwoFilesPatch(before === undefined ? '/dev/null' : path, path, before ?? '', after, undefined, undefined, {
+    headerOptions: FILE_HEADERS_ONLY,
+  });
+}
+
+/** Points `linkPath` at `target` atomically: a new symlink under a temp name renamed over the old one. */
+export async function pointSymlink(linkPath: string, target: string): Promise<void> {
+  const tmp = tempNameFor(linkPath);
+  try {
+    await mkdirParents(dirname(linkPath));
+    await symlink(target, tmp);
+    await rename(tmp, linkPath);
+    await fsyncDir(dirname(linkPath));
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw writeError(linkPath, err);
+  }
+}
+
+/** Removes a file bg installed (undo of a first write); a file already gone is fine. */
+export async function removeFile(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw writeError(path, err);
+  }
+  await fsyncDir(dirname(path)).catch(() => undefined); // durability only; the unlink itself succeeded
+}

@@ -1,0 +1,112 @@
+// Checks out a release: one clone per color under <root>/releases/<color>, moved to a detached
+// commit. git runs without a shell, refs are validated first and every user value sits after
+// `--` or `--end-of-options`, so a ref or repo can never become a git option.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { GitError } from '../errors.js';
+import { validateRef } from './ref.js';
+
+const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+const STATE = 'The service was not touched: nothing was started or switched.';
+
+interface GitResult {
+  ok: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+async function git(args: string[], timeoutMs = 300_000): Promise<GitResult> {
+  try {
+    const r = await execa('git', ['-c', 'advice.detachedHead=false', ...args], {
+      env: GIT_ENV,
+      reject: false,
+      stdin: 'ignore',
+      timeout: timeoutMs,
+    });
+    if (r.timedOut) return { ok: false, stdout: '', stderr: `git ${args[0]} timed out after ${timeoutMs / 1000} s` };
+    return { ok: r.exitCode === 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    throw new GitError('Could not run git', { detail: (err as Error).message, next: 'Install git (apt install git).', state: STATE });
+  }
+}
+
+const tail = (text: string, lines = 8) => text.trim().split('\n').slice(-lines).join('\n');
+
+function failed(message: string, r: GitResult, next: string): GitError {
+  const detail = tail(r.stderr) || undefined;
+  const dubious = /dubious ownership/.test(r.stderr);
+  return new GitError(message, {
+    state: STATE,
+    detail,
+    next: dubious ? 'git refuses a repository owned by another user: see the `safe.directory` hint above, then retry.' : next,
+  });
+}
+
+/** A usable checkout: a clone with a populated index (a clone interrupted before checkout has none). */
+const hasCheckout = (dir: string) => existsSync(join(dir, '.git', 'index'));
+
+async function ensureClone(repo: string, dir: string): Promise<void> {
+  if (!existsSync(join(dir, '.git'))) {
+    const r = await git(['clone', '--no-checkout', '--quiet', '--', repo, dir]);
+    if (!r.ok) throw failed(`Could not clone ${repo} into ${dir}`, r, 'Check `repo` in bg.yml and that this user can read it.');
+    return;
+  }
+  const url = await git(['-C', dir, 'config', '--get', 'remote.origin.url']);
+  if (url.stdout.trim() !== repo) {
+    const r = await git(['-C', dir, 'remote', 'set-url', 'origin', '--', repo]);
+    if (!r.ok) throw failed(`Could not point ${dir} at ${repo}`, r, `Remove ${dir} and run the command again.`);
+  }
+}
+
+async function resolve(dir: string, candidates: string[]): Promise<string | undefined> {
+  for (const c of candidates) {
+    const r = await git(['-C', dir, 'rev-parse', '--verify', '--quiet', '--end-of-options', `${c}^{commit}`]);
+    if (r.ok) return r.stdout.trim();
+  }
+  return undefined;
+}
+
+/** Clones or fetches `repo` into `dir` and checks out `ref` (branch, tag or sha; default: the repo's default branch) detached. */
+export async function checkoutRelease(
+  repo: string,
+  dir: string,
+  ref: string | undefined,
+): Promise<{ commit: string; ref: string }> {
+  if (ref !== undefined) validateRef(ref);
+  await ensureClone(repo, dir);
+
+  const fetch = await git(['-C', dir, 'fetch', '--quiet', '--prune', '--tags', '--force', 'origin', '--', '+refs/heads/*:refs/remotes/origin/*']);
+  if (!fetch.ok) throw failed(`Could not fetch from ${repo}`, fetch, 'Check `repo` in bg.yml and that this user can reach it.');
+
+  let name = ref;
+  if (name === undefined) {
+    await git(['-C', dir, 'remote', 'set-head', 'origin', '--auto']); // follow a renamed default branch
+    const head = await git(['-C', dir, 'symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']);
+    if (!head.ok) throw failed(`Could not tell the default branch of ${repo}`, head, 'Set `ref` in bg.yml to the branch to deploy.');
+    name = head.stdout.trim().replace(/^origin\//, '');
+  }
+  const commit = await resolve(dir, [`refs/remotes/origin/${name}`, `refs/tags/${name}`, name]);
+  if (!commit) {
+    throw new GitError(`Could not find ${name} in ${repo}`, {
+      state: STATE,
+      next: 'Pass a branch or tag that exists in the repository (pushed), or a commit sha it contains.',
+    });
+  }
+
+  const co = await git(['-C', dir, 'checkout', '--quiet', '--force', '--detach', commit]);
+  if (!co.ok) throw failed(`Could not check out ${name} (${commit.slice(0, 12)}) in ${dir}`, co, `Remove ${dir} and run the command again.`);
+  // Untracked leftovers go; ignored files (a .venv built by a previous build step) stay.
+  const clean = await git(['-C', dir, 'clean', '-ffd', '--quiet']);
+  if (!clean.ok) throw failed(`Could not clean ${dir}`, clean, `Remove ${dir} and run the command again.`);
+  return { commit, ref: name };
+}
+
+/** The commit checked out in `dir`, or undefined when there is no checkout. */
+export async function headCommit(dir: string): Promise<{ commit: string; subject: string } | undefined> {
+  if (!hasCheckout(dir)) return undefined;
+  const r = await git(['-C', dir, 'log', '-1', '--format=%H%x00%s', 'HEAD'], 30_000);
+  if (!r.ok) return undefined;
+  const [commit = '', subject = ''] = r.stdout.trim().split('\0');
+  return { commit, subject };
+}

@@ -1,0 +1,97 @@
+// The health gate: polls http://127.0.0.1:<port><path> until it answers the expected status.
+// Type=simple start jobs finish long before the app answers, so this gate alone decides whether
+// a color may take traffic. Each try uses a fresh connection (no keep-alive), so a stale socket
+// to a previous process on the same port can never answer for the new one.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
+import { HealthError } from '../errors.js';
+
+export interface ProbeOptions {
+  port: number;
+  path: string;
+  host?: string; // Host header (Django's ALLOWED_HOSTS may reject 127.0.0.1)
+  timeoutMs: number; // per try: connect + headers + body
+  signal?: AbortSignal;
+}
+
+export interface HealthOptions extends ProbeOptions {
+  intervalMs: number;
+  retries: number; // max tries
+  expect: number; // expected status
+  /** Returns a reason when the unit has died, so the gate fails at once instead of waiting out its budget. */
+  alive?: () => Promise<string | undefined>;
+}
+
+export type ProbeResult = { status: number; body: string } | { error: string };
+
+const BODY_KEEP = 300;
+
+export const describeTarget = (o: Pick<ProbeOptions, 'port' | 'path' | 'host'>) =>
+  `GET http://127.0.0.1:${o.port}${o.path}${o.host ? ` (Host: ${o.host})` : ''}`;
+
+function errorText(err: unknown, timeoutMs: number): string {
+  const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT') {
+    return `no complete response within ${timeoutMs} ms`;
+  }
+  const code = e.code ?? e.cause?.code;
+  if (code === 'ECONNREFUSED') return 'connection refused (nothing listening yet)';
+  return e.message ?? e.cause?.message ?? String(err);
+}
+
+/** One health request. Rejects only when `signal` aborts; every other failure is a result. */
+export async function probe(opts: ProbeOptions): Promise<ProbeResult> {
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  try {
+    const res = await request(`http://127.0.0.1:${opts.port}${opts.path}`, {
+      method: 'GET',
+      headers: opts.host ? { host: opts.host } : {},
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      reset: true,
+      signal,
+    });
+    // Read the whole body (so the connection closes cleanly) but keep only its start.
+    const kept: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      if (size < BODY_KEEP) kept.push(chunk.subarray(0, BODY_KEEP - size));
+      size += chunk.length;
+    }
+    return { status: res.statusCode, body: Buffer.concat(kept).toString('utf8') };
+  } catch (err) {
+    opts.signal?.throwIfAborted();
+    return { error: errorText(err, opts.timeoutMs) };
+  }
+}
+
+const describeResult = (r: ProbeResult) =>
+  'error' in r ? `last error: ${r.error}` : `last response: HTTP ${r.status}${r.body ? `: ${r.body}` : ''}`;
+
+/** Polls until the expected status, `retries` tries at most; throws HealthError otherwise. */
+export async function waitHealthy(opts: HealthOptions): Promise<{ tries: number; ms: number; status: number }> {
+  const start = performance.now();
+  const elapsed = () => Math.round(performance.now() - start);
+  let last: ProbeResult | undefined;
+  for (let tries = 1; tries <= opts.retries; tries++) {
+    opts.signal?.throwIfAborted();
+    const dead = await opts.alive?.();
+    if (dead) {
+      throw new HealthError(dead, {
+        detail: `while waiting for ${describeTarget(opts)}, try ${tries}${last ? `; ${describeResult(last)}` : ''}`,
+      });
+    }
+    last = await probe(opts);
+    if (!('error' in last) && last.status === opts.expect) return { tries, ms: elapsed(), status: last.status };
+    if (tries < opts.retries) {
+      await sleep(opts.intervalMs, undefined, { signal: opts.signal }).catch((err) => {
+        opts.signal?.throwIfAborted(); // reject with the caller's reason
+        throw err;
+      });
+    }
+  }
+  throw new HealthError(`Health check never passed: ${describeTarget(opts)}`, {
+    detail: `${opts.retries} tries in ${elapsed()} ms, expected HTTP ${opts.expect}; ${last ? describeResult(last) : 'no try made'}`,
+  });
+}

@@ -1,0 +1,146 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { probe, waitHealthy } from '../../src/adapters/health.js';
+import { HealthError } from '../../src/errors.js';
+
+const servers: Server[] = [];
+afterAll(async () => {
+  for (const s of servers) {
+    s.closeAllConnections();
+    s.close();
+  }
+});
+
+async function serve(port: number, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<number> {
+  const server = createServer(handler);
+  servers.push(server);
+  server.listen(port, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  s.listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as AddressInfo).port;
+  s.close();
+  await once(s, 'close');
+  return port;
+}
+
+async function healthErrorOf(p: Promise<unknown>): Promise<HealthError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(HealthError);
+  return err as HealthError;
+}
+
+const base = { path: '/health/', intervalMs: 50, timeoutMs: 1000, retries: 40, expect: 200 };
+
+describe('waitHealthy', () => {
+  it('passes as soon as an app that boots after ~300 ms answers', async () => {
+    const port = await freePort();
+    const started = performance.now();
+    const booting = new Promise<void>((resolve) =>
+      setTimeout(() => void serve(port, (_q, r) => r.end('ok')).then(() => resolve()), 300),
+    );
+    const r = await waitHealthy({ ...base, port });
+    const wall = performance.now() - started;
+    await booting;
+    expect(r.status).toBe(200);
+    expect(r.tries).toBeGreaterThan(1); // connection refused first
+    expect(r.ms).toBeGreaterThanOrEqual(280);
+    expect(wall).toBeLessThan(300 + base.intervalMs + 250); // no fixed sleep beyond one interval
+  });
+
+  it('fails after exactly `retries` tries with the last status and body in detail', async () => {
+    let hits = 0;
+    const port = await serve(0, (_q, r) => {
+      hits++;
+      r.statusCode = 500;
+      r.end(`boom ${hits}: ${'x'.repeat(1000)}`);
+    });
+    const err = await healthErrorOf(waitHealthy({ ...base, port, retries: 4, intervalMs: 20 }));
+    expect(hits).toBe(4);
+    expect(err.message).toBe(`Health check never passed: GET http://127.0.0.1:${port}/health/`);
+    expect(err.detail).toContain('4 tries');
+    expect(err.detail).toContain('last response: HTTP 500: boom 4: xxx');
+    expect(err.detail!.length).toBeLessThan(300 + 120); // body cut to 300 bytes
+    expect(err.exitCode).toBe(1);
+  });
+
+  it('fails at once when `alive` reports the unit died', async () => {
+    let hits = 0;
+    const port = await serve(0, (_q, r) => {
+      hits++;
+      r.statusCode = 503;
+      r.end('starting');
+    });
+    let checks = 0;
+    const alive = async () => (++checks >= 2 ? 'shop-web-green.service exited: status=3' : undefined);
+    const started = performance.now();
+    const err = await healthErrorOf(waitHealthy({ ...base, port, retries: 50, intervalMs: 100, alive }));
+    expect(err.message).toBe('shop-web-green.service exited: status=3');
+    expect(hits).toBeLessThan(3);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('sends the configured Host header and accepts another expected status', async () => {
+    const hosts: Array<string | undefined> = [];
+    const port = await serve(0, (q, r) => {
+      hosts.push(q.headers.host);
+      r.statusCode = q.headers.host === 'shop.example.com' ? 204 : 400; // like Django's ALLOWED_HOSTS
+      r.end();
+    });
+    const r = await waitHealthy({ ...base, port, host: 'shop.example.com', expect: 204 });
+    expect(r).toMatchObject({ tries: 1, status: 204 });
+    expect(hosts).toEqual(['shop.example.com']);
+    const err = await healthErrorOf(waitHealthy({ ...base, port, retries: 1 }));
+    expect(err.message).toBe(`Health check never passed: GET http://127.0.0.1:${port}/health/`);
+    expect(err.detail).toContain('HTTP 400');
+    const withHost = await healthErrorOf(waitHealthy({ ...base, port, host: 'evil.example', expect: 204, retries: 1 }));
+    expect(withHost.message).toBe(`Health check never passed: GET http://127.0.0.1:${port}/health/ (Host: evil.example)`);
+  });
+
+  it('bounds each try by timeoutMs on a server that never answers', async () => {
+    let hits = 0;
+    const port = await serve(0, () => {
+      hits++; // never responds
+    });
+    const started = performance.now();
+    const err = await healthErrorOf(waitHealthy({ ...base, port, timeoutMs: 200, retries: 3, intervalMs: 20 }));
+    const ms = performance.now() - started;
+    expect(hits).toBe(3);
+    expect(ms).toBeGreaterThanOrEqual(3 * 200 - 20);
+    expect(ms).toBeLessThan(3 * 200 + 2 * 20 + 600);
+    expect(err.detail).toContain('last error: no complete response within 200 ms');
+  });
+
+  it('reports connection refused when nothing listens', async () => {
+    const port = await freePort();
+    const err = await healthErrorOf(waitHealthy({ ...base, port, retries: 2, intervalMs: 10 }));
+    expect(err.detail).toContain('connection refused');
+  });
+
+  it('rejects with the abort reason when the deploy is interrupted', async () => {
+    const port = await freePort();
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error('SIGINT')), 100);
+    await expect(waitHealthy({ ...base, port, intervalMs: 30, signal: ac.signal })).rejects.toThrow('SIGINT');
+  });
+});
+
+describe('probe', () => {
+  it('returns status and body, or an error, for one try', async () => {
+    const port = await serve(0, (q, r) => r.end(`path=${q.url}`));
+    expect(await probe({ port, path: '/a?b=1', timeoutMs: 1000 })).toEqual({ status: 200, body: 'path=/a?b=1' });
+    const closed = await freePort();
+    const r = await probe({ port: closed, path: '/', timeoutMs: 1000 });
+    expect(r).toHaveProperty('error');
+  });
+});
