@@ -71,7 +71,7 @@ describe('bg setup errors', () => {
     expect(r.stderr).toMatch(/Caddy/);
     expect(r.stderr).toContain(`127.0.0.1:${s.ports.legacy}`);
     noStack(r.stderr);
-    expect(s.systemctl('is-active', `${s.app}-web-blue.service`).trim()).not.toBe('active');
+    expect(s.activeState(`${s.app}-web-blue.service`)).not.toBe('active');
   });
 
   it('port taken: names the port and the color, changes nothing', async () => {
@@ -98,7 +98,7 @@ describe('bg setup errors', () => {
     expect(r.stderr).toContain('unhealthy on purpose');
     noStack(r.stderr);
     expect((await s.get('/')).body).toContain('placeholder');
-    expect(s.systemctl('is-active', `${s.app}-web-blue.service`).trim()).not.toBe('active');
+    expect(s.activeState(`${s.app}-web-blue.service`)).not.toBe('active');
   });
 
   it('then a good setup still works after all those failures', async () => {

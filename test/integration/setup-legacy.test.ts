@@ -24,16 +24,11 @@ describe('bg setup migrating from a legacy single-instance unit', () => {
     // both the legacy answer and blue's were seen, in that order of time
     expect(res.bodies.get('v1')).toBeGreaterThan(0);
     expect(res.bodies.get('v1 hello')).toBeGreaterThan(0);
-    expect(s.systemctl('is-active', s.legacyUnit!).trim()).not.toBe('active');
+    expect(s.activeState(s.legacyUnit!)).not.toBe('active');
   });
 
   it('leaves the legacy unit stopped and disabled', () => {
-    let enabled = '';
-    try {
-      enabled = s.systemctl('is-enabled', s.legacyUnit!).trim();
-    } catch (e) {
-      enabled = String((e as { stdout?: string }).stdout ?? '').trim();
-    }
-    expect(enabled).toBe('disabled');
+    expect(s.activeState(s.legacyUnit!)).toBe('inactive');
+    expect(s.enabledState(s.legacyUnit!)).toBe('disabled');
   });
 });

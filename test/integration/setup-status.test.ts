@@ -20,8 +20,8 @@ describe('bg setup from nothing, then status', () => {
     expect(await s.get('/')).toEqual({ status: 200, body: 'v1 hello' });
     expect((await s.get('/static/version.txt')).body.trim()).toBe('v1');
     expect(readFileSync(`${s.dir}/caddy/upstream.txt`, 'utf8')).toBe(`to 127.0.0.1:${s.ports.blue}\n`);
-    expect(s.systemctl('is-active', `${s.app}-web-blue.service`).trim()).toBe('active');
-    expect(s.systemctl('is-enabled', `${s.app}-web-blue.service`).trim()).toBe('enabled');
+    expect(s.activeState(`${s.app}-web-blue.service`)).toBe('active');
+    expect(s.enabledState(`${s.app}-web-blue.service`)).toBe('enabled');
     expect(existsSync(`${sb.unitDir}/${s.app}-web-green.service`)).toBe(true);
     expect(readFileSync(`${s.dir}/srv/shared/.env`).length).toBeGreaterThan(0);
   });

@@ -32,6 +32,8 @@ export interface Scene {
   get(path: string): Promise<{ status: number; body: string }>;
   url(path: string): string;
   systemctl(...args: string[]): string;
+  activeState(unit: string): string; // ActiveState, whatever it is (systemctl is-active exits 3 when inactive)
+  enabledState(unit: string): string; // UnitFileState
   close(): Promise<void>;
 }
 
@@ -132,6 +134,8 @@ export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<S
       return { status: res.statusCode, body: await res.body.text() };
     },
     systemctl,
+    activeState: (unit) => systemctl('show', '-p', 'ActiveState', '--value', unit).trim(),
+    enabledState: (unit) => systemctl('show', '-p', 'UnitFileState', '--value', unit).trim(),
     async close() {
       const units = ['blue', 'green'].flatMap((c) => [`${app}-web-${c}.service`, `${app}-worker-${c}.service`, `${app}-beat-${c}.service`]);
       for (const u of [...units, ...(legacyUnit ? [legacyUnit] : []), caddyUnit, ...(redisUnit ? [redisUnit] : [])]) {
