@@ -1,9 +1,9 @@
-// Counts TCP connections to a local port by reading /proc/net/tcp{,6}: the drain gate. Draining
-// means the old color's port has no established connections left (requests still queued in the
-// listen backlog are established too and would die with the listener), so this counts sockets,
-// not requests. Same data as `ss -tn state established`, without a child process per poll.
-import { readFile } from 'node:fs/promises';
-import { endianness } from 'node:os';
+// Counts TCP connections to a local port: the drain gate. Draining means the old color's port has
+// no established connections left (requests still queued in the listen backlog are established
+// too and would die with the listener), so this counts sockets, not requests. It asks the kernel
+// through `ss` with a port filter (sock_diag): reading /proc/net/tcp instead costs ~300 ms on a
+// busy host, where tens of thousands of TIME_WAIT lines follow a load test.
+import { execa } from 'execa';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Endpoint {
@@ -13,53 +13,25 @@ export interface Endpoint {
 export interface TcpSocket {
   local: Endpoint;
   remote: Endpoint;
-  state: number; // 1 = ESTABLISHED, 10 = LISTEN (see include/net/tcp_states.h)
-}
-
-export const TCP_ESTABLISHED = 0x01;
-export const TCP_LISTEN = 0x0a;
-
-// The kernel prints each 32-bit word of the address in host byte order.
-function wordBytes(hex8: string): number[] {
-  const bytes = [0, 2, 4, 6].map((i) => parseInt(hex8.slice(i, i + 2), 16));
-  return endianness() === 'LE' ? bytes.reverse() : bytes;
-}
-
-function ipv6Text(bytes: number[]): string {
-  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
-    return `::ffff:${bytes.slice(12).join('.')}`;
-  }
-  const groups = [0, 2, 4, 6, 8, 10, 12, 14].map((i) => ((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
-  // Compress the longest run of zero groups (length >= 2) into '::'.
-  let best = { start: -1, len: 0 };
-  for (let i = 0; i < 8; ) {
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > best.len) best = { start: i, len: j - i };
-    i = j === i ? i + 1 : j;
-  }
-  if (best.len < 2) return groups.join(':');
-  return `${groups.slice(0, best.start).join(':')}::${groups.slice(best.start + best.len).join(':')}`;
+  state: 'established' | 'listen';
 }
 
 function parseEndpoint(field: string): Endpoint {
-  const [hexAddr = '', hexPort = ''] = field.split(':');
-  const port = parseInt(hexPort, 16);
-  if (hexAddr.length === 8) return { addr: wordBytes(hexAddr).join('.'), port };
-  if (hexAddr.length === 32) {
-    const bytes = [0, 8, 16, 24].flatMap((i) => wordBytes(hexAddr.slice(i, i + 8)));
-    return { addr: ipv6Text(bytes), port };
-  }
-  throw new Error(`unexpected address field in /proc/net/tcp: ${field}`);
+  const i = field.lastIndexOf(':');
+  let addr = field.slice(0, i);
+  if (addr.startsWith('[') && addr.endsWith(']')) addr = addr.slice(1, -1);
+  addr = addr.replace(/%.*$/, ''); // interface suffix (127.0.0.1%lo)
+  const port = field.slice(i + 1);
+  return { addr, port: port === '*' ? 0 : Number(port) };
 }
 
-/** Parses the text of /proc/net/tcp or /proc/net/tcp6 (header line skipped). */
-export function parseProcNetTcp(text: string): TcpSocket[] {
+/** Parses `ss -Htn` output (with or without a State column): the last two fields are local and peer. */
+export function parseSs(text: string, state: TcpSocket['state']): TcpSocket[] {
   const sockets: TcpSocket[] = [];
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/);
-    if (f.length < 4 || !/^\d+:$/.test(f[0]!)) continue; // header or blank
-    sockets.push({ local: parseEndpoint(f[1]!), remote: parseEndpoint(f[2]!), state: parseInt(f[3]!, 16) });
+    if (f.length < 4) continue;
+    sockets.push({ local: parseEndpoint(f[f.length - 2]!), remote: parseEndpoint(f[f.length - 1]!), state });
   }
   return sockets;
 }
@@ -78,36 +50,30 @@ export function establishedTo(sockets: TcpSocket[], port: number): number {
   const key = (server: Endpoint, client: Endpoint) => `${server.addr}|${server.port}|${client.addr}|${client.port}`;
   const conns = new Set<string>();
   for (const s of sockets) {
-    if (s.state !== TCP_ESTABLISHED) continue;
+    if (s.state !== 'established') continue;
     if (s.local.port === port) conns.add(key(normalize(s.local), normalize(s.remote)));
     else if (s.remote.port === port && isLoopback(s.remote.addr)) conns.add(key(normalize(s.remote), normalize(s.local)));
   }
   return conns.size;
 }
 
-async function readTable(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return ''; // e.g. tcp6 with IPv6 disabled
-    throw err;
-  }
+async function ss(args: string[], filter: string): Promise<string> {
+  const r = await execa('ss', ['-Htn', ...args, filter], { stdin: 'ignore', timeout: 5000 });
+  return r.stdout;
 }
 
-async function readAll(): Promise<TcpSocket[]> {
-  const [v4, v6] = await Promise.all([readTable('/proc/net/tcp'), readTable('/proc/net/tcp6')]);
-  return [...parseProcNetTcp(v4), ...parseProcNetTcp(v6)];
-}
+const portFilter = (key: 'sport' | 'dport', ports: number[]) => ports.map((p) => `${key} = :${p}`).join(' or ');
 
 /** Established TCP connections to local `port` right now. */
 export async function countEstablished(port: number): Promise<number> {
-  return establishedTo(await readAll(), port);
+  const text = await ss(['state', 'established'], `( ${portFilter('sport', [port])} or ${portFilter('dport', [port])} )`);
+  return establishedTo(parseSs(text, 'established'), port);
 }
 
 /** Which of `ports` something listens on now (any address), in the order given. */
 export async function listeningOn(ports: number[]): Promise<number[]> {
-  const sockets = await readAll();
-  const listening = new Set(sockets.filter((s) => s.state === TCP_LISTEN).map((s) => s.local.port));
+  const text = await ss(['-l'], `( ${portFilter('sport', ports)} )`);
+  const listening = new Set(parseSs(text, 'listen').map((s) => s.local.port));
   return ports.filter((p) => listening.has(p));
 }
 

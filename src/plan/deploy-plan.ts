@@ -5,6 +5,7 @@ import type { Plan, Step } from './step.js';
 import { celerySteps } from './celery-steps.js';
 import { preflight } from './preflight.js';
 import { isRunning } from './host-state.js';
+import { migrateWarning } from './kernel.js';
 
 export interface DeployRequest {
   ref?: string; // undefined for a rollback: the idle color's release is put back as it is on disk
@@ -57,6 +58,7 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
     { name: `disable-${from}`, action: { kind: 'disable', units: present(oldU) } },
   );
   const notes = req.rollback ? [`Rolling back to ${to} at ${host.releases[to].commit?.slice(0, 12)}.`] : [];
+  if (host.tcpMigrateReq === false) notes.push(migrateWarning);
   return { command, from, to, steps, notes };
 }
 

@@ -19,6 +19,7 @@ export interface HostState {
   releases: Record<Color, { commit?: string; subject?: string }>;
   changedFiles: string[]; // paths `install` of both colors + Caddyfile would change
   listening: number[]; // which of our web ports something listens on
+  tcpMigrateReq?: boolean; // net.ipv4.tcp_migrate_req; undefined when the kernel lacks it
 }
 
 export const isRunning = (u: ObservedUnit | undefined): boolean =>

@@ -4,6 +4,7 @@ import { isRunning } from './host-state.js';
 import type { Plan, Step } from './step.js';
 import { celerySteps } from './celery-steps.js';
 import { preflight } from './preflight.js';
+import { kernelSteps } from './kernel.js';
 
 // First-time setup: blue comes up, passes its health gate, takes the traffic; a legacy unit named in
 // the config keeps serving until then and is drained, stopped and disabled after. Run again, it only
@@ -17,9 +18,10 @@ export function planSetup(cfg: Config, host: HostState): Plan {
     undo: { kind: 'uninstall' },
   };
 
+  const kernel = kernelSteps(cfg, host);
   if (host.active) {
-    const steps = host.changedFiles.length > 0 ? [ensure, install] : [];
-    const notes = [`Already set up: ${host.active} is serving.`];
+    const steps = [...kernel.steps, ...(host.changedFiles.length > 0 ? [ensure, install] : [])];
+    const notes = [`Already set up: ${host.active} is serving.`, ...kernel.notes];
     if (steps.length === 0) notes.push('Every file is up to date. Nothing to do.');
     else notes.push('Changed unit files take effect when the color next starts (bg deploy).');
     return { command: 'setup', from: host.active, to: host.active, steps, notes };
@@ -28,6 +30,7 @@ export function planSetup(cfg: Config, host: HostState): Plan {
   preflight(cfg, host, 'blue');
   const blue = unitNames(cfg, 'blue');
   const steps: Step[] = [
+    ...kernel.steps,
     ensure,
     { name: 'checkout-blue', action: { kind: 'checkout', color: 'blue', ref: cfg.ref } },
   ];
@@ -53,7 +56,7 @@ export function planSetup(cfg: Config, host: HostState): Plan {
   steps.push(...celerySteps(cfg, 'blue').start);
   steps.push({ name: 'enable-blue', action: { kind: 'enable', units: Object.values(blue).filter(isString) } });
 
-  const notes = [`Blue checks out into ${releaseDir(cfg, 'blue')}.`];
+  const notes = [`Blue checks out into ${releaseDir(cfg, 'blue')}.`, ...kernel.notes];
   if (legacy && !legacyRunning) notes.push(`${legacy} is not running: nothing to migrate from.`);
   return { command: 'setup', to: 'blue', steps, notes };
 }

@@ -6,6 +6,7 @@ import type { Color } from '../config/types.js';
 export type Action =
   | { kind: 'install'; colors: Color[]; caddyfile: boolean } // render + write what changed; daemon-reload if a unit did
   | { kind: 'uninstall' } // undo of install: put back what install replaced (the executor remembers it)
+  | { kind: 'sysctl'; name: string; value: string; dropIn: string }
   | { kind: 'ensure-dirs'; dirs: string[]; envFile: string }
   | { kind: 'checkout'; color: Color; ref?: string }
   | { kind: 'build'; color: Color; commands: string[] }
@@ -38,6 +39,8 @@ export const describeAction = (a: Action): string => {
       return `install ${[...a.colors.map((c) => `${c} units`), ...(a.caddyfile ? ['the Caddyfile'] : [])].join(' and ')}`;
     case 'uninstall':
       return 'put back the files install replaced';
+    case 'sysctl':
+      return `set ${a.name} = ${a.value} now and in ${a.dropIn}`;
     case 'ensure-dirs':
       return `create ${a.dirs.join(', ')} and ${a.envFile} (0600) if missing`;
     case 'checkout':

@@ -11,6 +11,7 @@ import type { Adapters } from './adapters.js';
 import { installFiles, restoreFiles, type Replaced } from './install.js';
 import { runBuild } from './build.js';
 import { lastLogLines } from './unit-logs.js';
+import { enableSysctl } from '../adapters/sysctl.js';
 
 // Carries out one Action with the adapters. What an undo needs later (files replaced, Caddy's config
 // before the switch) is remembered in Memory.
@@ -30,6 +31,9 @@ export interface ActionContext {
 export async function perform(action: Action, ctx: ActionContext): Promise<string | void> {
   const { cfg, ad, mem } = ctx;
   switch (action.kind) {
+    case 'sysctl':
+      await enableSysctl(action.name, action.value, action.dropIn);
+      return;
     case 'ensure-dirs': {
       for (const d of action.dirs) await mkdir(d, { recursive: true });
       await mkdir(dirOf(action.envFile), { recursive: true });

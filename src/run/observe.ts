@@ -3,6 +3,7 @@ import type { HostState, ObservedUnit } from '../plan/host-state.js';
 import { readText } from '../adapters/files.js';
 import { headCommit } from '../adapters/git.js';
 import { listeningOn } from '../adapters/connections.js';
+import { readSysctl, TCP_MIGRATE_REQ } from '../adapters/sysctl.js';
 import { colorOfPort, parseUpstream } from '../render/upstream.js';
 import type { Adapters } from './adapters.js';
 import { pendingChanges } from './install.js';
@@ -10,7 +11,7 @@ import { pendingChanges } from './install.js';
 // Reads everything planners and `bg status` need, in parallel. Read-only.
 export async function observe(cfg: Config, ad: Adapters, opts: { files?: boolean } = {}): Promise<HostState> {
   const units = allUnits(cfg);
-  const [upstreamText, caddyUpstreams, states, blue, green, changes, listening] = await Promise.all([
+  const [upstreamText, caddyUpstreams, states, blue, green, changes, listening, migrate] = await Promise.all([
     readText(cfg.caddy.upstreamFile),
     ad.caddy.upstreams().catch(() => undefined),
     ad.systemd.unitStates(units),
@@ -18,6 +19,7 @@ export async function observe(cfg: Config, ad: Adapters, opts: { files?: boolean
     headCommit(releaseDir(cfg, 'green')),
     opts.files === false ? Promise.resolve([]) : pendingChanges(cfg, ad.exists, [...COLORS], true),
     listeningOn([cfg.web.ports.blue, cfg.web.ports.green]),
+    readSysctl(TCP_MIGRATE_REQ),
   ]);
   const upstreamPort = upstreamText === undefined ? undefined : parseUpstream(upstreamText);
   const unitMap: Record<string, ObservedUnit> = {};
@@ -30,6 +32,7 @@ export async function observe(cfg: Config, ad: Adapters, opts: { files?: boolean
     releases: { blue: blue ?? {}, green: green ?? {} },
     changedFiles: changes.map((c) => c.path),
     listening,
+    tcpMigrateReq: migrate === undefined ? undefined : migrate === '1',
   };
 }
 

@@ -33,11 +33,26 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const reused = process.env.BG_TEST_PRIVATE_MANAGER === '1' ? undefined : await existingManager(tmpRoot);
   const sandbox = reused ?? (await startPrivateManager(tmpRoot));
   project.provide('sandbox', sandbox);
+  const restoreMigrate = await enableTcpMigrateReq();
 
   return async () => {
+    await restoreMigrate();
     if (sandbox.managerPid) await run('bash', [SCRIPT, 'stop', tmpRoot], { timeout: 60_000 });
     if (process.env.BG_TEST_KEEP !== '1') await rm(tmpRoot, { recursive: true, force: true });
     else console.log(`[bg harness] kept ${tmpRoot}`);
+  };
+}
+
+// What `bg setup` does in system scope (src/plan/kernel.ts): without it every Caddy reload can reset
+// connections queued in Caddy's old listener, and the zero-failure tests would see it. Restored after.
+const MIGRATE = '/proc/sys/net/ipv4/tcp_migrate_req';
+async function enableTcpMigrateReq(): Promise<() => Promise<void>> {
+  const before = (await readFile(MIGRATE, 'utf8').catch(() => '')).trim();
+  if (before !== '0') return async () => {};
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(MIGRATE, '1\n').catch((e) => console.warn(`[bg harness] cannot enable tcp_migrate_req: ${e.message}`));
+  return async () => {
+    await writeFile(MIGRATE, `${before}\n`).catch(() => {});
   };
 }
 

@@ -120,3 +120,21 @@ describe('planCleanup', () => {
     expect(p.steps[1].action).toEqual({ kind: 'disable', units: ['shop-web-blue.service', 'shop-worker-blue.service', 'shop-beat-blue.service'] });
   });
 });
+
+describe('kernel setting for Caddy reloads', () => {
+  it('system scope: setup turns net.ipv4.tcp_migrate_req on first', () => {
+    const p = planSetup(cfgOf(), host({ tcpMigrateReq: false }));
+    expect(p.steps[0]?.action).toMatchObject({ kind: 'sysctl', name: 'net.ipv4.tcp_migrate_req', value: '1' });
+  });
+  it('user scope: setup and deploy only warn', () => {
+    const cfg = parseConfig(base, { configPath: '/x/bg.yml', scope: 'user', env: {}, homedir: '/home/u' });
+    const p = planSetup(cfg, host({ tcpMigrateReq: false }));
+    expect(p.steps.some((s) => s.action.kind === 'sysctl')).toBe(false);
+    expect(p.notes.join(' ')).toContain('tcp_migrate_req');
+    expect(planDeploy(cfg, host({ active: 'blue', tcpMigrateReq: false }), { ref: 'x' }).notes.join(' ')).toContain('tcp_migrate_req');
+  });
+  it('nothing to do when it is on or the kernel lacks it', () => {
+    expect(planSetup(cfgOf(), host({ tcpMigrateReq: true })).steps[0]?.name).toBe('ensure-dirs');
+    expect(planSetup(cfgOf(), host({ tcpMigrateReq: undefined })).steps[0]?.name).toBe('ensure-dirs');
+  });
+});

@@ -8,6 +8,7 @@ import { allUnits, observe } from '../../run/observe.js';
 import { lastLogLines } from '../../run/unit-logs.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
 import { formatStatus } from './status-format.js';
+import { migrateWarning } from '../../plan/kernel.js';
 
 export interface StatusReport {
   app: string;
@@ -18,6 +19,7 @@ export interface StatusReport {
   releases: Record<string, { commit: string | null; subject: string | null }>;
   lastDeploy: JournalEntry | null;
   lastLog: { unit: string; lines: string } | null;
+  warnings: string[];
 }
 
 export async function status(o: GlobalOptions): Promise<number> {
@@ -60,5 +62,6 @@ export function buildReport(cfg: Config, host: HostState, lastDeploy: JournalEnt
     releases: Object.fromEntries(COLORS.map((c) => [c, { commit: host.releases[c].commit ?? null, subject: host.releases[c].subject ?? null }])),
     lastDeploy,
     lastLog,
+    warnings: host.tcpMigrateReq === false ? [migrateWarning] : [],
   };
 }

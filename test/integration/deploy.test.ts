@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startLoop } from '../support/load-loop.js';
+import { makeScene, type Scene } from '../support/scene.js';
+
+describe('bg deploy under load', () => {
+  const sb = inject('sandbox');
+  let s: Scene;
+  beforeAll(async () => {
+    s = await makeScene(sb);
+    const r = await s.bg(['setup']);
+    expect(r.code, r.stderr).toBe(0);
+  });
+  afterAll(async () => s?.close());
+
+  it('blue → green with a request loop: no failure, a slow request in flight at the switch completes with 200', async () => {
+    const loop = startLoop(s.url('/'), { concurrency: 4, maxMs: 60_000 });
+    const slow = request(s.url('/slow?s=3'), { reset: true, headersTimeout: 20_000, bodyTimeout: 20_000 }).then(async (r) => ({ status: r.statusCode, body: await r.body.text() }));
+    await new Promise((r) => setTimeout(r, 300)); // the slow request is inside blue now
+    const r = await s.bg(['deploy', 'v2']);
+    const res = await loop.stop();
+    const slowRes = await slow;
+    expect(r.code, r.stderr).toBe(0);
+    expect(res.failures).toEqual([]);
+    expect(res.failed).toBe(0);
+    expect(res.bodies.get('v1 hello')).toBeGreaterThan(0);
+    expect(res.bodies.get('v2 hello')).toBeGreaterThan(0);
+    expect(slowRes).toEqual({ status: 200, body: 'v1 slow 3.0' });
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
+    expect(readFileSync(`${s.dir}/caddy/upstream.txt`, 'utf8')).toBe(`to 127.0.0.1:${s.ports.green}\n`);
+    expect(s.activeState(`${s.app}-web-blue.service`)).toBe('inactive');
+    expect(r.stdout).toContain('bluegreen cleanup');
+    expect(r.stdout).toContain('bluegreen rollback');
+  });
+
+  it('status shows green and the new commit; history has the deploy', async () => {
+    const st = JSON.parse((await s.bg(['status', '--json'])).stdout);
+    expect(st.active).toBe('green');
+    expect(st.upstream.caddy).toEqual([`127.0.0.1:${s.ports.green}`]);
+    expect(st.lastDeploy).toMatchObject({ command: 'deploy', ref: 'v2', from: 'blue', to: 'green', result: 'ok' });
+    expect(st.releases.green.subject).toContain('v2');
+    const h = JSON.parse((await s.bg(['history', '--json'])).stdout);
+    expect(h.map((e: { command: string }) => e.command)).toEqual(['setup', 'deploy']);
+  });
+
+  it('green → blue again', async () => {
+    const loop = startLoop(s.url('/'), { concurrency: 4, maxMs: 60_000 });
+    const r = await s.bg(['deploy', 'v3']);
+    const res = await loop.stop();
+    expect(r.code, r.stderr).toBe(0);
+    expect(res.failed).toBe(0);
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v3 hello' });
+    expect((await s.get('/static/version.txt')).body.trim()).toBe('v3');
+  });
+
+  it('rollback brings the previous color back through the gate; cleanup disables the idle one', async () => {
+    const loop = startLoop(s.url('/'), { concurrency: 4, maxMs: 60_000 });
+    const r = await s.bg(['rollback']);
+    const res = await loop.stop();
+    expect(r.code, r.stderr).toBe(0);
+    expect(res.failed).toBe(0);
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
+    const c = await s.bg(['cleanup']);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toContain('disable-blue');
+    expect(s.enabledState(`${s.app}-web-blue.service`)).toBe('disabled');
+    expect(s.enabledState(`${s.app}-web-green.service`)).toBe('enabled');
+  });
+});
