@@ -61,7 +61,8 @@ export async function perform(action: Action, ctx: ActionContext): Promise<strin
     case 'start': {
       const result = await ad.systemd.startUnit(action.unit);
       if (result !== 'done') {
-        throw new SystemdError(`Starting ${action.unit} failed (job result: ${result}).`, {
+        const st = await ad.systemd.unitState(action.unit).catch(() => undefined);
+        throw new SystemdError(`Starting ${action.unit} failed (job ${result}${st ? `, unit ${st.activeState}, result ${st.result}` : ''}).${whyStartFailed(st?.result)}`, {
           detail: await lastLogLines(cfg, ad, action.unit),
         });
       }
@@ -145,6 +146,21 @@ async function restoreCaddy(ctx: ActionContext): Promise<void> {
   if (before.current) await pointSymlink(`${cfg.root}/current`, before.current);
   if (before.config !== undefined) await ad.caddy.loadJson(before.config);
   else throw new BgError('Could not put back the previous Caddy config: it was not readable before the switch.', EXIT.attention);
+}
+
+// systemd's unit Result, said for people.
+function whyStartFailed(result: string | undefined): string {
+  switch (result) {
+    case 'timeout':
+      return ' It did not finish booting within its start timeout: the app never bound its port (hanging at import?).';
+    case 'exit-code':
+      return ' The process exited with an error: see its last lines below.';
+    case 'signal':
+    case 'core-dump':
+      return ' The process was killed by a signal.';
+    default:
+      return '';
+  }
 }
 
 const dirOf = (p: string) => p.slice(0, p.lastIndexOf('/')) || '/';

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The numbers behind README "Benchmarks": deploy overhead, switch time, `status` time, the CLI's
+# peak RSS, and wrk -t2 -c16 through Caddy during deploys with net.ipv4.tcp_migrate_req 0 and 1.
+#
+#   bash scripts/bench.sh                 # ~1-2 minutes, loopback only
+#   BENCH_DEPLOYS=20 BENCH_OUT=bench.json bash scripts/bench.sh
+#
+# Env: BENCH_DEPLOYS (10) deploys without load, BENCH_STATUS_RUNS (20) runs of each status form,
+# BENCH_LOAD_DEPLOYS (3) deploys under wrk per tcp_migrate_req value, BENCH_OUT (none) JSON file,
+# BENCH_MAX_S (240) time budget, BENCH_KEEP=1 keeps the temp dir (unit logs).
+#
+# Like the demo: a private systemd user manager with its own D-Bus in a temp dir
+# (scripts/user-manager.sh), a Caddy unit and the fixture app in it; everything is stopped by PID
+# at the end (the manager stops its units; then whatever is left in its cgroup), and
+# tcp_migrate_req is put back as it was.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+
+bash scripts/install-deps.sh
+[ -d node_modules ] || npm ci --no-audit --no-fund
+if [ ! -f dist/cli/main.js ] || [ -n "$(find src -newer dist/cli/main.js -print -quit)" ]; then
+  npm run build --silent
+fi
+for tool in wrk caddy gunicorn git /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool not found (scripts/install-deps.sh)" >&2; exit 1; }
+done
+
+tmp=$(mktemp -d /tmp/bg-bench.XXXXXX)
+migrate=/proc/sys/net/ipv4/tcp_migrate_req
+migrate_before=$(cat "$migrate" 2>/dev/null || true)
+bench_pid=""
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ -n "$bench_pid" ] && kill -0 "$bench_pid" 2>/dev/null; then
+    kill -TERM "$bench_pid" 2>/dev/null || true # timeout(1) passes it on to its process group
+    wait "$bench_pid" 2>/dev/null || true
+  fi
+  if [ -n "$migrate_before" ] && [ "$(cat "$migrate")" != "$migrate_before" ]; then
+    echo "$migrate_before" >"$migrate" || echo "bench: could not restore $migrate to $migrate_before" >&2
+  fi
+  bash "$repo/scripts/user-manager.sh" stop "$tmp/manager" || true
+  if [ "${BENCH_KEEP:-}" = 1 ]; then echo "bench: kept $tmp" >&2; else rm -rf "$tmp"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ -n "$migrate_before" ] && ! (echo "$migrate_before" >"$migrate") 2>/dev/null; then
+  echo "bench: cannot write $migrate (needs root): the tcp_migrate_req comparison needs it" >&2
+  exit 1
+fi
+
+eval "$(bash scripts/user-manager.sh start "$tmp/manager")"
+
+BENCH_DIR=$tmp timeout -k 5 "$(( ${BENCH_MAX_S:-240} + 30 ))" node scripts/bench-deploy.mjs &
+bench_pid=$!
+wait "$bench_pid"

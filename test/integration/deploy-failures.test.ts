@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startLoop } from '../support/load-loop.js';
+import { makeScene, type Scene } from '../support/scene.js';
+
+// A deploy of a broken version fails, exits 1, says why and "old version still serving", and the
+// old version served every request meanwhile. Nothing is left half-done.
+describe('bg deploy of a broken version', () => {
+  const sb = inject('sandbox');
+  let s: Scene;
+  beforeAll(async () => {
+    s = await makeScene(sb);
+    const r = await s.bg(['setup']);
+    expect(r.code, r.stderr).toBe(0);
+  });
+  afterAll(async () => s?.close());
+
+  const cases = [
+    { branch: 'unhealthy', step: 'health-gate-green', why: /unhealthy on purpose/ },
+    { branch: 'crash', step: 'start-web-green', why: /result exit-code[^]*crash at import/ },
+    { branch: 'hang', step: 'start-web-green', why: /result timeout.*never bound its port/ },
+  ];
+  for (const c of cases) {
+    it(`${c.branch}: exit 1 at ${c.step}, old version served every request`, async () => {
+      const loop = startLoop(s.url('/'), { concurrency: 3, maxMs: 90_000 });
+      const r = await s.bg(['deploy', c.branch]);
+      const res = await loop.stop();
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stderr).toContain(`failed at step ${c.step}`);
+      expect(r.stderr).toMatch(c.why);
+      expect(r.stderr).toContain('old version still serving');
+      expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+      expect(res.failed, res.failures.join('\n')).toBe(0);
+      expect(res.bodies.size).toBe(1);
+      expect(res.bodies.get('v1 hello')).toBeGreaterThan(0);
+      // nothing half-done: blue serves and is the upstream, green is stopped, the lock is free
+      expect(readFileSync(`${s.dir}/caddy/upstream.txt`, 'utf8')).toBe(`to 127.0.0.1:${s.ports.blue}\n`);
+      expect(s.activeState(`${s.app}-web-blue.service`)).toBe('active');
+      expect(['inactive', 'failed']).toContain(s.activeState(`${s.app}-web-green.service`));
+      const st = JSON.parse((await s.bg(['status', '--json'])).stdout);
+      expect(st.active).toBe('blue');
+      expect(st.upstream.problem).toBeUndefined();
+      expect(st.lastDeploy).toMatchObject({ command: 'deploy', ref: c.branch, result: 'rolled-back', failedStep: c.step });
+    });
+  }
+
+  it('a good deploy still works afterwards', async () => {
+    const r = await s.bg(['deploy', 'v2']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
+  });
+
+  it('a ref that does not exist fails before anything starts', async () => {
+    const r = await s.bg(['deploy', 'no-such-branch']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no-such-branch');
+    expect(r.stderr).toContain('failed at step checkout-blue');
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
+  });
+});
+
+describe('the lock', () => {
+  const sb = inject('sandbox');
+  let s: Scene;
+  beforeAll(async () => {
+    s = await makeScene(sb);
+    expect((await s.bg(['setup'])).code).toBe(0);
+  });
+  afterAll(async () => s?.close());
+
+  it('a second deploy while one runs gets exit 3 with who holds it', async () => {
+    const first = s.bg(['deploy', 'v2']);
+    // wait until the first one holds the lock
+    const lock = `${s.dir}/state-home/bg/${s.app}/lock`;
+    const { existsSync } = await import('node:fs');
+    for (let i = 0; i < 200 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 10));
+    const second = await s.bg(['deploy', 'v3']);
+    expect(second.code).toBe(3);
+    expect(second.stderr).toMatch(/pid \d+/);
+    expect(second.stderr).toContain('bg deploy v2');
+    expect(second.stderr).toContain(lock);
+    expect((await first).code).toBe(0);
+  });
+
+  it('a stale lock (its process is gone) is taken over and said so', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const lock = `${s.dir}/state-home/bg/${s.app}/lock`;
+    const { hostname } = await import('node:os');
+    writeFileSync(lock, JSON.stringify({ pid: 999_999, user: 'ghost', host: hostname(), command: 'bg deploy old', since: '2026-01-01T00:00:00Z' }));
+    const r = await s.bg(['deploy', 'v3']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('stale lock from pid 999999');
+  });
+});
