@@ -53,11 +53,12 @@ function checkDeadline(what) {
 
 // Runs a command; resolves with wall ms (spawn → exit), code, stdout/stderr, and each stdout line
 // with the ms since spawn at which it arrived.
-function run(cmd, args, { env = process.env, timeoutMs = 60_000 } = {}) {
+function run(cmd, args, { env = process.env, timeoutMs = 60_000, onSpawn } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child.pid);
+    onSpawn?.(child);
     const lines = [];
     let buf = '';
     let stdout = '';
@@ -233,14 +234,19 @@ function parseWrk(text) {
   };
 }
 
+// wrk runs until SIGINT (it then prints its totals): from 0.5 s before the deploy starts to 0.5 s
+// after the CLI exits, or `seconds` when there is no deploy.
 async function wrkWhile(url, seconds, during) {
-  const w = run('wrk', ['-t2', '-c16', `-d${seconds}s`, '--latency', url], { env, timeoutMs: (seconds + 15) * 1000 });
-  await sleep(500); // wrk's connections are up and busy before the deploy starts
-  const d = during ? await during() : undefined;
+  let wrk;
+  const w = run('wrk', ['-t2', '-c16', '-d60s', url], { env, timeoutMs: 90_000, onSpawn: (c) => (wrk = c) });
+  await sleep(500);
+  const d = during ? await during() : (await sleep(seconds * 1000 - 500), undefined);
+  await sleep(500);
+  wrk.kill('SIGINT');
   const r = await w;
   if (r.code !== 0) fail('wrk', r);
   const p = parseWrk(r.stdout);
-  return { ...p, socketErrors: sum(Object.values(p.socket)), deploy: d };
+  return { ...p, seconds: Number(r.stdout.match(/requests in ([\d.]+)s/)?.[1] ?? NaN), socketErrors: sum(Object.values(p.socket)), deploy: d };
 }
 
 const readMigrate = () => (existsSync(MIGRATE) ? readFileSync(MIGRATE, 'utf8').trim() : undefined);
@@ -302,7 +308,7 @@ async function main() {
     checkDeadline(`deploy ${i + 1}`);
     const d = await deploy(nextRef());
     deploys.push(d);
-    log(`  deploy ${i + 1} → ${d.to}: wall ${Math.round(d.wallMs)} ms, boot→healthy ${d.bootToHealthyMs} ms, switch ${d.switchMs} ms, drain ${d.drainMs} ms, overhead ${Math.round(d.overheadMs)} ms, rss ${r1(d.rssMb)} MB`);
+    log(`  deploy ${i + 1} → ${d.to}: wall ${Math.round(d.wallMs)} ms, boot→healthy ${Math.round(d.bootToHealthyMs)} ms, switch ${Math.round(d.switchMs)} ms, drain ${Math.round(d.drainMs)} ms, overhead ${Math.round(d.overheadMs)} ms, rss ${r1(d.rssMb)} MB`);
   }
 
   checkDeadline('status');
@@ -311,7 +317,7 @@ async function main() {
   const statusJson = await timeStatus(['--json']);
 
   const load = { available: existsSync(MIGRATE), original: readMigrate(), runs: [] };
-  const wrkSeconds = Math.ceil((max(deploys.map((d) => d.wallMs)) + 1500) / 1000);
+  const wrkSeconds = 3; // the control run; runs with a deploy last as long as the deploy + 1 s
   checkDeadline('the load runs');
   log(`control: wrk ${wrkSeconds}s, no deploy`);
   const control = await wrkWhile(url, wrkSeconds);
@@ -321,9 +327,10 @@ async function main() {
     if (value !== undefined) writeFileSync(MIGRATE, `${value}\n`);
     for (let i = 0; i < LOAD_DEPLOYS; i++) {
       checkDeadline(`load deploy ${i + 1} (tcp_migrate_req=${value})`);
+      if (value !== undefined) writeFileSync(MIGRATE, `${value}\n`);
       const res = await wrkWhile(url, wrkSeconds, () => deploy(nextRef()));
       const after = readMigrate();
-      if (value !== undefined && after !== value) log(`  warning: tcp_migrate_req changed to ${after} during the run (someone else wrote it)`);
+      if (value !== undefined && after !== value) log(`  warning: tcp_migrate_req was ${after} after the run, not ${value}: another process writes it`);
       load.runs.push({ tcpMigrateReq: value, tcpMigrateReqAfter: after, ...res, deploy: { wallMs: res.deploy.wallMs, to: res.deploy.to, overheadMs: res.deploy.overheadMs } });
       log(`  tcp_migrate_req=${value ?? '-'} deploy → ${res.deploy.to}: ${res.requests} requests, ${res.non2xx} non-2xx, socket errors ${JSON.stringify(res.socket)}`);
     }
@@ -376,7 +383,7 @@ function summarize({ facts, ref, deploys, status, statusJson, control, load, wrk
   for (const [name, s] of [['bluegreen status', status], ['bluegreen status --json', statusJson]]) {
     L.push(`${name.padEnd(52)}${`${Math.round(s.medianMs)} ms`.padStart(10)}${`${Math.round(s.p95Ms)} ms`.padStart(10)}   ≤ ${TARGETS.statusMs} ms ${verdict(s.p95Ms <= TARGETS.statusMs)} (peak RSS ${r1(s.peakRssMb)} MB)`);
   }
-  L.push(`load: wrk -t2 -c16 -d${wrkSeconds}s through Caddy, one deploy per run (starts 0.5 s in)`);
+  L.push(`load: wrk -t2 -c16 through Caddy (keep-alive), one deploy per run, from 0.5 s before it to 0.5 s after`);
   L.push(`${'run'.padEnd(34)}${'requests'.padStart(10)}${'non-2xx'.padStart(9)}  socket errors (connect/read/write/timeout)  deploy wall`);
   const wrkRow = (name, r) =>
     `${name.padEnd(34)}${String(r.requests).padStart(10)}${String(r.non2xx).padStart(9)}  ${`${r.socketErrors} (${r.socket.connect}/${r.socket.read}/${r.socket.write}/${r.socket.timeout})`.padEnd(42)}  ${r.deploy ? `${Math.round(r.deploy.wallMs)} ms` : '-'}`;

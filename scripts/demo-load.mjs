@@ -19,7 +19,7 @@ let sent = 0;
 let failed = 0;
 let ready = false;
 let stopping = false;
-const failures = [];
+const failures = new Map(); // message -> count
 const bodies = new Map();
 process.on('SIGTERM', () => (stopping = true));
 process.on('SIGINT', () => (stopping = true));
@@ -38,7 +38,8 @@ async function client() {
       }
     } catch (e) {
       failed++;
-      if (failures.length < 10) failures.push(String(e?.message ?? e));
+      const msg = String(e?.message ?? e);
+      if (failures.has(msg) || failures.size < 10) failures.set(msg, (failures.get(msg) ?? 0) + 1);
     }
   }
 }
@@ -46,5 +47,5 @@ async function client() {
 await Promise.all(Array.from({ length: CONCURRENCY }, client));
 const answered = [...bodies].map(([body, n]) => `"${body}" ×${n}`).join(', ');
 console.log(`sent ${sent}, failed ${failed}${answered ? ` (answers: ${answered})` : ''}`);
-for (const f of failures) console.log(`  failed: ${f}`);
+for (const [msg, n] of failures) console.log(`  failed ×${n}: ${msg}`);
 process.exitCode = failed === 0 && sent > 0 ? 0 : 1;

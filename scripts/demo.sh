@@ -63,7 +63,7 @@ cleanup() {
   if [ -n "$LOAD_PID" ] && alive "$LOAD_PID"; then kill -TERM "$LOAD_PID" 2>/dev/null; wait "$LOAD_PID" 2>/dev/null; fi
   if [ $rc -ne 0 ] && [ -n "$DEMO" ] && [ -d "$DEMO/logs" ]; then
     for f in "$DEMO"/logs/*.log; do
-      [ -s "$f" ] && { echo "--- last lines of $f"; tail -n 15 "$f"; }
+      [ -s "$f" ] && { echo "--- last lines of $f (BG_DEMO_KEEP=1 keeps them)"; tail -n 8 "$f"; }
     done
   fi
   pids=$(demo_pids | tr -s ' \n' '\n' | grep -E '^[0-9]+$' | sort -un)
@@ -258,7 +258,7 @@ kill -TERM "$LOAD_PID" 2>/dev/null || true
 load_rc=0
 wait "$LOAD_PID" || load_rc=$?
 LOAD_PID=""
-[ $deploy_rc -eq 0 ] || die "bluegreen deploy v2 failed (exit $deploy_rc)"
+if [ $deploy_rc -ne 0 ]; then echo "demo: bluegreen deploy v2 failed (exit $deploy_rc)" >&2; exit $deploy_rc; fi
 [ $load_rc -eq 0 ] || die "the request loop saw failed requests"
 echo
 run bluegreen --user --config bg.yml status

@@ -32,7 +32,7 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
   const report = makeReporter(progressMode(o));
   if (lock.tookOverFrom) report({ event: 'note', message: `Took over a stale lock from pid ${lock.tookOverFrom.pid} (${lock.tookOverFrom.command}, since ${lock.tookOverFrom.since}).` });
   const abort = new AbortController();
-  const onSignal = () => abort.abort();
+  const onSignal = (sig: NodeJS.Signals) => abort.abort(new BgError(`Interrupted by ${sig}.`, EXIT.deployFailed));
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   let ad: Adapters | undefined;
   const t0 = performance.now();

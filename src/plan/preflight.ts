@@ -11,6 +11,14 @@ export function preflight(cfg: Config, host: HostState, target: Color): void {
       next: `Start Caddy (${cfg.caddy.unit}) and make sure caddy.admin in ${cfg.configPath} is its admin address.`,
     });
   }
+  const filePort = host.upstreamPort;
+  if (filePort !== undefined && !host.caddyUpstreams.includes(`127.0.0.1:${filePort}`)) {
+    const routed = host.caddyUpstreams.join(', ') || 'nothing';
+    throw new BgError(`${cfg.caddy.upstreamFile} says 127.0.0.1:${filePort} but Caddy routes to ${routed}.`, EXIT.attention, {
+      state: `Caddy serves ${routed}; an earlier bg run was likely cut off between writing the file and reloading Caddy. Nothing was changed now.`,
+      next: `Make the file name what Caddy routes to (check \`bluegreen status\`), e.g. echo 'to ${host.caddyUpstreams[0] ?? '127.0.0.1:<port>'}' > ${cfg.caddy.upstreamFile}, then run this again.`,
+    });
+  }
   const port = cfg.web.ports[target];
   if (host.listening.includes(port) && !isRunning(host.units[unitNames(cfg, target).web])) {
     throw new BgError(`Port ${port} (web.ports.${target}) is already in use by another process.`, EXIT.deployFailed, {

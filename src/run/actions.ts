@@ -25,7 +25,7 @@ export interface ActionContext {
   cfg: Config;
   ad: Adapters;
   mem: Memory;
-  log: (msg: string) => void; // progress detail for the step line
+  signal?: AbortSignal; // Ctrl-C / SIGTERM: long waits (health, drain) stop at once
 }
 
 export async function perform(action: Action, ctx: ActionContext): Promise<string | void> {
@@ -83,6 +83,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<strin
         timeoutMs: h.timeoutMs,
         retries: h.retries,
         expect: h.expect,
+        signal: ctx.signal,
         alive: async () => {
           const s = await ad.systemd.unitState(action.unit);
           if (s.activeState === 'failed' || s.activeState === 'inactive') {
@@ -100,7 +101,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<strin
     case 'drain': {
       const parts: string[] = [];
       for (const port of action.ports) {
-        const r = await waitDrained(port, { maxMs: cfg.web.timeout * 1000 });
+        const r = await waitDrained(port, { maxMs: cfg.web.timeout * 1000, signal: ctx.signal });
         parts.push(r.drained ? `:${port} drained` : `:${port} still had ${r.left} connection(s) after ${cfg.web.timeout}s`);
       }
       return parts.join(', ');

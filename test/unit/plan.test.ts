@@ -138,3 +138,10 @@ describe('kernel setting for Caddy reloads', () => {
     expect(planSetup(cfgOf(), host({ tcpMigrateReq: undefined })).steps[0]?.name).toBe('ensure-dirs');
   });
 });
+
+describe('preflight', () => {
+  it('refuses a deploy when the upstream file and Caddy disagree (an earlier run was cut off)', () => {
+    const h = host({ active: 'green', upstreamPort: 8100, caddyUpstreams: ['127.0.0.1:8000'] });
+    expect(() => planDeploy(cfgOf(), h, { ref: 'x' })).toThrow(/says 127.0.0.1:8100 but Caddy routes to 127.0.0.1:8000/);
+  });
+});

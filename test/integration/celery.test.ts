@@ -1,0 +1,163 @@
+import { appendFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  exactlyOnce,
+  interleavedBeats,
+  pushTask,
+  readBeatLog,
+  runBgTimed,
+  seen,
+  startEnqueuer,
+  startSampler,
+  tail,
+  waitForTasks,
+  type TaskLine,
+  type TimedRun,
+} from '../support/celery-probe.js';
+import { makeScene, type Scene } from '../support/scene.js';
+
+// CONTRACT.md invariants for Celery, against the real user manager, Redis and Celery (prefork):
+// never two beats, never both colors' workers, a task queued during a deploy runs exactly once, and
+// the old worker's stop is a warm shutdown that lets a running task finish.
+describe('Celery worker and beat through setup, deploy and a failed deploy', () => {
+  const sb = inject('sandbox');
+  let s: Scene;
+  const unit = (kind: 'web' | 'worker' | 'beat', c: 'blue' | 'green') => `${s.app}-${kind}-${c}.service`;
+  const states = () =>
+    Object.fromEntries((['worker', 'beat'] as const).flatMap((k) => (['blue', 'green'] as const).map((c) => [`${k}-${c}`, s.activeState(unit(k, c))])));
+  const unitLog = (u: string) => tail(`${s.dir}/logs/${u}`, 2500);
+  const evidence = (r?: TimedRun) =>
+    [
+      `units: ${JSON.stringify(states())}`,
+      r ? `bg exit ${r.code}\n${r.stderr.slice(-2000)}\n${r.stdout.slice(-2000)}` : '',
+      ...(['blue', 'green'] as const).map((c) => `--- worker-${c} log ---\n${unitLog(`${unit('worker', c)}.log`)}`),
+    ].join('\n');
+
+  beforeAll(async () => {
+    s = await makeScene(sb, { celery: true });
+    appendFileSync(`${s.dir}/srv/shared/.env`, 'BG_FIXTURE_TASK_SECONDS=0.05\n');
+    const r = await s.bg(['setup']);
+    expect(r.code, `${r.stderr}\n${r.stdout}`).toBe(0);
+  });
+  afterAll(async () => s?.close());
+
+  it('setup runs blue’s worker and beat, not green’s; queued tasks are processed by blue', async () => {
+    expect(states(), evidence()).toEqual({ 'worker-blue': 'active', 'worker-green': 'inactive', 'beat-blue': 'active', 'beat-green': 'inactive' });
+    const want = Array.from({ length: 10 }, (_, i) => i);
+    const enq = startEnqueuer(s, { first: 0, maxCount: want.length, maxMs: 10_000 });
+    const sent = await enq.stop(); // stop() waits for the bounded loop; maxCount ends it
+    expect(sent.failures).toEqual([]);
+    expect(sent.queued).toEqual(want);
+    const lines = await waitForTasks(s, want, { maxMs: 15_000, settleMs: 300 });
+    expect(exactlyOnce(lines, want), evidence()).toEqual({ missing: [], twice: [] });
+    expect(new Set(lines.map((l) => l.color))).toEqual(new Set(['blue']));
+    const deadline = Date.now() + 5_000;
+    while (!readBeatLog(s).some((k) => k.beatColor === 'blue') && Date.now() < deadline) await sleep(100);
+    const ticks = readBeatLog(s);
+    expect(ticks.some((k) => k.beatColor === 'blue'), `beat log:\n${tail(s.beatLog)}\n${unitLog(`${unit('beat', 'blue')}.log`)}`).toBe(true);
+  });
+
+  it('deploy under continuous enqueueing: every task exactly once, the new color runs what comes after the switch, never two workers or beats', async () => {
+    const sampler = startSampler(s, { everyMs: 25, maxMs: 80_000 });
+    const enq = startEnqueuer(s, { first: 1000, everyMs: 20, maxCount: 1500, maxMs: 40_000 });
+    await sleep(300); // blue is working when the deploy starts
+    const r = await runBgTimed(s, ['deploy', 'v2']);
+    await sleep(200);
+    const sent = await enq.stop();
+    const lines = await waitForTasks(s, sent.queued, { maxMs: 30_000, settleMs: 1_000 });
+    const samples = sampler.stop();
+
+    expect(r.code, evidence(r)).toBe(0);
+    expect(sent.failures).toEqual([]);
+    expect(sent.queued.length).toBeGreaterThan(50);
+    const mine = lines.filter((l) => l.n >= 1000);
+    expect(exactlyOnce(mine, sent.queued), evidence(r)).toEqual({ missing: [], twice: [] });
+    expect(blockOrder(mine, 'blue', 'green'), `task log colors:\n${mine.map((l) => `${l.n} ${l.color}`).join(', ')}`).toEqual([]);
+    expect(mine.some((l) => l.color === 'blue')).toBe(true);
+    expect(mine.some((l) => l.color === 'green')).toBe(true);
+    // The old worker is stopped (step 3) before the switch: whatever is queued from then on is the new color's.
+    const cut = r.steps.get('stop-worker-blue')?.done;
+    expect(cut, `no stop-worker-blue step in ${[...r.steps.keys()]}`).toBeDefined();
+    const late = mine.filter((l) => (sent.sentAt.get(l.n) ?? 0) > cut!);
+    expect(late.length).toBeGreaterThan(10);
+    expect(late.filter((l) => l.color !== 'green')).toEqual([]);
+
+    expect(samples.violations, evidence(r)).toEqual([]);
+    expect(samples.samples.length).toBeGreaterThan(40);
+    for (const k of ['worker', 'beat'] as const) for (const c of ['blue', 'green'] as const) expect(seen(samples, k, c), `${k} ${c} never sampled`).toBe(true);
+    expect(states(), evidence(r)).toEqual({ 'worker-blue': 'inactive', 'worker-green': 'active', 'beat-blue': 'inactive', 'beat-green': 'active' });
+
+    const deadline = Date.now() + 5_000;
+    while (!readBeatLog(s).some((k) => k.beatColor === 'green') && Date.now() < deadline) await sleep(100);
+    const ticks = readBeatLog(s);
+    expect(ticks.some((k) => k.beatColor === 'green'), `beat log:\n${tail(s.beatLog)}`).toBe(true);
+    expect(interleavedBeats(ticks), `beat log:\n${tail(s.beatLog)}`).toEqual([]);
+  });
+
+  it('a failed deploy (unhealthy) exits 1 and brings the old color’s worker and beat back; tasks queued meanwhile run exactly once', async () => {
+    const sampler = startSampler(s, { everyMs: 25, maxMs: 80_000 });
+    const enq = startEnqueuer(s, { first: 5000, everyMs: 20, maxCount: 1500, maxMs: 40_000 });
+    await sleep(300);
+    const r = await runBgTimed(s, ['deploy', 'unhealthy']);
+    await sleep(200);
+    const sent = await enq.stop();
+    const lines = await waitForTasks(s, sent.queued, { maxMs: 30_000, settleMs: 1_000 });
+    const samples = sampler.stop();
+
+    expect(r.code, evidence(r)).toBe(1);
+    expect(r.steps.get('health-gate-blue')?.status).toBe('failed');
+    expect(sent.failures).toEqual([]);
+    expect(sent.queued.length).toBeGreaterThan(50);
+    const mine = lines.filter((l) => l.n >= 5000);
+    expect(exactlyOnce(mine, sent.queued), evidence(r)).toEqual({ missing: [], twice: [] });
+    expect(mine.filter((l) => l.color !== 'green')).toEqual([]); // blue's worker never ran
+
+    expect(samples.violations, evidence(r)).toEqual([]);
+    expect(seen(samples, 'worker', 'blue'), 'the failed color’s worker was started').toBe(false);
+    expect(seen(samples, 'beat', 'blue'), 'the failed color’s beat was started').toBe(false);
+    // Stopped by the gate and started again by the undo: some samples see no green worker, the last one does.
+    expect(samples.samples.some((x) => x.worker.green.length === 0)).toBe(true);
+    expect(samples.samples.at(-1)!.workerMain.green.length).toBe(1);
+    expect(samples.samples.at(-1)!.beat.green.length).toBe(1);
+    expect(states(), evidence(r)).toEqual({ 'worker-blue': 'inactive', 'worker-green': 'active', 'beat-blue': 'inactive', 'beat-green': 'active' });
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
+
+    const restarted = Date.now() / 1000;
+    const deadline = Date.now() + 5_000;
+    while (!readBeatLog(s).some((k) => k.t > restarted) && Date.now() < deadline) await sleep(100);
+    const ticks = readBeatLog(s);
+    expect(ticks.some((k) => k.t > restarted && k.beatColor === 'green'), `beat log:\n${tail(s.beatLog)}`).toBe(true);
+    expect(interleavedBeats(ticks), `beat log:\n${tail(s.beatLog)}`).toEqual([]);
+  });
+
+  it('warm shutdown: a 3 s task running when the deploy stops the old worker completes, once, on the old worker', async () => {
+    const workerLog = `${s.dir}/logs/${unit('worker', 'green')}.log`;
+    const received = () => (tail(workerLog, 1e9).match(/Task tasks\.record\[[^\]]+\] received/g) ?? []).length;
+    const before = received();
+    await pushTask(s, 'green', 9000, 3);
+    const deadline = Date.now() + 10_000;
+    while (received() === before && Date.now() < deadline) await sleep(50);
+    expect(received(), `green's worker never received task 9000:\n${unitLog(`${unit('worker', 'green')}.log`)}`).toBeGreaterThan(before);
+
+    const sampler = startSampler(s, { everyMs: 25, maxMs: 60_000 });
+    const r = await runBgTimed(s, ['deploy', 'v3']);
+    const samples = sampler.stop();
+    expect(r.code, evidence(r)).toBe(0);
+    const stop = r.steps.get('stop-worker-green');
+    expect(stop?.ms, 'the worker stop returned before the running task could finish').toBeGreaterThan(1_500);
+    const lines = await waitForTasks(s, [9000], { maxMs: 10_000, settleMs: 500 });
+    expect(lines.filter((l) => l.n === 9000).map((l) => l.color), evidence(r)).toEqual(['green']);
+    expect(tail(workerLog, 1e9)).not.toMatch(/WorkerLostError|SIGKILL/);
+    expect(samples.violations, evidence(r)).toEqual([]);
+    expect(states(), evidence(r)).toEqual({ 'worker-blue': 'active', 'worker-green': 'inactive', 'beat-blue': 'active', 'beat-green': 'inactive' });
+  });
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Lines of color `first` that come after the first line of color `then` in the log (should be none). */
+function blockOrder(lines: TaskLine[], first: string, then: string): string[] {
+  const i = lines.findIndex((l) => l.color === then);
+  return i < 0 ? [] : lines.slice(i).filter((l) => l.color === first).map((l) => `${l.n} ${l.color} after the first ${then} task`);
+}
+

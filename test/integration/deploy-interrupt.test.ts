@@ -1,0 +1,69 @@
+import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startLoop } from '../support/load-loop.js';
+import { makeScene, type Scene } from '../support/scene.js';
+
+const BG = fileURLToPath(new URL('../../bin/bg.js', import.meta.url));
+
+// A deployer stopped mid-deploy (Ctrl-C, or SIGKILL) leaves the old version serving; the next bg
+// command sees what was left and recovers.
+describe('a deployer interrupted mid-deploy', () => {
+  const sb = inject('sandbox');
+  let s: Scene;
+  beforeAll(async () => {
+    s = await makeScene(sb);
+    expect((await s.bg(['setup'])).code).toBe(0);
+  });
+  afterAll(async () => s?.close());
+
+  async function deployUntilHealthGate(branch: string) {
+    const child = execa(process.execPath, [BG, '--user', '--config', s.configPath, '--json', 'deploy', branch], { env: s.env, reject: false, stdin: 'ignore' });
+    let seen = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`never reached the health gate: ${seen}`)), 30_000);
+      child.stdout!.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (seen.includes('"step":"health-gate-green","status":"start"')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    return { child }; // wrapped: the subprocess is a thenable, returning it bare would await it
+  }
+
+  it('Ctrl-C during the health gate: undoes at once, exit 1, old version served throughout', async () => {
+    const loop = startLoop(s.url('/'), { concurrency: 3, maxMs: 60_000 });
+    const { child } = await deployUntilHealthGate('unhealthy');
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    const r = await child;
+    const res = await loop.stop();
+    expect(Date.now() - t0).toBeLessThan(3000); // did not wait out the 5 s health budget
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('Interrupted by SIGINT');
+    expect(r.stderr).toContain('old version still serving');
+    expect(res.failed).toBe(0);
+    expect(s.activeState(`${s.app}-web-green.service`)).not.toBe('active');
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v1 hello' });
+    expect(existsSync(`${s.dir}/state-home/bg/${s.app}/lock`)).toBe(false);
+  });
+
+  it('SIGKILL during the health gate: old version keeps serving; the next deploy recovers', async () => {
+    const loop = startLoop(s.url('/'), { concurrency: 3, maxMs: 60_000 });
+    const { child } = await deployUntilHealthGate('unhealthy');
+    child.kill('SIGKILL');
+    await child;
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v1 hello' });
+    // green was left running (unhealthy) and the lock names a dead process
+    expect(existsSync(`${s.dir}/state-home/bg/${s.app}/lock`)).toBe(true);
+    const r = await s.bg(['deploy', 'v2']);
+    const res = await loop.stop();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('stale lock');
+    expect(res.failed).toBe(0);
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
+  });
+});
