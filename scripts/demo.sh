@@ -33,26 +33,33 @@ alive() {
   [ -n "$state" ] && [ "$state" != Z ]
 }
 
-# Every PID the demo's units (and the private manager) hold right now: main PIDs, their children,
-# and whatever sits in the private manager's cgroup.
+# the PIDs in cgroup $1 (a path below a hierarchy's root) and below it, in whichever hierarchy has it
+cgroup_pids() {
+  local root
+  for root in /sys/fs/cgroup /sys/fs/cgroup/unified /sys/fs/cgroup/systemd; do
+    [ -n "$1" ] && [ -d "$root$1" ] && find "$root$1" -name cgroup.procs -exec cat {} + 2>/dev/null
+  done
+  return 0
+}
+
+# Every PID the demo's units (and the private manager) hold right now: each unit's main PID and
+# cgroup (gunicorn's workers, caddy), and the private manager with everything in its cgroup.
 demo_pids() {
-  local u pid cg root
+  local u
   for u in "${UNITS[@]}"; do
-    pid=$(timeout 5 systemctl --user show -p MainPID --value "$u" 2>/dev/null || true)
-    if [[ $pid =~ ^[1-9][0-9]*$ ]]; then
-      echo "$pid"
-      ps -o pid= --ppid "$pid" 2>/dev/null || true
-    fi
+    timeout 5 systemctl --user show -p MainPID -p ControlGroup "$u" 2>/dev/null |
+      while IFS='=' read -r key value; do
+        case $key in
+          MainPID) [ "$value" != 0 ] && echo "$value" ;;
+          ControlGroup) cgroup_pids "$value" ;;
+        esac
+      done
   done
   if [ $PRIVATE = 1 ]; then
-    cat "$MANAGER_DIR/manager.pid" 2>/dev/null || true
-    if [ -s "$MANAGER_DIR/manager.cgroup" ]; then
-      cg=$(cat "$MANAGER_DIR/manager.cgroup")
-      for root in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified; do
-        [ -d "$root/$cg" ] && find "$root/$cg" -name cgroup.procs -exec cat {} + 2>/dev/null || true
-      done
-    fi
+    cat "$MANAGER_DIR/manager.pid" 2>/dev/null
+    [ -s "$MANAGER_DIR/manager.cgroup" ] && cgroup_pids "/$(cat "$MANAGER_DIR/manager.cgroup")"
   fi
+  return 0
 }
 
 cleanup() {
@@ -90,10 +97,10 @@ cleanup() {
   done
   if [ -n "$left" ]; then
     echo "demo: still running after cleanup:" >&2
-    ps -o pid=,args= -p "${left# }" >&2
+    for p in $left; do echo "  $p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" >&2; done
     rc=1
   else
-    echo "ps: none of the $(wc -w <<<"$pids") processes the demo started is left"
+    echo "checked: none of the $(wc -w <<<"$pids") processes the demo started (manager, units, their children) is left"
   fi
   if [ -n "$DEMO" ]; then
     if [ "${BG_DEMO_KEEP:-}" = 1 ]; then echo "kept $DEMO"; else rm -rf "$DEMO"; fi

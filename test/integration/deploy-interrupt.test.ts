@@ -43,8 +43,10 @@ describe('a deployer interrupted mid-deploy', () => {
     const res = await loop.stop();
     expect(Date.now() - t0).toBeLessThan(3000); // did not wait out the 5 s health budget
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain('Interrupted by SIGINT');
-    expect(r.stderr).toContain('old version still serving');
+    const error = JSON.parse(r.stdout.trim().split('\n').at(-1)!); // --json: the error is the last event
+    expect(error).toMatchObject({ event: 'error', exitCode: 1 });
+    expect(error.message).toContain('Interrupted by SIGINT');
+    expect(error.state).toContain('old version still serving');
     expect(res.failed).toBe(0);
     expect(s.activeState(`${s.app}-web-green.service`)).not.toBe('active');
     expect(await s.get('/')).toEqual({ status: 200, body: 'v1 hello' });
