@@ -23,8 +23,14 @@ die() { echo "demo: $*" >&2; exit 1; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 # The CLI from this checkout, under its installed name (`bg` is a shell builtin).
 bluegreen() { node "$ROOT/bin/bg.js" "$@"; }
-# curl through Caddy; the app answers without a trailing newline
-get() { printf '$ curl -fsS %s\n' "$1"; curl -fsS --max-time 10 "$1"; echo; }
+# curl through Caddy, and check which version answered (the app answers "<version> <greeting>")
+get() {
+  local body
+  printf '$ curl -fsS %s\n' "$1"
+  body=$(curl -fsS --max-time 10 "$1")
+  echo "$body"
+  [[ $body == "$2 "* ]] || die "expected $2 to answer, got: $body"
+}
 
 # alive PID: exists and is not a zombie (PID 1 here may be slow to reap)
 alive() {
@@ -251,7 +257,7 @@ run bluegreen --user --config bg.yml setup
 echo
 run bluegreen --user --config bg.yml status
 echo
-get "http://127.0.0.1:$P_SITE/"
+get "http://127.0.0.1:$P_SITE/" v1
 
 echo
 echo "a request loop through Caddy (4 clients, new connection each) while v2 is deployed:"
@@ -265,9 +271,12 @@ kill -TERM "$LOAD_PID" 2>/dev/null || true
 load_rc=0
 wait "$LOAD_PID" || load_rc=$?
 LOAD_PID=""
-if [ $deploy_rc -ne 0 ]; then echo "demo: bluegreen deploy v2 failed (exit $deploy_rc)" >&2; exit $deploy_rc; fi
+if [ $deploy_rc -ne 0 ]; then
+  case $deploy_rc in 130 | 143) echo "demo: interrupted" >&2 ;; *) echo "demo: bluegreen deploy v2 failed (exit $deploy_rc)" >&2 ;; esac
+  exit $deploy_rc
+fi
 [ $load_rc -eq 0 ] || die "the request loop saw failed requests"
 echo
 run bluegreen --user --config bg.yml status
 echo
-get "http://127.0.0.1:$P_SITE/"
+get "http://127.0.0.1:$P_SITE/" v2
