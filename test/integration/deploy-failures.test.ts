@@ -44,6 +44,27 @@ describe('bg deploy of a broken version', () => {
     });
   }
 
+  it('a Caddy reload that fails puts the old upstream file back', async () => {
+    const { appendFileSync, writeFileSync } = await import('node:fs');
+    const caddyfile = `${s.dir}/caddy/Caddyfile`;
+    const good = readFileSync(caddyfile, 'utf8');
+    appendFileSync(caddyfile, '\nthis is { not a caddyfile\n');
+    try {
+      const loop = startLoop(s.url('/'), { concurrency: 3, maxMs: 60_000 });
+      const r = await s.bg(['deploy', 'v2']);
+      const res = await loop.stop();
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('failed at step switch-to-green');
+      expect(r.stderr).toContain('Caddy refused the new config');
+      expect(res.failed).toBe(0);
+      expect(readFileSync(`${s.dir}/caddy/upstream.txt`, 'utf8')).toBe(`to 127.0.0.1:${s.ports.blue}\n`);
+      expect(s.activeState(`${s.app}-web-green.service`)).not.toBe('active');
+      expect(await s.get('/')).toEqual({ status: 200, body: 'v1 hello' });
+    } finally {
+      writeFileSync(caddyfile, good);
+    }
+  });
+
   it('a good deploy still works afterwards', async () => {
     const r = await s.bg(['deploy', 'v2']);
     expect(r.code, r.stderr).toBe(0);

@@ -11,6 +11,16 @@ describe('bg setup from nothing, then status', () => {
   });
   afterAll(async () => s?.close());
 
+  it('setup --dry-run prints the plan and the files as diffs, and touches nothing', async () => {
+    const r = await s.bg(['setup', '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('start-web-blue');
+    expect(r.stdout).toContain(`+++ ${sb.unitDir}/${s.app}-web-blue.service`);
+    expect(r.stdout).toContain('+KillSignal=SIGQUIT');
+    expect(existsSync(`${sb.unitDir}/${s.app}-web-blue.service`)).toBe(false);
+    expect(existsSync(`${s.dir}/srv/releases`)).toBe(false);
+  });
+
   it('serves the app through Caddy from blue', async () => {
     const before = await s.get('/');
     expect(before.body).toContain('placeholder');
