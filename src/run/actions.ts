@@ -8,7 +8,7 @@ import { waitHealthy } from '../adapters/health.js';
 import { waitDrained } from '../adapters/connections.js';
 import { renderUpstream } from '../render/upstream.js';
 import type { Adapters } from './adapters.js';
-import { installFiles, restoreFiles, type Replaced } from './install.js';
+import { diffOf, installFiles, restoreFiles, type Replaced } from './install.js';
 import { runBuild } from './build.js';
 import { lastLogLines } from './unit-logs.js';
 import { enableSysctl } from '../adapters/sysctl.js';
@@ -26,6 +26,7 @@ export interface ActionContext {
   ad: Adapters;
   mem: Memory;
   signal?: AbortSignal; // Ctrl-C / SIGTERM: long waits (health, drain) stop at once
+  note?: (message: string) => void; // shown under the step (e.g. the diff of a replaced file)
 }
 
 export async function perform(action: Action, ctx: ActionContext): Promise<string | void> {
@@ -45,6 +46,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<strin
     case 'install': {
       const r = await installFiles(cfg, ad, action.colors, action.caddyfile);
       mem.replaced.push(...r.replaced);
+      for (const c of r.changes) ctx.note?.(c.before === undefined ? `new ${c.path}` : `changed:\n${diffOf(c).trimEnd()}`);
       return r.replaced.length ? `${r.replaced.length} file(s) written` : 'unchanged';
     }
     case 'uninstall':

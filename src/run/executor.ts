@@ -25,7 +25,7 @@ export interface RunResult {
 // An interrupt (SIGINT/SIGTERM) stops at the next step boundary and undoes the same way.
 export async function executePlan(plan: Plan, cfg: Config, ad: Adapters, report: Reporter, signal?: AbortSignal): Promise<RunResult> {
   const memory: Memory = { replaced: [], commits: {} };
-  const ctx = { cfg, ad, mem: memory, signal };
+  const ctx = { cfg, ad, mem: memory, signal, note: (message: string) => report({ event: 'note', message }) };
   const begun: Step[] = [];
   const steps: StepRecord[] = [];
   report({ event: 'plan', command: plan.command, from: plan.from, to: plan.to, steps: plan.steps.map((s) => s.name) });

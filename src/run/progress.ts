@@ -23,9 +23,9 @@ export function makeReporter(mode: 'tty' | 'plain' | 'json' | 'quiet', out: Node
 function formatEvent(e: ProgressEvent, tty: boolean): string | undefined {
   switch (e.event) {
     case 'plan':
-      return `${e.command}${e.from || e.to ? ` ${e.from ?? '-'} → ${e.to ?? '-'}` : ''}: ${e.steps.length} steps\n`;
+      return `${e.command}${transition(e.from, e.to)}: ${e.steps.length} steps\n`;
     case 'note':
-      return `  ${e.message}\n`;
+      return `${e.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`;
     case 'step':
       if (e.status === 'start') return tty ? `  … ${e.step}` : undefined;
       if (e.status === 'done') return `${tty ? '\r\x1b[K' : ''}  ✓ ${e.step} (${fmtMs(e.ms)})${e.detail ? `  ${e.detail}` : ''}\n`;
@@ -36,6 +36,10 @@ function formatEvent(e: ProgressEvent, tty: boolean): string | undefined {
       return `  ↶ undo ${e.step}${e.status === 'failed' ? ` FAILED: ${e.error}` : ` (${fmtMs(e.ms)})`}\n`;
   }
 }
+
+// 'blue → green', 'to blue' (first setup), 'on blue' (nothing moves), '' (unknown).
+export const transition = (from?: string, to?: string, arrow = ' → ') =>
+  from && to && from !== to ? ` ${from}${arrow}${to}` : to && !from ? ` to ${to}` : from ? ` on ${from}` : '';
 
 export const fmtMs = (ms: number | undefined) =>
   ms === undefined ? '' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;

@@ -83,6 +83,22 @@ describe('bg setup from nothing, then status', () => {
     }
   });
 
+  it('a changed file is shown as a diff and replaced; blue keeps serving', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const yml = readFileSync(s.configPath, 'utf8');
+    writeFileSync(s.configPath, yml.replace('  workers: 2', '  workers: 3'));
+    try {
+      const r = await s.bg(['setup']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^\s+-.*--workers 2/m);
+      expect(r.stderr).toMatch(/^\s+\+.*--workers 3/m);
+      expect(readFileSync(`${sb.unitDir}/${s.app}-web-blue.service`, 'utf8')).toContain('--workers 3');
+      expect(await s.get('/')).toEqual({ status: 200, body: 'v1 hello' });
+    } finally {
+      writeFileSync(s.configPath, yml);
+    }
+  });
+
   it('prints the plan and diffs with --dry-run and touches nothing', async () => {
     const r = await s.bg(['deploy', 'v2', '--dry-run']);
     expect(r.code, r.stderr).toBe(0);

@@ -1,6 +1,7 @@
 import { loadConfig } from '../../config/load.js';
 import { EXIT } from '../../errors.js';
 import { readJournal } from '../../run/journal.js';
+import { transition } from '../../run/progress.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
 
 export async function history(o: GlobalOptions & { limit?: string }): Promise<number> {
@@ -14,7 +15,7 @@ export async function history(o: GlobalOptions & { limit?: string }): Promise<nu
   for (const e of entries) {
     const slow = e.steps.length ? e.steps.reduce((a, s) => (s.ms > a.ms ? s : a)) : undefined;
     process.stdout.write(
-      `${e.time}  ${e.user.padEnd(8)} ${e.command.padEnd(8)} ${(e.ref ?? '').padEnd(12)} ${(e.commit ?? '').slice(0, 12).padEnd(12)} ${e.from ?? '-'}→${e.to ?? '-'}  ${e.result}${e.failedStep ? ` at ${e.failedStep}` : ''}  ${e.ms} ms${slow ? ` (slowest: ${slow.name} ${slow.ms} ms)` : ''}\n`,
+      `${e.time}  ${e.user.padEnd(8)} ${e.command.padEnd(8)} ${(e.ref ?? '').padEnd(12)} ${(e.commit ?? '').slice(0, 12).padEnd(12)} ${transition(e.from, e.to, '→').trim().padEnd(14)} ${e.result}${e.failedStep ? ` at ${e.failedStep}` : ''}  ${e.ms} ms${slow ? ` (slowest: ${slow.name} ${slow.ms} ms)` : ''}\n`,
     );
   }
   return EXIT.ok;

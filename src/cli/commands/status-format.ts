@@ -1,3 +1,4 @@
+import { transition } from '../../run/progress.js';
 import type { StatusReport } from './status.js';
 
 export function formatStatus(r: StatusReport): string {
@@ -19,7 +20,7 @@ export function formatStatus(r: StatusReport): string {
     lines.push(`    ${color.padEnd(6)} ${rel.commit ? `${rel.commit.slice(0, 12)}  ${rel.subject ?? ''}` : '(no checkout)'}`);
   }
   const d = r.lastDeploy;
-  lines.push(`  last:     ${d ? `${d.time} ${d.command}${d.ref ? ` ${d.ref}` : ''} ${d.from ?? '-'}→${d.to ?? '-'} ${d.result}${d.failedStep ? ` at ${d.failedStep}` : ''} (${d.ms} ms, by ${d.user})` : 'no deploy recorded'}`);
+  lines.push(`  last:     ${d ? `${d.time} ${d.command}${d.ref ? ` ${d.ref}` : ''} ${transition(d.from, d.to, '→').trim()} ${d.result}${d.failedStep ? ` at ${d.failedStep}` : ''} (${d.ms} ms, by ${d.user})` : 'no deploy recorded'}`);
   if (r.lastLog) lines.push(`  log:      ${r.lastLog.unit}: ${r.lastLog.lines.split('\n').at(-1)}`);
   return `${lines.join('\n')}\n`;
 }
