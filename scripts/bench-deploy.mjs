@@ -239,9 +239,11 @@ function parseWrk(text) {
 
 // wrk runs until SIGINT (it then prints its totals): from 0.5 s before the deploy starts to 0.5 s
 // after the CLI exits, or `seconds` when there is no deploy.
-async function wrkWhile(url, seconds, during) {
+// mode 'close' sends Connection: close, so every request is a new connection through Caddy's
+// listener (what tcp_migrate_req is about); 'keep-alive' is wrk's default.
+async function wrkWhile(url, mode, seconds, during) {
   let wrk;
-  const w = run('wrk', ['-t2', '-c16', '-d60s', url], { env, timeoutMs: 90_000, onSpawn: (c) => (wrk = c) });
+  const w = run('wrk', ['-t2', '-c16', '-d60s', ...(mode === 'close' ? ['-H', 'Connection: close'] : []), url], { env, timeoutMs: 90_000, onSpawn: (c) => (wrk = c) });
   await sleep(500);
   const d = during ? await during() : (await sleep(seconds * 1000 - 500), undefined);
   await sleep(500);
@@ -322,20 +324,24 @@ async function main() {
   const load = { available: existsSync(MIGRATE), original: readMigrate(), runs: [] };
   const wrkSeconds = 3; // the control run; runs with a deploy last as long as the deploy + 1 s
   checkDeadline('the load runs');
-  log(`control: wrk ${wrkSeconds}s, no deploy`);
-  const control = await wrkWhile(url, wrkSeconds);
+  const modes = ['keep-alive', 'close'];
+  const control = {};
+  for (const mode of modes) {
+    log(`control: wrk ${mode} ${wrkSeconds}s, no deploy`);
+    control[mode] = await wrkWhile(url, mode, wrkSeconds);
+  }
   const settings = load.available ? ['0', '1'] : [undefined];
   if (!load.available) log(`${MIGRATE} missing (kernel < 5.14): load runs with the kernel as it is`);
   for (const value of settings) {
     if (value !== undefined) writeFileSync(MIGRATE, `${value}\n`);
-    for (let i = 0; i < LOAD_DEPLOYS; i++) {
-      checkDeadline(`load deploy ${i + 1} (tcp_migrate_req=${value})`);
+    for (const mode of modes) for (let i = 0; i < LOAD_DEPLOYS; i++) {
+      checkDeadline(`load deploy ${i + 1} (tcp_migrate_req=${value}, ${mode})`);
       if (value !== undefined) writeFileSync(MIGRATE, `${value}\n`);
-      const res = await wrkWhile(url, wrkSeconds, () => deploy(nextRef()));
+      const res = await wrkWhile(url, mode, wrkSeconds, () => deploy(nextRef()));
       const after = readMigrate();
       if (value !== undefined && after !== value) log(`  warning: tcp_migrate_req was ${after} after the run, not ${value}: another process writes it`);
-      load.runs.push({ tcpMigrateReq: value, tcpMigrateReqAfter: after, ...res, deploy: { wallMs: res.deploy.wallMs, to: res.deploy.to, overheadMs: res.deploy.overheadMs } });
-      log(`  tcp_migrate_req=${value ?? '-'} deploy → ${res.deploy.to}: ${res.requests} requests, ${res.non2xx} non-2xx, socket errors ${JSON.stringify(res.socket)}`);
+      load.runs.push({ tcpMigrateReq: value, tcpMigrateReqAfter: after, mode, i: i + 1, ...res, deploy: { wallMs: res.deploy.wallMs, to: res.deploy.to, overheadMs: res.deploy.overheadMs } });
+      log(`  tcp_migrate_req=${value ?? '-'} ${mode} deploy → ${res.deploy.to}: ${res.requests} requests, ${res.non2xx} non-2xx, socket errors ${JSON.stringify(res.socket)}`);
     }
   }
   if (load.original !== undefined) writeFileSync(MIGRATE, `${load.original}\n`);
@@ -390,16 +396,16 @@ function summarize({ facts, ref, deploys, status, statusJson, control, load, wrk
   for (const [name, s] of [['bluegreen status', status], ['bluegreen status --json', statusJson]]) {
     L.push(`${name.padEnd(52)}${`${Math.round(s.medianMs)} ms`.padStart(10)}${`${Math.round(s.p95Ms)} ms`.padStart(10)}   ≤ ${TARGETS.statusMs} ms ${verdict(s.medianMs <= TARGETS.statusMs)} (CPU ${Math.round(s.cpuMedianMs)} ms, peak RSS ${r1(s.peakRssMb)} MB)`);
   }
-  L.push(`load: wrk -t2 -c16 through Caddy (keep-alive), one deploy per run, from 0.5 s before it to 0.5 s after`);
-  L.push(`${'run'.padEnd(34)}${'requests'.padStart(10)}${'non-2xx'.padStart(9)}  socket errors (connect/read/write/timeout)  deploy wall`);
+  L.push(`load: wrk -t2 -c16 through Caddy, one deploy per run, from 0.5 s before it to 0.5 s after; control: ${wrkSeconds} s, no deploy`);
+  L.push(`${'run'.padEnd(38)}${'requests'.padStart(10)}${'non-2xx'.padStart(9)}  socket errors (connect/read/write/timeout)  deploy wall`);
   const wrkRow = (name, r) =>
-    `${name.padEnd(34)}${String(r.requests).padStart(10)}${String(r.non2xx).padStart(9)}  ${`${r.socketErrors} (${r.socket.connect}/${r.socket.read}/${r.socket.write}/${r.socket.timeout})`.padEnd(42)}  ${r.deploy ? `${Math.round(r.deploy.wallMs)} ms` : '-'}`;
-  L.push(wrkRow('control (no deploy)', control));
-  load.runs.forEach((r, i) => L.push(wrkRow(`tcp_migrate_req=${r.tcpMigrateReq ?? '?'} deploy ${(i % LOAD_DEPLOYS) + 1}`, r)));
-  for (const v of [...new Set(load.runs.map((r) => r.tcpMigrateReq))]) {
-    const rs = load.runs.filter((r) => r.tcpMigrateReq === v);
+    `${name.padEnd(38)}${String(r.requests).padStart(10)}${String(r.non2xx).padStart(9)}  ${`${r.socketErrors} (${r.socket.connect}/${r.socket.read}/${r.socket.write}/${r.socket.timeout})`.padEnd(42)}  ${r.deploy ? `${Math.round(r.deploy.wallMs)} ms` : '-'}`;
+  for (const [mode, c] of Object.entries(control)) L.push(wrkRow(`control, ${mode}`, c));
+  for (const r of load.runs) L.push(wrkRow(`migrate_req=${r.tcpMigrateReq ?? '?'}, ${r.mode}, deploy ${r.i}`, r));
+  for (const mode of Object.keys(control)) for (const v of [...new Set(load.runs.map((r) => r.tcpMigrateReq))]) {
+    const rs = load.runs.filter((r) => r.tcpMigrateReq === v && r.mode === mode);
     L.push(
-      `  tcp_migrate_req=${v ?? '?'}: ${rs.length} deploys, ${sum(rs.map((r) => r.requests))} requests, ${sum(rs.map((r) => r.non2xx))} non-2xx, ` +
+      `  tcp_migrate_req=${v ?? '?'}, ${mode.padEnd(10)}: ${rs.length} deploys, ${sum(rs.map((r) => r.requests))} requests, ${sum(rs.map((r) => r.non2xx))} non-2xx, ` +
         `${sum(rs.map((r) => r.socketErrors))} socket errors (${rs.map((r) => r.socketErrors).join(', ')} per deploy)`,
     );
   }
