@@ -6,7 +6,6 @@ import { listeningOn } from '../adapters/connections.js';
 import { readSysctl, TCP_MIGRATE_REQ } from '../adapters/sysctl.js';
 import { colorOfPort, parseUpstream } from '../render/upstream.js';
 import type { Adapters } from './adapters.js';
-import { pendingChanges } from './install.js';
 
 // Reads everything planners and `bg status` need, in parallel. Read-only.
 export async function observe(cfg: Config, ad: Adapters, opts: { files?: boolean } = {}): Promise<HostState> {
@@ -17,7 +16,8 @@ export async function observe(cfg: Config, ad: Adapters, opts: { files?: boolean
     ad.systemd.unitStates(units),
     headCommit(releaseDir(cfg, 'blue')),
     headCommit(releaseDir(cfg, 'green')),
-    opts.files === false ? Promise.resolve([]) : pendingChanges(cfg, ad.exists, [...COLORS], true),
+    // status skips this: rendering loads the templates, and status is what people run all day
+    opts.files === false ? Promise.resolve([]) : import('./install.js').then((m) => m.pendingChanges(cfg, ad.exists, [...COLORS], true)),
     listeningOn([cfg.web.ports.blue, cfg.web.ports.green]),
     readSysctl(TCP_MIGRATE_REQ),
   ]);

@@ -25,12 +25,12 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
   const unit = (kind: 'web' | 'worker' | 'beat', c: 'blue' | 'green') => `${s.app}-${kind}-${c}.service`;
   const states = () =>
     Object.fromEntries((['worker', 'beat'] as const).flatMap((k) => (['blue', 'green'] as const).map((c) => [`${k}-${c}`, s.activeState(unit(k, c))])));
-  const unitLog = (u: string) => tail(`${s.dir}/logs/${u}`, 2500);
+  const unitLog = (u: string) => tail(`${s.dir}/logs/${u.replace(/\.service$/, '')}.log`, 2500);
   const evidence = (r?: TimedRun) =>
     [
       `units: ${JSON.stringify(states())}`,
       r ? `bg exit ${r.code}\n${r.stderr.slice(-2000)}\n${r.stdout.slice(-2000)}` : '',
-      ...(['blue', 'green'] as const).map((c) => `--- worker-${c} log ---\n${unitLog(`${unit('worker', c)}.log`)}`),
+      ...(['blue', 'green'] as const).map((c) => `--- worker-${c} log ---\n${unitLog(unit('worker', c))}`),
     ].join('\n');
 
   beforeAll(async () => {
@@ -45,21 +45,21 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     expect(states(), evidence()).toEqual({ 'worker-blue': 'active', 'worker-green': 'inactive', 'beat-blue': 'active', 'beat-green': 'inactive' });
     const want = Array.from({ length: 10 }, (_, i) => i);
     const enq = startEnqueuer(s, { first: 0, maxCount: want.length, maxMs: 10_000 });
-    const sent = await enq.stop(); // stop() waits for the bounded loop; maxCount ends it
+    const sent = await enq.done; // maxCount ends it
     expect(sent.failures).toEqual([]);
     expect(sent.queued).toEqual(want);
     const lines = await waitForTasks(s, want, { maxMs: 15_000, settleMs: 300 });
-    expect(exactlyOnce(lines, want), evidence()).toEqual({ missing: [], twice: [] });
+    expect(exactlyOnce(lines, want), evidence()).toMatchObject({ missing: [], twice: [] });
     expect(new Set(lines.map((l) => l.color))).toEqual(new Set(['blue']));
     const deadline = Date.now() + 5_000;
     while (!readBeatLog(s).some((k) => k.beatColor === 'blue') && Date.now() < deadline) await sleep(100);
     const ticks = readBeatLog(s);
-    expect(ticks.some((k) => k.beatColor === 'blue'), `beat log:\n${tail(s.beatLog)}\n${unitLog(`${unit('beat', 'blue')}.log`)}`).toBe(true);
+    expect(ticks.some((k) => k.beatColor === 'blue'), `beat log:\n${tail(s.beatLog)}\n${unitLog(unit('beat', 'blue'))}`).toBe(true);
   });
 
   it('deploy under continuous enqueueing: every task exactly once, the new color runs what comes after the switch, never two workers or beats', async () => {
     const sampler = startSampler(s, { everyMs: 25, maxMs: 80_000 });
-    const enq = startEnqueuer(s, { first: 1000, everyMs: 20, maxCount: 1500, maxMs: 40_000 });
+    const enq = startEnqueuer(s, { first: 1000, everyMs: 20, maxCount: 1000, maxMs: 30_000 });
     await sleep(300); // blue is working when the deploy starts
     const r = await runBgTimed(s, ['deploy', 'v2']);
     await sleep(200);
@@ -71,7 +71,7 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     expect(sent.failures).toEqual([]);
     expect(sent.queued.length).toBeGreaterThan(50);
     const mine = lines.filter((l) => l.n >= 1000);
-    expect(exactlyOnce(mine, sent.queued), evidence(r)).toEqual({ missing: [], twice: [] });
+    expect(exactlyOnce(mine, sent.queued), evidence(r)).toMatchObject({ missing: [], twice: [] });
     expect(blockOrder(mine, 'blue', 'green'), `task log colors:\n${mine.map((l) => `${l.n} ${l.color}`).join(', ')}`).toEqual([]);
     expect(mine.some((l) => l.color === 'blue')).toBe(true);
     expect(mine.some((l) => l.color === 'green')).toBe(true);
@@ -96,7 +96,7 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
 
   it('a failed deploy (unhealthy) exits 1 and brings the old color’s worker and beat back; tasks queued meanwhile run exactly once', async () => {
     const sampler = startSampler(s, { everyMs: 25, maxMs: 80_000 });
-    const enq = startEnqueuer(s, { first: 5000, everyMs: 20, maxCount: 1500, maxMs: 40_000 });
+    const enq = startEnqueuer(s, { first: 5000, everyMs: 20, maxCount: 1000, maxMs: 30_000 });
     await sleep(300);
     const r = await runBgTimed(s, ['deploy', 'unhealthy']);
     await sleep(200);
@@ -109,7 +109,7 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     expect(sent.failures).toEqual([]);
     expect(sent.queued.length).toBeGreaterThan(50);
     const mine = lines.filter((l) => l.n >= 5000);
-    expect(exactlyOnce(mine, sent.queued), evidence(r)).toEqual({ missing: [], twice: [] });
+    expect(exactlyOnce(mine, sent.queued), evidence(r)).toMatchObject({ missing: [], twice: [] });
     expect(mine.filter((l) => l.color !== 'green')).toEqual([]); // blue's worker never ran
 
     expect(samples.violations, evidence(r)).toEqual([]);
@@ -131,13 +131,13 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
   });
 
   it('warm shutdown: a 3 s task running when the deploy stops the old worker completes, once, on the old worker', async () => {
-    const workerLog = `${s.dir}/logs/${unit('worker', 'green')}.log`;
+    const workerLog = `${s.dir}/logs/${s.app}-worker-green.log`;
     const received = () => (tail(workerLog, 1e9).match(/Task tasks\.record\[[^\]]+\] received/g) ?? []).length;
     const before = received();
     await pushTask(s, 'green', 9000, 3);
     const deadline = Date.now() + 10_000;
     while (received() === before && Date.now() < deadline) await sleep(50);
-    expect(received(), `green's worker never received task 9000:\n${unitLog(`${unit('worker', 'green')}.log`)}`).toBeGreaterThan(before);
+    expect(received(), `green's worker never received task 9000:\n${unitLog(unit('worker', 'green'))}`).toBeGreaterThan(before);
 
     const sampler = startSampler(s, { everyMs: 25, maxMs: 60_000 });
     const r = await runBgTimed(s, ['deploy', 'v3']);

@@ -139,6 +139,7 @@ export function startEnqueuer(s: Scene, o: { first?: number; everyMs?: number; m
   })();
   return {
     result: res,
+    done: loop.then(() => res), // the loop ended by itself (maxCount or maxMs)
     async stop(): Promise<EnqueueResult> {
       stopping = true;
       await loop;
@@ -177,14 +178,13 @@ export async function waitForTasks(s: Scene, want: number[], o: { maxMs?: number
   return readTaskLog(s);
 }
 
-/** Numbers of `want` missing from the log, and those that appear more than once. */
-export function exactlyOnce(lines: TaskLine[], want: number[]): { missing: number[]; twice: number[] } {
+/** Numbers of `want` missing from the log, and those that appear more than once (each list cut at 20). */
+export function exactlyOnce(lines: TaskLine[], want: number[]): { missing: number[]; twice: number[]; counts: string } {
   const count = new Map<number, number>();
   for (const l of lines) count.set(l.n, (count.get(l.n) ?? 0) + 1);
-  return {
-    missing: want.filter((n) => !count.has(n)),
-    twice: want.filter((n) => (count.get(n) ?? 0) > 1),
-  };
+  const missing = want.filter((n) => !count.has(n));
+  const twice = want.filter((n) => (count.get(n) ?? 0) > 1);
+  return { missing: missing.slice(0, 20), twice: twice.slice(0, 20), counts: `${want.length} queued, ${missing.length} missing, ${twice.length} more than once` };
 }
 
 export interface Tick {
