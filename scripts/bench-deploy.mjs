@@ -21,7 +21,7 @@ const TIME = '/usr/bin/time';
 const dir = need('BENCH_DIR');
 const DEPLOYS = int('BENCH_DEPLOYS', 10);
 const STATUS_RUNS = int('BENCH_STATUS_RUNS', 20);
-const LOAD_DEPLOYS = int('BENCH_LOAD_DEPLOYS', 3); // per tcp_migrate_req value
+const LOAD_DEPLOYS = int('BENCH_LOAD_DEPLOYS', 4); // per tcp_migrate_req value
 const OUT = process.env.BENCH_OUT || undefined;
 const DEADLINE = Date.now() + int('BENCH_MAX_S', 240) * 1000;
 const TARGETS = { overheadMs: 300, switchMs: 100, statusMs: 150, rssMb: 80 };
@@ -384,9 +384,9 @@ function summarize({ facts, ref, deploys, status, statusJson, control, load, wrk
   const f = (x, unit) => (unit === 'MB' ? r1(x).toFixed(1) : String(Math.round(x)));
   const L = [];
   L.push('');
-  L.push(`bg benchmark — ${facts.nproc} vCPU (${facts.cpu}), kernel ${facts.kernel}, node ${facts.node}, load avg ${facts.loadavgStart.join(' ')} → ${facts.loadavgEnd.join(' ')}`);
-  const busy = Math.max(facts.loadavgStart[0], facts.loadavgEnd[0]) > facts.nproc / 2;
-  if (busy) L.push(`NOTE: the machine was busy (1-min load avg > nproc/2): wall times are inflated; CPU times less so`);
+  L.push(`bg benchmark — ${facts.nproc} vCPU (${facts.cpu}), kernel ${facts.kernel}, node ${facts.node}, load avg at start ${facts.loadavgStart.join(' ')}`);
+  // the bench's own wrk + Caddy + Gunicorn fill the CPUs later: only the load before it started tells
+  if (facts.loadavgStart[0] > facts.nproc / 2) L.push(`NOTE: the machine was busy when the bench started (1-min load avg ${facts.loadavgStart[0]} > nproc/2): wall times are inflated; CPU times less so`);
   L.push(`${deploys.length} deploys (v2/v3 alternating, no load; deploy 1 clones the green release)     median      max   target`);
   for (const [name, s, unit, target] of rows) L.push(`${name.padEnd(52)}${`${f(s.median, unit)} ${unit}`.padStart(10)}${`${f(s.max, unit)} ${unit}`.padStart(10)}   ${target}`);
   L.push(`(verdicts: median against the target; peak RSS: max of all runs)`);

@@ -2,11 +2,11 @@
 # The numbers behind README "Benchmarks": deploy overhead, switch time, `status` time, the CLI's
 # peak RSS, and wrk -t2 -c16 through Caddy during deploys with net.ipv4.tcp_migrate_req 0 and 1.
 #
-#   bash scripts/bench.sh                 # ~1-2 minutes, loopback only
+#   bash scripts/bench.sh                 # ~2 minutes, loopback only
 #   BENCH_DEPLOYS=20 BENCH_OUT=bench.json bash scripts/bench.sh
 #
 # Env: BENCH_DEPLOYS (10) deploys without load, BENCH_STATUS_RUNS (20) runs of each status form,
-# BENCH_LOAD_DEPLOYS (3) deploys under wrk per tcp_migrate_req value, BENCH_OUT (none) JSON file,
+# BENCH_LOAD_DEPLOYS (4) deploys under wrk per tcp_migrate_req value and connection mode, BENCH_OUT (none) JSON file,
 # BENCH_MAX_S (240) time budget, BENCH_KEEP=1 keeps the temp dir (unit logs).
 #
 # Like the demo: a private systemd user manager with its own D-Bus in a temp dir
