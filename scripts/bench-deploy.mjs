@@ -3,7 +3,8 @@
 // manager: a Caddy unit, the fixture app repo (branches v2, v3), bg.yml in user scope, `setup`, then
 //   1. N deploys (--json): wall time spawn→exit, step times from the events, peak RSS (/usr/bin/time)
 //   2. `status` and `status --json` wall times
-//   3. wrk -t2 -c16 through Caddy during deploys, with net.ipv4.tcp_migrate_req 0 and 1
+//   3. wrk -t2 -c16 through Caddy during deploys, keep-alive and Connection: close, with
+//      net.ipv4.tcp_migrate_req 0 and 1
 // and prints a table (and BENCH_OUT JSON). Plain JS: it runs the built CLI (bin/bg.js) only.
 import { spawn, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

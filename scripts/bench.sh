@@ -5,9 +5,10 @@
 #   bash scripts/bench.sh                 # ~2 minutes, loopback only
 #   BENCH_DEPLOYS=20 BENCH_OUT=bench.json bash scripts/bench.sh
 #
-# Env: BENCH_DEPLOYS (10) deploys without load, BENCH_STATUS_RUNS (20) runs of each status form,
-# BENCH_LOAD_DEPLOYS (4) deploys under wrk per tcp_migrate_req value and connection mode, BENCH_OUT (none) JSON file,
-# BENCH_MAX_S (240) time budget, BENCH_KEEP=1 keeps the temp dir (unit logs).
+# Env: BENCH_DEPLOYS (10) deploys without load; BENCH_STATUS_RUNS (20) runs of each status form;
+# BENCH_LOAD_DEPLOYS (4) deploys under wrk per tcp_migrate_req value and connection mode
+# (keep-alive, Connection: close); BENCH_OUT (none) JSON file; BENCH_MAX_S (240) time budget;
+# BENCH_KEEP=1 keeps the temp dir (unit logs).
 #
 # Like the demo: a private systemd user manager with its own D-Bus in a temp dir
 # (scripts/user-manager.sh), a Caddy unit and the fixture app in it; everything is stopped by PID
