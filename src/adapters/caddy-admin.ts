@@ -1,19 +1,16 @@
 // Caddy's admin API: load a Caddyfile (what `caddy reload` does, in ~2 ms instead of a process
 // spawn), and read back what Caddy actually routes to, so a switch is confirmed by Caddy itself.
-import { Agent, request } from 'undici';
+// node:http, not undici: `bg status` reads it on every run, and undici costs ~100 ms to load and
+// ~50 MB of RSS for its WebAssembly parser (scripts/bench.sh).
+import { request } from 'node:http';
 import { CaddyError } from '../errors.js';
+
+const RESPONSE_TIMEOUT_MS = 15_000; // a /load waits for Caddy to start the new config
 
 const START_CADDY = (admin: string) =>
   `Start Caddy (systemctl start caddy) and make sure caddy.admin in bg.yml matches its admin address (now ${admin})`;
 
 export class CaddyAdmin {
-  private readonly agent = new Agent({
-    connect: { timeout: 3_000 },
-    headersTimeout: 15_000, // a /load waits for Caddy to start the new config
-    bodyTimeout: 15_000,
-    connections: 2,
-  });
-
   constructor(readonly admin: string) {}
 
   /** Loads a Caddyfile (imports must be absolute paths). An unchanged config is a no-op in Caddy. */
@@ -59,7 +56,7 @@ export class CaddyAdmin {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    // one request per connection: nothing to close
   }
 
   private async post(body: string, contentType: string): Promise<void> {
@@ -75,13 +72,7 @@ export class CaddyAdmin {
 
   private async call(method: 'GET' | 'POST', path: string, body?: string, contentType?: string) {
     try {
-      const res = await request(`http://${this.admin}${path}`, {
-        method,
-        body,
-        headers: contentType ? { 'content-type': contentType } : {},
-        dispatcher: this.agent,
-      });
-      return { status: res.statusCode, body: await res.body.text() };
+      return await httpCall(`http://${this.admin}${path}`, method, body, contentType);
     } catch (err) {
       const e = err as { code?: string; message?: string; cause?: { code?: string } };
       throw new CaddyError(`Caddy's admin API at ${this.admin} is not answering`, {
@@ -91,6 +82,23 @@ export class CaddyAdmin {
       });
     }
   }
+}
+
+function httpCall(url: string, method: string, body?: string, contentType?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = { connection: 'close' };
+    if (contentType) headers['content-type'] = contentType;
+    if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
+    const req = request(url, { method, headers, timeout: RESPONSE_TIMEOUT_MS }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${RESPONSE_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 // Caddy answers errors as {"error": "..."}; fall back to the raw text.

@@ -3,7 +3,7 @@
 // too and would die with the listener), so this counts sockets, not requests. It asks the kernel
 // through `ss` with a port filter (sock_diag): reading /proc/net/tcp instead costs ~300 ms on a
 // busy host, where tens of thousands of TIME_WAIT lines follow a load test.
-import { execa } from 'execa';
+import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Endpoint {
@@ -58,8 +58,9 @@ export function establishedTo(sockets: TcpSocket[], port: number): number {
 }
 
 async function ss(args: string[], filter: string): Promise<string> {
-  const r = await execa('ss', ['-Htn', ...args, filter], { stdin: 'ignore', timeout: 5000 });
-  return r.stdout;
+  return new Promise((resolve, reject) =>
+    execFile('ss', ['-Htn', ...args, filter], { timeout: 5000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+  );
 }
 
 const portFilter = (key: 'sport' | 'dport', ports: number[]) => ports.map((p) => `${key} = :${p}`).join(' or ');

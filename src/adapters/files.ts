@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { FsError } from '../errors.js';
 
 const PERMISSION_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOTDIR']);
@@ -116,13 +115,6 @@ export async function readText(path: string): Promise<string | undefined> {
   }
 }
 
-/** A unified diff of what writing `after` to `path` would change; '' when nothing would. */
-export function unifiedDiff(path: string, before: string | undefined, after: string): string {
-  if (before === after) return '';
-  return createTwoFilesPatch(before === undefined ? '/dev/null' : path, path, before ?? '', after, undefined, undefined, {
-    headerOptions: FILE_HEADERS_ONLY,
-  });
-}
 
 /** Points `linkPath` at `target` atomically: a new symlink under a temp name renamed over the old one. */
 export async function pointSymlink(linkPath: string, target: string): Promise<void> {

@@ -3,7 +3,7 @@
 // `--` or `--end-of-options`, so a ref or repo can never become a git option.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { execFile } from 'node:child_process';
 import { GitError } from '../errors.js';
 import { validateRef } from './ref.js';
 
@@ -18,6 +18,7 @@ interface GitResult {
 
 async function git(args: string[], timeoutMs = 300_000): Promise<GitResult> {
   try {
+    const { execa } = await import('execa'); // deploys only: status reads the head with execFile below
     const r = await execa('git', ['-c', 'advice.detachedHead=false', ...args], {
       env: GIT_ENV,
       reject: false,
@@ -105,8 +106,13 @@ export async function checkoutRelease(
 /** The commit checked out in `dir`, or undefined when there is no checkout. */
 export async function headCommit(dir: string): Promise<{ commit: string; subject: string } | undefined> {
   if (!hasCheckout(dir)) return undefined;
-  const r = await git(['-C', dir, 'log', '-1', '--format=%H%x00%s', 'HEAD'], 30_000);
-  if (!r.ok) return undefined;
-  const [commit = '', subject = ''] = r.stdout.trim().split('\0');
+  // node's execFile, not execa: this runs on every `bg status`, which must not load execa (~100 ms)
+  const out = await new Promise<string | undefined>((resolve) =>
+    execFile('git', ['-C', dir, 'log', '-1', '--format=%H%x00%s', 'HEAD'], { env: { ...process.env, ...GIT_ENV }, timeout: 30_000 }, (err, stdout) =>
+      resolve(err ? undefined : stdout),
+    ),
+  );
+  if (out === undefined) return undefined;
+  const [commit = '', subject = ''] = out.trim().split('\0');
   return { commit, subject };
 }

@@ -1,5 +1,6 @@
 import type { Color, Config } from '../config/types.js';
-import { readText, writeAtomic, removeFile, unifiedDiff } from '../adapters/files.js';
+import { readText, writeAtomic, removeFile } from '../adapters/files.js';
+import { unifiedDiff } from '../adapters/diff.js';
 import { renderAll } from '../render/all.js';
 import type { Adapters } from './adapters.js';
 

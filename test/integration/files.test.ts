@@ -2,7 +2,8 @@ import { lstat, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pointSymlink, readText, removeFile, unifiedDiff, writeAtomic } from '../../src/adapters/files.js';
+import { pointSymlink, readText, removeFile, writeAtomic } from '../../src/adapters/files.js';
+import { unifiedDiff } from '../../src/adapters/diff.js';
 import { FsError } from '../../src/errors.js';
 
 let dir: string;
