@@ -17,6 +17,7 @@ import { type GlobalOptions, progressMode, scopeOf } from './options.js';
 export interface PlannedCommand {
   name: Plan['command'];
   ref?: string;
+  observeFiles?: boolean; // setup compares every rendered file with disk; the others skip it
   plan(cfg: Config, host: HostState): Plan;
   summary(cfg: Config, plan: Plan, result: RunResult, o: GlobalOptions): string;
 }
@@ -38,7 +39,7 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
   const t0 = performance.now();
   try {
     ad = await connectAdapters(cfg);
-    const host = await observe(cfg, ad);
+    const host = await observe(cfg, ad, { files: !!cmd.observeFiles });
     const plan = cmd.plan(cfg, host);
     if (plan.steps.length === 0) {
       for (const n of plan.notes) out(o, n, { event: 'result', result: 'nothing-to-do', message: n });
@@ -100,7 +101,7 @@ function failureError(cmd: PlannedCommand, cfg: Config, plan: Plan, result: RunR
 async function dryRun(cmd: PlannedCommand, cfg: Config, o: GlobalOptions): Promise<number> {
   const ad = await connectAdapters(cfg);
   try {
-    const host = await observe(cfg, ad);
+    const host = await observe(cfg, ad, { files: !!cmd.observeFiles });
     const plan = cmd.plan(cfg, host);
     const lines = [`dry run of bg ${cmd.name}: nothing will be changed`, ...plan.notes.map((n) => `  ${n}`), ...describePlan(plan)];
     const diffs: string[] = [];

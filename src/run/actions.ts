@@ -19,6 +19,7 @@ export interface Memory {
   replaced: Replaced[];
   caddyBefore?: { upstream?: string; current?: string; config?: unknown };
   commits: Partial<Record<string, string>>;
+  pendingStops: { unit: string; result: Promise<string> }[];
 }
 
 export interface ActionContext {
@@ -71,8 +72,21 @@ export async function perform(action: Action, ctx: ActionContext): Promise<strin
       return;
     }
     case 'stop': {
+      if (action.wait === false) {
+        // never rejects: a run that fails before await-stops must not crash on it
+        const result = ad.systemd.stopUnit(action.unit).catch((e: unknown) => `error: ${(e as Error).message}`);
+        mem.pendingStops.push({ unit: action.unit, result });
+        return 'stopping';
+      }
       const result = await ad.systemd.stopUnit(action.unit);
       if (result !== 'done') throw new SystemdError(`Stopping ${action.unit} failed (job result: ${result}).`);
+      return;
+    }
+    case 'await-stops': {
+      for (const p of mem.pendingStops.splice(0)) {
+        const result = await p.result;
+        if (result !== 'done') throw new SystemdError(`Stopping ${p.unit} failed (job result: ${result}).`);
+      }
       return;
     }
     case 'health-gate': {

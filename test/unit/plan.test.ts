@@ -61,8 +61,9 @@ describe('planDeploy', () => {
     expect(p).toMatchObject({ command: 'deploy', from: 'blue', to: 'green' });
     expect(names(p)).toEqual([
       'checkout-green', 'install-green-units', 'start-web-green', 'health-gate-green', 'switch-to-green',
-      'drain-blue', 'stop-web-blue', 'enable-green', 'disable-blue',
+      'drain-blue', 'stop-web-blue', 'enable-green', 'disable-blue', 'web-blue-stopped',
     ]);
+    expect(p.steps.find((s) => s.name === 'stop-web-blue')?.action).toEqual({ kind: 'stop', unit: 'shop-web-blue.service', wait: false });
     expect(p.steps.find((s) => s.name === 'drain-blue')?.action).toEqual({ kind: 'drain', ports: [8000] });
   });
 
@@ -72,7 +73,7 @@ describe('planDeploy', () => {
     expect(n).toEqual([
       'checkout-blue', 'build-blue', 'install-blue-units', 'stop-worker-green', 'stop-beat-green', 'start-web-blue',
       'health-gate-blue', 'switch-to-blue', 'drain-green', 'stop-web-green', 'start-worker-blue', 'start-beat-blue',
-      'enable-blue', 'disable-green',
+      'enable-blue', 'disable-green', 'web-green-stopped',
     ]);
   });
 

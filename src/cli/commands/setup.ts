@@ -7,6 +7,7 @@ export const setup = (o: GlobalOptions) =>
   runPlanned(
     {
       name: 'setup',
+      observeFiles: true,
       plan: planSetup,
       summary: (cfg, plan, result) => {
         const total = result.steps.reduce((a, s) => a + s.ms, 0);
