@@ -20,8 +20,13 @@ export function planSetup(cfg: Config, host: HostState): Plan {
 
   const kernel = kernelSteps(cfg, host);
   if (host.active) {
-    const steps = [...kernel.steps, ...(host.changedFiles.length > 0 ? [ensure, install] : [])];
+    // Recovery: a deployer killed between stopping the active color's Celery and starting the new
+    // color's (or a unit stopped by hand) leaves the active color short; setup starts what is missing.
+    const missing = Object.values(unitNames(cfg, host.active)).filter(isString).filter((u) => !isRunning(host.units[u]));
+    const restart: Step[] = missing.map((unit) => ({ name: `start-${unit.replace(/\.service$/, '')}`, action: { kind: 'start', unit }, undo: { kind: 'stop', unit } }));
+    const steps = [...kernel.steps, ...(host.changedFiles.length > 0 ? [ensure, install] : []), ...restart];
     const notes = [`Already set up: ${host.active} is serving.`, ...kernel.notes];
+    if (missing.length) notes.push(`${missing.join(', ')} of the active color ${missing.length > 1 ? 'are' : 'is'} not running: starting.`);
     if (steps.length === 0) notes.push('Every file is up to date. Nothing to do.');
     else notes.push('Changed unit files take effect when the color next starts (bg deploy).');
     return { command: 'setup', from: host.active, to: host.active, steps, notes };

@@ -153,6 +153,19 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     expect(samples.violations, evidence(r)).toEqual([]);
     expect(states(), evidence(r)).toEqual({ 'worker-blue': 'active', 'worker-green': 'inactive', 'beat-blue': 'active', 'beat-green': 'inactive' });
   });
+
+  it('an active color left without its Celery (interrupted deploy) is flagged by status and started by setup', async () => {
+    const active = JSON.parse((await s.bg(['status', '--json'])).stdout).active as 'blue' | 'green';
+    s.systemctl('stop', `${s.app}-worker-${active}.service`, `${s.app}-beat-${active}.service`);
+    const st = JSON.parse((await s.bg(['status', '--json'])).stdout);
+    expect(st.upstream.problem).toContain(`${s.app}-worker-${active}.service`);
+    expect(st.upstream.problem).toContain('bluegreen setup');
+    const r = await s.bg(['setup']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(s.activeState(`${s.app}-worker-${active}.service`)).toBe('active');
+    expect(s.activeState(`${s.app}-beat-${active}.service`)).toBe('active');
+    expect(JSON.parse((await s.bg(['status', '--json'])).stdout).upstream.problem).toBeUndefined();
+  });
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -34,7 +34,7 @@ describe('planSetup', () => {
   });
 
   it('is empty when already set up and every file is current', () => {
-    const p = planSetup(cfgOf(), host({ active: 'blue' }));
+    const p = planSetup(cfgOf(), host({ active: 'blue', units: { 'shop-web-blue.service': unit('shop-web-blue.service', 'active') } }));
     expect(p.steps).toEqual([]);
     expect(p.notes.join(' ')).toMatch(/Nothing to do/);
   });
@@ -144,5 +144,13 @@ describe('preflight', () => {
   it('refuses a deploy when the upstream file and Caddy disagree (an earlier run was cut off)', () => {
     const h = host({ active: 'green', upstreamPort: 8100, caddyUpstreams: ['127.0.0.1:8000'] });
     expect(() => planDeploy(cfgOf(), h, { ref: 'x' })).toThrow(/says 127.0.0.1:8100 but Caddy routes to 127.0.0.1:8000/);
+  });
+});
+
+describe('recovery through setup', () => {
+  it('starts the active color units that are not running (an interrupted deploy stopped its Celery)', () => {
+    const cfg = cfgOf(celery);
+    const p = planSetup(cfg, host({ active: 'blue', units: { 'shop-web-blue.service': unit('shop-web-blue.service', 'active'), 'shop-worker-blue.service': unit('shop-worker-blue.service', 'inactive'), 'shop-beat-blue.service': unit('shop-beat-blue.service', 'inactive') } }));
+    expect(names(p)).toEqual(['start-shop-worker-blue', 'start-shop-beat-blue']);
   });
 });

@@ -49,6 +49,8 @@ export function buildReport(cfg: Config, host: HostState, lastDeploy: JournalEnt
     if (web?.activeState !== 'active') problem = `the active color's web unit is ${web?.activeState ?? 'unknown'}`;
     const other = host.units[`${cfg.app}-worker-${otherColor(host.active)}.service`];
     if (!problem && other?.activeState === 'active') problem = `the idle color's Celery worker is running`;
+    const down = [`${cfg.app}-worker-${host.active}.service`, `${cfg.app}-beat-${host.active}.service`].filter((u) => host.units[u] && host.units[u]!.activeState !== 'active');
+    if (!problem && down.length) problem = `${down.join(', ')} of the active color not running (an interrupted deploy?): \`bluegreen setup\` starts it`;
   }
   return {
     app: cfg.app,
