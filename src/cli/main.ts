@@ -1,7 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../errors.js';
 import type { GlobalOptions } from './options.js';
 import { printError } from './print-error.js';
+
+// package.json sits two levels above both src/cli/ and dist/bundle/.
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 // Commands load lazily so `bg status` pays only for what it uses.
 export async function main(argv: string[]): Promise<number> {
@@ -13,6 +23,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'machine-readable output')
     .addOption(new Option('--log-level <level>', 'level of the JSON log in the state dir').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .option('-y, --yes', 'answer yes to prompts (init: overwrite)')
+    .version(packageVersion(), '-V, --version')
     .exitOverride()
     .showHelpAfterError()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
