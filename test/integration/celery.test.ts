@@ -158,13 +158,13 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     const active = JSON.parse((await s.bg(['status', '--json'])).stdout).active as 'blue' | 'green';
     s.systemctl('stop', `${s.app}-worker-${active}.service`, `${s.app}-beat-${active}.service`);
     const st = JSON.parse((await s.bg(['status', '--json'])).stdout);
-    expect(st.upstream.problem).toContain(`${s.app}-worker-${active}.service`);
-    expect(st.upstream.problem).toContain('bluegreen setup');
+    expect(st.problem).toContain(`${s.app}-worker-${active}.service`);
+    expect(st.problem).toContain('bluegreen setup');
     const r = await s.bg(['setup']);
     expect(r.code, r.stderr).toBe(0);
     expect(s.activeState(`${s.app}-worker-${active}.service`)).toBe('active');
     expect(s.activeState(`${s.app}-beat-${active}.service`)).toBe('active');
-    expect(JSON.parse((await s.bg(['status', '--json'])).stdout).upstream.problem).toBeUndefined();
+    expect(JSON.parse((await s.bg(['status', '--json'])).stdout).problem).toBeUndefined();
   });
 });
 

@@ -39,7 +39,7 @@ describe('bg deploy of a broken version', () => {
       expect(['inactive', 'failed']).toContain(s.activeState(`${s.app}-web-green.service`));
       const st = JSON.parse((await s.bg(['status', '--json'])).stdout);
       expect(st.active).toBe('blue');
-      expect(st.upstream.problem).toBeUndefined();
+      expect(st.problem).toBeUndefined();
       expect(st.lastDeploy).toMatchObject({ command: 'deploy', ref: c.branch, result: 'rolled-back', failedStep: c.step });
     });
   }

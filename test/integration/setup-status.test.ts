@@ -77,7 +77,7 @@ describe('bg setup from nothing, then status', () => {
     try {
       const st = JSON.parse((await s.bg(['status', '--json'])).stdout);
       expect(st.upstream.mismatch).toBe(true);
-      expect(st.upstream.problem).toContain('Caddy routes to');
+      expect(st.problem).toContain('Caddy routes to');
     } finally {
       writeFileSync(path, good);
     }

@@ -7,7 +7,7 @@ export function formatStatus(r: StatusReport): string {
   lines.push(`  active:   ${r.active ?? 'none (not set up)'}`);
   const caddy = r.upstream.caddy === null ? 'admin API not answering' : r.upstream.caddy.join(', ') || 'nothing';
   lines.push(`  upstream: ${r.upstream.port === null ? 'none' : `127.0.0.1:${r.upstream.port}`} in ${r.upstream.file}; Caddy routes to ${caddy}`);
-  if (r.upstream.problem) lines.push(`  WARNING:  ${r.upstream.problem}`);
+  if (r.problem) lines.push(`  WARNING:  ${r.problem}`);
   for (const w of r.warnings) lines.push(`  note:     ${w}`);
   lines.push('  units:');
   const w = Math.max(...r.units.map((u) => u.name.length));

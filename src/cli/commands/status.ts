@@ -14,7 +14,8 @@ export interface StatusReport {
   app: string;
   scope: string;
   active: string | null;
-  upstream: { file: string; port: number | null; caddy: string[] | null; mismatch: boolean; problem?: string };
+  upstream: { file: string; port: number | null; caddy: string[] | null; mismatch: boolean };
+  problem?: string; // the first thing wrong with the host, and what to run
   units: { name: string; load: string; active: string; sub: string; pid: number | null; since: string | null }[];
   releases: Record<string, { commit: string | null; subject: string | null }>;
   lastDeploy: JournalEntry | null;
@@ -56,7 +57,8 @@ export function buildReport(cfg: Config, host: HostState, lastDeploy: JournalEnt
     app: cfg.app,
     scope: cfg.scope,
     active: host.active ?? null,
-    upstream: { file: cfg.caddy.upstreamFile, port: host.upstreamPort ?? null, caddy, mismatch: !!problem && caddy !== null && host.upstreamPort !== undefined && !caddy.includes(want!), problem },
+    upstream: { file: cfg.caddy.upstreamFile, port: host.upstreamPort ?? null, caddy, mismatch: caddy !== null && want !== undefined && !caddy.includes(want) },
+    problem,
     units: allUnits(cfg).map((name) => {
       const u = host.units[name];
       return { name, load: u?.loadState ?? 'unknown', active: u?.activeState ?? 'unknown', sub: u?.subState ?? 'unknown', pid: u?.mainPid || null, since: u?.since?.toISOString() ?? null };
