@@ -64,6 +64,13 @@ export function renderWorkerUnit(cfg: Config, color: Color, celery: string[]): s
     otherUnit: unitValue(unitNames(cfg, otherColor(color)).worker!, 'app'),
     orderAfterOther: color === 'green',
     execStart: execLine(words, 'celery.command'),
+    // Before the warm shutdown: stop consuming, and outwait kombu's 1 s BRPOP poll, so a message it pops
+    // meanwhile is requeued instead of dying with the connection. %H (systemd's host name) is
+    // what Celery's %h expands to in --hostname.
+    execStopQuiesce: execLine(
+      [...celery, '-A', c.app, 'control', 'cancel_consumer', 'celery', '--timeout', '2', '--destination', `${cfg.app}-${color}@HOSTNAME`],
+      'celery.command',
+    ).replace(/@HOSTNAME$/, '@%H'),
     timeoutStopSec: String(c.stopTimeout),
   });
 }

@@ -43,9 +43,22 @@ function ppid(pid: number): number | undefined {
   }
 }
 
+// The worker unit's ExecStop (`celery control cancel_consumer`, then sleep) runs in the same cgroup:
+// count only processes whose command line is the worker or beat itself.
+function celeryPids(dir: string, kind: 'worker' | 'beat'): number[] {
+  return cgroupPids(dir).filter((p) => {
+    try {
+      const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+      return argv.includes(kind) && !argv.includes('control');
+    } catch {
+      return false; // exited meanwhile
+    }
+  });
+}
+
 /** Processes of a cgroup whose parent is outside it: a Celery worker's main process, not its pool children. */
-function mainPids(dir: string): number[] {
-  const pids = cgroupPids(dir);
+function mainPids(dir: string, kind: 'worker' | 'beat'): number[] {
+  const pids = celeryPids(dir, kind);
   return pids.filter((p) => {
     const pp = ppid(p);
     return pp !== undefined && !pids.includes(pp);
@@ -76,9 +89,9 @@ export function startSampler(s: Scene, o: { everyMs?: number; maxMs?: number; ma
     const per = <T>(f: (c: Color) => T): PerColor<T> => ({ blue: f('blue'), green: f('green') });
     const smp: Sample = {
       t: Date.now(),
-      worker: per((c) => cgroupPids(dir('worker', c))),
-      workerMain: per((c) => mainPids(dir('worker', c))),
-      beat: per((c) => mainPids(dir('beat', c))),
+      worker: per((c) => celeryPids(dir('worker', c), 'worker')),
+      workerMain: per((c) => mainPids(dir('worker', c), 'worker')),
+      beat: per((c) => mainPids(dir('beat', c), 'beat')),
     };
     report.samples.push(smp);
     const at = `+${smp.t - started} ms`;

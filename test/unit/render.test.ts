@@ -108,6 +108,11 @@ describe('celery units', () => {
     expect(line(u, 'ExecStart')).toEqual([
       'ExecStart=/usr/bin/python3 -m celery -A shop worker --concurrency 2 --loglevel info --hostname shop-blue@%%h',
     ]);
+    // quiesce before the warm shutdown: stop consuming, outwait kombu's 1 s BRPOP poll
+    expect(line(u, 'ExecStop')).toEqual([
+      'ExecStop=-/usr/bin/python3 -m celery -A shop control cancel_consumer celery --timeout 2 --destination shop-blue@%H',
+      'ExecStop=/bin/sleep 1.2',
+    ]);
     expect(line(u, 'Type')).toEqual(['Type=simple']);
     expect(line(u, 'KillMode')).toEqual(['KillMode=mixed']);
     expect(line(u, 'KillSignal')).toEqual(['KillSignal=SIGTERM']);
