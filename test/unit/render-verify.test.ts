@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Config, Scope } from '../../src/config/types.js';
 import { renderAll, renderUpstream } from '../../src/render/index.js';
+import { sampleConfig } from '../support/sample-config.js';
 
 const base = mkdtempSync(join(tmpdir(), 'bg-render-verify-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -21,35 +22,17 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}) {
 }
 
 function config(dir: string, scope: Scope): Config {
-  return {
-    app: 'shop',
-    repo: '/srv/git/shop.git',
+  const base = sampleConfig();
+  return sampleConfig({
     root: `${dir}/srv`,
     scope,
     envFile: `${dir}/srv/shared/.env`,
     unitDir: `${dir}/units`,
     stateDir: `${dir}/state`,
     logDir: `${dir}/logs`,
-    build: [],
-    web: {
-      wsgi: 'shop.wsgi:application',
-      ports: { blue: 8000, green: 8100 },
-      workers: 2,
-      timeout: 30,
-      health: { path: '/health/', intervalMs: 200, timeoutMs: 2000, retries: 50, expect: 200 },
-    },
-    caddy: {
-      site: ':8080',
-      caddyfile: `${dir}/caddy/Caddyfile`,
-      upstreamFile: `${dir}/caddy/upstream.txt`,
-      unit: 'caddy.service',
-      admin: 'localhost:2019',
-      staticPath: '/static/',
-      staticDir: 'staticfiles',
-    },
-    celery: { app: 'shop', beat: true, concurrency: 2, stopTimeout: 600, loglevel: 'info' },
+    caddy: { ...base.caddy, caddyfile: `${dir}/caddy/Caddyfile`, upstreamFile: `${dir}/caddy/upstream.txt`, staticPath: '/static/', staticDir: 'staticfiles' },
     configPath: `${dir}/bg.yml`,
-  };
+  });
 }
 
 /** Writes what renderAll returns plus what setup would create next to it; returns the files. */

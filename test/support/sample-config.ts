@@ -1,0 +1,32 @@
+import type { Config } from '../../src/config/types.js';
+
+/** A resolved Config of the contract's example app (with Celery + beat), for renderer tests. */
+export function sampleConfig(over: Partial<Config> = {}): Config {
+  return {
+    app: 'shop',
+    repo: '/srv/git/shop.git',
+    root: '/srv/shop',
+    scope: 'system',
+    envFile: '/srv/shop/shared/.env',
+    unitDir: '/etc/systemd/system',
+    stateDir: '/var/lib/bg/shop',
+    build: [],
+    web: {
+      wsgi: 'shop.wsgi:application',
+      ports: { blue: 8000, green: 8100 },
+      workers: 2,
+      timeout: 30,
+      health: { path: '/health/', intervalMs: 200, timeoutMs: 2000, retries: 50, expect: 200 },
+    },
+    caddy: {
+      site: ':8080',
+      caddyfile: '/etc/caddy/Caddyfile',
+      upstreamFile: '/etc/caddy/upstream.txt',
+      unit: 'caddy.service',
+      admin: 'localhost:2019',
+    },
+    celery: { app: 'shop', beat: true, concurrency: 2, stopTimeout: 600, loglevel: 'info' },
+    configPath: '/srv/shop/bg.yml',
+    ...over,
+  };
+}
