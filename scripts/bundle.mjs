@@ -15,6 +15,7 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
+  alias: { xml2js: './scripts/bundle-stubs/xml2js.cjs' },
   external: ['x11'], // dbus-next's optional X11 session-bus lookup
   banner: { js: "import { createRequire as __bgRequire } from 'node:module'; const require = __bgRequire(import.meta.url);" },
   logLevel: 'warning',
