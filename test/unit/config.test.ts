@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseDurationMs } from '../../src/config/duration.js';
 import { loadConfig, parseConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
@@ -354,6 +354,7 @@ describe('loadConfig', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'bg-config-'));
   const file = path.join(dir, 'custom.yml');
   writeFileSync(file, MINIMAL);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reads --config FILE', async () => {
     const cfg = await loadConfig({ path: file, scope: 'system', env: {} });
