@@ -10,6 +10,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaddyAdmin } from '../../src/adapters/caddy-admin.js';
 import { CaddyError } from '../../src/errors.js';
+import { freePort } from '../harness/sandbox.js';
 
 const CADDY = '/usr/bin/caddy';
 let tmp: string;
@@ -20,16 +21,6 @@ let adminPort: number;
 let sitePort: number;
 const apps: Server[] = [];
 const appPorts: number[] = [];
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as AddressInfo).port;
-  s.close();
-  await once(s, 'close');
-  return port;
-}
 
 async function app(name: string): Promise<number> {
   const server = createServer((_q, r) => r.end(name));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLoop } from '../support/load-loop.js';
-import { makeScene, type Scene } from '../support/scene.js';
+import { makeSetUpScene, type Scene } from '../support/scene.js';
 
 // A deploy of a broken version fails, exits 1, says why and "old version still serving", and the
 // old version served every request meanwhile. Nothing is left half-done.
@@ -9,9 +9,7 @@ describe('bg deploy of a broken version', () => {
   const sb = inject('sandbox');
   let s: Scene;
   beforeAll(async () => {
-    s = await makeScene(sb);
-    const r = await s.bg(['setup']);
-    expect(r.code, r.stderr).toBe(0);
+    s = await makeSetUpScene(sb);
   });
   afterAll(async () => s?.close());
 
@@ -84,8 +82,7 @@ describe('the lock', () => {
   const sb = inject('sandbox');
   let s: Scene;
   beforeAll(async () => {
-    s = await makeScene(sb);
-    expect((await s.bg(['setup'])).code).toBe(0);
+    s = await makeSetUpScene(sb);
   });
   afterAll(async () => s?.close());
 

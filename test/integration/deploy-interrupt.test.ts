@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLoop } from '../support/load-loop.js';
-import { makeScene, type Scene } from '../support/scene.js';
+import { makeSetUpScene, type Scene } from '../support/scene.js';
 
 const BG = fileURLToPath(new URL('../../bin/bg.js', import.meta.url));
 
@@ -13,8 +13,7 @@ describe('a deployer interrupted mid-deploy', () => {
   const sb = inject('sandbox');
   let s: Scene;
   beforeAll(async () => {
-    s = await makeScene(sb);
-    expect((await s.bg(['setup'])).code).toBe(0);
+    s = await makeSetUpScene(sb);
   });
   afterAll(async () => s?.close());
 

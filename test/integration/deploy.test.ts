@@ -2,15 +2,13 @@ import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLoop } from '../support/load-loop.js';
-import { makeScene, type Scene } from '../support/scene.js';
+import { makeSetUpScene, type Scene } from '../support/scene.js';
 
 describe('bg deploy under load', () => {
   const sb = inject('sandbox');
   let s: Scene;
   beforeAll(async () => {
-    s = await makeScene(sb);
-    const r = await s.bg(['setup']);
-    expect(r.code, r.stderr).toBe(0);
+    s = await makeSetUpScene(sb);
   });
   afterAll(async () => s?.close());
 

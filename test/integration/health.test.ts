@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probe, waitHealthy } from '../../src/adapters/health.js';
 import { HealthError } from '../../src/errors.js';
+import { freePort } from '../harness/sandbox.js';
 
 const servers: Server[] = [];
 afterAll(async () => {
@@ -19,16 +20,6 @@ async function serve(port: number, handler: (req: IncomingMessage, res: ServerRe
   server.listen(port, '127.0.0.1');
   await once(server, 'listening');
   return (server.address() as AddressInfo).port;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as AddressInfo).port;
-  s.close();
-  await once(s, 'close');
-  return port;
 }
 
 async function healthErrorOf(p: Promise<unknown>): Promise<HealthError> {

@@ -145,3 +145,11 @@ export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<S
   };
   return scene;
 }
+
+/** A scene on which `bg setup` already succeeded: blue serves v1 through Caddy. */
+export async function makeSetUpScene(sb: Sandbox, opts: SceneOptions = {}): Promise<Scene> {
+  const s = await makeScene(sb, opts);
+  const r = await s.bg(['setup']);
+  if (r.code !== 0) throw new Error(`bg setup failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  return s;
+}
