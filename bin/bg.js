@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-import { main } from '../dist/bundle/main.js';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
-main(process.argv).then((code) => {
+const { boot } = createRequire(import.meta.url)('../dist/bundle/boot.cjs');
+
+boot(process.argv, fileURLToPath(new URL('../dist/bundle/', import.meta.url))).then((code) => {
   process.exitCode = code;
 });

@@ -20,7 +20,7 @@ repo=$PWD
 
 bash scripts/install-deps.sh
 [ -d node_modules ] || npm ci --no-audit --no-fund
-if [ ! -f dist/bundle/main.js ] || [ -n "$(find src -newer dist/bundle/main.js -print -quit)" ]; then
+if [ ! -f dist/bundle/main.cjs ] || [ -n "$(find src -newer dist/bundle/main.cjs -print -quit)" ]; then
   npm run build --silent
 fi
 for tool in wrk caddy gunicorn git /usr/bin/time; do

@@ -126,8 +126,8 @@ node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' ||
 bash "$ROOT/scripts/install-deps.sh"
 cd "$ROOT"
 if [ ! -d node_modules ]; then run npm ci --no-audit --no-fund; fi
-if [ ! -f dist/bundle/main.js ] ||
-  [ -n "$(find src tsconfig.json package.json -newer dist/bundle/main.js -print -quit)" ]; then
+if [ ! -f dist/bundle/main.cjs ] ||
+  [ -n "$(find src tsconfig.json package.json -newer dist/bundle/main.cjs -print -quit)" ]; then
   run npm run build --silent
 fi
 echo "ok: caddy $(caddy version | awk '{print $1}'), gunicorn $(gunicorn --version 2>&1 | awk '{print $NF}' | tr -d ')'), node $(node --version), $(git --version)"

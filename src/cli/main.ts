@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../errors.js';
+import type { LoadCommand } from './command-loader.js';
 import type { GlobalOptions } from './options.js';
 import { printError } from './print-error.js';
 
@@ -14,7 +15,7 @@ function packageVersion(): string {
 }
 
 // Commands load lazily so `bg status` pays only for what it uses.
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], load: LoadCommand): Promise<number> {
   const program = new Command('bluegreen')
     .description('Zero-downtime blue/green deploys of a Gunicorn app behind Caddy, over systemd. (`bg` is also a shell builtin: type `bluegreen`.)')
     .option('-c, --config <file>', 'config file (default ./bg.yml, env BG_CONFIG)')
@@ -33,24 +34,24 @@ export async function main(argv: string[]): Promise<number> {
   const run = (fn: () => Promise<number>) => async () => {
     code = await fn();
   };
-  program.command('init').description('write a commented bg.yml for the project in this directory').action(run(async () => (await import('./commands/init.js')).init(opts())));
-  program.command('setup').description('first-time setup: install units and Caddyfile, start blue, health-gate it, point Caddy at it').action(run(async () => (await import('./commands/setup.js')).setup(opts())));
+  program.command('init').description('write a commented bg.yml for the project in this directory').action(run(async () => (await load('init')).init(opts())));
+  program.command('setup').description('first-time setup: install units and Caddyfile, start blue, health-gate it, point Caddy at it').action(run(async () => (await load('setup')).setup(opts())));
   program
     .command('deploy')
     .argument('<ref>', 'branch, tag or commit to deploy')
     .description('deploy <ref> to the idle color with no failed request; rolls back on any failure')
     .action(async (ref: string) => {
-      code = await (await import('./commands/deploy.js')).deploy(ref, opts());
+      code = await (await load('deploy')).deploy(ref, opts());
     });
-  program.command('status').description('active color, upstream, units, releases, last deploy').action(run(async () => (await import('./commands/status.js')).status(opts())));
-  program.command('rollback').description('put the previous color back in service through the same health gate').action(run(async () => (await import('./commands/deploy.js')).rollback(opts())));
-  program.command('cleanup').description('stop and disable what the idle color still holds (its release stays for rollback)').action(run(async () => (await import('./commands/cleanup.js')).cleanup(opts())));
+  program.command('status').description('active color, upstream, units, releases, last deploy').action(run(async () => (await load('status')).status(opts())));
+  program.command('rollback').description('put the previous color back in service through the same health gate').action(run(async () => (await load('deploy')).rollback(opts())));
+  program.command('cleanup').description('stop and disable what the idle color still holds (its release stays for rollback)').action(run(async () => (await load('cleanup')).cleanup(opts())));
   program
     .command('history')
     .option('--limit <n>', 'how many entries', '20')
     .description('the deploy journal')
     .action(async (cmdOpts: { limit: string }) => {
-      code = await (await import('./commands/history.js')).history({ ...opts(), limit: cmdOpts.limit });
+      code = await (await load('history')).history({ ...opts(), limit: cmdOpts.limit });
     });
 
   try {

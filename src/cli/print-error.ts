@@ -1,9 +1,9 @@
-import { BgError, EXIT } from '../errors.js';
+import { EXIT, isBgError } from '../errors.js';
 
 // The single place errors become output: what happened, the state the host is in, what to do.
 // Expected errors never show a stack; anything else is a bug and says so.
 export function printError(err: unknown, json: boolean): number {
-  if (err instanceof BgError) {
+  if (isBgError(err)) {
     if (json) {
       process.stdout.write(`${JSON.stringify({ event: 'error', error: err.name, message: err.message, state: err.state, next: err.next, detail: err.detail, exitCode: err.exitCode })}\n`);
     } else {

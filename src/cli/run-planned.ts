@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/types.js';
 import { loadConfig } from '../config/load.js';
-import { BgError, EXIT } from '../errors.js';
+import { BgError, EXIT, isBgError } from '../errors.js';
 import type { HostState } from '../plan/host-state.js';
 import type { Plan } from '../plan/step.js';
 import { connectAdapters, type Adapters } from '../run/adapters.js';
@@ -81,7 +81,7 @@ function failureError(cmd: PlannedCommand, cfg: Config, plan: Plan, result: RunR
   const failed = result.failed!;
   const cause = failed.error;
   const why = messageOf(cause);
-  const detail = cause instanceof BgError ? cause.detail : undefined;
+  const detail = isBgError(cause) ? cause.detail : undefined;
   const serving = plan.from ? `${plan.from} (port ${cfg.web.ports[plan.from]})` : 'what served before';
   if (result.undoFailed?.length) {
     const undo = result.undoFailed.map((u) => `undo of ${u.step}: ${messageOf(u.error)}`).join('; ');
@@ -94,7 +94,7 @@ function failureError(cmd: PlannedCommand, cfg: Config, plan: Plan, result: RunR
   return new BgError(`${cmd.name} failed at step ${failed.step}: ${why}`, EXIT.deployFailed, {
     detail,
     state: `Rolled back: old version still serving from ${serving}; Celery as before.`,
-    next: cause instanceof BgError && cause.next ? cause.next : 'Fix the cause above and run it again.',
+    next: isBgError(cause) && cause.next ? cause.next : 'Fix the cause above and run it again.',
   });
 }
 

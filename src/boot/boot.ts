@@ -1,0 +1,28 @@
+// bin/bg.js → here: load dist/bundle/main.cjs, hand it a loader for the command bundles, and
+// save V8 code caches for whatever ran without one. Kept apart from the bundles it loads.
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import type { LoadCommand } from '../cli/command-loader.js';
+import { type LoadedBundle, cacheDir, cacheFileName, loadBundle } from './compile-cache.js';
+
+declare const BG_BUILD_ID: string; // set by scripts/bundle.mjs: a hash of the bundles' content
+
+type Main = (argv: string[], load: LoadCommand) => Promise<number>;
+
+export async function boot(argv: string[], bundleDir: string): Promise<number> {
+  // undici compiles its HTTP parser (WebAssembly) at the first request; V8's optimizing tier for it
+  // briefly took ~35 MB. The baseline compiler is plenty for a few health checks. Set before any
+  // bundle compiles: V8 keys code caches on its flags.
+  setFlagsFromString('--liftoff-only');
+  const dir = cacheDir(process.env);
+  const loaded: LoadedBundle[] = [];
+  const load = (name: string) => {
+    const b = loadBundle(join(bundleDir, `${name}.cjs`), dir && join(dir, cacheFileName(name, BG_BUILD_ID)));
+    loaded.push(b);
+    return b.exports;
+  };
+  const main = load('main').main as Main;
+  const code = await main(argv, async (name) => load(name) as never);
+  for (const b of loaded) b.save();
+  return code;
+}

@@ -1,0 +1,14 @@
+// How main reaches a command's code. Each command is its own bundle (dist/bundle/<name>.cjs) so
+// `bg status` never reads undici, execa or pino; bin/bg.js passes a loader that compiles a bundle
+// with V8's code cache (src/boot/).
+export interface Commands {
+  init: typeof import('./commands/init.js');
+  setup: typeof import('./commands/setup.js');
+  deploy: typeof import('./commands/deploy.js');
+  status: typeof import('./commands/status.js');
+  cleanup: typeof import('./commands/cleanup.js');
+  history: typeof import('./commands/history.js');
+}
+export type CommandName = keyof Commands;
+export const COMMAND_NAMES: readonly CommandName[] = ['init', 'setup', 'deploy', 'status', 'cleanup', 'history'];
+export type LoadCommand = <N extends CommandName>(name: N) => Promise<Commands[N]>;
