@@ -5,13 +5,23 @@
 // per run showed in `bg status`'s time. Sourcemaps sit beside them (node --enable-source-maps).
 // dist/bundle/ sits two levels under the package root, so templates/ resolves as from dist/<dir>/.
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const OUT = 'dist/bundle';
 const COMMANDS = ['init', 'setup', 'deploy', 'status', 'cleanup', 'history']; // src/cli/command-loader.ts
 
 rmSync(OUT, { recursive: true, force: true });
+
+// BG_BUILD_ID (src/build-id.ts): a hash of everything the bundles are made from. Caches written by
+// one build (V8 code, validated configs) are ignored by any other.
+const files = (p) => (statSync(p).isDirectory() ? readdirSync(p).sort().flatMap((f) => files(join(p, f))) : [p]);
+const hash = createHash('sha256');
+for (const f of ['package.json', 'package-lock.json', 'scripts/bundle.mjs', ...files('scripts/bundle-stubs'), ...files('src'), ...files('templates')]) {
+  hash.update(`${f}\0`).update(readFileSync(f));
+}
+const buildId = hash.digest('hex').slice(0, 16);
 
 const common = {
   bundle: true,
@@ -22,23 +32,39 @@ const common = {
   outExtension: { '.js': '.cjs' },
   logLevel: 'warning',
   metafile: true,
+  define: { BG_BUILD_ID: JSON.stringify(buildId) },
+};
+
+// Config validation (zod + yaml, ~60% of status.cjs) is a bundle of its own: src/config/load.ts
+// imports it only when the config cache misses. Bundles reach each other as `bg:bundle/<name>`,
+// which boot.cjs's require resolves to the same code-cached loader.
+const SEPARATE = { './parse.js': 'config-parse' };
+const separateBundles = {
+  name: 'separate-bundles',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/parse\.js$/ }, (args) =>
+      args.importer.endsWith('src/config/load.ts') ? { path: `bg:bundle/${SEPARATE[args.path]}`, external: true } : undefined,
+    );
+  },
 };
 
 const app = await build({
   ...common,
-  entryPoints: { main: 'src/cli/main.ts', ...Object.fromEntries(COMMANDS.map((c) => [c, `src/cli/commands/${c}.ts`])) },
+  entryPoints: {
+    main: 'src/cli/main.ts',
+    ...Object.fromEntries(COMMANDS.map((c) => [c, `src/cli/commands/${c}.ts`])),
+    'config-parse': 'src/config/parse.ts',
+  },
+  plugins: [separateBundles],
+  supported: { 'dynamic-import': false }, // import() → require(), so bg:bundle/* goes through boot's require
   minifyWhitespace: true,
   minifySyntax: true,
   alias: { xml2js: './scripts/bundle-stubs/xml2js.cjs' }, // dbus-next's introspection, unused by bg
   external: ['x11'], // dbus-next's optional X11 session-bus lookup
-  define: { 'import.meta.url': '__bgImportMetaUrl' },
+  define: { ...common.define, 'import.meta.url': '__bgImportMetaUrl' },
   banner: { js: 'var __bgImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
 });
 
-const hash = createHash('sha256');
-for (const file of Object.keys(app.metafile.outputs).sort()) hash.update(readFileSync(file));
-const buildId = hash.digest('hex').slice(0, 16);
-
-const boot = await build({ ...common, entryPoints: { boot: 'src/boot/boot.ts' }, define: { BG_BUILD_ID: JSON.stringify(buildId) } });
+const boot = await build({ ...common, entryPoints: { boot: 'src/boot/boot.ts' } });
 
 writeFileSync('dist/bundle-meta.json', JSON.stringify({ buildId, app: app.metafile, boot: boot.metafile }));

@@ -14,6 +14,12 @@ export interface UnitState {
   execMainStatus?: number;
 }
 
+/** What observe() needs of each unit, for many units at once (Systemd.unitSummaries). */
+export type UnitSummary = Pick<UnitState, 'name' | 'loadState' | 'activeState' | 'subState' | 'mainPid' | 'since'>;
+
+/** One row of Manager.ListUnitsByNames: (name, description, load, active, sub, following, path, job id, job type, job path). */
+export type ListedUnit = [string, string, string, string, string, string, string, number, string, string];
+
 const UNIT_IFACE = 'org.freedesktop.systemd1.Unit';
 const UNIT_PROPS = ['LoadState', 'ActiveState', 'SubState', 'StateChangeTimestamp', 'ActiveEnterTimestamp', 'FragmentPath'];
 const SERVICE_PROPS = ['MainPID', 'Result', 'NRestarts', 'ExecMainStatus'];
@@ -73,4 +79,19 @@ export function toUnitState(name: string, props: Record<string, unknown>): UnitS
   if (num(u.NRestarts) !== undefined) state.nRestarts = num(u.NRestarts);
   if (num(u.ExecMainStatus) !== undefined) state.execMainStatus = num(u.ExecMainStatus);
   return state;
+}
+
+/** The Gets a summary needs besides its ListUnitsByNames row: when it entered its state, and its main PID. */
+export function summaryQueries(unit: string, activeState: string): PropQuery[] {
+  const when = { iface: UNIT_IFACE, name: activeState === 'active' ? 'ActiveEnterTimestamp' : 'StateChangeTimestamp' };
+  return unit.endsWith('.service') && activeState !== 'inactive' ? [when, { iface: 'org.freedesktop.systemd1.Service', name: 'MainPID' }] : [when];
+}
+
+export function toUnitSummary(row: ListedUnit, props: Record<string, unknown>): UnitSummary {
+  const u = plain(props) as Record<string, unknown>;
+  const [name, , loadState, activeState, subState] = row;
+  const s: UnitSummary = { name, loadState, activeState, subState, mainPid: num(u.MainPID) ?? 0 };
+  const since = usecToDate(u.ActiveEnterTimestamp ?? u.StateChangeTimestamp);
+  if (since) s.since = since;
+  return s;
 }

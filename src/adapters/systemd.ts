@@ -6,7 +6,7 @@ import type { Scope } from '../config/types.js';
 import { SystemdError } from '../errors.js';
 import { SystemdBus } from './systemd-bus.js';
 import { JOB_REMOVED_MATCH, JobTracker, type JobResult } from './systemd-jobs.js';
-import { stateQueries, toUnitState, type UnitState } from './systemd-state.js';
+import { type ListedUnit, stateQueries, summaryQueries, toUnitState, toUnitSummary, type UnitState, type UnitSummary } from './systemd-state.js';
 
 export type { JobResult } from './systemd-jobs.js';
 export type { UnitState } from './systemd-state.js';
@@ -91,8 +91,21 @@ export class Systemd {
     return toUnitState(name, Object.fromEntries(queries.map((q, i) => [q.name, values[i]])));
   }
 
-  unitStates(names: string[]): Promise<UnitState[]> {
-    return Promise.all(names.map((n) => this.unitState(n)));
+  /**
+   * Load/active/sub state, main PID and since of many units: one ListUnitsByNames, then one or two
+   * Gets per loaded unit. unitState()'s eleven calls per unit were ~8 ms per unit of `bg status`.
+   */
+  async unitSummaries(names: string[]): Promise<UnitSummary[]> {
+    const [rows] = (await this.bus.call({ member: 'ListUnitsByNames', signature: 'as', body: [names] })) as [ListedUnit[]];
+    return Promise.all(
+      rows.map(async (row) => {
+        const [name, , loadState, activeState, , , path] = row;
+        if (loadState === 'not-found' && activeState === 'inactive') return toUnitSummary(row, {});
+        const queries = summaryQueries(name, activeState);
+        const values = await Promise.all(queries.map((q) => this.bus.getProperty(path, q.iface, q.name, name)));
+        return toUnitSummary(row, Object.fromEntries(queries.map((q, i) => [q.name, values[i]])));
+      }),
+    );
   }
 
   /** Clears a failed state; a unit that is not loaded has none, which is fine. */

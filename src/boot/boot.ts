@@ -3,9 +3,9 @@
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { LoadCommand } from '../cli/command-loader.js';
-import { type LoadedBundle, cacheDir, cacheFileName, loadBundle } from './compile-cache.js';
-
-declare const BG_BUILD_ID: string; // set by scripts/bundle.mjs: a hash of the bundles' content
+import { buildId } from '../build-id.js';
+import { cacheDir } from '../cache-dir.js';
+import { type LoadedBundle, cacheFileName, loadBundle } from './compile-cache.js';
 
 type Main = (argv: string[], load: LoadCommand) => Promise<number>;
 
@@ -14,10 +14,11 @@ export async function boot(argv: string[], bundleDir: string): Promise<number> {
   // briefly took ~35 MB. The baseline compiler is plenty for a few health checks. Set before any
   // bundle compiles: V8 keys code caches on its flags.
   setFlagsFromString('--liftoff-only');
-  const dir = cacheDir(process.env);
+  const dir = cacheDir(process.env, 'v8');
+  const cacheFile = (name: string) => (dir && buildId ? join(dir, cacheFileName(name, buildId)) : undefined);
   const loaded: LoadedBundle[] = [];
-  const load = (name: string) => {
-    const b = loadBundle(join(bundleDir, `${name}.cjs`), dir && join(dir, cacheFileName(name, BG_BUILD_ID)));
+  const load = (name: string): Record<string, unknown> => {
+    const b = loadBundle(join(bundleDir, `${name}.cjs`), cacheFile(name), load);
     loaded.push(b);
     return b.exports;
   };

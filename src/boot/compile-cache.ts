@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
+const BUNDLE_PREFIX = 'bg:bundle/';
+
 export interface LoadedBundle {
   exports: Record<string, unknown>;
   /** 'hit' | 'miss' (no cache yet) | 'rejected' (V8 refused it) | 'off' */
@@ -17,19 +19,11 @@ export interface LoadedBundle {
   save(): void;
 }
 
-/** `$BG_COMPILE_CACHE` (a directory, or `off`), else `$XDG_CACHE_HOME/bg/v8`, else `~/.cache/bg/v8`. */
-export function cacheDir(env: NodeJS.ProcessEnv): string | undefined {
-  const set = env.BG_COMPILE_CACHE;
-  if (set === 'off' || set === '0') return undefined;
-  if (set) return set;
-  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'bg', 'v8');
-  return env.HOME ? join(env.HOME, '.cache', 'bg', 'v8') : undefined;
-}
-
 /** One file per bundle, keyed by what makes V8's code valid: the bundle's build, Node, the CPU. */
 export const cacheFileName = (name: string, buildId: string) => `${name}-${buildId}-${process.version}-${process.arch}.cache`;
 
-export function loadBundle(file: string, cacheFile: string | undefined): LoadedBundle {
+/** `requireBundle` answers `require('bg:bundle/<name>')` from inside the bundle (scripts/bundle.mjs). */
+export function loadBundle(file: string, cacheFile: string | undefined, requireBundle?: (name: string) => unknown): LoadedBundle {
   const source = readFileSync(file, 'utf8');
   let cached: Buffer | undefined;
   if (cacheFile) {
@@ -41,7 +35,9 @@ export function loadBundle(file: string, cacheFile: string | undefined): LoadedB
   }
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData: cached });
   const module = { exports: {} as Record<string, unknown> };
-  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+  const plainRequire = createRequire(file);
+  const require = (id: string) => (requireBundle && id.startsWith(BUNDLE_PREFIX) ? requireBundle(id.slice(BUNDLE_PREFIX.length)) : plainRequire(id));
+  script.runInThisContext()(module.exports, require, module, file, dirname(file));
   const cache = !cacheFile ? 'off' : !cached ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit';
   return {
     exports: module.exports,

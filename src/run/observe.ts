@@ -8,17 +8,18 @@ import { colorOfPort, parseUpstream } from '../render/upstream.js';
 import type { Adapters } from './adapters.js';
 
 // Reads everything planners and `bg status` need, in parallel. Read-only.
-export async function observe(cfg: Config, ad: Adapters, opts: { files?: boolean } = {}): Promise<HostState> {
+// `bg status` passes files: false and ports: false: rendering loads the templates and `ss` is a
+// process, and status is what people run all day; only planners need those two.
+export async function observe(cfg: Config, ad: Adapters, opts: { files?: boolean; ports?: boolean } = {}): Promise<HostState> {
   const units = allUnits(cfg);
   const [upstreamText, caddyUpstreams, states, blue, green, changes, listening, migrate] = await Promise.all([
     readText(cfg.caddy.upstreamFile),
     ad.caddy.upstreams().catch(() => undefined),
-    ad.systemd.unitStates(units),
+    ad.systemd.unitSummaries(units),
     headCommit(releaseDir(cfg, 'blue')),
     headCommit(releaseDir(cfg, 'green')),
-    // status skips this: rendering loads the templates, and status is what people run all day
     opts.files === false ? Promise.resolve([]) : import('./install.js').then((m) => m.pendingChanges(cfg, ad.exists, [...COLORS], true)),
-    listeningOn([cfg.web.ports.blue, cfg.web.ports.green]),
+    opts.ports === false ? Promise.resolve([]) : listeningOn([cfg.web.ports.blue, cfg.web.ports.green]),
     readSysctl(TCP_MIGRATE_REQ),
   ]);
   const upstreamPort = upstreamText === undefined ? undefined : parseUpstream(upstreamText);

@@ -24,14 +24,14 @@ declare module 'vitest' {
 const run = promisify(execFile);
 
 /** `base` plus the variables that point a child process (or Systemd.connect('user', env)) at the sandbox. */
-// The CLI's V8 code caches (src/boot/compile-cache.ts) go in the run's temp dir, not in ~/.cache.
+// The CLI's caches (src/cache-dir.ts) go in the run's temp dir, not in ~/.cache.
 export function sandboxEnv(sb: Sandbox, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return {
     ...base,
     XDG_RUNTIME_DIR: sb.runtimeDir,
     XDG_CONFIG_HOME: sb.configHome,
     DBUS_SESSION_BUS_ADDRESS: sb.busAddress,
-    BG_COMPILE_CACHE: `${sb.tmpRoot}/compile-cache`,
+    BG_CACHE_DIR: `${sb.tmpRoot}/cache`,
   };
 }
 

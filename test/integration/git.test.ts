@@ -50,6 +50,17 @@ describe('checkoutRelease', () => {
     expect(await headCommit(dir)).toEqual({ commit: sha.second, subject: 'second on trunk' });
   });
 
+  it('headCommit reads what the checkout recorded, and asks git once HEAD was moved by hand', async () => {
+    const dir = join(tmp, 'releases/moved');
+    await checkoutRelease(origin, dir, 'v1.0.0');
+    expect(await readFile(join(dir, '.git/bg-head'), 'utf8')).toBe(`${sha.first}\0first\n`);
+    expect(await headCommit(dir)).toEqual({ commit: sha.first, subject: 'first' });
+    await execa('git', ['-C', dir, 'checkout', '--quiet', '--detach', sha.second!]);
+    expect(await headCommit(dir)).toEqual({ commit: sha.second, subject: 'second on trunk' });
+    await writeFile(join(dir, '.git/bg-head'), 'garbage');
+    expect(await headCommit(dir)).toEqual({ commit: sha.second, subject: 'second on trunk' });
+  });
+
   it('checks out a branch, a tag and a sha into the same dir, updating it each time', async () => {
     const dir = join(tmp, 'releases/green');
     expect(await checkoutRelease(origin, dir, 'feature/x')).toEqual({ commit: sha.feature, ref: 'feature/x' });

@@ -113,10 +113,15 @@ describe('Systemd over D-Bus (real user manager)', () => {
     await timed('unitState x20 (sequential, total)', async () => {
       for (let i = 0; i < 20; i++) await sd.unitState(name);
     });
+    const missing = `${tag}-absent.service`;
+    const [summary, absent] = await timed('unitSummaries (active + not-found)', () => sd.unitSummaries([name, missing]));
+    expect(summary).toEqual({ name, loadState: 'loaded', activeState: 'active', subState: 'running', mainPid: st.mainPid, since: st.since });
+    expect(absent).toEqual({ name: missing, loadState: 'not-found', activeState: 'inactive', subState: 'dead', mainPid: 0 });
 
     expect(await timed('StopUnit gunicorn', () => sd.stopUnit(name))).toBe('done');
     const stopped = await sd.unitState(name);
     expect(stopped).toMatchObject({ activeState: 'inactive', subState: 'dead', mainPid: 0 });
+    expect((await sd.unitSummaries([name]))[0]).toEqual({ name, loadState: 'loaded', activeState: 'inactive', subState: 'dead', mainPid: 0, since: stopped.since });
     expect(existsSync(`/proc/${st.mainPid}`)).toBe(false);
   });
 
@@ -174,7 +179,7 @@ describe('Systemd over D-Bus (real user manager)', () => {
     const fresh = await gunicornUnit(`${tag}-fresh.service`, 'good', p2);
     await sd.reload();
     expect(await sd.startUnit(fresh)).toBe('done');
-    expect((await sd.unitStates([name, fresh])).map((s) => s.activeState)).toEqual(['active', 'active']);
+    expect((await sd.unitSummaries([name, fresh])).map((s) => s.activeState)).toEqual(['active', 'active']);
     expect(await sd.stopUnit(name)).toBe('done');
     expect(await sd.stopUnit(fresh)).toBe('done');
   });
@@ -195,12 +200,12 @@ describe('Systemd over D-Bus (real user manager)', () => {
     expect(again).toEqual(Array(30).fill('done'));
     const restarts = await Promise.all(good.map((u) => sd.restartUnit(u)));
     expect(restarts).toEqual(good.map(() => 'done'));
-    const states = await sd.unitStates(names);
+    const states = await sd.unitSummaries(names);
     expect(states.map((s) => s.activeState)).toEqual(names.map((_, i) => (i % 2 === 0 ? 'active' : 'failed')));
 
     const stops = await Promise.all(names.map((u) => sd.stopUnit(u)));
     expect(stops).toEqual(names.map(() => 'done'));
-    expect((await sd.unitStates(good)).map((s) => s.activeState)).toEqual(good.map(() => 'inactive'));
+    expect((await sd.unitSummaries(good)).map((s) => s.activeState)).toEqual(good.map(() => 'inactive'));
   });
 
   it('killUnit delivers a signal to the main process', async () => {

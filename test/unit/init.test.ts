@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appNameFrom, renderInitConfig } from '../../src/config/init-template.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/parse.js';
 
 /** A project layout in memory: relative path → contents. */
 function layout(cwd: string, files: Record<string, string>) {

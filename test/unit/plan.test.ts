@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/parse.js';
 import type { HostState, ObservedUnit } from '../../src/plan/host-state.js';
 import { planDeploy } from '../../src/plan/deploy-plan.js';
 import { planSetup } from '../../src/plan/setup-plan.js';

@@ -27,7 +27,7 @@ export async function status(o: GlobalOptions): Promise<number> {
   const cfg = await loadConfig({ path: o.config, scope: scopeOf(o) });
   const ad = await connectAdapters(cfg);
   try {
-    const [host, journal] = await Promise.all([observe(cfg, ad, { files: false }), readJournal(cfg.stateDir, 1)]);
+    const [host, journal] = await Promise.all([observe(cfg, ad, { files: false, ports: false }), readJournal(cfg.stateDir, 1)]);
     const activeWeb = host.active ? `${cfg.app}-web-${host.active}.service` : undefined;
     const lastLog = activeWeb ? { unit: activeWeb, lines: await lastLogLines(cfg, ad, activeWeb, 1) } : null;
     const report = buildReport(cfg, host, journal.at(-1) ?? null, lastLog);

@@ -1,0 +1,129 @@
+// bg.yml text → Config: parse YAML, validate (schema.ts), fill defaults (defaults.ts). Every
+// problem is collected into one ConfigError so the user fixes them in one pass. Loaded only when
+// load.ts has no cached result for the file: zod and yaml take ~25 ms to load and run.
+import os from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import type { $ZodIssue } from 'zod/v4/core';
+import { ConfigError } from '../errors.js';
+import { applyDefaults, DEFAULTS } from './defaults.js';
+import { fileSchema } from './schema.js';
+import { COLORS, unitNames, type Config, type Scope } from './types.js';
+
+export interface ParseOptions {
+  configPath: string;
+  scope: Scope;
+  env?: NodeJS.ProcessEnv;
+  homedir?: string;
+}
+
+/** Pure: the text of a bg.yml → the resolved Config, or a ConfigError listing every problem. */
+export function parseConfig(text: string, opts: ParseOptions): Config {
+  const raw = parseYaml(text, opts.configPath);
+  const parsed = fileSchema.safeParse(raw);
+  const problems = [...(parsed.success ? [] : parsed.error.issues.flatMap(describeIssue)), ...crossProblems(raw)];
+  if (!parsed.success || problems.length > 0) {
+    const n = problems.length;
+    throw new ConfigError(`Invalid config ${opts.configPath}: ${n} problem${n === 1 ? '' : 's'}\n  ${problems.join('\n  ')}`, {
+      next: `Fix ${n === 1 ? 'this key' : 'these keys'} in ${opts.configPath}, then run the command again.`,
+    });
+  }
+  const env = opts.env ?? process.env;
+  return applyDefaults(parsed.data, {
+    configPath: path.resolve(opts.configPath),
+    scope: opts.scope,
+    env,
+    homedir: opts.homedir ?? env.HOME ?? os.homedir(),
+  });
+}
+
+function parseYaml(text: string, configPath: string): Record<string, unknown> {
+  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const pos = e.linePos?.[0];
+    const where = pos ? `${configPath}:${pos.line}:${pos.col}` : configPath;
+    const what = e.message.split(' at line ')[0];
+    throw new ConfigError(`YAML syntax error at ${where}: ${what}`, {
+      next: `Fix the YAML at line ${pos?.line ?? '?'} of ${configPath}.`,
+      detail: doc.errors.map((x) => x.message.trimEnd()).join('\n\n'),
+    });
+  }
+  const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  if (value === null || value === undefined) {
+    throw new ConfigError(`Config ${configPath} is empty`, { next: 'Write one with `bluegreen init`.' });
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(`Config ${configPath} must be a YAML mapping of keys (app, repo, root, web, caddy, ...)`, {
+      next: 'Start from the file `bluegreen init` writes.',
+    });
+  }
+  return withoutNulls(value as Record<string, unknown>);
+}
+
+// `key:` with nothing after it (YAML null) means "not set", e.g. a celery block whose keys are
+// all commented out.
+function withoutNulls(v: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x === null) continue;
+    out[k] = x && typeof x === 'object' && !Array.isArray(x) ? withoutNulls(x as Record<string, unknown>) : x;
+  }
+  return out;
+}
+
+const keyPath = (segments: readonly PropertyKey[]): string =>
+  segments.reduce<string>(
+    (acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${String(s)}` : String(s)),
+    '',
+  ) || '(top level)';
+
+function describeIssue(iss: $ZodIssue): string[] {
+  if (iss.code === 'unrecognized_keys') {
+    const allowed = iss.message.replace(/^allowed: /, '').split(', ');
+    return iss.keys.map((k) => {
+      const near = allowed.find((a) => editDistance(a, k) <= 2);
+      return `${keyPath([...iss.path, k])}: unknown key${near ? ` (did you mean ${near}?)` : ''}; ${iss.message}`;
+    });
+  }
+  return [`${keyPath(iss.path)}: ${iss.message}`];
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+// Rules that span keys. They read the raw document and only judge values that are well-typed,
+// so they add to (never replace) the per-key problems.
+function crossProblems(raw: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const ports = obj(obj(raw.web).ports);
+  const { blue, green } = ports;
+  if (typeof blue === 'number' && blue === green) {
+    problems.push(`web.ports: blue and green must differ (both ${blue}); allowed: two different ports`);
+  }
+  const colorOf = (p: number) => (p === blue ? 'blue' : p === green ? 'green' : undefined);
+  const caddy = obj(raw.caddy);
+  for (const key of ['site', 'admin'] as const) {
+    const m = typeof caddy[key] === 'string' ? /:(\d+)$/.exec(caddy[key] as string) : null;
+    const color = m ? colorOf(Number(m[1])) : undefined;
+    if (color) problems.push(`caddy.${key}: port ${m![1]} is also web.ports.${color}; allowed: a port neither color uses`);
+  }
+  if (typeof raw.legacy_unit === 'string' && typeof raw.app === 'string') {
+    const app = raw.app;
+    const own = COLORS.flatMap((c) => Object.values(unitNames({ app, celery: { ...DEFAULTS.celery, app, beat: true } }, c)));
+    if (own.includes(raw.legacy_unit)) {
+      problems.push(`legacy_unit: ${raw.legacy_unit} is one of bg's own units; allowed: the unit that ran the app before bg`);
+    }
+  }
+  return problems;
+}
