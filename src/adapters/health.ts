@@ -3,8 +3,12 @@
 // a color may take traffic. Each try uses a fresh connection (no keep-alive), so a stale socket
 // to a previous process on the same port can never answer for the new one.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
 import { HealthError } from '../errors.js';
+
+// undici is loaded on first use, not with the deploy bundle: its ~30 ms of module setup would delay
+// every command. Callers warm it while they wait anyway (a start job), see actions.ts.
+let undici: Promise<typeof import('undici')> | undefined;
+export const loadHttpClient = (): Promise<typeof import('undici')> => (undici ??= import('undici'));
 
 export interface ProbeOptions {
   port: number;
@@ -44,6 +48,7 @@ export async function probe(opts: ProbeOptions): Promise<ProbeResult> {
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
   try {
+    const { request } = await loadHttpClient();
     const res = await request(`http://127.0.0.1:${opts.port}${opts.path}`, {
       method: 'GET',
       headers: opts.host ? { host: opts.host } : {},

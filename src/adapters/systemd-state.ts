@@ -18,7 +18,17 @@ export interface UnitState {
 export type UnitSummary = Pick<UnitState, 'name' | 'loadState' | 'activeState' | 'subState' | 'mainPid' | 'since'>;
 
 /** One row of Manager.ListUnitsByNames: (name, description, load, active, sub, following, path, job id, job type, job path). */
-export type ListedUnit = [string, string, string, string, string, string, string, number, string, string];
+export type ListUnitsRow = [string, string, string, string, string, string, string, number, string, string];
+
+export interface ListedUnit {
+  name: string;
+  loadState: string;
+  activeState: string;
+  subState: string;
+  path: string; // the unit's D-Bus object path
+}
+
+export const toListedUnit = ([name, , loadState, activeState, subState, , path]: ListUnitsRow): ListedUnit => ({ name, loadState, activeState, subState, path });
 
 const UNIT_IFACE = 'org.freedesktop.systemd1.Unit';
 const UNIT_PROPS = ['LoadState', 'ActiveState', 'SubState', 'StateChangeTimestamp', 'ActiveEnterTimestamp', 'FragmentPath'];
@@ -87,9 +97,8 @@ export function summaryQueries(unit: string, activeState: string): PropQuery[] {
   return unit.endsWith('.service') && activeState !== 'inactive' ? [when, { iface: 'org.freedesktop.systemd1.Service', name: 'MainPID' }] : [when];
 }
 
-export function toUnitSummary(row: ListedUnit, props: Record<string, unknown>): UnitSummary {
+export function toUnitSummary({ name, loadState, activeState, subState }: ListedUnit, props: Record<string, unknown>): UnitSummary {
   const u = plain(props) as Record<string, unknown>;
-  const [name, , loadState, activeState, subState] = row;
   const s: UnitSummary = { name, loadState, activeState, subState, mainPid: num(u.MainPID) ?? 0 };
   const since = usecToDate(u.ActiveEnterTimestamp ?? u.StateChangeTimestamp);
   if (since) s.since = since;

@@ -38,6 +38,11 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
   for (const unit of present(newU).filter((u) => isRunning(host.units[u]))) {
     steps.push({ name: `stop-stale-${unit.replace(/\.service$/, '')}`, action: { kind: 'stop', unit } });
   }
+  // Still going down from the previous deploy (bg does not wait for a drained Gunicorn's exit):
+  // let that stop finish, so the start below runs once instead of being retried by systemd.
+  for (const unit of present(newU).filter((u) => host.units[u]?.activeState === 'deactivating')) {
+    steps.push({ name: `finish-stop-${unit.replace(/\.service$/, '')}`, action: { kind: 'stop', unit } });
+  }
 
   if (!req.rollback) {
     steps.push({ name: `checkout-${to}`, action: { kind: 'checkout', color: to, ref: req.ref } });
@@ -50,14 +55,14 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
     { name: `health-gate-${to}`, action: { kind: 'health-gate', color: to, unit: newU.web } },
     { name: `switch-to-${to}`, action: { kind: 'switch', to }, undo: { kind: 'restore-caddy' } },
     { name: `drain-${from}`, action: { kind: 'drain', ports: [cfg.web.ports[from]] } },
-    // Gunicorn's exit after SIGQUIT takes ~0.3 s; nothing after this waits on it until the last step.
+    // Drained, so no request depends on the old Gunicorn any more. Its own exit after SIGQUIT takes
+    // ~0.3 s (two 0.1 s sleeps in its arbiter and workers): systemd sees it through, bg does not wait.
     { name: `stop-web-${from}`, action: { kind: 'stop', unit: oldU.web, wait: false }, undo: { kind: 'start', unit: oldU.web } },
   );
   steps.push(...celerySteps(cfg, to).start);
   steps.push(
     { name: `enable-${to}`, action: { kind: 'enable', units: present(newU) } },
     { name: `disable-${from}`, action: { kind: 'disable', units: present(oldU) } },
-    { name: `web-${from}-stopped`, action: { kind: 'await-stops' } },
   );
   const notes = req.rollback ? [`Rolling back to ${to} at ${host.releases[to].commit?.slice(0, 12)}.`] : [];
   if (host.tcpMigrateReq === false) notes.push(migrateWarning);

@@ -11,8 +11,7 @@ export type Action =
   | { kind: 'checkout'; color: Color; ref?: string }
   | { kind: 'build'; color: Color; commands: string[] }
   | { kind: 'start'; unit: string }
-  | { kind: 'stop'; unit: string; wait?: false } // wait: false sends the stop and moves on; await-stops collects it
-  | { kind: 'await-stops' }
+  | { kind: 'stop'; unit: string; wait?: false } // wait: false: systemd accepted the stop job; it finishes without bg
   | { kind: 'health-gate'; color: Color; unit: string }
   | { kind: 'switch'; to: Color }
   | { kind: 'restore-caddy' } // puts back the upstream file, current symlink and Caddy config seen before the switch
@@ -51,9 +50,7 @@ export const describeAction = (a: Action): string => {
     case 'start':
       return `start ${a.unit}`;
     case 'stop':
-      return `stop ${a.unit}${a.wait === false ? ' (finishes in the background)' : ''}`;
-    case 'await-stops':
-      return 'wait until the units stopped in the background are down';
+      return `stop ${a.unit}${a.wait === false ? ' (systemd finishes it; bg does not wait)' : ''}`;
     case 'health-gate':
       return `wait until ${a.color} answers its health check`;
     case 'switch':

@@ -4,7 +4,7 @@ import { BgError, CaddyError, EXIT, SystemdError } from '../errors.js';
 import type { Action } from '../plan/step.js';
 import { readText, writeAtomic, pointSymlink, removeFile } from '../adapters/files.js';
 import { checkoutRelease } from '../adapters/git.js';
-import { waitHealthy } from '../adapters/health.js';
+import { loadHttpClient, waitHealthy } from '../adapters/health.js';
 import { waitDrained } from '../adapters/connections.js';
 import { renderUpstream } from '../render/upstream.js';
 import type { Adapters } from './adapters.js';
@@ -19,7 +19,6 @@ export interface Memory {
   replaced: Replaced[];
   caddyBefore?: { upstream?: string; current?: string; config?: unknown };
   commits: Partial<Record<string, string>>;
-  pendingStops: { unit: string; result: Promise<string> }[];
 }
 
 export interface ActionContext {
@@ -62,6 +61,11 @@ export async function perform(action: Action, ctx: ActionContext): Promise<strin
       await runBuild(cfg, action.color, action.commands);
       return;
     case 'start': {
+      // A health gate usually follows, and this job's wait is idle time: load its HTTP client now.
+      setImmediate(() => void loadHttpClient());
+      // systemd refuses a 6th start within 10 s (StartLimitBurst), e.g. deploy, rollback, deploy in
+      // quick succession. That limit is for crash loops; a start bg asks for is deliberate.
+      await ad.systemd.resetFailed(action.unit);
       const result = await ad.systemd.startUnit(action.unit);
       if (result !== 'done') {
         const st = await ad.systemd.unitState(action.unit).catch(() => undefined);
@@ -73,20 +77,11 @@ export async function perform(action: Action, ctx: ActionContext): Promise<strin
     }
     case 'stop': {
       if (action.wait === false) {
-        // never rejects: a run that fails before await-stops must not crash on it
-        const result = ad.systemd.stopUnit(action.unit).catch((e: unknown) => `error: ${(e as Error).message}`);
-        mem.pendingStops.push({ unit: action.unit, result });
+        await ad.systemd.queueStop(action.unit);
         return 'stopping';
       }
       const result = await ad.systemd.stopUnit(action.unit);
       if (result !== 'done') throw new SystemdError(`Stopping ${action.unit} failed (job result: ${result}).`);
-      return;
-    }
-    case 'await-stops': {
-      for (const p of mem.pendingStops.splice(0)) {
-        const result = await p.result;
-        if (result !== 'done') throw new SystemdError(`Stopping ${p.unit} failed (job result: ${result}).`);
-      }
       return;
     }
     case 'health-gate': {
@@ -101,6 +96,8 @@ export async function perform(action: Action, ctx: ActionContext): Promise<strin
         expect: h.expect,
         signal: ctx.signal,
         alive: async () => {
+          const [u] = await ad.systemd.listUnits([action.unit]); // one call before each try
+          if (u?.activeState !== 'failed' && u?.activeState !== 'inactive') return undefined;
           const s = await ad.systemd.unitState(action.unit);
           if (s.activeState === 'failed' || s.activeState === 'inactive') {
             return `${action.unit} died while its health was checked (${s.activeState}/${s.subState}, result ${s.result}).\n${await lastLogLines(cfg, ad, action.unit)}`;
@@ -175,6 +172,8 @@ function whyStartFailed(result: string | undefined): string {
     case 'signal':
     case 'core-dump':
       return ' The process was killed by a signal.';
+    case 'start-limit-hit':
+      return ' systemd refused: it was started too often in a short time (StartLimitBurst). `systemctl reset-failed <unit>` clears it.';
     default:
       return '';
   }

@@ -24,7 +24,7 @@ export interface RunResult {
 // included: a half-started unit is stopped) run in reverse order, and the run reports what failed.
 // An interrupt (SIGINT/SIGTERM) stops at the next step boundary and undoes the same way.
 export async function executePlan(plan: Plan, cfg: Config, ad: Adapters, report: Reporter, signal?: AbortSignal): Promise<RunResult> {
-  const memory: Memory = { replaced: [], commits: {}, pendingStops: [] };
+  const memory: Memory = { replaced: [], commits: {} };
   const ctx = { cfg, ad, mem: memory, signal, note: (message: string) => report({ event: 'note', message }) };
   const begun: Step[] = [];
   const steps: StepRecord[] = [];

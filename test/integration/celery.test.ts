@@ -63,7 +63,7 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     const enq = startEnqueuer(s, { first: 1000, everyMs: 50, maxCount: 1000, maxMs: 30_000 });
     await sleep(300); // blue is working when the deploy starts
     const r = await runBgTimed(s, ['deploy', 'v2']);
-    await sleep(200);
+    await sleep(1_000); // tasks keep coming after the deploy: the new color must take them
     const sent = await enq.stop();
     const lines = await waitForTasks(s, sent.queued, { maxMs: 30_000, settleMs: 1_000 });
     const samples = sampler.stop();

@@ -45,7 +45,9 @@ describe('build steps', () => {
     expect(r.stderr).toContain('failed at step build-blue');
     expect(r.stderr).toContain('error: broken on purpose');
     expect(r.stderr).toContain('old version still serving');
-    expect(s.activeState(`${s.app}-web-blue.service`)).toBe('inactive');
+    // bg returns once the drained blue has its stop job; systemd completes it (Gunicorn's ~0.3 s exit)
+    expect(['deactivating', 'inactive']).toContain(s.activeState(`${s.app}-web-blue.service`));
+    expect(await s.settledState(`${s.app}-web-blue.service`)).toBe('inactive');
     expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
   });
 });

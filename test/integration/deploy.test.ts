@@ -27,7 +27,9 @@ describe('bg deploy under load', () => {
     expect(slowRes).toEqual({ status: 200, body: 'v1 slow 3.0' });
     expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
     expect(readFileSync(`${s.dir}/caddy/upstream.txt`, 'utf8')).toBe(`to 127.0.0.1:${s.ports.green}\n`);
-    expect(s.activeState(`${s.app}-web-blue.service`)).toBe('inactive');
+    // bg returns once the drained blue has its stop job; systemd completes it (Gunicorn's ~0.3 s exit)
+    expect(['deactivating', 'inactive']).toContain(s.activeState(`${s.app}-web-blue.service`));
+    expect(await s.settledState(`${s.app}-web-blue.service`)).toBe('inactive');
     expect(r.stdout).toContain('bluegreen cleanup');
     expect(r.stdout).toContain('bluegreen rollback');
   });
@@ -64,5 +66,18 @@ describe('bg deploy under load', () => {
     expect(c.stdout).toContain('disable-blue');
     expect(s.enabledState(`${s.app}-web-blue.service`)).toBe('disabled');
     expect(s.enabledState(`${s.app}-web-green.service`)).toBe('enabled');
+  });
+
+  it('back-to-back deploys: each starts a color whose previous stop may still be finishing', async () => {
+    // bg does not wait for a drained Gunicorn's exit, so the next deploy can find its target
+    // deactivating; systemd's start limit (5 in 10 s) counts every retry of a waiting start job.
+    const loop = startLoop(s.url('/'), { concurrency: 2, maxMs: 60_000 });
+    for (const ref of ['v3', 'v2', 'v3', 'v2', 'v3', 'v2']) {
+      const r = await s.bg(['deploy', ref]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const res = await loop.stop();
+    expect(res.failed).toBe(0);
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
   });
 });

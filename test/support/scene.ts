@@ -33,6 +33,8 @@ export interface Scene {
   url(path: string): string;
   systemctl(...args: string[]): string;
   activeState(unit: string): string; // ActiveState, whatever it is (systemctl is-active exits 3 when inactive)
+  /** ActiveState once the unit is no longer activating/deactivating (polled, at most `maxMs`). */
+  settledState(unit: string, maxMs?: number): Promise<string>;
   enabledState(unit: string): string; // UnitFileState
   close(): Promise<void>;
 }
@@ -136,6 +138,15 @@ export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<S
     systemctl,
     activeState: (unit) => systemctl('show', '-p', 'ActiveState', '--value', unit).trim(),
     enabledState: (unit) => systemctl('show', '-p', 'UnitFileState', '--value', unit).trim(),
+    async settledState(unit, maxMs = 10_000) {
+      const deadline = Date.now() + maxMs;
+      let state = scene.activeState(unit);
+      while ((state === 'deactivating' || state === 'activating') && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        state = scene.activeState(unit);
+      }
+      return state;
+    },
     async close() {
       const units = ['blue', 'green'].flatMap((c) => [`${app}-web-${c}.service`, `${app}-worker-${c}.service`, `${app}-beat-${c}.service`]);
       for (const u of [...units, ...(legacyUnit ? [legacyUnit] : []), caddyUnit, ...(redisUnit ? [redisUnit] : [])]) {

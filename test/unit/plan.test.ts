@@ -61,7 +61,7 @@ describe('planDeploy', () => {
     expect(p).toMatchObject({ command: 'deploy', from: 'blue', to: 'green' });
     expect(names(p)).toEqual([
       'checkout-green', 'install-green-units', 'start-web-green', 'health-gate-green', 'switch-to-green',
-      'drain-blue', 'stop-web-blue', 'enable-green', 'disable-blue', 'web-blue-stopped',
+      'drain-blue', 'stop-web-blue', 'enable-green', 'disable-blue',
     ]);
     expect(p.steps.find((s) => s.name === 'stop-web-blue')?.action).toEqual({ kind: 'stop', unit: 'shop-web-blue.service', wait: false });
     expect(p.steps.find((s) => s.name === 'drain-blue')?.action).toEqual({ kind: 'drain', ports: [8000] });
@@ -73,7 +73,7 @@ describe('planDeploy', () => {
     expect(n).toEqual([
       'checkout-blue', 'build-blue', 'install-blue-units', 'stop-worker-green', 'stop-beat-green', 'start-web-blue',
       'health-gate-blue', 'switch-to-blue', 'drain-green', 'stop-web-green', 'start-worker-blue', 'start-beat-blue',
-      'enable-blue', 'disable-green', 'web-green-stopped',
+      'enable-blue', 'disable-green',
     ]);
   });
 
@@ -99,6 +99,12 @@ describe('planDeploy', () => {
   it('stops an idle color left running before booting the new code into it', () => {
     const p = planDeploy(cfgOf(), host({ active: 'blue', units: { 'shop-web-green.service': unit('shop-web-green.service', 'active') }, listening: [8000, 8100] }), { ref: 'x' });
     expect(names(p)[0]).toBe('stop-stale-shop-web-green');
+  });
+
+  it('lets a stop still finishing from the previous deploy end before starting that color', () => {
+    const p = planDeploy(cfgOf(), host({ active: 'blue', units: { 'shop-web-green.service': unit('shop-web-green.service', 'deactivating') } }), { ref: 'x' });
+    expect(p.steps[0]).toEqual({ name: 'finish-stop-shop-web-green', action: { kind: 'stop', unit: 'shop-web-green.service' } });
+    expect(names(p).indexOf('start-web-green')).toBeGreaterThan(0);
   });
 
   it('rollback skips checkout and build, and needs a release to go back to', () => {

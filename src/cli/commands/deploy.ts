@@ -23,7 +23,7 @@ const summarize = (ref: string | undefined) => (cfg: Config, plan: Plan, result:
   const flags = [o.config ? `--config ${o.config}` : '', o.user ? '--user' : ''].filter(Boolean).join(' ');
   const cmd = (c: string) => `bluegreen ${c}${flags ? ` ${flags}` : ''}`;
   return [
-    `${plan.command}: ${what} is live on ${plan.to} (127.0.0.1:${cfg.web.ports[plan.to!]}); ${plan.from} drained and stopped. ${fmtMs(total)}.`,
+    `${plan.command}: ${what} is live on ${plan.to} (127.0.0.1:${cfg.web.ports[plan.to!]}); ${plan.from} drained and stopping. ${fmtMs(total)}.`,
     `  when you are happy:   ${cmd('cleanup')}`,
     `  to go back:           ${cmd('rollback')}`,
   ].join('\n');
