@@ -114,7 +114,8 @@ const r1 = (x) => Math.round(x * 10) / 10;
 
 // ---------- sandbox pieces (the user manager itself comes from bench.sh) ----------
 
-const env = { ...process.env, XDG_STATE_HOME: `${dir}/state-home` };
+// BG_CACHE_DIR: the CLI's code and config caches start empty in the bench's dir (first runs are cold)
+const env = { ...process.env, XDG_STATE_HOME: `${dir}/state-home`, BG_CACHE_DIR: `${dir}/cache` };
 const systemctl = (...args) => execFileSync('systemctl', ['--user', ...args], { env, encoding: 'utf8', timeout: 30_000 });
 
 function makeRepo(repo) {
@@ -189,6 +190,7 @@ async function deploy(ref) {
   const steps = {};
   for (const { e } of events) if (e.event === 'step' && e.status === 'done') steps[e.step.replace(/-(blue|green)(?=-|$)/, '')] = e.ms;
   const result = events.find(({ e }) => e.event === 'result')?.e;
+  const oldDownMs = result?.from ? await untilInactive(`${app}-web-${result.from}.service`) : undefined;
   const bootToHealthy = (steps['start-web'] ?? 0) + (steps['health-gate'] ?? 0);
   const drain = steps.drain ?? 0;
   return {
@@ -204,8 +206,20 @@ async function deploy(ref) {
     internalMs: result?.ms, // the CLI's own clock: after config+lock, until before the journal
     firstEventAtMs: events[0]?.at, // spawn → first JSON line: node start, modules, config, lock, D-Bus, observe
     afterResultMs: r.wall - (events.at(-1)?.at ?? r.wall), // last line → exit
+    oldDownAfterMs: oldDownMs, // deploy exit → old web inactive: Gunicorn's own exit after SIGQUIT, which bg does not wait for
     steps,
   };
+}
+
+// How long after the CLI returned the drained old web reached inactive (polled every 10 ms, ≤ 15 s).
+// Waiting for it also keeps the next deploy from finding its target still going down.
+async function untilInactive(unit) {
+  const t0 = performance.now();
+  while (performance.now() - t0 < 15_000) {
+    if (systemctl('show', '-p', 'ActiveState', '--value', unit).trim() === 'inactive') return performance.now() - t0;
+    await sleep(10);
+  }
+  throw new Error(`${unit} still not inactive 15 s after the deploy returned`);
 }
 
 async function timeStatus(extra) {
@@ -369,6 +383,7 @@ function summarize({ facts, ref, deploys, status, statusJson, control, load, wrk
     cpuMs: stat('cpuMs'),
     firstEventAtMs: stat('firstEventAtMs'),
     afterResultMs: stat('afterResultMs'),
+    oldDownAfterMs: stat('oldDownAfterMs'),
   };
   const stepNames = [...new Set(deploys.flatMap((x) => Object.keys(x.steps)))];
   const steps = Object.fromEntries(stepNames.map((s) => [s, median(deploys.map((x) => x.steps[s]).filter((v) => v !== undefined))]));
@@ -380,6 +395,7 @@ function summarize({ facts, ref, deploys, status, statusJson, control, load, wrk
     ['  overhead = wall − boot→healthy − drain', d.overheadMs, 'ms', `≤ ${TARGETS.overheadMs} ms ${verdict(d.overheadMs.median <= TARGETS.overheadMs)}`],
     ['  healthy→switched (switch step)', d.switchMs, 'ms', `≤ ${TARGETS.switchMs} ms ${verdict(d.switchMs.median <= TARGETS.switchMs)}`],
     ['  spawn → first JSON event', d.firstEventAtMs, 'ms', ''],
+    ['old web inactive, after the deploy returned', d.oldDownAfterMs, 'ms', '(systemd finishing SIGQUIT)'],
     ['deployer peak RSS', d.peakRssMb, 'MB', `≤ ${TARGETS.rssMb} MB ${verdict(d.peakRssMb.max <= TARGETS.rssMb)}`],
   ];
   const f = (x, unit) => (unit === 'MB' ? r1(x).toFixed(1) : String(Math.round(x)));
@@ -390,7 +406,7 @@ function summarize({ facts, ref, deploys, status, statusJson, control, load, wrk
   if (facts.loadavgStart[0] > facts.nproc / 2) L.push(`NOTE: the machine was busy when the bench started (1-min load avg ${facts.loadavgStart[0]} > nproc/2): wall times are inflated; CPU times less so`);
   L.push(`${deploys.length} deploys (v2/v3 alternating, no load; deploy 1 clones the green release)     median      max   target`);
   for (const [name, s, unit, target] of rows) L.push(`${name.padEnd(52)}${`${f(s.median, unit)} ${unit}`.padStart(10)}${`${f(s.max, unit)} ${unit}`.padStart(10)}   ${target}`);
-  L.push(`(verdicts: median against the target; peak RSS: max of all runs)`);
+  L.push(`(verdicts: median against the target; peak RSS: max of all runs; deploy 1 ran with empty caches: wall ${Math.round(deploys[0].wallMs)} ms, overhead ${Math.round(deploys[0].overheadMs)} ms)`);
   L.push(`step medians (ms): ${Object.entries(steps).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')}`);
   L.push(`reference (median of 5): node -e 0 ${Math.round(ref.nodeEmptyMs)} ms, bluegreen --help ${Math.round(ref.bgHelpMs)} ms; CPU time (user+sys) of a deploy ${Math.round(d.cpuMs.median)} ms`);
   L.push(`status (${status.runs} runs)                                       median       p95   target`);
