@@ -116,6 +116,37 @@ export async function readText(path: string): Promise<string | undefined> {
 }
 
 
+/**
+ * The last `n` lines of a file ('' when it does not exist), read from its end in 64 KB steps: access
+ * logs and the deploy journal grow for years, and `bg status` needs a line or two of them. Reads at
+ * most about `maxBytes` (a log of one endless line).
+ */
+export async function readLastLines(path: string, n: number, chunk = 64 * 1024, maxBytes = 1024 * 1024): Promise<string[]> {
+  const fh = await open(path, 'r').catch(() => undefined);
+  if (!fh) return [];
+  try {
+    const { size } = await fh.stat();
+    const parts: Buffer[] = [];
+    let start = size;
+    let newlines = 0;
+    // n lines need n+1 newlines before the end (one ends the last line; one starts the first)
+    while (start > 0 && newlines <= n && size - start < maxBytes) {
+      const from = Math.max(0, start - chunk);
+      const buf = Buffer.alloc(start - from);
+      await fh.read(buf, 0, buf.length, from);
+      parts.unshift(buf);
+      for (const b of buf) if (b === 10) newlines++;
+      start = from;
+    }
+    const text = Buffer.concat(parts).toString('utf8').trimEnd(); // decoded once: no split characters
+    if (!text) return [];
+    const lines = text.split('\n');
+    return (start > 0 ? lines.slice(1) : lines).slice(-n);
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Points `linkPath` at `target` atomically: a new symlink under a temp name renamed over the old one. */
 export async function pointSymlink(linkPath: string, target: string): Promise<void> {
   const tmp = tempNameFor(linkPath);

@@ -1,4 +1,5 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
+import { readLastLines } from '../adapters/files.js';
 
 // The deploy journal: one JSON line per setup/deploy/rollback/cleanup in <state_dir>/journal.jsonl.
 export interface JournalEntry {
@@ -24,14 +25,8 @@ export async function appendJournal(stateDir: string, entry: JournalEntry): Prom
 }
 
 export async function readJournal(stateDir: string, limit = 20): Promise<JournalEntry[]> {
-  let text: string;
-  try {
-    text = await readFile(journalPath(stateDir), 'utf8');
-  } catch {
-    return [];
-  }
   const entries: JournalEntry[] = [];
-  for (const line of text.trimEnd().split('\n').slice(-limit)) {
+  for (const line of await readLastLines(journalPath(stateDir), limit)) {
     try {
       entries.push(JSON.parse(line) as JournalEntry);
     } catch {

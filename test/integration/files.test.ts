@@ -2,7 +2,7 @@ import { lstat, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pointSymlink, readText, removeFile, writeAtomic } from '../../src/adapters/files.js';
+import { pointSymlink, readLastLines, readText, removeFile, writeAtomic } from '../../src/adapters/files.js';
 import { unifiedDiff } from '../../src/adapters/diff.js';
 import { FsError } from '../../src/errors.js';
 
@@ -94,6 +94,35 @@ describe('readText', () => {
   it('throws FsError for a directory', async () => {
     const err = await fsErrorOf(readText(dir));
     expect(err.message).toContain(`Cannot read ${dir}`);
+  });
+});
+
+describe('readLastLines', () => {
+  const file = (name: string, text: string) => writeFile(join(dir, name), text).then(() => join(dir, name));
+
+  it('gives the last n lines whether or not the file ends with a newline, across read chunks', async () => {
+    const text = Array.from({ length: 50 }, (_, i) => `line ${i}`).join('\n');
+    for (const [name, t] of [['nl', `${text}\n`], ['no-nl', text]] as const) {
+      const f = await file(name, t);
+      for (const chunk of [3, 7, 64, 64 * 1024]) {
+        expect(await readLastLines(f, 3, chunk)).toEqual(['line 47', 'line 48', 'line 49']);
+        expect(await readLastLines(f, 1, chunk)).toEqual(['line 49']);
+        expect(await readLastLines(f, 60, chunk)).toHaveLength(50);
+      }
+    }
+  });
+
+  it('keeps characters that a chunk boundary splits, and reads at most about maxBytes', async () => {
+    const f = await file('utf8', 'é'.repeat(40) + '\nßß→→\n');
+    for (const chunk of [1, 2, 3, 5]) expect(await readLastLines(f, 2, chunk)).toEqual(['é'.repeat(40), 'ßß→→']);
+    const long = await file('long', `first\n${'x'.repeat(5000)}\n`);
+    expect(await readLastLines(long, 2, 100, 1000)).toEqual([]); // gave up: not even one whole line in 1000 bytes
+  });
+
+  it('a missing or empty file has no lines', async () => {
+    expect(await readLastLines(join(dir, 'nope'), 5)).toEqual([]);
+    expect(await readLastLines(await file('empty', ''), 5)).toEqual([]);
+    expect(await readLastLines(await file('blank', '\n\n'), 5)).toEqual([]);
   });
 });
 

@@ -1,6 +1,8 @@
 import { loadConfig } from '../../config/load.js';
 import { type Config, COLORS, otherColor } from '../../config/types.js';
 import { EXIT } from '../../errors.js';
+import { readText } from '../../adapters/files.js';
+import { colorOfPort, parseUpstream } from '../../render/upstream.js';
 import type { HostState } from '../../plan/host-state.js';
 import { connectAdapters } from '../../run/adapters.js';
 import { readJournal, type JournalEntry } from '../../run/journal.js';
@@ -27,9 +29,17 @@ export async function status(o: GlobalOptions): Promise<number> {
   const cfg = await loadConfig({ path: o.config, scope: scopeOf(o) });
   const ad = await connectAdapters(cfg);
   try {
-    const [host, journal] = await Promise.all([observe(cfg, ad, { files: false, ports: false }), readJournal(cfg.stateDir, 1)]);
-    const activeWeb = host.active ? `${cfg.app}-web-${host.active}.service` : undefined;
-    const lastLog = activeWeb ? { unit: activeWeb, lines: await lastLogLines(cfg, ad, activeWeb, 1) } : null;
+    // The active web's last log line comes from journalctl on most hosts (a process, tens of ms):
+    // it runs beside the D-Bus and Caddy queries, for the color upstream.txt names right now.
+    const upstream = await readText(cfg.caddy.upstreamFile);
+    const port = upstream === undefined ? undefined : parseUpstream(upstream);
+    const color = port === undefined ? undefined : colorOfPort(cfg, port);
+    const activeWeb = color ? `${cfg.app}-web-${color}.service` : undefined;
+    const [host, journal, lastLog] = await Promise.all([
+      observe(cfg, ad, { files: false, ports: false }),
+      readJournal(cfg.stateDir, 1),
+      activeWeb ? lastLogLines(cfg, ad, activeWeb, 1).then((lines) => ({ unit: activeWeb, lines })) : null,
+    ]);
     const report = buildReport(cfg, host, journal.at(-1) ?? null, lastLog);
     process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
     return EXIT.ok;
