@@ -5,7 +5,7 @@
 //   2. `status` and `status --json` wall times
 //   3. wrk -t2 -c16 through Caddy during deploys, keep-alive and Connection: close, with
 //      net.ipv4.tcp_migrate_req 0 and 1
-// and prints a table (and BENCH_OUT JSON). Plain JS: it runs the built CLI (bin/bg.js) only.
+// and prints a table (and BENCH_OUT JSON). Plain JS: it runs the built CLI (bin/bg.cjs) only.
 import { spawn, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BG = `${ROOT}bin/bg.js`;
+const BG = `${ROOT}bin/bg.cjs`;
 const FIXTURE_APP = `${ROOT}test/fixtures/app/`;
 const MIGRATE = '/proc/sys/net/ipv4/tcp_migrate_req';
 const TIME = '/usr/bin/time';

@@ -1,5 +1,5 @@
 // Bundles the CLI into dist/bundle/: main.cjs (argument parsing), one self-contained bundle per
-// command (status.cjs never holds undici, execa or pino), and boot.cjs, which bin/bg.js runs to
+// command (status.cjs never holds undici, execa or pino), and boot.cjs, which bin/bg.cjs runs to
 // load them through V8's code cache (src/boot/). CommonJS because Node 20 can cache the compiled
 // code of a vm.Script but not of an ES module; minified because reading and hashing ~3 MB of source
 // per run showed in `bg status`'s time. Sourcemaps sit beside them (node --enable-source-maps).

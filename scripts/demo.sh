@@ -22,7 +22,7 @@ die() { echo "demo: $*" >&2; exit 1; }
 # Shows a command, then runs it.
 run() { printf '$ %s\n' "$*"; "$@"; }
 # The CLI from this checkout, under its installed name (`bg` is a shell builtin).
-bluegreen() { node "$ROOT/bin/bg.js" "$@"; }
+bluegreen() { node "$ROOT/bin/bg.cjs" "$@"; }
 # curl through Caddy, and check which version answered (the app answers "<version> <greeting>")
 get() {
   local body

@@ -48,8 +48,11 @@ export class SystemdBus {
     readonly address: string,
   ) {}
 
-  /** Connects and makes one round trip to systemd, so a bus without a manager fails here. */
-  static async open(scope: Scope, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<SystemdBus> {
+  /**
+   * Connects and makes one round trip to systemd, so a bus without a manager fails here. `matches`
+   * (signal match rules) are added on the bus daemon in the same round trip.
+   */
+  static async open(scope: Scope, env: NodeJS.ProcessEnv, timeoutMs: number, matches: string[] = []): Promise<SystemdBus> {
     const address = busAddressFor(scope, env);
     const unreachable = (why: string) =>
       new BusError(`Cannot reach systemd's ${scope} manager on the ${busLabel(scope)} (${address ?? 'no address'}): ${why}`, {
@@ -77,7 +80,7 @@ export class SystemdBus {
     });
     try {
       await Promise.race([
-        conn.call({ path: MANAGER_PATH, iface: 'org.freedesktop.DBus.Peer', member: 'Ping' }),
+        Promise.all([conn.call({ path: MANAGER_PATH, iface: 'org.freedesktop.DBus.Peer', member: 'Ping' }), ...matches.map((m) => conn.addMatch(m))]),
         timeout,
       ]);
     } catch (err) {

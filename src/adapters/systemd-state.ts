@@ -91,16 +91,29 @@ export function toUnitState(name: string, props: Record<string, unknown>): UnitS
   return state;
 }
 
-/** The Gets a summary needs besides its ListUnitsByNames row: when it entered its state, and its main PID. */
-export function summaryQueries(unit: string, activeState: string): PropQuery[] {
-  const when = { iface: UNIT_IFACE, name: activeState === 'active' ? 'ActiveEnterTimestamp' : 'StateChangeTimestamp' };
-  return unit.endsWith('.service') && activeState !== 'inactive' ? [when, { iface: 'org.freedesktop.systemd1.Service', name: 'MainPID' }] : [when];
+/**
+ * A unit's D-Bus object path, as systemd derives it (bus_label_escape: every byte outside
+ * [A-Za-z0-9] becomes _xx). Lets the property Gets go out together with ListUnitsByNames.
+ */
+export function unitObjectPath(name: string): string {
+  let label = '';
+  for (const byte of Buffer.from(name, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    label += /[A-Za-z0-9]/.test(c) ? c : `_${byte.toString(16).padStart(2, '0')}`;
+  }
+  return `/org/freedesktop/systemd1/unit/${label || '_'}`;
+}
+
+/** What a summary reads besides its ListUnitsByNames row: when it entered its state, and its main PID. */
+export function summaryQueries(unit: string): PropQuery[] {
+  const when = ['ActiveEnterTimestamp', 'StateChangeTimestamp'].map((name) => ({ iface: UNIT_IFACE, name }));
+  return unit.endsWith('.service') ? [...when, { iface: 'org.freedesktop.systemd1.Service', name: 'MainPID' }] : when;
 }
 
 export function toUnitSummary({ name, loadState, activeState, subState }: ListedUnit, props: Record<string, unknown>): UnitSummary {
   const u = plain(props) as Record<string, unknown>;
-  const s: UnitSummary = { name, loadState, activeState, subState, mainPid: num(u.MainPID) ?? 0 };
-  const since = usecToDate(u.ActiveEnterTimestamp ?? u.StateChangeTimestamp);
+  const s: UnitSummary = { name, loadState, activeState, subState, mainPid: activeState === 'inactive' ? 0 : (num(u.MainPID) ?? 0) };
+  const since = usecToDate(activeState === 'active' ? u.ActiveEnterTimestamp : u.StateChangeTimestamp);
   if (since) s.since = since;
   return s;
 }

@@ -1,4 +1,4 @@
-// bin/bg.js → here: load dist/bundle/main.cjs, hand it a loader for the command bundles, and
+// bin/bg.cjs → here: load dist/bundle/main.cjs, hand it a loader for the command bundles, and
 // save V8 code caches for whatever ran without one. Kept apart from the bundles it loads.
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';

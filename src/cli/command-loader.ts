@@ -1,5 +1,5 @@
 // How main reaches a command's code. Each command is its own bundle (dist/bundle/<name>.cjs) so
-// `bg status` never reads undici, execa or pino; bin/bg.js passes a loader that compiles a bundle
+// `bg status` never reads undici, execa or pino; bin/bg.cjs passes a loader that compiles a bundle
 // with V8's code cache (src/boot/).
 export interface Commands {
   init: typeof import('./commands/init.js');

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLoop } from '../support/load-loop.js';
 import { makeSetUpScene, type Scene } from '../support/scene.js';
 
-const BG = fileURLToPath(new URL('../../bin/bg.js', import.meta.url));
+const BG = fileURLToPath(new URL('../../bin/bg.cjs', import.meta.url));
 
 // A deployer stopped mid-deploy (Ctrl-C, or SIGKILL) leaves the old version serving; the next bg
 // command sees what was left and recovers.

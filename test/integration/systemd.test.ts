@@ -6,6 +6,7 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Systemd } from '../../src/adapters/systemd.js';
+import { unitObjectPath } from '../../src/adapters/systemd-state.js';
 import { BusError, SystemdError } from '../../src/errors.js';
 import { freePorts, sandboxEnv, stopService, systemctl, unitLog } from '../harness/sandbox.js';
 
@@ -117,6 +118,8 @@ describe('Systemd over D-Bus (real user manager)', () => {
     const [summary, absent] = await timed('unitSummaries (active + not-found)', () => sd.unitSummaries([name, missing]));
     expect(summary).toEqual({ name, loadState: 'loaded', activeState: 'active', subState: 'running', mainPid: st.mainPid, since: st.since });
     expect(absent).toEqual({ name: missing, loadState: 'not-found', activeState: 'inactive', subState: 'dead', mainPid: 0 });
+    // the object paths unitSummaries derives are systemd's own
+    for (const u of await sd.listUnits([name, missing, 'a.b-c_d@x\\y.service'])) expect(unitObjectPath(u.name)).toBe(u.path);
 
     expect(await timed('StopUnit gunicorn', () => sd.stopUnit(name))).toBe('done');
     const stopped = await sd.unitState(name);

@@ -7,7 +7,7 @@ import type { Scene } from './scene.js';
 // Observers for the Celery tests: which worker/beat processes run (from the units' cgroups), a
 // numbered task producer, the fixture's task and beat logs, and a bg run that timestamps its steps.
 
-const BG = fileURLToPath(new URL('../../bin/bg.js', import.meta.url));
+const BG = fileURLToPath(new URL('../../bin/bg.cjs', import.meta.url));
 const COLORS = ['blue', 'green'] as const;
 type Color = (typeof COLORS)[number];
 type PerColor<T> = Record<Color, T>;

@@ -6,7 +6,7 @@ import { request } from 'undici';
 import { type Sandbox, freePorts, sandboxEnv, startCaddyUnit, startRedisUnit, stopService } from '../harness/sandbox.js';
 import { makeFixtureRepo } from './fixture-repo.js';
 
-const BG = fileURLToPath(new URL('../../bin/bg.js', import.meta.url));
+const BG = fileURLToPath(new URL('../../bin/bg.cjs', import.meta.url));
 let counter = 0;
 
 export interface SceneOptions {
