@@ -114,6 +114,7 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
         ...(f.celery.command !== undefined && { command: f.celery.command }),
         stopTimeout: f.celery.stop_timeout ?? DEFAULTS.celery.stopTimeout,
         loglevel: f.celery.loglevel ?? DEFAULTS.celery.loglevel,
+        ...(f.celery.queues !== undefined && { queues: f.celery.queues }),
       },
     }),
     configPath: ctx.configPath,

@@ -138,6 +138,7 @@ export function renderInitConfig(o: InitOptions): string {
     line('  command: python3 -m celery', 'default: .venv/bin/celery in the release, else celery on PATH', true),
     line(`  stop_timeout: ${c.stopTimeout}`, 'seconds to finish running tasks on stop: more than your longest task', true),
     line(`  loglevel: ${c.loglevel}`, 'debug, info, warning, error or critical', true),
+    line('  queues: [celery]', "queues the worker consumes (-Q); a stop quiesces each; default: Celery's own", true),
   ].map((l) => (p.celeryApp ? l : `# ${l}`));
   const venv = 'python3 -m venv --system-site-packages .venv && .venv/bin/pip install -r requirements.txt';
   const builds = django

@@ -184,6 +184,16 @@ const caddy = section({
 
 export const LOGLEVELS = ['debug', 'info', 'warning', 'error', 'critical'] as const;
 
+const QUEUES = 'a list of Celery queue names (letters, digits, _ . : -), e.g. [celery, mail]';
+const QUEUE_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
+const queues: Check<string[]> = (v) => {
+  if (!Array.isArray(v) || v.length === 0 || v.length > 20) return mustBe(QUEUES, v);
+  const wrong = v.find((q) => typeof q !== 'string' || !QUEUE_RE.test(q));
+  if (wrong !== undefined) return bad(`must be ${QUEUES} (got ${got(wrong)})`);
+  if (new Set(v).size !== v.length) return bad(`names a queue twice; allowed: ${QUEUES}`);
+  return ok(v as string[]);
+};
+
 const celery = section({
   app: rule(required('a Python module (or module:attr), e.g. shop', matching('a Python module (or module:attr), e.g. shop', PY_MODULE_RE))),
   beat: rule(bool).optional(),
@@ -191,6 +201,7 @@ const celery = section({
   command: rule(command).optional(),
   stop_timeout: rule(int(1, 86_400, 'a number of seconds')).optional(),
   loglevel: rule(oneOf(LOGLEVELS)).optional(),
+  queues: rule(queues).optional(),
 });
 
 export const fileSchema = section({

@@ -42,6 +42,7 @@ export interface CeleryConfig {
   command?: string[]; // undefined = release's .venv/bin/celery, else celery on PATH, else python3 -m celery
   stopTimeout: number; // seconds, TimeoutStopSec of worker units: longer than the longest task
   loglevel: string;
+  queues?: string[]; // -Q for the worker, and what its stop quiesces; undefined: Celery's default queue, `celery`
 }
 
 export interface Config {

@@ -20,7 +20,9 @@ export function preflight(cfg: Config, host: HostState, target: Color): void {
     });
   }
   const port = cfg.web.ports[target];
-  if (host.listening.includes(port) && !isRunning(host.units[unitNames(cfg, target).web])) {
+  const web = host.units[unitNames(cfg, target).web];
+  // deactivating: our own Gunicorn from the previous deploy, still exiting; the plan waits for it
+  if (host.listening.includes(port) && !isRunning(web) && web?.activeState !== 'deactivating') {
     throw new BgError(`Port ${port} (web.ports.${target}) is already in use by another process.`, EXIT.deployFailed, {
       state: 'Nothing was changed.',
       next: `Free port ${port} (ss -ltnp 'sport = :${port}' shows who holds it) or pick another web.ports.${target}.`,

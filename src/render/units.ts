@@ -57,6 +57,7 @@ export function renderWorkerUnit(cfg: Config, color: Color, celery: string[]): s
     '--loglevel', assertOneLine(c.loglevel, 'celery.loglevel'),
     // %h is Celery's node-name placeholder for the host name; execLine escapes it to %%h for systemd.
     '--hostname', `${cfg.app}-${color}@%h`,
+    ...(c.queues ? ['-Q', c.queues.join(',')] : []),
   ];
   return renderTemplate('worker.service.ejs', {
     ...common(cfg, color, unit),
@@ -64,13 +65,15 @@ export function renderWorkerUnit(cfg: Config, color: Color, celery: string[]): s
     otherUnit: unitValue(unitNames(cfg, otherColor(color)).worker!, 'app'),
     orderAfterOther: color === 'green',
     execStart: execLine(words, 'celery.command'),
-    // Before the warm shutdown: stop consuming, and outwait kombu's 1 s BRPOP poll, so a message it pops
+    // Before the warm shutdown: stop consuming (each queue), and outwait kombu's 1 s BRPOP poll, so a message it pops
     // meanwhile is requeued instead of dying with the connection. %H (systemd's host name) is
     // what Celery's %h expands to in --hostname.
-    execStopQuiesce: execLine(
-      [...celery, '-A', c.app, 'control', 'cancel_consumer', 'celery', '--timeout', '2', '--destination', `${cfg.app}-${color}@HOSTNAME`],
-      'celery.command',
-    ).replace(/@HOSTNAME$/, '@%H'),
+    execStopQuiesce: (c.queues ?? ['celery']).map((queue) =>
+      execLine(
+        [...celery, '-A', c.app, 'control', 'cancel_consumer', queue, '--timeout', '2', '--destination', `${cfg.app}-${color}@HOSTNAME`],
+        'celery.command',
+      ).replace(/@HOSTNAME$/, '@%H'),
+    ),
     timeoutStopSec: String(c.stopTimeout),
   });
 }

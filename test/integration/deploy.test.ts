@@ -68,13 +68,14 @@ describe('bg deploy under load', () => {
     expect(s.enabledState(`${s.app}-web-green.service`)).toBe('enabled');
   });
 
-  it('back-to-back deploys: each starts a color whose previous stop may still be finishing', async () => {
-    // bg does not wait for a drained Gunicorn's exit, so the next deploy can find its target
-    // deactivating; systemd's start limit (5 in 10 s) counts every retry of a waiting start job.
+  it('back-to-back deploys and rollbacks: each starts a color whose previous stop may still be finishing', async () => {
+    // bg does not wait for a drained Gunicorn's exit, so the next command can find its target
+    // deactivating and its port still bound; systemd's start limit (5 in 10 s) counts every retry of
+    // a waiting start job.
     const loop = startLoop(s.url('/'), { concurrency: 2, maxMs: 60_000 });
-    for (const ref of ['v3', 'v2', 'v3', 'v2', 'v3', 'v2']) {
-      const r = await s.bg(['deploy', ref]);
-      expect(r.code, r.stderr).toBe(0);
+    for (const args of [['deploy', 'v3'], ['rollback'], ['deploy', 'v3'], ['deploy', 'v2'], ['rollback'], ['deploy', 'v2']]) {
+      const r = await s.bg(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     }
     const res = await loop.stop();
     expect(res.failed).toBe(0);

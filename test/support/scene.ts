@@ -108,7 +108,8 @@ export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<S
       `  unit: ${caddyUnit}`,
       `  admin: 127.0.0.1:${admin}`,
       '  static: { path: /static/, dir: staticfiles }',
-      ...(opts.celery ? ['celery:', '  app: tasks', '  beat: true', '  concurrency: 2', '  command: /usr/bin/python3 -m celery', '  stop_timeout: 60'] : []),
+      // two queues: every Celery test also runs the worker with -Q and a stop that quiesces both
+      ...(opts.celery ? ['celery:', '  app: tasks', '  beat: true', '  concurrency: 2', '  command: /usr/bin/python3 -m celery', '  stop_timeout: 60', '  queues: [celery, bg-extra]'] : []),
       opts.extraYaml ?? '',
     ].join('\n') + '\n',
   );

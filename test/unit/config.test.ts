@@ -139,6 +139,7 @@ celery:
   command: /usr/bin/python3 -m celery
   stop_timeout: 1200
   loglevel: warning
+  queues: [celery, mail.high]
 `;
 
   it('win over defaults, in both scopes', () => {
@@ -177,6 +178,7 @@ celery:
           command: ['/usr/bin/python3', '-m', 'celery'],
           stopTimeout: 1200,
           loglevel: 'warning',
+          queues: ['celery', 'mail.high'],
         },
       });
     }
@@ -278,6 +280,11 @@ describe('validation: every problem names its key and what is allowed', () => {
     ['celery command', yml({ extra: 'celery:\n  app: shop\n  command: "celery; rm -rf /"\n' }), 'celery.command: must be a command line of plain words'],
     ['celery stop_timeout', yml({ extra: 'celery:\n  app: shop\n  stop_timeout: 0\n' }), 'celery.stop_timeout: must be a number of seconds 1-86400'],
     ['celery loglevel', yml({ extra: 'celery:\n  app: shop\n  loglevel: loud\n' }), 'celery.loglevel: must be one of debug, info, warning, error, critical (got "loud")'],
+    ['celery queues empty', yml({ extra: 'celery:\n  app: shop\n  queues: []\n' }), 'celery.queues: must be a list of Celery queue names'],
+    ['celery queues string', yml({ extra: 'celery:\n  app: shop\n  queues: celery,mail\n' }), 'celery.queues: must be a list of Celery queue names'],
+    ['celery queue name', yml({ extra: 'celery:\n  app: shop\n  queues: [celery, "a b"]\n' }), 'celery.queues: must be a list of Celery queue names (letters, digits, _ . : -), e.g. [celery, mail] (got "a b")'],
+    ['celery queue option', yml({ extra: 'celery:\n  app: shop\n  queues: [-Q]\n' }), 'celery.queues: must be a list of Celery queue names'],
+    ['celery queue twice', yml({ extra: 'celery:\n  app: shop\n  queues: [mail, mail]\n' }), 'celery.queues: names a queue twice'],
   ];
 
   it.each(cases)('%s', (_what, text, fragment) => {

@@ -32,6 +32,8 @@ function config(dir: string, scope: Scope): Config {
     logDir: `${dir}/logs`,
     caddy: { ...base.caddy, caddyfile: `${dir}/caddy/Caddyfile`, upstreamFile: `${dir}/caddy/upstream.txt`, staticPath: '/static/', staticDir: 'staticfiles' },
     configPath: `${dir}/bg.yml`,
+    // one scope's worker also gets -Q and a quiesce line per queue
+    ...(scope === 'user' && { celery: { ...base.celery!, queues: ['celery', 'mail.high'] } }),
   });
 }
 

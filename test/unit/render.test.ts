@@ -88,6 +88,15 @@ describe('celery units', () => {
     ]);
     expect(line(u, 'Type')).toEqual(['Type=simple']);
     expect(line(u, 'KillMode')).toEqual(['KillMode=mixed']);
+    const q = renderWorkerUnit(config({ celery: { ...config().celery!, queues: ['celery', 'mail.high'] } }), 'blue', celery);
+    expect(line(q, 'ExecStart')).toEqual([
+      'ExecStart=/usr/bin/python3 -m celery -A shop worker --concurrency 2 --loglevel info --hostname shop-blue@%%h -Q celery,mail.high',
+    ]);
+    expect(line(q, 'ExecStop')).toEqual([
+      'ExecStop=-/usr/bin/python3 -m celery -A shop control cancel_consumer celery --timeout 2 --destination shop-blue@%H',
+      'ExecStop=-/usr/bin/python3 -m celery -A shop control cancel_consumer mail.high --timeout 2 --destination shop-blue@%H',
+      'ExecStop=/bin/sleep 1.2',
+    ]);
     expect(line(u, 'KillSignal')).toEqual(['KillSignal=SIGTERM']);
     expect(line(u, 'TimeoutStopSec')).toEqual(['TimeoutStopSec=600']);
     expect(line(u, 'WorkingDirectory')).toEqual(['WorkingDirectory=/srv/shop/releases/blue']);
