@@ -3,10 +3,11 @@
 // The cache is V8's serialized code for the bundle: reused while the bundle (its build id), Node
 // and V8's flags are the same; V8 rejects a cache from another Node or flag set, and bg then
 // recompiles and writes a fresh one. A cache write that fails is ignored: it only costs speed.
-import { mkdirSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { readOwnFile, writeOwnFile } from '../cache-dir.js';
 
 const BUNDLE_PREFIX = 'bg:bundle/';
 
@@ -25,14 +26,7 @@ export const cacheFileName = (name: string, buildId: string) => `${name}-${build
 /** `requireBundle` answers `require('bg:bundle/<name>')` from inside the bundle (scripts/bundle.mjs). */
 export function loadBundle(file: string, cacheFile: string | undefined, requireBundle?: (name: string) => unknown): LoadedBundle {
   const source = readFileSync(file, 'utf8');
-  let cached: Buffer | undefined;
-  if (cacheFile) {
-    try {
-      cached = readFileSync(cacheFile);
-    } catch {
-      cached = undefined;
-    }
-  }
+  const cached = cacheFile ? readOwnFile(cacheFile) : undefined;
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData: cached });
   const module = { exports: {} as Record<string, unknown> };
   const plainRequire = createRequire(file);
@@ -49,19 +43,11 @@ export function loadBundle(file: string, cacheFile: string | undefined, requireB
 }
 
 function writeCache(file: string, data: Buffer): void {
-  const dir = dirname(file);
-  const tmp = `${file}.${process.pid}.tmp`;
+  if (!writeOwnFile(file, data)) return;
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, data, { mode: 0o600 });
-    renameSync(tmp, file); // atomic: a concurrent run reads the old file or the new one
-    pruneOthers(dir, file);
+    pruneOthers(dirname(file), file);
   } catch {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing was written
-    }
+    // stale caches only cost disk
   }
 }
 

@@ -3,10 +3,9 @@
 // result depends on is the same: the file's text, the paths and env the defaults read, and the bg
 // build (a new schema must validate again). Any doubt means a miss; parse.ts then decides.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildId } from '../build-id.js';
-import { cacheDir } from '../cache-dir.js';
+import { cacheDir, readOwnFile, writeOwnFile } from '../cache-dir.js';
 import type { Config, Scope } from './types.js';
 
 export interface ConfigInputs {
@@ -30,24 +29,18 @@ function where(i: ConfigInputs, build = buildId): { file: string; key: string } 
 
 export async function readCachedConfig(i: ConfigInputs, build = buildId): Promise<Config | undefined> {
   const w = where(i, build);
-  if (!w) return undefined;
+  const bytes = w && readOwnFile(w.file);
+  if (!w || !bytes) return undefined;
   try {
-    const entry = JSON.parse(await readFile(w.file, 'utf8')) as { key?: string; config?: Config };
+    const entry = JSON.parse(bytes.toString('utf8')) as { key?: string; config?: Config };
     return entry.key === w.key && entry.config ? entry.config : undefined;
   } catch {
     return undefined;
   }
 }
 
+/** A cache that cannot be written only costs the next run its validation. */
 export async function writeCachedConfig(i: ConfigInputs, config: Config, build = buildId): Promise<void> {
   const w = where(i, build);
-  if (!w) return;
-  const tmp = `${w.file}.${process.pid}.tmp`;
-  try {
-    await mkdir(join(w.file, '..'), { recursive: true, mode: 0o700 });
-    await writeFile(tmp, JSON.stringify({ key: w.key, config }), { mode: 0o600 });
-    await rename(tmp, w.file);
-  } catch {
-    // a cache that cannot be written only costs the next run its validation
-  }
+  if (w) writeOwnFile(w.file, JSON.stringify({ key: w.key, config }));
 }

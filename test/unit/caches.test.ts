@@ -1,11 +1,12 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cacheFileName, loadBundle } from '../../src/boot/compile-cache.js';
-import { cacheDir } from '../../src/cache-dir.js';
+import { cacheDir, readOwnFile, writeOwnFile } from '../../src/cache-dir.js';
 import { type ConfigInputs, readCachedConfig, writeCachedConfig } from '../../src/config/cache.js';
 import { parseConfig } from '../../src/config/parse.js';
+import type { Config } from '../../src/config/types.js';
 
 let dir: string;
 let bundle: string;
@@ -123,6 +124,49 @@ celery: { app: shop, beat: true }
     await writeCachedConfig(i, parsed(i), 'b1');
     const [file] = readdirSync(join(dir, 'config'));
     writeFileSync(join(dir, 'config', file!), '{"key":');
+    expect(await readCachedConfig(i, 'b1')).toBeUndefined();
+  });
+});
+
+describe('cache files are trusted only when they are our own', () => {
+  // bg runs as root, often with a user's HOME (sudo -E): a cache another user can write must not
+  // decide what root runs.
+  it('ignores a cache owned by another user, writable by others, or reached through a symlink', () => {
+    const cache = join(dir, cacheFileName('b', 'id'));
+    loadBundle(bundle, cache).save();
+    expect(loadBundle(bundle, cache).cache).toBe('hit');
+
+    chmodSync(cache, 0o620);
+    expect(loadBundle(bundle, cache).cache).toBe('miss');
+    chmodSync(cache, 0o600);
+    chownSync(cache, 65534, 65534);
+    expect(loadBundle(bundle, cache).cache).toBe('miss');
+    chownSync(cache, process.geteuid!(), process.getegid!());
+    expect(loadBundle(bundle, cache).cache).toBe('hit');
+
+    const link = join(dir, cacheFileName('b', 'linked'));
+    symlinkSync(cache, link);
+    expect(loadBundle(bundle, link).cache).toBe('miss');
+  });
+
+  it('never writes through a file planted at its temp name', () => {
+    const target = join(dir, 'victim');
+    writeFileSync(target, 'precious');
+    const cache = join(dir, 'c.cache');
+    symlinkSync(target, `${cache}.${process.pid}.tmp`);
+    expect(writeOwnFile(cache, 'data')).toBe(false);
+    expect(readFileSync(target, 'utf8')).toBe('precious');
+    expect(existsSync(cache)).toBe(false);
+    expect(writeOwnFile(cache, 'data')).toBe(true); // the planted link is gone; a retry works
+    expect(readOwnFile(cache)?.toString()).toBe('data');
+  });
+
+  it('a config cache file someone else owns is a miss', async () => {
+    const i: ConfigInputs = { text: 'app: x\n', configPath: '/x/bg.yml', scope: 'system', env: { BG_CACHE_DIR: dir }, homedir: '/root' };
+    await writeCachedConfig(i, { app: 'x' } as Config, 'b1');
+    expect(await readCachedConfig(i, 'b1')).toEqual({ app: 'x' });
+    const [file] = readdirSync(join(dir, 'config'));
+    chownSync(join(dir, 'config', file!), 65534, 65534);
     expect(await readCachedConfig(i, 'b1')).toBeUndefined();
   });
 });
