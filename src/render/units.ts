@@ -58,7 +58,11 @@ export function renderWorkerUnit(cfg: Config, color: Color, celery: string[]): s
     // %h is Celery's node-name placeholder for the host name; execLine escapes it to %%h for systemd.
     '--hostname', `${cfg.app}-${color}@%h`,
     ...(c.queues ? ['-Q', c.queues.join(',')] : []),
+    // Mingle syncs revoked ids with the app's other workers at boot, ~1 s: under bg there are none
+    // (the other color's worker is stopped before this one starts).
+    '--without-mingle',
   ];
+  const node = `${cfg.app}-${color}@HOSTNAME`; // %H after escaping: systemd's host name, what Celery's %h expands to
   return renderTemplate('worker.service.ejs', {
     ...common(cfg, color, unit),
     description: unitValue(`${cfg.app} celery worker (${color})`, 'app'),
@@ -69,13 +73,30 @@ export function renderWorkerUnit(cfg: Config, color: Color, celery: string[]): s
     // meanwhile is requeued instead of dying with the connection. %H (systemd's host name) is
     // what Celery's %h expands to in --hostname.
     execStopQuiesce: (c.queues ?? ['celery']).map((queue) =>
-      execLine(
-        [...celery, '-A', c.app, 'control', 'cancel_consumer', queue, '--timeout', '2', '--destination', `${cfg.app}-${color}@HOSTNAME`],
-        'celery.command',
-      ).replace(/@HOSTNAME$/, '@%H'),
+      execLine([...celery, '-A', c.app, 'control', 'cancel_consumer', queue, '--timeout', '2', '--destination', node], 'celery.command').replace(
+        /@HOSTNAME$/,
+        '@%H',
+      ),
     ),
+    execStartPostReady: readyCheck(celery, c.app, node),
+    timeoutStartSec: String(READY_TRIES * 2 + 30),
     timeoutStopSec: String(c.stopTimeout),
   });
+}
+
+// The worker's start job ends only once the worker answers a ping, i.e. consumes and listens for
+// control commands: a worker that cannot boot fails the deploy (which rolls back), and the next
+// deploy's quiesce (a broadcast a booting worker would miss) always reaches it. Celery has no
+// sd_notify, and a broadcast sent before the worker listens is lost, so it pings until answered:
+// each try is a process (~0.4 s) waiting up to 1 s. The words are validated plain words (no quotes,
+// $, %, \\ or ;), safe inside single quotes.
+const READY_TRIES = 60;
+function readyCheck(celery: string[], app: string, node: string): string {
+  const ping = [...celery, '-A', assertOneLine(app, 'celery.app'), 'inspect', 'ping', '--timeout', '1', '--destination', node];
+  // $MAINPID (systemd sets it for ExecStartPost): a worker that died at import ends the wait at once
+  const script = `n=0; until ${ping.map((w) => `'${w}'`).join(' ')} >/dev/null 2>&1; do kill -0 "$MAINPID" 2>/dev/null || exit 1; n=$((n+1)); [ "$n" -lt ${READY_TRIES} ] || exit 1; done`;
+  if (ping.some((w) => /['\n]/.test(w))) throw new ConfigError(`celery.command or celery.app cannot be quoted for the shell: ${JSON.stringify(ping)}`);
+  return execLine(['/bin/sh', '-c', script], 'celery.command').replace(/@HOSTNAME'/, "@%H'");
 }
 
 /** Path of the one beat schedule both colors use. */

@@ -14,6 +14,7 @@ import {
   type TaskLine,
   type TimedRun,
 } from '../support/celery-probe.js';
+import { startLoop } from '../support/load-loop.js';
 import { makeScene, type Scene } from '../support/scene.js';
 
 // CONTRACT.md invariants for Celery, against the real user manager, Redis and Celery (prefork):
@@ -129,6 +130,35 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     const ticks = readBeatLog(s);
     expect(ticks.some((k) => k.t > restarted && k.beatColor === 'green'), `beat log:\n${tail(s.beatLog)}`).toBe(true);
     expect(interleavedBeats(ticks), `beat log:\n${tail(s.beatLog)}`).toEqual([]);
+  });
+
+  it('a new worker that cannot boot fails its start (ExecStartPost ping): exit 1, everything back on the old color, tasks exactly once', async () => {
+    const from = JSON.parse((await s.bg(['status', '--json'])).stdout).active as 'blue' | 'green';
+    const to = from === 'blue' ? 'green' : 'blue';
+    const served = (await s.get('/')).body;
+    const loop = startLoop(s.url('/'), { concurrency: 2, maxMs: 60_000 });
+    const sampler = startSampler(s, { everyMs: 25, maxMs: 80_000 });
+    const enq = startEnqueuer(s, { first: 7000, everyMs: 50, maxCount: 1000, maxMs: 30_000 });
+    await sleep(300);
+    const r = await runBgTimed(s, ['deploy', 'celery-crash']);
+    await sleep(200);
+    const sent = await enq.stop();
+    const res = await loop.stop();
+    const lines = await waitForTasks(s, sent.queued, { maxMs: 30_000, settleMs: 1_000 });
+    const samples = sampler.stop();
+
+    expect(r.code, evidence(r)).toBe(1);
+    expect(r.steps.get(`start-worker-${to}`)?.status, evidence(r)).toBe('failed');
+    expect(r.stderr + r.stdout).toContain('celery-crash');
+    expect(res.failed).toBe(0);
+    expect(sent.failures).toEqual([]);
+    const mine = lines.filter((l) => l.n >= 7000);
+    expect(exactlyOnce(mine, sent.queued), evidence(r)).toMatchObject({ missing: [], twice: [] });
+    expect(mine.filter((l) => l.color !== from)).toEqual([]);
+    expect(samples.violations, evidence(r)).toEqual([]);
+    expect(states(), evidence(r)).toEqual({ [`worker-${from}`]: 'active', [`worker-${to}`]: 'inactive', [`beat-${from}`]: 'active', [`beat-${to}`]: 'inactive' });
+    expect(await s.settledState(unit('web', to))).toBe('inactive');
+    expect(await s.get('/')).toEqual({ status: 200, body: served });
   });
 
   it('warm shutdown: a 3 s task running when the deploy stops the old worker completes, once, on the old worker', async () => {

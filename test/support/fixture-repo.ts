@@ -4,10 +4,11 @@ import { fileURLToPath } from 'node:url';
 
 const FIXTURE_APP = fileURLToPath(new URL('../fixtures/app/', import.meta.url));
 
-export type Mode = 'ok' | 'unhealthy' | 'crash' | 'hang';
+export type Mode = 'ok' | 'unhealthy' | 'crash' | 'hang' | 'celery-crash';
 
 // A real git repository of the fixture app: main answers v1, and one branch per behaviour a test
-// deploys (v2, v3 healthy; unhealthy, crash, hang broken in the named way).
+// deploys (v2, v3 healthy; unhealthy, crash, hang broken in the named way; celery-crash: the web is
+// fine, the Celery worker cannot boot).
 export function makeFixtureRepo(dir: string): string {
   mkdirSync(dir, { recursive: true });
   const git = (...args: string[]) =>
@@ -21,6 +22,7 @@ export function makeFixtureRepo(dir: string): string {
     ['unhealthy', 'v-unhealthy', 'unhealthy'],
     ['crash', 'v-crash', 'crash'],
     ['hang', 'v-hang', 'hang'],
+    ['celery-crash', 'v-celery-crash', 'celery-crash'],
   ] as const) {
     git('checkout', '-q', '-b', branch, 'main');
     commitVersion(dir, git, version, mode);
