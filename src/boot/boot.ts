@@ -9,13 +9,7 @@ import { type LoadedBundle, cacheFileName, loadBundle } from './compile-cache.js
 
 type Main = (argv: string[], load: LoadCommand) => Promise<number>;
 
-const LIFTOFF_ARCHS = new Set(['x64', 'arm64', 'arm', 'ia32']);
-
 export async function boot(argv: string[], bundleDir: string): Promise<number> {
-  // undici compiles its HTTP parser (WebAssembly) at the first request; V8's optimizing tier for it
-  // briefly took ~35 MB. The baseline compiler (Liftoff) is plenty for a few health checks. Set before
-  // any bundle compiles: V8 keys code caches on its flags. Only where V8 has Liftoff.
-  if (LIFTOFF_ARCHS.has(process.arch)) setFlagsFromString('--liftoff-only');
   const dir = cacheDir(process.env, 'v8');
   const cacheFile = (name: string) => (dir && buildId ? join(dir, cacheFileName(name, buildId)) : undefined);
   const loaded: LoadedBundle[] = [];
@@ -26,6 +20,9 @@ export async function boot(argv: string[], bundleDir: string): Promise<number> {
   };
   const main = load('main').main as Main;
   const code = await main(argv, async (name) => load(name) as never);
+  // V8 keys code caches on its flags, and the health client may have switched one (adapters/health.ts):
+  // back to the default, so the caches written now match the next run, which starts without it.
+  setFlagsFromString('--no-liftoff-only --liftoff --wasm-tier-up --wasm-dynamic-tiering');
   for (const b of loaded) b.save();
   return code;
 }
