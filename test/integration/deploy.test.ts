@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLoop } from '../support/load-loop.js';
@@ -72,6 +72,14 @@ describe('bg deploy under load', () => {
     // bg does not wait for a drained Gunicorn's exit, so the next command can find its target
     // deactivating and its port still bound; systemd's start limit (5 in 10 s) counts every retry of
     // a waiting start job.
+    // The CLI's V8 code caches were written by earlier runs and must be reused, not rewritten: a
+    // rejected cache (V8 flags that differ between writing and reading) costs every run its compile.
+    const caches = () => {
+      const dir = `${s.env.BG_CACHE_DIR}/v8`;
+      return Object.fromEntries(readdirSync(dir).filter((f) => /^(main|deploy)-/.test(f)).map((f) => [f, statSync(`${dir}/${f}`).mtimeMs]));
+    };
+    const before = caches();
+    expect(Object.keys(before)).toHaveLength(2);
     const loop = startLoop(s.url('/'), { concurrency: 2, maxMs: 60_000 });
     for (const args of [['deploy', 'v3'], ['rollback'], ['deploy', 'v3'], ['deploy', 'v2'], ['rollback'], ['deploy', 'v2']]) {
       const r = await s.bg(args);
@@ -80,5 +88,6 @@ describe('bg deploy under load', () => {
     const res = await loop.stop();
     expect(res.failed).toBe(0);
     expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
+    expect(caches()).toEqual(before);
   });
 });
