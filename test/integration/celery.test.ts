@@ -1,4 +1,3 @@
-import { appendFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   exactlyOnce,
@@ -15,7 +14,7 @@ import {
   type TimedRun,
 } from '../support/celery-probe.js';
 import { startLoop } from '../support/load-loop.js';
-import { makeScene, type Scene } from '../support/scene.js';
+import { makeSetUpScene, type Scene } from '../support/scene.js';
 
 // CONTRACT.md invariants for Celery, against the real user manager, Redis and Celery (prefork):
 // never two beats, never both colors' workers, a task queued during a deploy runs exactly once, and
@@ -35,10 +34,7 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     ].join('\n');
 
   beforeAll(async () => {
-    s = await makeScene(sb, { celery: true });
-    appendFileSync(`${s.dir}/srv/shared/.env`, 'BG_FIXTURE_TASK_SECONDS=0.05\n');
-    const r = await s.bg(['setup']);
-    expect(r.code, `${r.stderr}\n${r.stdout}`).toBe(0);
+    s = await makeSetUpScene(sb, { celery: true, env: ['BG_FIXTURE_TASK_SECONDS=0.05'] });
   });
   afterAll(async () => s?.close());
 

@@ -1,7 +1,6 @@
-import { appendFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { exactlyOnce, runBgTimed, seen, startEnqueuer, startSampler, tail, waitForTasks } from '../support/celery-probe.js';
-import { makeScene, type Scene } from '../support/scene.js';
+import { makeSetUpScene, type Scene } from '../support/scene.js';
 
 // `npm run soak`: many deploys while tasks arrive faster than the worker runs them, so the old
 // worker always has a prefetched task and a busy pool when it is stopped. Counts what the Celery
@@ -17,10 +16,7 @@ describe('Celery under saturation across many deploys', () => {
   let s: Scene;
 
   beforeAll(async () => {
-    s = await makeScene(sb, { celery: true });
-    appendFileSync(`${s.dir}/srv/shared/.env`, 'BG_FIXTURE_TASK_SECONDS=0.05\n');
-    const r = await s.bg(['setup']);
-    expect(r.code, `${r.stderr}\n${r.stdout}`).toBe(0);
+    s = await makeSetUpScene(sb, { celery: true, env: ['BG_FIXTURE_TASK_SECONDS=0.05'] });
   });
   afterAll(async () => s?.close());
 

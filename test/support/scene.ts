@@ -14,6 +14,7 @@ export interface SceneOptions {
   legacy?: boolean; // a legacy single-instance unit serves the app before setup
   build?: string[];
   extraYaml?: string;
+  env?: string[]; // extra KEY=value lines for the app's env file
 }
 
 export interface Scene {
@@ -81,7 +82,7 @@ export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<S
   }
   writeFileSync(
     `${dir}/srv/shared/.env`,
-    [`REDIS_URL=redis://127.0.0.1:${redis}/0`, `BG_FIXTURE_TASK_LOG=${taskLog}`, `BG_FIXTURE_BEAT_LOG=${beatLog}`, 'BG_FIXTURE_GREETING=hello'].join('\n') + '\n',
+    [`REDIS_URL=redis://127.0.0.1:${redis}/0`, `BG_FIXTURE_TASK_LOG=${taskLog}`, `BG_FIXTURE_BEAT_LOG=${beatLog}`, 'BG_FIXTURE_GREETING=hello', ...(opts.env ?? [])].join('\n') + '\n',
     { mode: 0o600 },
   );
 
