@@ -3,19 +3,14 @@
 // a color may take traffic. Each try uses a fresh connection (no keep-alive), so a stale socket
 // to a previous process on the same port can never answer for the new one.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { setFlagsFromString } from 'node:v8';
 import { HealthError } from '../errors.js';
+import { useBaselineWasmCompiler } from '../wasm-flags.js';
 
 // undici is loaded on first use, not with the deploy bundle: its ~30 ms of module setup would delay
 // every command. Callers warm it while they wait anyway (a start job), see actions.ts.
-// It compiles its HTTP parser (WebAssembly) at the first request, and V8's optimizing tier for that
-// briefly took ~35 MB: V8's baseline compiler (Liftoff) is plenty for a few health checks. The flag
-// is set only here: changed at startup it cost every command ~20 ms (Node's own code cache for its
-// built-in modules is keyed on V8's flags). boot.ts sets it back before writing code caches.
-const LIFTOFF_ARCHS = new Set(['x64', 'arm64', 'arm', 'ia32']);
 let undici: Promise<typeof import('undici')> | undefined;
 export const loadHttpClient = (): Promise<typeof import('undici')> => {
-  if (!undici && LIFTOFF_ARCHS.has(process.arch)) setFlagsFromString('--liftoff-only');
+  if (!undici) useBaselineWasmCompiler();
   return (undici ??= import('undici'));
 };
 

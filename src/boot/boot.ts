@@ -1,10 +1,10 @@
 // bin/bg.cjs → here: load dist/bundle/main.cjs, hand it a loader for the command bundles, and
 // save V8 code caches for whatever ran without one. Kept apart from the bundles it loads.
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import type { LoadCommand } from '../cli/command-loader.js';
 import { buildId } from '../build-id.js';
 import { cacheDir } from '../cache-dir.js';
+import { restoreDefaultWasmFlags } from '../wasm-flags.js';
 import { type LoadedBundle, cacheFileName, loadBundle } from './compile-cache.js';
 
 type Main = (argv: string[], load: LoadCommand) => Promise<number>;
@@ -20,9 +20,7 @@ export async function boot(argv: string[], bundleDir: string): Promise<number> {
   };
   const main = load('main').main as Main;
   const code = await main(argv, async (name) => load(name) as never);
-  // V8 keys code caches on its flags, and the health client may have switched one (adapters/health.ts):
-  // back to the default, so the caches written now match the next run, which starts without it.
-  setFlagsFromString('--no-liftoff-only --liftoff --wasm-tier-up --wasm-dynamic-tiering');
+  restoreDefaultWasmFlags(); // the health client may have switched them (src/wasm-flags.ts)
   for (const b of loaded) b.save();
   return code;
 }
