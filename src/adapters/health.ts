@@ -1,6 +1,6 @@
 // The health gate: polls http://127.0.0.1:<port><path> until it answers the expected status.
-// Type=simple start jobs finish long before the app answers, so this gate alone decides whether
-// a color may take traffic. Each try uses a fresh connection (no keep-alive), so a stale socket
+// The start job ends once Gunicorn has bound its port (Type=notify); whether the app behind it
+// answers (its database, its settings) is for this gate alone to decide before a color takes traffic. Each try uses a fresh connection (no keep-alive), so a stale socket
 // to a previous process on the same port can never answer for the new one.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HealthError } from '../errors.js';
