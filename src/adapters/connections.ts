@@ -78,20 +78,33 @@ export async function listeningOn(ports: number[]): Promise<number[]> {
   return ports.filter((p) => listening.has(p));
 }
 
-/** Polls until no connection to `port` is left or `maxMs` has passed. Aborting rejects with the signal's reason. */
+/**
+ * Polls until no connection to `port` has been seen for `quietMs` (two readings of zero that far
+ * apart), or `maxMs` has passed. Aborting rejects with the signal's reason.
+ *
+ * Why a quiet period: Caddy's previous config keeps serving the requests its old listener accepted
+ * before the reload, and such a request opens its upstream connection only after Caddy has read it.
+ * A single zero reading taken in that gap would let the old Gunicorn go with a request on its way.
+ */
 export async function waitDrained(
   port: number,
-  opts: { maxMs: number; pollMs?: number; signal?: AbortSignal },
+  opts: { maxMs: number; pollMs?: number; quietMs?: number; signal?: AbortSignal },
 ): Promise<{ drained: boolean; ms: number; left: number }> {
   const pollMs = opts.pollMs ?? 20;
+  const quietMs = opts.quietMs ?? 40;
   const start = performance.now();
+  let quietSince: number | undefined;
   for (;;) {
     opts.signal?.throwIfAborted();
     const left = await countEstablished(port);
-    const ms = Math.round(performance.now() - start);
-    if (left === 0) return { drained: true, ms, left };
-    if (ms >= opts.maxMs) return { drained: false, ms, left };
-    await sleep(Math.min(pollMs, Math.max(1, opts.maxMs - ms)), undefined, { signal: opts.signal }).catch((err) => {
+    const now = performance.now();
+    const ms = Math.round(now - start);
+    if (left > 0) quietSince = undefined;
+    else if (quietSince === undefined) quietSince = now;
+    if (quietSince !== undefined && now - quietSince >= quietMs) return { drained: true, ms, left };
+    if (ms >= opts.maxMs) return { drained: left === 0, ms, left };
+    const wait = quietSince !== undefined ? quietMs - (now - quietSince) : pollMs;
+    await sleep(Math.max(1, Math.min(wait, opts.maxMs - ms)), undefined, { signal: opts.signal }).catch((err) => {
       opts.signal?.throwIfAborted(); // reject with the caller's reason, not a generic AbortError
       throw err;
     });

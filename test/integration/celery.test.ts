@@ -146,7 +146,7 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     expect(r.code, evidence(r)).toBe(1);
     expect(r.steps.get(`start-worker-${to}`)?.status, evidence(r)).toBe('failed');
     expect(r.stderr + r.stdout).toContain('celery-crash');
-    expect(res.failed).toBe(0);
+    expect(res.failed, res.failures.join('\n')).toBe(0);
     expect(sent.failures).toEqual([]);
     const mine = lines.filter((l) => l.n >= 7000);
     expect(exactlyOnce(mine, sent.queued), evidence(r)).toMatchObject({ missing: [], twice: [] });

@@ -65,6 +65,27 @@ describe('countEstablished / waitDrained', () => {
     expect(await countEstablished(port)).toBe(0);
   });
 
+  it('waits for a quiet period: a connection opened right after a zero reading keeps it waiting', async () => {
+    // Caddy's old config dials the old color only after it has read a request it accepted before the reload.
+    const { port, held, arrived } = await holdingServer();
+    let resolvedAt = 0;
+    const draining = waitDrained(port, { maxMs: 5000, quietMs: 400 }).then((r) => {
+      resolvedAt = performance.now();
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 50)); // the first reading (zero) is behind us
+    const late = request(`http://127.0.0.1:${port}/slow`, { reset: true }).then((r) => r.body.text());
+    await until(() => arrived() === 1, 'the late request at the server');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(resolvedAt).toBe(0); // still waiting while the late request is open
+    held[0]!.end('ok');
+    await late;
+    const finishedAt = performance.now();
+    const done = await draining;
+    expect(done.drained).toBe(true);
+    expect(resolvedAt).toBeGreaterThan(finishedAt);
+  });
+
   it('counts connections still waiting in the listen backlog (never accepted)', async () => {
     // A listener that never calls accept(): the kernel completes the handshakes and queues them.
     const py = spawn('/usr/bin/python3', [

@@ -54,7 +54,7 @@ describe('bg deploy of a broken version', () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('failed at step switch-to-green');
       expect(r.stderr).toContain('Caddy refused the new config');
-      expect(res.failed).toBe(0);
+      expect(res.failed, res.failures.join('\n')).toBe(0);
       expect(readFileSync(`${s.dir}/caddy/upstream.txt`, 'utf8')).toBe(`to 127.0.0.1:${s.ports.blue}\n`);
       expect(s.activeState(`${s.app}-web-green.service`)).not.toBe('active');
       expect(await s.get('/')).toEqual({ status: 200, body: 'v1 hello' });

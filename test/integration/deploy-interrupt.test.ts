@@ -49,7 +49,7 @@ describe('a deployer interrupted mid-deploy', () => {
     expect(error).toMatchObject({ event: 'error', exitCode: 1 });
     expect(error.message).toContain('Interrupted by SIGINT');
     expect(error.state).toContain('old version still serving');
-    expect(res.failed).toBe(0);
+    expect(res.failed, res.failures.join('\n')).toBe(0);
     expect(s.activeState(`${s.app}-web-green.service`)).not.toBe('active');
     expect(await s.get('/')).toEqual({ status: 200, body: 'v1 hello' });
     expect(existsSync(`${s.dir}/state-home/bg/${s.app}/lock`)).toBe(false);
@@ -67,7 +67,7 @@ describe('a deployer interrupted mid-deploy', () => {
     const res = await loop.stop();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('stale lock');
-    expect(res.failed).toBe(0);
+    expect(res.failed, res.failures.join('\n')).toBe(0);
     expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
   });
 });

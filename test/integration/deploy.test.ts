@@ -21,7 +21,7 @@ describe('bg deploy under load', () => {
     const slowRes = await slow;
     expect(r.code, r.stderr).toBe(0);
     expect(res.failures).toEqual([]);
-    expect(res.failed).toBe(0);
+    expect(res.failed, res.failures.join('\n')).toBe(0);
     expect(res.bodies.get('v1 hello')).toBeGreaterThan(0);
     expect(res.bodies.get('v2 hello')).toBeGreaterThan(0);
     expect(slowRes).toEqual({ status: 200, body: 'v1 slow 3.0' });
@@ -49,7 +49,7 @@ describe('bg deploy under load', () => {
     const r = await s.bg(['deploy', 'v3']);
     const res = await loop.stop();
     expect(r.code, r.stderr).toBe(0);
-    expect(res.failed).toBe(0);
+    expect(res.failed, res.failures.join('\n')).toBe(0);
     expect(await s.get('/')).toEqual({ status: 200, body: 'v3 hello' });
     expect((await s.get('/static/version.txt')).body.trim()).toBe('v3');
   });
@@ -59,7 +59,7 @@ describe('bg deploy under load', () => {
     const r = await s.bg(['rollback']);
     const res = await loop.stop();
     expect(r.code, r.stderr).toBe(0);
-    expect(res.failed).toBe(0);
+    expect(res.failed, res.failures.join('\n')).toBe(0);
     expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
     const c = await s.bg(['cleanup']);
     expect(c.code, c.stderr).toBe(0);
@@ -86,7 +86,7 @@ describe('bg deploy under load', () => {
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     }
     const res = await loop.stop();
-    expect(res.failed).toBe(0);
+    expect(res.failed, res.failures.join('\n')).toBe(0);
     expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
     expect(caches()).toEqual(before);
   });

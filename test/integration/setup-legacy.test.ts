@@ -19,7 +19,7 @@ describe('bg setup migrating from a legacy single-instance unit', () => {
     const res = await loop.stop();
     expect(r.code, r.stderr).toBe(0);
     expect(res.failures).toEqual([]);
-    expect(res.failed).toBe(0);
+    expect(res.failed, res.failures.join('\n')).toBe(0);
     expect(res.sent).toBeGreaterThan(20);
     // both the legacy answer and blue's were seen, in that order of time
     expect(res.bodies.get('v1')).toBeGreaterThan(0);
