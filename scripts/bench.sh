@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The numbers behind README "Benchmarks": deploy overhead, switch time, `status` time, the CLI's
+# The numbers behind docs/benchmarks.md: deploy overhead, switch time, `status` time, the CLI's
 # peak RSS, and wrk -t2 -c16 through Caddy during deploys with net.ipv4.tcp_migrate_req 0 and 1.
 #
 #   bash scripts/bench.sh                 # ~2 minutes, loopback only

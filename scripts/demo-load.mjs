@@ -2,7 +2,7 @@
 // clients until SIGTERM/SIGINT, 20,000 requests or 60 s, whichever comes first; touches <ready-file>
 // after the first answer; then prints `sent N, failed M` and what the app answered. Exit 1 on any failure.
 // Each request opens its own connection (reset: true), as test/support/load-loop.ts explains: a
-// client reusing a keep-alive connection that Caddy closes at a config load races it (FACTS.md).
+// client reusing a keep-alive connection that Caddy closes at a config load races it (docs/measurements.md).
 import { writeFileSync } from 'node:fs';
 import { request } from 'undici';
 

@@ -16,7 +16,7 @@ import {
 import { startLoop } from '../support/load-loop.js';
 import { makeSetUpScene, type Scene } from '../support/scene.js';
 
-// CONTRACT.md invariants for Celery, against the real user manager, Redis and Celery (prefork):
+// bg's invariants for Celery, against the real user manager, Redis and Celery (prefork):
 // never two beats, never both colors' workers, a task queued during a deploy runs exactly once, and
 // the old worker's stop is a warm shutdown that lets a running task finish.
 describe('Celery worker and beat through setup, deploy and a failed deploy', () => {

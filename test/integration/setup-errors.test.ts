@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { makeScene, type Scene } from '../support/scene.js';
 
 // Each error a user can meet on setup: one clear message (what happened, state, what to do), the
-// contract's exit code, no stack trace, and the host left as it was.
+// documented exit code (README "Commands"), no stack trace, and the host left as it was.
 describe('bg setup errors', () => {
   const sb = inject('sandbox');
   let s: Scene;

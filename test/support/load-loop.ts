@@ -10,7 +10,7 @@ export interface LoopResult {
 
 // A request loop through Caddy, bounded in count and time. Each request opens its own connection
 // (reset: true): Caddy closes idle keep-alive client connections at every config load, and a client
-// reusing one at that instant sees a reset before any response byte (FACTS.md) — a client-side race
+// reusing one at that instant sees a reset before any response byte (docs/measurements.md) — a client-side race
 // browsers retry, not a failed request of ours. scripts/bench.sh measures keep-alive with wrk.
 export function startLoop(url: string, opts: { concurrency?: number; maxRequests?: number; maxMs?: number } = {}) {
   const { concurrency = 4, maxRequests = 20_000, maxMs = 60_000 } = opts;

@@ -1,6 +1,6 @@
 import type { Config } from '../../src/config/types.js';
 
-/** A resolved Config of the contract's example app (with Celery + beat), for renderer tests. */
+/** A resolved Config of the README's example app (with Celery + beat), for renderer tests. */
 export function sampleConfig(over: Partial<Config> = {}): Config {
   return {
     app: 'shop',

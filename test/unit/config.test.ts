@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { ConfigError } from '../../src/errors.js';
 
-// The contract's minimal accepted example, verbatim.
+// A minimal accepted bg.yml, the same keys as the README's example ("Configuration").
 const MINIMAL = `
 app: shop                       # [a-z][a-z0-9-]*; prefixes unit names
 repo: /srv/git/shop.git         # anything \`git clone\` accepts

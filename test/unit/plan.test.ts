@@ -56,7 +56,7 @@ describe('planSetup', () => {
 });
 
 describe('planDeploy', () => {
-  it('follows the contract order, without Celery steps when there is no celery block', () => {
+  it('follows the documented deploy order, without Celery steps when there is no celery block', () => {
     const p = planDeploy(cfgOf(), host({ active: 'blue' }), { ref: 'dev' });
     expect(p).toMatchObject({ command: 'deploy', from: 'blue', to: 'green' });
     expect(names(p)).toEqual([
