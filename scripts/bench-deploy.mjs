@@ -6,7 +6,7 @@
 //   3. wrk -t2 -c16 through Caddy during deploys, keep-alive and Connection: close, with
 //      net.ipv4.tcp_migrate_req 0 and 1
 // and prints a table (and BENCH_OUT JSON). Plain JS: it runs the built CLI (bin/bg.cjs) only.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, release } from 'node:os';
@@ -30,7 +30,11 @@ const TARGETS = { overheadMs: 300, switchMs: 100, statusMs: 150, rssMb: 80 };
 const children = new Set();
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
-    for (const pid of children) try { process.kill(pid, 'SIGKILL'); } catch {}
+    for (const pid of children) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {}
+    }
     process.exit(130);
   });
 }
@@ -68,8 +72,7 @@ function run(cmd, args, { env = process.env, timeoutMs = 60_000, onSpawn } = {})
       const at = performance.now() - t0;
       stdout += d;
       buf += d;
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
         lines.push({ at, line: buf.slice(0, i) });
         buf = buf.slice(i + 1);
       }
@@ -260,7 +263,9 @@ async function wrkWhile(url, mode, seconds, during) {
   let wrk;
   const w = run('wrk', ['-t2', '-c16', '-d60s', ...(mode === 'close' ? ['-H', 'Connection: close'] : []), url], { env, timeoutMs: 90_000, onSpawn: (c) => (wrk = c) });
   await sleep(500);
-  const d = during ? await during() : (await sleep(seconds * 1000 - 500), undefined);
+  let d;
+  if (during) d = await during();
+  else await sleep(seconds * 1000 - 500);
   await sleep(500);
   wrk.kill('SIGINT');
   const r = await w;
@@ -302,7 +307,9 @@ async function main() {
       `  upstream_file: ${dir}/caddy/upstream.txt`,
       `  unit: ${caddyUnit}`,
       `  admin: 127.0.0.1:${admin}`,
-    ].join('\n') + '\n',
+    ]
+      .map((l) => `${l}\n`)
+      .join(''),
   );
 
   log('bluegreen setup');
@@ -328,7 +335,9 @@ async function main() {
     checkDeadline(`deploy ${i + 1}`);
     const d = await deploy(nextRef());
     deploys.push(d);
-    log(`  deploy ${i + 1} → ${d.to}: wall ${Math.round(d.wallMs)} ms, boot→healthy ${Math.round(d.bootToHealthyMs)} ms, switch ${Math.round(d.switchMs)} ms, drain ${Math.round(d.drainMs)} ms, overhead ${Math.round(d.overheadMs)} ms, rss ${r1(d.rssMb)} MB`);
+    log(
+      `  deploy ${i + 1} → ${d.to}: wall ${Math.round(d.wallMs)} ms, boot→healthy ${Math.round(d.bootToHealthyMs)} ms, switch ${Math.round(d.switchMs)} ms, drain ${Math.round(d.drainMs)} ms, overhead ${Math.round(d.overheadMs)} ms, rss ${r1(d.rssMb)} MB`,
+    );
   }
 
   checkDeadline('status');
@@ -349,15 +358,23 @@ async function main() {
   if (!load.available) log(`${MIGRATE} missing (kernel < 5.14): load runs with the kernel as it is`);
   for (const value of settings) {
     if (value !== undefined) writeFileSync(MIGRATE, `${value}\n`);
-    for (const mode of modes) for (let i = 0; i < LOAD_DEPLOYS; i++) {
-      checkDeadline(`load deploy ${i + 1} (tcp_migrate_req=${value}, ${mode})`);
-      if (value !== undefined) writeFileSync(MIGRATE, `${value}\n`);
-      const res = await wrkWhile(url, mode, wrkSeconds, () => deploy(nextRef()));
-      const after = readMigrate();
-      if (value !== undefined && after !== value) log(`  warning: tcp_migrate_req was ${after} after the run, not ${value}: another process writes it`);
-      load.runs.push({ tcpMigrateReq: value, tcpMigrateReqAfter: after, mode, i: i + 1, ...res, deploy: { wallMs: res.deploy.wallMs, to: res.deploy.to, overheadMs: res.deploy.overheadMs } });
-      log(`  tcp_migrate_req=${value ?? '-'} ${mode} deploy → ${res.deploy.to}: ${res.requests} requests, ${res.non2xx} non-2xx, socket errors ${JSON.stringify(res.socket)}`);
-    }
+    for (const mode of modes)
+      for (let i = 0; i < LOAD_DEPLOYS; i++) {
+        checkDeadline(`load deploy ${i + 1} (tcp_migrate_req=${value}, ${mode})`);
+        if (value !== undefined) writeFileSync(MIGRATE, `${value}\n`);
+        const res = await wrkWhile(url, mode, wrkSeconds, () => deploy(nextRef()));
+        const after = readMigrate();
+        if (value !== undefined && after !== value) log(`  warning: tcp_migrate_req was ${after} after the run, not ${value}: another process writes it`);
+        load.runs.push({
+          tcpMigrateReq: value,
+          tcpMigrateReqAfter: after,
+          mode,
+          i: i + 1,
+          ...res,
+          deploy: { wallMs: res.deploy.wallMs, to: res.deploy.to, overheadMs: res.deploy.overheadMs },
+        });
+        log(`  tcp_migrate_req=${value ?? '-'} ${mode} deploy → ${res.deploy.to}: ${res.requests} requests, ${res.non2xx} non-2xx, socket errors ${JSON.stringify(res.socket)}`);
+      }
   }
   if (load.original !== undefined) writeFileSync(MIGRATE, `${load.original}\n`);
 
@@ -403,15 +420,29 @@ function summarize({ facts, ref, deploys, status, statusJson, control, load, wrk
   L.push('');
   L.push(`bg benchmark — ${facts.nproc} vCPU (${facts.cpu}), kernel ${facts.kernel}, node ${facts.node}, load avg at start ${facts.loadavgStart.join(' ')}`);
   // the bench's own wrk + Caddy + Gunicorn fill the CPUs later: only the load before it started tells
-  if (facts.loadavgStart[0] > facts.nproc / 2) L.push(`NOTE: the machine was busy when the bench started (1-min load avg ${facts.loadavgStart[0]} > nproc/2): wall times are inflated; CPU times less so`);
+  if (facts.loadavgStart[0] > facts.nproc / 2)
+    L.push(`NOTE: the machine was busy when the bench started (1-min load avg ${facts.loadavgStart[0]} > nproc/2): wall times are inflated; CPU times less so`);
   L.push(`${deploys.length} deploys (v2/v3 alternating, no load; deploy 1 clones the green release)     median      max   target`);
   for (const [name, s, unit, target] of rows) L.push(`${name.padEnd(52)}${`${f(s.median, unit)} ${unit}`.padStart(10)}${`${f(s.max, unit)} ${unit}`.padStart(10)}   ${target}`);
-  L.push(`(verdicts: median against the target; peak RSS: max of all runs; deploy 1 ran with empty caches: wall ${Math.round(deploys[0].wallMs)} ms, overhead ${Math.round(deploys[0].overheadMs)} ms)`);
-  L.push(`step medians (ms): ${Object.entries(steps).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')}`);
-  L.push(`reference (median of 5): node -e 0 ${Math.round(ref.nodeEmptyMs)} ms, bluegreen --help ${Math.round(ref.bgHelpMs)} ms; CPU time (user+sys) of a deploy ${Math.round(d.cpuMs.median)} ms`);
+  L.push(
+    `(verdicts: median against the target; peak RSS: max of all runs; deploy 1 ran with empty caches: wall ${Math.round(deploys[0].wallMs)} ms, overhead ${Math.round(deploys[0].overheadMs)} ms)`,
+  );
+  L.push(
+    `step medians (ms): ${Object.entries(steps)
+      .map(([k, v]) => `${k} ${Math.round(v)}`)
+      .join(', ')}`,
+  );
+  L.push(
+    `reference (median of 5): node -e 0 ${Math.round(ref.nodeEmptyMs)} ms, bluegreen --help ${Math.round(ref.bgHelpMs)} ms; CPU time (user+sys) of a deploy ${Math.round(d.cpuMs.median)} ms`,
+  );
   L.push(`status (${status.runs} runs)                                       median       p95   target`);
-  for (const [name, s] of [['bluegreen status', status], ['bluegreen status --json', statusJson]]) {
-    L.push(`${name.padEnd(52)}${`${Math.round(s.medianMs)} ms`.padStart(10)}${`${Math.round(s.p95Ms)} ms`.padStart(10)}   ≤ ${TARGETS.statusMs} ms ${verdict(s.medianMs <= TARGETS.statusMs)} (CPU ${Math.round(s.cpuMedianMs)} ms, peak RSS ${r1(s.peakRssMb)} MB)`);
+  for (const [name, s] of [
+    ['bluegreen status', status],
+    ['bluegreen status --json', statusJson],
+  ]) {
+    L.push(
+      `${name.padEnd(52)}${`${Math.round(s.medianMs)} ms`.padStart(10)}${`${Math.round(s.p95Ms)} ms`.padStart(10)}   ≤ ${TARGETS.statusMs} ms ${verdict(s.medianMs <= TARGETS.statusMs)} (CPU ${Math.round(s.cpuMedianMs)} ms, peak RSS ${r1(s.peakRssMb)} MB)`,
+    );
   }
   L.push(`load: wrk -t2 -c16 through Caddy, one deploy per run, from 0.5 s before it to 0.5 s after; control: ${wrkSeconds} s, no deploy`);
   L.push(`${'run'.padEnd(38)}${'requests'.padStart(10)}${'non-2xx'.padStart(9)}  socket errors (connect/read/write/timeout)  deploy wall`);
@@ -419,13 +450,14 @@ function summarize({ facts, ref, deploys, status, statusJson, control, load, wrk
     `${name.padEnd(38)}${String(r.requests).padStart(10)}${String(r.non2xx).padStart(9)}  ${`${r.socketErrors} (${r.socket.connect}/${r.socket.read}/${r.socket.write}/${r.socket.timeout})`.padEnd(42)}  ${r.deploy ? `${Math.round(r.deploy.wallMs)} ms` : '-'}`;
   for (const [mode, c] of Object.entries(control)) L.push(wrkRow(`control, ${mode}`, c));
   for (const r of load.runs) L.push(wrkRow(`migrate_req=${r.tcpMigrateReq ?? '?'}, ${r.mode}, deploy ${r.i}`, r));
-  for (const mode of Object.keys(control)) for (const v of [...new Set(load.runs.map((r) => r.tcpMigrateReq))]) {
-    const rs = load.runs.filter((r) => r.tcpMigrateReq === v && r.mode === mode);
-    L.push(
-      `  tcp_migrate_req=${v ?? '?'}, ${mode.padEnd(10)}: ${rs.length} deploys, ${sum(rs.map((r) => r.requests))} requests, ${sum(rs.map((r) => r.non2xx))} non-2xx, ` +
-        `${sum(rs.map((r) => r.socketErrors))} socket errors (${rs.map((r) => r.socketErrors).join(', ')} per deploy)`,
-    );
-  }
+  for (const mode of Object.keys(control))
+    for (const v of [...new Set(load.runs.map((r) => r.tcpMigrateReq))]) {
+      const rs = load.runs.filter((r) => r.tcpMigrateReq === v && r.mode === mode);
+      L.push(
+        `  tcp_migrate_req=${v ?? '?'}, ${mode.padEnd(10)}: ${rs.length} deploys, ${sum(rs.map((r) => r.requests))} requests, ${sum(rs.map((r) => r.non2xx))} non-2xx, ` +
+          `${sum(rs.map((r) => r.socketErrors))} socket errors (${rs.map((r) => r.socketErrors).join(', ')} per deploy)`,
+      );
+    }
   L.push(`for comparison, a hand-written recipe measured 2026-11-23 (docs/benchmarks.md): 0 non-2xx, 0-6 socket read errors per deploy, 2.9-3.2 s per deploy`);
   L.push(`total ${r1(totalS)} s`);
   L.push('');
@@ -435,8 +467,15 @@ function summarize({ facts, ref, deploys, status, statusJson, control, load, wrk
   };
 }
 
-main().then(() => process.exit(0), (e) => {
-  for (const pid of children) try { process.kill(pid, 'SIGKILL'); } catch {}
-  log(`failed: ${e.stack ?? e}`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (e) => {
+    for (const pid of children) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {}
+    }
+    log(`failed: ${e.stack ?? e}`);
+    process.exit(1);
+  },
+);
