@@ -1,6 +1,6 @@
 // Bundles the CLI into dist/bundle/: main.cjs (argument parsing), one self-contained bundle per
 // command (status.cjs never holds undici, execa or pino), and boot.cjs, which bin/bg.cjs runs to
-// load them through V8's code cache (src/boot/). CommonJS because Node 20 can cache the compiled
+// load them through V8's code cache (src/startup/). CommonJS because Node 20 can cache the compiled
 // code of a vm.Script but not of an ES module; minified because reading and hashing ~3 MB of source
 // per run showed in `bg status`'s time. Sourcemaps sit beside them (node --enable-source-maps).
 // dist/bundle/ sits two levels under the package root, so templates/ resolves as from dist/<dir>/.
@@ -14,9 +14,14 @@ const COMMANDS = ['init', 'setup', 'deploy', 'status', 'cleanup', 'history']; //
 
 rmSync(OUT, { recursive: true, force: true });
 
-// BG_BUILD_ID (src/build-id.ts): a hash of everything the bundles are made from. Caches written by
+// BG_BUILD_ID (src/startup/build-id.ts): a hash of everything the bundles are made from. Caches written by
 // one build (V8 code, validated configs) are ignored by any other.
-const files = (p) => (statSync(p).isDirectory() ? readdirSync(p).sort().flatMap((f) => files(join(p, f))) : [p]);
+const files = (p) =>
+  statSync(p).isDirectory()
+    ? readdirSync(p)
+        .sort()
+        .flatMap((f) => files(join(p, f)))
+    : [p];
 const hash = createHash('sha256');
 for (const f of ['package.json', 'package-lock.json', 'scripts/bundle.mjs', ...files('scripts/bundle-stubs'), ...files('src'), ...files('templates')]) {
   hash.update(`${f}\0`).update(readFileSync(f));
@@ -42,9 +47,7 @@ const SEPARATE = { './parse.js': 'config-parse' };
 const separateBundles = {
   name: 'separate-bundles',
   setup(b) {
-    b.onResolve({ filter: /^\.\/parse\.js$/ }, (args) =>
-      args.importer.endsWith('src/config/load.ts') ? { path: `bg:bundle/${SEPARATE[args.path]}`, external: true } : undefined,
-    );
+    b.onResolve({ filter: /^\.\/parse\.js$/ }, (args) => (args.importer.endsWith('src/config/load.ts') ? { path: `bg:bundle/${SEPARATE[args.path]}`, external: true } : undefined));
   },
 };
 
@@ -65,6 +68,6 @@ const app = await build({
   banner: { js: 'var __bgImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
 });
 
-const boot = await build({ ...common, entryPoints: { boot: 'src/boot/boot.ts' } });
+const boot = await build({ ...common, entryPoints: { boot: 'src/startup/boot.ts' } });
 
 writeFileSync('dist/bundle-meta.json', JSON.stringify({ buildId, app: app.metafile, boot: boot.metafile }));

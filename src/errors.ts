@@ -1,35 +1,44 @@
 // The error vocabulary. Every error a user can meet says what happened, the state the host is
-// in now, and what to do next; the CLI prints those three and exits with `exitCode`.
+// in now, and what to do next. Adapters and planners report facts (message, detail, next and a
+// stable machine `code`); the outcome of a command (the state line and the exit code) is decided in
+// one place, src/cli/outcome.ts.
 
 export const EXIT = {
   ok: 0,
-  deployFailed: 1, // failed and rolled back: old version still serving
+  deployFailed: 1, // failed; nothing changed, or put back: the old version is still serving
   usage: 2, // bad usage or config
   locked: 3, // another bg holds the lock
-  attention: 4, // needs the operator: rollback itself failed, or the host is in an unknown state
+  attention: 4, // needs the operator: the host really is half switched (putting things back failed)
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export interface ErrorDetails {
-  state?: string; // the state the host is in now
+  code?: string; // stable, kebab-case, for machines (`--json`): what kind of thing went wrong
+  state?: string; // the state the host is in now, when the thrower knows it for certain
   next?: string; // what to do
   detail?: string; // evidence: health response, journal lines, job result
+  exitCode?: ExitCode; // only where the outcome is known: usage, lock, a checked half-switched host
+  step?: string; // the plan step that failed
 }
 
 // Names are spelled out: a minified bundle renames classes, and `--json` prints the name.
 export class BgError extends Error {
   override readonly name: string = 'BgError';
   readonly isBgError = true;
-  readonly exitCode: ExitCode;
+  readonly code: string;
+  readonly exitCode?: ExitCode;
   readonly state?: string;
   readonly next?: string;
   readonly detail?: string;
-  constructor(message: string, exitCode: ExitCode, details: ErrorDetails = {}) {
+  readonly step?: string;
+  constructor(message: string, details: ErrorDetails = {}, defaultCode = 'error') {
     super(message);
-    this.exitCode = exitCode;
+    this.code = details.code ?? defaultCode;
+    this.exitCode = details.exitCode;
     this.state = details.state;
     this.next = details.next;
     this.detail = details.detail;
+    this.step = details.step;
   }
 }
 
@@ -40,66 +49,74 @@ export const isBgError = (e: unknown): e is BgError => typeof e === 'object' && 
 export class ConfigError extends BgError {
   override readonly name = 'ConfigError';
   constructor(message: string, details: ErrorDetails = {}) {
-    super(message, EXIT.usage, { state: 'Nothing was changed.', ...details });
+    super(message, { state: 'Nothing was changed.', exitCode: EXIT.usage, ...details }, 'config');
   }
 }
 
-/** Bad command-line input (e.g. a ref that is not a ref); nothing was changed. */
+/** Bad command-line input (e.g. a ref that is not a ref), or a command that does not apply to this host; nothing was changed. */
 export class UsageError extends BgError {
   override readonly name = 'UsageError';
   constructor(message: string, details: ErrorDetails = {}) {
-    super(message, EXIT.usage, { state: 'Nothing was changed.', ...details });
-  }
-}
-
-/** A systemd call or job failed. */
-export class SystemdError extends BgError {
-  override readonly name = 'SystemdError';
-  constructor(message: string, details: ErrorDetails = {}, exitCode: ExitCode = EXIT.deployFailed) {
-    super(message, exitCode, details);
-  }
-}
-
-/** The D-Bus bus could not be reached. */
-export class BusError extends BgError {
-  override readonly name = 'BusError';
-  constructor(message: string, details: ErrorDetails = {}) {
-    super(message, EXIT.attention, details);
-  }
-}
-
-export class CaddyError extends BgError {
-  override readonly name = 'CaddyError';
-  constructor(message: string, details: ErrorDetails = {}, exitCode: ExitCode = EXIT.deployFailed) {
-    super(message, exitCode, details);
-  }
-}
-
-export class HealthError extends BgError {
-  override readonly name = 'HealthError';
-  constructor(message: string, details: ErrorDetails = {}) {
-    super(message, EXIT.deployFailed, details);
-  }
-}
-
-export class GitError extends BgError {
-  override readonly name = 'GitError';
-  constructor(message: string, details: ErrorDetails = {}) {
-    super(message, EXIT.deployFailed, details);
+    super(message, { state: 'Nothing was changed.', exitCode: EXIT.usage, ...details }, 'usage');
   }
 }
 
 export class LockError extends BgError {
   override readonly name = 'LockError';
   constructor(message: string, details: ErrorDetails = {}) {
-    super(message, EXIT.locked, details);
+    super(message, { exitCode: EXIT.locked, ...details }, 'locked');
   }
 }
 
-/** A file could not be written (unit dir not writable, ...). */
+/** A systemd call or job failed. */
+export class SystemdError extends BgError {
+  override readonly name = 'SystemdError';
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details, 'systemd');
+  }
+}
+
+/** The D-Bus bus could not be reached, or the connection was lost. */
+export class BusError extends BgError {
+  override readonly name = 'BusError';
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details, 'bus');
+  }
+}
+
+export class CaddyError extends BgError {
+  override readonly name = 'CaddyError';
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details, 'caddy');
+  }
+}
+
+export class HealthError extends BgError {
+  override readonly name = 'HealthError';
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details, 'health-gate');
+  }
+}
+
+export class GitError extends BgError {
+  override readonly name = 'GitError';
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details, 'git');
+  }
+}
+
+/** A file could not be read or written (unit dir not writable, ...). */
 export class FsError extends BgError {
   override readonly name = 'FsError';
-  constructor(message: string, details: ErrorDetails = {}, exitCode: ExitCode = EXIT.attention) {
-    super(message, exitCode, details);
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details, 'fs');
+  }
+}
+
+/** One of the operator's build commands failed. */
+export class BuildError extends BgError {
+  override readonly name = 'BuildError';
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details, 'build');
   }
 }

@@ -7,8 +7,7 @@ import { CaddyError } from '../errors.js';
 
 const RESPONSE_TIMEOUT_MS = 15_000; // a /load waits for Caddy to start the new config
 
-const START_CADDY = (admin: string) =>
-  `Start Caddy (systemctl start caddy) and make sure caddy.admin in bg.yml matches its admin address (now ${admin})`;
+const START_CADDY = (admin: string) => `Start Caddy (systemctl start caddy) and make sure caddy.admin in bg.yml matches its admin address (now ${admin})`;
 
 export class CaddyAdmin {
   constructor(readonly admin: string) {}
@@ -63,9 +62,10 @@ export class CaddyAdmin {
     const res = await this.call('POST', '/load', body, contentType);
     if (res.status < 200 || res.status > 299) {
       throw new CaddyError('Caddy refused the new config', {
+        code: 'caddy-refused',
         state: 'Caddy keeps serving its previous config',
         detail: errorText(res.body) || `HTTP ${res.status}`,
-        next: 'Fix the Caddyfile (the detail is Caddy\'s own message) and run the command again',
+        next: "Fix the Caddyfile (the detail is Caddy's own message) and run the command again",
       });
     }
   }
@@ -76,6 +76,7 @@ export class CaddyAdmin {
     } catch (err) {
       const e = err as { code?: string; message?: string; cause?: { code?: string } };
       throw new CaddyError(`Caddy's admin API at ${this.admin} is not answering`, {
+        code: 'caddy-unreachable',
         state: 'Nothing was changed in Caddy',
         detail: [e.code ?? e.cause?.code, e.message].filter(Boolean).join(': '),
         next: START_CADDY(this.admin),

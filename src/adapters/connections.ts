@@ -36,8 +36,7 @@ export function parseSs(text: string, state: TcpSocket['state']): TcpSocket[] {
   return sockets;
 }
 
-export const isLoopback = (addr: string) =>
-  addr.startsWith('127.') || addr === '::1' || addr.startsWith('::ffff:127.');
+export const isLoopback = (addr: string) => addr.startsWith('127.') || addr === '::1' || addr.startsWith('::ffff:127.');
 
 // The same connection can appear as 127.0.0.1 on one side and ::ffff:127.0.0.1 on the other.
 const normalize = (e: Endpoint): Endpoint => (e.addr.startsWith('::ffff:') ? { ...e, addr: e.addr.slice(7) } : e);
@@ -58,9 +57,7 @@ export function establishedTo(sockets: TcpSocket[], port: number): number {
 }
 
 async function ss(args: string[], filter: string): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile('ss', ['-Htn', ...args, filter], { timeout: 5000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
-  );
+  return new Promise((resolve, reject) => execFile('ss', ['-Htn', ...args, filter], { timeout: 5000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))));
 }
 
 const portFilter = (key: 'sport' | 'dport', ports: number[]) => ports.map((p) => `${key} = :${p}`).join(' or ');
@@ -86,10 +83,7 @@ export async function listeningOn(ports: number[]): Promise<number[]> {
  * before the reload, and such a request opens its upstream connection only after Caddy has read it.
  * A single zero reading taken in that gap would let the old Gunicorn go with a request on its way.
  */
-export async function waitDrained(
-  port: number,
-  opts: { maxMs: number; pollMs?: number; quietMs?: number; signal?: AbortSignal },
-): Promise<{ drained: boolean; ms: number; left: number }> {
+export async function waitDrained(port: number, opts: { maxMs: number; pollMs?: number; quietMs?: number; signal?: AbortSignal }): Promise<{ drained: boolean; ms: number; left: number }> {
   const pollMs = opts.pollMs ?? 20;
   const quietMs = opts.quietMs ?? 40;
   const start = performance.now();

@@ -27,16 +27,12 @@ function writeError(path: string, err: unknown): FsError {
   if (err instanceof FsError) return err;
   const code = (err as NodeJS.ErrnoException).code ?? '';
   return new FsError(`Cannot write ${path}: ${reasonOf(err)}`, {
-    state: 'Files written before this one stay; nothing was started.',
-    next: PERMISSION_CODES.has(code)
-      ? "Run as root, or pass --user to install into your user's systemd"
-      : `Fix the cause above for ${dirname(path)}, then run the command again`,
+    next: PERMISSION_CODES.has(code) ? "Run as root, or pass --user to install into your user's systemd" : `Fix the cause above for ${dirname(path)}, then run the command again`,
     detail: (err as Error).message,
   });
 }
 
-const tempNameFor = (path: string) =>
-  join(dirname(path), `.${basename(path)}.bg-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+const tempNameFor = (path: string) => join(dirname(path), `.${basename(path)}.bg-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
 
 // Our own `mkdir -p`: Node 20's recursive mkdir never settles for a path under /proc (measured:
 // fs.promises.mkdir('/proc/x/y', { recursive: true }) hangs), so walk up to the first existing
@@ -108,13 +104,11 @@ export async function readText(path: string): Promise<string | undefined> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new FsError(`Cannot read ${path}: ${reasonOf(err)}`, {
-      state: 'Nothing was changed.',
       next: "Run as root, or pass --user to work with your user's systemd",
       detail: (err as Error).message,
     });
   }
 }
-
 
 /**
  * The last `n` lines of a file ('' when it does not exist), read from its end in 64 KB steps: access

@@ -1,15 +1,15 @@
 // Checks out a release: one clone per color under <root>/releases/<color>, moved to a detached
 // commit. git runs without a shell, refs are validated first and every user value sits after
 // `--` or `--end-of-options`, so a ref or repo can never become a git option.
+
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
 import { GitError } from '../errors.js';
 import { validateRef } from './ref.js';
 
 const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-const STATE = 'The service was not touched: nothing was started or switched.';
 
 interface GitResult {
   ok: boolean;
@@ -29,7 +29,7 @@ async function git(args: string[], timeoutMs = 300_000): Promise<GitResult> {
     if (r.timedOut) return { ok: false, stdout: '', stderr: `git ${args[0]} timed out after ${timeoutMs / 1000} s` };
     return { ok: r.exitCode === 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
-    throw new GitError('Could not run git', { detail: (err as Error).message, next: 'Install git (apt install git).', state: STATE });
+    throw new GitError('Could not run git', { detail: (err as Error).message, next: 'Install git (apt install git).' });
   }
 }
 
@@ -39,7 +39,6 @@ function failed(message: string, r: GitResult, next: string): GitError {
   const detail = tail(r.stderr) || undefined;
   const dubious = /dubious ownership/.test(r.stderr);
   return new GitError(message, {
-    state: STATE,
     detail,
     next: dubious ? 'git refuses a repository owned by another user: see the `safe.directory` hint above, then retry.' : next,
   });
@@ -61,7 +60,7 @@ async function ensureClone(repo: string, dir: string): Promise<void> {
   }
 }
 
-interface Head {
+export interface Head {
   commit: string;
   subject: string;
 }
@@ -95,11 +94,7 @@ async function recordedHead(dir: string): Promise<Head | undefined> {
 }
 
 /** Clones or fetches `repo` into `dir` and checks out `ref` (branch, tag or sha; default: the repo's default branch) detached. */
-export async function checkoutRelease(
-  repo: string,
-  dir: string,
-  ref: string | undefined,
-): Promise<{ commit: string; ref: string }> {
+export async function checkoutRelease(repo: string, dir: string, ref: string | undefined): Promise<{ commit: string; ref: string }> {
   if (ref !== undefined) validateRef(ref);
   await ensureClone(repo, dir);
 
@@ -116,7 +111,6 @@ export async function checkoutRelease(
   const head = await resolve(dir, [`refs/remotes/origin/${name}`, `refs/tags/${name}`, name]);
   if (!head) {
     throw new GitError(`Could not find ${name} in ${repo}`, {
-      state: STATE,
       next: 'Pass a branch or tag that exists in the repository (pushed), or a commit sha it contains.',
     });
   }
@@ -138,9 +132,7 @@ export async function headCommit(dir: string): Promise<Head | undefined> {
   if (recorded) return recorded;
   // node's execFile, not execa: this runs on every `bg status`, which must not load execa (~100 ms)
   const out = await new Promise<string | undefined>((resolve) =>
-    execFile('git', ['-C', dir, 'log', '-1', '--format=%H%x00%s', 'HEAD'], { env: { ...process.env, ...GIT_ENV }, timeout: 30_000 }, (err, stdout) =>
-      resolve(err ? undefined : stdout),
-    ),
+    execFile('git', ['-C', dir, 'log', '-1', '--format=%H%x00%s', 'HEAD'], { env: { ...process.env, ...GIT_ENV }, timeout: 30_000 }, (err, stdout) => resolve(err ? undefined : stdout)),
   );
   return out === undefined ? undefined : parseHead(out);
 }

@@ -4,14 +4,17 @@
 // to a previous process on the same port can never answer for the new one.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HealthError } from '../errors.js';
-import { useBaselineWasmCompiler } from '../wasm-flags.js';
+import { useBaselineWasmCompiler } from '../startup/wasm-flags.js';
 
 // undici is loaded on first use, not with the deploy bundle: its ~30 ms of module setup would delay
 // every command. Callers warm it while they wait anyway (a start job), see actions.ts.
 let undici: Promise<typeof import('undici')> | undefined;
 export const loadHttpClient = (): Promise<typeof import('undici')> => {
-  if (!undici) useBaselineWasmCompiler();
-  return (undici ??= import('undici'));
+  if (!undici) {
+    useBaselineWasmCompiler();
+    undici = import('undici');
+  }
+  return undici;
 };
 
 export interface ProbeOptions {
@@ -34,8 +37,7 @@ export type ProbeResult = { status: number; body: string } | { error: string };
 
 const BODY_KEEP = 300;
 
-export const describeTarget = (o: Pick<ProbeOptions, 'port' | 'path' | 'host'>) =>
-  `GET http://127.0.0.1:${o.port}${o.path}${o.host ? ` (Host: ${o.host})` : ''}`;
+export const describeTarget = (o: Pick<ProbeOptions, 'port' | 'path' | 'host'>) => `GET http://127.0.0.1:${o.port}${o.path}${o.host ? ` (Host: ${o.host})` : ''}`;
 
 function errorText(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
@@ -75,8 +77,7 @@ export async function probe(opts: ProbeOptions): Promise<ProbeResult> {
   }
 }
 
-const describeResult = (r: ProbeResult) =>
-  'error' in r ? `last error: ${r.error}` : `last response: HTTP ${r.status}${r.body ? `: ${r.body}` : ''}`;
+const describeResult = (r: ProbeResult) => ('error' in r ? `last error: ${r.error}` : `last response: HTTP ${r.status}${r.body ? `: ${r.body}` : ''}`);
 
 /** Polls until the expected status, `retries` tries at most; throws HealthError otherwise. */
 export async function waitHealthy(opts: HealthOptions): Promise<{ tries: number; ms: number; status: number }> {
@@ -88,6 +89,7 @@ export async function waitHealthy(opts: HealthOptions): Promise<{ tries: number;
     const dead = await opts.alive?.();
     if (dead) {
       throw new HealthError(dead, {
+        code: 'unit-died',
         detail: `while waiting for ${describeTarget(opts)}, try ${tries}${last ? `; ${describeResult(last)}` : ''}`,
       });
     }

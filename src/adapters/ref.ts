@@ -6,8 +6,7 @@ import { UsageError } from '../errors.js';
 // '{' also rules out git's reflog syntax '@{'.
 const FORBIDDEN_CHARS = new Set([...' ~^:?*[\\;&|$<>()\'"{}!#`']);
 
-const ALLOWED =
-  'Use a branch, tag or commit sha: letters, digits and . _ - / + , = @ (e.g. main, feature/x, v1.2.3).';
+const ALLOWED = 'Use a branch, tag or commit sha: letters, digits and . _ - / + , = @ (e.g. main, feature/x, v1.2.3).';
 
 function problem(ref: string): string | undefined {
   if (ref.length === 0) return 'it is empty';
@@ -32,8 +31,5 @@ function problem(ref: string): string | undefined {
 export function validateRef(ref: string): void {
   const why = problem(ref);
   if (why === undefined) return;
-  throw new UsageError(
-    `${JSON.stringify(ref)} is not a valid git ref (${why}); expected a branch, tag or commit sha.`,
-    { next: ALLOWED },
-  );
+  throw new UsageError(`${JSON.stringify(ref)} is not a valid git ref (${why}); expected a branch, tag or commit sha.`, { next: ALLOWED });
 }

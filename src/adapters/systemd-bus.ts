@@ -1,7 +1,7 @@
 // One D-Bus connection to a systemd manager: resolves the bus address for a scope, connects,
 // makes raw method calls (no introspected proxy objects: 30-60 ms each), and turns a lost or
 // unreachable bus into BusError and D-Bus error replies into SystemdError.
-import { DBusError, Message, MessageType, sessionBus, Variant, type MessageBus } from 'dbus-next';
+import { DBusError, Message, type MessageBus, MessageType, sessionBus, Variant } from 'dbus-next';
 import type { Scope } from '../config/types.js';
 import { BusError, SystemdError } from '../errors.js';
 
@@ -56,7 +56,7 @@ export class SystemdBus {
     const address = busAddressFor(scope, env);
     const unreachable = (why: string) =>
       new BusError(`Cannot reach systemd's ${scope} manager on the ${busLabel(scope)} (${address ?? 'no address'}): ${why}`, {
-        state: 'Nothing was changed.',
+        code: 'bus-unreachable',
         next: busNextStep(scope),
       });
     if (!address) throw unreachable('neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set');
@@ -79,10 +79,7 @@ export class SystemdBus {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     });
     try {
-      await Promise.race([
-        Promise.all([conn.call({ path: MANAGER_PATH, iface: 'org.freedesktop.DBus.Peer', member: 'Ping' }), ...matches.map((m) => conn.addMatch(m))]),
-        timeout,
-      ]);
+      await Promise.race([Promise.all([conn.call({ path: MANAGER_PATH, iface: 'org.freedesktop.DBus.Peer', member: 'Ping' }), ...matches.map((m) => conn.addMatch(m))]), timeout]);
     } catch (err) {
       conn.close();
       const cause = err instanceof BusError || err instanceof SystemdError ? (err.detail ?? err.message) : errorText(err);
@@ -118,7 +115,7 @@ export class SystemdBus {
   }
 
   /** A raw method call; resolves with the reply body. */
-  call(spec: CallSpec): Promise<any[]> {
+  call(spec: CallSpec): Promise<unknown[]> {
     if (this.closedBy) return Promise.reject(this.lostError(this.closedBy));
     const msg = new Message({
       destination: spec.destination ?? SYSTEMD,
@@ -128,7 +125,7 @@ export class SystemdBus {
       signature: spec.signature,
       body: spec.body ?? [],
     });
-    return new Promise<any[]>((resolve, reject) => {
+    return new Promise<unknown[]>((resolve, reject) => {
       // dbus-next never settles a call whose connection died: settle it ourselves.
       const onLost = (err: Error) => reject(this.lostError(err));
       this.onClose.add(onLost);
@@ -180,6 +177,7 @@ export class SystemdBus {
 
   private lostError(err: Error): BusError {
     return new BusError(`Lost the connection to systemd's ${this.scope} manager (${this.address})`, {
+      code: 'bus-lost',
       state: 'Unknown: a call or job in flight may or may not have taken effect.',
       next: `Run \`bg status\` to see where things are. ${busNextStep(this.scope)}`,
       detail: errorText(err),

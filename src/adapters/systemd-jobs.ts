@@ -4,7 +4,7 @@
 // systemd into one job (same path in both replies), so a result is kept after it is claimed
 // and one path can have several waiters. Job ids only grow, so a path is never reused.
 import type { Message } from 'dbus-next';
-import { EXIT, SystemdError } from '../errors.js';
+import { SystemdError } from '../errors.js';
 import { MANAGER, MANAGER_PATH, SYSTEMD } from './systemd-bus.js';
 
 export type JobResult = 'done' | 'canceled' | 'timeout' | 'failed' | 'dependency' | 'skipped';
@@ -54,6 +54,7 @@ export class JobTracker {
         else this.waiters.delete(path);
         reject(
           new SystemdError(`The ${verb} job for ${unit} did not finish within ${duration(this.timeoutMs)}`, {
+            code: 'job-timeout',
             state: `${unit} may still be changing state (job ${path}).`,
             next: `Look at \`systemctl status ${unit}\` (with --user for a user unit) and its log, then run \`bg status\`.`,
           }),
@@ -73,20 +74,17 @@ export class JobTracker {
       }
     }
     this.waiters.clear();
-    this.closedBy = new SystemdError(`The connection to systemd is closed`, { detail: cause.message }, EXIT.attention);
+    this.closedBy = new SystemdError(`The connection to systemd is closed`, { code: 'bus-lost', detail: cause.message });
   }
 }
 
 function lostJob(unit: string, path: string, cause: Error): SystemdError {
-  return new SystemdError(
-    `Lost the connection to systemd while waiting for the job on ${unit}`,
-    {
-      state: `Unknown: ${unit} may still be changing state (job ${path}).`,
-      next: 'Run `bg status` to see where things are, then retry the command.',
-      detail: cause.message,
-    },
-    EXIT.attention,
-  );
+  return new SystemdError(`Lost the connection to systemd while waiting for the job on ${unit}`, {
+    state: `Unknown: ${unit} may still be changing state (job ${path}).`,
+    next: 'Run `bg status` to see where things are, then retry the command.',
+    detail: cause.message,
+    code: 'bus-lost',
+  });
 }
 
 const duration = (ms: number) => (ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`);

@@ -5,12 +5,23 @@
 import type { Scope } from '../config/types.js';
 import { SystemdError } from '../errors.js';
 import { SystemdBus } from './systemd-bus.js';
-import { JOB_REMOVED_MATCH, JobTracker, type JobResult } from './systemd-jobs.js';
-import { type ListedUnit, type ListUnitsRow, stateQueries, summaryQueries, unitObjectPath, toListedUnit, toUnitState, toUnitSummary, type UnitState, type UnitSummary } from './systemd-state.js';
+import { JOB_REMOVED_MATCH, type JobResult, JobTracker } from './systemd-jobs.js';
+import {
+  type ListedUnit,
+  type ListUnitsRow,
+  stateQueries,
+  summaryQueries,
+  toListedUnit,
+  toUnitState,
+  toUnitSummary,
+  type UnitState,
+  type UnitSummary,
+  unitObjectPath,
+} from './systemd-state.js';
 
+export type { Scope } from '../config/types.js';
 export type { JobResult } from './systemd-jobs.js';
 export type { UnitState } from './systemd-state.js';
-export type { Scope } from '../config/types.js';
 
 export type KillWho = 'main' | 'control' | 'all';
 

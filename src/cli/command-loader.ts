@@ -1,6 +1,6 @@
 // How main reaches a command's code. Each command is its own bundle (dist/bundle/<name>.cjs) so
 // `bg status` never reads undici, execa or pino; bin/bg.cjs passes a loader that compiles a bundle
-// with V8's code cache (src/boot/).
+// through the code cache in src/startup/.
 export interface Commands {
   init: typeof import('./commands/init.js');
   setup: typeof import('./commands/setup.js');

@@ -34,8 +34,14 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
   const run = (fn: () => Promise<number>) => async () => {
     code = await fn();
   };
-  program.command('init').description('write a commented bg.yml for the project in this directory').action(run(async () => (await load('init')).init(opts())));
-  program.command('setup').description('first-time setup: install units and Caddyfile, start blue, health-gate it, point Caddy at it').action(run(async () => (await load('setup')).setup(opts())));
+  program
+    .command('init')
+    .description('write a commented bg.yml for the project in this directory')
+    .action(run(async () => (await load('init')).init(opts())));
+  program
+    .command('setup')
+    .description('first-time setup: install units and Caddyfile, start blue, health-gate it, point Caddy at it')
+    .action(run(async () => (await load('setup')).setup(opts())));
   program
     .command('deploy')
     .argument('<ref>', 'branch, tag or commit to deploy')
@@ -43,9 +49,18 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .action(async (ref: string) => {
       code = await (await load('deploy')).deploy(ref, opts());
     });
-  program.command('status').description('active color, upstream, units, releases, last deploy').action(run(async () => (await load('status')).status(opts())));
-  program.command('rollback').description('put the previous color back in service through the same health gate').action(run(async () => (await load('deploy')).rollback(opts())));
-  program.command('cleanup').description('stop and disable what the idle color still holds (its release stays for rollback)').action(run(async () => (await load('cleanup')).cleanup(opts())));
+  program
+    .command('status')
+    .description('active color, upstream, units, releases, last deploy')
+    .action(run(async () => (await load('status')).status(opts())));
+  program
+    .command('rollback')
+    .description('put the previous color back in service through the same health gate')
+    .action(run(async () => (await load('deploy')).rollback(opts())));
+  program
+    .command('cleanup')
+    .description('stop and disable what the idle color still holds (its release stays for rollback)')
+    .action(run(async () => (await load('cleanup')).cleanup(opts())));
   program
     .command('history')
     .option('--limit <n>', 'how many entries', '20')

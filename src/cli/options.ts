@@ -1,6 +1,6 @@
 import type { Scope } from '../config/types.js';
 
-// Global options every command receives (CONTRACT.md "Global options").
+// Global options every command receives.
 export interface GlobalOptions {
   config?: string;
   user?: boolean;

@@ -73,11 +73,7 @@ function wsgiModule(o: InitOptions, file: string): DetectedProject | undefined {
   if (!o.exists(path.join(o.cwd, file))) return undefined;
   const mod = file.replace(/\.py$/, '');
   const src = o.readFile(path.join(o.cwd, file)) ?? '';
-  const callable = /^application\s*[:=]/m.test(src)
-    ? 'application'
-    : /^app\s*[:=]/m.test(src) || !/^def create_app\b/m.test(src)
-      ? 'app'
-      : 'create_app()';
+  const callable = /^application\s*[:=]/m.test(src) ? 'application' : /^app\s*[:=]/m.test(src) || !/^def create_app\b/m.test(src) ? 'app' : 'create_app()';
   const route = HEALTH_ROUTE.exec(src)?.[1];
   return {
     kind: 'flask',
@@ -126,7 +122,7 @@ export function renderInitConfig(o: InitOptions): string {
   const django = p.kind === 'django';
   const kind = { django: 'Django', flask: 'Flask/WSGI', unknown: 'WSGI' }[p.kind];
   const host = p.healthHost
-    ? line(`    host: ${p.healthHost}`, "Host header for checks (from ALLOWED_HOSTS: 127.0.0.1 would get 400)")
+    ? line(`    host: ${p.healthHost}`, 'Host header for checks (from ALLOWED_HOSTS: 127.0.0.1 would get 400)')
     : django
       ? line(`    host: ${app}.example.com`, "Host header for checks: Django's ALLOWED_HOSTS rejects 127.0.0.1 with 400", true)
       : line(`    host: ${app}.example.com`, 'Host header for checks (default: 127.0.0.1:<port>)', true);
@@ -141,9 +137,7 @@ export function renderInitConfig(o: InitOptions): string {
     line('  queues: [celery]', "queues the worker consumes (-Q); a stop quiesces each; default: Celery's own", true),
   ].map((l) => (p.celeryApp ? l : `# ${l}`));
   const venv = 'python3 -m venv --system-site-packages .venv && .venv/bin/pip install -r requirements.txt';
-  const builds = django
-    ? [venv, '.venv/bin/python manage.py collectstatic --noinput', '.venv/bin/python manage.py migrate --noinput']
-    : [venv];
+  const builds = django ? [venv, '.venv/bin/python manage.py collectstatic --noinput', '.venv/bin/python manage.py migrate --noinput'] : [venv];
 
   return [
     `# bg.yml: blue/green deploys of ${app} (${kind}) with bg, also installed as \`bluegreen\`.`,
@@ -152,9 +146,7 @@ export function renderInitConfig(o: InitOptions): string {
     ...p.notes.map((n) => `# CHECK: ${n}`),
     '',
     line(`app: ${app}`, `lowercase letters, digits, -; prefixes unit names (${app}-web-blue.service)`),
-    repo
-      ? line(`repo: ${q(repo)}`, 'anything `git clone` accepts')
-      : line(`repo: /srv/git/${app}.git`, 'anything `git clone` accepts (no git remote found here)'),
+    repo ? line(`repo: ${q(repo)}`, 'anything `git clone` accepts') : line(`repo: /srv/git/${app}.git`, 'anything `git clone` accepts (no git remote found here)'),
     line(`root: /srv/${app}`, 'releases/blue, releases/green and shared/ live under here'),
     line('ref: main', "what `bg setup` checks out (default: the repo's default branch)", true),
     line(`env_file: /srv/${app}/shared/.env`, 'secrets for the units, mode 0600 (default: <root>/shared/.env)', true),
@@ -185,11 +177,7 @@ export function renderInitConfig(o: InitOptions): string {
     line(`  upstream_file: /etc/caddy/${app}-upstream.txt`, 'holds "to 127.0.0.1:<active port>"', true),
     line(`  unit: ${DEFAULTS.caddy.unit}`, 'the unit that runs Caddy', true),
     line(`  admin: ${DEFAULTS.caddy.admin}`, 'Caddy admin API, to confirm where it routes', true),
-    line(
-      `  static: { path: ${DEFAULTS.caddy.staticPath}, dir: ${DEFAULTS.caddy.staticDir} }`,
-      `serve static files from the active release's dir${django ? ' (STATIC_ROOT)' : ''}`,
-      true,
-    ),
+    line(`  static: { path: ${DEFAULTS.caddy.staticPath}, dir: ${DEFAULTS.caddy.staticDir} }`, `serve static files from the active release's dir${django ? ' (STATIC_ROOT)' : ''}`, true),
     '',
     ...celery,
     '',

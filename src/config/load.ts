@@ -1,10 +1,10 @@
-// bg.yml → Config: read the file, then parse.ts validates it, unless the cache (cache.ts) holds the
+// bg.yml → Config: read the file, then parse.ts validates it, unless the cache (src/startup/config-cache.ts) holds the
 // result for this exact text and environment.
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
-import { readCachedConfig, writeCachedConfig } from './cache.js';
+import { readCachedConfig, writeCachedConfig } from '../startup/config-cache.js';
 import type { Config, Scope } from './types.js';
 
 export interface LoadOptions {
@@ -15,8 +15,7 @@ export interface LoadOptions {
 }
 
 /** Where the config is read from: --config, else $BG_CONFIG, else ./bg.yml; absolute. */
-export const configPathFor = (opts: { path?: string; env?: NodeJS.ProcessEnv }): string =>
-  path.resolve(opts.path || (opts.env ?? process.env).BG_CONFIG || 'bg.yml');
+export const configPathFor = (opts: { path?: string; env?: NodeJS.ProcessEnv }): string => path.resolve(opts.path || (opts.env ?? process.env).BG_CONFIG || 'bg.yml');
 
 export async function loadConfig(opts: LoadOptions): Promise<Config> {
   const env = opts.env ?? process.env;

@@ -7,8 +7,9 @@ import YAML from 'yaml';
 import type { $ZodIssue } from 'zod/v4/core';
 import { ConfigError } from '../errors.js';
 import { applyDefaults, DEFAULTS } from './defaults.js';
+import { unitNames } from './names.js';
 import { fileSchema } from './schema.js';
-import { COLORS, unitNames, type Config, type Scope } from './types.js';
+import { COLORS, type Config, type Scope } from './types.js';
 
 export interface ParseOptions {
   configPath: string;
@@ -73,10 +74,7 @@ function withoutNulls(v: Record<string, unknown>): Record<string, unknown> {
 }
 
 const keyPath = (segments: readonly PropertyKey[]): string =>
-  segments.reduce<string>(
-    (acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${String(s)}` : String(s)),
-    '',
-  ) || '(top level)';
+  segments.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${String(s)}` : String(s)), '') || '(top level)';
 
 function describeIssue(iss: $ZodIssue): string[] {
   if (iss.code === 'unrecognized_keys') {

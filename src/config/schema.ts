@@ -56,8 +56,7 @@ const text =
     return problem ? bad(problem) : ok(v);
   };
 
-const matching = (allowed: string, re: RegExp, maxLen = 255): Check<string> =>
-  text(allowed, (s) => (re.test(s) && s.length <= maxLen ? undefined : `must be ${allowed} (got ${got(s)})`));
+const matching = (allowed: string, re: RegExp, maxLen = 255): Check<string> => text(allowed, (s) => (re.test(s) && s.length <= maxLen ? undefined : `must be ${allowed} (got ${got(s)})`));
 
 const int =
   (lo: number, hi: number, what = 'an integer'): Check<number> =>
@@ -82,9 +81,7 @@ const duration =
 
 const ABS_PATH = 'an absolute path without whitespace, quotes, %, $ or \\';
 const absPath: Check<string> = (v) => {
-  const r = text(ABS_PATH, (s) =>
-    s.startsWith('/') && !PATH_UNSAFE.test(s) ? undefined : `must be ${ABS_PATH} (got ${got(s)})`,
-  )(v);
+  const r = text(ABS_PATH, (s) => (s.startsWith('/') && !PATH_UNSAFE.test(s) ? undefined : `must be ${ABS_PATH} (got ${got(s)})`))(v);
   return 'ok' in r ? ok(path.posix.normalize(r.ok).replace(/(.)\/+$/, '$1')) : r;
 };
 
@@ -92,9 +89,7 @@ const absPath: Check<string> = (v) => {
 // interpret quotes, %specifiers, $VARS, \escapes and ';' separators.
 const COMMAND = "a command line of plain words (no quotes, %, $, \\ or ';')";
 const command: Check<string[]> = (v) => {
-  const r = text(COMMAND, (s) =>
-    WORD_UNSAFE.test(s) || s.trim() === '' ? `must be ${COMMAND} (got ${got(s)})` : undefined,
-  )(v);
+  const r = text(COMMAND, (s) => (WORD_UNSAFE.test(s) || s.trim() === '' ? `must be ${COMMAND} (got ${got(s)})` : undefined))(v);
   return 'ok' in r ? ok(r.ok.trim().split(/\s+/)) : r;
 };
 
@@ -209,9 +204,7 @@ export const fileSchema = section({
   repo: rule(
     required(
       'a git URL or path (not starting with -)',
-      text('a git URL or path (not starting with -)', (s) =>
-        s.startsWith('-') ? `must be a git URL or path (not starting with -) (got ${got(s)})` : undefined,
-      ),
+      text('a git URL or path (not starting with -)', (s) => (s.startsWith('-') ? `must be a git URL or path (not starting with -) (got ${got(s)})` : undefined)),
     ),
   ),
   root: rule(

@@ -62,13 +62,3 @@ export interface Config {
   celery?: CeleryConfig;
   configPath: string; // where it was read from
 }
-
-// Names derived from config, in one place.
-export const unitNames = (cfg: Pick<Config, 'app' | 'celery'>, color: Color) => ({
-  web: `${cfg.app}-web-${color}.service`,
-  worker: cfg.celery ? `${cfg.app}-worker-${color}.service` : undefined,
-  beat: cfg.celery?.beat ? `${cfg.app}-beat-${color}.service` : undefined,
-});
-
-export const releaseDir = (cfg: Pick<Config, 'root'>, color: Color) => `${cfg.root}/releases/${color}`;
-export const sharedDir = (cfg: Pick<Config, 'root'>) => `${cfg.root}/shared`;

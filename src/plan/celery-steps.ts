@@ -1,5 +1,5 @@
+import { unitNames } from '../config/names.js';
 import type { Color, Config } from '../config/types.js';
-import { unitNames } from '../config/types.js';
 import type { Step } from './step.js';
 
 // Celery's gate. Stopping goes worker first then beat; starting goes worker then beat. Each stop's

@@ -1,6 +1,7 @@
+import { SYSCTL_DROPIN, TCP_MIGRATE_REQ } from '../config/names.js';
 import type { Config } from '../config/types.js';
-import { SYSCTL_DROPIN, TCP_MIGRATE_REQ } from '../adapters/sysctl.js';
-import type { HostState } from './host-state.js';
+import { migrateWarning } from '../host/diagnose.js';
+import type { HostState } from '../host/host-state.js';
 import type { Step } from './step.js';
 
 // Without tcp_migrate_req, each Caddy reload can reset a few connections queued in its old
@@ -15,5 +16,3 @@ export function kernelSteps(cfg: Config, host: HostState): { steps: Step[]; note
   }
   return { steps: [], notes: [migrateWarning] };
 }
-
-export const migrateWarning = `${TCP_MIGRATE_REQ} is 0: each Caddy reload can reset connections queued in its old listener. Fix: sudo sysctl -w ${TCP_MIGRATE_REQ}=1 (and add it to /etc/sysctl.d/).`;

@@ -1,29 +1,30 @@
-import { type Config, releaseDir, sharedDir, unitNames } from '../config/types.js';
-import type { HostState } from './host-state.js';
-import { isRunning } from './host-state.js';
-import type { Plan, Step } from './step.js';
+import { presentUnits, releaseDir, releasesDir, sharedDir, unitNames, unitStem } from '../config/names.js';
+import type { Config } from '../config/types.js';
+import { type HostState, isRunning } from '../host/host-state.js';
+import { preflight } from '../host/preflight.js';
 import { celerySteps } from './celery-steps.js';
-import { preflight } from './preflight.js';
 import { kernelSteps } from './kernel.js';
+import type { Plan, Step } from './step.js';
 
 // First-time setup: blue comes up, passes its health gate, takes the traffic; a legacy unit named in
 // the config keeps serving until then and is drained, stopped and disabled after. Run again, it only
 // re-installs files that changed.
 export function planSetup(cfg: Config, host: HostState): Plan {
-  const dirs = [`${cfg.root}/releases`, sharedDir(cfg), cfg.stateDir, ...(cfg.logDir ? [cfg.logDir] : [])];
+  const dirs = [releasesDir(cfg), sharedDir(cfg), cfg.stateDir, ...(cfg.logDir ? [cfg.logDir] : [])];
   const ensure: Step = { name: 'ensure-dirs', action: { kind: 'ensure-dirs', dirs, envFile: cfg.envFile } };
   const install: Step = {
     name: 'install-files',
     action: { kind: 'install', colors: ['blue', 'green'], caddyfile: true },
-    undo: { kind: 'uninstall' },
+    undo: { kind: 'restore-files' },
   };
 
+  if (!host.changedFiles) throw new Error('planSetup needs the rendered files compared with disk (observe with files: true)');
   const kernel = kernelSteps(cfg, host);
   if (host.active) {
     // Recovery: a deployer killed between stopping the active color's Celery and starting the new
     // color's (or a unit stopped by hand) leaves the active color short; setup starts what is missing.
-    const missing = Object.values(unitNames(cfg, host.active)).filter(isString).filter((u) => !isRunning(host.units[u]));
-    const restart: Step[] = missing.map((unit) => ({ name: `start-${unit.replace(/\.service$/, '')}`, action: { kind: 'start', unit }, undo: { kind: 'stop', unit } }));
+    const missing = presentUnits(cfg, host.active).filter((u) => !isRunning(host.units[u]));
+    const restart: Step[] = missing.map((unit) => ({ name: `start-${unitStem(unit)}`, action: { kind: 'start', unit }, undo: { kind: 'stop', unit } }));
     const steps = [...kernel.steps, ...(host.changedFiles.length > 0 ? [ensure, install] : []), ...restart];
     const notes = [`Already set up: ${host.active} is serving.`, ...kernel.notes];
     if (missing.length) notes.push(`${missing.join(', ')} of the active color ${missing.length > 1 ? 'are' : 'is'} not running: starting.`);
@@ -32,13 +33,9 @@ export function planSetup(cfg: Config, host: HostState): Plan {
     return { command: 'setup', from: host.active, to: host.active, steps, notes };
   }
 
-  preflight(cfg, host, 'blue');
+  preflight(cfg, host, 'setup', 'blue');
   const blue = unitNames(cfg, 'blue');
-  const steps: Step[] = [
-    ...kernel.steps,
-    ensure,
-    { name: 'checkout-blue', action: { kind: 'checkout', color: 'blue', ref: cfg.ref } },
-  ];
+  const steps: Step[] = [...kernel.steps, ensure, { name: 'checkout-blue', action: { kind: 'checkout', color: 'blue', ref: cfg.ref } }];
   if (cfg.build.length > 0) steps.push({ name: 'build-blue', action: { kind: 'build', color: 'blue', commands: cfg.build } });
   steps.push(
     install,
@@ -49,7 +46,7 @@ export function planSetup(cfg: Config, host: HostState): Plan {
   const legacy = cfg.legacyUnit;
   const legacyRunning = legacy && isRunning(host.units[legacy]);
   // A legacy app's Celery would double up with blue's: it is stopped with the legacy unit, after the switch.
-  steps.push({ name: 'switch-to-blue', action: { kind: 'switch', to: 'blue' }, undo: { kind: 'restore-caddy' } });
+  steps.push({ name: 'switch-to-blue', action: { kind: 'switch', to: 'blue' }, undo: { kind: 'switch-back' } });
   if (legacy && legacyRunning) {
     const ports = legacyPorts(host);
     if (ports.length > 0) steps.push({ name: 'drain-legacy', action: { kind: 'drain', ports } });
@@ -59,7 +56,7 @@ export function planSetup(cfg: Config, host: HostState): Plan {
     );
   }
   steps.push(...celerySteps(cfg, 'blue').start);
-  steps.push({ name: 'enable-blue', action: { kind: 'enable', units: Object.values(blue).filter(isString) } });
+  steps.push({ name: 'enable-blue', action: { kind: 'enable', units: presentUnits(cfg, 'blue') } });
 
   const notes = [`Blue checks out into ${releaseDir(cfg, 'blue')}.`, ...kernel.notes];
   if (legacy && !legacyRunning) notes.push(`${legacy} is not running: nothing to migrate from.`);
@@ -71,5 +68,3 @@ function legacyPorts(host: HostState): number[] {
   const ports = (host.caddyUpstreams ?? []).map((d) => Number(d.split(':').pop())).filter((p) => Number.isInteger(p) && p > 0);
   return [...new Set(ports)];
 }
-
-const isString = (x: unknown): x is string => typeof x === 'string';

@@ -1,11 +1,13 @@
 import type { Color } from '../config/types.js';
 
 // A plan is data: an ordered list of named steps, each with the action that carries it out and the
-// action that takes it back. Pure planners build plans; src/run/ executes them with the adapters.
+// action that takes it back. Pure planners build plans; src/run/ executes them through the Host.
+// An undo that needs to know what its step changed (the files it replaced, where Caddy routed
+// before) gets that step's receipt from the executor.
 
 export type Action =
   | { kind: 'install'; colors: Color[]; caddyfile: boolean } // render + write what changed; daemon-reload if a unit did
-  | { kind: 'uninstall' } // undo of install: put back what install replaced (the executor remembers it)
+  | { kind: 'restore-files' } // undo of install: puts back the files that step's receipt lists
   | { kind: 'sysctl'; name: string; value: string; dropIn: string }
   | { kind: 'ensure-dirs'; dirs: string[]; envFile: string }
   | { kind: 'checkout'; color: Color; ref?: string }
@@ -14,7 +16,7 @@ export type Action =
   | { kind: 'stop'; unit: string; wait?: false } // wait: false: systemd accepted the stop job; it finishes without bg
   | { kind: 'health-gate'; color: Color; unit: string }
   | { kind: 'switch'; to: Color }
-  | { kind: 'restore-caddy' } // puts back the upstream file, current symlink and Caddy config seen before the switch
+  | { kind: 'switch-back' } // undo of switch: the upstream file, `current` and Caddy's config from before it
   | { kind: 'drain'; ports: number[] }
   | { kind: 'enable'; units: string[] }
   | { kind: 'disable'; units: string[] };
@@ -37,7 +39,7 @@ export const describeAction = (a: Action): string => {
   switch (a.kind) {
     case 'install':
       return `install ${[...a.colors.map((c) => `${c} units`), ...(a.caddyfile ? ['the Caddyfile'] : [])].join(' and ')}`;
-    case 'uninstall':
+    case 'restore-files':
       return 'put back the files install replaced';
     case 'sysctl':
       return `set ${a.name} = ${a.value} now and in ${a.dropIn}`;
@@ -46,7 +48,7 @@ export const describeAction = (a: Action): string => {
     case 'checkout':
       return `check out ${a.ref ?? "the repo's default branch"} into releases/${a.color}`;
     case 'build':
-      return `run in releases/${a.color}: ${a.commands.join(' && ')}`;
+      return `run in releases/${a.color}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}`;
     case 'start':
       return `start ${a.unit}`;
     case 'stop':
@@ -55,7 +57,7 @@ export const describeAction = (a: Action): string => {
       return `wait until ${a.color} answers its health check`;
     case 'switch':
       return `point upstream and Caddy at ${a.to}, confirm Caddy routes there`;
-    case 'restore-caddy':
+    case 'switch-back':
       return 'put back the previous upstream and Caddy config';
     case 'drain':
       return `wait for in-flight requests on port ${a.ports.join(', ')} to finish`;

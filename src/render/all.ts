@@ -1,5 +1,6 @@
 // Every file bg installs from config: absolute path -> content. upstream.txt is not here; the switch writes it.
-import { COLORS, unitNames, type Config } from '../config/types.js';
+import { unitNames } from '../config/names.js';
+import { COLORS, type Config } from '../config/types.js';
 import { renderCaddyfile } from './caddyfile.js';
 import { celeryCommand, gunicornCommand } from './command.js';
 import { renderBeatUnit, renderWebUnit, renderWorkerUnit } from './units.js';

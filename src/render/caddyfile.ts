@@ -1,10 +1,11 @@
 // config -> Caddyfile. Pure, and the same for both colors: the active one is only in the upstream file.
+
+import { currentLink } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { caddySite, caddyToken } from './escape.js';
 import { renderTemplate } from './template.js';
 
 /** Where the active release is reachable under a fixed path; bg re-points this symlink at the switch. */
-export const currentLink = (cfg: Pick<Config, 'root'>) => `${cfg.root}/current`;
 
 /** Default static dir inside a release when only caddy.static_path is configured. */
 export const DEFAULT_STATIC_DIR = 'staticfiles';

@@ -1,5 +1,6 @@
 // Which gunicorn/celery command a unit runs. Pure: the caller passes `exists`.
-import { releaseDir, type Color, type Config } from '../config/types.js';
+import { releaseDir } from '../config/names.js';
+import type { Color, Config } from '../config/types.js';
 
 /**
  * Configured words win. A configured first word that is not absolute is kept as is: systemd 252
@@ -7,12 +8,7 @@ import { releaseDir, type Color, type Config } from '../config/types.js';
  * not the deployer's. Else the release's virtualenv binary, else the first fallback whose
  * executable exists, else the bare tool name so that systemd reports what is missing.
  */
-export function resolveCommand(
-  configured: string[] | undefined,
-  releaseBin: string,
-  fallbacks: string[][],
-  exists: (p: string) => boolean,
-): string[] {
+export function resolveCommand(configured: string[] | undefined, releaseBin: string, fallbacks: string[][], exists: (p: string) => boolean): string[] {
   if (configured && configured.length > 0) return [...configured];
   if (exists(releaseBin)) return [releaseBin];
   const found = fallbacks.find((words) => words.length > 0 && exists(words[0]));

@@ -1,5 +1,5 @@
 export { renderAll } from './all.js';
-export { currentLink, renderCaddyfile } from './caddyfile.js';
+export { renderCaddyfile } from './caddyfile.js';
 export { celeryCommand, gunicornCommand, resolveCommand } from './command.js';
 export { beatSchedule, renderBeatUnit, renderWebUnit, renderWorkerUnit } from './units.js';
 export { colorOfPort, parseUpstream, renderUpstream } from './upstream.js';

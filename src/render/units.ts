@@ -1,5 +1,6 @@
 // config -> systemd unit files, one per color and process kind. Pure.
-import { otherColor, releaseDir, sharedDir, unitNames, type Color, type Config } from '../config/types.js';
+import { releaseDir, sharedDir, unitLogFile, unitNames } from '../config/names.js';
+import { type Color, type Config, otherColor } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { assertOneLine, execLine, unitValue } from './escape.js';
 import { renderTemplate } from './template.js';
@@ -9,7 +10,7 @@ function common(cfg: Config, color: Color, unit: string) {
   return {
     workingDirectory: unitValue(releaseDir(cfg, color), 'root'),
     environmentFile: unitValue(cfg.envFile, 'env_file'),
-    logFile: cfg.logDir ? unitValue(`${cfg.logDir}/${unit.replace(/\.service$/, '')}.log`, 'log_dir') : undefined,
+    logFile: cfg.logDir ? unitValue(unitLogFile(cfg, unit)!, 'log_dir') : undefined,
     wantedBy: cfg.scope === 'user' ? 'default.target' : 'multi-user.target',
   };
 }
@@ -25,15 +26,23 @@ export function renderWebUnit(cfg: Config, color: Color, gunicorn: string[]): st
   const port = web.ports[color];
   const words = [
     ...gunicorn,
-    '--bind', `127.0.0.1:${port}`,
-    '--workers', String(web.workers),
-    '--timeout', String(web.timeout),
-    '--graceful-timeout', String(web.timeout),
+    '--bind',
+    `127.0.0.1:${port}`,
+    '--workers',
+    String(web.workers),
+    '--timeout',
+    String(web.timeout),
+    '--graceful-timeout',
+    String(web.timeout),
     '--preload',
-    '--worker-tmp-dir', '/dev/shm',
-    '--access-logfile', '-',
-    '--error-logfile', '-',
-    '--name', `${cfg.app}-${color}`,
+    '--worker-tmp-dir',
+    '/dev/shm',
+    '--access-logfile',
+    '-',
+    '--error-logfile',
+    '-',
+    '--name',
+    `${cfg.app}-${color}`,
     assertOneLine(web.wsgi, 'web.wsgi'),
   ];
   return renderTemplate('web.service.ejs', {
@@ -51,12 +60,16 @@ export function renderWorkerUnit(cfg: Config, color: Color, celery: string[]): s
   const unit = unitNames(cfg, color).worker!;
   const words = [
     ...celery,
-    '-A', assertOneLine(c.app, 'celery.app'),
+    '-A',
+    assertOneLine(c.app, 'celery.app'),
     'worker',
-    '--concurrency', String(c.concurrency),
-    '--loglevel', assertOneLine(c.loglevel, 'celery.loglevel'),
+    '--concurrency',
+    String(c.concurrency),
+    '--loglevel',
+    assertOneLine(c.loglevel, 'celery.loglevel'),
     // %h is Celery's node-name placeholder for the host name; execLine escapes it to %%h for systemd.
-    '--hostname', `${cfg.app}-${color}@%h`,
+    '--hostname',
+    `${cfg.app}-${color}@%h`,
     ...(c.queues ? ['-Q', c.queues.join(',')] : []),
     // Mingle syncs revoked ids with the app's other workers at boot, ~1 s: under bg there are none
     // (the other color's worker is stopped before this one starts).
@@ -73,10 +86,7 @@ export function renderWorkerUnit(cfg: Config, color: Color, celery: string[]): s
     // meanwhile is requeued instead of dying with the connection. %H (systemd's host name) is
     // what Celery's %h expands to in --hostname.
     execStopQuiesce: (c.queues ?? ['celery']).map((queue) =>
-      execLine([...celery, '-A', c.app, 'control', 'cancel_consumer', queue, '--timeout', '2', '--destination', node], 'celery.command').replace(
-        /@HOSTNAME$/,
-        '@%H',
-      ),
+      execLine([...celery, '-A', c.app, 'control', 'cancel_consumer', queue, '--timeout', '2', '--destination', node], 'celery.command').replace(/@HOSTNAME$/, '@%H'),
     ),
     execStartPostReady: readyCheck(celery, c.app, node),
     timeoutStartSec: String(READY_TRIES * 2 + 30),
@@ -106,13 +116,7 @@ export function renderBeatUnit(cfg: Config, color: Color, celery: string[]): str
   const c = requireCelery(cfg);
   const unit = unitNames(cfg, color).beat;
   if (!unit) throw new ConfigError('celery.beat is off, so there is no beat unit to render.');
-  const words = [
-    ...celery,
-    '-A', assertOneLine(c.app, 'celery.app'),
-    'beat',
-    '--loglevel', assertOneLine(c.loglevel, 'celery.loglevel'),
-    '--schedule', beatSchedule(cfg),
-  ];
+  const words = [...celery, '-A', assertOneLine(c.app, 'celery.app'), 'beat', '--loglevel', assertOneLine(c.loglevel, 'celery.loglevel'), '--schedule', beatSchedule(cfg)];
   return renderTemplate('beat.service.ejs', {
     ...common(cfg, color, unit),
     description: unitValue(`${cfg.app} celery beat (${color})`, 'app'),

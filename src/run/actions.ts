@@ -1,92 +1,85 @@
-import { mkdir, open, readlink } from 'node:fs/promises';
-import { type Config, releaseDir } from '../config/types.js';
-import { BgError, CaddyError, EXIT, SystemdError } from '../errors.js';
+import { releaseDir } from '../config/names.js';
+import type { Config } from '../config/types.js';
+import { SystemdError } from '../errors.js';
 import type { Action } from '../plan/step.js';
-import { readText, writeAtomic, pointSymlink, removeFile } from '../adapters/files.js';
-import { checkoutRelease } from '../adapters/git.js';
-import { loadHttpClient, waitHealthy } from '../adapters/health.js';
-import { waitDrained } from '../adapters/connections.js';
-import { renderUpstream } from '../render/upstream.js';
-import type { Adapters } from './adapters.js';
-import { diffOf, installFiles, restoreFiles, type Replaced } from './install.js';
 import { runBuild } from './build.js';
-import { lastLogLines } from './unit-logs.js';
-import { enableSysctl } from '../adapters/sysctl.js';
+import type { Host } from './host.js';
+import { diffOf, installFiles, pendingChanges, type Replaced, restoreFiles } from './install.js';
+import { type SwitchReceipt, switchBack, switchTo } from './switch.js';
 
-// Carries out one Action with the adapters. What an undo needs later (files replaced, Caddy's config
-// before the switch) is remembered in Memory.
-export interface Memory {
-  replaced: Replaced[];
-  caddyBefore?: { upstream?: string; current?: string; config?: unknown };
-  commits: Partial<Record<string, string>>;
-}
+// Carries out one Action through the Host. A step that changes something its undo must know about
+// hands the executor a receipt (`keep`) as soon as it has changed it, so a step that fails halfway
+// is put back too; the executor gives that receipt to the step's undo.
+export type Receipt = { kind: 'files'; replaced: Replaced[] } | SwitchReceipt;
 
 export interface ActionContext {
   cfg: Config;
-  ad: Adapters;
-  mem: Memory;
+  host: Host;
   signal?: AbortSignal; // Ctrl-C / SIGTERM: long waits (health, drain) stop at once
-  note?: (message: string) => void; // shown under the step (e.g. the diff of a replaced file)
+  note: (message: string) => void; // shown under the step (e.g. the diff of a replaced file)
+  keep: (receipt: Receipt) => void;
 }
 
-export async function perform(action: Action, ctx: ActionContext): Promise<string | void> {
-  const { cfg, ad, mem } = ctx;
+/** What a step reports: a short detail for progress, and the commit a checkout produced. */
+export interface Outcome {
+  detail?: string;
+  commit?: string;
+}
+
+export async function perform(action: Action, ctx: ActionContext): Promise<Outcome> {
+  const { cfg, host } = ctx;
   switch (action.kind) {
     case 'sysctl':
-      await enableSysctl(action.name, action.value, action.dropIn);
-      return;
-    case 'ensure-dirs': {
-      for (const d of action.dirs) await mkdir(d, { recursive: true });
-      await mkdir(dirOf(action.envFile), { recursive: true });
+      await host.setSysctl(action.name, action.value, action.dropIn);
+      return {};
+    case 'ensure-dirs':
+      await host.files.makeDirs([...action.dirs, dirOf(action.envFile)]);
       // Secrets live here, never in unit files; created empty and 0600 so units can start.
-      const fh = await open(action.envFile, 'a', 0o600);
-      await fh.close();
-      return;
-    }
+      await host.files.createIfMissing(action.envFile, 0o600);
+      return {};
     case 'install': {
-      const r = await installFiles(cfg, ad, action.colors, action.caddyfile);
-      mem.replaced.push(...r.replaced);
-      for (const c of r.changes) ctx.note?.(c.before === undefined ? `new ${c.path}` : `changed:\n${diffOf(c).trimEnd()}`);
-      return r.replaced.length ? `${r.replaced.length} file(s) written` : 'unchanged';
+      const changes = await pendingChanges(cfg, host.files, action.colors, action.caddyfile);
+      const replaced: Replaced[] = [];
+      ctx.keep({ kind: 'files', replaced });
+      await installFiles(host, cfg, changes, replaced);
+      for (const c of changes) ctx.note(c.before === undefined ? `new ${c.path}` : `changed:\n${diffOf(c).trimEnd()}`);
+      return { detail: changes.length ? `${changes.length} file(s) written` : 'unchanged' };
     }
-    case 'uninstall':
-      await restoreFiles(ad, mem.replaced.splice(0));
-      return;
     case 'checkout': {
-      const r = await checkoutRelease(cfg.repo, releaseDir(cfg, action.color), action.ref);
-      mem.commits[action.color] = r.commit;
-      return r.commit.slice(0, 12);
+      const r = await host.checkout(cfg.repo, releaseDir(cfg, action.color), action.ref);
+      return { detail: r.commit.slice(0, 12), commit: r.commit };
     }
     case 'build':
-      await runBuild(cfg, action.color, action.commands);
-      return;
+      await runBuild(host, cfg, action.color, action.commands);
+      return {};
     case 'start': {
       // A health gate usually follows, and this job's wait is idle time: load its HTTP client now.
-      setImmediate(() => void loadHttpClient());
+      setImmediate(() => host.warmHttpClient());
       // systemd refuses a 6th start within 10 s (StartLimitBurst), e.g. deploy, rollback, deploy in
       // quick succession. That limit is for crash loops; a start bg asks for is deliberate.
-      await ad.systemd.resetFailed(action.unit);
-      const result = await ad.systemd.startUnit(action.unit);
+      await host.systemd.resetFailed(action.unit);
+      const result = await host.systemd.startUnit(action.unit);
       if (result !== 'done') {
-        const st = await ad.systemd.unitState(action.unit).catch(() => undefined);
+        const st = await host.systemd.unitState(action.unit).catch(() => undefined);
         throw new SystemdError(`Starting ${action.unit} failed (job ${result}${st ? `, unit ${st.activeState}, result ${st.result}` : ''}).${whyStartFailed(st?.result)}`, {
-          detail: await lastLogLines(cfg, ad, action.unit),
+          code: 'start-failed',
+          detail: await host.unitLog(action.unit, 10),
         });
       }
-      return;
+      return {};
     }
     case 'stop': {
       if (action.wait === false) {
-        await ad.systemd.queueStop(action.unit);
-        return 'stopping';
+        await host.systemd.queueStop(action.unit);
+        return { detail: 'stopping' };
       }
-      const result = await ad.systemd.stopUnit(action.unit);
-      if (result !== 'done') throw new SystemdError(`Stopping ${action.unit} failed (job result: ${result}).`);
-      return;
+      const result = await host.systemd.stopUnit(action.unit);
+      if (result !== 'done') throw new SystemdError(`Stopping ${action.unit} failed (job result: ${result}).`, { code: 'stop-failed' });
+      return {};
     }
     case 'health-gate': {
       const h = cfg.web.health;
-      const r = await waitHealthy({
+      const r = await host.waitHealthy({
         port: cfg.web.ports[action.color],
         path: h.path,
         host: h.host,
@@ -95,71 +88,53 @@ export async function perform(action: Action, ctx: ActionContext): Promise<strin
         retries: h.retries,
         expect: h.expect,
         signal: ctx.signal,
-        alive: async () => {
-          const [u] = await ad.systemd.listUnits([action.unit]); // one call before each try
-          if (u?.activeState !== 'failed' && u?.activeState !== 'inactive') return undefined;
-          const s = await ad.systemd.unitState(action.unit);
-          if (s.activeState === 'failed' || s.activeState === 'inactive') {
-            return `${action.unit} died while its health was checked (${s.activeState}/${s.subState}, result ${s.result}).\n${await lastLogLines(cfg, ad, action.unit)}`;
-          }
-          return undefined;
-        },
+        alive: () => diedWhileGated(host, action.unit),
       });
-      return `${r.status} after ${r.tries} tries`;
+      return { detail: `${r.status} after ${r.tries} tries` };
     }
     case 'switch':
-      return switchTo(ctx, action.to);
-    case 'restore-caddy':
-      return restoreCaddy(ctx);
+      return { detail: await switchTo(ctx, action.to) };
     case 'drain': {
       const parts: string[] = [];
       for (const port of action.ports) {
-        const r = await waitDrained(port, { maxMs: cfg.web.timeout * 1000, signal: ctx.signal });
+        const r = await host.waitDrained(port, { maxMs: cfg.web.timeout * 1000, signal: ctx.signal });
         parts.push(r.drained ? `:${port} drained` : `:${port} still had ${r.left} connection(s) after ${cfg.web.timeout}s`);
       }
-      return parts.join(', ');
+      return { detail: parts.join(', ') };
     }
     case 'enable':
-      await ad.systemd.enableUnitFiles(action.units);
-      return;
+      await host.systemd.enableUnitFiles(action.units);
+      return {};
     case 'disable':
-      await ad.systemd.disableUnitFiles(action.units);
-      return;
+      await host.systemd.disableUnitFiles(action.units);
+      return {};
+    case 'restore-files':
+    case 'switch-back':
+      throw new Error(`${action.kind} is an undo: it runs with its step's receipt (performUndo)`);
   }
 }
 
-async function switchTo(ctx: ActionContext, to: 'blue' | 'green'): Promise<string> {
-  const { cfg, ad, mem } = ctx;
-  const current = `${cfg.root}/current`;
-  mem.caddyBefore = {
-    upstream: await readText(cfg.caddy.upstreamFile),
-    current: await readlink(current).catch(() => undefined),
-    config: await ad.caddy.config().catch(() => undefined),
-  };
-  await writeAtomic(cfg.caddy.upstreamFile, renderUpstream(cfg, to));
-  await pointSymlink(current, releaseDir(cfg, to));
-  const caddyfile = await readText(cfg.caddy.caddyfile);
-  if (caddyfile === undefined) throw new CaddyError(`The Caddyfile ${cfg.caddy.caddyfile} is missing.`, { next: 'Run `bluegreen setup`.' });
-  await ad.caddy.load(caddyfile);
-  const want = `127.0.0.1:${cfg.web.ports[to]}`;
-  const routed = await ad.caddy.upstreams();
-  if (!routed.includes(want)) {
-    throw new CaddyError(`Caddy did not take the new upstream: it routes to ${routed.join(', ') || 'nothing'}, expected ${want}.`, {
-      next: `Check that ${cfg.caddy.caddyfile} is the Caddyfile Caddy runs and that it imports ${cfg.caddy.upstreamFile}.`,
-    });
+/** Runs an undo with the receipt its step kept (undefined when the step changed nothing yet). */
+export async function performUndo(action: Action, ctx: ActionContext, receipt: Receipt | undefined): Promise<Outcome> {
+  switch (action.kind) {
+    case 'restore-files':
+      if (receipt?.kind === 'files') await restoreFiles(ctx.host, receipt.replaced);
+      return {};
+    case 'switch-back':
+      if (receipt?.kind === 'switch') await switchBack(ctx, receipt);
+      return {};
+    default:
+      return perform(action, ctx);
   }
-  return `Caddy routes to ${want}`;
 }
 
-async function restoreCaddy(ctx: ActionContext): Promise<void> {
-  const { cfg, ad, mem } = ctx;
-  const before = mem.caddyBefore;
-  if (!before) return;
-  if (before.upstream === undefined) await removeFile(cfg.caddy.upstreamFile);
-  else await writeAtomic(cfg.caddy.upstreamFile, before.upstream);
-  if (before.current) await pointSymlink(`${cfg.root}/current`, before.current);
-  if (before.config !== undefined) await ad.caddy.loadJson(before.config);
-  else throw new BgError('Could not put back the previous Caddy config: it was not readable before the switch.', EXIT.attention);
+// One cheap call before each try; the full state only once the unit looks dead.
+async function diedWhileGated(host: Host, unit: string): Promise<string | undefined> {
+  const [u] = await host.systemd.listUnits([unit]);
+  if (u?.activeState !== 'failed' && u?.activeState !== 'inactive') return undefined;
+  const s = await host.systemd.unitState(unit);
+  if (s.activeState !== 'failed' && s.activeState !== 'inactive') return undefined;
+  return `${unit} died while its health was checked (${s.activeState}/${s.subState}, result ${s.result}).\n${await host.unitLog(unit, 10)}`;
 }
 
 // systemd's unit Result, said for people.

@@ -1,29 +1,29 @@
-import { execa } from 'execa';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { type Color, type Config, releaseDir } from '../config/types.js';
-import { BgError, EXIT } from '../errors.js';
-import { readEnvFile } from './env-file.js';
+import { buildLogPath, releaseDir } from '../config/names.js';
+import type { Color, Config } from '../config/types.js';
+import { BuildError } from '../errors.js';
+import { parseEnvFile } from './env-file.js';
+import type { Host } from './host.js';
 
-// Runs the configured build steps in the idle release with the app's env file. These are the
-// operator's own commands from bg.yml, so they run through sh (pipes, &&); no user-typed text
-// (branch names) ever reaches them. Output is kept in <state>/build-<color>.log and shown on failure.
-export async function runBuild(cfg: Config, color: Color, commands: string[]): Promise<void> {
-  const env = { ...(await readEnvFile(cfg.envFile)), BG_COLOR: color, BG_RELEASE: releaseDir(cfg, color) };
-  const logPath = `${cfg.stateDir}/build-${color}.log`;
-  await mkdir(cfg.stateDir, { recursive: true });
+// Runs the configured build steps in the idle release with the app's env file, each with its own
+// `sh -c`. Output is kept in <state>/build-<color>.log and shown on failure.
+export async function runBuild(host: Host, cfg: Config, color: Color, commands: string[]): Promise<void> {
+  const envText = await host.files.read(cfg.envFile).catch(() => undefined);
+  const env = { ...parseEnvFile(envText ?? ''), BG_COLOR: color, BG_RELEASE: releaseDir(cfg, color) };
+  const logPath = buildLogPath(cfg, color);
+  await host.files.makeDirs([cfg.stateDir]);
   let log = '';
   for (const cmd of commands) {
-    const r = await execa('sh', ['-c', cmd], { cwd: releaseDir(cfg, color), env, all: true, reject: false, stdin: 'ignore' });
-    log += `$ ${cmd}\n${r.all ?? ''}\n`;
-    if (r.exitCode !== 0 || r.failed) {
-      await writeFile(logPath, log);
-      throw new BgError(`Build step failed in releases/${color}: ${cmd} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`, EXIT.deployFailed, {
-        detail: tail(r.all ?? '', 20),
+    const r = await host.shell(cmd, { cwd: releaseDir(cfg, color), env });
+    log += `$ ${cmd}\n${r.output}\n`;
+    if (r.exitCode !== 0) {
+      await host.files.write(logPath, log, 0o644);
+      throw new BuildError(`Build step failed in releases/${color}: ${cmd} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`, {
+        detail: tail(r.output, 20),
         next: `Fix the build (full output in ${logPath}) and deploy again.`,
       });
     }
   }
-  await writeFile(logPath, log);
+  await host.files.write(logPath, log, 0o644);
 }
 
 const tail = (text: string, n: number) => text.trimEnd().split('\n').slice(-n).join('\n');

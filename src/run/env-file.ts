@@ -1,17 +1,5 @@
-import { readFile } from 'node:fs/promises';
-
-// Reads the app's EnvironmentFile the way systemd does for simple KEY=VALUE lines, so build steps
-// see what the units see. Missing file → no variables.
-export async function readEnvFile(path: string): Promise<Record<string, string>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return {};
-  }
-  return parseEnvFile(text);
-}
-
+// Parses the app's EnvironmentFile the way systemd does for simple KEY=VALUE lines, so build steps
+// see what the units see.
 export function parseEnvFile(text: string): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const raw of text.split('\n')) {

@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/types.js';
-import { BgError, EXIT } from '../errors.js';
+import { BgError } from '../errors.js';
 import { describeAction, type Plan, type Step } from '../plan/step.js';
-import type { Adapters } from './adapters.js';
-import { perform, type Memory } from './actions.js';
+import { type ActionContext, perform, performUndo, type Receipt } from './actions.js';
+import type { Host } from './host.js';
 import type { Reporter } from './progress.js';
 
 export interface StepRecord {
@@ -12,54 +12,66 @@ export interface StepRecord {
   ok: boolean;
   detail?: string;
 }
+
+/** What a run did: read by the summaries, the journal and the failure message. */
 export interface RunResult {
   ok: boolean;
+  ms: number; // the whole run, undo included: the number printed and the number journaled
   steps: StepRecord[];
-  memory: Memory;
+  commit?: string; // what a checkout step checked out
   failed?: { step: string; error: unknown };
   undoFailed?: { step: string; error: unknown }[];
 }
 
-// Runs a plan step by step. On a failure, the undos of every step begun so far (the failed one
-// included: a half-started unit is stopped) run in reverse order, and the run reports what failed.
-// An interrupt (SIGINT/SIGTERM) stops at the next step boundary and undoes the same way.
-export async function executePlan(plan: Plan, cfg: Config, ad: Adapters, report: Reporter, signal?: AbortSignal): Promise<RunResult> {
-  const memory: Memory = { replaced: [], commits: {} };
-  const ctx = { cfg, ad, mem: memory, signal, note: (message: string) => report({ event: 'note', message }) };
-  const begun: Step[] = [];
-  const steps: StepRecord[] = [];
-  report({ event: 'plan', command: plan.command, from: plan.from, to: plan.to, steps: plan.steps.map((s) => s.name) });
-  for (const note of plan.notes) report({ event: 'note', message: note });
-
-  for (const step of plan.steps) {
-    const t0 = performance.now();
-    try {
-      if (signal?.aborted) throw new BgError('Interrupted.', EXIT.deployFailed);
-      begun.push(step);
-      report({ event: 'step', step: step.name, status: 'start' });
-      const detail = (await perform(step.action, ctx)) ?? undefined;
-      const ms = performance.now() - t0;
-      steps.push({ name: step.name, ms, ok: true, detail });
-      report({ event: 'step', step: step.name, status: 'done', ms, detail });
-    } catch (error) {
-      const ms = performance.now() - t0;
-      steps.push({ name: step.name, ms, ok: false });
-      report({ event: 'step', step: step.name, status: 'failed', ms, error: messageOf(error) });
-      const undoFailed = await undoAll(begun, ctx, report);
-      return { ok: false, steps, memory, failed: { step: step.name, error }, undoFailed };
-    }
-  }
-  return { ok: true, steps, memory };
+interface Begun {
+  step: Step;
+  receipt?: Receipt;
 }
 
-async function undoAll(begun: Step[], ctx: Parameters<typeof perform>[1], report: Reporter) {
+// Runs a plan step by step. On a failure, the undos of every step begun so far (the failed one
+// included: a half-started unit is stopped) run in reverse order, each with its step's receipt.
+// An interrupt (SIGINT/SIGTERM) stops at the next step boundary, or ends a long wait at once, and
+// undoes the same way; the failure keeps the signal's reason.
+export async function executePlan(plan: Plan, cfg: Config, host: Host, report: Reporter, signal?: AbortSignal): Promise<RunResult> {
+  const t0 = performance.now();
+  const begun: Begun[] = [];
+  const steps: StepRecord[] = [];
+  let commit: string | undefined;
+  const note = (message: string) => report({ event: 'note', message });
+  report({ event: 'plan', command: plan.command, from: plan.from, to: plan.to, steps: plan.steps.map((s) => s.name) });
+  for (const n of plan.notes) note(n);
+
+  for (const step of plan.steps) {
+    const s0 = performance.now();
+    try {
+      if (signal?.aborted) throw interruption(signal);
+      const entry: Begun = { step };
+      begun.push(entry);
+      report({ event: 'step', step: step.name, status: 'start' });
+      const outcome = await perform(step.action, { cfg, host, signal, note, keep: (r) => (entry.receipt = r) });
+      commit = outcome.commit ?? commit;
+      const ms = performance.now() - s0;
+      steps.push({ name: step.name, ms, ok: true, detail: outcome.detail });
+      report({ event: 'step', step: step.name, status: 'done', ms, detail: outcome.detail });
+    } catch (error) {
+      const ms = performance.now() - s0;
+      steps.push({ name: step.name, ms, ok: false });
+      report({ event: 'step', step: step.name, status: 'failed', ms, error: messageOf(error) });
+      const undoFailed = await undoAll(begun, { cfg, host, note, keep: () => {} }, report);
+      return { ok: false, ms: performance.now() - t0, steps, commit, failed: { step: step.name, error }, undoFailed };
+    }
+  }
+  return { ok: true, ms: performance.now() - t0, steps, commit };
+}
+
+async function undoAll(begun: Begun[], ctx: ActionContext, report: Reporter) {
   const failures: { step: string; error: unknown }[] = [];
-  for (const step of [...begun].reverse()) {
+  for (const { step, receipt } of [...begun].reverse()) {
     if (!step.undo) continue;
     const t0 = performance.now();
     report({ event: 'undo', step: step.name, status: 'start' });
     try {
-      await perform(step.undo, ctx);
+      await performUndo(step.undo, ctx, receipt);
       report({ event: 'undo', step: step.name, status: 'done', ms: performance.now() - t0 });
     } catch (error) {
       failures.push({ step: step.name, error });
@@ -68,6 +80,8 @@ async function undoAll(begun: Step[], ctx: Parameters<typeof perform>[1], report
   }
   return failures;
 }
+
+const interruption = (signal: AbortSignal): unknown => signal.reason ?? new BgError('Interrupted.', { code: 'interrupted' });
 
 export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 

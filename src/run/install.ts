@@ -1,55 +1,48 @@
 import type { Color, Config } from '../config/types.js';
-import { readText, writeAtomic, removeFile } from '../adapters/files.js';
-import { unifiedDiff } from '../adapters/diff.js';
 import { renderAll } from '../render/all.js';
-import type { Adapters } from './adapters.js';
+import { unifiedDiff } from '../render/diff.js';
+import type { FilesPort, SystemdPort } from './host.js';
 
 export interface FileChange {
   path: string;
   before?: string; // undefined: the file does not exist yet
   after: string;
 }
+/** What an install replaced: the receipt its undo (restore-files) puts back. */
 export interface Replaced {
   path: string;
   before?: string;
 }
 
 // The files `install` would write: rendered now, compared with what is on disk.
-export async function pendingChanges(
-  cfg: Config,
-  exists: (p: string) => boolean,
-  colors: Color[],
-  caddyfile: boolean,
-): Promise<FileChange[]> {
+export async function pendingChanges(cfg: Config, files: Pick<FilesPort, 'read' | 'exists'>, colors: Color[], caddyfile: boolean): Promise<FileChange[]> {
   const changes: FileChange[] = [];
-  for (const [path, after] of renderAll(cfg, exists)) {
+  for (const [path, after] of renderAll(cfg, files.exists)) {
     const isUnit = path.startsWith(`${cfg.unitDir}/`);
     const wanted = isUnit ? colors.some((c) => path.endsWith(`-${c}.service`)) : caddyfile && path === cfg.caddy.caddyfile;
     if (!wanted) continue;
-    const before = await readText(path);
+    const before = await files.read(path);
     if (before !== after) changes.push({ path, before, after });
   }
   return changes;
 }
 
-export const diffOf = (c: FileChange) => unifiedDiff(c.path, c.before, c.after);
-
 // Writes what changed (atomically), leaves the rest alone, and tells systemd when a unit changed.
-export async function installFiles(cfg: Config, ad: Adapters, colors: Color[], caddyfile: boolean) {
-  const changes = await pendingChanges(cfg, ad.exists, colors, caddyfile);
-  const replaced: Replaced[] = [];
+// `replaced` grows as each file is written, so a failure halfway is undone too.
+export async function installFiles(host: { files: FilesPort; systemd: SystemdPort }, cfg: Config, changes: FileChange[], replaced: Replaced[]): Promise<void> {
   for (const c of changes) {
-    await writeAtomic(c.path, c.after, { mode: 0o644 });
+    await host.files.write(c.path, c.after, 0o644);
     replaced.push({ path: c.path, before: c.before });
   }
-  if (changes.some((c) => c.path.startsWith(`${cfg.unitDir}/`))) await ad.systemd.reload();
-  return { replaced, changes };
+  if (changes.some((c) => c.path.startsWith(`${cfg.unitDir}/`))) await host.systemd.reload();
 }
 
-export async function restoreFiles(ad: Adapters, replaced: Replaced[]): Promise<void> {
-  for (const r of replaced.reverse()) {
-    if (r.before === undefined) await removeFile(r.path);
-    else await writeAtomic(r.path, r.before, { mode: 0o644 });
+export async function restoreFiles(host: { files: FilesPort; systemd: SystemdPort }, replaced: Replaced[]): Promise<void> {
+  for (const r of [...replaced].reverse()) {
+    if (r.before === undefined) await host.files.remove(r.path);
+    else await host.files.write(r.path, r.before, 0o644);
   }
-  if (replaced.length) await ad.systemd.reload();
+  if (replaced.length) await host.systemd.reload();
 }
+
+export const diffOf = (c: FileChange) => unifiedDiff(c.path, c.before, c.after);

@@ -1,5 +1,6 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
+import { lockPath } from '../config/names.js';
 import { LockError } from '../errors.js';
 
 // One setup/deploy/rollback/cleanup at a time per app. The lock is a file created with O_EXCL that
@@ -20,7 +21,7 @@ export interface Lock {
 
 export async function acquireLock(stateDir: string, command: string): Promise<Lock> {
   await mkdir(stateDir, { recursive: true });
-  const path = `${stateDir}/lock`;
+  const path = lockPath(stateDir);
   const me: LockInfo = { pid: process.pid, user: safeUser(), host: hostname(), command, since: new Date().toISOString() };
   let tookOverFrom: LockInfo | undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -46,14 +47,26 @@ export async function acquireLock(stateDir: string, command: string): Promise<Lo
 }
 
 async function readHolder(path: string): Promise<LockInfo | undefined> {
+  return (await readLockInfo(path)) ?? undefined;
+}
+
+/** The lock's holder; null when a lock file exists but cannot be read as one; undefined when there is no lock. */
+export async function readLockInfo(path: string): Promise<LockInfo | null | undefined> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as LockInfo;
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : null;
+  }
+  try {
+    const info = JSON.parse(text) as LockInfo;
+    return typeof info?.pid === 'number' ? info : null;
   } catch {
-    return undefined;
+    return null;
   }
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -25,7 +25,10 @@ function formatEvent(e: ProgressEvent, tty: boolean): string | undefined {
     case 'plan':
       return `${e.command}${transition(e.from, e.to)}: ${e.steps.length} steps\n`;
     case 'note':
-      return `${e.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`;
+      return `${e.message
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n')}\n`;
     case 'step':
       if (e.status === 'start') return tty ? `  … ${e.step}` : undefined;
       if (e.status === 'done') return `${tty ? '\r\x1b[K' : ''}  ✓ ${e.step} (${fmtMs(e.ms)})${e.detail ? `  ${e.detail}` : ''}\n`;
@@ -38,8 +41,6 @@ function formatEvent(e: ProgressEvent, tty: boolean): string | undefined {
 }
 
 // 'blue → green', 'to blue' (first setup), 'on blue' (nothing moves), '' (unknown).
-export const transition = (from?: string, to?: string, arrow = ' → ') =>
-  from && to && from !== to ? ` ${from}${arrow}${to}` : to && !from ? ` to ${to}` : from ? ` on ${from}` : '';
+export const transition = (from?: string, to?: string, arrow = ' → ') => (from && to && from !== to ? ` ${from}${arrow}${to}` : to && !from ? ` to ${to}` : from ? ` on ${from}` : '');
 
-export const fmtMs = (ms: number | undefined) =>
-  ms === undefined ? '' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+export const fmtMs = (ms: number | undefined) => (ms === undefined ? '' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`);

@@ -24,7 +24,7 @@ declare module 'vitest' {
 const run = promisify(execFile);
 
 /** `base` plus the variables that point a child process (or Systemd.connect('user', env)) at the sandbox. */
-// The CLI's caches (src/cache-dir.ts) go in the run's temp dir, not in ~/.cache.
+// The CLI's caches (src/startup/cache-dir.ts) go in the run's temp dir, not in ~/.cache.
 export function sandboxEnv(sb: Sandbox, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return {
     ...base,
@@ -92,8 +92,7 @@ export async function stopService(sb: Sandbox, name: string): Promise<void> {
   await systemctl(sb, 'reset-failed', name).catch(() => undefined);
 }
 
-const logLines = (sb: Sandbox, name: string) =>
-  `StandardOutput=append:${unitLog(sb, name)}\nStandardError=append:${unitLog(sb, name)}\n`;
+const logLines = (sb: Sandbox, name: string) => `StandardOutput=append:${unitLog(sb, name)}\nStandardError=append:${unitLog(sb, name)}\n`;
 
 export interface CaddyUnit {
   name: string;

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -31,8 +31,7 @@ async function app(name: string): Promise<number> {
 }
 
 const upstreamFile = () => join(tmp, 'upstream.txt');
-const caddyfile = (body: string) =>
-  `{\n\tadmin localhost:${adminPort}\n\tauto_https off\n}\n\n:${sitePort} {\n${body}\n}\n`;
+const caddyfile = (body: string) => `{\n\tadmin localhost:${adminPort}\n\tauto_https off\n}\n\n:${sitePort} {\n${body}\n}\n`;
 const proxied = () => caddyfile(`\treverse_proxy {\n\t\timport ${upstreamFile()}\n\t}`);
 
 async function throughCaddy(): Promise<string> {
@@ -91,15 +90,13 @@ describe('CaddyAdmin against a real Caddy', () => {
   });
 
   it('finds upstreams nested in subroutes (handle blocks)', async () => {
-    await admin.load(
-      caddyfile(`\thandle /api/* {\n\t\treverse_proxy 127.0.0.1:${appPorts[0]}\n\t}\n\thandle {\n\t\treverse_proxy {\n\t\t\timport ${upstreamFile()}\n\t\t}\n\t}`),
-    );
+    await admin.load(caddyfile(`\thandle /api/* {\n\t\treverse_proxy 127.0.0.1:${appPorts[0]}\n\t}\n\thandle {\n\t\treverse_proxy {\n\t\t\timport ${upstreamFile()}\n\t\t}\n\t}`));
     expect((await admin.upstreams()).sort()).toEqual([`127.0.0.1:${appPorts[0]}`, `127.0.0.1:${appPorts[1]}`].sort());
     await admin.load(proxied());
     expect(await admin.upstreams()).toEqual([`127.0.0.1:${appPorts[1]}`]);
   });
 
-  it('a broken Caddyfile is refused with Caddy\'s message, and the old config keeps routing', async () => {
+  it("a broken Caddyfile is refused with Caddy's message, and the old config keeps routing", async () => {
     const err = await admin.load(caddyfile('\treverse_proxy {\n\t\tnot_a_directive 1\n\t}')).then(
       () => undefined,
       (e: unknown) => e as CaddyError,
@@ -113,9 +110,7 @@ describe('CaddyAdmin against a real Caddy', () => {
   });
 
   it('a relative import is refused (imports must be absolute)', async () => {
-    await expect(admin.load(caddyfile('\treverse_proxy {\n\t\timport upstream-relative.txt\n\t}'))).rejects.toThrow(
-      'Caddy refused the new config',
-    );
+    await expect(admin.load(caddyfile('\treverse_proxy {\n\t\timport upstream-relative.txt\n\t}'))).rejects.toThrow('Caddy refused the new config');
     expect(await throughCaddy()).toBe('200 app-two');
   });
 

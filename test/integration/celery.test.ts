@@ -8,10 +8,10 @@ import {
   seen,
   startEnqueuer,
   startSampler,
-  tail,
-  waitForTasks,
   type TaskLine,
   type TimedRun,
+  tail,
+  waitForTasks,
 } from '../support/celery-probe.js';
 import { startLoop } from '../support/load-loop.js';
 import { makeSetUpScene, type Scene } from '../support/scene.js';
@@ -23,8 +23,7 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
   const sb = inject('sandbox');
   let s: Scene;
   const unit = (kind: 'web' | 'worker' | 'beat', c: 'blue' | 'green') => `${s.app}-${kind}-${c}.service`;
-  const states = () =>
-    Object.fromEntries((['worker', 'beat'] as const).flatMap((k) => (['blue', 'green'] as const).map((c) => [`${k}-${c}`, s.activeState(unit(k, c))])));
+  const states = () => Object.fromEntries((['worker', 'beat'] as const).flatMap((k) => (['blue', 'green'] as const).map((c) => [`${k}-${c}`, s.activeState(unit(k, c))])));
   const unitLog = (u: string) => tail(`${s.dir}/logs/${u.replace(/\.service$/, '')}.log`, 2500);
   const evidence = (r?: TimedRun) =>
     [
@@ -51,7 +50,10 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     const deadline = Date.now() + 5_000;
     while (!readBeatLog(s).some((k) => k.beatColor === 'blue') && Date.now() < deadline) await sleep(100);
     const ticks = readBeatLog(s);
-    expect(ticks.some((k) => k.beatColor === 'blue'), `beat log:\n${tail(s.beatLog)}\n${unitLog(unit('beat', 'blue'))}`).toBe(true);
+    expect(
+      ticks.some((k) => k.beatColor === 'blue'),
+      `beat log:\n${tail(s.beatLog)}\n${unitLog(unit('beat', 'blue'))}`,
+    ).toBe(true);
   });
 
   it('deploy under continuous enqueueing: every task exactly once, the new color runs what comes after the switch, never two workers or beats', async () => {
@@ -88,7 +90,10 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     const deadline = Date.now() + 5_000;
     while (!readBeatLog(s).some((k) => k.beatColor === 'green') && Date.now() < deadline) await sleep(100);
     const ticks = readBeatLog(s);
-    expect(ticks.some((k) => k.beatColor === 'green'), `beat log:\n${tail(s.beatLog)}`).toBe(true);
+    expect(
+      ticks.some((k) => k.beatColor === 'green'),
+      `beat log:\n${tail(s.beatLog)}`,
+    ).toBe(true);
     expect(interleavedBeats(ticks), `beat log:\n${tail(s.beatLog)}`).toEqual([]);
   });
 
@@ -124,7 +129,10 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     const deadline = Date.now() + 5_000;
     while (!readBeatLog(s).some((k) => k.t > restarted) && Date.now() < deadline) await sleep(100);
     const ticks = readBeatLog(s);
-    expect(ticks.some((k) => k.t > restarted && k.beatColor === 'green'), `beat log:\n${tail(s.beatLog)}`).toBe(true);
+    expect(
+      ticks.some((k) => k.t > restarted && k.beatColor === 'green'),
+      `beat log:\n${tail(s.beatLog)}`,
+    ).toBe(true);
     expect(interleavedBeats(ticks), `beat log:\n${tail(s.beatLog)}`).toEqual([]);
   });
 
@@ -173,7 +181,10 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     const stop = r.steps.get('stop-worker-green');
     expect(stop?.ms, 'the worker stop returned before the running task could finish').toBeGreaterThan(1_500);
     const lines = await waitForTasks(s, [9000], { maxMs: 10_000, settleMs: 500 });
-    expect(lines.filter((l) => l.n === 9000).map((l) => l.color), evidence(r)).toEqual(['green']);
+    expect(
+      lines.filter((l) => l.n === 9000).map((l) => l.color),
+      evidence(r),
+    ).toEqual(['green']);
     expect(tail(workerLog, 1e9)).not.toMatch(/WorkerLostError|SIGKILL/);
     expect(samples.violations, evidence(r)).toEqual([]);
     expect(states(), evidence(r)).toEqual({ 'worker-blue': 'active', 'worker-green': 'inactive', 'beat-blue': 'active', 'beat-green': 'inactive' });
@@ -198,5 +209,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Lines of color `first` that come after the first line of color `then` in the log (should be none). */
 function blockOrder(lines: TaskLine[], first: string, then: string): string[] {
   const i = lines.findIndex((l) => l.color === then);
-  return i < 0 ? [] : lines.slice(i).filter((l) => l.color === first).map((l) => `${l.n} ${l.color} after the first ${then} task`);
+  return i < 0
+    ? []
+    : lines
+        .slice(i)
+        .filter((l) => l.color === first)
+        .map((l) => `${l.n} ${l.color} after the first ${then} task`);
 }

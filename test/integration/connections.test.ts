@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect, type Socket } from 'node:net';
-import { once } from 'node:events';
-import { afterAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
+import { afterAll, describe, expect, it } from 'vitest';
 import { countEstablished, listeningOn, waitDrained } from '../../src/adapters/connections.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -88,10 +88,9 @@ describe('countEstablished / waitDrained', () => {
 
   it('counts connections still waiting in the listen backlog (never accepted)', async () => {
     // A listener that never calls accept(): the kernel completes the handshakes and queues them.
-    const py = spawn('/usr/bin/python3', [
-      '-c',
-      "import socket,sys,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(16)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(60)",
-    ], { stdio: ['ignore', 'pipe', 'inherit'] }) as ChildProcess;
+    const py = spawn('/usr/bin/python3', ['-c', "import socket,sys,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(16)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(60)"], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }) as ChildProcess;
     cleanups.push(() => py.pid && process.kill(py.pid, 'SIGKILL'));
     const [line] = (await once(py.stdout!, 'data')) as [Buffer];
     const port = Number(line.toString().trim());
@@ -103,7 +102,9 @@ describe('countEstablished / waitDrained', () => {
       await once(sock, 'connect');
       clients.push(sock);
     }
-    cleanups.push(() => clients.forEach((c) => c.destroy()));
+    cleanups.push(() => {
+      for (const c of clients) c.destroy();
+    });
     await until(async () => (await countEstablished(port)) === 2, 'two backlog connections counted');
     for (const c of clients) c.destroy();
     const done = await waitDrained(port, { maxMs: 5000 });

@@ -15,7 +15,7 @@ describe('bg deploy of a broken version', () => {
 
   const cases = [
     { branch: 'unhealthy', step: 'health-gate-green', why: /unhealthy on purpose/ },
-    { branch: 'crash', step: 'start-web-green', why: /result exit-code[^]*crash at import/ },
+    { branch: 'crash', step: 'start-web-green', why: /result exit-code[\s\S]*crash at import/ },
     { branch: 'hang', step: 'start-web-green', why: /result timeout.*never bound its port/ },
   ];
   for (const c of cases) {

@@ -1,6 +1,6 @@
-import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLoop } from '../support/load-loop.js';
 import { makeSetUpScene, type Scene } from '../support/scene.js';
@@ -42,7 +42,11 @@ describe('a deployer interrupted mid-deploy', () => {
     const res = await loop.stop();
     expect(r.exitCode).toBe(1);
     // the gate stopped because of the signal, not because its 5 s budget ran out
-    const gate = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.step === 'health-gate-green' && e.status === 'failed');
+    const gate = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((e) => e.step === 'health-gate-green' && e.status === 'failed');
     expect(gate?.error, r.stdout).toContain('Interrupted by SIGINT');
     expect(Date.now() - t0, r.stdout).toBeLessThan(30_000);
     const error = JSON.parse(r.stdout.trim().split('\n').at(-1)!); // --json: the error is the last event

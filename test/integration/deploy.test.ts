@@ -76,7 +76,11 @@ describe('bg deploy under load', () => {
     // rejected cache (V8 flags that differ between writing and reading) costs every run its compile.
     const caches = () => {
       const dir = `${s.env.BG_CACHE_DIR}/v8`;
-      return Object.fromEntries(readdirSync(dir).filter((f) => /^(main|deploy)-/.test(f)).map((f) => [f, statSync(`${dir}/${f}`).mtimeMs]));
+      return Object.fromEntries(
+        readdirSync(dir)
+          .filter((f) => /^(main|deploy)-/.test(f))
+          .map((f) => [f, statSync(`${dir}/${f}`).mtimeMs]),
+      );
     };
     const before = caches();
     expect(Object.keys(before)).toHaveLength(2);

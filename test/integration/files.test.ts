@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pointSymlink, readLastLines, readText, removeFile, writeAtomic } from '../../src/adapters/files.js';
-import { unifiedDiff } from '../../src/adapters/diff.js';
 import { FsError } from '../../src/errors.js';
+import { unifiedDiff } from '../../src/render/diff.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -74,7 +74,7 @@ describe('writeAtomic', () => {
     const err = await fsErrorOf(writeAtomic(join(file, 'sub/unit.service'), 'x'));
     expect(err.message).toBe(`Cannot write ${join(file, 'sub/unit.service')}: a parent path is not a directory (ENOTDIR)`);
     expect(err.next).toBe("Run as root, or pass --user to install into your user's systemd");
-    expect(err.state).toBe('Files written before this one stay; nothing was started.');
+    expect(err.code).toBe('fs');
   });
 
   it('refuses a path where even root cannot create files (/sys, /proc) without hanging', async () => {
@@ -102,7 +102,10 @@ describe('readLastLines', () => {
 
   it('gives the last n lines whether or not the file ends with a newline, across read chunks', async () => {
     const text = Array.from({ length: 50 }, (_, i) => `line ${i}`).join('\n');
-    for (const [name, t] of [['nl', `${text}\n`], ['no-nl', text]] as const) {
+    for (const [name, t] of [
+      ['nl', `${text}\n`],
+      ['no-nl', text],
+    ] as const) {
       const f = await file(name, t);
       for (const chunk of [3, 7, 64, 64 * 1024]) {
         expect(await readLastLines(f, 3, chunk)).toEqual(['line 47', 'line 48', 'line 49']);
@@ -113,7 +116,7 @@ describe('readLastLines', () => {
   });
 
   it('keeps characters that a chunk boundary splits, and reads at most about maxBytes', async () => {
-    const f = await file('utf8', 'é'.repeat(40) + '\nßß→→\n');
+    const f = await file('utf8', `${'é'.repeat(40)}\nßß→→\n`);
     for (const chunk of [1, 2, 3, 5]) expect(await readLastLines(f, 2, chunk)).toEqual(['é'.repeat(40), 'ßß→→']);
     const long = await file('long', `first\n${'x'.repeat(5000)}\n`);
     expect(await readLastLines(long, 2, 100, 1000)).toEqual([]); // gave up: not even one whole line in 1000 bytes
@@ -132,20 +135,11 @@ describe('unifiedDiff', () => {
   });
   it('shows a change as a unified diff with file headers', () => {
     expect(unifiedDiff('/etc/caddy/upstream.txt', 'to 127.0.0.1:8000\n', 'to 127.0.0.1:8100\n')).toBe(
-      [
-        '--- /etc/caddy/upstream.txt',
-        '+++ /etc/caddy/upstream.txt',
-        '@@ -1,1 +1,1 @@',
-        '-to 127.0.0.1:8000',
-        '+to 127.0.0.1:8100',
-        '',
-      ].join('\n'),
+      ['--- /etc/caddy/upstream.txt', '+++ /etc/caddy/upstream.txt', '@@ -1,1 +1,1 @@', '-to 127.0.0.1:8000', '+to 127.0.0.1:8100', ''].join('\n'),
     );
   });
   it('shows a new file against /dev/null', () => {
-    expect(unifiedDiff('/etc/x.service', undefined, '[Unit]\n')).toBe(
-      ['--- /dev/null', '+++ /etc/x.service', '@@ -0,0 +1,1 @@', '+[Unit]', ''].join('\n'),
-    );
+    expect(unifiedDiff('/etc/x.service', undefined, '[Unit]\n')).toBe(['--- /dev/null', '+++ /etc/x.service', '@@ -0,0 +1,1 @@', '+[Unit]', ''].join('\n'));
   });
 });
 

@@ -11,8 +11,7 @@ let tmp: string;
 let origin: string;
 const sha: Record<string, string> = {};
 
-const g = async (cwd: string, ...args: string[]) =>
-  (await execa('git', ['-c', 'user.name=Test', '-c', 'user.email=t@example.com', ...args], { cwd })).stdout.trim();
+const g = async (cwd: string, ...args: string[]) => (await execa('git', ['-c', 'user.name=Test', '-c', 'user.email=t@example.com', ...args], { cwd })).stdout.trim();
 
 async function commit(file: string, content: string, message: string): Promise<string> {
   await writeFile(join(origin, file), content);
@@ -95,10 +94,10 @@ describe('checkoutRelease', () => {
     );
     expect(err).toBeInstanceOf(GitError);
     expect((err as GitError).message).toBe(`Could not find no-such-branch in ${origin}`);
-    expect((err as GitError).exitCode).toBe(1);
+    expect((err as GitError).code).toBe('git');
   });
 
-  it('a repo that does not exist is a GitError with git\'s stderr in detail', async () => {
+  it("a repo that does not exist is a GitError with git's stderr in detail", async () => {
     const err = await checkoutRelease(join(tmp, 'nope.git'), join(tmp, 'releases/nope'), 'trunk').then(
       () => undefined,
       (e: unknown) => e as GitError,

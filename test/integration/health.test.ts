@@ -37,9 +37,7 @@ describe('waitHealthy', () => {
   it('passes as soon as an app that boots after ~300 ms answers', async () => {
     const port = await freePort();
     const started = performance.now();
-    const booting = new Promise<void>((resolve) =>
-      setTimeout(() => void serve(port, (_q, r) => r.end('ok')).then(() => resolve()), 300),
-    );
+    const booting = new Promise<void>((resolve) => setTimeout(() => void serve(port, (_q, r) => r.end('ok')).then(() => resolve()), 300));
     const r = await waitHealthy({ ...base, port });
     const wall = performance.now() - started;
     await booting;
@@ -62,7 +60,7 @@ describe('waitHealthy', () => {
     expect(err.detail).toContain('4 tries');
     expect(err.detail).toContain('last response: HTTP 500: boom 4: xxx');
     expect(err.detail!.length).toBeLessThan(300 + 120); // body cut to 300 bytes
-    expect(err.exitCode).toBe(1);
+    expect(err.code).toBe('health-gate');
   });
 
   it('fails at once when `alive` reports the unit died', async () => {

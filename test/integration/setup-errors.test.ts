@@ -41,12 +41,18 @@ describe('bg setup errors', () => {
     }
   });
 
-  it('bus not reachable: says which bus and what to check, changes nothing', async () => {
-    const r = await s.bg(['setup'], { env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${s.dir}/no-such-bus` } });
-    expect(r.code).not.toBe(0);
+  it('bus not reachable: says which bus and what to check, changes nothing; exit 1, not 4 (nothing is half switched)', async () => {
+    const env = { DBUS_SESSION_BUS_ADDRESS: `unix:path=${s.dir}/no-such-bus` };
+    const r = await s.bg(['setup'], { env });
+    expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/bus/i);
+    expect(r.stderr).toContain('state: Nothing was changed');
     expect(r.stderr).toMatch(/next:/);
     noStack(r.stderr);
+
+    const st = await s.bg(['status', '--json'], { env });
+    expect(st.code).toBe(1);
+    expect(JSON.parse(st.stdout)).toMatchObject({ event: 'error', code: 'bus-unreachable', exitCode: 1 });
   });
 
   it('unit dir not writable: says which path, changes nothing running', async () => {

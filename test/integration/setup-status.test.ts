@@ -51,7 +51,7 @@ describe('bg setup from nothing, then status', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/active:\s+blue/);
     expect(text.stdout).toContain(`${s.app}-web-blue.service`);
-    expect(text.stdout).not.toContain('WARNING');
+    expect(text.stdout).not.toContain('PROBLEM');
 
     const j = await s.bg(['status', '--json']);
     expect(j.code, j.stderr).toBe(0);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Systemd } from '../../src/adapters/systemd.js';
 import { unitObjectPath } from '../../src/adapters/systemd-state.js';
+import { outcomeOf } from '../../src/cli/outcome.js';
 import { BusError, SystemdError } from '../../src/errors.js';
 import { freePorts, sandboxEnv, stopService, systemctl, unitLog } from '../harness/sandbox.js';
 
@@ -190,9 +191,7 @@ describe('Systemd over D-Bus (real user manager)', () => {
   it('many concurrent jobs each get their own result (no lost or swapped JobRemoved)', async () => {
     const n = 6;
     const ports = await freePorts(n);
-    const names = await Promise.all(
-      ports.map((p, i) => gunicornUnit(`${tag}-many${i}.service`, i % 2 === 0 ? 'good' : 'bad', p)),
-    );
+    const names = await Promise.all(ports.map((p, i) => gunicornUnit(`${tag}-many${i}.service`, i % 2 === 0 ? 'good' : 'bad', p)));
     await sd.reload();
     const starts = await timed(`${n} concurrent StartUnit (half failing)`, () => Promise.all(names.map((u) => sd.startUnit(u))));
     expect(starts).toEqual(names.map((_, i) => (i % 2 === 0 ? 'done' : 'failed')));
@@ -215,10 +214,7 @@ describe('Systemd over D-Bus (real user manager)', () => {
     const name = `${tag}-sig.service`;
     const out = join(dir, 'sig.out');
     started.add(name);
-    await writeFile(
-      join(sb.unitDir, name),
-      `[Service]\nExecStart=/usr/bin/python3 ${join(dir, 'sig.py')} ${out}\nStandardError=append:${unitLog(sb, name)}\n`,
-    );
+    await writeFile(join(sb.unitDir, name), `[Service]\nExecStart=/usr/bin/python3 ${join(dir, 'sig.py')} ${out}\nStandardError=append:${unitLog(sb, name)}\n`);
     await sd.reload();
     expect(await sd.startUnit(name)).toBe('done');
     await waitForLine(out, 'ready');
@@ -311,7 +307,7 @@ describe('Systemd over D-Bus (real user manager)', () => {
       for (const s of sockets) s.destroy();
       const err = await pending;
       expect(err).toBeInstanceOf(SystemdError);
-      expect((err as SystemdError).exitCode).toBe(4);
+      expect((err as SystemdError).code).toBe('bus-lost');
       expect((err as SystemdError).state).toMatch(/^Unknown/);
       await expect(viaProxy.unitState(name)).rejects.toBeInstanceOf(BusError);
       viaProxy.close();
@@ -330,9 +326,10 @@ describe('Systemd over D-Bus (real user manager)', () => {
     expect(e.message).toContain('user manager');
     expect(e.message).toContain(join(sb.tmpRoot, 'no-such-bus'));
     expect(e.message).toMatch(/ENOENT/);
-    expect(e.state).toBe('Nothing was changed.');
+    expect(e.code).toBe('bus-unreachable');
     expect(e.next).toMatch(/DBUS_SESSION_BUS_ADDRESS/);
-    expect(e.exitCode).toBe(4);
+    // an adapter reports the fact; the CLI decides: nothing was changed, exit 1 (4 means half switched)
+    expect(outcomeOf(e)).toEqual({ exitCode: 1, state: 'Nothing was changed by this command.' });
 
     const none = await Systemd.connect('user', {}).catch((x: unknown) => x);
     expect(none).toBeInstanceOf(BusError);

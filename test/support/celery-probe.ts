@@ -81,7 +81,10 @@ export interface SamplerReport {
 export function startSampler(s: Scene, o: { everyMs?: number; maxMs?: number; maxSamples?: number } = {}) {
   const { everyMs = 25, maxMs = 90_000, maxSamples = 5_000 } = o;
   const unit = (kind: 'worker' | 'beat', c: Color) => `${s.app}-${kind}-${c}.service`;
-  const dirs = unitCgroupDirs(s, COLORS.flatMap((c) => [unit('worker', c), unit('beat', c)]));
+  const dirs = unitCgroupDirs(
+    s,
+    COLORS.flatMap((c) => [unit('worker', c), unit('beat', c)]),
+  );
   const dir = (kind: 'worker' | 'beat', c: Color) => dirs.get(unit(kind, c))!;
   const report: SamplerReport = { samples: [], violations: [] };
   const started = Date.now();
@@ -254,8 +257,7 @@ export async function runBgTimed(s: Scene, args: string[]): Promise<TimedRun> {
   let buf = '';
   child.stdout!.on('data', (d: Buffer) => {
     buf += d.toString();
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
       try {

@@ -11,8 +11,7 @@ export type Mode = 'ok' | 'unhealthy' | 'crash' | 'hang' | 'celery-crash';
 // fine, the Celery worker cannot boot).
 export function makeFixtureRepo(dir: string): string {
   mkdirSync(dir, { recursive: true });
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-C', dir, '-c', 'user.name=bg test', '-c', 'user.email=test@bg.invalid', ...args], { stdio: 'pipe' });
+  const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.name=bg test', '-c', 'user.email=test@bg.invalid', ...args], { stdio: 'pipe' });
   git('init', '-q', '-b', 'main');
   cpSync(FIXTURE_APP, dir, { recursive: true, filter: (src) => !src.includes('__pycache__') });
   commitVersion(dir, git, 'v1', 'ok');

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { request } from 'undici';
-import { type Sandbox, freePorts, sandboxEnv, startCaddyUnit, startRedisUnit, stopService } from '../harness/sandbox.js';
+import { freePorts, type Sandbox, sandboxEnv, startCaddyUnit, startRedisUnit, stopService } from '../harness/sandbox.js';
 import { makeFixtureRepo } from './fixture-repo.js';
 
 const BG = fileURLToPath(new URL('../../bin/bg.cjs', import.meta.url));
@@ -82,14 +82,14 @@ export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<S
   }
   writeFileSync(
     `${dir}/srv/shared/.env`,
-    [`REDIS_URL=redis://127.0.0.1:${redis}/0`, `BG_FIXTURE_TASK_LOG=${taskLog}`, `BG_FIXTURE_BEAT_LOG=${beatLog}`, 'BG_FIXTURE_GREETING=hello', ...(opts.env ?? [])].join('\n') + '\n',
+    `${[`REDIS_URL=redis://127.0.0.1:${redis}/0`, `BG_FIXTURE_TASK_LOG=${taskLog}`, `BG_FIXTURE_BEAT_LOG=${beatLog}`, 'BG_FIXTURE_GREETING=hello', ...(opts.env ?? [])].join('\n')}\n`,
     { mode: 0o600 },
   );
 
   const configPath = `${dir}/bg.yml`;
   writeFileSync(
     configPath,
-    [
+    `${[
       `app: ${app}`,
       `repo: ${repo}`,
       `root: ${dir}/srv`,
@@ -112,7 +112,7 @@ export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<S
       // two queues: every Celery test also runs the worker with -Q and a stop that quiesces both
       ...(opts.celery ? ['celery:', '  app: tasks', '  beat: true', '  concurrency: 2', '  command: /usr/bin/python3 -m celery', '  stop_timeout: 60', '  queues: [celery, bg-extra]'] : []),
       opts.extraYaml ?? '',
-    ].join('\n') + '\n',
+    ].join('\n')}\n`,
   );
 
   const scene: Scene = {

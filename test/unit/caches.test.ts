@@ -2,11 +2,11 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cacheFileName, loadBundle } from '../../src/boot/compile-cache.js';
-import { cacheDir, readOwnFile, writeOwnFile } from '../../src/cache-dir.js';
-import { type ConfigInputs, readCachedConfig, writeCachedConfig } from '../../src/config/cache.js';
 import { parseConfig } from '../../src/config/parse.js';
 import type { Config } from '../../src/config/types.js';
+import { cacheDir, readOwnFile, writeOwnFile } from '../../src/startup/cache-dir.js';
+import { cacheFileName, loadBundle } from '../../src/startup/compile-cache.js';
+import { type ConfigInputs, readCachedConfig, writeCachedConfig } from '../../src/startup/config-cache.js';
 
 let dir: string;
 let bundle: string;
@@ -49,7 +49,11 @@ describe('loadBundle', () => {
     writeFileSync(old, 'x');
     writeFileSync(other, 'x');
     loadBundle(bundle, join(dir, cacheFileName('b', 'new'))).save();
-    expect(readdirSync(dir).filter((f) => f.endsWith('.cache')).sort()).toEqual([cacheFileName('b', 'new'), cacheFileName('main', 'old')].sort());
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.cache'))
+        .sort(),
+    ).toEqual([cacheFileName('b', 'new'), cacheFileName('main', 'old')].sort());
   });
 
   it('a cache dir it cannot write costs nothing but speed', () => {

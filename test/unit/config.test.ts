@@ -25,8 +25,7 @@ celery:                         # optional block
 `;
 
 const HOME = '/home/op';
-const parse = (text: string, scope: 'system' | 'user' = 'system', env: NodeJS.ProcessEnv = {}) =>
-  parseConfig(text, { configPath: '/etc/bg/bg.yml', scope, env, homedir: HOME });
+const parse = (text: string, scope: 'system' | 'user' = 'system', env: NodeJS.ProcessEnv = {}) => parseConfig(text, { configPath: '/etc/bg/bg.yml', scope, env, homedir: HOME });
 
 /** The ConfigError message for `text`; fails the test if it parses. */
 function problems(text: string): string {
@@ -45,9 +44,8 @@ const BASE = {
   web: 'web:\n  wsgi: shop.wsgi:application\n  ports: { blue: 8000, green: 8100 }\n',
   caddy: 'caddy:\n  site: ":8080"\n',
 };
-const yml = (over: Partial<typeof BASE> & { extra?: string } = {}) =>
-  `${over.top ?? BASE.top}${over.web ?? BASE.web}${over.caddy ?? BASE.caddy}${over.extra ?? ''}`;
-const withTop = (line: string) => yml({ top: BASE.top + line + '\n' });
+const yml = (over: Partial<typeof BASE> & { extra?: string } = {}) => `${over.top ?? BASE.top}${over.web ?? BASE.web}${over.caddy ?? BASE.caddy}${over.extra ?? ''}`;
+const withTop = (line: string) => yml({ top: `${BASE.top + line}\n` });
 const withWeb = (lines: string) => yml({ web: BASE.web + lines });
 const withCaddy = (lines: string) => yml({ caddy: BASE.caddy + lines });
 
@@ -240,7 +238,7 @@ describe('validation: every problem names its key and what is allowed', () => {
     ['legacy_unit is our own', withTop('legacy_unit: shop-web-blue.service'), "legacy_unit: shop-web-blue.service is one of bg's own units"],
     ['build not a list', withTop('build: make'), 'build: must be a list of shell commands'],
     ['build item not a string', withTop('build: [make, 3]'), 'build[1]: must be a shell command on one line (got 3)'],
-    ['web missing', 'app: shop\nrepo: /r\nroot: /srv/shop\n' + BASE.caddy, 'web: is required; allowed: a mapping with keys wsgi, ports'],
+    ['web missing', `app: shop\nrepo: /r\nroot: /srv/shop\n${BASE.caddy}`, 'web: is required; allowed: a mapping with keys wsgi, ports'],
     ['web not a mapping', yml({ web: 'web: 5\n' }), 'web: must be a mapping with keys wsgi, ports, workers, timeout, gunicorn, health (got 5)'],
     ['wsgi missing', yml({ web: 'web:\n  ports: { blue: 8000, green: 8100 }\n' }), 'web.wsgi: is required; allowed: module:callable'],
     ['wsgi without callable', yml({ web: 'web:\n  wsgi: shop.wsgi\n  ports: { blue: 8000, green: 8100 }\n' }), 'web.wsgi: must be module:callable'],
@@ -282,7 +280,11 @@ describe('validation: every problem names its key and what is allowed', () => {
     ['celery loglevel', yml({ extra: 'celery:\n  app: shop\n  loglevel: loud\n' }), 'celery.loglevel: must be one of debug, info, warning, error, critical (got "loud")'],
     ['celery queues empty', yml({ extra: 'celery:\n  app: shop\n  queues: []\n' }), 'celery.queues: must be a list of Celery queue names'],
     ['celery queues string', yml({ extra: 'celery:\n  app: shop\n  queues: celery,mail\n' }), 'celery.queues: must be a list of Celery queue names'],
-    ['celery queue name', yml({ extra: 'celery:\n  app: shop\n  queues: [celery, "a b"]\n' }), 'celery.queues: must be a list of Celery queue names (letters, digits, _ . : -), e.g. [celery, mail] (got "a b")'],
+    [
+      'celery queue name',
+      yml({ extra: 'celery:\n  app: shop\n  queues: [celery, "a b"]\n' }),
+      'celery.queues: must be a list of Celery queue names (letters, digits, _ . : -), e.g. [celery, mail] (got "a b")',
+    ],
     ['celery queue option', yml({ extra: 'celery:\n  app: shop\n  queues: [-Q]\n' }), 'celery.queues: must be a list of Celery queue names'],
     ['celery queue twice', yml({ extra: 'celery:\n  app: shop\n  queues: [mail, mail]\n' }), 'celery.queues: names a queue twice'],
   ];
@@ -301,9 +303,7 @@ describe('validation: every problem names its key and what is allowed', () => {
 
   it('names an unknown key, suggests the near one and lists the allowed keys at that level', () => {
     const message = problems(withWeb('  wokers: 4\n'));
-    expect(message).toContain(
-      'web.wokers: unknown key (did you mean workers?); allowed: wsgi, ports, workers, timeout, gunicorn, health',
-    );
+    expect(message).toContain('web.wokers: unknown key (did you mean workers?); allowed: wsgi, ports, workers, timeout, gunicorn, health');
   });
 
   it('names unknown keys at the top level and deep down', () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/parse.js';
-import type { HostState, ObservedUnit } from '../../src/plan/host-state.js';
+import { BgError } from '../../src/errors.js';
+import type { HostState, ObservedUnit } from '../../src/host/host-state.js';
+import { planCleanup } from '../../src/plan/cleanup-plan.js';
 import { planDeploy } from '../../src/plan/deploy-plan.js';
 import { planSetup } from '../../src/plan/setup-plan.js';
-import { planCleanup } from '../../src/plan/cleanup-plan.js';
 import type { Plan } from '../../src/plan/step.js';
-import { BgError } from '../../src/errors.js';
 
 const base = `app: shop
 repo: /srv/git/shop.git
@@ -21,7 +21,7 @@ const cfgOf = (extra = '') => parseConfig(base + extra, { configPath: '/srv/shop
 
 const unit = (name: string, activeState: string): ObservedUnit => ({ name, loadState: 'loaded', activeState, subState: '', mainPid: activeState === 'active' ? 42 : 0 });
 function host(over: Partial<HostState> = {}): HostState {
-  return { units: {}, releases: { blue: {}, green: {} }, changedFiles: [], listening: [], caddyUpstreams: [], ...over };
+  return { upstreamFile: over.active ? 'ok' : 'missing', units: {}, releases: { blue: {}, green: {} }, changedFiles: [], listening: [], caddyUpstreams: [], ...over };
 }
 const names = (p: Plan) => p.steps.map((s) => s.name);
 
@@ -30,7 +30,7 @@ describe('planSetup', () => {
     const p = planSetup(cfgOf(), host({ changedFiles: ['x'] }));
     expect(names(p)).toEqual(['ensure-dirs', 'checkout-blue', 'install-files', 'start-web-blue', 'health-gate-blue', 'switch-to-blue', 'enable-blue']);
     expect(p.steps.find((s) => s.name === 'start-web-blue')?.undo).toEqual({ kind: 'stop', unit: 'shop-web-blue.service' });
-    expect(p.steps.find((s) => s.name === 'switch-to-blue')?.undo).toEqual({ kind: 'restore-caddy' });
+    expect(p.steps.find((s) => s.name === 'switch-to-blue')?.undo).toEqual({ kind: 'switch-back' });
   });
 
   it('is empty when already set up and every file is current', () => {
@@ -49,7 +49,7 @@ describe('planSetup', () => {
     expect(n).toContain('disable-legacy');
   });
 
-  it('refuses when Caddy does not answer, or blue\'s port is taken', () => {
+  it("refuses when Caddy does not answer, or blue's port is taken", () => {
     expect(() => planSetup(cfgOf(), host({ caddyUpstreams: undefined }))).toThrow(/admin API/);
     expect(() => planSetup(cfgOf(), host({ listening: [8000] }))).toThrow(/8000.*in use/);
   });
@@ -60,20 +60,38 @@ describe('planDeploy', () => {
     const p = planDeploy(cfgOf(), host({ active: 'blue' }), { ref: 'dev' });
     expect(p).toMatchObject({ command: 'deploy', from: 'blue', to: 'green' });
     expect(names(p)).toEqual([
-      'checkout-green', 'install-green-units', 'start-web-green', 'health-gate-green', 'switch-to-green',
-      'drain-blue', 'stop-web-blue', 'enable-green', 'disable-blue',
+      'checkout-green',
+      'install-green-units',
+      'start-web-green',
+      'health-gate-green',
+      'switch-to-green',
+      'drain-blue',
+      'stop-web-blue',
+      'enable-green',
+      'disable-blue',
     ]);
     expect(p.steps.find((s) => s.name === 'stop-web-blue')?.action).toEqual({ kind: 'stop', unit: 'shop-web-blue.service', wait: false });
     expect(p.steps.find((s) => s.name === 'drain-blue')?.action).toEqual({ kind: 'drain', ports: [8000] });
   });
 
   it('gates Celery: old worker and beat stop before the new web starts, new ones start after the old web stops', () => {
-    const p = planDeploy(cfgOf(celery + 'build: ["pip install -r requirements.txt"]\n'), host({ active: 'green' }), { ref: 'main' });
+    const p = planDeploy(cfgOf(`${celery}build: ["pip install -r requirements.txt"]\n`), host({ active: 'green' }), { ref: 'main' });
     const n = names(p);
     expect(n).toEqual([
-      'checkout-blue', 'build-blue', 'install-blue-units', 'stop-worker-green', 'stop-beat-green', 'start-web-blue',
-      'health-gate-blue', 'switch-to-blue', 'drain-green', 'stop-web-green', 'start-worker-blue', 'start-beat-blue',
-      'enable-blue', 'disable-green',
+      'checkout-blue',
+      'build-blue',
+      'install-blue-units',
+      'stop-worker-green',
+      'stop-beat-green',
+      'start-web-blue',
+      'health-gate-blue',
+      'switch-to-blue',
+      'drain-green',
+      'stop-web-green',
+      'start-worker-blue',
+      'start-beat-blue',
+      'enable-blue',
+      'disable-green',
     ]);
   });
 
@@ -157,7 +175,17 @@ describe('preflight', () => {
 describe('recovery through setup', () => {
   it('starts the active color units that are not running (an interrupted deploy stopped its Celery)', () => {
     const cfg = cfgOf(celery);
-    const p = planSetup(cfg, host({ active: 'blue', units: { 'shop-web-blue.service': unit('shop-web-blue.service', 'active'), 'shop-worker-blue.service': unit('shop-worker-blue.service', 'inactive'), 'shop-beat-blue.service': unit('shop-beat-blue.service', 'inactive') } }));
+    const p = planSetup(
+      cfg,
+      host({
+        active: 'blue',
+        units: {
+          'shop-web-blue.service': unit('shop-web-blue.service', 'active'),
+          'shop-worker-blue.service': unit('shop-worker-blue.service', 'inactive'),
+          'shop-beat-blue.service': unit('shop-beat-blue.service', 'inactive'),
+        },
+      }),
+    );
     expect(names(p)).toEqual(['start-shop-worker-blue', 'start-shop-beat-blue']);
   });
 });

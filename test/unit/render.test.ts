@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config/types.js';
 import { ConfigError } from '../../src/errors.js';
 import {
   celeryCommand,
@@ -78,19 +77,14 @@ describe('celery units', () => {
 
   it('worker: warm shutdown with KillMode=mixed, %h escaped, conflicts with the other color', () => {
     const u = renderWorkerUnit(config(), 'blue', celery);
-    expect(line(u, 'ExecStart')).toEqual([
-      'ExecStart=/usr/bin/python3 -m celery -A shop worker --concurrency 2 --loglevel info --hostname shop-blue@%%h --without-mingle',
-    ]);
+    expect(line(u, 'ExecStart')).toEqual(['ExecStart=/usr/bin/python3 -m celery -A shop worker --concurrency 2 --loglevel info --hostname shop-blue@%%h --without-mingle']);
     // the start job ends when the worker answers a ping (bounded: 60 tries, TimeoutStartSec)
     expect(line(u, 'ExecStartPost')).toEqual([
       `ExecStartPost=/bin/sh -c "n=0; until '/usr/bin/python3' '-m' 'celery' '-A' 'shop' 'inspect' 'ping' '--timeout' '1' '--destination' 'shop-blue@%H' >/dev/null 2>&1; do kill -0 \\"$$MAINPID\\" 2>/dev/null || exit 1; n=$$((n+1)); [ \\"$$n\\" -lt 60 ] || exit 1; done"`,
     ]);
     expect(line(u, 'TimeoutStartSec')).toEqual(['TimeoutStartSec=150']);
     // quiesce before the warm shutdown: stop consuming, outwait kombu's 1 s BRPOP poll
-    expect(line(u, 'ExecStop')).toEqual([
-      'ExecStop=-/usr/bin/python3 -m celery -A shop control cancel_consumer celery --timeout 2 --destination shop-blue@%H',
-      'ExecStop=/bin/sleep 1.2',
-    ]);
+    expect(line(u, 'ExecStop')).toEqual(['ExecStop=-/usr/bin/python3 -m celery -A shop control cancel_consumer celery --timeout 2 --destination shop-blue@%H', 'ExecStop=/bin/sleep 1.2']);
     expect(line(u, 'Type')).toEqual(['Type=simple']);
     expect(line(u, 'KillMode')).toEqual(['KillMode=mixed']);
     const q = renderWorkerUnit(config({ celery: { ...config().celery!, queues: ['celery', 'mail.high'] } }), 'blue', celery);
@@ -108,10 +102,7 @@ describe('celery units', () => {
     expect(line(u, 'EnvironmentFile')).toEqual(['EnvironmentFile=/srv/shop/shared/.env']);
     expect(line(u, 'Conflicts')).toEqual(['Conflicts=shop-worker-green.service']);
     expect(line(u, 'After')).toEqual(['After=network.target']);
-    expect(line(renderWorkerUnit(config(), 'green', celery), 'After')).toEqual([
-      'After=network.target',
-      'After=shop-worker-blue.service',
-    ]);
+    expect(line(renderWorkerUnit(config(), 'green', celery), 'After')).toEqual(['After=network.target', 'After=shop-worker-blue.service']);
   });
 
   it('beat: both colors use one schedule file under shared/', () => {
@@ -120,9 +111,7 @@ describe('celery units', () => {
     const schedule = (u: string) => /--schedule (\S+)/.exec(line(u, 'ExecStart')[0])?.[1];
     expect(schedule(blue)).toBe('/srv/shop/shared/celerybeat-schedule');
     expect(schedule(green)).toBe(schedule(blue));
-    expect(line(blue, 'ExecStart')).toEqual([
-      'ExecStart=/usr/bin/python3 -m celery -A shop beat --loglevel info --schedule /srv/shop/shared/celerybeat-schedule',
-    ]);
+    expect(line(blue, 'ExecStart')).toEqual(['ExecStart=/usr/bin/python3 -m celery -A shop beat --loglevel info --schedule /srv/shop/shared/celerybeat-schedule']);
     expect(line(blue, 'KillMode')).toEqual(['KillMode=mixed']);
     expect(line(blue, 'TimeoutStopSec')).toEqual(['TimeoutStopSec=30']);
     expect(line(green, 'Conflicts')).toEqual(['Conflicts=shop-beat-blue.service']);
@@ -196,7 +185,10 @@ describe('upstream', () => {
 });
 
 describe('resolveCommand', () => {
-  const only = (...paths: string[]) => (p: string) => paths.includes(p);
+  const only =
+    (...paths: string[]) =>
+    (p: string) =>
+      paths.includes(p);
   const fallbacks = [['/usr/bin/celery'], ['/usr/local/bin/celery'], ['/usr/bin/python3', '-m', 'celery']];
   const venv = '/srv/shop/releases/blue/.venv/bin/celery';
 
@@ -204,9 +196,7 @@ describe('resolveCommand', () => {
     const all = () => true;
     expect(resolveCommand(['celery', '--foo'], venv, fallbacks, all)).toEqual(['celery', '--foo']);
     expect(resolveCommand(undefined, venv, fallbacks, all)).toEqual([venv]);
-    expect(resolveCommand(undefined, venv, fallbacks, only('/usr/local/bin/celery', '/usr/bin/python3'))).toEqual([
-      '/usr/local/bin/celery',
-    ]);
+    expect(resolveCommand(undefined, venv, fallbacks, only('/usr/local/bin/celery', '/usr/bin/python3'))).toEqual(['/usr/local/bin/celery']);
     expect(resolveCommand(undefined, venv, fallbacks, only('/usr/bin/python3'))).toEqual(['/usr/bin/python3', '-m', 'celery']);
     expect(resolveCommand(undefined, venv, fallbacks, only())).toEqual(['celery']);
     expect(resolveCommand([], venv, fallbacks, only())).toEqual(['celery']);
@@ -214,12 +204,8 @@ describe('resolveCommand', () => {
 
   it('looks in the color release for gunicorn and celery', () => {
     const cfg = config();
-    expect(gunicornCommand(cfg, 'green', only('/srv/shop/releases/green/.venv/bin/gunicorn'))).toEqual([
-      '/srv/shop/releases/green/.venv/bin/gunicorn',
-    ]);
-    expect(gunicornCommand(cfg, 'blue', only('/srv/shop/releases/green/.venv/bin/gunicorn', '/usr/bin/gunicorn'))).toEqual([
-      '/usr/bin/gunicorn',
-    ]);
+    expect(gunicornCommand(cfg, 'green', only('/srv/shop/releases/green/.venv/bin/gunicorn'))).toEqual(['/srv/shop/releases/green/.venv/bin/gunicorn']);
+    expect(gunicornCommand(cfg, 'blue', only('/srv/shop/releases/green/.venv/bin/gunicorn', '/usr/bin/gunicorn'))).toEqual(['/usr/bin/gunicorn']);
     expect(celeryCommand(cfg, 'blue', only('/usr/bin/python3'))).toEqual(['/usr/bin/python3', '-m', 'celery']);
     cfg.web = { ...cfg.web, gunicorn: ['/opt/g', '-c', 'conf.py'] };
     expect(gunicornCommand(cfg, 'blue', only())).toEqual(['/opt/g', '-c', 'conf.py']);

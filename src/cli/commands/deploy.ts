@@ -1,5 +1,5 @@
-import type { Config } from '../../config/types.js';
 import { validateRef } from '../../adapters/ref.js';
+import type { Config } from '../../config/types.js';
 import { planDeploy } from '../../plan/deploy-plan.js';
 import type { Plan } from '../../plan/step.js';
 import type { RunResult } from '../../run/executor.js';
@@ -12,18 +12,16 @@ export function deploy(ref: string, o: GlobalOptions) {
   return runPlanned({ name: 'deploy', ref, plan: (cfg, host) => planDeploy(cfg, host, { ref }), summary: summarize(ref) }, o);
 }
 
-export const rollback = (o: GlobalOptions) =>
-  runPlanned({ name: 'rollback', plan: (cfg, host) => planDeploy(cfg, host, { rollback: true }), summary: summarize(undefined) }, o);
+export const rollback = (o: GlobalOptions) => runPlanned({ name: 'rollback', plan: (cfg, host) => planDeploy(cfg, host, { rollback: true }), summary: summarize(undefined) }, o);
 
-// The seeds' human-in-the-loop step: print exactly what to run next.
+// The human-in-the-loop step: print exactly what to run next.
 const summarize = (ref: string | undefined) => (cfg: Config, plan: Plan, result: RunResult, o: GlobalOptions) => {
-  const total = result.steps.reduce((a, s) => a + s.ms, 0);
-  const commit = plan.to ? result.memory.commits[plan.to]?.slice(0, 12) : undefined;
+  const commit = result.commit?.slice(0, 12);
   const what = ref ? `${ref}${commit ? ` (${commit})` : ''}` : `the previous release`;
   const flags = [o.config ? `--config ${o.config}` : '', o.user ? '--user' : ''].filter(Boolean).join(' ');
   const cmd = (c: string) => `bluegreen ${c}${flags ? ` ${flags}` : ''}`;
   return [
-    `${plan.command}: ${what} is live on ${plan.to} (127.0.0.1:${cfg.web.ports[plan.to!]}); ${plan.from} drained and stopping. ${fmtMs(total)}.`,
+    `${plan.command}: ${what} is live on ${plan.to} (127.0.0.1:${cfg.web.ports[plan.to!]}); ${plan.from} drained and stopping. ${fmtMs(result.ms)}.`,
     `  when you are happy:   ${cmd('cleanup')}`,
     `  to go back:           ${cmd('rollback')}`,
   ].join('\n');

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { configPathFor } from '../../config/load.js';
-import { renderInitConfig } from '../../config/init-template.js';
-import { UsageError, EXIT } from '../../errors.js';
 import { writeAtomic } from '../../adapters/files.js';
+import { renderInitConfig } from '../../config/init-template.js';
+import { configPathFor } from '../../config/load.js';
+import { EXIT, UsageError } from '../../errors.js';
 import type { GlobalOptions } from '../options.js';
 
 export async function init(o: GlobalOptions): Promise<number> {

@@ -7,8 +7,10 @@ export function formatStatus(r: StatusReport): string {
   lines.push(`  active:   ${r.active ?? 'none (not set up)'}`);
   const caddy = r.upstream.caddy === null ? 'admin API not answering' : r.upstream.caddy.join(', ') || 'nothing';
   lines.push(`  upstream: ${r.upstream.port === null ? 'none' : `127.0.0.1:${r.upstream.port}`} in ${r.upstream.file}; Caddy routes to ${caddy}`);
-  if (r.problem) lines.push(`  WARNING:  ${r.problem}`);
-  for (const w of r.warnings) lines.push(`  note:     ${w}`);
+  for (const p of r.problems) {
+    lines.push(`  ${p.severity === 'error' ? 'PROBLEM:' : 'note:   '}  ${p.message}`);
+    if (p.severity === 'error') lines.push(`            next: ${p.next}`);
+  }
   lines.push('  units:');
   const w = Math.max(...r.units.map((u) => u.name.length));
   for (const u of r.units) {
@@ -20,7 +22,9 @@ export function formatStatus(r: StatusReport): string {
     lines.push(`    ${color.padEnd(6)} ${rel.commit ? `${rel.commit.slice(0, 12)}  ${rel.subject ?? ''}` : '(no checkout)'}`);
   }
   const d = r.lastDeploy;
-  lines.push(`  last:     ${d ? `${d.time} ${d.command}${d.ref ? ` ${d.ref}` : ''} ${transition(d.from, d.to, '→').trim()} ${d.result}${d.failedStep ? ` at ${d.failedStep}` : ''} (${d.ms} ms, by ${d.user})` : 'no deploy recorded'}`);
+  lines.push(
+    `  last:     ${d ? `${d.time} ${d.command}${d.ref ? ` ${d.ref}` : ''} ${transition(d.from, d.to, '→').trim()} ${d.result}${d.failedStep ? ` at ${d.failedStep}` : ''} (${d.ms} ms, by ${d.user})` : 'no deploy recorded'}`,
+  );
   if (r.lastLog) lines.push(`  log:      ${r.lastLog.unit}: ${r.lastLog.lines.split('\n').at(-1)}`);
   return `${lines.join('\n')}\n`;
 }

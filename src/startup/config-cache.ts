@@ -4,9 +4,9 @@
 // build (a new schema must validate again). Any doubt means a miss; parse.ts then decides.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { buildId } from '../build-id.js';
-import { cacheDir, readOwnFile, writeOwnFile } from '../cache-dir.js';
-import type { Config, Scope } from './types.js';
+import type { Config, Scope } from '../config/types.js';
+import { buildId } from './build-id.js';
+import { cacheDir, readOwnFile, writeOwnFile } from './cache-dir.js';
 
 export interface ConfigInputs {
   text: string;
@@ -21,9 +21,7 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 function where(i: ConfigInputs, build = buildId): { file: string; key: string } | undefined {
   const dir = cacheDir(i.env, 'config');
   if (!dir || !build) return undefined;
-  const key = sha(
-    JSON.stringify([build, sha(i.text), i.configPath, i.scope, i.homedir, i.env.XDG_CONFIG_HOME ?? null, i.env.XDG_STATE_HOME ?? null]),
-  );
+  const key = sha(JSON.stringify([build, sha(i.text), i.configPath, i.scope, i.homedir, i.env.XDG_CONFIG_HOME ?? null, i.env.XDG_STATE_HOME ?? null]));
   return { file: join(dir, `${sha(`${i.scope}\0${i.configPath}`).slice(0, 24)}.json`), key };
 }
 

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-import { readOwnFile, writeOwnFile } from '../cache-dir.js';
+import { readOwnFile, writeOwnFile } from './cache-dir.js';
 
 const BUNDLE_PREFIX = 'bg:bundle/';
 

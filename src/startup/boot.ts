@@ -2,10 +2,10 @@
 // save V8 code caches for whatever ran without one. Kept apart from the bundles it loads.
 import { join } from 'node:path';
 import type { LoadCommand } from '../cli/command-loader.js';
-import { buildId } from '../build-id.js';
-import { cacheDir } from '../cache-dir.js';
-import { restoreDefaultWasmFlags } from '../wasm-flags.js';
-import { type LoadedBundle, cacheFileName, loadBundle } from './compile-cache.js';
+import { buildId } from './build-id.js';
+import { cacheDir } from './cache-dir.js';
+import { cacheFileName, type LoadedBundle, loadBundle } from './compile-cache.js';
+import { restoreDefaultWasmFlags } from './wasm-flags.js';
 
 type Main = (argv: string[], load: LoadCommand) => Promise<number>;
 
@@ -20,7 +20,7 @@ export async function boot(argv: string[], bundleDir: string): Promise<number> {
   };
   const main = load('main').main as Main;
   const code = await main(argv, async (name) => load(name) as never);
-  restoreDefaultWasmFlags(); // the health client may have switched them (src/wasm-flags.ts)
+  restoreDefaultWasmFlags(); // the health client may have switched them (wasm-flags.ts)
   for (const b of loaded) b.save();
   return code;
 }

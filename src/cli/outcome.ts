@@ -1,0 +1,45 @@
+import type { Config } from '../config/types.js';
+import { BgError, EXIT, type ExitCode, isBgError } from '../errors.js';
+import type { Plan } from '../plan/step.js';
+import { messageOf, type RunResult } from '../run/executor.js';
+
+// The one place a command's outcome is decided: the state line and the exit code. Exit 4 only when
+// putting things back failed, so the host may really be half switched.
+
+/** A run that failed: rolled back (exit 1), or not all the way (exit 4). */
+export function runFailure(command: string, cfg: Config, plan: Plan, result: RunResult): BgError {
+  const failed = result.failed!;
+  const cause = failed.error;
+  const why = messageOf(cause);
+  const detail = isBgError(cause) ? cause.detail : undefined;
+  const code = isBgError(cause) ? cause.code : 'internal';
+  const serving = plan.from ? `${plan.from} (port ${cfg.web.ports[plan.from]})` : 'what served before';
+  if (result.undoFailed?.length) {
+    const undo = result.undoFailed.map((u) => `undo of ${u.step}: ${messageOf(u.error)}`).join('; ');
+    return new BgError(`${command} failed at ${failed.step}: ${why}. Putting things back also failed: ${undo}.`, {
+      code,
+      step: failed.step,
+      exitCode: EXIT.attention,
+      detail,
+      state: 'Unknown: the host may be half switched. Run `bluegreen status` to see which color Caddy routes to and which units run.',
+      next: `Start the color Caddy routes to (systemctl start ${cfg.app}-web-<color>), then run \`bluegreen status\`.`,
+    });
+  }
+  return new BgError(`${command} failed at step ${failed.step}: ${why}`, {
+    code,
+    step: failed.step,
+    exitCode: EXIT.deployFailed,
+    detail,
+    state: `Rolled back: old version still serving from ${serving}; Celery as before.`,
+    next: isBgError(cause) && cause.next ? cause.next : 'Fix the cause above and run it again.',
+  });
+}
+
+/**
+ * How an error that reached the top ends the command. An error from a run carries its outcome
+ * (runFailure); any other was thrown before the command changed anything, so unless the error
+ * knows better (a lock held, bad usage, a host found half switched) it is exit 1, nothing changed.
+ */
+export function outcomeOf(err: BgError): { exitCode: ExitCode; state: string } {
+  return { exitCode: err.exitCode ?? EXIT.deployFailed, state: err.state ?? 'Nothing was changed by this command.' };
+}

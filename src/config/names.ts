@@ -1,0 +1,36 @@
+import type { Color, Config } from './types.js';
+
+// Every name and path bg derives from the config, in one place: render, plan, run, status and the
+// tests all read them from here.
+
+export const unitNames = (cfg: Pick<Config, 'app' | 'celery'>, color: Color) => ({
+  web: `${cfg.app}-web-${color}.service`,
+  worker: cfg.celery ? `${cfg.app}-worker-${color}.service` : undefined,
+  beat: cfg.celery?.beat ? `${cfg.app}-beat-${color}.service` : undefined,
+});
+
+/** The units a color has, without the ones this config does not use. */
+export const presentUnits = (cfg: Pick<Config, 'app' | 'celery'>, color: Color): string[] => Object.values(unitNames(cfg, color)).filter((x): x is string => typeof x === 'string');
+
+/** `shop-web-blue.service` → `shop-web-blue`: step names and per-unit log files use it. */
+export const unitStem = (unit: string) => unit.replace(/\.service$/, '');
+
+/** Where a unit appends its output when `log_dir` is set. */
+export const unitLogFile = (cfg: Pick<Config, 'logDir'>, unit: string): string | undefined => (cfg.logDir ? `${cfg.logDir}/${unitStem(unit)}.log` : undefined);
+
+export const releasesDir = (cfg: Pick<Config, 'root'>) => `${cfg.root}/releases`;
+export const releaseDir = (cfg: Pick<Config, 'root'>, color: Color) => `${releasesDir(cfg)}/${color}`;
+export const sharedDir = (cfg: Pick<Config, 'root'>) => `${cfg.root}/shared`;
+/** The symlink to the live release (Caddy serves static files through it). */
+export const currentLink = (cfg: Pick<Config, 'root'>) => `${cfg.root}/current`;
+
+// Caddy (2.6+, Linux) opens a new SO_REUSEPORT listener at every config load and closes the old
+// one; connections still queued in the old listener's accept queue are reset. With
+// net.ipv4.tcp_migrate_req=1 (Linux >= 5.14) the kernel moves them to the new listener instead.
+export const TCP_MIGRATE_REQ = 'net.ipv4.tcp_migrate_req';
+export const SYSCTL_DROPIN = '/etc/sysctl.d/60-bg-tcp-migrate-req.conf';
+
+export const lockPath = (stateDir: string) => `${stateDir}/lock`;
+export const journalPath = (stateDir: string) => `${stateDir}/journal.jsonl`;
+export const bgLogPath = (stateDir: string) => `${stateDir}/bg.log`;
+export const buildLogPath = (cfg: Pick<Config, 'stateDir'>, color: Color) => `${cfg.stateDir}/build-${color}.log`;

@@ -1,0 +1,129 @@
+import { unitNames } from '../config/names.js';
+import { COLORS, type Color, type Config, otherColor } from '../config/types.js';
+import { EXIT, type ExitCode } from '../errors.js';
+import { type HostState, isRunning } from './host-state.js';
+
+// Every problem bg can see on the host, from one observation, pure. `preflight` refuses a command
+// with the first problem that blocks it; `bg status` lists them all.
+
+export type Blockable = 'setup' | 'deploy' | 'rollback' | 'cleanup';
+
+export interface Problem {
+  code: string; // stable, kebab-case
+  severity: 'error' | 'warning';
+  message: string;
+  next: string;
+  blocks: Blockable[]; // the commands that must not run while it stands
+  color?: Color; // for a problem of one color (port-taken): it blocks only a command that starts that color
+  state?: string; // the state line when it blocks a command (default: nothing was changed)
+  exitCode?: ExitCode; // when it blocks (default: 1, nothing changed)
+}
+
+export function diagnose(cfg: Config, host: HostState): Problem[] {
+  const problems: Problem[] = [];
+  const add = (p: Omit<Problem, 'severity' | 'blocks'> & Partial<Pick<Problem, 'severity' | 'blocks'>>) => problems.push({ severity: 'error', blocks: [], ...p });
+  const file = cfg.caddy.upstreamFile;
+
+  if (!host.active) {
+    add({
+      code: 'not-set-up',
+      message:
+        host.upstreamFile === 'missing'
+          ? `${cfg.app} is not set up: ${file} is missing.`
+          : host.upstreamFile === 'unreadable'
+            ? `${cfg.app} is not set up: ${file} is not in bg's format.`
+            : `${cfg.app} is not set up: ${file} names no color of ours (127.0.0.1:${host.upstreamPort}).`,
+      next: 'Run `bluegreen setup` first.',
+      blocks: ['deploy', 'rollback', 'cleanup'],
+      exitCode: EXIT.usage,
+      // a legacy upstream is how a host looks before its first setup: status need not warn
+      severity: host.upstreamFile === 'ok' ? 'warning' : 'error',
+    });
+  }
+
+  const routed = host.caddyUpstreams;
+  if (routed === undefined) {
+    add({
+      code: 'caddy-unreachable',
+      message: `Caddy's admin API at ${cfg.caddy.admin} is not answering.`,
+      next: `Start Caddy (${cfg.caddy.unit}) and make sure caddy.admin in ${cfg.configPath} is its admin address.`,
+      blocks: ['setup', 'deploy', 'rollback'],
+    });
+  } else if (host.upstreamPort !== undefined && !routed.includes(`127.0.0.1:${host.upstreamPort}`)) {
+    const serves = routed.join(', ') || 'nothing';
+    add({
+      code: 'upstream-mismatch',
+      message: `${file} says 127.0.0.1:${host.upstreamPort} but Caddy routes to ${serves}.`,
+      state: `Caddy serves ${serves}; an earlier bg run was likely cut off between writing the file and reloading Caddy. Nothing was changed now.`,
+      next: `Make the file name what Caddy routes to (check \`bluegreen status\`), e.g. echo 'to ${routed[0] ?? '127.0.0.1:<port>'}' > ${file}, then run this again.`,
+      blocks: ['setup', 'deploy', 'rollback'],
+      exitCode: EXIT.attention,
+    });
+  }
+
+  if (host.active) {
+    const live = unitNames(cfg, host.active);
+    const idle = unitNames(cfg, otherColor(host.active));
+    const web = host.units[live.web];
+    if (web?.activeState !== 'active') {
+      add({
+        code: 'active-web-down',
+        message: `the active color's web unit ${live.web} is ${web?.activeState ?? 'unknown'}.`,
+        next: `Start it (systemctl${cfg.scope === 'user' ? ' --user' : ''} start ${live.web}) or run \`bluegreen setup\`, which starts what the active color is missing.`,
+      });
+    }
+    if (idle.worker && host.units[idle.worker]?.activeState === 'active') {
+      add({ code: 'idle-celery-running', message: `the idle color's Celery worker ${idle.worker} is running.`, next: 'Run `bluegreen cleanup` to stop it.' });
+    }
+    const down = [live.worker, live.beat].filter((u): u is string => !!u && !!host.units[u] && host.units[u].activeState !== 'active');
+    if (down.length) {
+      add({
+        code: 'active-celery-down',
+        message: `${down.join(', ')} of the active color not running (an interrupted deploy?): \`bluegreen setup\` starts it.`,
+        next: 'Run `bluegreen setup`.',
+      });
+    }
+    if (host.units[idle.web]?.activeState === 'active') {
+      add({
+        code: 'idle-web-running',
+        severity: 'warning',
+        message: `the idle color's web unit ${idle.web} is running but takes no traffic.`,
+        next: 'Run `bluegreen cleanup` to stop it (a deploy also replaces it).',
+      });
+    }
+  }
+
+  // listening undefined: not looked (status does not run `ss`)
+  for (const color of host.listening ? COLORS : []) {
+    const port = cfg.web.ports[color];
+    const web = host.units[unitNames(cfg, color).web];
+    // deactivating: our own Gunicorn from the previous deploy, still exiting; a plan waits for it
+    if (host.listening!.includes(port) && !isRunning(web) && web?.activeState !== 'deactivating') {
+      add({
+        code: 'port-taken',
+        color,
+        message: `Port ${port} (web.ports.${color}) is already in use by another process.`,
+        next: `Free port ${port} (ss -ltnp 'sport = :${port}' shows who holds it) or pick another web.ports.${color}.`,
+        blocks: ['setup', 'deploy', 'rollback'],
+      });
+    }
+  }
+
+  if (host.lock && !host.lock.alive) {
+    const who = host.lock.info ? `pid ${host.lock.info.pid} (${host.lock.info.command}, since ${host.lock.info.since})` : 'an unreadable lock file';
+    add({
+      code: 'stale-lock',
+      severity: 'warning',
+      message: `a bg run was cut off: ${who} left its lock behind.`,
+      next: 'The next bg command takes the lock over; check `bluegreen history` and the units above.',
+    });
+  }
+
+  if (host.tcpMigrateReq === false) {
+    add({ code: 'tcp-migrate-req-off', severity: 'warning', message: migrateWarning, next: `sudo sysctl -w net.ipv4.tcp_migrate_req=1` });
+  }
+  return problems;
+}
+
+export const migrateWarning =
+  'net.ipv4.tcp_migrate_req is 0: each Caddy reload can reset connections queued in its old listener. Fix: sudo sysctl -w net.ipv4.tcp_migrate_req=1 (and add it to /etc/sysctl.d/).';

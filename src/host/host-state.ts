@@ -1,0 +1,31 @@
+import type { Color } from '../config/types.js';
+import type { LockInfo } from '../run/lock.js';
+
+// What bg observed on the host before planning. Gathered by observe.ts; planners and diagnose read
+// only this. A field that is undefined was not looked at (or, for Caddy, did not answer): that is
+// different from an empty answer.
+
+export interface ObservedUnit {
+  name: string;
+  loadState: string; // loaded | not-found | ...
+  activeState: string; // active | inactive | failed | activating | deactivating
+  subState: string;
+  mainPid: number;
+  since?: Date;
+}
+
+export interface HostState {
+  active?: Color; // from upstream.txt; undefined when bg never switched (not set up)
+  upstreamFile: 'missing' | 'unreadable' | 'ok'; // 'unreadable': there, but not in bg's format
+  upstreamPort?: number; // the port upstream.txt names (may be a legacy port)
+  caddyUpstreams?: string[]; // what Caddy routes to now; undefined when its admin API did not answer
+  units: Record<string, ObservedUnit>;
+  releases: Record<Color, { commit?: string; subject?: string }>;
+  changedFiles?: string[]; // paths `install` of both colors + Caddyfile would change; undefined: not looked
+  listening?: number[]; // which of our web ports something listens on; undefined: not looked
+  tcpMigrateReq?: boolean; // net.ipv4.tcp_migrate_req; undefined when the kernel lacks it
+  lock?: { info?: LockInfo; alive: boolean }; // undefined: no lock file; info undefined: unreadable
+  activeLog?: { unit: string; lines: string }; // the active web's last log line(s), when asked for
+}
+
+export const isRunning = (u: ObservedUnit | undefined): boolean => !!u && (u.activeState === 'active' || u.activeState === 'activating' || u.activeState === 'reloading');

@@ -1,0 +1,65 @@
+// The one place the real host is built from the adapters. Commands never construct an adapter.
+import { existsSync } from 'node:fs';
+import { mkdir, open, readlink } from 'node:fs/promises';
+import { CaddyAdmin } from '../adapters/caddy-admin.js';
+import { listeningOn, waitDrained } from '../adapters/connections.js';
+import { pointSymlink, readText, removeFile, writeAtomic } from '../adapters/files.js';
+import { checkoutRelease, headCommit } from '../adapters/git.js';
+import { loadHttpClient, waitHealthy } from '../adapters/health.js';
+import { runShell } from '../adapters/shell.js';
+import { enableSysctl, readSysctl } from '../adapters/sysctl.js';
+import { Systemd } from '../adapters/systemd.js';
+import { lastLogLines } from '../adapters/unit-logs.js';
+import { lockPath } from '../config/names.js';
+import type { Config } from '../config/types.js';
+import type { FilesPort, Host, HostReader } from './host.js';
+import { isAlive, readLockInfo } from './lock.js';
+
+const files: FilesPort = {
+  read: readText,
+  write: (path, text, mode) => writeAtomic(path, text, { mode }),
+  remove: removeFile,
+  readLink: (path) => readlink(path).catch(() => undefined),
+  pointLink: pointSymlink,
+  makeDirs: async (dirs) => {
+    for (const d of dirs) await mkdir(d, { recursive: true });
+  },
+  createIfMissing: async (path, mode) => {
+    const fh = await open(path, 'a', mode);
+    await fh.close();
+  },
+  exists: (path) => existsSync(path),
+};
+
+/** What `observe` and `bg status` need: no execa, no undici. */
+export async function connectReader(cfg: Config, env: NodeJS.ProcessEnv = process.env): Promise<HostReader> {
+  const systemd = await Systemd.connect(cfg.scope, env);
+  const caddy = new CaddyAdmin(cfg.caddy.admin);
+  return {
+    systemd,
+    caddy: { config: () => caddy.config(), load: (c) => caddy.load(c), loadJson: (c) => caddy.loadJson(c), upstreams: () => caddy.upstreams() },
+    files,
+    releaseHead: headCommit,
+    listening: listeningOn,
+    readSysctl,
+    unitLog: (unit, n) => lastLogLines(cfg, unit, n),
+    lockHolder: async () => {
+      const info = await readLockInfo(lockPath(cfg.stateDir));
+      return info === undefined ? undefined : { info: info ?? undefined, alive: !!info && isAlive(info.pid) };
+    },
+    close: () => systemd.close(),
+  };
+}
+
+/** Everything a plan can do. */
+export async function connectHost(cfg: Config, env: NodeJS.ProcessEnv = process.env): Promise<Host> {
+  return {
+    ...(await connectReader(cfg, env)),
+    checkout: checkoutRelease,
+    shell: runShell,
+    warmHttpClient: () => void loadHttpClient(),
+    waitHealthy,
+    waitDrained,
+    setSysctl: enableSysctl,
+  };
+}

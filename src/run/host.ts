@@ -1,0 +1,83 @@
+// The one interface to every side effect a plan can have. Actions, the executor, observe and the
+// status command reach the host only through it; src/run/connect-host.ts builds the real one from
+// the adapters, and tests build fakes (test/support/fake-host.ts).
+import type { Head } from '../adapters/git.js';
+import type { HealthOptions } from '../adapters/health.js';
+import type { JobResult, UnitState } from '../adapters/systemd.js';
+import type { ListedUnit, UnitSummary } from '../adapters/systemd-state.js';
+import type { LockInfo } from './lock.js';
+
+/** systemd's Manager, with methods named after its D-Bus methods. */
+export interface SystemdPort {
+  startUnit(unit: string): Promise<JobResult>;
+  stopUnit(unit: string): Promise<JobResult>;
+  /** Queues a stop job and returns once systemd has accepted it. */
+  queueStop(unit: string): Promise<void>;
+  resetFailed(unit: string): Promise<void>;
+  unitState(unit: string): Promise<UnitState>;
+  listUnits(units: string[]): Promise<ListedUnit[]>;
+  unitSummaries(units: string[]): Promise<UnitSummary[]>;
+  enableUnitFiles(units: string[]): Promise<void>;
+  disableUnitFiles(units: string[]): Promise<void>;
+  /** daemon-reload */
+  reload(): Promise<void>;
+}
+
+/** Caddy's admin API. Configs are JSON text (int64 values survive a round trip). */
+export interface CaddyPort {
+  config(): Promise<string>;
+  load(caddyfile: string): Promise<void>;
+  loadJson(config: string): Promise<void>;
+  upstreams(): Promise<string[]>;
+}
+
+export interface FilesPort {
+  /** The file's text, or undefined when it does not exist. */
+  read(path: string): Promise<string | undefined>;
+  /** Atomic replace; never writes through a symlink at `path`. */
+  write(path: string, text: string, mode?: number): Promise<void>;
+  remove(path: string): Promise<void>;
+  readLink(path: string): Promise<string | undefined>;
+  /** Points the symlink `path` at `target`, atomically. */
+  pointLink(path: string, target: string): Promise<void>;
+  makeDirs(dirs: string[]): Promise<void>;
+  /** Creates an empty file with `mode` if there is none; an existing one is left as it is. */
+  createIfMissing(path: string, mode: number): Promise<void>;
+  /** Synchronous: rendering picks commands by what exists (a release's .venv). */
+  exists(path: string): boolean;
+}
+
+/** Everything `observe` and `bg status` read. Building only this keeps status's bundle small. */
+export interface HostReader {
+  systemd: SystemdPort;
+  caddy: CaddyPort;
+  files: FilesPort;
+  /** The commit checked out in a release dir. */
+  releaseHead(dir: string): Promise<Head | undefined>;
+  /** Which of `ports` something listens on. */
+  listening(ports: number[]): Promise<number[]>;
+  readSysctl(name: string): Promise<string | undefined>;
+  /** The last `n` lines a unit wrote (journal or log_dir), or a note saying why there are none. */
+  unitLog(unit: string, n: number): Promise<string>;
+  /** Who holds the app's lock, and whether that process is still alive. */
+  lockHolder(): Promise<{ info?: LockInfo; alive: boolean } | undefined>;
+  close(): void;
+}
+
+export interface ShellResult {
+  exitCode?: number;
+  signal?: string;
+  output: string; // stdout and stderr interleaved
+}
+
+/** The reader plus what only a run does: these load execa and undici, which status never needs. */
+export interface Host extends HostReader {
+  checkout(repo: string, dir: string, ref: string | undefined): Promise<{ commit: string; ref: string }>;
+  /** Runs one operator command with `sh -c`. */
+  shell(command: string, opts: { cwd: string; env: Record<string, string> }): Promise<ShellResult>;
+  /** Starts loading the health client while a start job runs. */
+  warmHttpClient(): void;
+  waitHealthy(opts: HealthOptions): Promise<{ tries: number; ms: number; status: number }>;
+  waitDrained(port: number, opts: { maxMs: number; signal?: AbortSignal }): Promise<{ drained: boolean; ms: number; left: number }>;
+  setSysctl(name: string, value: string, dropIn: string): Promise<void>;
+}

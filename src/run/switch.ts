@@ -1,0 +1,51 @@
+import { currentLink, releaseDir } from '../config/names.js';
+import type { Color } from '../config/types.js';
+import { BgError, CaddyError } from '../errors.js';
+import { renderUpstream } from '../render/upstream.js';
+import type { ActionContext } from './actions.js';
+
+/** Where traffic went before a switch: what its undo (switch-back) puts back. */
+export interface SwitchReceipt {
+  kind: 'switch';
+  upstream?: string; // the upstream file's text; undefined: there was none
+  current?: string; // where `current` pointed
+  caddyConfig?: string; // Caddy's running config (JSON text); undefined: it could not be read
+}
+
+// The switch: upstream file, then `current`, then Caddy loads the Caddyfile (which imports the
+// upstream file), and Caddy itself must confirm it routes to the new port.
+export async function switchTo(ctx: ActionContext, to: Color): Promise<string> {
+  const { cfg, host } = ctx;
+  const current = currentLink(cfg);
+  ctx.keep({
+    kind: 'switch',
+    upstream: await host.files.read(cfg.caddy.upstreamFile),
+    current: await host.files.readLink(current),
+    caddyConfig: await host.caddy.config().catch(() => undefined),
+  });
+  await host.files.write(cfg.caddy.upstreamFile, renderUpstream(cfg, to));
+  await host.files.pointLink(current, releaseDir(cfg, to));
+  const caddyfile = await host.files.read(cfg.caddy.caddyfile);
+  if (caddyfile === undefined) throw new CaddyError(`The Caddyfile ${cfg.caddy.caddyfile} is missing.`, { code: 'caddyfile-missing', next: 'Run `bluegreen setup`.' });
+  await host.caddy.load(caddyfile);
+  const want = `127.0.0.1:${cfg.web.ports[to]}`;
+  const routed = await host.caddy.upstreams();
+  if (!routed.includes(want)) {
+    throw new CaddyError(`Caddy did not take the new upstream: it routes to ${routed.join(', ') || 'nothing'}, expected ${want}.`, {
+      code: 'switch-not-confirmed',
+      next: `Check that ${cfg.caddy.caddyfile} is the Caddyfile Caddy runs and that it imports ${cfg.caddy.upstreamFile}.`,
+    });
+  }
+  return `Caddy routes to ${want}`;
+}
+
+export async function switchBack(ctx: ActionContext, before: SwitchReceipt): Promise<void> {
+  const { cfg, host } = ctx;
+  if (before.upstream === undefined) await host.files.remove(cfg.caddy.upstreamFile);
+  else await host.files.write(cfg.caddy.upstreamFile, before.upstream);
+  if (before.current) await host.files.pointLink(currentLink(cfg), before.current);
+  if (before.caddyConfig === undefined) {
+    throw new BgError('Could not put back the previous Caddy config: it was not readable before the switch.', { code: 'caddy-config-unknown' });
+  }
+  await host.caddy.loadJson(before.caddyConfig);
+}

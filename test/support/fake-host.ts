@@ -1,0 +1,140 @@
+import type { Head } from '../../src/adapters/git.js';
+import type { HealthOptions } from '../../src/adapters/health.js';
+import type { JobResult, UnitState } from '../../src/adapters/systemd.js';
+import type { Host, ShellResult } from '../../src/run/host.js';
+
+// An in-memory host for the executor's fast tests: units are states in a map, files are strings,
+// Caddy routes to whatever the upstream file said at its last load. Every call is recorded, a call
+// can be made to fail, and every moment two colors' Celery workers (or two beats) would run is
+// recorded as a violation.
+
+export interface FakeHostOptions {
+  upstreamFile: string;
+  active?: Record<string, string>; // unit → activeState at the start
+  files?: Record<string, string>;
+  /** `start shop-web-green.service`, `stop …`, `write <path>`, `caddy.load`, `health`, `checkout`, `shell`: throws or returns a failed job */
+  fail?: Set<string>;
+  /** `health` waits until the signal aborts */
+  hangHealth?: boolean;
+}
+
+export class FakeHost implements Host {
+  readonly calls: string[] = [];
+  readonly violations: string[] = [];
+  readonly units = new Map<string, string>();
+  readonly fileMap = new Map<string, string>();
+  readonly links = new Map<string, string>();
+  routes: string[] = [];
+  private readonly fail: Set<string>;
+
+  constructor(private readonly opts: FakeHostOptions) {
+    for (const [u, s] of Object.entries(opts.active ?? {})) this.units.set(u, s);
+    for (const [p, t] of Object.entries(opts.files ?? {})) this.fileMap.set(p, t);
+    this.fail = opts.fail ?? new Set();
+    this.routes = this.routesFromFile();
+  }
+
+  private failing(call: string): boolean {
+    this.calls.push(call);
+    return this.fail.has(call);
+  }
+
+  private routesFromFile(): string[] {
+    const m = /to (\S+)/.exec(this.fileMap.get(this.opts.upstreamFile) ?? '');
+    return m ? [m[1]] : [];
+  }
+
+  private set(unit: string, state: string) {
+    this.units.set(unit, state);
+    for (const kind of ['worker', 'beat']) {
+      const up = [...this.units].filter(([u, s]) => u.includes(`-${kind}-`) && s === 'active').map(([u]) => u);
+      if (up.length > 1) this.violations.push(`two ${kind}s: ${up.join(', ')}`);
+    }
+  }
+
+  private job(verb: 'start' | 'stop', unit: string): JobResult {
+    if (this.failing(`${verb} ${unit}`)) {
+      if (verb === 'start') this.set(unit, 'failed');
+      return 'failed';
+    }
+    this.set(unit, verb === 'start' ? 'active' : 'inactive');
+    return 'done';
+  }
+
+  state(unit: string): string {
+    return this.units.get(unit) ?? 'inactive';
+  }
+
+  systemd = {
+    startUnit: async (unit: string) => this.job('start', unit),
+    stopUnit: async (unit: string) => this.job('stop', unit),
+    queueStop: async (unit: string) => {
+      if (this.job('stop', unit) !== 'done') throw new Error(`systemd refused StopUnit ${unit}`);
+    },
+    resetFailed: async () => {},
+    unitState: async (unit: string): Promise<UnitState> => ({ name: unit, loadState: 'loaded', activeState: this.state(unit), subState: '', result: 'success', mainPid: 0 }),
+    listUnits: async (names: string[]) => names.map((name) => ({ name, loadState: 'loaded', activeState: this.state(name), subState: '', path: '' })),
+    unitSummaries: async (names: string[]) => names.map((name) => ({ name, loadState: 'loaded', activeState: this.state(name), subState: '', mainPid: 0 })),
+    enableUnitFiles: async (units: string[]) => void this.calls.push(`enable ${units.join(' ')}`),
+    disableUnitFiles: async (units: string[]) => void this.calls.push(`disable ${units.join(' ')}`),
+    reload: async () => void this.calls.push('daemon-reload'),
+  };
+
+  caddy = {
+    config: async () => JSON.stringify({ routes: this.routes }),
+    load: async () => {
+      if (this.failing('caddy.load')) throw new Error('Caddy refused the new config');
+      this.routes = this.routesFromFile();
+    },
+    loadJson: async (config: string) => {
+      this.calls.push('caddy.loadJson');
+      this.routes = (JSON.parse(config) as { routes: string[] }).routes;
+    },
+    upstreams: async () => [...this.routes],
+  };
+
+  files = {
+    read: async (path: string) => this.fileMap.get(path),
+    write: async (path: string, text: string) => {
+      if (this.failing(`write ${path}`)) throw new Error(`ENOSPC: no space left on device, write '${path}'`);
+      this.fileMap.set(path, text);
+    },
+    remove: async (path: string) => {
+      this.calls.push(`remove ${path}`);
+      this.fileMap.delete(path);
+    },
+    readLink: async (path: string) => this.links.get(path),
+    pointLink: async (path: string, target: string) => void this.links.set(path, target),
+    makeDirs: async () => {},
+    createIfMissing: async (path: string) => {
+      if (!this.fileMap.has(path)) this.fileMap.set(path, '');
+    },
+    exists: (path: string) => this.fileMap.has(path),
+  };
+
+  releaseHead = async (): Promise<Head | undefined> => undefined;
+  listening = async () => [];
+  readSysctl = async () => '1';
+  unitLog = async (unit: string) => `(last lines of ${unit})`;
+  lockHolder = async () => undefined;
+  close() {}
+
+  checkout = async (_repo: string, dir: string, ref: string | undefined) => {
+    if (this.failing('checkout')) throw new Error(`could not find ${ref}`);
+    return { commit: `c0ffee${dir.length}`.padEnd(40, '0'), ref: ref ?? 'main' };
+  };
+  shell = async (command: string): Promise<ShellResult> => (this.failing(`shell ${command}`) ? { exitCode: 1, output: 'boom' } : { exitCode: 0, output: '' });
+  warmHttpClient() {}
+  waitHealthy = async (opts: HealthOptions) => {
+    if (this.opts.hangHealth) {
+      await new Promise((_, reject) => opts.signal?.addEventListener('abort', () => reject(opts.signal?.reason)));
+    }
+    if (this.failing('health')) throw new Error('Health check never passed');
+    return { tries: 1, ms: 1, status: 200 };
+  };
+  waitDrained = async (port: number) => {
+    this.calls.push(`drain ${port}`);
+    return { drained: true, ms: 1, left: 0 };
+  };
+  setSysctl = async () => {};
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { outcomeOf } from '../../src/cli/outcome.js';
+import { EXIT, isBgError } from '../../src/errors.js';
+import { diagnose } from '../../src/host/diagnose.js';
+import type { HostState, ObservedUnit } from '../../src/host/host-state.js';
+import { preflight } from '../../src/host/preflight.js';
+import { sampleConfig } from '../support/sample-config.js';
+
+const cfg = sampleConfig();
+const unit = (name: string, activeState: string): ObservedUnit => ({ name, loadState: 'loaded', activeState, subState: '', mainPid: 0 });
+const units = (states: Record<string, string>) => Object.fromEntries(Object.entries(states).map(([n, s]) => [n, unit(n, s)]));
+const healthyBlue = {
+  'shop-web-blue.service': 'active',
+  'shop-worker-blue.service': 'active',
+  'shop-beat-blue.service': 'active',
+  'shop-web-green.service': 'inactive',
+  'shop-worker-green.service': 'inactive',
+  'shop-beat-green.service': 'inactive',
+};
+
+function host(over: Partial<HostState> = {}): HostState {
+  return { active: 'blue', upstreamFile: 'ok', upstreamPort: 8000, caddyUpstreams: ['127.0.0.1:8000'], units: units(healthyBlue), releases: { blue: {}, green: {} }, ...over };
+}
+const codes = (h: HostState) => diagnose(cfg, h).map((p) => p.code);
+
+function refusal(fn: () => void) {
+  try {
+    fn();
+  } catch (e) {
+    if (isBgError(e)) return { code: e.code, ...outcomeOf(e), message: e.message };
+    throw e;
+  }
+  return undefined;
+}
+
+describe('diagnose', () => {
+  it('finds nothing on a healthy host', () => {
+    expect(diagnose(cfg, host())).toEqual([]);
+  });
+
+  it('lists every problem of one observation, not only the first', () => {
+    const h = host({
+      caddyUpstreams: ['127.0.0.1:8100'],
+      units: units({ ...healthyBlue, 'shop-web-blue.service': 'failed', 'shop-beat-blue.service': 'inactive', 'shop-worker-green.service': 'active', 'shop-web-green.service': 'active' }),
+      lock: { info: { pid: 999999, user: 'root', host: 'h', command: 'bg deploy main', since: '2026-12-01T00:00:00Z' }, alive: false },
+      tcpMigrateReq: false,
+    });
+    expect(codes(h)).toEqual(['upstream-mismatch', 'active-web-down', 'idle-celery-running', 'active-celery-down', 'idle-web-running', 'stale-lock', 'tcp-migrate-req-off']);
+    expect(diagnose(cfg, h).find((p) => p.code === 'stale-lock')?.message).toContain('bg deploy main');
+  });
+
+  it('tells "not set up" apart by what the upstream file holds', () => {
+    expect(diagnose(cfg, host({ active: undefined, upstreamFile: 'missing', upstreamPort: undefined }))[0]).toMatchObject({ code: 'not-set-up', severity: 'error' });
+    expect(diagnose(cfg, host({ active: undefined, upstreamFile: 'unreadable', upstreamPort: undefined }))[0].message).toContain("not in bg's format");
+    // a legacy app's port: what a host looks like before its first setup
+    expect(diagnose(cfg, host({ active: undefined, upstreamPort: 9000, caddyUpstreams: ['127.0.0.1:9000'] }))[0]).toMatchObject({ code: 'not-set-up', severity: 'warning' });
+  });
+
+  it('says nothing about ports it did not look at, and reports a taken port when it did', () => {
+    expect(codes(host({ listening: undefined }))).not.toContain('port-taken');
+    expect(codes(host({ listening: [8000] }))).toEqual([]);
+    const taken = diagnose(cfg, host({ listening: [8000, 8100] }));
+    expect(taken).toMatchObject([{ code: 'port-taken', color: 'green' }]);
+    // our own Gunicorn still exiting from the previous deploy is not another process
+    expect(codes(host({ listening: [8000, 8100], units: units({ ...healthyBlue, 'shop-web-green.service': 'deactivating' }) }))).toEqual([]);
+  });
+
+  it('a lock whose process is alive is a run in progress, not a problem', () => {
+    expect(codes(host({ lock: { info: { pid: process.pid, user: 'u', host: 'h', command: 'bg deploy x', since: '' }, alive: true } }))).toEqual([]);
+  });
+});
+
+describe('preflight: the first problem that blocks the command, with its exit code', () => {
+  it('deploy on a host that is not set up: exit 2', () => {
+    expect(refusal(() => preflight(cfg, host({ active: undefined, upstreamFile: 'missing', upstreamPort: undefined }), 'deploy', 'green'))).toMatchObject({
+      code: 'not-set-up',
+      exitCode: EXIT.usage,
+    });
+  });
+
+  it('Caddy not answering: exit 1, nothing changed', () => {
+    expect(refusal(() => preflight(cfg, host({ caddyUpstreams: undefined }), 'deploy', 'green'))).toMatchObject({
+      code: 'caddy-unreachable',
+      exitCode: EXIT.deployFailed,
+      state: 'Nothing was changed.',
+    });
+  });
+
+  it('upstream file and Caddy disagree: the host is half switched, exit 4', () => {
+    expect(refusal(() => preflight(cfg, host({ caddyUpstreams: ['127.0.0.1:8100'] }), 'rollback', 'green'))).toMatchObject({ code: 'upstream-mismatch', exitCode: EXIT.attention });
+  });
+
+  it('a taken port blocks only the command that starts that color', () => {
+    const h = host({ listening: [8000, 8100] });
+    expect(refusal(() => preflight(cfg, h, 'deploy', 'green'))).toMatchObject({ code: 'port-taken', exitCode: EXIT.deployFailed });
+    expect(refusal(() => preflight(cfg, h, 'cleanup'))).toBeUndefined();
+  });
+
+  it('status-only problems block nothing', () => {
+    const h = host({ units: units({ ...healthyBlue, 'shop-worker-green.service': 'active' }), tcpMigrateReq: false });
+    expect(refusal(() => preflight(cfg, h, 'deploy', 'green'))).toBeUndefined();
+  });
+});

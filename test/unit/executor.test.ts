@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { outcomeOf, runFailure } from '../../src/cli/outcome.js';
+import { BgError, BusError, EXIT } from '../../src/errors.js';
+import type { HostState } from '../../src/host/host-state.js';
+import { planDeploy } from '../../src/plan/deploy-plan.js';
+import type { Plan } from '../../src/plan/step.js';
+import { executePlan, messageOf } from '../../src/run/executor.js';
+import type { ProgressEvent } from '../../src/run/progress.js';
+import { FakeHost } from '../support/fake-host.js';
+import { sampleConfig } from '../support/sample-config.js';
+
+// The executor against an in-memory host: no systemd, milliseconds. Real components are in
+// test/integration; these cover every failure point of a deploy plan, which real components reach
+// only a few of.
+
+const cfg = sampleConfig({ build: ['make'] });
+const UPSTREAM = cfg.caddy.upstreamFile;
+const live = ['shop-web-blue.service', 'shop-worker-blue.service', 'shop-beat-blue.service'];
+
+function blueServing(over: { fail?: string[]; hangHealth?: boolean } = {}) {
+  return new FakeHost({
+    upstreamFile: UPSTREAM,
+    files: { [UPSTREAM]: 'to 127.0.0.1:8000\n', [cfg.caddy.caddyfile]: 'caddyfile' },
+    active: Object.fromEntries(live.map((u) => [u, 'active'])),
+    fail: new Set(over.fail ?? []),
+    hangHealth: over.hangHealth,
+  });
+}
+
+const observed: HostState = {
+  active: 'blue',
+  upstreamFile: 'ok',
+  upstreamPort: 8000,
+  caddyUpstreams: ['127.0.0.1:8000'],
+  units: Object.fromEntries(live.map((name) => [name, { name, loadState: 'loaded', activeState: 'active', subState: 'running', mainPid: 1 }])),
+  releases: { blue: { commit: 'a'.repeat(40) }, green: {} },
+  changedFiles: [],
+  listening: [8000],
+};
+const deployPlan: Plan = planDeploy(cfg, observed, { ref: 'main' });
+
+async function run(host: FakeHost, plan = deployPlan, signal?: AbortSignal) {
+  const events: ProgressEvent[] = [];
+  const result = await executePlan(plan, cfg, host, (e) => events.push(e), signal);
+  return { result, events, undone: events.filter((e) => e.event === 'undo' && e.status === 'done').map((e) => (e as { step: string }).step) };
+}
+
+/** The calls that make a step fail, for each step of the deploy plan. */
+const FAULTS: Record<string, string> = {
+  'checkout-green': 'checkout',
+  'build-green': 'shell make',
+  'install-green-units': `write ${cfg.unitDir}/shop-web-green.service`,
+  'stop-worker-blue': 'stop shop-worker-blue.service',
+  'stop-beat-blue': 'stop shop-beat-blue.service',
+  'start-web-green': 'start shop-web-green.service',
+  'health-gate-green': 'health',
+  'switch-to-green': 'caddy.load',
+  'drain-blue': 'drain-blue', // see below: the drain itself never fails, an interrupt ends it
+  'stop-web-blue': 'stop shop-web-blue.service',
+  'start-worker-green': 'start shop-worker-green.service',
+  'start-beat-green': 'start shop-beat-green.service',
+};
+
+describe('executor: a deploy that fails at any step is put back', () => {
+  it('the deploy plan is the one these cases cover', () => {
+    const covered = deployPlan.steps.map((s) => s.name).filter((n) => !n.startsWith('enable-') && !n.startsWith('disable-'));
+    expect(covered).toEqual(Object.keys(FAULTS));
+  });
+
+  for (const [step, fault] of Object.entries(FAULTS)) {
+    if (step === 'drain-blue') continue;
+    it(`fails at ${step}: undo in reverse, the failed step included; blue serves with its Celery; never two workers or beats`, async () => {
+      const host = blueServing({ fail: [fault] });
+      const { result, undone } = await run(host);
+      expect(result.ok).toBe(false);
+      expect(result.failed?.step).toBe(step);
+      expect(result.undoFailed).toEqual([]);
+
+      const begun = deployPlan.steps.slice(0, deployPlan.steps.findIndex((s) => s.name === step) + 1);
+      expect(undone).toEqual(
+        begun
+          .filter((s) => s.undo)
+          .map((s) => s.name)
+          .reverse(),
+      );
+
+      expect(host.violations).toEqual([]);
+      expect(host.fileMap.get(UPSTREAM)).toBe('to 127.0.0.1:8000\n');
+      expect(host.routes).toEqual(['127.0.0.1:8000']);
+      for (const u of live) expect(host.state(u), u).toBe('active');
+      for (const u of ['shop-web-green.service', 'shop-worker-green.service', 'shop-beat-green.service']) expect(['inactive', 'failed'], u).toContain(host.state(u));
+
+      const err = runFailure('deploy', cfg, deployPlan, result);
+      expect(outcomeOf(err).exitCode).toBe(EXIT.deployFailed);
+      expect(err.step).toBe(step);
+      expect(outcomeOf(err).state).toMatch(/old version still serving from blue/);
+    });
+  }
+
+  it('a successful deploy switches to green, stops blue, and never has two workers or beats', async () => {
+    const host = blueServing();
+    const { result } = await run(host);
+    expect(result.ok).toBe(true);
+    expect(result.commit).toMatch(/^c0ffee/);
+    expect(host.fileMap.get(UPSTREAM)).toBe('to 127.0.0.1:8100\n');
+    expect(host.routes).toEqual(['127.0.0.1:8100']);
+    expect(host.state('shop-web-blue.service')).toBe('inactive');
+    expect(host.state('shop-worker-green.service')).toBe('active');
+    expect(host.violations).toEqual([]);
+    expect(result.ms).toBeGreaterThanOrEqual(result.steps.reduce((a, s) => a + s.ms, 0));
+  });
+
+  it("install's undo puts back only the files its own step wrote, even when it failed halfway", async () => {
+    const webUnit = `${cfg.unitDir}/shop-worker-green.service`;
+    const host = blueServing({ fail: [`write ${webUnit}`] });
+    const { result } = await run(host);
+    expect(result.failed?.step).toBe('install-green-units');
+    // the web unit was written before the worker's failed: its undo removes it (it was new)
+    expect(host.calls).toContain(`remove ${cfg.unitDir}/shop-web-green.service`);
+    expect(host.fileMap.has(`${cfg.unitDir}/shop-web-green.service`)).toBe(false);
+  });
+});
+
+describe('executor: exit 4 only when putting things back fails', () => {
+  it('an undo that fails makes the outcome exit 4, naming the undo', async () => {
+    // green never gets healthy; starting blue's worker again (the undo of stop-worker-blue) fails too
+    const host = blueServing({ fail: ['health', 'start shop-worker-blue.service'] });
+    const { result } = await run(host);
+    expect(result.undoFailed?.map((u) => u.step)).toEqual(['stop-worker-blue']);
+    const err = runFailure('deploy', cfg, deployPlan, result);
+    expect(outcomeOf(err).exitCode).toBe(EXIT.attention);
+    expect(err.message).toMatch(/Putting things back also failed: undo of stop-worker-blue/);
+  });
+
+  it('errors raised before a run end with exit 1 and "nothing was changed", whatever adapter raised them', () => {
+    const bus = new BusError("Cannot reach systemd's system manager", { code: 'bus-unreachable' });
+    expect(outcomeOf(bus)).toEqual({ exitCode: EXIT.deployFailed, state: 'Nothing was changed by this command.' });
+  });
+});
+
+describe('executor: interrupts', () => {
+  it('an interrupt at a step boundary undoes what began and keeps the signal as the reason', async () => {
+    const abort = new AbortController();
+    const host = blueServing();
+    const events: ProgressEvent[] = [];
+    const result = await executePlan(
+      deployPlan,
+      cfg,
+      host,
+      (e) => {
+        events.push(e);
+        if (e.event === 'step' && e.status === 'done' && e.step === 'start-web-green') abort.abort(new BgError('Interrupted by SIGINT.', { code: 'interrupted' }));
+      },
+      abort.signal,
+    );
+    expect(result.failed?.step).toBe('health-gate-green');
+    expect(messageOf(result.failed?.error)).toBe('Interrupted by SIGINT.');
+    expect(runFailure('deploy', cfg, deployPlan, result).message).toContain('Interrupted by SIGINT');
+    expect(host.state('shop-web-green.service')).toBe('inactive');
+    expect(host.state('shop-worker-blue.service')).toBe('active');
+    expect(host.violations).toEqual([]);
+  });
+
+  it('an interrupt during a long wait (the health gate) ends it at once and undoes', async () => {
+    const abort = new AbortController();
+    const host = blueServing({ hangHealth: true });
+    setTimeout(() => abort.abort(new BgError('Interrupted by SIGTERM.', { code: 'interrupted' })), 20);
+    const { result } = await run(host, deployPlan, abort.signal);
+    expect(result.failed?.step).toBe('health-gate-green');
+    expect(messageOf(result.failed?.error)).toBe('Interrupted by SIGTERM.');
+    expect(host.state('shop-web-blue.service')).toBe('active');
+    expect(host.violations).toEqual([]);
+  });
+});
