@@ -3,14 +3,17 @@ import type { Color, Config } from './types.js';
 // Every name and path bg derives from the config, in one place: render, plan, run, status and the
 // tests all read them from here.
 
-export const unitNames = (cfg: Pick<Config, 'app' | 'celery'>, color: Color) => ({
+/** What unit names depend on: the app, and whether it has Celery and beat. */
+export type UnitNaming = { app: string; celery?: { beat: boolean } };
+
+export const unitNames = (cfg: UnitNaming, color: Color) => ({
   web: `${cfg.app}-web-${color}.service`,
   worker: cfg.celery ? `${cfg.app}-worker-${color}.service` : undefined,
   beat: cfg.celery?.beat ? `${cfg.app}-beat-${color}.service` : undefined,
 });
 
 /** The units a color has, without the ones this config does not use. */
-export const presentUnits = (cfg: Pick<Config, 'app' | 'celery'>, color: Color): string[] => Object.values(unitNames(cfg, color)).filter((x): x is string => typeof x === 'string');
+export const presentUnits = (cfg: UnitNaming, color: Color): string[] => Object.values(unitNames(cfg, color)).filter((x): x is string => typeof x === 'string');
 
 /** `shop-web-blue.service` → `shop-web-blue`: step names and per-unit log files use it. */
 export const unitStem = (unit: string) => unit.replace(/\.service$/, '');

@@ -6,8 +6,8 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { $ZodIssue } from 'zod/v4/core';
 import { ConfigError } from '../errors.js';
-import { applyDefaults, DEFAULTS } from './defaults.js';
-import { unitNames } from './names.js';
+import { applyDefaults } from './defaults.js';
+import { presentUnits } from './names.js';
 import { fileSchema } from './schema.js';
 import { COLORS, type Config, type Scope } from './types.js';
 
@@ -118,7 +118,7 @@ function crossProblems(raw: Record<string, unknown>): string[] {
   }
   if (typeof raw.legacy_unit === 'string' && typeof raw.app === 'string') {
     const app = raw.app;
-    const own = COLORS.flatMap((c) => Object.values(unitNames({ app, celery: { ...DEFAULTS.celery, app, beat: true } }, c)));
+    const own = COLORS.flatMap((c) => presentUnits({ app, celery: { beat: true } }, c));
     if (own.includes(raw.legacy_unit)) {
       problems.push(`legacy_unit: ${raw.legacy_unit} is one of bg's own units; allowed: the unit that ran the app before bg`);
     }

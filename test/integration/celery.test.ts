@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { unitLogFile, unitNames } from '../../src/config/names.js';
 import {
   exactlyOnce,
   interleavedBeats,
@@ -22,9 +23,9 @@ import { makeSetUpScene, type Scene } from '../support/scene.js';
 describe('Celery worker and beat through setup, deploy and a failed deploy', () => {
   const sb = inject('sandbox');
   let s: Scene;
-  const unit = (kind: 'web' | 'worker' | 'beat', c: 'blue' | 'green') => `${s.app}-${kind}-${c}.service`;
+  const unit = (kind: 'web' | 'worker' | 'beat', c: 'blue' | 'green') => unitNames({ app: s.app, celery: { beat: true } }, c)[kind]!;
   const states = () => Object.fromEntries((['worker', 'beat'] as const).flatMap((k) => (['blue', 'green'] as const).map((c) => [`${k}-${c}`, s.activeState(unit(k, c))])));
-  const unitLog = (u: string) => tail(`${s.dir}/logs/${u.replace(/\.service$/, '')}.log`, 2500);
+  const unitLog = (u: string) => tail(unitLogFile({ logDir: `${s.dir}/logs` }, u)!, 2500);
   const evidence = (r?: TimedRun) =>
     [
       `units: ${JSON.stringify(states())}`,
@@ -192,14 +193,14 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
 
   it('an active color left without its Celery (interrupted deploy) is flagged by status and started by setup', async () => {
     const active = JSON.parse((await s.bg(['status', '--json'])).stdout).active as 'blue' | 'green';
-    s.systemctl('stop', `${s.app}-worker-${active}.service`, `${s.app}-beat-${active}.service`);
+    s.systemctl('stop', unit('worker', active), unit('beat', active));
     const st = JSON.parse((await s.bg(['status', '--json'])).stdout);
-    expect(st.problem).toContain(`${s.app}-worker-${active}.service`);
+    expect(st.problem).toContain(unit('worker', active));
     expect(st.problem).toContain('bluegreen setup');
     const r = await s.bg(['setup']);
     expect(r.code, r.stderr).toBe(0);
-    expect(s.activeState(`${s.app}-worker-${active}.service`)).toBe('active');
-    expect(s.activeState(`${s.app}-beat-${active}.service`)).toBe('active');
+    expect(s.activeState(unit('worker', active))).toBe('active');
+    expect(s.activeState(unit('beat', active))).toBe('active');
     expect(JSON.parse((await s.bg(['status', '--json'])).stdout).problem).toBeUndefined();
   });
 });

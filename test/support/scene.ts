@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { request } from 'undici';
+import { unitNames } from '../../src/config/names.js';
+import { COLORS } from '../../src/config/types.js';
 import { freePorts, type Sandbox, sandboxEnv, startCaddyUnit, startRedisUnit, stopService } from '../harness/sandbox.js';
 import { makeFixtureRepo } from './fixture-repo.js';
 
@@ -150,7 +152,7 @@ export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<S
       return state;
     },
     async close() {
-      const units = ['blue', 'green'].flatMap((c) => [`${app}-web-${c}.service`, `${app}-worker-${c}.service`, `${app}-beat-${c}.service`]);
+      const units = COLORS.flatMap((c) => Object.values(unitNames({ app, celery: { beat: true } }, c)) as string[]);
       for (const u of [...units, ...(legacyUnit ? [legacyUnit] : []), caddyUnit, ...(redisUnit ? [redisUnit] : [])]) {
         await stopService(sb, u).catch(() => {});
       }
