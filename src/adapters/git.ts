@@ -1,5 +1,5 @@
-// Checks out a release: one clone per color under <root>/releases/<color>, moved to a detached
-// commit. git runs without a shell, refs are validated first and every user value sits after
+// Checks out releases: a local cache clone of the repo is fetched, and each release is a new clone
+// of it moved to a detached commit. git runs without a shell, refs are validated first and every user value sits after
 // `--` or `--end-of-options`, so a ref or repo can never become a git option.
 
 import { execFile } from 'node:child_process';
@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { GitError } from '../errors.js';
 import { validateRef } from './ref.js';
 
-const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+// Only the transports a repository URL needs: `ext::` (runs a command) and the like never reach git.
+const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', GIT_ALLOW_PROTOCOL: 'file:git:http:https:ssh' };
 
 interface GitResult {
   ok: boolean;
@@ -93,8 +94,8 @@ async function recordedHead(dir: string): Promise<Head | undefined> {
   }
 }
 
-/** Clones or fetches `repo` into `dir` and checks out `ref` (branch, tag or sha; default: the repo's default branch) detached. */
-export async function checkoutRelease(repo: string, dir: string, ref: string | undefined): Promise<{ commit: string; ref: string }> {
+/** Clones or fetches `repo` into `dir` and resolves `ref` (default: the repo's default branch) there. */
+async function fetchRef(repo: string, dir: string, ref: string | undefined): Promise<{ head: Head; name: string }> {
   if (ref !== undefined) validateRef(ref);
   await ensureClone(repo, dir);
 
@@ -111,18 +112,40 @@ export async function checkoutRelease(repo: string, dir: string, ref: string | u
   const head = await resolve(dir, [`refs/remotes/origin/${name}`, `refs/tags/${name}`, name]);
   if (!head) {
     throw new GitError(`Could not find ${name} in ${repo}`, {
+      code: 'ref-not-found',
       next: 'Pass a branch or tag that exists in the repository (pushed), or a commit sha it contains.',
     });
   }
+  return { head, name };
+}
 
-  const { commit } = head;
-  const co = await git(['-C', dir, 'checkout', '--quiet', '--force', '--detach', commit]);
-  if (!co.ok) throw failed(`Could not check out ${name} (${commit.slice(0, 12)}) in ${dir}`, co, `Remove ${dir} and run the command again.`);
+async function checkoutDetached(dir: string, name: string, head: Head): Promise<void> {
+  const co = await git(['-C', dir, 'checkout', '--quiet', '--force', '--detach', head.commit]);
+  if (!co.ok) throw failed(`Could not check out ${name} (${head.commit.slice(0, 12)}) in ${dir}`, co, `Remove ${dir} and run the command again.`);
+  await recordHead(dir, head).catch(() => {}); // only a shortcut for status: git answers without it
+}
+
+/** Clones or fetches `repo` into `dir` and checks out `ref` (branch, tag or sha; default: the repo's default branch) detached. */
+export async function checkoutRelease(repo: string, dir: string, ref: string | undefined): Promise<{ commit: string; ref: string }> {
+  const { head, name } = await fetchRef(repo, dir, ref);
+  await checkoutDetached(dir, name, head);
   // Untracked leftovers go; ignored files (a .venv built by a previous build step) stay.
   const clean = await git(['-C', dir, 'clean', '-ffd', '--quiet']);
   if (!clean.ok) throw failed(`Could not clean ${dir}`, clean, `Remove ${dir} and run the command again.`);
-  await recordHead(dir, head).catch(() => {}); // only a shortcut for status: git answers without it
-  return { commit, ref: name };
+  return { commit: head.commit, ref: name };
+}
+
+/**
+ * A new release: `repo` is fetched into the local `cache` clone, and `ref` checked out into `dir`, a
+ * new directory cloned from the cache (objects hardlinked, so it costs little). Never reuses `dir`.
+ */
+export async function checkoutNewRelease(repo: string, cache: string, dir: string, ref: string | undefined): Promise<{ commit: string; ref: string; subject: string }> {
+  const { head, name } = await fetchRef(repo, cache, ref);
+  if (existsSync(dir)) throw new GitError(`${dir} already exists: a release directory is never reused.`, { code: 'release-exists', next: `Remove ${dir} if no color uses it, then retry.` });
+  const clone = await git(['clone', '--no-checkout', '--quiet', '--', cache, dir]);
+  if (!clone.ok) throw failed(`Could not make the release directory ${dir}`, clone, `Check that ${dir} can be written, then retry.`);
+  await checkoutDetached(dir, name, head);
+  return { commit: head.commit, ref: name, subject: head.subject };
 }
 
 /** The commit checked out in `dir`, or undefined when there is no checkout. */

@@ -8,7 +8,8 @@ export interface Commands {
   status: typeof import('./commands/status.js');
   cleanup: typeof import('./commands/cleanup.js');
   history: typeof import('./commands/history.js');
+  releases: typeof import('./commands/releases.js');
 }
 export type CommandName = keyof Commands;
-export const COMMAND_NAMES: readonly CommandName[] = ['init', 'setup', 'deploy', 'status', 'cleanup', 'history'];
+export const COMMAND_NAMES: readonly CommandName[] = ['init', 'setup', 'deploy', 'status', 'cleanup', 'history', 'releases'];
 export type LoadCommand = <N extends CommandName>(name: N) => Promise<Commands[N]>;

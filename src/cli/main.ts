@@ -55,11 +55,18 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .action(run(async () => (await load('status')).status(opts())));
   program
     .command('rollback')
-    .description('put the previous color back in service through the same health gate')
-    .action(run(async () => (await load('deploy')).rollback(opts())));
+    .option('--to <release>', 'a kept release (see `bluegreen releases`) instead of the one that served before')
+    .description('put the release that served before the last deploy back in service, through the same gate, switch and drain')
+    .action(async (cmdOpts: { to?: string }) => {
+      code = await (await load('deploy')).rollback({ ...opts(), to: cmdOpts.to });
+    });
+  program
+    .command('releases')
+    .description('the releases on disk: id, commit, ref, built at, which color holds it, live or failed')
+    .action(run(async () => (await load('releases')).releases(opts())));
   program
     .command('cleanup')
-    .description('stop and disable what the idle color still holds (its release stays for rollback)')
+    .description('stop and disable what the idle color still holds, and remove releases beyond keep_releases (never one a color holds)')
     .action(run(async () => (await load('cleanup')).cleanup(opts())));
   program
     .command('history')

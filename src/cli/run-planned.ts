@@ -19,6 +19,7 @@ export interface PlannedCommand {
   name: Plan['command'];
   ref?: string;
   observeFiles?: boolean; // setup compares every rendered file with disk; the others skip it
+  observeReleases?: boolean; // list the releases on disk (deploy names a new one, cleanup prunes)
   plan(cfg: Config, host: HostState): Plan;
   summary(cfg: Config, plan: Plan, result: RunResult, o: GlobalOptions): string;
 }
@@ -39,7 +40,7 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
   let host: Host | undefined;
   try {
     host = await connectHost(cfg);
-    const state = await observe(cfg, host, { files: !!cmd.observeFiles, ports: true });
+    const state = await observe(cfg, host, { files: !!cmd.observeFiles, ports: true, releases: !!cmd.observeReleases });
     const plan = cmd.plan(cfg, state);
     if (plan.steps.length === 0) {
       for (const n of plan.notes) out(o, n, { event: 'result', result: 'nothing-to-do', message: n });
@@ -56,13 +57,14 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
       },
       abort.signal,
     );
-    const commit = plan.to ? (result.commit ?? state.releases[plan.to]?.commit) : undefined;
+    const commit = result.commit ?? (plan.command === 'deploy' ? undefined : plan.to ? state.colors[plan.to]?.commit : undefined);
     await appendJournal(cfg.stateDir, {
       time: new Date().toISOString(),
       user: safeUser(),
       command: cmd.name,
       ref: cmd.ref,
       commit,
+      release: plan.release,
       from: plan.from,
       to: plan.to,
       result: result.ok ? 'ok' : result.undoFailed?.length ? 'rollback-failed' : 'rolled-back',
@@ -85,7 +87,7 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
 async function dryRun(cmd: PlannedCommand, cfg: Config, o: GlobalOptions): Promise<number> {
   const host = await connectHost(cfg);
   try {
-    const state = await observe(cfg, host, { files: !!cmd.observeFiles, ports: true });
+    const state = await observe(cfg, host, { files: !!cmd.observeFiles, ports: true, releases: !!cmd.observeReleases });
     const plan = cmd.plan(cfg, state);
     const lines = [`dry run of bg ${cmd.name}: nothing will be changed`, ...plan.notes.map((n) => `  ${n}`), ...describePlan(plan)];
     const diffs: string[] = [];

@@ -6,6 +6,7 @@ import type { Config, Scope } from './types.js';
 
 export const DEFAULTS = {
   build: [] as string[],
+  keepReleases: 5,
   web: {
     workers: 2,
     timeout: 30, // seconds
@@ -79,6 +80,7 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
     stateDir: f.state_dir ?? paths.stateDir,
     ...(f.log_dir !== undefined && { logDir: f.log_dir }),
     ...(f.legacy_unit !== undefined && { legacyUnit: f.legacy_unit }),
+    keepReleases: f.keep_releases ?? DEFAULTS.keepReleases,
     build: f.build ?? [...DEFAULTS.build],
     web: {
       wsgi: f.web.wsgi,

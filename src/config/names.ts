@@ -21,8 +21,17 @@ export const unitStem = (unit: string) => unit.replace(/\.service$/, '');
 /** Where a unit appends its output when `log_dir` is set. */
 export const unitLogFile = (cfg: Pick<Config, 'logDir'>, unit: string): string | undefined => (cfg.logDir ? `${cfg.logDir}/${unitStem(unit)}.log` : undefined);
 
+// Releases: one immutable directory per build under <root>/releases/<id>, with <id>.json beside it
+// (commit, ref, when, built or failed). Each color is a symlink <root>/<color> → releases/<id>, and
+// the units run from there; `current` points at the live one. Installs from before releases had a
+// clone per color in releases/blue and releases/green: those are adopted as releases `blue`, `green`.
 export const releasesDir = (cfg: Pick<Config, 'root'>) => `${cfg.root}/releases`;
-export const releaseDir = (cfg: Pick<Config, 'root'>, color: Color) => `${releasesDir(cfg)}/${color}`;
+export const releasePath = (cfg: Pick<Config, 'root'>, id: string) => `${releasesDir(cfg)}/${id}`;
+export const releaseRecordPath = (cfg: Pick<Config, 'root'>, id: string) => `${releasesDir(cfg)}/${id}.json`;
+/** The color's link to its release: units' WorkingDirectory. */
+export const colorDir = (cfg: Pick<Config, 'root'>, color: Color) => `${cfg.root}/${color}`;
+/** A clone of the repo every release is cloned from locally (objects hardlinked). */
+export const repoCacheDir = (cfg: Pick<Config, 'root'>) => `${releasesDir(cfg)}/.repo`;
 export const sharedDir = (cfg: Pick<Config, 'root'>) => `${cfg.root}/shared`;
 /** The symlink to the live release (Caddy serves static files through it). */
 export const currentLink = (cfg: Pick<Config, 'root'>) => `${cfg.root}/current`;
@@ -36,4 +45,4 @@ export const SYSCTL_DROPIN = '/etc/sysctl.d/60-bg-tcp-migrate-req.conf';
 export const lockPath = (stateDir: string) => `${stateDir}/lock`;
 export const journalPath = (stateDir: string) => `${stateDir}/journal.jsonl`;
 export const bgLogPath = (stateDir: string) => `${stateDir}/bg.log`;
-export const buildLogPath = (cfg: Pick<Config, 'stateDir'>, color: Color) => `${cfg.stateDir}/build-${color}.log`;
+export const buildLogPath = (cfg: Pick<Config, 'stateDir'>, releaseId: string) => `${cfg.stateDir}/build-${releaseId}.log`;

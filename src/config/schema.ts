@@ -219,6 +219,7 @@ export const fileSchema = section({
   state_dir: rule(absPath).optional(),
   log_dir: rule(absPath).optional(),
   legacy_unit: rule(matching(UNIT, UNIT_RE)).optional(),
+  keep_releases: rule(int(1, 100)).optional(),
   build: z
     .array(rule(text('a shell command on one line')), {
       error: (iss) => `must be a list of shell commands, one per item (got ${got(iss.input)})`,

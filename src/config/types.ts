@@ -56,6 +56,7 @@ export interface Config {
   stateDir: string; // absolute
   logDir?: string; // when set, units append stdout/stderr here instead of the journal
   legacyUnit?: string;
+  keepReleases: number; // built releases kept on disk for `rollback --to`
   build: string[];
   web: WebConfig;
   caddy: CaddyConfig;

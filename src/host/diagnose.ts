@@ -24,7 +24,31 @@ export function diagnose(cfg: Config, host: HostState): Problem[] {
   const add = (p: Omit<Problem, 'severity' | 'blocks'> & Partial<Pick<Problem, 'severity' | 'blocks'>>) => problems.push({ severity: 'error', blocks: [], ...p });
   const file = cfg.caddy.upstreamFile;
 
-  if (!host.active) {
+  const found = host.active ? undefined : liveColorWithoutFile(cfg, host);
+  if (found) {
+    add({
+      code: 'upstream-file-lost',
+      message: `${file} is ${host.upstreamFile === 'missing' ? 'missing' : "not in bg's format"}, but Caddy routes to ${found} (127.0.0.1:${cfg.web.ports[found]}) and its web unit runs.`,
+      next: '`bluegreen setup` writes the file for the color that serves; nothing else changes.',
+      blocks: ['deploy', 'rollback', 'cleanup'],
+      exitCode: EXIT.usage,
+    });
+  } else if (!host.active) {
+    const running = COLORS.filter((c) => isRunning(host.units[unitNames(cfg, c).web]));
+    if (running.length > 0 && host.caddyUpstreams !== undefined) {
+      const c = running[0];
+      const unit = unitNames(cfg, c).web;
+      const sc = cfg.scope === 'user' ? 'systemctl --user' : 'systemctl';
+      add({
+        code: 'unknown-live-color',
+        message: `${unit} runs, but neither ${file} nor Caddy (which routes to ${host.caddyUpstreams.join(', ') || 'nothing'}) names it: bg cannot tell which release should serve.`,
+        next: `If ${c} should serve: echo 'to 127.0.0.1:${cfg.web.ports[c]}' > ${file} && bluegreen setup. If not: ${sc} stop ${unit} && bluegreen setup.`,
+        blocks: ['setup'],
+        exitCode: EXIT.usage,
+      });
+    }
+  }
+  if (!host.active && !found) {
     add({
       code: 'not-set-up',
       message:
@@ -123,6 +147,14 @@ export function diagnose(cfg: Config, host: HostState): Problem[] {
     add({ code: 'tcp-migrate-req-off', severity: 'warning', message: migrateWarning, next: `sudo sysctl -w net.ipv4.tcp_migrate_req=1` });
   }
   return problems;
+}
+
+// The upstream file is gone or not bg's, yet Caddy routes to one of our colors and that color's web
+// runs: that color is live, whatever the file says.
+export function liveColorWithoutFile(cfg: Config, host: HostState): Color | undefined {
+  const routed = host.caddyUpstreams ?? [];
+  const live = COLORS.filter((c) => routed.includes(`127.0.0.1:${cfg.web.ports[c]}`) && isRunning(host.units[unitNames(cfg, c).web]));
+  return live.length === 1 ? live[0] : undefined;
 }
 
 export const migrateWarning =

@@ -20,12 +20,32 @@ export interface HostState {
   upstreamPort?: number; // the port upstream.txt names (may be a legacy port)
   caddyUpstreams?: string[]; // what Caddy routes to now; undefined when its admin API did not answer
   units: Record<string, ObservedUnit>;
-  releases: Record<Color, { commit?: string; subject?: string }>;
+  colors: Record<Color, ColorRelease>; // the release each color points at
+  releases?: ReleaseRecord[]; // every release on disk, newest first; undefined: not looked
   changedFiles?: string[]; // paths `install` of both colors + Caddyfile would change; undefined: not looked
   listening?: number[]; // which of our web ports something listens on; undefined: not looked
   tcpMigrateReq?: boolean; // net.ipv4.tcp_migrate_req; undefined when the kernel lacks it
   lock?: { info?: LockInfo; alive: boolean }; // undefined: no lock file; info undefined: unreadable
   activeLog?: { unit: string; lines: string }; // the active web's last log line(s), when asked for
+}
+
+export interface ColorRelease {
+  release?: string; // release id; undefined: the color points at nothing yet
+  linked: boolean; // false: an install from before releases (releases/<color> is the clone itself)
+  commit?: string;
+  subject?: string;
+}
+
+export type ReleaseStatus = 'building' | 'built' | 'failed' | 'adopted';
+
+/** <root>/releases/<id>.json: what a release is and whether its build passed. */
+export interface ReleaseRecord {
+  id: string;
+  commit?: string;
+  subject?: string;
+  ref?: string;
+  createdAt?: string; // ISO time the checkout started
+  status: ReleaseStatus; // adopted: a checkout from before releases, without a record
 }
 
 export const isRunning = (u: ObservedUnit | undefined): boolean => !!u && (u.activeState === 'active' || u.activeState === 'activating' || u.activeState === 'reloading');

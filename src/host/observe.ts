@@ -1,32 +1,37 @@
-import { presentUnits, releaseDir, TCP_MIGRATE_REQ, unitNames } from '../config/names.js';
-import { COLORS, type Config } from '../config/types.js';
+import { basename, dirname } from 'node:path';
+import { colorDir, presentUnits, releasePath, releaseRecordPath, releasesDir, TCP_MIGRATE_REQ, unitNames } from '../config/names.js';
+import { COLORS, type Color, type Config } from '../config/types.js';
 import { colorOfPort, parseUpstream } from '../render/upstream.js';
 import type { HostReader } from '../run/host.js';
-import type { HostState, ObservedUnit } from './host-state.js';
+import type { ColorRelease, HostState, ObservedUnit, ReleaseRecord } from './host-state.js';
 
 export interface ObserveOptions {
   files?: boolean; // compare every rendered file with disk (loads the templates): setup and dry runs
   ports?: boolean; // ask the kernel who listens on our ports (`ss`, a process): planners only
   logLines?: number; // read the active web's last log lines too (journalctl, a process): status
+  releases?: boolean; // list every release on disk: releases, rollback --to, cleanup
 }
 
 // Reads everything planners, diagnose and `bg status` need, once and in parallel. Read-only.
-// The upstream file is read first: it says which color is active, and so whose log to read.
+// The upstream file and the color links are read first: they say which color is active (whose log
+// to read) and which releases the colors hold.
 export async function observe(cfg: Config, host: HostReader, opts: ObserveOptions = {}): Promise<HostState> {
-  const upstreamText = await host.files.read(cfg.caddy.upstreamFile);
+  const [upstreamText, blueLink, greenLink] = await Promise.all([host.files.read(cfg.caddy.upstreamFile), colorLink(cfg, host, 'blue'), colorLink(cfg, host, 'green')]);
   const upstreamPort = upstreamText === undefined ? undefined : parseUpstream(upstreamText);
   const active = upstreamPort === undefined ? undefined : colorOfPort(cfg, upstreamPort);
   const activeWeb = active && unitNames(cfg, active).web;
-  const [caddyUpstreams, states, blue, green, changes, listening, migrate, lock, lines] = await Promise.all([
+  const head = (c: Partial<ColorRelease>) => (c.release ? host.releaseHead(releasePath(cfg, c.release)) : Promise.resolve(undefined));
+  const [caddyUpstreams, states, blueHead, greenHead, changes, listening, migrate, lock, lines, releases] = await Promise.all([
     host.caddy.upstreams().catch(() => undefined),
     host.systemd.unitSummaries(allUnits(cfg)),
-    host.releaseHead(releaseDir(cfg, 'blue')),
-    host.releaseHead(releaseDir(cfg, 'green')),
+    head(blueLink),
+    head(greenLink),
     opts.files ? import('../run/install.js').then((m) => m.pendingChanges(cfg, host.files, [...COLORS], true)) : undefined,
     opts.ports ? host.listening([cfg.web.ports.blue, cfg.web.ports.green]) : undefined,
     host.readSysctl(TCP_MIGRATE_REQ),
     host.lockHolder(),
     opts.logLines && activeWeb ? host.unitLog(activeWeb, opts.logLines) : undefined,
+    opts.releases ? listReleases(cfg, host) : undefined,
   ]);
   const units: Record<string, ObservedUnit> = {};
   for (const s of states) units[s.name] = s;
@@ -36,13 +41,44 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
     upstreamPort,
     caddyUpstreams,
     units,
-    releases: { blue: blue ?? {}, green: green ?? {} },
+    colors: { blue: { ...blueLink, ...blueHead }, green: { ...greenLink, ...greenHead } },
+    releases,
     changedFiles: changes?.map((c) => c.path),
     listening,
     tcpMigrateReq: migrate === undefined ? undefined : migrate === '1',
     lock,
     activeLog: activeWeb && lines !== undefined ? { unit: activeWeb, lines } : undefined,
   };
+}
+
+/** Which release a color's link names; an install from before releases has releases/<color> itself. */
+async function colorLink(cfg: Config, host: HostReader, color: Color): Promise<ColorRelease> {
+  const target = await host.files.readLink(colorDir(cfg, color));
+  if (target !== undefined) {
+    const inReleases = dirname(target) === releasesDir(cfg) || dirname(target) === 'releases';
+    return { release: inReleases ? basename(target) : undefined, linked: true };
+  }
+  return host.files.exists(`${releasePath(cfg, color)}/.git`) ? { release: color, linked: false } : { linked: false };
+}
+
+async function listReleases(cfg: Config, host: HostReader): Promise<ReleaseRecord[]> {
+  const names = await host.files.list(releasesDir(cfg));
+  const ids = names.filter((n) => !n.startsWith('.') && !n.endsWith('.json'));
+  const records = await Promise.all(
+    ids.map(async (id): Promise<ReleaseRecord> => {
+      const text = await host.files.read(releaseRecordPath(cfg, id)).catch(() => undefined);
+      if (text !== undefined) {
+        try {
+          return { ...(JSON.parse(text) as ReleaseRecord), id };
+        } catch {
+          // a torn record: fall through to what git says
+        }
+      }
+      const h = await host.releaseHead(releasePath(cfg, id));
+      return { id, commit: h?.commit, subject: h?.subject, status: 'adopted' };
+    }),
+  );
+  return records.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || b.id.localeCompare(a.id));
 }
 
 export function allUnits(cfg: Config): string[] {

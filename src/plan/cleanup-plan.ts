@@ -1,11 +1,12 @@
 import { presentUnits, unitStem } from '../config/names.js';
-import { type Config, otherColor } from '../config/types.js';
-import { type HostState, isRunning } from '../host/host-state.js';
+import { COLORS, type Config, otherColor } from '../config/types.js';
+import { type HostState, isRunning, type ReleaseRecord } from '../host/host-state.js';
 import { preflight } from '../host/preflight.js';
 import type { Plan, Step } from './step.js';
 
 // The operator's last step after a deploy: whatever the idle color still holds is stopped and
-// disabled. Its release stays on disk so `bg rollback` keeps working.
+// disabled, and releases beyond keep_releases are removed. The release each color points at stays,
+// so `bg rollback` keeps working.
 export function planCleanup(cfg: Config, host: HostState): Plan {
   preflight(cfg, host, 'cleanup');
   const active = host.active!;
@@ -15,11 +16,27 @@ export function planCleanup(cfg: Config, host: HostState): Plan {
     .filter((u) => isRunning(host.units[u]) || host.units[u]?.activeState === 'failed')
     .map((unit) => ({ name: `stop-${unitStem(unit)}`, action: { kind: 'stop', unit } }));
   steps.push({ name: `disable-${idle}`, action: { kind: 'disable', units } });
+  const prune = releasesToPrune(cfg, host);
+  if (prune.length > 0) steps.push({ name: 'prune-releases', action: { kind: 'remove-releases', releases: prune } });
+  const held = host.colors[idle].release;
   return {
     command: 'cleanup',
     from: active,
     to: active,
     steps,
-    notes: [`releases/${idle} stays on disk for \`bluegreen rollback\`.`],
+    notes: held ? [`releases/${held} (${idle}) stays on disk for \`bluegreen rollback\`.`] : [],
   };
+}
+
+/** Every release but those a color points at and the newest keep_releases that passed their build. */
+export function releasesToPrune(cfg: Config, host: HostState): string[] {
+  const held = new Set(COLORS.map((c) => host.colors[c].release).filter((x): x is string => !!x));
+  const usable = (r: ReleaseRecord) => r.status === 'built' || r.status === 'adopted';
+  const keep = new Set(
+    (host.releases ?? [])
+      .filter(usable)
+      .slice(0, cfg.keepReleases)
+      .map((r) => r.id),
+  );
+  return (host.releases ?? []).filter((r) => !held.has(r.id) && !keep.has(r.id)).map((r) => r.id);
 }

@@ -5,27 +5,30 @@ import { migrateWarning } from '../host/diagnose.js';
 import { type HostState, isRunning } from '../host/host-state.js';
 import { preflight } from '../host/preflight.js';
 import { celerySteps } from './celery-steps.js';
+import { adoptSteps, newReleaseSteps, nextReleaseId, pointStep } from './release-steps.js';
 import type { Plan, Step } from './step.js';
 
 export interface DeployRequest {
-  ref?: string; // undefined for a rollback: the idle color's release is put back as it is on disk
-  rollback?: boolean;
+  ref?: string; // deploy: what to check out into a new release
+  rollback?: boolean; // rollback: the idle color's release (or `toRelease`) back in service
+  toRelease?: string; // rollback --to <id>
+  now?: Date; // names the new release
 }
 
-// The order of a deploy (README, "What a deploy does"): checkout + build the idle color, gate Celery, start the idle
-// web, health-gate it, switch, drain and stop the old web, start the new Celery. Every step that
-// changes what runs carries its undo.
+// The order of a deploy (README, "What a deploy does"): a new release built and the idle color
+// pointed at it, gate Celery, start the idle web, health-gate it, switch, drain and stop the old
+// web, start the new Celery. Every step that changes what runs carries its undo.
 export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Plan {
   const command = req.rollback ? 'rollback' : 'deploy';
   if (!host.active) preflight(cfg, host, command); // says why: not set up
   const from = host.active!;
   const to: Color = otherColor(from);
-  if (req.rollback && !host.releases[to].commit) {
-    throw new UsageError(`Nothing to roll back to: releases/${to} has no checkout.`, {
-      code: 'nothing-to-roll-back',
-      state: `${from} is serving; nothing was changed.`,
-    });
-  }
+  const target = req.rollback
+    ? rollbackTarget(cfg, host, from, to, req.toRelease)
+    : nextReleaseId(
+        req.now ?? new Date(),
+        (host.releases ?? []).map((r) => r.id),
+      );
   preflight(cfg, host, command, to);
   const oldU = unitNames(cfg, from);
   const newU = unitNames(cfg, to);
@@ -40,25 +43,50 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
   for (const unit of presentUnits(cfg, to).filter((u) => host.units[u]?.activeState === 'deactivating')) {
     steps.push({ name: `finish-stop-${unitStem(unit)}`, action: { kind: 'stop', unit } });
   }
+  steps.push(...adoptSteps(host));
+  if (!req.rollback) steps.push(...newReleaseSteps(cfg, host, to, target, req.ref));
+  else if (host.colors[to].release !== target) steps.push(pointStep(host, to, target));
 
-  if (!req.rollback) {
-    steps.push({ name: `checkout-${to}`, action: { kind: 'checkout', color: to, ref: req.ref } });
-    if (cfg.build.length > 0) steps.push({ name: `build-${to}`, action: { kind: 'build', color: to, commands: cfg.build } });
-  }
   steps.push({ name: `install-${to}-units`, action: { kind: 'install', colors: [to], caddyfile: false }, undo: { kind: 'restore-files' } });
   steps.push(...celerySteps(cfg, from).stop);
+  const newPort = cfg.web.ports[to];
   steps.push(
-    { name: `start-web-${to}`, action: { kind: 'start', unit: newU.web }, undo: { kind: 'stop', unit: newU.web } },
+    // the undo drains first: when it runs after the switch, Caddy's previous config may still be
+    // sending requests to the new color
+    { name: `start-web-${to}`, action: { kind: 'start', unit: newU.web }, undo: { kind: 'stop', unit: newU.web, drainPort: newPort } },
     { name: `health-gate-${to}`, action: { kind: 'health-gate', color: to, unit: newU.web } },
-    { name: `switch-to-${to}`, action: { kind: 'switch', to }, undo: { kind: 'switch-back' } },
+    { name: `switch-to-${to}`, action: { kind: 'switch', to, release: target }, undo: { kind: 'switch-back' } },
     { name: `drain-${from}`, action: { kind: 'drain', ports: [cfg.web.ports[from]] } },
     // Drained, so no request depends on the old Gunicorn any more. Its own exit after SIGQUIT takes
-    // ~0.3 s (two 0.1 s sleeps in its arbiter and workers): systemd sees it through, bg does not wait.
+    // a moment (its arbiter and workers each sleep briefly): systemd sees it through, bg does not wait.
     { name: `stop-web-${from}`, action: { kind: 'stop', unit: oldU.web, wait: false }, undo: { kind: 'start', unit: oldU.web } },
   );
   steps.push(...celerySteps(cfg, to).start);
   steps.push({ name: `enable-${to}`, action: { kind: 'enable', units: presentUnits(cfg, to) } }, { name: `disable-${from}`, action: { kind: 'disable', units: presentUnits(cfg, from) } });
-  const notes = req.rollback ? [`Rolling back to ${to} at ${host.releases[to].commit?.slice(0, 12)}.`] : [];
+  const notes = req.rollback
+    ? [`Rolling back to releases/${target} on ${to}${host.colors[to].release === target && host.colors[to].commit ? ` (${host.colors[to].commit?.slice(0, 12)})` : ''}.`]
+    : [`New release: releases/${target}.`];
   if (host.tcpMigrateReq === false) notes.push(migrateWarning);
-  return { command, from, to, steps, notes };
+  return { command, from, to, release: target, steps, notes };
+}
+
+// What a rollback brings back: the idle color's release, or a named kept one.
+function rollbackTarget(cfg: Config, host: HostState, from: Color, to: Color, wanted: string | undefined): string {
+  const serving = `${from} is serving; nothing was changed.`;
+  if (wanted === undefined) {
+    const id = host.colors[to].release;
+    if (!id || !host.colors[to].commit) {
+      throw new UsageError(`Nothing to roll back to: ${to} holds no release.`, { code: 'nothing-to-roll-back', state: serving, next: 'Deploy a ref instead (bluegreen deploy <ref>).' });
+    }
+    return id;
+  }
+  const r = host.releases?.find((x) => x.id === wanted);
+  const kept = (host.releases ?? []).filter((x) => x.status === 'built' || x.status === 'adopted').map((x) => x.id);
+  const list = `kept releases: ${kept.join(', ') || 'none'} (bluegreen releases)`;
+  if (!r) throw new UsageError(`No release ${wanted} in ${cfg.root}/releases.`, { code: 'no-such-release', state: serving, next: `Pick one of the ${list}.` });
+  if (r.status !== 'built' && r.status !== 'adopted') {
+    throw new UsageError(`Release ${wanted} never passed its build (${r.status}).`, { code: 'release-not-built', state: serving, next: `Pick one of the ${list}.` });
+  }
+  if (host.colors[from].release === wanted) throw new UsageError(`Release ${wanted} is already live on ${from}.`, { code: 'release-is-live', state: serving });
+  return wanted;
 }

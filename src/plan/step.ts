@@ -10,12 +10,18 @@ export type Action =
   | { kind: 'restore-files' } // undo of install: puts back the files that step's receipt lists
   | { kind: 'sysctl'; name: string; value: string; dropIn: string }
   | { kind: 'ensure-dirs'; dirs: string[]; envFile: string }
-  | { kind: 'checkout'; color: Color; ref?: string }
-  | { kind: 'build'; color: Color; commands: string[] }
+  | { kind: 'checkout'; color: Color; release: string; ref?: string; built: boolean } // built: no build commands follow
+  | { kind: 'build'; color: Color; release: string; commands: string[] }
+  | { kind: 'point'; color: Color; release?: string } // the color's link at a release (none: removed)
+  | { kind: 'mark-release'; release: string; status: 'failed' } // undo of checkout: the release never served
+  | { kind: 'remove-releases'; releases: string[] }
   | { kind: 'start'; unit: string }
-  | { kind: 'stop'; unit: string; wait?: false } // wait: false: systemd accepted the stop job; it finishes without bg
+  // wait: false: systemd accepted the stop job; it finishes without bg. drainPort: first wait until
+  // that port has no connection (the undo of a start, which may come after the switch)
+  | { kind: 'stop'; unit: string; wait?: false; drainPort?: number }
   | { kind: 'health-gate'; color: Color; unit: string }
-  | { kind: 'switch'; to: Color }
+  | { kind: 'repair-upstream'; color: Color } // writes the upstream file for the color Caddy already routes to
+  | { kind: 'switch'; to: Color; release?: string } // release: where `current` points after
   | { kind: 'switch-back' } // undo of switch: the upstream file, `current` and Caddy's config from before it
   | { kind: 'drain'; ports: number[] }
   | { kind: 'enable'; units: string[] }
@@ -31,6 +37,7 @@ export interface Plan {
   command: 'setup' | 'deploy' | 'rollback' | 'cleanup';
   from?: Color; // color serving before
   to?: Color; // color serving after
+  release?: string; // the release `to` runs after (deploy, rollback, first setup)
   steps: Step[];
   notes: string[]; // why steps were left out (e.g. "already set up")
 }
@@ -46,15 +53,23 @@ export const describeAction = (a: Action): string => {
     case 'ensure-dirs':
       return `create ${a.dirs.join(', ')} and ${a.envFile} (0600) if missing`;
     case 'checkout':
-      return `check out ${a.ref ?? "the repo's default branch"} into releases/${a.color}`;
+      return `check out ${a.ref ?? "the repo's default branch"} into the new release releases/${a.release} (for ${a.color})`;
     case 'build':
-      return `run in releases/${a.color}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}`;
+      return `run in releases/${a.release}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}`;
+    case 'point':
+      return a.release ? `point ${a.color} at releases/${a.release}` : `remove the ${a.color} link`;
+    case 'mark-release':
+      return `mark releases/${a.release} ${a.status}`;
+    case 'remove-releases':
+      return `remove releases ${a.releases.join(', ')}`;
     case 'start':
       return `start ${a.unit}`;
     case 'stop':
-      return `stop ${a.unit}${a.wait === false ? ' (systemd finishes it; bg does not wait)' : ''}`;
+      return `${a.drainPort ? `wait for port ${a.drainPort} to drain, then ` : ''}stop ${a.unit}${a.wait === false ? ' (systemd finishes it; bg does not wait)' : ''}`;
     case 'health-gate':
       return `wait until ${a.color} answers its health check`;
+    case 'repair-upstream':
+      return `write the upstream file for ${a.color}, which Caddy already routes to`;
     case 'switch':
       return `point upstream and Caddy at ${a.to}, confirm Caddy routes there`;
     case 'switch-back':

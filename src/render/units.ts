@@ -1,5 +1,5 @@
 // config -> systemd unit files, one per color and process kind. Pure.
-import { releaseDir, sharedDir, unitLogFile, unitNames } from '../config/names.js';
+import { colorDir, sharedDir, unitLogFile, unitNames } from '../config/names.js';
 import { type Color, type Config, otherColor } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { assertOneLine, execLine, unitValue } from './escape.js';
@@ -8,8 +8,9 @@ import { renderTemplate } from './template.js';
 /** The values every bg unit shares. */
 function common(cfg: Config, color: Color, unit: string) {
   return {
-    workingDirectory: unitValue(releaseDir(cfg, color), 'root'),
+    workingDirectory: unitValue(colorDir(cfg, color), 'root'),
     environmentFile: unitValue(cfg.envFile, 'env_file'),
+    color,
     logFile: cfg.logDir ? unitValue(unitLogFile(cfg, unit)!, 'log_dir') : undefined,
     wantedBy: cfg.scope === 'user' ? 'default.target' : 'multi-user.target',
   };

@@ -1,10 +1,11 @@
-import { releaseDir } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { SystemdError } from '../errors.js';
 import type { Action } from '../plan/step.js';
+import { renderUpstream } from '../render/upstream.js';
 import { runBuild } from './build.js';
 import type { Host } from './host.js';
 import { diffOf, installFiles, pendingChanges, type Replaced, restoreFiles } from './install.js';
+import { checkoutRelease, markRelease, pointColor, removeReleases } from './releases.js';
 import { type SwitchReceipt, switchBack, switchTo } from './switch.js';
 
 // Carries out one Action through the Host. A step that changes something its undo must know about
@@ -46,12 +47,22 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       return { detail: changes.length ? `${changes.length} file(s) written` : 'unchanged' };
     }
     case 'checkout': {
-      const r = await host.checkout(cfg.repo, releaseDir(cfg, action.color), action.ref);
-      return { detail: r.commit.slice(0, 12), commit: r.commit };
+      const r = await checkoutRelease(host, cfg, action.release, action.ref, action.built);
+      return { detail: `${r.commit.slice(0, 12)} in releases/${action.release}`, commit: r.commit };
     }
     case 'build':
-      await runBuild(host, cfg, action.color, action.commands);
+      await runBuild(host, cfg, action.color, action.release, action.commands);
+      await markRelease(host, cfg, action.release, 'built');
       return {};
+    case 'point':
+      await pointColor(host, cfg, action.color, action.release);
+      return {};
+    case 'mark-release':
+      await markRelease(host, cfg, action.release, action.status);
+      return {};
+    case 'remove-releases':
+      await removeReleases(host, cfg, action.releases);
+      return { detail: `${action.releases.length} removed` };
     case 'start': {
       // A health gate usually follows, and this job's wait is idle time: load its HTTP client now.
       setImmediate(() => host.warmHttpClient());
@@ -69,6 +80,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       return {};
     }
     case 'stop': {
+      if (action.drainPort !== undefined) await host.waitDrained(action.drainPort, { maxMs: cfg.web.timeout * 1000, signal: ctx.signal });
       if (action.wait === false) {
         await host.systemd.queueStop(action.unit);
         return { detail: 'stopping' };
@@ -92,8 +104,11 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       });
       return { detail: `${r.status} after ${r.tries} tries` };
     }
+    case 'repair-upstream':
+      await host.files.write(cfg.caddy.upstreamFile, renderUpstream(cfg, action.color));
+      return {};
     case 'switch':
-      return { detail: await switchTo(ctx, action.to) };
+      return { detail: await switchTo(ctx, action.to, action.release) };
     case 'drain': {
       const parts: string[] = [];
       for (const port of action.ports) {

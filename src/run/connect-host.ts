@@ -1,10 +1,10 @@
 // The one place the real host is built from the adapters. Commands never construct an adapter.
 import { existsSync } from 'node:fs';
-import { mkdir, open, readlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readlink, rm } from 'node:fs/promises';
 import { CaddyAdmin } from '../adapters/caddy-admin.js';
 import { listeningOn, waitDrained } from '../adapters/connections.js';
 import { pointSymlink, readText, removeFile, writeAtomic } from '../adapters/files.js';
-import { checkoutRelease, headCommit } from '../adapters/git.js';
+import { checkoutNewRelease, headCommit } from '../adapters/git.js';
 import { loadHttpClient, waitHealthy } from '../adapters/health.js';
 import { runShell } from '../adapters/shell.js';
 import { enableSysctl, readSysctl } from '../adapters/sysctl.js';
@@ -29,6 +29,8 @@ const files: FilesPort = {
     await fh.close();
   },
   exists: (path) => existsSync(path),
+  list: (dir) => readdir(dir).catch(() => []),
+  removeTree: (path) => rm(path, { recursive: true, force: true }),
 };
 
 /** What `observe` and `bg status` need: no execa, no undici. */
@@ -55,7 +57,7 @@ export async function connectReader(cfg: Config, env: NodeJS.ProcessEnv = proces
 export async function connectHost(cfg: Config, env: NodeJS.ProcessEnv = process.env): Promise<Host> {
   return {
     ...(await connectReader(cfg, env)),
-    checkout: checkoutRelease,
+    checkoutRelease: checkoutNewRelease,
     shell: runShell,
     warmHttpClient: () => void loadHttpClient(),
     waitHealthy,

@@ -41,6 +41,10 @@ export interface FilesPort {
   /** Points the symlink `path` at `target`, atomically. */
   pointLink(path: string, target: string): Promise<void>;
   makeDirs(dirs: string[]): Promise<void>;
+  /** Names in a directory ([] when it does not exist). */
+  list(dir: string): Promise<string[]>;
+  /** Removes a directory tree (a pruned release). */
+  removeTree(path: string): Promise<void>;
   /** Creates an empty file with `mode` if there is none; an existing one is left as it is. */
   createIfMissing(path: string, mode: number): Promise<void>;
   /** Synchronous: rendering picks commands by what exists (a release's .venv). */
@@ -72,7 +76,8 @@ export interface ShellResult {
 
 /** The reader plus what only a run does: these load execa and undici, which status never needs. */
 export interface Host extends HostReader {
-  checkout(repo: string, dir: string, ref: string | undefined): Promise<{ commit: string; ref: string }>;
+  /** Fetches `repo` into the local `cache` clone and checks `ref` out into the new directory `dir`. */
+  checkoutRelease(repo: string, cache: string, dir: string, ref: string | undefined): Promise<{ commit: string; ref: string; subject: string }>;
   /** Runs one operator command with `sh -c`. */
   shell(command: string, opts: { cwd: string; env: Record<string, string> }): Promise<ShellResult>;
   /** Starts loading the health client while a start job runs. */

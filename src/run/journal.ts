@@ -8,6 +8,7 @@ export interface JournalEntry {
   command: string;
   ref?: string;
   commit?: string;
+  release?: string; // the release the target color runs
   from?: string;
   to?: string;
   result: 'ok' | 'rolled-back' | 'rollback-failed' | 'nothing-to-do';

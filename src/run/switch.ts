@@ -1,4 +1,4 @@
-import { currentLink, releaseDir } from '../config/names.js';
+import { colorDir, currentLink, releasePath } from '../config/names.js';
 import type { Color } from '../config/types.js';
 import { BgError, CaddyError } from '../errors.js';
 import { renderUpstream } from '../render/upstream.js';
@@ -14,7 +14,7 @@ export interface SwitchReceipt {
 
 // The switch: upstream file, then `current`, then Caddy loads the Caddyfile (which imports the
 // upstream file), and Caddy itself must confirm it routes to the new port.
-export async function switchTo(ctx: ActionContext, to: Color): Promise<string> {
+export async function switchTo(ctx: ActionContext, to: Color, release: string | undefined): Promise<string> {
   const { cfg, host } = ctx;
   const current = currentLink(cfg);
   ctx.keep({
@@ -24,7 +24,7 @@ export async function switchTo(ctx: ActionContext, to: Color): Promise<string> {
     caddyConfig: await host.caddy.config().catch(() => undefined),
   });
   await host.files.write(cfg.caddy.upstreamFile, renderUpstream(cfg, to));
-  await host.files.pointLink(current, releaseDir(cfg, to));
+  await host.files.pointLink(current, release ? releasePath(cfg, release) : colorDir(cfg, to));
   const caddyfile = await host.files.read(cfg.caddy.caddyfile);
   if (caddyfile === undefined) throw new CaddyError(`The Caddyfile ${cfg.caddy.caddyfile} is missing.`, { code: 'caddyfile-missing', next: 'Run `bluegreen setup`.' });
   await host.caddy.load(caddyfile);

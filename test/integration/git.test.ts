@@ -94,7 +94,7 @@ describe('checkoutRelease', () => {
     );
     expect(err).toBeInstanceOf(GitError);
     expect((err as GitError).message).toBe(`Could not find no-such-branch in ${origin}`);
-    expect((err as GitError).code).toBe('git');
+    expect((err as GitError).code).toBe('ref-not-found');
   });
 
   it("a repo that does not exist is a GitError with git's stderr in detail", async () => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { makeScene, type Scene } from '../support/scene.js';
 
@@ -105,6 +105,7 @@ describe('bg setup from nothing, then status', () => {
     expect(r.stdout).toContain('checkout-green');
     expect(r.stdout).toContain('health-gate-green');
     expect(await s.get('/')).toEqual({ status: 200, body: 'v1 hello' });
-    expect(existsSync(`${s.dir}/srv/releases/green`)).toBe(false);
+    expect(existsSync(`${s.dir}/srv/green`)).toBe(false);
+    expect(readdirSync(`${s.dir}/srv/releases`).filter((n) => !n.startsWith('.') && !n.endsWith('.json'))).toHaveLength(1);
   });
 });

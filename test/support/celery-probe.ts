@@ -290,7 +290,7 @@ export async function pushTask(s: Scene, color: Color, n: number, seconds: numbe
     if (m) env[m[1]] = m[2];
   }
   await execa('/usr/bin/python3', ['-c', 'import sys, tasks; tasks.record.delay(int(sys.argv[1]), float(sys.argv[2]))', String(n), String(seconds)], {
-    cwd: `${s.dir}/srv/releases/${color}`,
+    cwd: `${s.dir}/srv/${color}`,
     env: { PATH: '/usr/bin:/bin', ...env },
     extendEnv: false,
     timeout: 30_000,

@@ -12,7 +12,7 @@ export interface FakeHostOptions {
   upstreamFile: string;
   active?: Record<string, string>; // unit → activeState at the start
   files?: Record<string, string>;
-  /** `start shop-web-green.service`, `stop …`, `write <path>`, `caddy.load`, `health`, `checkout`, `shell`: throws or returns a failed job */
+  /** `start shop-web-green.service`, `stop …`, `write <path>`, `link <path>`, `caddy.load`, `health`, `checkout`, `shell <cmd>`: throws or returns a failed job, once */
   fail?: Set<string>;
   /** `health` waits until the signal aborts */
   hangHealth?: boolean;
@@ -34,9 +34,10 @@ export class FakeHost implements Host {
     this.routes = this.routesFromFile();
   }
 
+  /** Each listed call fails once: an undo that repeats it (a link pointed back) succeeds. */
   private failing(call: string): boolean {
     this.calls.push(call);
-    return this.fail.has(call);
+    return this.fail.delete(call);
   }
 
   private routesFromFile(): string[] {
@@ -104,13 +105,22 @@ export class FakeHost implements Host {
       this.fileMap.delete(path);
     },
     readLink: async (path: string) => this.links.get(path),
-    pointLink: async (path: string, target: string) => void this.links.set(path, target),
+    pointLink: async (path: string, target: string) => {
+      if (this.failing(`link ${path}`)) throw new Error(`EIO: cannot link ${path}`);
+      this.links.set(path, target);
+    },
     makeDirs: async () => {},
     createIfMissing: async (path: string) => {
       if (!this.fileMap.has(path)) this.fileMap.set(path, '');
     },
-    exists: (path: string) => this.fileMap.has(path),
+    exists: (path: string) => this.fileMap.has(path) || this.dirs.has(path),
+    list: async (dir: string) => [...this.dirs].filter((d) => d.startsWith(`${dir}/`)).map((d) => d.slice(dir.length + 1)),
+    removeTree: async (path: string) => {
+      this.calls.push(`remove-tree ${path}`);
+      this.dirs.delete(path);
+    },
   };
+  readonly dirs = new Set<string>();
 
   releaseHead = async (): Promise<Head | undefined> => undefined;
   listening = async () => [];
@@ -119,9 +129,10 @@ export class FakeHost implements Host {
   lockHolder = async () => undefined;
   close() {}
 
-  checkout = async (_repo: string, dir: string, ref: string | undefined) => {
+  checkoutRelease = async (_repo: string, _cache: string, dir: string, ref: string | undefined) => {
     if (this.failing('checkout')) throw new Error(`could not find ${ref}`);
-    return { commit: `c0ffee${dir.length}`.padEnd(40, '0'), ref: ref ?? 'main' };
+    this.dirs.add(dir);
+    return { commit: `c0ffee${dir.length}`.padEnd(40, '0'), ref: ref ?? 'main', subject: 'a commit' };
   };
   shell = async (command: string): Promise<ShellResult> => (this.failing(`shell ${command}`) ? { exitCode: 1, output: 'boom' } : { exitCode: 0, output: '' });
   warmHttpClient() {}

@@ -11,6 +11,7 @@ export function sampleConfig(over: Partial<Config> = {}): Config {
     unitDir: '/etc/systemd/system',
     stateDir: '/var/lib/bg/shop',
     build: [],
+    keepReleases: 5,
     web: {
       wsgi: 'shop.wsgi:application',
       ports: { blue: 8000, green: 8100 },

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { request } from 'undici';
-import { unitNames } from '../../src/config/names.js';
+import { journalPath, unitNames } from '../../src/config/names.js';
 import { COLORS } from '../../src/config/types.js';
 import { freePorts, type Sandbox, sandboxEnv, startCaddyUnit, startRedisUnit, stopService } from '../harness/sandbox.js';
 import { makeFixtureRepo } from './fixture-repo.js';
@@ -39,6 +39,9 @@ export interface Scene {
   /** ActiveState once the unit is no longer activating/deactivating (polled, at most `maxMs`). */
   settledState(unit: string, maxMs?: number): Promise<string>;
   enabledState(unit: string): string; // UnitFileState
+  stateDir: string;
+  /** The deploy journal's entries, oldest first. */
+  journal(): Array<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -129,6 +132,12 @@ export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<S
     caddyUnit,
     legacyUnit,
     redisUnit,
+    stateDir: `${dir}/state-home/bg/${app}`,
+    journal: () =>
+      (existsSync(journalPath(scene.stateDir)) ? readFileSync(journalPath(scene.stateDir), 'utf8') : '')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
     async bg(args, o = {}) {
       const cfgArgs = o.config === false ? [] : ['--config', configPath];
       const r = await execa(process.execPath, [BG, '--user', ...cfgArgs, ...args], { env: { ...env, ...o.env }, reject: false, stdin: 'ignore', timeout: 180_000 });

@@ -59,6 +59,7 @@ describe('the minimal example', () => {
       envFile: '/srv/shop/shared/.env',
       unitDir: '/etc/systemd/system',
       stateDir: '/var/lib/bg/shop',
+      keepReleases: 5,
       build: [],
       web: {
         wsgi: 'shop.wsgi:application',

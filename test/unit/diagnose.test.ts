@@ -19,7 +19,15 @@ const healthyBlue = {
 };
 
 function host(over: Partial<HostState> = {}): HostState {
-  return { active: 'blue', upstreamFile: 'ok', upstreamPort: 8000, caddyUpstreams: ['127.0.0.1:8000'], units: units(healthyBlue), releases: { blue: {}, green: {} }, ...over };
+  return {
+    active: 'blue',
+    upstreamFile: 'ok',
+    upstreamPort: 8000,
+    caddyUpstreams: ['127.0.0.1:8000'],
+    units: units(healthyBlue),
+    colors: { blue: { linked: true }, green: { linked: true } },
+    ...over,
+  };
 }
 const codes = (h: HostState) => diagnose(cfg, h).map((p) => p.code);
 
@@ -50,10 +58,24 @@ describe('diagnose', () => {
   });
 
   it('tells "not set up" apart by what the upstream file holds', () => {
-    expect(diagnose(cfg, host({ active: undefined, upstreamFile: 'missing', upstreamPort: undefined }))[0]).toMatchObject({ code: 'not-set-up', severity: 'error' });
-    expect(diagnose(cfg, host({ active: undefined, upstreamFile: 'unreadable', upstreamPort: undefined }))[0].message).toContain("not in bg's format");
+    const fresh = { active: undefined, upstreamPort: undefined, caddyUpstreams: [], units: {} };
+    expect(diagnose(cfg, host({ ...fresh, upstreamFile: 'missing' }))[0]).toMatchObject({ code: 'not-set-up', severity: 'error' });
+    expect(diagnose(cfg, host({ ...fresh, upstreamFile: 'unreadable' }))[0].message).toContain("not in bg's format");
     // a legacy app's port: what a host looks like before its first setup
-    expect(diagnose(cfg, host({ active: undefined, upstreamPort: 9000, caddyUpstreams: ['127.0.0.1:9000'] }))[0]).toMatchObject({ code: 'not-set-up', severity: 'warning' });
+    expect(diagnose(cfg, host({ active: undefined, upstreamPort: 9000, caddyUpstreams: ['127.0.0.1:9000'], units: {} }))[0]).toMatchObject({ code: 'not-set-up', severity: 'warning' });
+  });
+
+  it('a lost upstream file with a color Caddy routes to and that runs: that color is live, setup repairs the file', () => {
+    const lost = host({ active: undefined, upstreamFile: 'missing', upstreamPort: undefined });
+    expect(diagnose(cfg, lost)[0]).toMatchObject({ code: 'upstream-file-lost', blocks: ['deploy', 'rollback', 'cleanup'] });
+    expect(refusal(() => preflight(cfg, lost, 'setup', 'blue'))).toBeUndefined();
+  });
+
+  it('a color that runs while neither the file nor Caddy names it: setup refuses with exit 2 and the commands', () => {
+    const h = host({ active: undefined, upstreamFile: 'missing', upstreamPort: undefined, caddyUpstreams: [] });
+    const r = refusal(() => preflight(cfg, h, 'setup', 'blue'));
+    expect(r).toMatchObject({ code: 'unknown-live-color', exitCode: EXIT.usage });
+    expect(diagnose(cfg, h)[0].next).toContain("echo 'to 127.0.0.1:8000'");
   });
 
   it('says nothing about ports it did not look at, and reports a taken port when it did', () => {
@@ -72,7 +94,7 @@ describe('diagnose', () => {
 
 describe('preflight: the first problem that blocks the command, with its exit code', () => {
   it('deploy on a host that is not set up: exit 2', () => {
-    expect(refusal(() => preflight(cfg, host({ active: undefined, upstreamFile: 'missing', upstreamPort: undefined }), 'deploy', 'green'))).toMatchObject({
+    expect(refusal(() => preflight(cfg, host({ active: undefined, upstreamFile: 'missing', upstreamPort: undefined, units: {} }), 'deploy', 'green'))).toMatchObject({
       code: 'not-set-up',
       exitCode: EXIT.usage,
     });

@@ -33,7 +33,7 @@ const observed: HostState = {
   upstreamPort: 8000,
   caddyUpstreams: ['127.0.0.1:8000'],
   units: Object.fromEntries(live.map((name) => [name, { name, loadState: 'loaded', activeState: 'active', subState: 'running', mainPid: 1 }])),
-  releases: { blue: { commit: 'a'.repeat(40) }, green: {} },
+  colors: { blue: { release: 'r1', linked: true, commit: 'a'.repeat(40) }, green: { release: 'r0', linked: true, commit: 'b'.repeat(40) } },
   changedFiles: [],
   listening: [8000],
 };
@@ -49,6 +49,7 @@ async function run(host: FakeHost, plan = deployPlan, signal?: AbortSignal) {
 const FAULTS: Record<string, string> = {
   'checkout-green': 'checkout',
   'build-green': 'shell make',
+  'point-green': 'link /srv/shop/green',
   'install-green-units': `write ${cfg.unitDir}/shop-web-green.service`,
   'stop-worker-blue': 'stop shop-worker-blue.service',
   'stop-beat-blue': 'stop shop-beat-blue.service',
@@ -96,6 +97,23 @@ describe('executor: a deploy that fails at any step is put back', () => {
       expect(outcomeOf(err).state).toMatch(/old version still serving from blue/);
     });
   }
+
+  it('after the switch, the new color is drained before its undo stops it', async () => {
+    const host = blueServing({ fail: ['start shop-worker-green.service'] });
+    await run(host);
+    const drained = host.calls.indexOf('drain 8100');
+    expect(drained).toBeGreaterThan(host.calls.indexOf('caddy.loadJson'));
+    expect(drained).toBeLessThan(host.calls.lastIndexOf('stop shop-web-green.service'));
+  });
+
+  it('a failed deploy leaves the idle color on its release and marks the new one failed', async () => {
+    const host = blueServing({ fail: ['health'] });
+    const { result } = await run(host);
+    expect(result.ok).toBe(false);
+    expect(host.links.get('/srv/shop/green')).toBe('/srv/shop/releases/r0');
+    const id = deployPlan.release!;
+    expect(JSON.parse(host.fileMap.get(`/srv/shop/releases/${id}.json`) ?? '{}')).toMatchObject({ id, status: 'failed' });
+  });
 
   it('a successful deploy switches to green, stops blue, and never has two workers or beats', async () => {
     const host = blueServing();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/parse.js';
 import { BgError } from '../../src/errors.js';
-import type { HostState, ObservedUnit } from '../../src/host/host-state.js';
-import { planCleanup } from '../../src/plan/cleanup-plan.js';
+import type { HostState, ObservedUnit, ReleaseRecord } from '../../src/host/host-state.js';
+import { planCleanup, releasesToPrune } from '../../src/plan/cleanup-plan.js';
 import { planDeploy } from '../../src/plan/deploy-plan.js';
 import { planSetup } from '../../src/plan/setup-plan.js';
 import type { Plan } from '../../src/plan/step.js';
@@ -21,15 +21,23 @@ const cfgOf = (extra = '') => parseConfig(base + extra, { configPath: '/srv/shop
 
 const unit = (name: string, activeState: string): ObservedUnit => ({ name, loadState: 'loaded', activeState, subState: '', mainPid: activeState === 'active' ? 42 : 0 });
 function host(over: Partial<HostState> = {}): HostState {
-  return { upstreamFile: over.active ? 'ok' : 'missing', units: {}, releases: { blue: {}, green: {} }, changedFiles: [], listening: [], caddyUpstreams: [], ...over };
+  return {
+    upstreamFile: over.active ? 'ok' : 'missing',
+    units: {},
+    colors: { blue: { linked: true }, green: { linked: true } },
+    changedFiles: [],
+    listening: [],
+    caddyUpstreams: [],
+    ...over,
+  };
 }
 const names = (p: Plan) => p.steps.map((s) => s.name);
 
 describe('planSetup', () => {
   it('brings blue up behind the health gate before switching', () => {
     const p = planSetup(cfgOf(), host({ changedFiles: ['x'] }));
-    expect(names(p)).toEqual(['ensure-dirs', 'checkout-blue', 'install-files', 'start-web-blue', 'health-gate-blue', 'switch-to-blue', 'enable-blue']);
-    expect(p.steps.find((s) => s.name === 'start-web-blue')?.undo).toEqual({ kind: 'stop', unit: 'shop-web-blue.service' });
+    expect(names(p)).toEqual(['ensure-dirs', 'checkout-blue', 'point-blue', 'install-files', 'start-web-blue', 'health-gate-blue', 'switch-to-blue', 'enable-blue']);
+    expect(p.steps.find((s) => s.name === 'start-web-blue')?.undo).toEqual({ kind: 'stop', unit: 'shop-web-blue.service', drainPort: 8000 });
     expect(p.steps.find((s) => s.name === 'switch-to-blue')?.undo).toEqual({ kind: 'switch-back' });
   });
 
@@ -61,6 +69,7 @@ describe('planDeploy', () => {
     expect(p).toMatchObject({ command: 'deploy', from: 'blue', to: 'green' });
     expect(names(p)).toEqual([
       'checkout-green',
+      'point-green',
       'install-green-units',
       'start-web-green',
       'health-gate-green',
@@ -80,6 +89,7 @@ describe('planDeploy', () => {
     expect(n).toEqual([
       'checkout-blue',
       'build-blue',
+      'point-blue',
       'install-blue-units',
       'stop-worker-green',
       'stop-beat-green',
@@ -127,7 +137,9 @@ describe('planDeploy', () => {
   });
 
   it('rollback skips checkout and build, and needs a release to go back to', () => {
-    const p = planDeploy(cfgOf('build: ["true"]\n'), host({ active: 'green', releases: { blue: { commit: 'a'.repeat(40) }, green: {} } }), { rollback: true });
+    const p = planDeploy(cfgOf('build: ["true"]\n'), host({ active: 'green', colors: { blue: { release: 'r1', linked: true, commit: 'a'.repeat(40) }, green: { linked: true } } }), {
+      rollback: true,
+    });
     expect(names(p)[0]).toBe('install-blue-units');
     expect(names(p)).not.toContain('build-blue');
     expect(() => planDeploy(cfgOf(), host({ active: 'green' }), { rollback: true })).toThrow(/Nothing to roll back/);
@@ -135,6 +147,16 @@ describe('planDeploy', () => {
 
   it('refuses a host that was never set up', () => {
     expect(() => planDeploy(cfgOf(), host(), { ref: 'x' })).toThrow(BgError);
+  });
+});
+
+describe('releasesToPrune', () => {
+  const rel = (id: string, status: ReleaseRecord['status'] = 'built'): ReleaseRecord => ({ id, status, createdAt: id });
+  it('keeps the newest keep_releases built ones and whatever a color holds; removes the rest, failed ones first', () => {
+    const releases = [rel('r6'), rel('r5', 'failed'), rel('r4'), rel('r3'), rel('r2', 'building'), rel('r1')];
+    const h = host({ active: 'blue', releases, colors: { blue: { release: 'r6', linked: true }, green: { release: 'r1', linked: true } } });
+    expect(releasesToPrune(cfgOf('keep_releases: 2\n'), h)).toEqual(['r5', 'r3', 'r2']);
+    expect(releasesToPrune(cfgOf(), h)).toEqual(['r5', 'r2']);
   });
 });
 

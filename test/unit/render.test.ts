@@ -34,7 +34,7 @@ describe('web unit', () => {
     expect(line(unit, 'NotifyAccess')).toEqual(['NotifyAccess=main']);
     expect(line(unit, 'KillSignal')).toEqual(['KillSignal=SIGQUIT']);
     expect(line(unit, 'TimeoutStopSec')).toEqual(['TimeoutStopSec=35']);
-    expect(line(unit, 'WorkingDirectory')).toEqual(['WorkingDirectory=/srv/shop/releases/green']);
+    expect(line(unit, 'WorkingDirectory')).toEqual(['WorkingDirectory=/srv/shop/green']);
     expect(line(unit, 'EnvironmentFile')).toEqual(['EnvironmentFile=/srv/shop/shared/.env']);
     expect(line(unit, 'Description')).toEqual(['Description=shop web (green, port 8100)']);
     expect(line(unit, 'WantedBy')).toEqual(['WantedBy=multi-user.target']);
@@ -55,7 +55,7 @@ describe('web unit', () => {
   it('escapes % and $ everywhere, and quotes words systemd would split', () => {
     const cfg = config({ root: '/srv/100%', envFile: '/srv/100%/shared/.env' });
     const u = renderWebUnit(cfg, 'blue', ['/opt/my app/gunicorn', '--env', 'A=$HOME', '--x', 'a"b\\c', ';']);
-    expect(line(u, 'WorkingDirectory')).toEqual(['WorkingDirectory=/srv/100%%/releases/blue']);
+    expect(line(u, 'WorkingDirectory')).toEqual(['WorkingDirectory=/srv/100%%/blue']);
     expect(line(u, 'EnvironmentFile')).toEqual(['EnvironmentFile=/srv/100%%/shared/.env']);
     const want = String.raw`ExecStart="/opt/my app/gunicorn" --env "A=$$HOME" --x "a\"b\\c" ";" --bind 127.0.0.1:8000 `;
     expect(line(u, 'ExecStart')[0].slice(0, want.length)).toBe(want);
@@ -98,7 +98,7 @@ describe('celery units', () => {
     ]);
     expect(line(u, 'KillSignal')).toEqual(['KillSignal=SIGTERM']);
     expect(line(u, 'TimeoutStopSec')).toEqual(['TimeoutStopSec=600']);
-    expect(line(u, 'WorkingDirectory')).toEqual(['WorkingDirectory=/srv/shop/releases/blue']);
+    expect(line(u, 'WorkingDirectory')).toEqual(['WorkingDirectory=/srv/shop/blue']);
     expect(line(u, 'EnvironmentFile')).toEqual(['EnvironmentFile=/srv/shop/shared/.env']);
     expect(line(u, 'Conflicts')).toEqual(['Conflicts=shop-worker-green.service']);
     expect(line(u, 'After')).toEqual(['After=network.target']);
@@ -115,7 +115,7 @@ describe('celery units', () => {
     expect(line(blue, 'KillMode')).toEqual(['KillMode=mixed']);
     expect(line(blue, 'TimeoutStopSec')).toEqual(['TimeoutStopSec=30']);
     expect(line(green, 'Conflicts')).toEqual(['Conflicts=shop-beat-blue.service']);
-    expect(line(green, 'WorkingDirectory')).toEqual(['WorkingDirectory=/srv/shop/releases/green']);
+    expect(line(green, 'WorkingDirectory')).toEqual(['WorkingDirectory=/srv/shop/green']);
   });
 
   it('refuses to render celery units without the celery config', () => {
@@ -190,7 +190,7 @@ describe('resolveCommand', () => {
     (p: string) =>
       paths.includes(p);
   const fallbacks = [['/usr/bin/celery'], ['/usr/local/bin/celery'], ['/usr/bin/python3', '-m', 'celery']];
-  const venv = '/srv/shop/releases/blue/.venv/bin/celery';
+  const venv = '/srv/shop/blue/.venv/bin/celery';
 
   it('prefers configured words, then the venv, then the first existing fallback, then the bare name', () => {
     const all = () => true;
@@ -204,8 +204,8 @@ describe('resolveCommand', () => {
 
   it('looks in the color release for gunicorn and celery', () => {
     const cfg = config();
-    expect(gunicornCommand(cfg, 'green', only('/srv/shop/releases/green/.venv/bin/gunicorn'))).toEqual(['/srv/shop/releases/green/.venv/bin/gunicorn']);
-    expect(gunicornCommand(cfg, 'blue', only('/srv/shop/releases/green/.venv/bin/gunicorn', '/usr/bin/gunicorn'))).toEqual(['/usr/bin/gunicorn']);
+    expect(gunicornCommand(cfg, 'green', only('/srv/shop/green/.venv/bin/gunicorn'))).toEqual(['/srv/shop/green/.venv/bin/gunicorn']);
+    expect(gunicornCommand(cfg, 'blue', only('/srv/shop/green/.venv/bin/gunicorn', '/usr/bin/gunicorn'))).toEqual(['/usr/bin/gunicorn']);
     expect(celeryCommand(cfg, 'blue', only('/usr/bin/python3'))).toEqual(['/usr/bin/python3', '-m', 'celery']);
     cfg.web = { ...cfg.web, gunicorn: ['/opt/g', '-c', 'conf.py'] };
     expect(gunicornCommand(cfg, 'blue', only())).toEqual(['/opt/g', '-c', 'conf.py']);

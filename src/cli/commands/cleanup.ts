@@ -6,6 +6,7 @@ export const cleanup = (o: GlobalOptions) =>
   runPlanned(
     {
       name: 'cleanup',
+      observeReleases: true,
       plan: planCleanup,
       summary: (_cfg, plan, result) => {
         const did = result.steps.map((s) => `  ${s.name}${s.detail ? ` (${s.detail})` : ''}`);

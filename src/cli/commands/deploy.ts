@@ -9,15 +9,16 @@ import { runPlanned } from '../run-planned.js';
 
 export function deploy(ref: string, o: GlobalOptions) {
   validateRef(ref); // before anything runs: a ref is never passed to git unchecked
-  return runPlanned({ name: 'deploy', ref, plan: (cfg, host) => planDeploy(cfg, host, { ref }), summary: summarize(ref) }, o);
+  return runPlanned({ name: 'deploy', ref, observeReleases: true, plan: (cfg, host) => planDeploy(cfg, host, { ref, now: new Date() }), summary: summarize(ref) }, o);
 }
 
-export const rollback = (o: GlobalOptions) => runPlanned({ name: 'rollback', plan: (cfg, host) => planDeploy(cfg, host, { rollback: true }), summary: summarize(undefined) }, o);
+export const rollback = (o: GlobalOptions & { to?: string }) =>
+  runPlanned({ name: 'rollback', observeReleases: true, plan: (cfg, host) => planDeploy(cfg, host, { rollback: true, toRelease: o.to }), summary: summarize(undefined) }, o);
 
 // The human-in-the-loop step: print exactly what to run next.
 const summarize = (ref: string | undefined) => (cfg: Config, plan: Plan, result: RunResult, o: GlobalOptions) => {
   const commit = result.commit?.slice(0, 12);
-  const what = ref ? `${ref}${commit ? ` (${commit})` : ''}` : `the previous release`;
+  const what = ref ? `${ref}${commit ? ` (${commit})` : ''} in releases/${plan.release}` : `releases/${plan.release}`;
   const flags = [o.config ? `--config ${o.config}` : '', o.user ? '--user' : ''].filter(Boolean).join(' ');
   const cmd = (c: string) => `bluegreen ${c}${flags ? ` ${flags}` : ''}`;
   return [

@@ -8,7 +8,8 @@ export const setup = (o: GlobalOptions) =>
     {
       name: 'setup',
       observeFiles: true,
-      plan: planSetup,
+      observeReleases: true,
+      plan: (cfg, host) => planSetup(cfg, host),
       summary: (cfg, plan, result) => {
         if (plan.from) return `setup: files updated; ${plan.from} keeps serving (${fmtMs(result.ms)}).`;
         const commit = result.commit?.slice(0, 12) ?? '?';

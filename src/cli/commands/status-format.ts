@@ -19,7 +19,7 @@ export function formatStatus(r: StatusReport): string {
   }
   lines.push('  releases:');
   for (const [color, rel] of Object.entries(r.releases)) {
-    lines.push(`    ${color.padEnd(6)} ${rel.commit ? `${rel.commit.slice(0, 12)}  ${rel.subject ?? ''}` : '(no checkout)'}`);
+    lines.push(`    ${color.padEnd(6)} ${rel.id ? `${rel.id.padEnd(18)} ` : ''}${rel.commit ? `${rel.commit.slice(0, 12)}  ${rel.subject ?? ''}` : '(no release)'}`);
   }
   const d = r.lastDeploy;
   lines.push(

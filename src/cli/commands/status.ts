@@ -16,7 +16,7 @@ export interface StatusReport {
   problem?: string; // the first error below, for scripts that want one line
   problems: { code: string; severity: 'error' | 'warning'; message: string; next: string }[];
   units: { name: string; load: string; active: string; sub: string; pid: number | null; since: string | null }[];
-  releases: Record<string, { commit: string | null; subject: string | null }>;
+  releases: Record<string, { id: string | null; commit: string | null; subject: string | null }>; // per color
   lastDeploy: JournalEntry | null;
   lastLog: { unit: string; lines: string } | null;
   warnings: string[]; // the messages of the warnings in `problems`
@@ -51,7 +51,7 @@ export function buildReport(cfg: Config, host: HostState, lastDeploy: JournalEnt
       const u = host.units[name];
       return { name, load: u?.loadState ?? 'unknown', active: u?.activeState ?? 'unknown', sub: u?.subState ?? 'unknown', pid: u?.mainPid || null, since: u?.since?.toISOString() ?? null };
     }),
-    releases: Object.fromEntries(COLORS.map((c) => [c, { commit: host.releases[c].commit ?? null, subject: host.releases[c].subject ?? null }])),
+    releases: Object.fromEntries(COLORS.map((c) => [c, { id: host.colors[c].release ?? null, commit: host.colors[c].commit ?? null, subject: host.colors[c].subject ?? null }])),
     lastDeploy,
     lastLog: host.activeLog ?? null,
     warnings: problems.filter((p) => p.severity === 'warning').map((p) => p.message),

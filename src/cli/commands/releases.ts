@@ -1,0 +1,54 @@
+import { loadConfig } from '../../config/load.js';
+import { COLORS } from '../../config/types.js';
+import type { HostState } from '../../host/host-state.js';
+import { observe } from '../../host/observe.js';
+import { connectReader } from '../../run/connect-host.js';
+import { type GlobalOptions, scopeOf } from '../options.js';
+
+export interface ReleaseRow {
+  id: string;
+  commit: string | null;
+  ref: string | null;
+  builtAt: string | null; // when its checkout started
+  status: string; // built | failed | building (cut off) | adopted (from before releases)
+  colors: string[]; // which colors point at it
+  live: boolean;
+}
+
+export async function releases(o: GlobalOptions): Promise<number> {
+  const cfg = await loadConfig({ path: o.config, scope: scopeOf(o) });
+  const host = await connectReader(cfg);
+  try {
+    const rows = releaseRows(await observe(cfg, host, { releases: true }));
+    if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+    else process.stdout.write(formatReleases(rows));
+    return 0;
+  } finally {
+    host.close();
+  }
+}
+
+export function releaseRows(state: HostState): ReleaseRow[] {
+  return (state.releases ?? []).map((r) => {
+    const colors = COLORS.filter((c) => state.colors[c].release === r.id);
+    return {
+      id: r.id,
+      commit: r.commit ?? null,
+      ref: r.ref ?? null,
+      builtAt: r.createdAt ?? null,
+      status: r.status,
+      colors,
+      live: !!state.active && colors.includes(state.active),
+    };
+  });
+}
+
+function formatReleases(rows: ReleaseRow[]): string {
+  if (rows.length === 0) return 'no releases on disk\n';
+  const lines = rows.map((r) =>
+    [r.live ? '*' : ' ', r.id.padEnd(18), (r.commit ?? '').slice(0, 12).padEnd(12), (r.ref ?? '').padEnd(14), (r.builtAt ?? '').padEnd(24), r.status.padEnd(8), r.colors.join(',')]
+      .join(' ')
+      .trimEnd(),
+  );
+  return `${['  id                 commit       ref            built at                 status   color', ...lines].join('\n')}\n* live\n`;
+}

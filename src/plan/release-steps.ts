@@ -1,0 +1,48 @@
+import { COLORS, type Color, type Config } from '../config/types.js';
+import type { HostState } from '../host/host-state.js';
+import type { Step } from './step.js';
+
+/** A new release id from the time (UTC, to the second), with a suffix when that id is taken. */
+export function nextReleaseId(now: Date, taken: readonly string[]): string {
+  const base = now
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replace(/[-:]/g, '')
+    .replace('T', '-');
+  if (!taken.includes(base)) return base;
+  let n = 2;
+  while (taken.includes(`${base}-${n}`)) n++;
+  return `${base}-${n}`;
+}
+
+// A new release for `color`: checked out into its own directory, built, and only then does the
+// color point at it. A failure before that leaves the color (and so `rollback`) where it was; the
+// release is marked failed.
+export function newReleaseSteps(cfg: Config, host: HostState, color: Color, id: string, ref: string | undefined): Step[] {
+  const steps: Step[] = [
+    {
+      name: `checkout-${color}`,
+      action: { kind: 'checkout', color, release: id, ref, built: cfg.build.length === 0 },
+      undo: { kind: 'mark-release', release: id, status: 'failed' },
+    },
+  ];
+  if (cfg.build.length > 0) steps.push({ name: `build-${color}`, action: { kind: 'build', color, release: id, commands: cfg.build } });
+  steps.push(pointStep(host, color, id));
+  return steps;
+}
+
+/** Points `color` at release `id`; the undo points it back at what it held. */
+export const pointStep = (host: HostState, color: Color, id: string): Step => ({
+  name: `point-${color}`,
+  action: { kind: 'point', color, release: id },
+  undo: { kind: 'point', color, release: host.colors[color].release },
+});
+
+// An install from before releases runs from releases/<color> directly; units now run from the
+// color's link, so the link is made (to that same directory) before any unit is rendered anew.
+export function adoptSteps(host: HostState): Step[] {
+  return COLORS.filter((c) => !host.colors[c].linked && host.colors[c].release).map((c) => ({
+    name: `adopt-${c}-release`,
+    action: { kind: 'point', color: c, release: host.colors[c].release },
+  }));
+}
