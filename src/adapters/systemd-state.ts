@@ -12,10 +12,11 @@ export interface UnitState {
   fragmentPath?: string;
   nRestarts?: number;
   execMainStatus?: number;
+  loadError?: string; // why systemd could not load the unit file (e.g. a relative executable)
 }
 
 /** What observe() needs of each unit, for many units at once (Systemd.unitSummaries). */
-export type UnitSummary = Pick<UnitState, 'name' | 'loadState' | 'activeState' | 'subState' | 'mainPid' | 'since'>;
+export type UnitSummary = Pick<UnitState, 'name' | 'loadState' | 'activeState' | 'subState' | 'mainPid' | 'since'> & { fileState?: string };
 
 /** One row of Manager.ListUnitsByNames: (name, description, load, active, sub, following, path, job id, job type, job path). */
 export type ListUnitsRow = [string, string, string, string, string, string, string, number, string, string];
@@ -31,7 +32,7 @@ export interface ListedUnit {
 export const toListedUnit = ([name, , loadState, activeState, subState, , path]: ListUnitsRow): ListedUnit => ({ name, loadState, activeState, subState, path });
 
 const UNIT_IFACE = 'org.freedesktop.systemd1.Unit';
-const UNIT_PROPS = ['LoadState', 'ActiveState', 'SubState', 'StateChangeTimestamp', 'ActiveEnterTimestamp', 'FragmentPath'];
+const UNIT_PROPS = ['LoadState', 'ActiveState', 'SubState', 'StateChangeTimestamp', 'ActiveEnterTimestamp', 'FragmentPath', 'LoadError'];
 const SERVICE_PROPS = ['MainPID', 'Result', 'NRestarts', 'ExecMainStatus'];
 const HAS_RESULT = ['socket', 'timer', 'mount', 'automount', 'path', 'scope', 'swap'];
 
@@ -88,6 +89,8 @@ export function toUnitState(name: string, props: Record<string, unknown>): UnitS
   if (str(u.FragmentPath)) state.fragmentPath = str(u.FragmentPath);
   if (num(u.NRestarts) !== undefined) state.nRestarts = num(u.NRestarts);
   if (num(u.ExecMainStatus) !== undefined) state.execMainStatus = num(u.ExecMainStatus);
+  const loadError = Array.isArray(u.LoadError) ? str(u.LoadError[1]) : '';
+  if (loadError) state.loadError = loadError;
   return state;
 }
 

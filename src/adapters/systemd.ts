@@ -121,9 +121,21 @@ export class Systemd {
         Object.fromEntries(queries.map((q, i) => [q.name, values[i]])),
       );
     };
-    const [rows, values] = await Promise.all([this.listUnits(names), Promise.all(names.map(props))]);
+    // Manager.GetUnitFileState reads the disk each time; a unit's UnitFileState property is cached
+    // until the next daemon-reload, so reading it would leave `systemctl show` stale after a disable.
+    const fileState = (name: string) =>
+      this.bus
+        .call({ member: 'GetUnitFileState', signature: 's', body: [name], unit: name })
+        .then(([state]) => (typeof state === 'string' && state ? state : undefined))
+        .catch(() => undefined);
+    const [rows, values, fileStates] = await Promise.all([this.listUnits(names), Promise.all(names.map(props)), Promise.all(names.map(fileState))]);
     const byName = new Map(names.map((n, i) => [n, values[i]]));
-    return rows.map((row) => toUnitSummary(row, byName.get(row.name) ?? {}));
+    const files = new Map(names.map((n, i) => [n, fileStates[i]]));
+    return rows.map((row) => {
+      const s = toUnitSummary(row, byName.get(row.name) ?? {});
+      const f = files.get(row.name);
+      return f ? { ...s, fileState: f } : s;
+    });
   }
 
   /** Clears a failed state; a unit that is not loaded has none, which is fine. */

@@ -6,8 +6,11 @@ import { messageOf, type RunResult } from '../run/executor.js';
 // The one place a command's outcome is decided: the state line and the exit code. Exit 4 only when
 // putting things back failed, so the host may really be half switched.
 
-/** A run that failed: rolled back (exit 1), or not all the way (exit 4). */
-export function runFailure(command: string, cfg: Config, plan: Plan, result: RunResult): BgError {
+/**
+ * A run that failed: rolled back (exit 1), or not all the way (exit 4). `servesAsBefore` is what bg
+ * found when it looked at the host again after an undo failed: exit 4 only when it does not.
+ */
+export function runFailure(command: string, cfg: Config, plan: Plan, result: RunResult, servesAsBefore = false): BgError {
   const failed = result.failed!;
   const cause = failed.error;
   const why = messageOf(cause);
@@ -16,6 +19,16 @@ export function runFailure(command: string, cfg: Config, plan: Plan, result: Run
   const serving = plan.from ? `${plan.from} (port ${cfg.web.ports[plan.from]})` : 'what served before';
   if (result.undoFailed?.length) {
     const undo = result.undoFailed.map((u) => `undo of ${u.step}: ${messageOf(u.error)}`).join('; ');
+    if (servesAsBefore) {
+      return new BgError(`${command} failed at step ${failed.step}: ${why}. Putting things back met an error too (${undo}).`, {
+        code,
+        step: failed.step,
+        exitCode: EXIT.deployFailed,
+        detail,
+        state: `Checked after the undo: ${serving} serves as before (upstream file, Caddy and its units agree).`,
+        next: `${isBgError(cause) && cause.next ? `${cause.next} ` : ''}Run \`bluegreen status\` to see what the failed undo left (e.g. a unit of the other color).`,
+      });
+    }
     return new BgError(`${command} failed at ${failed.step}: ${why}. Putting things back also failed: ${undo}.`, {
       code,
       step: failed.step,

@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { BgError } from '../errors.js';
+import { servesAsBefore } from '../host/diagnose.js';
 import type { HostState } from '../host/host-state.js';
 import { observe } from '../host/observe.js';
 import type { Plan } from '../plan/step.js';
@@ -47,33 +48,41 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
       return 0;
     }
     log.info({ command: cmd.name, plan: plan.steps.map((s) => s.name), from: plan.from, to: plan.to }, 'plan');
+    const run = `${Date.now().toString(36)}-${process.pid}`;
+    const base = { run, pid: process.pid, user: safeUser(), command: cmd.name, ref: cmd.ref, release: plan.release, from: plan.from, to: plan.to };
+    // A run killed from here on leaves this line without its end: history and status show it.
+    await appendJournal(cfg.stateDir, { ...base, time: new Date().toISOString(), result: 'started', ms: 0, steps: [] });
     const result = await executePlan(
       plan,
       cfg,
       host,
       (e) => {
         log.info(e, 'progress');
+        if (e.event === 'step' && e.status === 'start') void lock.progress(e.step);
         report(e);
       },
       abort.signal,
     );
     const commit = result.commit ?? (plan.command === 'deploy' ? undefined : plan.to ? state.colors[plan.to]?.commit : undefined);
     await appendJournal(cfg.stateDir, {
+      ...base,
       time: new Date().toISOString(),
-      user: safeUser(),
-      command: cmd.name,
-      ref: cmd.ref,
       commit,
-      release: plan.release,
-      from: plan.from,
-      to: plan.to,
       result: result.ok ? 'ok' : result.undoFailed?.length ? 'rollback-failed' : 'rolled-back',
       error: result.failed ? messageOf(result.failed.error) : undefined,
       failedStep: result.failed?.step,
       ms: Math.round(result.ms),
       steps: result.steps.map((s) => ({ name: s.name, ms: Math.round(s.ms), ok: s.ok })),
     });
-    if (!result.ok) throw runFailure(cmd.name, cfg, plan, result);
+    if (!result.ok) {
+      // exit 4 pages someone: only when the host, looked at again, does not serve as before
+      const checked = result.undoFailed?.length
+        ? await observe(cfg, host, {})
+            .then((s) => servesAsBefore(cfg, s, plan.from))
+            .catch(() => false)
+        : false;
+      throw runFailure(cmd.name, cfg, plan, result, checked);
+    }
     const text = cmd.summary(cfg, plan, result, o);
     out(o, text, { event: 'result', result: 'ok', command: cmd.name, from: plan.from, to: plan.to, ms: Math.round(result.ms), commit: result.commit });
     return 0;

@@ -50,7 +50,16 @@ function parseYaml(text: string, configPath: string): Record<string, unknown> {
       detail: doc.errors.map((x) => x.message.trimEnd()).join('\n\n'),
     });
   }
-  const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // the yaml library refuses aliases that expand without bound (a "billion laughs" file)
+    throw new ConfigError(`Config ${configPath} cannot be read: ${(e as Error).message}.`, {
+      code: 'config',
+      next: `Write ${configPath} without YAML aliases (*name) that expand into each other.`,
+    });
+  }
   if (value === null || value === undefined) {
     throw new ConfigError(`Config ${configPath} is empty`, { next: 'Write one with `bluegreen init`.' });
   }

@@ -87,9 +87,17 @@ const absPath: Check<string> = (v) => {
 
 // A command line, split on whitespace into words for ExecStart=. No quoting: systemd would
 // interpret quotes, %specifiers, $VARS, \escapes and ';' separators.
-const COMMAND = "a command line of plain words (no quotes, %, $, \\ or ';')";
+// Its first word is an absolute path or a bare name systemd finds in its own PATH: systemd refuses a
+// relative path like .venv/bin/gunicorn.
+const COMMAND = "a command line of plain words (no quotes, %, $, \\ or ';') whose first word is an absolute path or a bare name";
 const command: Check<string[]> = (v) => {
-  const r = text(COMMAND, (s) => (WORD_UNSAFE.test(s) || s.trim() === '' ? `must be ${COMMAND} (got ${got(s)})` : undefined))(v);
+  const r = text(COMMAND, (s) => {
+    if (WORD_UNSAFE.test(s) || s.trim() === '') return `must be ${COMMAND} (got ${got(s)})`;
+    const first = s.trim().split(/\s+/)[0];
+    if (first.includes('/') && !first.startsWith('/'))
+      return `starts with the relative path ${got(first)}, which systemd refuses in ExecStart; allowed: an absolute path (e.g. /srv/app/current/${first.replace(/^\.\//, '')}) or a bare name such as gunicorn`;
+    return undefined;
+  })(v);
   return 'ok' in r ? ok(r.ok.trim().split(/\s+/)) : r;
 };
 
@@ -104,7 +112,6 @@ export const UNIT_RE = /^[A-Za-z0-9:_.@-]+\.service$/;
 const WSGI_RE = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(?:\(\))?$/;
 const PY_MODULE_RE = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?::[A-Za-z_]\w*)?$/;
 const SITE_UNSAFE = /[{}"'`#\\]/;
-const SITE_ADDRESS_RE = /^[A-Za-z0-9.*:/[\]_-]+$/;
 const URL_PATH_RE = /^\/[A-Za-z0-9._~!&()*+,;=:@%/?-]*$/;
 const STATIC_PATH_RE = /^\/(?:[A-Za-z0-9._~-]+\/)*$/;
 const STATIC_DIR_RE = /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[A-Za-z0-9._/-]+$/;
@@ -125,10 +132,17 @@ const WSGI = 'module:callable, e.g. shop.wsgi:application or app:create_app()';
 const UNIT = 'a unit name ending in .service (letters, digits, : _ . @ -)';
 const SITE = 'Caddy site addresses like ":8080", "example.com" or "http://localhost:8080"';
 
+// One address: [scheme://][host][:port][/path], with a host or a port. A host is a name with a dot,
+// localhost, a wildcard name or an IP: a bare word (`import`) would be read as a Caddyfile directive
+// name by people, and a path alone (`/etc/passwd`) is not an address.
+const SITE_HOST = `(?:localhost|\\*(?:\\.${LABEL})+|${LABEL}(?:\\.${LABEL})+|\\[[0-9A-Fa-f:.]+\\])`;
+const ONE_SITE_RE = new RegExp(`^(?:https?://)?(?:${SITE_HOST}(?::${PORT})?|:${PORT})(?:/[A-Za-z0-9._~/*-]*)?$`);
 const site = text(SITE, (s) => {
   if (SITE_UNSAFE.test(s)) return `must not contain { } quotes, # or \\ (they would break out of the Caddyfile site block); allowed: ${SITE}`;
   const addresses = s.split(/[\s,]+/).filter(Boolean);
-  return addresses.length > 0 && addresses.every((a) => SITE_ADDRESS_RE.test(a)) ? undefined : `must be ${SITE} (got ${got(s)})`;
+  const wrong = addresses.find((a) => !ONE_SITE_RE.test(a));
+  if (addresses.length === 0) return `must be ${SITE} (got ${got(s)})`;
+  return wrong === undefined ? undefined : `must be ${SITE}, separated by commas; ${got(wrong)} is not an address (got ${got(s)})`;
 });
 
 /** A strict mapping: unknown keys are errors that list the allowed keys. */

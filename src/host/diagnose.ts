@@ -24,8 +24,8 @@ export function diagnose(cfg: Config, host: HostState): Problem[] {
   const add = (p: Omit<Problem, 'severity' | 'blocks'> & Partial<Pick<Problem, 'severity' | 'blocks'>>) => problems.push({ severity: 'error', blocks: [], ...p });
   const file = cfg.caddy.upstreamFile;
 
-  const found = host.active ? undefined : liveColorWithoutFile(cfg, host);
-  if (found) {
+  const found = liveColorWithoutFile(cfg, host);
+  if (found && !host.active) {
     add({
       code: 'upstream-file-lost',
       message: `${file} is ${host.upstreamFile === 'missing' ? 'missing' : "not in bg's format"}, but Caddy routes to ${found} (127.0.0.1:${cfg.web.ports[found]}) and its web unit runs.`,
@@ -79,7 +79,9 @@ export function diagnose(cfg: Config, host: HostState): Problem[] {
       code: 'upstream-mismatch',
       message: `${file} says 127.0.0.1:${host.upstreamPort} but Caddy routes to ${serves}.`,
       state: `Caddy serves ${serves}; an earlier bg run was likely cut off between writing the file and reloading Caddy. Nothing was changed now.`,
-      next: `Make the file name what Caddy routes to (check \`bluegreen status\`), e.g. echo 'to ${routed[0] ?? '127.0.0.1:<port>'}' > ${file}, then run this again.`,
+      next: found
+        ? `\`bluegreen setup\` makes the file name ${found}, which Caddy routes to and which runs; then run this again.`
+        : `Make the file name what Caddy routes to (check \`bluegreen status\`), e.g. echo 'to ${routed[0] ?? '127.0.0.1:<port>'}' > ${file}, then run this again.`,
       blocks: ['setup', 'deploy', 'rollback'],
       exitCode: EXIT.attention,
     });
@@ -110,9 +112,17 @@ export function diagnose(cfg: Config, host: HostState): Problem[] {
     if (host.units[idle.web]?.activeState === 'active') {
       add({
         code: 'idle-web-running',
+        message: `both colors' web units run: the idle ${idle.web} takes no traffic (an interrupted run?).`,
+        next: 'Run `bluegreen cleanup` to stop it (the next deploy also replaces it).',
+      });
+    }
+    const enabled = Object.values(idle).filter((u): u is string => !!u && host.units[u]?.fileState === 'enabled');
+    if (enabled.length) {
+      add({
+        code: 'idle-enabled',
         severity: 'warning',
-        message: `the idle color's web unit ${idle.web} is running but takes no traffic.`,
-        next: 'Run `bluegreen cleanup` to stop it (a deploy also replaces it).',
+        message: `${enabled.join(', ')} of the idle color ${enabled.length > 1 ? 'are' : 'is'} enabled: after a reboot both colors would start.`,
+        next: 'Run `bluegreen cleanup`, which disables them.',
       });
     }
   }
@@ -134,12 +144,12 @@ export function diagnose(cfg: Config, host: HostState): Problem[] {
   }
 
   if (host.lock && !host.lock.alive) {
-    const who = host.lock.info ? `pid ${host.lock.info.pid} (${host.lock.info.command}, since ${host.lock.info.since})` : 'an unreadable lock file';
+    const l = host.lock.info;
+    const who = l ? `${l.command} (pid ${l.pid}, started ${l.since})${l.step ? ` was cut off at step ${l.step}` : ' was cut off'}` : 'a bg run left an unreadable lock file';
     add({
-      code: 'stale-lock',
-      severity: 'warning',
-      message: `a bg run was cut off: ${who} left its lock behind.`,
-      next: 'The next bg command takes the lock over; check `bluegreen history` and the units above.',
+      code: 'interrupted-run',
+      message: `${who}; its lock is stale.`,
+      next: 'Check the units above: the next bg command takes the lock over, and `bluegreen deploy` or `rollback` recovers (it stops what the idle color left running); `bluegreen cleanup` stops it now.',
     });
   }
 
@@ -152,9 +162,22 @@ export function diagnose(cfg: Config, host: HostState): Problem[] {
 // The upstream file is gone or not bg's, yet Caddy routes to one of our colors and that color's web
 // runs: that color is live, whatever the file says.
 export function liveColorWithoutFile(cfg: Config, host: HostState): Color | undefined {
+  if (host.active && host.caddyUpstreams?.includes(`127.0.0.1:${cfg.web.ports[host.active]}`)) return undefined;
   const routed = host.caddyUpstreams ?? [];
   const live = COLORS.filter((c) => routed.includes(`127.0.0.1:${cfg.web.ports[c]}`) && isRunning(host.units[unitNames(cfg, c).web]));
   return live.length === 1 ? live[0] : undefined;
+}
+
+/**
+ * After a run whose undo hit an error: does the host serve as before it? The color that served is
+ * live in the upstream file and in Caddy, its web runs, and Celery is not split across colors.
+ * A first setup (nothing of ours served) is back when no color of ours is live.
+ */
+export function servesAsBefore(cfg: Config, host: HostState, before: Color | undefined): boolean {
+  const broken = new Set(['upstream-mismatch', 'active-web-down', 'idle-celery-running', 'active-celery-down', 'caddy-unreachable']);
+  if (diagnose(cfg, host).some((p) => broken.has(p.code))) return false;
+  if (!before) return host.active === undefined;
+  return host.active === before && !!host.caddyUpstreams?.includes(`127.0.0.1:${cfg.web.ports[before]}`);
 }
 
 export const migrateWarning =

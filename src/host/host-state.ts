@@ -12,6 +12,7 @@ export interface ObservedUnit {
   subState: string;
   mainPid: number;
   since?: Date;
+  fileState?: string; // enabled | disabled | static | ...; undefined: not read
 }
 
 export interface HostState {

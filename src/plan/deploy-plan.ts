@@ -35,8 +35,10 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
   const steps: Step[] = [];
   // Left running by hand or by an interrupted run: the idle color must boot the new code, and its
   // Celery must never run beside the active one's.
+  // A web left running may still finish requests Caddy sent it before a switch: drained first.
   for (const unit of presentUnits(cfg, to).filter((u) => isRunning(host.units[u]))) {
-    steps.push({ name: `stop-stale-${unitStem(unit)}`, action: { kind: 'stop', unit } });
+    const drainPort = unit === newU.web ? cfg.web.ports[to] : undefined;
+    steps.push({ name: `stop-stale-${unitStem(unit)}`, action: { kind: 'stop', unit, ...(drainPort && { drainPort }) } });
   }
   // Still going down from the previous deploy (bg does not wait for a drained Gunicorn's exit):
   // let that stop finish, so the start below runs once instead of being retried by systemd.
@@ -62,7 +64,11 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
     { name: `stop-web-${from}`, action: { kind: 'stop', unit: oldU.web, wait: false }, undo: { kind: 'start', unit: oldU.web } },
   );
   steps.push(...celerySteps(cfg, to).start);
-  steps.push({ name: `enable-${to}`, action: { kind: 'enable', units: presentUnits(cfg, to) } }, { name: `disable-${from}`, action: { kind: 'disable', units: presentUnits(cfg, from) } });
+  // undone too, so an interrupted run never leaves the idle color enabled (both would start at boot)
+  steps.push(
+    { name: `enable-${to}`, action: { kind: 'enable', units: presentUnits(cfg, to) }, undo: { kind: 'disable', units: presentUnits(cfg, to) } },
+    { name: `disable-${from}`, action: { kind: 'disable', units: presentUnits(cfg, from) }, undo: { kind: 'enable', units: presentUnits(cfg, from) } },
+  );
   const notes = req.rollback
     ? [`Rolling back to releases/${target} on ${to}${host.colors[to].release === target && host.colors[to].commit ? ` (${host.colors[to].commit?.slice(0, 12)})` : ''}.`]
     : [`New release: releases/${target}.`];

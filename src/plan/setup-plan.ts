@@ -22,8 +22,10 @@ export function planSetup(cfg: Config, host: HostState, now: Date = new Date()):
 
   if (!host.changedFiles) throw new Error('planSetup needs the rendered files compared with disk (observe with files: true)');
   const kernel = kernelSteps(cfg, host);
-  const found = host.active ? undefined : liveColorWithoutFile(cfg, host);
-  const active = host.active ?? found;
+  // the file lost, or naming a color Caddy does not route to (a run cut off mid-switch): the color
+  // Caddy routes to and that runs is live, and the file is written to say so
+  const found = liveColorWithoutFile(cfg, host);
+  const active = found ?? host.active;
   if (active) {
     // Recovery: a deployer killed between stopping the active color's Celery and starting the new
     // color's (or a unit stopped by hand) leaves the active color short; setup starts what is missing.
@@ -31,10 +33,14 @@ export function planSetup(cfg: Config, host: HostState, now: Date = new Date()):
     const restart: Step[] = missing.map((unit) => ({ name: `start-${unitStem(unit)}`, action: { kind: 'start', unit }, undo: { kind: 'stop', unit } }));
     const repair: Step[] = found ? [{ name: 'repair-upstream-file', action: { kind: 'repair-upstream', color: found } }] : [];
     const files = host.changedFiles.length > 0 ? [ensure, ...adoptSteps(host), install] : adoptSteps(host);
-    const steps = [...kernel.steps, ...repair, ...files, ...restart];
+    // what setup starts (Celery added to a running install) or finds disabled comes back after a reboot too
+    const toEnable = presentUnits(cfg, active).filter((u) => missing.includes(u) || host.units[u]?.fileState === 'disabled');
+    const enable: Step[] = toEnable.length ? [{ name: `enable-${active}`, action: { kind: 'enable', units: toEnable } }] : [];
+    const steps = [...kernel.steps, ...repair, ...files, ...restart, ...enable];
+    const said = host.upstreamFile === 'missing' ? 'is missing' : host.upstreamFile === 'unreadable' ? "is not bg's" : `says 127.0.0.1:${host.upstreamPort}`;
     const notes = found
       ? [
-          `${cfg.caddy.upstreamFile} is ${host.upstreamFile === 'missing' ? 'missing' : "not bg's"}, but Caddy routes to ${found} (127.0.0.1:${cfg.web.ports[found]}) and its web unit runs: ${found} is live. Writing the file again; nothing else changes what serves.`,
+          `${cfg.caddy.upstreamFile} ${said}, but Caddy routes to ${found} (127.0.0.1:${cfg.web.ports[found]}) and its web unit runs: ${found} is live. Writing the file again; nothing else changes what serves.`,
         ]
       : [`Already set up: ${active} is serving.`];
     notes.push(...kernel.notes);

@@ -69,7 +69,9 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       // systemd refuses a 6th start within 10 s (StartLimitBurst), e.g. deploy, rollback, deploy in
       // quick succession. That limit is for crash loops; a start bg asks for is deliberate.
       await host.systemd.resetFailed(action.unit);
-      const result = await host.systemd.startUnit(action.unit);
+      const result = await host.systemd.startUnit(action.unit).catch(async (err: unknown) => {
+        throw (await unitRefused(host, action.unit)) ?? err;
+      });
       if (result !== 'done') {
         const st = await host.systemd.unitState(action.unit).catch(() => undefined);
         throw new SystemdError(`Starting ${action.unit} failed (job ${result}${st ? `, unit ${st.activeState}, result ${st.result}` : ''}).${whyStartFailed(st?.result)}`, {
@@ -85,8 +87,9 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
         await host.systemd.queueStop(action.unit);
         return { detail: 'stopping' };
       }
-      const result = await host.systemd.stopUnit(action.unit);
-      if (result !== 'done') throw new SystemdError(`Stopping ${action.unit} failed (job result: ${result}).`, { code: 'stop-failed' });
+      // A unit that is already down (never loaded, refused by systemd, failed) is stopped: nothing to undo.
+      const result = await host.systemd.stopUnit(action.unit).catch(async (err: unknown) => ((await isDown(host, action.unit)) ? 'done' : Promise.reject(err)));
+      if (result !== 'done' && !(await isDown(host, action.unit))) throw new SystemdError(`Stopping ${action.unit} failed (job result: ${result}).`, { code: 'stop-failed' });
       return {};
     }
     case 'health-gate': {
@@ -141,6 +144,21 @@ export async function performUndo(action: Action, ctx: ActionContext, receipt: R
     default:
       return perform(action, ctx);
   }
+}
+
+/** systemd's own reason when it cannot load the unit file, as an error; undefined when it loaded. */
+async function unitRefused(host: Host, unit: string): Promise<SystemdError | undefined> {
+  const st = await host.systemd.unitState(unit).catch(() => undefined);
+  if (!st || st.loadState === 'loaded') return undefined;
+  return new SystemdError(`systemd refused ${unit} (${st.loadState}): ${st.loadError ?? 'no reason given'}.`, {
+    code: 'unit-refused',
+    next: `Fix the value in bg.yml that ended up in ${st.fragmentPath ?? unit} (see \`systemd-analyze verify\`), run \`bluegreen setup\`, then deploy again.`,
+  });
+}
+
+async function isDown(host: Host, unit: string): Promise<boolean> {
+  const st = await host.systemd.unitState(unit).catch(() => undefined);
+  return !!st && (st.activeState === 'inactive' || st.activeState === 'failed');
 }
 
 // One cheap call before each try; the full state only once the unit looks dead.

@@ -1,9 +1,14 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { readLastLines } from '../adapters/files.js';
+import { journalPath } from '../config/names.js';
 
-// The deploy journal: one JSON line per setup/deploy/rollback/cleanup in <state_dir>/journal.jsonl.
+// The deploy journal, <state_dir>/journal.jsonl: a line when a setup/deploy/rollback/cleanup starts
+// (result `started`) and another when it ends, both with the same `run`. A run killed before its
+// end line shows as `interrupted`.
 export interface JournalEntry {
   time: string;
+  run?: string; // pairs a run's start and end lines
+  pid?: number;
   user: string;
   command: string;
   ref?: string;
@@ -11,14 +16,12 @@ export interface JournalEntry {
   release?: string; // the release the target color runs
   from?: string;
   to?: string;
-  result: 'ok' | 'rolled-back' | 'rollback-failed' | 'nothing-to-do';
+  result: 'started' | 'ok' | 'rolled-back' | 'rollback-failed' | 'nothing-to-do' | 'interrupted' | 'running';
   error?: string;
   failedStep?: string;
   ms: number;
   steps: { name: string; ms: number; ok: boolean }[];
 }
-
-export const journalPath = (stateDir: string) => `${stateDir}/journal.jsonl`;
 
 export async function appendJournal(stateDir: string, entry: JournalEntry): Promise<void> {
   await mkdir(stateDir, { recursive: true });
@@ -35,4 +38,15 @@ export async function readJournal(stateDir: string, limit = 20): Promise<Journal
     }
   }
   return entries;
+}
+
+/**
+ * One entry per run: the end line where there is one; a start line without its end becomes
+ * `running` (its process is alive) or `interrupted`, with the step it had reached when known.
+ */
+export function runsOf(entries: JournalEntry[], alive: (pid: number) => boolean, stepOf?: (e: JournalEntry) => string | undefined): JournalEntry[] {
+  const ended = new Set(entries.filter((e) => e.result !== 'started' && e.run).map((e) => e.run));
+  return entries
+    .filter((e) => e.result !== 'started' || !ended.has(e.run))
+    .map((e) => (e.result === 'started' ? { ...e, result: e.pid && alive(e.pid) ? 'running' : 'interrupted', failedStep: stepOf?.(e) ?? e.failedStep } : e));
 }

@@ -1,49 +1,104 @@
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { link, lstat, mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { lockPath } from '../config/names.js';
-import { LockError } from '../errors.js';
+import { FsError, LockError } from '../errors.js';
 
-// One setup/deploy/rollback/cleanup at a time per app. The lock is a file created with O_EXCL that
-// names its holder; a lock whose process is gone is taken over (and said so).
+// One setup/deploy/rollback/cleanup at a time per app. The lock file names its holder and the step
+// it is at; a lock whose process is gone is taken over (and said so), and what it names is how
+// `status` tells an interrupted run. It appears whole or not at all: written to a temp file, then
+// hard-linked into place (which fails if a lock exists), so no one ever reads a half-written lock.
 export interface LockInfo {
   pid: number;
   user: string;
   host: string;
   command: string;
   since: string;
+  step?: string; // the step the holder was running when it last wrote
 }
 
 export interface Lock {
   path: string;
   tookOverFrom?: LockInfo;
+  /** Records the step now running (best effort: progress only). */
+  progress(step: string): Promise<void>;
   release(): Promise<void>;
 }
 
 export async function acquireLock(stateDir: string, command: string): Promise<Lock> {
-  await mkdir(stateDir, { recursive: true });
   const path = lockPath(stateDir);
   const me: LockInfo = { pid: process.pid, user: safeUser(), host: hostname(), command, since: new Date().toISOString() };
-  let tookOverFrom: LockInfo | undefined;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fh = await open(path, 'wx', 0o644);
-      await fh.writeFile(JSON.stringify(me));
-      await fh.close();
-      return { path, tookOverFrom, release: () => rm(path, { force: true }) };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const holder = await readHolder(path);
-      if (holder && holder.host === hostname() && isAlive(holder.pid)) {
-        throw new LockError(`Another bg is running: pid ${holder.pid} (${holder.user}: ${holder.command}) has held the lock since ${holder.since}.`, {
-          state: 'Nothing was changed by this command.',
-          next: `Wait for it to finish. If that process is gone, remove ${path}.`,
-        });
-      }
-      tookOverFrom = holder;
-      await rm(path, { force: true });
-    }
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    await mkdir(stateDir, { recursive: true });
+    await writeFile(tmp, JSON.stringify(me), { mode: 0o644, flag: 'w' });
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw stateDirError(stateDir, e);
   }
-  throw new LockError(`Could not take the lock ${path}.`, { next: `Remove ${path} if no bg is running.` });
+  let tookOverFrom: LockInfo | undefined;
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await link(tmp, path);
+        let writes = Promise.resolve(); // one at a time, and all done before the release
+        const write = async (step: string) => {
+          const next = `${path}.${process.pid}.step`;
+          await writeFile(next, JSON.stringify({ ...me, step }))
+            .then(() => rename(next, path))
+            .catch(() => unlink(next).catch(() => {}));
+        };
+        return {
+          path,
+          tookOverFrom,
+          progress: (step) => {
+            writes = writes.then(() => write(step));
+            return writes;
+          },
+          release: async () => {
+            await writes;
+            await rm(path, { force: true });
+          },
+        };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw stateDirError(stateDir, e);
+        const holder = await readHolder(path);
+        if (holder && holder.host === hostname() && isAlive(holder.pid)) {
+          throw new LockError(
+            `Another bg is running: pid ${holder.pid} (${holder.user}: ${holder.command}${holder.step ? `, at ${holder.step}` : ''}) has held the lock since ${holder.since}.`,
+            {
+              state: 'Nothing was changed by this command.',
+              next: `Wait for it to finish. If that process is gone, remove ${path}.`,
+            },
+          );
+        }
+        tookOverFrom = holder;
+        await rm(path, { force: true });
+      }
+    }
+    throw new LockError(`Could not take the lock ${path}.`, { next: `Remove ${path} if no bg is running.` });
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+}
+
+function stateDirError(stateDir: string, e: unknown): FsError {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  const why: Record<string, string> = {
+    ENOSPC: 'the disk is full',
+    EROFS: 'the file system is read-only',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EDQUOT: 'the disk quota is used up',
+  };
+  return new FsError(`Cannot take the lock in the state dir ${stateDir}: ${why[code] ?? (e as Error).message}.`, {
+    code: 'state-dir-unwritable',
+    state: 'Nothing was changed; no lock was left behind.',
+    next:
+      code === 'EACCES' || code === 'EPERM'
+        ? 'Run as the user that owns it (sudo for system scope), or set state_dir in bg.yml.'
+        : `Free space or fix ${stateDir} (or set state_dir in bg.yml), then run the command again.`,
+    detail: (e as Error).message,
+  });
 }
 
 async function readHolder(path: string): Promise<LockInfo | undefined> {
@@ -54,6 +109,7 @@ async function readHolder(path: string): Promise<LockInfo | undefined> {
 export async function readLockInfo(path: string): Promise<LockInfo | null | undefined> {
   let text: string;
   try {
+    if ((await lstat(path)).isSymbolicLink()) return null; // never follow a planted link
     text = await readFile(path, 'utf8');
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : null;

@@ -117,7 +117,7 @@ describe('Systemd over D-Bus (real user manager)', () => {
     });
     const missing = `${tag}-absent.service`;
     const [summary, absent] = await timed('unitSummaries (active + not-found)', () => sd.unitSummaries([name, missing]));
-    expect(summary).toEqual({ name, loadState: 'loaded', activeState: 'active', subState: 'running', mainPid: st.mainPid, since: st.since });
+    expect(summary).toEqual({ name, loadState: 'loaded', activeState: 'active', subState: 'running', mainPid: st.mainPid, since: st.since, fileState: 'disabled' });
     expect(absent).toEqual({ name: missing, loadState: 'not-found', activeState: 'inactive', subState: 'dead', mainPid: 0 });
     // the object paths unitSummaries derives are systemd's own
     for (const u of await sd.listUnits([name, missing, 'a.b-c_d@x\\y.service'])) expect(unitObjectPath(u.name)).toBe(u.path);
@@ -125,7 +125,7 @@ describe('Systemd over D-Bus (real user manager)', () => {
     expect(await timed('StopUnit gunicorn', () => sd.stopUnit(name))).toBe('done');
     const stopped = await sd.unitState(name);
     expect(stopped).toMatchObject({ activeState: 'inactive', subState: 'dead', mainPid: 0 });
-    expect((await sd.unitSummaries([name]))[0]).toEqual({ name, loadState: 'loaded', activeState: 'inactive', subState: 'dead', mainPid: 0, since: stopped.since });
+    expect((await sd.unitSummaries([name]))[0]).toEqual({ name, loadState: 'loaded', activeState: 'inactive', subState: 'dead', mainPid: 0, since: stopped.since, fileState: 'disabled' });
     expect(existsSync(`/proc/${st.mainPid}`)).toBe(false);
   });
 
@@ -239,9 +239,12 @@ describe('Systemd over D-Bus (real user manager)', () => {
     const link = join(sb.unitDir, 'default.target.wants', name);
     await sd.enableUnitFiles([name]);
     expect(await readlink(link)).toBe(join(sb.unitDir, name));
+    expect((await sd.unitSummaries([name]))[0].fileState).toBe('enabled');
     await sd.enableUnitFiles([name]); // idempotent
     await sd.disableUnitFiles([name]);
     expect(existsSync(link)).toBe(false);
+    // read from disk each time: not the unit's cached property, which stays stale until a reload
+    expect((await sd.unitSummaries([name]))[0].fileState).toBe('disabled');
   });
 
   it('a job that does not finish in time rejects with a SystemdError', async () => {

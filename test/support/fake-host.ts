@@ -101,7 +101,7 @@ export class FakeHost implements Host {
       this.fileMap.set(path, text);
     },
     remove: async (path: string) => {
-      this.calls.push(`remove ${path}`);
+      if (this.failing(`remove ${path}`)) throw new Error(`EROFS: read-only file system, unlink '${path}'`);
       this.fileMap.delete(path);
     },
     readLink: async (path: string) => this.links.get(path),

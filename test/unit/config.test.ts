@@ -265,6 +265,13 @@ describe('validation: every problem names its key and what is allowed', () => {
     ['site brace', yml({ caddy: 'caddy:\n  site: ":8080 {"\n' }), 'caddy.site: must not contain { } quotes'],
     ['site quote', yml({ caddy: `caddy:\n  site: "a'b"\n` }), 'caddy.site: must not contain { } quotes'],
     ['site on a web port', yml({ caddy: 'caddy:\n  site: ":8100"\n' }), 'caddy.site: port 8100 is also web.ports.green'],
+    [
+      'site with a directive word',
+      yml({ caddy: 'caddy:\n  site: ":41003, import /etc/passwd"\n' }),
+      'caddy.site: must be Caddy site addresses like ":8080", "example.com" or "http://localhost:8080", separated by commas; "import" is not an address',
+    ],
+    ['site that is a path', yml({ caddy: 'caddy:\n  site: /etc/passwd\n' }), '"/etc/passwd" is not an address'],
+    ['gunicorn relative path', withWeb('  gunicorn: .venv/bin/python -m gunicorn\n'), 'web.gunicorn: starts with the relative path ".venv/bin/python", which systemd refuses'],
     ['admin on a web port', withCaddy('  admin: localhost:8000\n'), 'caddy.admin: port 8000 is also web.ports.blue'],
     ['caddyfile relative', withCaddy('  caddyfile: Caddyfile\n'), 'caddy.caddyfile: must be an absolute path'],
     ['upstream_file with space', withCaddy('  upstream_file: "/etc/caddy/a b"\n'), 'caddy.upstream_file: must be an absolute path'],
@@ -347,6 +354,19 @@ describe('YAML syntax errors', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toMatch(/^YAML syntax error at \/etc\/bg\/bg\.yml:\d+:\d+: /);
     expect((err as ConfigError).exitCode).toBe(2);
+  });
+
+  it('refuse aliases that expand without bound (exit 2, not a crash)', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`)].join('\n');
+    let err: unknown;
+    try {
+      parse(`${bomb}\n`);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).exitCode).toBe(2);
+    expect((err as ConfigError).message).toMatch(/alias/i);
   });
 
   it('refuse duplicate keys', () => {

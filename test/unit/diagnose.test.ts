@@ -50,11 +50,11 @@ describe('diagnose', () => {
     const h = host({
       caddyUpstreams: ['127.0.0.1:8100'],
       units: units({ ...healthyBlue, 'shop-web-blue.service': 'failed', 'shop-beat-blue.service': 'inactive', 'shop-worker-green.service': 'active', 'shop-web-green.service': 'active' }),
-      lock: { info: { pid: 999999, user: 'root', host: 'h', command: 'bg deploy main', since: '2026-12-01T00:00:00Z' }, alive: false },
+      lock: { info: { pid: 999999, user: 'root', host: 'h', command: 'bg deploy main', since: '2026-12-01T00:00:00Z', step: 'switch-to-green' }, alive: false },
       tcpMigrateReq: false,
     });
-    expect(codes(h)).toEqual(['upstream-mismatch', 'active-web-down', 'idle-celery-running', 'active-celery-down', 'idle-web-running', 'stale-lock', 'tcp-migrate-req-off']);
-    expect(diagnose(cfg, h).find((p) => p.code === 'stale-lock')?.message).toContain('bg deploy main');
+    expect(codes(h)).toEqual(['upstream-mismatch', 'active-web-down', 'idle-celery-running', 'active-celery-down', 'idle-web-running', 'interrupted-run', 'tcp-migrate-req-off']);
+    expect(diagnose(cfg, h).find((p) => p.code === 'interrupted-run')?.message).toContain('bg deploy main');
   });
 
   it('tells "not set up" apart by what the upstream file holds', () => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { outcomeOf, runFailure } from '../../src/cli/outcome.js';
 import { BgError, BusError, EXIT } from '../../src/errors.js';
+import { servesAsBefore } from '../../src/host/diagnose.js';
 import type { HostState } from '../../src/host/host-state.js';
+import { observe } from '../../src/host/observe.js';
 import { planDeploy } from '../../src/plan/deploy-plan.js';
 import type { Plan } from '../../src/plan/step.js';
 import { executePlan, messageOf } from '../../src/run/executor.js';
@@ -145,9 +147,22 @@ describe('executor: exit 4 only when putting things back fails', () => {
     const host = blueServing({ fail: ['health', 'start shop-worker-blue.service'] });
     const { result } = await run(host);
     expect(result.undoFailed?.map((u) => u.step)).toEqual(['stop-worker-blue']);
-    const err = runFailure('deploy', cfg, deployPlan, result);
+    const serves = servesAsBefore(cfg, await observe(cfg, host), 'blue');
+    expect(serves).toBe(false); // blue's worker is down: Celery is not as before
+    const err = runFailure('deploy', cfg, deployPlan, result, serves);
     expect(outcomeOf(err).exitCode).toBe(EXIT.attention);
     expect(err.message).toMatch(/Putting things back also failed: undo of stop-worker-blue/);
+  });
+
+  it('an undo that fails while the host, looked at again, serves as before: exit 1, and it says so', async () => {
+    // the new unit file cannot be removed again: left over, but nothing half switched
+    const host = blueServing({ fail: ['health', `remove ${cfg.unitDir}/shop-web-green.service`] });
+    const { result } = await run(host);
+    expect(result.undoFailed?.map((u) => u.step)).toEqual(['install-green-units']);
+    const serves = servesAsBefore(cfg, await observe(cfg, host), 'blue');
+    expect(serves).toBe(true);
+    const err = runFailure('deploy', cfg, deployPlan, result, serves);
+    expect(outcomeOf(err)).toMatchObject({ exitCode: EXIT.deployFailed, state: expect.stringContaining('serves as before') });
   });
 
   it('errors raised before a run end with exit 1 and "nothing was changed", whatever adapter raised them', () => {

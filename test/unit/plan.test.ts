@@ -208,6 +208,8 @@ describe('recovery through setup', () => {
         },
       }),
     );
-    expect(names(p)).toEqual(['start-shop-worker-blue', 'start-shop-beat-blue']);
+    // started, and enabled so that a reboot brings them back (Celery added to a running install)
+    expect(names(p)).toEqual(['start-shop-worker-blue', 'start-shop-beat-blue', 'enable-blue']);
+    expect(p.steps.at(-1)?.action).toEqual({ kind: 'enable', units: ['shop-worker-blue.service', 'shop-beat-blue.service'] });
   });
 });

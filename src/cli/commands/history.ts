@@ -1,12 +1,18 @@
 import { loadConfig } from '../../config/load.js';
-import { EXIT } from '../../errors.js';
-import { readJournal } from '../../run/journal.js';
+import { lockPath } from '../../config/names.js';
+import { EXIT, UsageError } from '../../errors.js';
+import { readJournal, runsOf } from '../../run/journal.js';
+import { isAlive, readLockInfo } from '../../run/lock.js';
 import { transition } from '../../run/progress.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
 
 export async function history(o: GlobalOptions & { limit?: string }): Promise<number> {
+  const limit = Number(o.limit ?? 20);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number of entries, 1 or more (got ${JSON.stringify(o.limit)}).`, { code: 'usage' });
   const cfg = await loadConfig({ path: o.config, scope: scopeOf(o) });
-  const entries = await readJournal(cfg.stateDir, Number(o.limit ?? 20));
+  const [lines, lock] = await Promise.all([readJournal(cfg.stateDir, 2 * limit), readLockInfo(lockPath(cfg.stateDir))]);
+  // a run cut off still has its lock, naming the step it had reached
+  const entries = runsOf(lines, isAlive, (e) => (lock && lock.pid === e.pid ? lock.step : undefined)).slice(-limit);
   if (o.json) {
     process.stdout.write(`${JSON.stringify(entries)}\n`);
     return EXIT.ok;
@@ -14,8 +20,9 @@ export async function history(o: GlobalOptions & { limit?: string }): Promise<nu
   if (entries.length === 0) process.stdout.write('no deploys recorded\n');
   for (const e of entries) {
     const slow = e.steps.length ? e.steps.reduce((a, s) => (s.ms > a.ms ? s : a)) : undefined;
+    const pid = e.result === 'interrupted' || e.result === 'running' ? ` (pid ${e.pid})` : '';
     process.stdout.write(
-      `${e.time}  ${e.user.padEnd(8)} ${e.command.padEnd(8)} ${(e.ref ?? '').padEnd(12)} ${(e.commit ?? '').slice(0, 12).padEnd(12)} ${transition(e.from, e.to, '→').trim().padEnd(14)} ${e.result}${e.failedStep ? ` at ${e.failedStep}` : ''}  ${e.ms} ms${slow ? ` (slowest: ${slow.name} ${slow.ms} ms)` : ''}\n`,
+      `${e.time}  ${e.user.padEnd(8)} ${e.command.padEnd(8)} ${(e.ref ?? '').padEnd(12)} ${(e.commit ?? '').slice(0, 12).padEnd(12)} ${transition(e.from, e.to, '→').trim().padEnd(14)} ${e.result}${e.failedStep ? ` at ${e.failedStep}` : ''}${pid}  ${e.ms} ms${slow ? ` (slowest: ${slow.name} ${slow.ms} ms)` : ''}\n`,
     );
   }
   return EXIT.ok;

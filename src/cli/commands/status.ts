@@ -4,7 +4,7 @@ import { diagnose } from '../../host/diagnose.js';
 import type { HostState } from '../../host/host-state.js';
 import { allUnits, observe } from '../../host/observe.js';
 import { connectReader } from '../../run/connect-host.js';
-import { type JournalEntry, readJournal } from '../../run/journal.js';
+import { type JournalEntry, readJournal, runsOf } from '../../run/journal.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
 import { formatStatus } from './status-format.js';
 
@@ -27,8 +27,14 @@ export async function status(o: GlobalOptions): Promise<number> {
   const cfg = await loadConfig({ path: o.config, scope: scopeOf(o) });
   const host = await connectReader(cfg);
   try {
-    const [state, journal] = await Promise.all([observe(cfg, host, { logLines: 1 }), readJournal(cfg.stateDir, 1)]);
-    const report = buildReport(cfg, state, journal.at(-1) ?? null);
+    const [state, journal] = await Promise.all([observe(cfg, host, { logLines: 1 }), readJournal(cfg.stateDir, 2)]);
+    const lock = state.lock?.info;
+    const runs = runsOf(
+      journal,
+      () => !!state.lock?.alive,
+      (e) => (lock && lock.pid === e.pid ? lock.step : undefined),
+    );
+    const report = buildReport(cfg, state, runs.at(-1) ?? null);
     process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
     return 0;
   } finally {

@@ -1,0 +1,86 @@
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startLoop } from '../support/load-loop.js';
+import { makeSetUpScene, type Scene } from '../support/scene.js';
+
+const BG = fileURLToPath(new URL('../../bin/bg.cjs', import.meta.url));
+
+// A deployer stopped at every step of a deploy, by SIGTERM (it puts things back) and by SIGKILL (it
+// cannot): under a loop of quick and slow requests through Caddy, no request fails, `status` tells
+// what happened, and the next command recovers.
+describe('a deployer stopped at each step', () => {
+  const sb = inject('sandbox');
+  let s: Scene;
+  let steps: string[] = [];
+  let next = 0;
+  const refs = ['v2', 'v3'];
+  const matrix: string[] = [];
+
+  beforeAll(async () => {
+    s = await makeSetUpScene(sb);
+    const plan = JSON.parse((await s.bg(['--json', '--dry-run', 'deploy', 'v2'])).stdout) as { steps: { name: string }[] };
+    steps = plan.steps.map((x) => x.name);
+  });
+  afterAll(async () => {
+    if (matrix.length) process.stdout.write(`kill matrix (step × signal → failed requests; what status said):\n${matrix.join('\n')}\n`);
+    await s?.close();
+  });
+
+  const status = async () =>
+    JSON.parse((await s.bg(['status', '--json'])).stdout) as { active: string; problems: { code: string; message: string }[]; lastDeploy: { result: string; failedStep?: string } };
+
+  // Stops the deploy when its `index`th step starts (the colors alternate, so names do too).
+  async function deployStoppedAt(index: number, signal: NodeJS.Signals) {
+    const ref = refs[next++ % refs.length];
+    const child = execa(process.execPath, [BG, '--user', '--config', s.configPath, '--json', 'deploy', ref], { env: s.env, reject: false, stdin: 'ignore' });
+    let seen = '';
+    let step: string | undefined;
+    let sent = false;
+    child.stdout!.on('data', (d: Buffer) => {
+      seen += d.toString();
+      step ??= (JSON.parse(seen.split('\n')[0]) as { steps: string[] }).steps[index];
+      if (!sent && seen.includes(`"step":"${step}","status":"start"`)) {
+        sent = true;
+        child.kill(signal);
+      }
+    });
+    const r = await child;
+    return { r, sent, seen, step };
+  }
+
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    it(`${signal} at every step: no failed request; status says what happened; the next deploy recovers`, async () => {
+      for (const [index, name] of steps.entries()) {
+        const fast = startLoop(s.url('/'), { concurrency: 3, maxMs: 120_000 });
+        const slow = startLoop(s.url('/slow?s=0.4'), { concurrency: 2, maxMs: 120_000 });
+        const { r, sent, seen, step } = await deployStoppedAt(index, signal);
+        expect(sent, `${step}: never reached\n${seen}`).toBe(true);
+        const st = await status();
+        const codes = st.problems.map((p) => p.code);
+        if (signal === 'SIGTERM') {
+          // a step that ends the run anyway (the last ones) may finish before the signal lands
+          expect([0, 1], `${step}\n${r.stdout}\n${r.stderr}`).toContain(r.exitCode);
+          // put back completely: no half-done run, nothing of the idle color running or enabled
+          for (const c of ['interrupted-run', 'idle-web-running', 'idle-enabled', 'upstream-mismatch']) expect(codes, step).not.toContain(c);
+        } else {
+          expect(r.signal).toBe('SIGKILL');
+          expect(codes, `${step}: ${JSON.stringify(st.problems)}`).toContain('interrupted-run');
+          expect(st.lastDeploy.result).toBe('interrupted');
+        }
+        // recover: setup first when the run was cut off between the upstream file and Caddy
+        if (codes.includes('upstream-mismatch')) expect((await s.bg(['setup'])).code).toBe(0);
+        const rec = await s.bg(['deploy', refs[next++ % refs.length]]);
+        expect(rec.code, `${step}: recovery\n${rec.stdout}\n${rec.stderr}`).toBe(0);
+        const after = await status();
+        const errors = after.problems.filter((p) => p.code !== 'tcp-migrate-req-off' && p.code !== 'idle-enabled');
+        const [f, w] = [await fast.stop(), await slow.stop()];
+        matrix.push(
+          `  ${name.replace(/blue|green/g, (c) => (c === 'blue' ? 'old' : 'new')).padEnd(22)} ${signal.padEnd(8)} → failed ${f.failed + w.failed} of ${f.sent + w.sent}; status: ${codes.filter((c) => c !== 'tcp-migrate-req-off').join(', ') || 'no problem'}`,
+        );
+        expect(f.failed + w.failed, `${step} ${signal}: ${[...f.failures, ...w.failures].join('\n')}`).toBe(0);
+        expect(errors, `${step}: after recovery`).toEqual([]);
+      }
+    }, 600_000);
+  }
+});
