@@ -117,6 +117,7 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
         stopTimeout: f.celery.stop_timeout ?? DEFAULTS.celery.stopTimeout,
         loglevel: f.celery.loglevel ?? DEFAULTS.celery.loglevel,
         ...(f.celery.queues !== undefined && { queues: f.celery.queues }),
+        ...(f.celery.broker !== undefined && { broker: f.celery.broker }),
       },
     }),
     configPath: ctx.configPath,

@@ -135,6 +135,7 @@ export function renderInitConfig(o: InitOptions): string {
     line(`  stop_timeout: ${c.stopTimeout}`, 'seconds to finish running tasks on stop: more than your longest task', true),
     line(`  loglevel: ${c.loglevel}`, 'debug, info, warning, error or critical', true),
     line('  queues: [celery]', "queues the worker consumes (-Q); a stop quiesces each; default: Celery's own", true),
+    line('  broker: redis://127.0.0.1:6379/0', 'checked before a deploy touches Celery; default: CELERY_BROKER_URL, BROKER_URL or REDIS_URL in the env file', true),
   ].map((l) => (p.celeryApp ? l : `# ${l}`));
   const venv = 'python3 -m venv --system-site-packages .venv && .venv/bin/pip install -r requirements.txt';
   const builds = django ? [venv, '.venv/bin/python manage.py collectstatic --noinput', '.venv/bin/python manage.py migrate --noinput'] : [venv];

@@ -193,6 +193,7 @@ const caddy = section({
 
 export const LOGLEVELS = ['debug', 'info', 'warning', 'error', 'critical'] as const;
 
+const BROKER_RE = /^(?:rediss?|amqps?):\/\/[^\s/?#]+(?:[/?#]\S*)?$/;
 const QUEUES = 'a list of Celery queue names (letters, digits, _ . : -), e.g. [celery, mail]';
 const QUEUE_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
 const queues: Check<string[]> = (v) => {
@@ -211,6 +212,7 @@ const celery = section({
   stop_timeout: rule(int(1, 86_400, 'a number of seconds')).optional(),
   loglevel: rule(oneOf(LOGLEVELS)).optional(),
   queues: rule(queues).optional(),
+  broker: rule(matching('a broker URL: redis://, rediss://, amqp:// or amqps:// with a host, e.g. redis://127.0.0.1:6379/0', BROKER_RE, 2000)).optional(),
 });
 
 export const fileSchema = section({

@@ -43,6 +43,7 @@ export interface CeleryConfig {
   stopTimeout: number; // seconds, TimeoutStopSec of worker units: longer than the longest task
   loglevel: string;
   queues?: string[]; // -Q for the worker, and what its stop quiesces; undefined: Celery's default queue, `celery`
+  broker?: string; // checked before a deploy touches Celery; undefined: read from the env file
 }
 
 export interface Config {

@@ -5,6 +5,9 @@ import type { Step } from './step.js';
 // Celery's gate. Stopping goes worker first then beat; starting goes worker then beat. Each stop's
 // undo starts the unit again and each start's undo stops it, so an undo run in reverse never has two
 // workers or two beats up: the new color's are stopped before the old color's start again.
+/** Before any Celery unit is touched: a broker that is down stops the run while the old worker still runs. */
+export const brokerCheck = (cfg: Config): Step[] => (cfg.celery ? [{ name: 'check-broker', action: { kind: 'check-broker' } }] : []);
+
 export function celerySteps(cfg: Config, color: Color): { stop: Step[]; start: Step[] } {
   if (!cfg.celery) return { stop: [], start: [] };
   const u = unitNames(cfg, color);

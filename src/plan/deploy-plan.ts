@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { migrateWarning } from '../host/diagnose.js';
 import { type HostState, isRunning } from '../host/host-state.js';
 import { preflight } from '../host/preflight.js';
-import { celerySteps } from './celery-steps.js';
+import { brokerCheck, celerySteps } from './celery-steps.js';
 import { adoptSteps, newReleaseSteps, nextReleaseId, pointStep } from './release-steps.js';
 import type { Plan, Step } from './step.js';
 
@@ -50,6 +50,7 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
   else if (host.colors[to].release !== target) steps.push(pointStep(host, to, target));
 
   steps.push({ name: `install-${to}-units`, action: { kind: 'install', colors: [to], caddyfile: false }, undo: { kind: 'restore-files' } });
+  steps.push(...brokerCheck(cfg));
   steps.push(...celerySteps(cfg, from).stop);
   const newPort = cfg.web.ports[to];
   steps.push(

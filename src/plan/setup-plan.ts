@@ -3,7 +3,7 @@ import type { Config } from '../config/types.js';
 import { liveColorWithoutFile } from '../host/diagnose.js';
 import { type HostState, isRunning } from '../host/host-state.js';
 import { preflight } from '../host/preflight.js';
-import { celerySteps } from './celery-steps.js';
+import { brokerCheck, celerySteps } from './celery-steps.js';
 import { kernelSteps } from './kernel.js';
 import { adoptSteps, newReleaseSteps, nextReleaseId } from './release-steps.js';
 import type { Plan, Step } from './step.js';
@@ -36,7 +36,8 @@ export function planSetup(cfg: Config, host: HostState, now: Date = new Date()):
     // what setup starts (Celery added to a running install) or finds disabled comes back after a reboot too
     const toEnable = presentUnits(cfg, active).filter((u) => missing.includes(u) || host.units[u]?.fileState === 'disabled');
     const enable: Step[] = toEnable.length ? [{ name: `enable-${active}`, action: { kind: 'enable', units: toEnable } }] : [];
-    const steps = [...kernel.steps, ...repair, ...files, ...restart, ...enable];
+    const celeryMissing = missing.some((u) => u !== unitNames(cfg, active).web);
+    const steps = [...kernel.steps, ...repair, ...files, ...(celeryMissing ? brokerCheck(cfg) : []), ...restart, ...enable];
     const said = host.upstreamFile === 'missing' ? 'is missing' : host.upstreamFile === 'unreadable' ? "is not bg's" : `says 127.0.0.1:${host.upstreamPort}`;
     const notes = found
       ? [
@@ -59,6 +60,7 @@ export function planSetup(cfg: Config, host: HostState, now: Date = new Date()):
   const steps: Step[] = [...kernel.steps, ensure, ...newReleaseSteps(cfg, host, 'blue', release, cfg.ref)];
   steps.push(
     install,
+    ...brokerCheck(cfg),
     { name: 'start-web-blue', action: { kind: 'start', unit: blue.web }, undo: { kind: 'stop', unit: blue.web, drainPort: cfg.web.ports.blue } },
     { name: 'health-gate-blue', action: { kind: 'health-gate', color: 'blue', unit: blue.web } },
   );

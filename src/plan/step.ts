@@ -20,6 +20,7 @@ export type Action =
   // that port has no connection (the undo of a start, which may come after the switch)
   | { kind: 'stop'; unit: string; wait?: false; drainPort?: number }
   | { kind: 'health-gate'; color: Color; unit: string }
+  | { kind: 'check-broker' } // the Celery broker answers, before any Celery unit is touched
   | { kind: 'repair-upstream'; color: Color } // writes the upstream file for the color Caddy already routes to
   | { kind: 'switch'; to: Color; release?: string } // release: where `current` points after
   | { kind: 'switch-back' } // undo of switch: the upstream file, `current` and Caddy's config from before it
@@ -68,6 +69,8 @@ export const describeAction = (a: Action): string => {
       return `${a.drainPort ? `wait for port ${a.drainPort} to drain, then ` : ''}stop ${a.unit}${a.wait === false ? ' (systemd finishes it; bg does not wait)' : ''}`;
     case 'health-gate':
       return `wait until ${a.color} answers its health check`;
+    case 'check-broker':
+      return "check that Celery's broker answers";
     case 'repair-upstream':
       return `write the upstream file for ${a.color}, which Caddy already routes to`;
     case 'switch':

@@ -2,6 +2,7 @@ import type { Config } from '../config/types.js';
 import { SystemdError } from '../errors.js';
 import type { Action } from '../plan/step.js';
 import { renderUpstream } from '../render/upstream.js';
+import { checkBroker } from './broker.js';
 import { runBuild } from './build.js';
 import type { Host } from './host.js';
 import { diffOf, installFiles, pendingChanges, type Replaced, restoreFiles } from './install.js';
@@ -107,6 +108,8 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       });
       return { detail: `${r.status} after ${r.tries} tries` };
     }
+    case 'check-broker':
+      return { detail: await checkBroker(host, cfg) };
     case 'repair-upstream':
       await host.files.write(cfg.caddy.upstreamFile, renderUpstream(cfg, action.color));
       return {};

@@ -9,6 +9,7 @@ import { loadHttpClient, waitHealthy } from '../adapters/health.js';
 import { runShell } from '../adapters/shell.js';
 import { enableSysctl, readSysctl } from '../adapters/sysctl.js';
 import { Systemd } from '../adapters/systemd.js';
+import { tcpReachable } from '../adapters/tcp.js';
 import { lastLogLines } from '../adapters/unit-logs.js';
 import { lockPath } from '../config/names.js';
 import type { Config } from '../config/types.js';
@@ -44,6 +45,7 @@ export async function connectReader(cfg: Config, env: NodeJS.ProcessEnv = proces
     releaseHead: headCommit,
     listening: listeningOn,
     readSysctl,
+    tcpReachable,
     unitLog: (unit, n) => lastLogLines(cfg, unit, n),
     lockHolder: async () => {
       const info = await readLockInfo(lockPath(cfg.stateDir));

@@ -61,6 +61,8 @@ export interface HostReader {
   /** Which of `ports` something listens on. */
   listening(ports: number[]): Promise<number[]>;
   readSysctl(name: string): Promise<string | undefined>;
+  /** Opens a TCP connection and closes it: undefined when it connected, else why not. */
+  tcpReachable(host: string, port: number, timeoutMs: number): Promise<string | undefined>;
   /** The last `n` lines a unit wrote (journal or log_dir), or a note saying why there are none. */
   unitLog(unit: string, n: number): Promise<string>;
   /** Who holds the app's lock, and whether that process is still alive. */

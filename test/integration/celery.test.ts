@@ -142,6 +142,7 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     const to = from === 'blue' ? 'green' : 'blue';
     const served = (await s.get('/')).body;
     const loop = startLoop(s.url('/'), { concurrency: 2, maxMs: 60_000 });
+    const slow = startLoop(s.url('/slow?s=0.5'), { concurrency: 2, maxMs: 60_000 });
     const sampler = startSampler(s, { everyMs: 25, maxMs: 80_000 });
     const enq = startEnqueuer(s, { first: 7000, everyMs: 50, maxCount: 1000, maxMs: 30_000 });
     await sleep(300);
@@ -149,6 +150,9 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     await sleep(200);
     const sent = await enq.stop();
     const res = await loop.stop();
+    const slowRes = await slow.stop();
+    // the worker fails after the switch: the new web is drained before it stops, so nothing is cut
+    expect(slowRes.failed, slowRes.failures.join('\n')).toBe(0);
     const lines = await waitForTasks(s, sent.queued, { maxMs: 30_000, settleMs: 1_000 });
     const samples = sampler.stop();
 
@@ -202,6 +206,24 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     expect(s.activeState(unit('worker', active))).toBe('active');
     expect(s.activeState(unit('beat', active))).toBe('active');
     expect(JSON.parse((await s.bg(['status', '--json'])).stdout).problem).toBeUndefined();
+  });
+
+  it('a broker that is down stops the deploy before Celery is touched, and the message names it', async () => {
+    const active = JSON.parse((await s.bg(['status', '--json'])).stdout).active as 'blue' | 'green';
+    const served = (await s.get('/')).body;
+    s.systemctl('stop', s.redisUnit!);
+    try {
+      const r = await s.bg(['deploy', 'v3']);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain('failed at step check-broker');
+      expect(r.stderr).toContain(`redis://127.0.0.1:${s.ports.redis}`);
+      expect(r.stderr).toContain('REDIS_URL in');
+      expect(r.stderr).toContain('old version still serving');
+      expect(states()).toMatchObject({ [`worker-${active}`]: 'active', [`beat-${active}`]: 'active' });
+      expect(await s.get('/')).toEqual({ status: 200, body: served });
+    } finally {
+      s.systemctl('start', s.redisUnit!);
+    }
   });
 });
 

@@ -125,6 +125,7 @@ export class FakeHost implements Host {
   releaseHead = async (): Promise<Head | undefined> => undefined;
   listening = async () => [];
   readSysctl = async () => '1';
+  tcpReachable = async (host: string, port: number) => (this.failing(`connect ${host}:${port}`) ? 'connection refused' : undefined);
   unitLog = async (unit: string) => `(last lines of ${unit})`;
   lockHolder = async () => undefined;
   close() {}

@@ -15,7 +15,8 @@ import { sampleConfig } from '../support/sample-config.js';
 // test/integration; these cover every failure point of a deploy plan, which real components reach
 // only a few of.
 
-const cfg = sampleConfig({ build: ['make'] });
+const base = sampleConfig();
+const cfg = sampleConfig({ build: ['make'], celery: { ...base.celery!, broker: 'redis://:secret@127.0.0.1:6379/0' } });
 const UPSTREAM = cfg.caddy.upstreamFile;
 const live = ['shop-web-blue.service', 'shop-worker-blue.service', 'shop-beat-blue.service'];
 
@@ -53,6 +54,7 @@ const FAULTS: Record<string, string> = {
   'build-green': 'shell make',
   'point-green': 'link /srv/shop/green',
   'install-green-units': `write ${cfg.unitDir}/shop-web-green.service`,
+  'check-broker': 'connect 127.0.0.1:6379',
   'stop-worker-blue': 'stop shop-worker-blue.service',
   'stop-beat-blue': 'stop shop-beat-blue.service',
   'start-web-green': 'start shop-web-green.service',
@@ -138,6 +140,18 @@ describe('executor: a deploy that fails at any step is put back', () => {
     // the web unit was written before the worker's failed: its undo removes it (it was new)
     expect(host.calls).toContain(`remove ${cfg.unitDir}/shop-web-green.service`);
     expect(host.fileMap.has(`${cfg.unitDir}/shop-web-green.service`)).toBe(false);
+  });
+});
+
+describe('executor: the broker is checked before Celery is touched', () => {
+  it('a broker that does not answer stops the deploy while the old worker still runs; the message hides the password', async () => {
+    const host = blueServing({ fail: ['connect 127.0.0.1:6379'] });
+    const { result } = await run(host);
+    expect(result.failed?.step).toBe('check-broker');
+    const message = messageOf(result.failed?.error);
+    expect(message).toContain('redis://127.0.0.1:6379');
+    expect(message).not.toContain('secret');
+    expect(host.calls.filter((c) => /^(start|stop) .*(worker|beat)/.test(c))).toEqual([]);
   });
 });
 

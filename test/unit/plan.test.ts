@@ -91,6 +91,7 @@ describe('planDeploy', () => {
       'build-blue',
       'point-blue',
       'install-blue-units',
+      'check-broker',
       'stop-worker-green',
       'stop-beat-green',
       'start-web-blue',
@@ -209,7 +210,7 @@ describe('recovery through setup', () => {
       }),
     );
     // started, and enabled so that a reboot brings them back (Celery added to a running install)
-    expect(names(p)).toEqual(['start-shop-worker-blue', 'start-shop-beat-blue', 'enable-blue']);
+    expect(names(p)).toEqual(['check-broker', 'start-shop-worker-blue', 'start-shop-beat-blue', 'enable-blue']);
     expect(p.steps.at(-1)?.action).toEqual({ kind: 'enable', units: ['shop-worker-blue.service', 'shop-beat-blue.service'] });
   });
 });

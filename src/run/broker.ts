@@ -1,0 +1,39 @@
+import type { Config } from '../config/types.js';
+import { BgError } from '../errors.js';
+import { parseEnvFile } from './env-file.js';
+import type { Host } from './host.js';
+
+const ENV_KEYS = ['CELERY_BROKER_URL', 'BROKER_URL', 'REDIS_URL'];
+const DEFAULT_PORTS: Record<string, number> = { 'redis:': 6379, 'rediss:': 6379, 'amqp:': 5672, 'amqps:': 5671 };
+
+/** The broker URL: celery.broker, else the first of CELERY_BROKER_URL, BROKER_URL, REDIS_URL in the env file. */
+export async function brokerUrl(host: Host, cfg: Config): Promise<{ url: string; from: string } | undefined> {
+  if (cfg.celery?.broker) return { url: cfg.celery.broker, from: 'celery.broker' };
+  const env = parseEnvFile((await host.files.read(cfg.envFile).catch(() => undefined)) ?? '');
+  const key = ENV_KEYS.find((k) => env[k]);
+  return key ? { url: env[key], from: `${key} in ${cfg.envFile}` } : undefined;
+}
+
+/** Before Celery is touched: the broker answers, or the run stops while the old worker still runs. */
+export async function checkBroker(host: Host, cfg: Config): Promise<string> {
+  const found = await brokerUrl(host, cfg);
+  if (!found) return `no broker URL (celery.broker, or ${ENV_KEYS.join(', ')} in the env file): not checked`;
+  let url: URL;
+  try {
+    url = new URL(found.url);
+  } catch {
+    return `${found.from} is not a URL: not checked`;
+  }
+  const port = url.port ? Number(url.port) : DEFAULT_PORTS[url.protocol];
+  const hostname = url.hostname.replace(/^\[|\]$/g, '');
+  if (!port || !hostname) return `${found.from} names no host: not checked`;
+  const shown = `${url.protocol}//${url.hostname}:${port}`; // never the password
+  const why = await host.tcpReachable(hostname, port, 2000);
+  if (why) {
+    throw new BgError(`The Celery broker ${shown} (${found.from}) does not answer: ${why}.`, {
+      code: 'broker-unreachable',
+      next: `Start the broker (e.g. systemctl start redis-server) or fix ${found.from}, then deploy again.`,
+    });
+  }
+  return `${shown} answers`;
+}
