@@ -64,7 +64,7 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
       abort.signal,
     );
     const commit = result.commit ?? (plan.command === 'deploy' ? undefined : plan.to ? state.colors[plan.to]?.commit : undefined);
-    await appendJournal(cfg.stateDir, {
+    const recorded = appendJournal(cfg.stateDir, {
       ...base,
       time: new Date().toISOString(),
       commit,
@@ -73,7 +73,8 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
       failedStep: result.failed?.step,
       ms: Math.round(result.ms),
       steps: result.steps.map((s) => ({ name: s.name, ms: Math.round(s.ms), ok: s.ok })),
-    });
+    }).catch((e: unknown) => report({ event: 'note', message: `${messageOf(e)} The run itself is reported below.` }));
+    await recorded;
     if (!result.ok) {
       // exit 4 pages someone: only when the host, looked at again, does not serve as before
       const checked = result.undoFailed?.length

@@ -1,6 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { readLastLines } from '../adapters/files.js';
 import { journalPath } from '../config/names.js';
+import { FsError } from '../errors.js';
 
 // The deploy journal, <state_dir>/journal.jsonl: a line when a setup/deploy/rollback/cleanup starts
 // (result `started`) and another when it ends, both with the same `run`. A run killed before its
@@ -24,8 +25,15 @@ export interface JournalEntry {
 }
 
 export async function appendJournal(stateDir: string, entry: JournalEntry): Promise<void> {
-  await mkdir(stateDir, { recursive: true });
-  await appendFile(journalPath(stateDir), `${JSON.stringify(entry)}\n`);
+  try {
+    await mkdir(stateDir, { recursive: true });
+    await appendFile(journalPath(stateDir), `${JSON.stringify(entry)}\n`);
+  } catch (e) {
+    throw new FsError(`Cannot write the deploy journal in ${stateDir}: ${(e as Error).message}`, {
+      code: 'journal-unwritable',
+      next: `Free space or fix ${stateDir} (or set state_dir in bg.yml), then run the command again.`,
+    });
+  }
 }
 
 export async function readJournal(stateDir: string, limit = 20): Promise<JournalEntry[]> {

@@ -1,12 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
+import { bgLogPath } from '../config/names.js';
 
-// pino JSON logs go to <state_dir>/bg.log; the terminal gets progress lines instead.
+// pino JSON logs go to <state_dir>/bg.log; the terminal gets progress lines instead. The log is a
+// record, not part of the run: a state dir that fills up or turns read-only silences it, never the run.
 export function makeLogger(stateDir: string | undefined, level = 'info'): Logger {
   if (!stateDir) return pino({ level: 'silent' });
   try {
     mkdirSync(stateDir, { recursive: true });
-    return pino({ level, base: { pid: process.pid } }, pino.destination({ dest: `${stateDir}/bg.log`, sync: true }));
+    const dest = pino.destination({ dest: bgLogPath(stateDir), sync: true });
+    const logger = pino({ level, base: { pid: process.pid } }, dest);
+    dest.on('error', () => {
+      logger.level = 'silent';
+    });
+    return logger;
   } catch {
     return pino({ level: 'silent' });
   }

@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { makeScene, type Scene } from '../support/scene.js';
@@ -53,6 +54,26 @@ describe('bg setup errors', () => {
     const st = await s.bg(['status', '--json'], { env });
     expect(st.code).toBe(1);
     expect(JSON.parse(st.stdout)).toMatchObject({ event: 'error', code: 'bus-unreachable', exitCode: 1 });
+  });
+
+  it('a full state dir: exit 1, names the dir and the cause, leaves no lock (the next run is not blocked)', async () => {
+    const full = `${s.dir}/full-state`;
+    mkdirSync(full);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full]);
+    try {
+      // fill it: dd stops with ENOSPC
+      spawnSync('dd', ['if=/dev/zero', `of=${full}/fill`, 'bs=4k'], { stdio: 'ignore' });
+      const cfg = `${s.dir}/full.yml`;
+      writeFileSync(cfg, `${readFileSync(s.configPath, 'utf8')}state_dir: ${full}\n`);
+      const r = await s.bg(['--config', cfg, 'setup'], { config: false });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`Cannot take the lock in the state dir ${full}: the disk is full`);
+      expect(r.stderr).toContain('no lock was left behind');
+      noStack(r.stderr);
+      expect(readdirSync(full)).toEqual(['fill']);
+    } finally {
+      execFileSync('umount', [full]);
+    }
   });
 
   it('unit dir not writable: says which path, changes nothing running', async () => {
