@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkoutRelease, headCommit } from '../../src/adapters/git.js';
+import { checkoutNewRelease, checkoutRelease, headCommit } from '../../src/adapters/git.js';
 import { GitError, UsageError } from '../../src/errors.js';
 
 let tmp: string;
@@ -84,6 +84,31 @@ describe('checkoutRelease', () => {
     expect(existsSync(join(dir, 'stray.txt'))).toBe(false);
     expect(await readFile(join(dir, '.venv/marker'), 'utf8')).toBe('built');
     expect((await headCommit(dir))?.subject).toBe('third');
+  });
+
+  it('a new release is its own directory, cloned from the local cache; an existing directory is never reused', async () => {
+    const cache = join(tmp, 'rel/.repo');
+    const r = await checkoutNewRelease(origin, cache, join(tmp, 'rel/r1'), 'feature/x');
+    expect(r).toMatchObject({ commit: sha.feature, ref: 'feature/x', subject: 'feature work' });
+    expect(await readFile(join(tmp, 'rel/r1/app.py'), 'utf8')).toBe('v = "feature"\n');
+    expect((await headCommit(join(tmp, 'rel/r1')))?.commit).toBe(sha.feature);
+    const again = await checkoutNewRelease(origin, cache, join(tmp, 'rel/r1'), 'trunk').catch((e: unknown) => e);
+    expect((again as GitError).code).toBe('release-exists');
+  });
+
+  it('a repo URL with a transport that runs commands (ext::) never reaches a command, even where git config allows it', async () => {
+    const marker = join(tmp, 'ext-ran');
+    // a host whose git config allows ext: only bg's own transport list stands in the way
+    const allow = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'protocol.ext.allow', GIT_CONFIG_VALUE_0: 'always' };
+    Object.assign(process.env, allow);
+    try {
+      const err = await checkoutNewRelease(`ext::sh -c touch% ${marker}`, join(tmp, 'ext/.repo'), join(tmp, 'ext/r1'), undefined).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GitError);
+      expect((err as GitError).detail).toContain("transport 'ext' not allowed");
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      for (const k of Object.keys(allow)) delete process.env[k];
+    }
   });
 
   it('a missing ref is a GitError naming the ref and the repo', async () => {

@@ -16,6 +16,8 @@ export interface FakeHostOptions {
   fail?: Set<string>;
   /** `health` waits until the signal aborts */
   hangHealth?: boolean;
+  /** units systemd cannot load: unit → its LoadError message */
+  refused?: Record<string, string>;
 }
 
 export class FakeHost implements Host {
@@ -67,13 +69,30 @@ export class FakeHost implements Host {
   }
 
   systemd = {
-    startUnit: async (unit: string) => this.job('start', unit),
-    stopUnit: async (unit: string) => this.job('stop', unit),
+    startUnit: async (unit: string) => {
+      if (this.opts.refused?.[unit]) throw new Error(`systemd refused StartUnit ${unit}: Unit ${unit} has a bad unit file setting.`);
+      return this.job('start', unit);
+    },
+    stopUnit: async (unit: string) => {
+      if (this.opts.refused?.[unit]) throw new Error(`systemd refused StopUnit ${unit}: Unit ${unit} was not loaded properly.`);
+      return this.job('stop', unit);
+    },
     queueStop: async (unit: string) => {
       if (this.job('stop', unit) !== 'done') throw new Error(`systemd refused StopUnit ${unit}`);
     },
     resetFailed: async () => {},
-    unitState: async (unit: string): Promise<UnitState> => ({ name: unit, loadState: 'loaded', activeState: this.state(unit), subState: '', result: 'success', mainPid: 0 }),
+    unitState: async (unit: string): Promise<UnitState> => {
+      const refused = this.opts.refused?.[unit];
+      return {
+        name: unit,
+        loadState: refused ? 'bad-setting' : 'loaded',
+        activeState: this.state(unit),
+        subState: '',
+        result: 'success',
+        mainPid: 0,
+        ...(refused && { loadError: refused }),
+      };
+    },
     listUnits: async (names: string[]) => names.map((name) => ({ name, loadState: 'loaded', activeState: this.state(name), subState: '', path: '' })),
     unitSummaries: async (names: string[]) => names.map((name) => ({ name, loadState: 'loaded', activeState: this.state(name), subState: '', mainPid: 0 })),
     enableUnitFiles: async (units: string[]) => void this.calls.push(`enable ${units.join(' ')}`),

@@ -168,6 +168,20 @@ describe('executor: exit 4 only when putting things back fails', () => {
     expect(err.message).toMatch(/Putting things back also failed: undo of stop-worker-blue/);
   });
 
+  it('a unit systemd refuses: its reason is in the error, and the undo that finds it never started is not a failure', async () => {
+    const host = new FakeHost({
+      upstreamFile: UPSTREAM,
+      files: { [UPSTREAM]: 'to 127.0.0.1:8000\n', [cfg.caddy.caddyfile]: 'caddyfile' },
+      active: Object.fromEntries(live.map((u) => [u, 'active'])),
+      refused: { 'shop-web-green.service': 'Neither a valid executable name nor an absolute path: .venv/bin/python' },
+    });
+    const { result } = await run(host);
+    expect(result.failed?.step).toBe('start-web-green');
+    expect(messageOf(result.failed?.error)).toContain('systemd refused shop-web-green.service (bad-setting): Neither a valid executable name nor an absolute path');
+    expect(result.undoFailed).toEqual([]);
+    expect(outcomeOf(runFailure('deploy', cfg, deployPlan, result)).exitCode).toBe(EXIT.deployFailed);
+  });
+
   it('an undo that fails while the host, looked at again, serves as before: exit 1, and it says so', async () => {
     // the new unit file cannot be removed again: left over, but nothing half switched
     const host = blueServing({ fail: ['health', `remove ${cfg.unitDir}/shop-web-green.service`] });
