@@ -37,11 +37,17 @@ export class CaddyAdmin {
     return body;
   }
 
-  /** Every reverse_proxy upstream (`host:port`) in the running config: where Caddy routes now. */
-  async upstreams(): Promise<string[]> {
+  /**
+   * Where Caddy sends `app`'s requests now (`host:port` of its reverse_proxy): the route bg marked
+   * with `vars bg_app <app>`; while no route carries that mark (before the first setup, or a
+   * legacy site), the unmarked ones. Never another app's.
+   */
+  async upstreams(app: string): Promise<string[]> {
     const cfg = JSON.parse(await this.config()) as { apps?: { http?: unknown } } | null;
-    const dials: string[] = [];
-    collectDials(cfg?.apps?.http, dials);
+    const found: ProxyRoute[] = [];
+    collectRoutes(cfg?.apps?.http, found);
+    const mine = found.filter((r) => r.app === app);
+    const dials = (mine.length > 0 ? mine : found.filter((r) => r.app === undefined)).flatMap((r) => r.dials);
     return [...new Set(dials)];
   }
 
@@ -113,16 +119,29 @@ function errorText(body: string): string {
   return body.trim();
 }
 
-// Walks servers -> routes -> handle[] -> (subroute) routes ... collecting reverse_proxy dials.
-function collectDials(node: unknown, out: string[]): void {
+interface ProxyRoute {
+  app?: string; // the bg_app mark beside the reverse_proxy
+  dials: string[];
+}
+
+// Walks servers -> routes -> handle[] -> (subroute) routes ...: every handle list with a
+// reverse_proxy, and the bg_app mark set by a vars handler in that same list.
+function collectRoutes(node: unknown, out: ProxyRoute[]): void {
   if (Array.isArray(node)) {
-    for (const item of node) collectDials(item, out);
+    for (const item of node) collectRoutes(item, out);
     return;
   }
   if (node === null || typeof node !== 'object') return;
   const obj = node as Record<string, unknown>;
-  if (obj.handler === 'reverse_proxy' && Array.isArray(obj.upstreams)) {
-    for (const u of obj.upstreams as Array<{ dial?: unknown }>) if (typeof u?.dial === 'string') out.push(u.dial);
+  if (Array.isArray(obj.handle)) {
+    const handlers = obj.handle as Array<Record<string, unknown>>;
+    const dials = handlers
+      .filter((h) => h?.handler === 'reverse_proxy' && Array.isArray(h.upstreams))
+      .flatMap((h) => (h.upstreams as Array<{ dial?: unknown }>).map((u) => u?.dial).filter((d): d is string => typeof d === 'string'));
+    if (dials.length > 0) {
+      const mark = handlers.find((h) => h?.handler === 'vars' && typeof h.bg_app === 'string');
+      out.push({ app: mark?.bg_app as string | undefined, dials });
+    }
   }
-  for (const value of Object.values(obj)) collectDials(value, out);
+  for (const value of Object.values(obj)) collectRoutes(value, out);
 }

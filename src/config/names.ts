@@ -33,6 +33,9 @@ export const colorDir = (cfg: Pick<Config, 'root'>, color: Color) => `${cfg.root
 /** A clone of the repo every release is cloned from locally (objects hardlinked). */
 export const repoCacheDir = (cfg: Pick<Config, 'root'>) => `${releasesDir(cfg)}/.repo`;
 export const sharedDir = (cfg: Pick<Config, 'root'>) => `${cfg.root}/shared`;
+/** This app's Caddy site (bg owns it); the main Caddyfile imports it. Next to the upstream file. */
+export const siteFile = (cfg: Pick<Config, 'app' | 'caddy'>) => `${cfg.caddy.upstreamFile.slice(0, cfg.caddy.upstreamFile.lastIndexOf('/'))}/${cfg.app}.caddy`;
+
 /** The symlink to the live release (Caddy serves static files through it). */
 export const currentLink = (cfg: Pick<Config, 'root'>) => `${cfg.root}/current`;
 

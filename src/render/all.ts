@@ -1,7 +1,8 @@
-// Every file bg installs from config: absolute path -> content. upstream.txt is not here; the switch writes it.
-import { unitNames } from '../config/names.js';
+// Every file bg renders whole from config: absolute path -> content. The upstream file is not here
+// (the switch writes it), nor the main Caddyfile (bg only adds an import to it: main-caddyfile.ts).
+import { siteFile, unitNames } from '../config/names.js';
 import { COLORS, type Config } from '../config/types.js';
-import { renderCaddyfile } from './caddyfile.js';
+import { renderSiteFile } from './caddyfile.js';
 import { celeryCommand, gunicornCommand } from './command.js';
 import { renderBeatUnit, renderWebUnit, renderWorkerUnit } from './units.js';
 
@@ -14,6 +15,6 @@ export function renderAll(cfg: Config, exists: (p: string) => boolean): Map<stri
     if (names.worker) files.set(at(names.worker), renderWorkerUnit(cfg, color, celeryCommand(cfg, color, exists)));
     if (names.beat) files.set(at(names.beat), renderBeatUnit(cfg, color, celeryCommand(cfg, color, exists)));
   }
-  files.set(cfg.caddy.caddyfile, renderCaddyfile(cfg));
+  files.set(siteFile(cfg), renderSiteFile(cfg));
   return files;
 }

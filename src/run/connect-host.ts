@@ -40,7 +40,7 @@ export async function connectReader(cfg: Config, env: NodeJS.ProcessEnv = proces
   const caddy = new CaddyAdmin(cfg.caddy.admin);
   return {
     systemd,
-    caddy: { config: () => caddy.config(), load: (c) => caddy.load(c), loadJson: (c) => caddy.loadJson(c), upstreams: () => caddy.upstreams() },
+    caddy: { config: () => caddy.config(), load: (c) => caddy.load(c), loadJson: (c) => caddy.loadJson(c), upstreams: () => caddy.upstreams(cfg.app) },
     files,
     releaseHead: headCommit,
     listening: listeningOn,

@@ -1,6 +1,7 @@
 import type { Color, Config } from '../config/types.js';
 import { renderAll } from '../render/all.js';
 import { unifiedDiff } from '../render/diff.js';
+import { mainCaddyfile } from '../render/main-caddyfile.js';
 import type { FilesPort, SystemdPort } from './host.js';
 
 export interface FileChange {
@@ -19,10 +20,15 @@ export async function pendingChanges(cfg: Config, files: Pick<FilesPort, 'read' 
   const changes: FileChange[] = [];
   for (const [path, after] of renderAll(cfg, files.exists)) {
     const isUnit = path.startsWith(`${cfg.unitDir}/`);
-    const wanted = isUnit ? colors.some((c) => path.endsWith(`-${c}.service`)) : caddyfile && path === cfg.caddy.caddyfile;
+    const wanted = isUnit ? colors.some((c) => path.endsWith(`-${c}.service`)) : caddyfile;
     if (!wanted) continue;
     const before = await files.read(path);
     if (before !== after) changes.push({ path, before, after });
+  }
+  if (caddyfile) {
+    const before = await files.read(cfg.caddy.caddyfile);
+    const after = mainCaddyfile(cfg, before);
+    if (before !== after) changes.push({ path: cfg.caddy.caddyfile, before, after });
   }
   return changes;
 }

@@ -78,22 +78,35 @@ describe('CaddyAdmin against a real Caddy', () => {
   it('loads a Caddyfile importing an absolute upstream.txt and reports the upstream', async () => {
     await writeFile(upstreamFile(), `to 127.0.0.1:${appPorts[0]}\n`);
     await admin.load(proxied());
-    expect(await admin.upstreams()).toEqual([`127.0.0.1:${appPorts[0]}`]);
+    expect(await admin.upstreams('shop')).toEqual([`127.0.0.1:${appPorts[0]}`]);
     expect(await throughCaddy()).toBe('200 app-one');
   });
 
   it('switches to the other upstream after upstream.txt is rewritten and loaded again', async () => {
     await writeFile(upstreamFile(), `to 127.0.0.1:${appPorts[1]}\n`);
     await admin.load(proxied());
-    expect(await admin.upstreams()).toEqual([`127.0.0.1:${appPorts[1]}`]);
+    expect(await admin.upstreams('shop')).toEqual([`127.0.0.1:${appPorts[1]}`]);
     expect(await throughCaddy()).toBe('200 app-two');
   });
 
   it('finds upstreams nested in subroutes (handle blocks)', async () => {
     await admin.load(caddyfile(`\thandle /api/* {\n\t\treverse_proxy 127.0.0.1:${appPorts[0]}\n\t}\n\thandle {\n\t\treverse_proxy {\n\t\t\timport ${upstreamFile()}\n\t\t}\n\t}`));
-    expect((await admin.upstreams()).sort()).toEqual([`127.0.0.1:${appPorts[0]}`, `127.0.0.1:${appPorts[1]}`].sort());
+    expect((await admin.upstreams('shop')).sort()).toEqual([`127.0.0.1:${appPorts[0]}`, `127.0.0.1:${appPorts[1]}`].sort());
     await admin.load(proxied());
-    expect(await admin.upstreams()).toEqual([`127.0.0.1:${appPorts[1]}`]);
+    expect(await admin.upstreams('shop')).toEqual([`127.0.0.1:${appPorts[1]}`]);
+  });
+
+  it("reads only this app's route: the one marked `vars bg_app <app>`, else the unmarked ones", async () => {
+    const site = (port: number, app: string | undefined, to: number) => `:${port} {\n\thandle {\n${app ? `\t\tvars bg_app ${app}\n` : ''}\t\treverse_proxy 127.0.0.1:${to}\n\t}\n}\n`;
+    const [other, legacy] = [await freePort(), await freePort()];
+    const head = `{\n\tadmin localhost:${adminPort}\n}\n`;
+    await admin.load(`${head}${site(sitePort, 'shop', appPorts[0])}${site(other, 'blog', appPorts[1])}`);
+    expect(await admin.upstreams('shop')).toEqual([`127.0.0.1:${appPorts[0]}`]);
+    expect(await admin.upstreams('blog')).toEqual([`127.0.0.1:${appPorts[1]}`]);
+    // before its first setup an app has no marked route: the unmarked (legacy) site is what serves it
+    await admin.load(`${head}${site(sitePort, undefined, legacy)}${site(other, 'blog', appPorts[1])}`);
+    expect(await admin.upstreams('shop')).toEqual([`127.0.0.1:${legacy}`]);
+    await admin.load(proxied());
   });
 
   it("a broken Caddyfile is refused with Caddy's message, and the old config keeps routing", async () => {
@@ -105,7 +118,7 @@ describe('CaddyAdmin against a real Caddy', () => {
     expect(err!.message).toBe('Caddy refused the new config');
     expect(err!.state).toBe('Caddy keeps serving its previous config');
     expect(err!.detail).toContain('not_a_directive');
-    expect(await admin.upstreams()).toEqual([`127.0.0.1:${appPorts[1]}`]);
+    expect(await admin.upstreams('shop')).toEqual([`127.0.0.1:${appPorts[1]}`]);
     expect(await throughCaddy()).toBe('200 app-two');
   });
 
@@ -120,7 +133,7 @@ describe('CaddyAdmin against a real Caddy', () => {
     await admin.load(proxied());
     expect(await throughCaddy()).toBe('200 app-one');
     await admin.loadJson(saved);
-    expect(await admin.upstreams()).toEqual([`127.0.0.1:${appPorts[1]}`]);
+    expect(await admin.upstreams('shop')).toEqual([`127.0.0.1:${appPorts[1]}`]);
     expect(await throughCaddy()).toBe('200 app-two');
     await admin.load(proxied()); // upstream.txt now says app-one
     await admin.loadJson(JSON.parse(saved)); // a parsed config works too
@@ -139,7 +152,7 @@ describe('CaddyAdmin against a real Caddy', () => {
       expect(err!.message).toBe(`Caddy's admin API at ${down.admin} is not answering`);
       expect(err!.next).toMatch(/^Start Caddy \(systemctl start caddy\) and make sure caddy\.admin in bg\.yml matches its admin address/);
       expect(err!.detail).toContain('ECONNREFUSED');
-      await expect(down.upstreams()).rejects.toBeInstanceOf(CaddyError);
+      await expect(down.upstreams('shop')).rejects.toBeInstanceOf(CaddyError);
     } finally {
       await down.close();
     }

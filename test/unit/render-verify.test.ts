@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Config, Scope } from '../../src/config/types.js';
-import { renderAll, renderUpstream } from '../../src/render/index.js';
+import { mainCaddyfile, renderAll, renderUpstream } from '../../src/render/index.js';
 import { sampleConfig } from '../support/sample-config.js';
 
 const base = mkdtempSync(join(tmpdir(), 'bg-render-verify-'));
@@ -51,6 +51,8 @@ function install(scope: Scope) {
     writeFileSync(path, content);
   }
   writeFileSync(cfg.caddy.upstreamFile, renderUpstream(cfg, 'blue'));
+  // the main Caddyfile as setup leaves it: the operator's own text plus the import of this app's site
+  writeFileSync(cfg.caddy.caddyfile, mainCaddyfile(cfg, '{\n\tadmin localhost:2999\n}\n\n:80 {\n\tfile_server\n}\n'));
   return { dir, cfg, units: [...files.keys()].filter((p) => p.endsWith('.service')) };
 }
 
@@ -80,7 +82,7 @@ describe.each(['system', 'user'] as const)('%s scope: rendered files pass the re
     expect(output).toMatch(/BogusKey/);
   });
 
-  it('caddy validate accepts the Caddyfile with its absolute upstream import', () => {
+  it('caddy validate accepts the main Caddyfile importing the site file, which imports the upstream file', () => {
     const { status, output } = run('caddy', ['validate', '--adapter', 'caddyfile', '--config', cfg.caddy.caddyfile], {
       HOME: dir,
       XDG_DATA_HOME: join(dir, 'data'),

@@ -4,10 +4,11 @@ import {
   celeryCommand,
   colorOfPort,
   gunicornCommand,
+  mainCaddyfile,
   parseUpstream,
   renderAll,
   renderBeatUnit,
-  renderCaddyfile,
+  renderSiteFile,
   renderUpstream,
   renderWebUnit,
   renderWorkerUnit,
@@ -126,13 +127,13 @@ describe('celery units', () => {
   });
 });
 
-describe('Caddyfile', () => {
-  it('imports the absolute upstream file and names no color or port of a color', () => {
-    const text = renderCaddyfile(config());
+describe('Caddy site file and main Caddyfile', () => {
+  it('the site imports the absolute upstream file, marks its route with the app, and names no color or port of a color', () => {
+    const text = renderSiteFile(config());
     expect(text).toContain('\t\t\timport /etc/caddy/upstream.txt\n');
-    expect(text).toContain('\tadmin localhost:2019\n');
-    expect(text).toContain('\tauto_https off\n');
+    expect(text).toContain('\t\tvars bg_app shop\n');
     expect(text).toContain('\n:8080 {\n');
+    expect(text).not.toContain('admin');
     expect(text).not.toMatch(/blue|green|8000|8100/);
     expect(text).not.toContain('handle_path');
   });
@@ -140,91 +141,45 @@ describe('Caddyfile', () => {
   it('serves static files from the current symlink when static_path is set', () => {
     const cfg = config();
     cfg.caddy = { ...cfg.caddy, staticPath: '/static/', staticDir: 'staticfiles' };
-    const text = renderCaddyfile(cfg);
+    const text = renderSiteFile(cfg);
     expect(text).toContain('\thandle_path /static/* {\n\t\troot * /srv/shop/current/staticfiles\n\t\tfile_server\n\t}\n');
     expect(text).not.toMatch(/blue|green/);
   });
 
-  it('keeps automatic HTTPS for a real domain, and quotes or refuses odd values', () => {
+  it('quotes or refuses odd values', () => {
     const cfg = config();
     cfg.caddy = { ...cfg.caddy, site: 'shop.example.com', upstreamFile: '/etc/my caddy/upstream.txt' };
-    const text = renderCaddyfile(cfg);
-    expect(text).not.toContain('auto_https');
-    expect(text).toContain('import "/etc/my caddy/upstream.txt"');
-    cfg.caddy = { ...cfg.caddy, site: 'http://localhost:8080, :9090' };
-    expect(renderCaddyfile(cfg)).toContain('auto_https off');
+    expect(renderSiteFile(cfg)).toContain('import "/etc/my caddy/upstream.txt"');
     cfg.caddy = { ...cfg.caddy, site: ':8080 {\n}\n:9 {' };
-    expect(() => renderCaddyfile(cfg)).toThrow(ConfigError);
+    expect(() => renderSiteFile(cfg)).toThrow(ConfigError);
     cfg.caddy = { ...cfg.caddy, site: ':8080', upstreamFile: '/etc/{$HOME}/u.txt' };
-    expect(() => renderCaddyfile(cfg)).toThrow(ConfigError);
+    expect(() => renderSiteFile(cfg)).toThrow(ConfigError);
   });
-});
 
-describe('upstream', () => {
-  it('is exactly one line naming the color port, and parses back', () => {
+  const debianStock = '# The Caddyfile is an easy way to configure your Caddy web server.\n\n:80 {\n\troot * /usr/share/caddy\n\tfile_server\n}\n';
+
+  it("the main Caddyfile keeps the operator's text and gains one import, once", () => {
     const cfg = config();
-    expect(renderUpstream(cfg, 'blue')).toBe('to 127.0.0.1:8000\n');
-    expect(renderUpstream(cfg, 'green')).toBe('to 127.0.0.1:8100\n');
-    for (const c of ['blue', 'green'] as const) {
-      const port = parseUpstream(renderUpstream(cfg, c));
-      expect(port).toBe(cfg.web.ports[c]);
-      expect(colorOfPort(cfg, port!)).toBe(c);
-    }
+    const once = mainCaddyfile(cfg, debianStock);
+    expect(once.startsWith(debianStock)).toBe(true);
+    expect(once).toContain('\nimport /etc/caddy/shop.caddy\n');
+    expect(mainCaddyfile(cfg, once)).toBe(once);
+    const other = mainCaddyfile({ ...cfg, app: 'blog' }, once);
+    expect(other).toContain('import /etc/caddy/shop.caddy\n');
+    expect(other).toContain('import /etc/caddy/blog.caddy\n');
   });
 
-  it('tolerates whitespace and rejects anything else', () => {
-    expect(parseUpstream('  to   127.0.0.1:8100  \n\n')).toBe(8100);
-    expect(parseUpstream('to\t127.0.0.1:8000')).toBe(8000);
-    expect(parseUpstream('')).toBeUndefined();
-    expect(parseUpstream('to 10.0.0.1:8000')).toBeUndefined();
-    expect(parseUpstream('to 127.0.0.1:8000 127.0.0.1:8100')).toBeUndefined();
-    expect(parseUpstream('to 127.0.0.1:99999')).toBeUndefined();
-    expect(parseUpstream('to 127.0.0.1:8000\nto 127.0.0.1:8100\n')).toBeUndefined();
-    expect(colorOfPort(config(), 9000)).toBeUndefined();
-  });
-});
-
-describe('resolveCommand', () => {
-  const only =
-    (...paths: string[]) =>
-    (p: string) =>
-      paths.includes(p);
-  const fallbacks = [['/usr/bin/celery'], ['/usr/local/bin/celery'], ['/usr/bin/python3', '-m', 'celery']];
-  const venv = '/srv/shop/blue/.venv/bin/celery';
-
-  it('prefers configured words, then the venv, then the first existing fallback, then the bare name', () => {
-    const all = () => true;
-    expect(resolveCommand(['celery', '--foo'], venv, fallbacks, all)).toEqual(['celery', '--foo']);
-    expect(resolveCommand(undefined, venv, fallbacks, all)).toEqual([venv]);
-    expect(resolveCommand(undefined, venv, fallbacks, only('/usr/local/bin/celery', '/usr/bin/python3'))).toEqual(['/usr/local/bin/celery']);
-    expect(resolveCommand(undefined, venv, fallbacks, only('/usr/bin/python3'))).toEqual(['/usr/bin/python3', '-m', 'celery']);
-    expect(resolveCommand(undefined, venv, fallbacks, only())).toEqual(['celery']);
-    expect(resolveCommand([], venv, fallbacks, only())).toEqual(['celery']);
-  });
-
-  it('looks in the color release for gunicorn and celery', () => {
+  it('a block for the same site in the main Caddyfile (a placeholder, the app before bg) is replaced by the import', () => {
     const cfg = config();
-    expect(gunicornCommand(cfg, 'green', only('/srv/shop/green/.venv/bin/gunicorn'))).toEqual(['/srv/shop/green/.venv/bin/gunicorn']);
-    expect(gunicornCommand(cfg, 'blue', only('/srv/shop/green/.venv/bin/gunicorn', '/usr/bin/gunicorn'))).toEqual(['/usr/bin/gunicorn']);
-    expect(celeryCommand(cfg, 'blue', only('/usr/bin/python3'))).toEqual(['/usr/bin/python3', '-m', 'celery']);
-    cfg.web = { ...cfg.web, gunicorn: ['/opt/g', '-c', 'conf.py'] };
-    expect(gunicornCommand(cfg, 'blue', only())).toEqual(['/opt/g', '-c', 'conf.py']);
+    const before = `{\n\tadmin 127.0.0.1:2999\n}\n\n:8080 {\n\t# the app before bg\n\thandle {\n\t\treverse_proxy 127.0.0.1:9000\n\t}\n}\n\n:80 {\n\tfile_server\n}\n`;
+    const after = mainCaddyfile(cfg, before);
+    expect(after).toBe(`{\n\tadmin 127.0.0.1:2999\n}\n\n# bg: the :8080 site now lives in /etc/caddy/shop.caddy (shop).\nimport /etc/caddy/shop.caddy\n\n:80 {\n\tfile_server\n}\n`);
   });
-});
 
-describe('renderAll', () => {
-  it('renders both colors of every unit under unitDir plus the Caddyfile', () => {
-    const files = renderAll(config(), () => false);
-    expect([...files.keys()].sort()).toEqual([
-      '/etc/caddy/Caddyfile',
-      '/etc/systemd/system/shop-beat-blue.service',
-      '/etc/systemd/system/shop-beat-green.service',
-      '/etc/systemd/system/shop-web-blue.service',
-      '/etc/systemd/system/shop-web-green.service',
-      '/etc/systemd/system/shop-worker-blue.service',
-      '/etc/systemd/system/shop-worker-green.service',
-    ]);
-    expect(line(files.get('/etc/systemd/system/shop-web-blue.service')!, 'ExecStart')[0]).toMatch(/^ExecStart=gunicorn --bind 127\.0\.0\.1:8000 /);
-    expect(renderAll(config({ celery: undefined }), () => false).size).toBe(3);
+  it('made anew when missing (with the admin address when it is not the default), or when bg rendered it whole before', () => {
+    const cfg = config();
+    expect(mainCaddyfile(cfg, undefined)).toMatch(/^# Caddy's main config, created by bg.*\nimport \/etc\/caddy\/shop\.caddy\n$/s);
+    cfg.caddy = { ...cfg.caddy, admin: '127.0.0.1:2999' };
+    expect(mainCaddyfile(cfg, '# Rendered by bg from templates/Caddyfile.ejs; bg overwrites it.\n:8080 {\n}\n')).toContain('{\n\tadmin 127.0.0.1:2999\n}\n\nimport /etc/caddy/shop.caddy\n');
   });
 });

@@ -1,0 +1,56 @@
+// The main Caddyfile is the operator's (Debian ships one): bg only makes sure it imports this app's
+// site file, and keeps everything else. Pure: current text in, new text out.
+
+import { siteFile } from '../config/names.js';
+import type { Config } from '../config/types.js';
+
+const DEFAULT_ADMIN = 'localhost:2019';
+const BG_RENDERED = '# Rendered by bg from templates/Caddyfile.ejs';
+
+export function mainCaddyfile(cfg: Config, current: string | undefined): string {
+  const file = siteFile(cfg);
+  const importLine = `import ${file}`;
+  // a main Caddyfile bg rendered whole (before site files) held only this app's site: start anew
+  if (current === undefined || current.startsWith(BG_RENDERED)) return fresh(cfg, importLine);
+  const lines = current.split('\n');
+  if (lines.some((l) => l.trim() === importLine)) return current;
+  // a block for the same site (a placeholder, or the app's site before bg) would clash with ours
+  const block = siteBlock(lines, cfg.caddy.site);
+  if (block) {
+    const [from, to] = block;
+    const note = `# bg: the ${cfg.caddy.site} site now lives in ${file} (${cfg.app}).`;
+    return [...lines.slice(0, from), note, importLine, ...lines.slice(to + 1)].join('\n');
+  }
+  return `${current.replace(/\n*$/, '\n')}\n# Added by bg: ${cfg.app}'s site.\n${importLine}\n`;
+}
+
+function fresh(cfg: Config, importLine: string): string {
+  const admin = cfg.caddy.admin === DEFAULT_ADMIN ? '' : `{\n\tadmin ${cfg.caddy.admin}\n}\n\n`;
+  return `# Caddy's main config, created by bg. bg adds one import per app it deploys; the rest is yours.\n${admin}${importLine}\n`;
+}
+
+const addresses = (s: string) => new Set(s.split(/[\s,]+/).filter(Boolean));
+const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
+
+/** [first line, closing line] of a top-level block whose addresses are exactly `site`'s. */
+function siteBlock(lines: string[], site: string): [number, number] | undefined {
+  const want = addresses(site);
+  let depth = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = stripComment(lines[i]);
+    const opens = /^(\S[^{]*?)\s*\{\s*$/.exec(line);
+    if (depth === 0 && opens && sameSet(addresses(opens[1]), want)) {
+      let d = 0;
+      for (let j = i; j < lines.length; j++) {
+        d += braces(stripComment(lines[j]));
+        if (d === 0) return [i, j];
+      }
+      return undefined;
+    }
+    depth += braces(line);
+  }
+  return undefined;
+}
+
+const stripComment = (l: string) => l.replace(/(^|\s)#.*$/, '').trimEnd();
+const braces = (l: string) => (l.match(/\{/g)?.length ?? 0) - (l.match(/\}/g)?.length ?? 0);
