@@ -183,3 +183,72 @@ describe('Caddy site file and main Caddyfile', () => {
     expect(mainCaddyfile(cfg, '# Rendered by bg from templates/Caddyfile.ejs; bg overwrites it.\n:8080 {\n}\n')).toContain('{\n\tadmin 127.0.0.1:2999\n}\n\nimport /etc/caddy/shop.caddy\n');
   });
 });
+
+describe('upstream', () => {
+  it('is exactly one line naming the color port, and parses back', () => {
+    const cfg = config();
+    expect(renderUpstream(cfg, 'blue')).toBe('to 127.0.0.1:8000\n');
+    expect(renderUpstream(cfg, 'green')).toBe('to 127.0.0.1:8100\n');
+    for (const c of ['blue', 'green'] as const) {
+      const port = parseUpstream(renderUpstream(cfg, c));
+      expect(port).toBe(cfg.web.ports[c]);
+      expect(colorOfPort(cfg, port!)).toBe(c);
+    }
+  });
+
+  it('tolerates whitespace and rejects anything else', () => {
+    expect(parseUpstream('  to   127.0.0.1:8100  \n\n')).toBe(8100);
+    expect(parseUpstream('to\t127.0.0.1:8000')).toBe(8000);
+    expect(parseUpstream('')).toBeUndefined();
+    expect(parseUpstream('to 10.0.0.1:8000')).toBeUndefined();
+    expect(parseUpstream('to 127.0.0.1:8000 127.0.0.1:8100')).toBeUndefined();
+    expect(parseUpstream('to 127.0.0.1:99999')).toBeUndefined();
+    expect(parseUpstream('to 127.0.0.1:8000\nto 127.0.0.1:8100\n')).toBeUndefined();
+    expect(colorOfPort(config(), 9000)).toBeUndefined();
+  });
+});
+
+describe('resolveCommand', () => {
+  const only =
+    (...paths: string[]) =>
+    (p: string) =>
+      paths.includes(p);
+  const fallbacks = [['/usr/bin/celery'], ['/usr/local/bin/celery'], ['/usr/bin/python3', '-m', 'celery']];
+  const venv = '/srv/shop/blue/.venv/bin/celery';
+
+  it('prefers configured words, then the venv, then the first existing fallback, then the bare name', () => {
+    const all = () => true;
+    expect(resolveCommand(['celery', '--foo'], venv, fallbacks, all)).toEqual(['celery', '--foo']);
+    expect(resolveCommand(undefined, venv, fallbacks, all)).toEqual([venv]);
+    expect(resolveCommand(undefined, venv, fallbacks, only('/usr/local/bin/celery', '/usr/bin/python3'))).toEqual(['/usr/local/bin/celery']);
+    expect(resolveCommand(undefined, venv, fallbacks, only('/usr/bin/python3'))).toEqual(['/usr/bin/python3', '-m', 'celery']);
+    expect(resolveCommand(undefined, venv, fallbacks, only())).toEqual(['celery']);
+    expect(resolveCommand([], venv, fallbacks, only())).toEqual(['celery']);
+  });
+
+  it('looks in the color release for gunicorn and celery', () => {
+    const cfg = config();
+    expect(gunicornCommand(cfg, 'green', only('/srv/shop/green/.venv/bin/gunicorn'))).toEqual(['/srv/shop/green/.venv/bin/gunicorn']);
+    expect(gunicornCommand(cfg, 'blue', only('/srv/shop/green/.venv/bin/gunicorn', '/usr/bin/gunicorn'))).toEqual(['/usr/bin/gunicorn']);
+    expect(celeryCommand(cfg, 'blue', only('/usr/bin/python3'))).toEqual(['/usr/bin/python3', '-m', 'celery']);
+    cfg.web = { ...cfg.web, gunicorn: ['/opt/g', '-c', 'conf.py'] };
+    expect(gunicornCommand(cfg, 'blue', only())).toEqual(['/opt/g', '-c', 'conf.py']);
+  });
+});
+
+describe('renderAll', () => {
+  it('renders both colors of every unit under unitDir plus the app's Caddy site file', () => {
+    const files = renderAll(config(), () => false);
+    expect([...files.keys()].sort()).toEqual([
+      '/etc/caddy/shop.caddy',
+      '/etc/systemd/system/shop-beat-blue.service',
+      '/etc/systemd/system/shop-beat-green.service',
+      '/etc/systemd/system/shop-web-blue.service',
+      '/etc/systemd/system/shop-web-green.service',
+      '/etc/systemd/system/shop-worker-blue.service',
+      '/etc/systemd/system/shop-worker-green.service',
+    ]);
+    expect(line(files.get('/etc/systemd/system/shop-web-blue.service')!, 'ExecStart')[0]).toMatch(/^ExecStart=gunicorn --bind 127\.0\.0\.1:8000 /);
+    expect(renderAll(config({ celery: undefined }), () => false).size).toBe(3);
+  });
+});
