@@ -237,7 +237,7 @@ describe('resolveCommand', () => {
 });
 
 describe('renderAll', () => {
-  it('renders both colors of every unit under unitDir plus the app's Caddy site file', () => {
+  it('renders both colors of every unit under unitDir plus the Caddy site file', () => {
     const files = renderAll(config(), () => false);
     expect([...files.keys()].sort()).toEqual([
       '/etc/caddy/shop.caddy',
