@@ -22,6 +22,16 @@ export default defineConfig({
         },
       },
       {
+        // system scope on a real systemd as PID 1 (scripts/container.sh): each file boots its own
+        test: {
+          name: 'system',
+          include: ['test/system/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
         // `npm run soak`: long runs of the integration invariants; not part of `npm test`
         test: {
           name: 'soak',

@@ -13,3 +13,18 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# systemd-nspawn for the system-scope tests (scripts/container.sh), unpacked beside, not installed:
+# it must be the host's own systemd version, and installing systemd-container could pull a newer
+# systemd in with it.
+v=$(dpkg-query -W -f='${Version}' systemd)
+nspawn_dir=/var/cache/bg-test/nspawn-$v
+if [ ! -x "$nspawn_dir/usr/bin/systemd-nspawn" ]; then
+  echo "unpacking systemd-nspawn $v into $nspawn_dir"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  tmp=$(mktemp -d)
+  (cd "$tmp" && { apt-get download "systemd-container=$v" >/dev/null 2>&1 || { $SUDO apt-get update -qq && apt-get download "systemd-container=$v" >/dev/null; }; })
+  $SUDO mkdir -p "$nspawn_dir"
+  $SUDO dpkg -x "$tmp"/systemd-container_*.deb "$nspawn_dir"
+  rm -rf "$tmp"
+fi

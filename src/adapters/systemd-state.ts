@@ -13,10 +13,11 @@ export interface UnitState {
   nRestarts?: number;
   execMainStatus?: number;
   loadError?: string; // why systemd could not load the unit file (e.g. a relative executable)
+  invocationId?: string; // this run of the unit (hex): its journal lines carry _SYSTEMD_INVOCATION_ID
 }
 
 /** What observe() needs of each unit, for many units at once (Systemd.unitSummaries). */
-export type UnitSummary = Pick<UnitState, 'name' | 'loadState' | 'activeState' | 'subState' | 'mainPid' | 'since'> & { fileState?: string };
+export type UnitSummary = Pick<UnitState, 'name' | 'loadState' | 'activeState' | 'subState' | 'mainPid' | 'since' | 'invocationId'> & { fileState?: string };
 
 /** One row of Manager.ListUnitsByNames: (name, description, load, active, sub, following, path, job id, job type, job path). */
 export type ListUnitsRow = [string, string, string, string, string, string, string, number, string, string];
@@ -32,7 +33,7 @@ export interface ListedUnit {
 export const toListedUnit = ([name, , loadState, activeState, subState, , path]: ListUnitsRow): ListedUnit => ({ name, loadState, activeState, subState, path });
 
 const UNIT_IFACE = 'org.freedesktop.systemd1.Unit';
-const UNIT_PROPS = ['LoadState', 'ActiveState', 'SubState', 'StateChangeTimestamp', 'ActiveEnterTimestamp', 'FragmentPath', 'LoadError'];
+const UNIT_PROPS = ['LoadState', 'ActiveState', 'SubState', 'StateChangeTimestamp', 'ActiveEnterTimestamp', 'FragmentPath', 'LoadError', 'InvocationID'];
 const SERVICE_PROPS = ['MainPID', 'Result', 'NRestarts', 'ExecMainStatus'];
 const HAS_RESULT = ['socket', 'timer', 'mount', 'automount', 'path', 'scope', 'swap'];
 
@@ -60,6 +61,13 @@ export function plain(v: unknown): unknown {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
   }
   return v;
+}
+
+/** InvocationID (16 bytes, all zero when the unit never ran) as journald prints it: 32 hex digits. */
+function invocationHex(v: unknown): string | undefined {
+  const bytes = Buffer.isBuffer(v) ? [...v] : Array.isArray(v) ? (v as number[]) : [];
+  const hex = bytes.map((b) => Number(b).toString(16).padStart(2, '0')).join('');
+  return hex.length === 32 && /[^0]/.test(hex) ? hex : undefined;
 }
 
 /** A usec-since-epoch timestamp (0 = never) as a Date. */
@@ -91,6 +99,8 @@ export function toUnitState(name: string, props: Record<string, unknown>): UnitS
   if (num(u.ExecMainStatus) !== undefined) state.execMainStatus = num(u.ExecMainStatus);
   const loadError = Array.isArray(u.LoadError) ? str(u.LoadError[1]) : '';
   if (loadError) state.loadError = loadError;
+  const invocation = invocationHex(u.InvocationID);
+  if (invocation) state.invocationId = invocation;
   return state;
 }
 
@@ -109,7 +119,7 @@ export function unitObjectPath(name: string): string {
 
 /** What a summary reads besides its ListUnitsByNames row: when it entered its state, and its main PID. */
 export function summaryQueries(unit: string): PropQuery[] {
-  const when = ['ActiveEnterTimestamp', 'StateChangeTimestamp'].map((name) => ({ iface: UNIT_IFACE, name }));
+  const when = ['ActiveEnterTimestamp', 'StateChangeTimestamp', 'InvocationID'].map((name) => ({ iface: UNIT_IFACE, name }));
   return unit.endsWith('.service') ? [...when, { iface: 'org.freedesktop.systemd1.Service', name: 'MainPID' }] : when;
 }
 
@@ -118,5 +128,7 @@ export function toUnitSummary({ name, loadState, activeState, subState }: Listed
   const s: UnitSummary = { name, loadState, activeState, subState, mainPid: activeState === 'inactive' ? 0 : (num(u.MainPID) ?? 0) };
   const since = usecToDate(activeState === 'active' ? u.ActiveEnterTimestamp : u.StateChangeTimestamp);
   if (since) s.since = since;
+  const invocation = invocationHex(u.InvocationID);
+  if (invocation) s.invocationId = invocation;
   return s;
 }

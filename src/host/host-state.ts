@@ -13,6 +13,7 @@ export interface ObservedUnit {
   mainPid: number;
   since?: Date;
   fileState?: string; // enabled | disabled | static | ...; undefined: not read
+  invocationId?: string; // its current run, for reading only that run's journal lines
 }
 
 export interface HostState {

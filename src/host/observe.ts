@@ -21,16 +21,19 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
   const active = upstreamPort === undefined ? undefined : colorOfPort(cfg, upstreamPort);
   const activeWeb = active && unitNames(cfg, active).web;
   const head = (c: Partial<ColorRelease>) => (c.release ? host.releaseHead(releasePath(cfg, c.release)) : Promise.resolve(undefined));
+  const summaries = host.systemd.unitSummaries(allUnits(cfg));
+  // the active web's log is read for its current run only: its invocation comes with the summaries
+  const logLines = (n: number, unit: string) => summaries.then((s) => host.unitLog(unit, n, s.find((u) => u.name === unit)?.invocationId));
   const [caddyUpstreams, states, blueHead, greenHead, changes, listening, migrate, lock, lines, releases] = await Promise.all([
     host.caddy.upstreams().catch(() => undefined),
-    host.systemd.unitSummaries(allUnits(cfg)),
+    summaries,
     head(blueLink),
     head(greenLink),
     opts.files ? import('../run/install.js').then((m) => m.pendingChanges(cfg, host.files, [...COLORS], true)) : undefined,
     opts.ports ? host.listening([cfg.web.ports.blue, cfg.web.ports.green]) : undefined,
     host.readSysctl(TCP_MIGRATE_REQ),
     host.lockHolder(),
-    opts.logLines && activeWeb ? host.unitLog(activeWeb, opts.logLines) : undefined,
+    opts.logLines && activeWeb ? logLines(opts.logLines, activeWeb) : undefined,
     opts.releases ? listReleases(cfg, host) : undefined,
   ]);
   const units: Record<string, ObservedUnit> = {};

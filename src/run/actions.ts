@@ -77,7 +77,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
         const st = await host.systemd.unitState(action.unit).catch(() => undefined);
         throw new SystemdError(`Starting ${action.unit} failed (job ${result}${st ? `, unit ${st.activeState}, result ${st.result}` : ''}).${whyStartFailed(st?.result)}`, {
           code: 'start-failed',
-          detail: await host.unitLog(action.unit, 10),
+          detail: await host.unitLog(action.unit, 10, st?.invocationId),
         });
       }
       return {};
@@ -170,7 +170,7 @@ async function diedWhileGated(host: Host, unit: string): Promise<string | undefi
   if (u?.activeState !== 'failed' && u?.activeState !== 'inactive') return undefined;
   const s = await host.systemd.unitState(unit);
   if (s.activeState !== 'failed' && s.activeState !== 'inactive') return undefined;
-  return `${unit} died while its health was checked (${s.activeState}/${s.subState}, result ${s.result}).\n${await host.unitLog(unit, 10)}`;
+  return `${unit} died while its health was checked (${s.activeState}/${s.subState}, result ${s.result}).\n${await host.unitLog(unit, 10, s.invocationId)}`;
 }
 
 // systemd's unit Result, said for people.

@@ -46,7 +46,7 @@ export async function connectReader(cfg: Config, env: NodeJS.ProcessEnv = proces
     listening: listeningOn,
     readSysctl,
     tcpReachable,
-    unitLog: (unit, n) => lastLogLines(cfg, unit, n),
+    unitLog: (unit, n, invocationId) => lastLogLines(cfg, unit, n, invocationId),
     lockHolder: async () => {
       const info = await readLockInfo(lockPath(cfg.stateDir));
       return info === undefined ? undefined : { info: info ?? undefined, alive: !!info && isAlive(info.pid) };

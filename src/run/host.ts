@@ -64,7 +64,7 @@ export interface HostReader {
   /** Opens a TCP connection and closes it: undefined when it connected, else why not. */
   tcpReachable(host: string, port: number, timeoutMs: number): Promise<string | undefined>;
   /** The last `n` lines a unit wrote (journal or log_dir), or a note saying why there are none. */
-  unitLog(unit: string, n: number): Promise<string>;
+  unitLog(unit: string, n: number, invocationId?: string): Promise<string>;
   /** Who holds the app's lock, and whether that process is still alive. */
   lockHolder(): Promise<{ info?: LockInfo; alive: boolean } | undefined>;
   close(): void;

@@ -1,0 +1,68 @@
+// An app on a container's system manager: its fixture repository and bg.yml inside the container,
+// bg run there as root in system scope, request loops through the container's Caddy.
+import { BG, CHECKOUT, type Container, type Result } from '../harness/container.js';
+
+export interface App {
+  name: string;
+  config: string; // bg.yml path inside the container
+  ports: { blue: number; green: number; site: number };
+  bg(args: string, env?: string): Promise<Result>;
+  get(path?: string): Promise<string>;
+  /** A request loop through Caddy inside the container; `stop()` gives its counts. */
+  loop(path?: string, concurrency?: number): { stop(): Promise<LoopCounts> };
+}
+
+export interface LoopCounts {
+  sent: number;
+  ok: number;
+  failed: number;
+  failures: string[];
+  bodies: Record<string, number>;
+}
+
+let loops = 0;
+
+/** Makes `name`'s git repository (branches v2, v3, unhealthy, crash, exit) and bg.yml; `extra` is appended to bg.yml. */
+export async function makeApp(c: Container, name: string, ports: App['ports'], extra = ''): Promise<App> {
+  await c.ok(`set -e
+    rm -rf /srv/git/${name}; mkdir -p /srv/git; cp -r ${CHECKOUT}/test/fixtures/app /srv/git/${name}; cd /srv/git/${name}; rm -rf __pycache__
+    git init -q -b main
+    g() { git -c user.name=t -c user.email=t@t.invalid "$@"; }
+    ver() { echo "$1" > VERSION; echo "$2" > MODE; mkdir -p staticfiles; echo "$1" > staticfiles/version.txt; g add -A; g commit -qm "$1"; }
+    ver v1 ok
+    for b in v2 v3 unhealthy crash exit; do g checkout -q -b $b main; case $b in unhealthy|crash|exit) ver v-$b $b;; *) ver $b ok;; esac; done
+    g checkout -q main
+    mkdir -p /etc/bg
+    cat > /etc/bg/${name}.yml <<'YML'
+app: ${name}
+repo: /srv/git/${name}
+root: /srv/${name}
+web:
+  wsgi: app:app
+  ports: { blue: ${ports.blue}, green: ${ports.green} }
+  health: { path: /health/, retries: 50 }
+caddy:
+  site: ":${ports.site}"
+${extra}
+YML
+  `);
+  const config = `/etc/bg/${name}.yml`;
+  return {
+    name,
+    config,
+    ports,
+    bg: (args, env = '') => c.sh(`cd /etc/bg && ${env} ${BG} --config ${config} ${args}`),
+    get: async (path = '/') => (await c.sh(`curl -sS --max-time 5 http://127.0.0.1:${ports.site}${path}`)).stdout,
+    loop(path = '/', concurrency = 3) {
+      const stop = `/run/bg-loop-${name}-${++loops}.stop`;
+      const running = c.spawn(`rm -f ${stop}; /usr/bin/node ${CHECKOUT}/test/support/loop-cli.mjs http://127.0.0.1:${ports.site}${path} ${concurrency} ${stop}`);
+      return {
+        async stop() {
+          await c.sh(`touch ${stop}`);
+          const r = await running.wait();
+          return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as LoopCounts;
+        },
+      };
+    },
+  };
+}
