@@ -75,6 +75,7 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
     ...(f.ref !== undefined && { ref: f.ref }),
     root: f.root,
     scope: ctx.scope,
+    user: f.user ?? f.app.slice(0, 32),
     envFile: f.env_file ?? defaultEnvFile(f.root),
     unitDir: f.unit_dir ?? paths.unitDir,
     stateDir: f.state_dir ?? paths.stateDir,

@@ -150,6 +150,7 @@ export function renderInitConfig(o: InitOptions): string {
     repo ? line(`repo: ${q(repo)}`, 'anything `git clone` accepts') : line(`repo: /srv/git/${app}.git`, 'anything `git clone` accepts (no git remote found here)'),
     line(`root: /srv/${app}`, 'releases/, shared/ and the blue, green and current links live under here'),
     line('ref: main', "what `bg setup` checks out (default: the repo's default branch)", true),
+    line(`user: ${app}`, 'the unprivileged user the app runs as (system scope; setup creates it)', true),
     line(`env_file: /srv/${app}/shared/.env`, 'secrets for the units, mode 0600 (default: <root>/shared/.env)', true),
     line('unit_dir: /etc/systemd/system', 'where unit files go', true),
     line(`state_dir: /var/lib/bg/${app}`, 'lock and deploy journal', true),

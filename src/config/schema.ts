@@ -230,6 +230,7 @@ export const fileSchema = section({
     }),
   ),
   ref: rule(text(REF, refProblem)).optional(),
+  user: rule(matching('a user name: lowercase letters, digits, _ and -, starting with a letter or _, at most 32 characters', /^[a-z_][a-z0-9_-]*$/, 32)).optional(),
   env_file: rule(absPath).optional(),
   unit_dir: rule(absPath).optional(),
   state_dir: rule(absPath).optional(),

@@ -52,6 +52,7 @@ export interface Config {
   ref?: string;
   root: string; // absolute
   scope: Scope;
+  user: string; // system scope: the unprivileged user the units, build and release run as
   envFile: string; // absolute
   unitDir: string; // absolute
   stateDir: string; // absolute

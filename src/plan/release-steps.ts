@@ -26,7 +26,9 @@ export function newReleaseSteps(cfg: Config, host: HostState, color: Color, id: 
       undo: { kind: 'mark-release', release: id, status: 'failed' },
     },
   ];
-  if (cfg.build.length > 0) steps.push({ name: `build-${color}`, action: { kind: 'build', color, release: id, commands: cfg.build } });
+  if (cfg.build.length > 0) {
+    steps.push({ name: `build-${color}`, action: { kind: 'build', color, release: id, commands: cfg.build, ...(cfg.scope === 'system' && { user: cfg.user }) } });
+  }
   steps.push(pointStep(host, color, id));
   return steps;
 }

@@ -13,7 +13,12 @@ import type { Plan, Step } from './step.js';
 // re-installs files that changed.
 export function planSetup(cfg: Config, host: HostState, now: Date = new Date()): Plan {
   const dirs = [releasesDir(cfg), sharedDir(cfg), cfg.stateDir, ...(cfg.logDir ? [cfg.logDir] : [])];
-  const ensure: Step = { name: 'ensure-dirs', action: { kind: 'ensure-dirs', dirs, envFile: cfg.envFile } };
+  const system = cfg.scope === 'system';
+  const ensureUser: Step[] = system ? [{ name: `ensure-user-${cfg.user}`, action: { kind: 'ensure-user', user: cfg.user, home: cfg.root } }] : [];
+  const ensure: Step = {
+    name: 'ensure-dirs',
+    action: { kind: 'ensure-dirs', dirs, envFile: cfg.envFile, ...(system && { shared: sharedDir(cfg), owner: cfg.user }) },
+  };
   const install: Step = {
     name: 'install-files',
     action: { kind: 'install', colors: ['blue', 'green'], caddyfile: true },
@@ -32,7 +37,7 @@ export function planSetup(cfg: Config, host: HostState, now: Date = new Date()):
     const missing = presentUnits(cfg, active).filter((u) => !isRunning(host.units[u]));
     const restart: Step[] = missing.map((unit) => ({ name: `start-${unitStem(unit)}`, action: { kind: 'start', unit }, undo: { kind: 'stop', unit } }));
     const repair: Step[] = found ? [{ name: 'repair-upstream-file', action: { kind: 'repair-upstream', color: found } }] : [];
-    const files = host.changedFiles.length > 0 ? [ensure, ...adoptSteps(host), install] : adoptSteps(host);
+    const files = host.changedFiles.length > 0 ? [...ensureUser, ensure, ...adoptSteps(host), install] : adoptSteps(host);
     // what setup starts (Celery added to a running install) or finds disabled comes back after a reboot too
     const toEnable = presentUnits(cfg, active).filter((u) => missing.includes(u) || host.units[u]?.fileState === 'disabled');
     const enable: Step[] = toEnable.length ? [{ name: `enable-${active}`, action: { kind: 'enable', units: toEnable } }] : [];
@@ -57,7 +62,7 @@ export function planSetup(cfg: Config, host: HostState, now: Date = new Date()):
     now,
     (host.releases ?? []).map((r) => r.id),
   );
-  const steps: Step[] = [...kernel.steps, ensure, ...newReleaseSteps(cfg, host, 'blue', release, cfg.ref)];
+  const steps: Step[] = [...kernel.steps, ...ensureUser, ensure, ...newReleaseSteps(cfg, host, 'blue', release, cfg.ref)];
   steps.push(
     install,
     ...brokerCheck(cfg),

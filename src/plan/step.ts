@@ -9,9 +9,11 @@ export type Action =
   | { kind: 'install'; colors: Color[]; caddyfile: boolean } // render + write what changed; daemon-reload if a unit did
   | { kind: 'restore-files' } // undo of install: puts back the files that step's receipt lists
   | { kind: 'sysctl'; name: string; value: string; dropIn: string }
-  | { kind: 'ensure-dirs'; dirs: string[]; envFile: string }
+  | { kind: 'ensure-user'; user: string; home: string } // system scope: the app's user, created when missing
+  // owner (system scope): shared/ becomes the app user's, a new env file root:<user> 0640
+  | { kind: 'ensure-dirs'; dirs: string[]; envFile: string; shared?: string; owner?: string }
   | { kind: 'checkout'; color: Color; release: string; ref?: string; built: boolean } // built: no build commands follow
-  | { kind: 'build'; color: Color; release: string; commands: string[] }
+  | { kind: 'build'; color: Color; release: string; commands: string[]; user?: string } // user: run as it (system scope)
   | { kind: 'point'; color: Color; release?: string } // the color's link at a release (none: removed)
   | { kind: 'mark-release'; release: string; status: 'failed' } // undo of checkout: the release never served
   | { kind: 'remove-releases'; releases: string[] }
@@ -51,12 +53,14 @@ export const describeAction = (a: Action): string => {
       return 'put back the files install replaced';
     case 'sysctl':
       return `set ${a.name} = ${a.value} now and in ${a.dropIn}`;
+    case 'ensure-user':
+      return `create the system user ${a.user} if missing`;
     case 'ensure-dirs':
-      return `create ${a.dirs.join(', ')} and ${a.envFile} (0600) if missing`;
+      return `create ${a.dirs.join(', ')} and ${a.envFile} (${a.owner ? `0640 root:${a.owner}` : '0600'}) if missing${a.owner && a.shared ? `; ${a.shared} owned by ${a.owner}` : ''}`;
     case 'checkout':
       return `check out ${a.ref ?? "the repo's default branch"} into the new release releases/${a.release} (for ${a.color})`;
     case 'build':
-      return `run in releases/${a.release}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}`;
+      return `run in releases/${a.release}${a.user ? ` as ${a.user}` : ''}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}`;
     case 'point':
       return a.release ? `point ${a.color} at releases/${a.release}` : `remove the ${a.color} link`;
     case 'mark-release':

@@ -3,6 +3,7 @@ import { colorDir, sharedDir, unitLogFile, unitNames } from '../config/names.js'
 import { type Color, type Config, otherColor } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { assertOneLine, execLine, unitValue } from './escape.js';
+import { sandboxLines } from './sandbox.js';
 import { renderTemplate } from './template.js';
 
 /** The values every bg unit shares. */
@@ -11,6 +12,7 @@ function common(cfg: Config, color: Color, unit: string) {
     workingDirectory: unitValue(colorDir(cfg, color), 'root'),
     environmentFile: unitValue(cfg.envFile, 'env_file'),
     color,
+    sandbox: sandboxLines(cfg),
     logFile: cfg.logDir ? unitValue(unitLogFile(cfg, unit)!, 'log_dir') : undefined,
     wantedBy: cfg.scope === 'user' ? 'default.target' : 'multi-user.target',
   };

@@ -34,11 +34,22 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     case 'sysctl':
       await host.setSysctl(action.name, action.value, action.dropIn);
       return {};
-    case 'ensure-dirs':
+    case 'ensure-user': {
+      const ids = await host.ensureSystemUser(action.user, action.home);
+      return { detail: ids.created ? `created (uid ${ids.uid})` : `exists (uid ${ids.uid})` };
+    }
+    case 'ensure-dirs': {
       await host.files.makeDirs([...action.dirs, dirOf(action.envFile)]);
-      // Secrets live here, never in unit files; created empty and 0600 so units can start.
-      await host.files.createIfMissing(action.envFile, 0o600);
+      // Secrets live here, never in unit files; created empty so units can start. systemd reads it
+      // as root; the app's group may read it too (for commands run as the app).
+      const created = await host.files.createIfMissing(action.envFile, 0o600);
+      if (action.owner) {
+        const ids = await host.ensureSystemUser(action.owner, action.shared ?? '/');
+        if (action.shared) await host.setOwner(action.shared, ids.uid, ids.gid, 0o750);
+        if (created) await host.setOwner(action.envFile, 0, ids.gid, 0o640);
+      }
       return {};
+    }
     case 'install': {
       const changes = await pendingChanges(cfg, host.files, action.colors, action.caddyfile);
       const replaced: Replaced[] = [];
@@ -52,7 +63,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       return { detail: `${r.commit.slice(0, 12)} in releases/${action.release}`, commit: r.commit };
     }
     case 'build':
-      await runBuild(host, cfg, action.color, action.release, action.commands);
+      await runBuild(host, cfg, action.color, action.release, action.commands, action.user);
       await markRelease(host, cfg, action.release, 'built');
       return {};
     case 'point':

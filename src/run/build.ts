@@ -6,15 +6,27 @@ import type { Host } from './host.js';
 
 // Runs the configured build steps in a new release (for the idle color) with the app's env file, each with its own
 // `sh -c`. Output is kept in <state>/build-<release>.log and shown on failure.
-export async function runBuild(host: Host, cfg: Config, color: Color, release: string, commands: string[]): Promise<void> {
+export async function runBuild(host: Host, cfg: Config, color: Color, release: string, commands: string[], user?: string): Promise<void> {
   const dir = releasePath(cfg, release);
+  // as the app's user, in a release it owns while the build runs; root's again after, so the running
+  // app can read its code but never change it
+  const ids = user ? await host.ensureSystemUser(user, cfg.root) : undefined;
+  if (ids) await host.chownTree(dir, ids.uid, ids.gid);
+  try {
+    await runCommands(host, cfg, color, dir, release, commands, ids);
+  } finally {
+    if (ids) await host.chownTree(dir, 0, 0);
+  }
+}
+
+async function runCommands(host: Host, cfg: Config, color: Color, dir: string, release: string, commands: string[], ids?: { uid: number; gid: number }): Promise<void> {
   const envText = await host.files.read(cfg.envFile).catch(() => undefined);
-  const env = { ...parseEnvFile(envText ?? ''), BG_COLOR: color, BG_RELEASE: dir };
+  const env = { ...parseEnvFile(envText ?? ''), BG_COLOR: color, BG_RELEASE: dir, ...(ids && { HOME: dir }) };
   const logPath = buildLogPath(cfg, release);
   await host.files.makeDirs([cfg.stateDir]);
   let log = '';
   for (const cmd of commands) {
-    const r = await host.shell(cmd, { cwd: dir, env });
+    const r = await host.shell(cmd, { cwd: dir, env, ...(ids && { uid: ids.uid, gid: ids.gid }) });
     log += `$ ${cmd}\n${r.output}\n`;
     if (r.exitCode !== 0) {
       await host.files.write(logPath, log, 0o644);

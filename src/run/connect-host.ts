@@ -1,6 +1,6 @@
 // The one place the real host is built from the adapters. Commands never construct an adapter.
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, readlink, rm } from 'node:fs/promises';
+import { chmod, lchown, mkdir, open, readdir, readlink, rm } from 'node:fs/promises';
 import { CaddyAdmin } from '../adapters/caddy-admin.js';
 import { listeningOn, waitDrained } from '../adapters/connections.js';
 import { pointSymlink, readText, removeFile, writeAtomic } from '../adapters/files.js';
@@ -11,6 +11,7 @@ import { enableSysctl, readSysctl } from '../adapters/sysctl.js';
 import { Systemd } from '../adapters/systemd.js';
 import { tcpReachable } from '../adapters/tcp.js';
 import { lastLogLines } from '../adapters/unit-logs.js';
+import { chownTree, ensureSystemUser } from '../adapters/users.js';
 import { lockPath } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import type { FilesPort, Host, HostReader } from './host.js';
@@ -26,8 +27,14 @@ const files: FilesPort = {
     for (const d of dirs) await mkdir(d, { recursive: true });
   },
   createIfMissing: async (path, mode) => {
-    const fh = await open(path, 'a', mode);
-    await fh.close();
+    try {
+      const fh = await open(path, 'wx', mode);
+      await fh.close();
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    }
   },
   exists: (path) => existsSync(path),
   list: (dir) => readdir(dir).catch(() => []),
@@ -65,5 +72,11 @@ export async function connectHost(cfg: Config, env: NodeJS.ProcessEnv = process.
     waitHealthy,
     waitDrained,
     setSysctl: enableSysctl,
+    ensureSystemUser,
+    chownTree,
+    setOwner: async (path, uid, gid, mode) => {
+      await lchown(path, uid, gid);
+      await chmod(path, mode);
+    },
   };
 }

@@ -45,8 +45,8 @@ export interface FilesPort {
   list(dir: string): Promise<string[]>;
   /** Removes a directory tree (a pruned release). */
   removeTree(path: string): Promise<void>;
-  /** Creates an empty file with `mode` if there is none; an existing one is left as it is. */
-  createIfMissing(path: string, mode: number): Promise<void>;
+  /** Creates an empty file with `mode` if there is none (true); an existing one is left as it is (false). */
+  createIfMissing(path: string, mode: number): Promise<boolean>;
   /** Synchronous: rendering picks commands by what exists (a release's .venv). */
   exists(path: string): boolean;
 }
@@ -80,8 +80,14 @@ export interface ShellResult {
 export interface Host extends HostReader {
   /** Fetches `repo` into the local `cache` clone and checks `ref` out into the new directory `dir`. */
   checkoutRelease(repo: string, cache: string, dir: string, ref: string | undefined): Promise<{ commit: string; ref: string; subject: string }>;
-  /** Runs one operator command with `sh -c`. */
-  shell(command: string, opts: { cwd: string; env: Record<string, string> }): Promise<ShellResult>;
+  /** Runs one operator command with `sh -c` (as uid/gid when given). */
+  shell(command: string, opts: { cwd: string; env: Record<string, string>; uid?: number; gid?: number }): Promise<ShellResult>;
+  /** The system user the app runs as, created when missing. */
+  ensureSystemUser(name: string, home: string): Promise<{ uid: number; gid: number; created: boolean }>;
+  /** Owner of a path and everything under it (no symlink followed). */
+  chownTree(path: string, uid: number, gid: number): Promise<void>;
+  /** Owner and mode of one file or directory. */
+  setOwner(path: string, uid: number, gid: number, mode: number): Promise<void>;
   /** Starts loading the health client while a start job runs. */
   warmHttpClient(): void;
   waitHealthy(opts: HealthOptions): Promise<{ tries: number; ms: number; status: number }>;

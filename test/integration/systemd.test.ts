@@ -117,7 +117,18 @@ describe('Systemd over D-Bus (real user manager)', () => {
     });
     const missing = `${tag}-absent.service`;
     const [summary, absent] = await timed('unitSummaries (active + not-found)', () => sd.unitSummaries([name, missing]));
-    expect(summary).toEqual({ name, loadState: 'loaded', activeState: 'active', subState: 'running', mainPid: st.mainPid, since: st.since, fileState: 'disabled' });
+    // the invocation names this run of the unit (journald tags its lines with it)
+    expect(summary).toEqual({
+      name,
+      loadState: 'loaded',
+      activeState: 'active',
+      subState: 'running',
+      mainPid: st.mainPid,
+      since: st.since,
+      fileState: 'disabled',
+      invocationId: st.invocationId,
+    });
+    expect(st.invocationId).toMatch(/^[0-9a-f]{32}$/);
     expect(absent).toEqual({ name: missing, loadState: 'not-found', activeState: 'inactive', subState: 'dead', mainPid: 0 });
     // the object paths unitSummaries derives are systemd's own
     for (const u of await sd.listUnits([name, missing, 'a.b-c_d@x\\y.service'])) expect(unitObjectPath(u.name)).toBe(u.path);

@@ -130,7 +130,9 @@ export class FakeHost implements Host {
     },
     makeDirs: async () => {},
     createIfMissing: async (path: string) => {
-      if (!this.fileMap.has(path)) this.fileMap.set(path, '');
+      if (this.fileMap.has(path)) return false;
+      this.fileMap.set(path, '');
+      return true;
     },
     exists: (path: string) => this.fileMap.has(path) || this.dirs.has(path),
     list: async (dir: string) => [...this.dirs].filter((d) => d.startsWith(`${dir}/`)).map((d) => d.slice(dir.length + 1)),
@@ -168,4 +170,10 @@ export class FakeHost implements Host {
     return { drained: true, ms: 1, left: 0 };
   };
   setSysctl = async () => {};
+  ensureSystemUser = async (name: string) => {
+    this.calls.push(`ensure-user ${name}`);
+    return { uid: 990, gid: 990, created: false };
+  };
+  chownTree = async (path: string, uid: number) => void this.calls.push(`chown -R ${uid} ${path}`);
+  setOwner = async (path: string, uid: number, gid: number, mode: number) => void this.calls.push(`chown ${uid}:${gid} ${mode.toString(8)} ${path}`);
 }

@@ -7,6 +7,7 @@ export function sampleConfig(over: Partial<Config> = {}): Config {
     repo: '/srv/git/shop.git',
     root: '/srv/shop',
     scope: 'system',
+    user: 'shop',
     envFile: '/srv/shop/shared/.env',
     unitDir: '/etc/systemd/system',
     stateDir: '/var/lib/bg/shop',

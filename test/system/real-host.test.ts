@@ -11,7 +11,7 @@ describe('system scope on a real systemd', () => {
 
   beforeAll(async () => {
     c = await startContainer();
-    shop = await makeApp(c, 'shop', { blue: 8001, green: 8002, site: 8080 });
+    shop = await makeApp(c, 'shop', { blue: 8001, green: 8002, site: 8080 }, 'build:\n  - echo "built by $(id -un)" > BUILT\ncelery:\n  app: tasks\n  beat: true\n');
     blog = await makeApp(c, 'blog', { blue: 8011, green: 8012, site: 8090 });
   });
   afterAll(async () => c?.stop());
@@ -28,6 +28,28 @@ describe('system scope on a real systemd', () => {
     expect(await shop.get()).toBe('v1');
     expect(await c.ok('systemctl is-active caddy.service shop-web-blue.service')).toBe('active\nactive\n');
     expect(await c.ok('sysctl -n net.ipv4.tcp_migrate_req')).toBe('1\n');
+  });
+
+  it('the app runs as its own unprivileged user, created by setup; the build too; releases stay root-owned', async () => {
+    expect(await c.ok('id -un shop && getent passwd shop | cut -d: -f7')).toBe('shop\n/usr/sbin/nologin\n');
+    for (const unit of ['shop-web-blue', 'shop-worker-blue', 'shop-beat-blue']) {
+      expect(await c.ok(`ps -o user= -p $(systemctl show -p MainPID --value ${unit}.service)`), unit).toBe('shop\n');
+    }
+    expect(await c.ok('cat /srv/shop/blue/BUILT')).toBe('built by shop\n');
+    expect(await c.ok('stat -c "%U:%G %a" /srv/shop/shared /srv/shop/shared/.env $(readlink -f /srv/shop/blue) $(readlink -f /srv/shop/blue)/app.py')).toBe(
+      'shop:shop 750\nroot:shop 640\nroot:root 755\nroot:root 644\n',
+    );
+  });
+
+  it('the units are confined: systemd-analyze security rates web, worker and beat at most 2.0', async () => {
+    const scores: string[] = [];
+    for (const unit of ['shop-web-blue', 'shop-worker-blue', 'shop-beat-blue']) {
+      const out = await c.ok(`systemd-analyze security --no-pager ${unit}.service | tail -1`);
+      const score = Number(/exposure level for \S+: ([\d.]+)/.exec(out)?.[1]);
+      scores.push(`${unit}: ${score}`);
+      expect(score, out).toBeLessThanOrEqual(2.0);
+    }
+    process.stdout.write(`systemd-analyze security: ${scores.join(', ')}\n`);
   });
 
   it("status reads the live web's journal: its last line is from this run", async () => {

@@ -36,7 +36,7 @@ const names = (p: Plan) => p.steps.map((s) => s.name);
 describe('planSetup', () => {
   it('brings blue up behind the health gate before switching', () => {
     const p = planSetup(cfgOf(), host({ changedFiles: ['x'] }));
-    expect(names(p)).toEqual(['ensure-dirs', 'checkout-blue', 'point-blue', 'install-files', 'start-web-blue', 'health-gate-blue', 'switch-to-blue', 'enable-blue']);
+    expect(names(p)).toEqual(['ensure-user-shop', 'ensure-dirs', 'checkout-blue', 'point-blue', 'install-files', 'start-web-blue', 'health-gate-blue', 'switch-to-blue', 'enable-blue']);
     expect(p.steps.find((s) => s.name === 'start-web-blue')?.undo).toEqual({ kind: 'stop', unit: 'shop-web-blue.service', drainPort: 8000 });
     expect(p.steps.find((s) => s.name === 'switch-to-blue')?.undo).toEqual({ kind: 'switch-back' });
   });
@@ -183,8 +183,8 @@ describe('kernel setting for Caddy reloads', () => {
     expect(planDeploy(cfg, host({ active: 'blue', tcpMigrateReq: false }), { ref: 'x' }).notes.join(' ')).toContain('tcp_migrate_req');
   });
   it('nothing to do when it is on or the kernel lacks it', () => {
-    expect(planSetup(cfgOf(), host({ tcpMigrateReq: true })).steps[0]?.name).toBe('ensure-dirs');
-    expect(planSetup(cfgOf(), host({ tcpMigrateReq: undefined })).steps[0]?.name).toBe('ensure-dirs');
+    expect(planSetup(cfgOf(), host({ tcpMigrateReq: true })).steps[0]?.name).toBe('ensure-user-shop');
+    expect(planSetup(cfgOf(), host({ tcpMigrateReq: undefined })).steps[0]?.name).toBe('ensure-user-shop');
   });
 });
 

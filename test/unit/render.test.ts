@@ -39,11 +39,27 @@ describe('web unit', () => {
     expect(line(unit, 'EnvironmentFile')).toEqual(['EnvironmentFile=/srv/shop/shared/.env']);
     expect(line(unit, 'Description')).toEqual(['Description=shop web (green, port 8100)']);
     expect(line(unit, 'WantedBy')).toEqual(['WantedBy=multi-user.target']);
+    // system scope: the app's own user, a read-only file system but for shared/, the sandbox
+    expect(line(unit, 'User')).toEqual(['User=shop']);
+    expect(line(unit, 'NoNewPrivileges')).toEqual(['NoNewPrivileges=yes']);
+    expect(line(unit, 'ProtectSystem')).toEqual(['ProtectSystem=strict']);
+    expect(line(unit, 'ReadWritePaths')).toEqual(['ReadWritePaths=/srv/shop/shared']);
+    expect(line(unit, 'ProtectHome')).toEqual(['ProtectHome=yes']);
+    expect(line(unit, 'SystemCallFilter')).toEqual(['SystemCallFilter=@system-service']);
+    expect(line(unit, 'StandardOutput')).toEqual([]);
+  });
+
+  it('user scope keeps what a user manager can set up: no User=, no mount namespaces', () => {
+    const unit = renderWebUnit(config({ scope: 'user' }), 'green', ['gunicorn']);
+    expect(line(unit, 'User')).toEqual([]);
     expect(line(unit, 'NoNewPrivileges')).toEqual(['NoNewPrivileges=yes']);
     expect(line(unit, 'ProtectSystem')).toEqual(['ProtectSystem=full']);
-    // PrivateTmp would hide a root under /tmp (200/CHDIR); the others fail in containers.
     expect(unit).not.toMatch(/^(PrivateTmp|ProtectHome|ProtectKernelTunables|ProtectKernelLogs)=/m);
-    expect(line(unit, 'StandardOutput')).toEqual([]);
+  });
+
+  it('an app kept under /home keeps its files visible: ProtectHome=read-only', () => {
+    const unit = renderWebUnit(config({ root: '/home/deploy/shop', envFile: '/home/deploy/shop/shared/.env' }), 'green', ['gunicorn']);
+    expect(line(unit, 'ProtectHome')).toEqual(['ProtectHome=read-only']);
   });
 
   it('appends output to the log dir when one is set, and wants default.target in user scope', () => {

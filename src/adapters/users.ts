@@ -1,0 +1,40 @@
+// The app's unprivileged system user: looked up, and created when missing (useradd --system).
+import { execFile } from 'node:child_process';
+import { lchown, lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FsError } from '../errors.js';
+
+const exec = (cmd: string, args: string[]) =>
+  new Promise<{ ok: boolean; out: string }>((resolve) => execFile(cmd, args, { timeout: 30_000 }, (err, stdout, stderr) => resolve({ ok: !err, out: `${stdout}${stderr}`.trim() })));
+
+export interface Ids {
+  uid: number;
+  gid: number;
+  created: boolean;
+}
+
+export async function ensureSystemUser(name: string, home: string): Promise<Ids> {
+  let created = false;
+  if (!(await exec('id', ['-u', name])).ok) {
+    const r = await exec('useradd', ['--system', '--user-group', '--home-dir', home, '--no-create-home', '--shell', '/usr/sbin/nologin', '--', name]);
+    if (!r.ok)
+      throw new FsError(`Could not create the system user ${name}: ${r.out}`, {
+        code: 'useradd-failed',
+        next: `Create it yourself (useradd --system --user-group ${name}) or set user in bg.yml to an existing user.`,
+      });
+    created = true;
+  }
+  const [uid, gid] = await Promise.all([exec('id', ['-u', name]), exec('id', ['-g', name])]);
+  return { uid: Number(uid.out), gid: Number(gid.out), created };
+}
+
+/** Sets the owner of `path` and everything under it, never following a symlink. */
+export async function chownTree(path: string, uid: number, gid: number): Promise<void> {
+  await lchown(path, uid, gid);
+  if (!(await lstat(path)).isDirectory()) return;
+  for (const entry of await readdir(path, { withFileTypes: true })) {
+    const child = join(path, entry.name);
+    if (entry.isDirectory()) await chownTree(child, uid, gid);
+    else await lchown(child, uid, gid);
+  }
+}
