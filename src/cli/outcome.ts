@@ -1,5 +1,6 @@
 import type { Config } from '../config/types.js';
 import { BgError, EXIT, type ExitCode, isBgError } from '../errors.js';
+import type { Problem } from '../host/diagnose.js';
 import type { Plan } from '../plan/step.js';
 import { messageOf, type RunResult } from '../run/executor.js';
 
@@ -10,7 +11,7 @@ import { messageOf, type RunResult } from '../run/executor.js';
  * A run that failed: rolled back (exit 1), or not all the way (exit 4). `servesAsBefore` is what bg
  * found when it looked at the host again after an undo failed: exit 4 only when it does not.
  */
-export function runFailure(command: string, cfg: Config, plan: Plan, result: RunResult, servesAsBefore = false): BgError {
+export function runFailure(command: string, cfg: Config, plan: Plan, result: RunResult, servesAsBefore = false, problems: Problem[] = []): BgError {
   const failed = result.failed!;
   const cause = failed.error;
   const why = messageOf(cause);
@@ -35,7 +36,10 @@ export function runFailure(command: string, cfg: Config, plan: Plan, result: Run
       exitCode: EXIT.attention,
       detail,
       state: 'Unknown: the host may be half switched. Run `bluegreen status` to see which color Caddy routes to and which units run.',
-      next: `Start the color Caddy routes to (systemctl start ${cfg.app}-web-<color>), then run \`bluegreen status\`.`,
+      // what bg saw when it looked again: e.g. Caddy down is fixed by starting Caddy, not a web unit
+      next: problems.length
+        ? `${problems.map((p) => `${p.message} ${p.next}`).join(' ')} Then run \`bluegreen status\`.`
+        : `Start the color Caddy routes to (systemctl start ${cfg.app}-web-<color>), then run \`bluegreen status\`.`,
     });
   }
   return new BgError(`${command} failed at step ${failed.step}: ${why}`, {

@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { BgError } from '../errors.js';
-import { servesAsBefore } from '../host/diagnose.js';
+import { diagnose, servesAsBefore } from '../host/diagnose.js';
 import type { HostState } from '../host/host-state.js';
 import { observe } from '../host/observe.js';
 import type { Plan } from '../plan/step.js';
@@ -77,12 +77,10 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
     await recorded;
     if (!result.ok) {
       // exit 4 pages someone: only when the host, looked at again, does not serve as before
-      const checked = result.undoFailed?.length
-        ? await observe(cfg, host, {})
-            .then((s) => servesAsBefore(cfg, s, plan.from))
-            .catch(() => false)
-        : false;
-      throw runFailure(cmd.name, cfg, plan, result, checked);
+      const seen = result.undoFailed?.length ? await observe(cfg, host, {}).catch(() => undefined) : undefined;
+      const serves = !!seen && servesAsBefore(cfg, seen, plan.from);
+      const problems = seen ? diagnose(cfg, seen).filter((p) => p.severity === 'error') : [];
+      throw runFailure(cmd.name, cfg, plan, result, serves, problems);
     }
     const text = cmd.summary(cfg, plan, result, o);
     out(o, text, { event: 'result', result: 'ok', command: cmd.name, from: plan.from, to: plan.to, ms: Math.round(result.ms), commit: result.commit });

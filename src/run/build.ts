@@ -29,14 +29,14 @@ async function runCommands(host: Host, cfg: Config, color: Color, dir: string, r
     const r = await host.shell(cmd, { cwd: dir, env, ...(ids && { uid: ids.uid, gid: ids.gid }) });
     log += `$ ${cmd}\n${r.output}\n`;
     if (r.exitCode !== 0) {
-      await host.files.write(logPath, log, 0o644);
+      await host.files.write(logPath, log, 0o600);
       throw new BuildError(`Build step failed in releases/${release}: ${cmd} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`, {
         detail: tail(r.output, 20),
         next: `Fix the build (full output in ${logPath}) and deploy again.`,
       });
     }
   }
-  await host.files.write(logPath, log, 0o644);
+  await host.files.write(logPath, log, 0o600);
 }
 
 const tail = (text: string, n: number) => text.trimEnd().split('\n').slice(-n).join('\n');

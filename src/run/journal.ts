@@ -1,7 +1,8 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { readLastLines } from '../adapters/files.js';
 import { journalPath } from '../config/names.js';
 import { FsError } from '../errors.js';
+import { openAppendNoFollow } from './state-dir.js';
 
 // The deploy journal, <state_dir>/journal.jsonl: a line when a setup/deploy/rollback/cleanup starts
 // (result `started`) and another when it ends, both with the same `run`. A run killed before its
@@ -26,8 +27,13 @@ export interface JournalEntry {
 
 export async function appendJournal(stateDir: string, entry: JournalEntry): Promise<void> {
   try {
-    await mkdir(stateDir, { recursive: true });
-    await appendFile(journalPath(stateDir), `${JSON.stringify(entry)}\n`);
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    const fh = await openAppendNoFollow(journalPath(stateDir), 0o600);
+    try {
+      await fh.appendFile(`${JSON.stringify(entry)}\n`);
+    } finally {
+      await fh.close();
+    }
   } catch (e) {
     throw new FsError(`Cannot write the deploy journal in ${stateDir}: ${(e as Error).message}`, {
       code: 'journal-unwritable',

@@ -1,7 +1,8 @@
-import { link, lstat, mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { lockPath } from '../config/names.js';
-import { FsError, LockError } from '../errors.js';
+import { FsError, isBgError, LockError } from '../errors.js';
+import { ensureStateDir } from './state-dir.js';
 
 // One setup/deploy/rollback/cleanup at a time per app. The lock file names its holder and the step
 // it is at; a lock whose process is gone is taken over (and said so), and what it names is how
@@ -29,8 +30,13 @@ export async function acquireLock(stateDir: string, command: string): Promise<Lo
   const me: LockInfo = { pid: process.pid, user: safeUser(), host: hostname(), command, since: new Date().toISOString() };
   const tmp = `${path}.${process.pid}.tmp`;
   try {
-    await mkdir(stateDir, { recursive: true });
-    await writeFile(tmp, JSON.stringify(me), { mode: 0o644, flag: 'w' });
+    await ensureStateDir(stateDir);
+  } catch (e) {
+    throw isBgError(e) ? e : stateDirError(stateDir, e);
+  }
+  try {
+    await unlink(tmp).catch(() => {}); // left by a killed run with this pid
+    await writeFile(tmp, JSON.stringify(me), { mode: 0o644, flag: 'wx' }); // wx: never through a planted link
   } catch (e) {
     await unlink(tmp).catch(() => {});
     throw stateDirError(stateDir, e);
@@ -43,7 +49,8 @@ export async function acquireLock(stateDir: string, command: string): Promise<Lo
         let writes = Promise.resolve(); // one at a time, and all done before the release
         const write = async (step: string) => {
           const next = `${path}.${process.pid}.step`;
-          await writeFile(next, JSON.stringify({ ...me, step }))
+          await unlink(next).catch(() => {});
+          await writeFile(next, JSON.stringify({ ...me, step }), { flag: 'wx' })
             .then(() => rename(next, path))
             .catch(() => unlink(next).catch(() => {}));
         };
@@ -71,6 +78,9 @@ export async function acquireLock(stateDir: string, command: string): Promise<Lo
             },
           );
         }
+        // take it over only if it still names the holder judged gone (another bg may have been faster)
+        const again = await readHolder(path);
+        if (JSON.stringify(again) !== JSON.stringify(holder)) continue;
         tookOverFrom = holder;
         await rm(path, { force: true });
       }

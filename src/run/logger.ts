@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { constants, mkdirSync, openSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { bgLogPath } from '../config/names.js';
 
@@ -7,8 +7,10 @@ import { bgLogPath } from '../config/names.js';
 export function makeLogger(stateDir: string | undefined, level = 'info'): Logger {
   if (!stateDir) return pino({ level: 'silent' });
   try {
-    mkdirSync(stateDir, { recursive: true });
-    const dest = pino.destination({ dest: bgLogPath(stateDir), sync: true });
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    // opened here, not by pino: a symlink planted at bg.log is refused instead of followed
+    const fd = openSync(bgLogPath(stateDir), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    const dest = pino.destination({ fd, sync: true });
     const logger = pino({ level, base: { pid: process.pid } }, dest);
     dest.on('error', () => {
       logger.level = 'silent';

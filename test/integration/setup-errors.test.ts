@@ -59,7 +59,7 @@ describe('bg setup errors', () => {
   it('a full state dir: exit 1, names the dir and the cause, leaves no lock (the next run is not blocked)', async () => {
     const full = `${s.dir}/full-state`;
     mkdirSync(full);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full]);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=700', 'tmpfs', full]);
     try {
       // fill it: dd stops with ENOSPC
       spawnSync('dd', ['if=/dev/zero', `of=${full}/fill`, 'bs=4k'], { stdio: 'ignore' });

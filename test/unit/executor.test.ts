@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { outcomeOf, runFailure } from '../../src/cli/outcome.js';
 import { BgError, BusError, EXIT } from '../../src/errors.js';
-import { servesAsBefore } from '../../src/host/diagnose.js';
+import { diagnose, servesAsBefore } from '../../src/host/diagnose.js';
 import type { HostState } from '../../src/host/host-state.js';
 import { observe } from '../../src/host/observe.js';
 import { planDeploy } from '../../src/plan/deploy-plan.js';
@@ -163,9 +163,20 @@ describe('executor: exit 4 only when putting things back fails', () => {
     expect(result.undoFailed?.map((u) => u.step)).toEqual(['stop-worker-blue']);
     const serves = servesAsBefore(cfg, await observe(cfg, host), 'blue');
     expect(serves).toBe(false); // blue's worker is down: Celery is not as before
-    const err = runFailure('deploy', cfg, deployPlan, result, serves);
+    const seen = await observe(cfg, host);
+    const err = runFailure(
+      'deploy',
+      cfg,
+      deployPlan,
+      result,
+      serves,
+      diagnose(cfg, seen).filter((p) => p.severity === 'error'),
+    );
     expect(outcomeOf(err).exitCode).toBe(EXIT.attention);
     expect(err.message).toMatch(/Putting things back also failed: undo of stop-worker-blue/);
+    // what to do comes from what bg saw: the active color's Celery is down
+    expect(err.next).toContain('shop-worker-blue.service');
+    expect(err.next).toContain('bluegreen setup');
   });
 
   it('a unit systemd refuses: its reason is in the error, and the undo that finds it never started is not a failure', async () => {
