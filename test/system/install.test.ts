@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKOUT, type Container, startContainer } from '../harness/container.js';
@@ -13,8 +12,9 @@ describe('installed from the package, the quick start as the README writes it', 
   let tarball: string;
 
   beforeAll(async () => {
-    // packed before the container boots: its / is an overlay of this machine's as it was then
-    packDir = mkdtempSync(join(tmpdir(), 'bg-pack-'));
+    // packed before the container boots (its / is an overlay of this machine's as it was then), and
+    // not under /tmp, which the container's systemd mounts a tmpfs over
+    packDir = mkdtempSync('/var/tmp/bg-pack-');
     execFileSync('npm', ['pack', '--pack-destination', packDir], { cwd: CHECKOUT, stdio: 'ignore' });
     tarball = join(packDir, readdirSync(packDir).find((f) => f.endsWith('.tgz'))!);
     c = await startContainer();
