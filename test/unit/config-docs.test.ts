@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { renderInitConfig } from '../../src/config/init-template.js';
 import { fileSchema } from '../../src/config/schema.js';
+import { layout, uncommentAll } from '../support/init-project.js';
 
 /** The schema without its optional/nullable/default wrappers; a pipe is described by its input. */
 function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
@@ -57,25 +58,6 @@ function inReadme(rows: { keys: string[]; text: string }[], key: string): boolea
   const leaf = key.slice(parent.length + 1);
   return rows.some((r) => r.keys.includes(key) || (parent !== key && r.keys.includes(parent) && new RegExp(`[{,]\\s*${leaf}:`).test(r.text)));
 }
-
-/** A project layout in memory: relative path → contents. */
-function layout(cwd: string, files: Record<string, string>) {
-  const abs = new Map(Object.entries(files).map(([p, c]) => [path.join(cwd, p), c]));
-  const dirs = new Set([...abs.keys()].flatMap((p) => [path.dirname(p), path.dirname(path.dirname(p))]));
-  return { cwd, exists: (p: string) => abs.has(p) || dirs.has(p), readFile: (p: string) => abs.get(p) };
-}
-
-// Every commented-out example becomes live (as in init.test.ts).
-const uncommentAll = (text: string) =>
-  text
-    .split('\n')
-    .map((line) => {
-      const example = /^(\s*)# (\s*(?:# )*(?:[a-z_]+:(?: |$)|- ).*)$/;
-      let l = line;
-      for (let m = example.exec(l); m; m = example.exec(l)) l = m[1] + m[2];
-      return l;
-    })
-    .join('\n');
 
 /** Dotted paths of every key in a parsed YAML document, mappings included. */
 function yamlKeys(value: unknown, prefix = ''): string[] {

@@ -2,31 +2,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appNameFrom, renderInitConfig } from '../../src/config/init-template.js';
 import { parseConfig } from '../../src/config/parse.js';
-
-/** A project layout in memory: relative path → contents. */
-function layout(cwd: string, files: Record<string, string>) {
-  const abs = new Map(Object.entries(files).map(([p, c]) => [path.join(cwd, p), c]));
-  const dirs = new Set([...abs.keys()].flatMap((p) => [path.dirname(p), path.dirname(path.dirname(p))]));
-  return {
-    cwd,
-    exists: (p: string) => abs.has(p) || dirs.has(p),
-    readFile: (p: string) => abs.get(p),
-  };
-}
+import { layout, uncommentAll } from '../support/init-project.js';
 
 const parse = (text: string) => parseConfig(text, { configPath: '/x/bg.yml', scope: 'system', env: {}, homedir: '/home/op' });
-
-// Every commented-out example becomes live: the documented keys must be valid too.
-const uncommentAll = (text: string) =>
-  text
-    .split('\n')
-    .map((line) => {
-      const example = /^(\s*)# (\s*(?:# )*(?:[a-z_]+:(?: |$)|- ).*)$/;
-      let l = line;
-      for (let m = example.exec(l); m; m = example.exec(l)) l = m[1] + m[2];
-      return l;
-    })
-    .join('\n');
 
 const DJANGO = {
   'manage.py': "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n",

@@ -1,0 +1,24 @@
+import path from 'node:path';
+
+/** A project layout in memory for `renderInitConfig`: relative path → contents. */
+export function layout(cwd: string, files: Record<string, string>) {
+  const abs = new Map(Object.entries(files).map(([p, c]) => [path.join(cwd, p), c]));
+  const dirs = new Set([...abs.keys()].flatMap((p) => [path.dirname(p), path.dirname(path.dirname(p))]));
+  return {
+    cwd,
+    exists: (p: string) => abs.has(p) || dirs.has(p),
+    readFile: (p: string) => abs.get(p),
+  };
+}
+
+/** `bg init`'s output with every commented-out example made live. */
+export const uncommentAll = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => {
+      const example = /^(\s*)# (\s*(?:# )*(?:[a-z_]+:(?: |$)|- ).*)$/;
+      let l = line;
+      for (let m = example.exec(l); m; m = example.exec(l)) l = m[1] + m[2];
+      return l;
+    })
+    .join('\n');
