@@ -2,7 +2,6 @@
 // commented bg.yml that `bg init` writes. The key list comes from the schema itself, so a new key
 // fails this test until both places name it.
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';

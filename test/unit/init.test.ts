@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appNameFrom, renderInitConfig } from '../../src/config/init-template.js';
 import { parseConfig } from '../../src/config/parse.js';
