@@ -42,12 +42,16 @@ export function runFailure(command: string, cfg: Config, plan: Plan, result: Run
         : `Start the color Caddy routes to (systemctl start ${cfg.app}-web-<color>), then run \`bluegreen status\`.`,
     });
   }
+  const state = plan.from
+    ? `Rolled back: old version still serving from ${serving}; Celery as before.`
+    : // a first setup: nothing of this app served before, and nothing does now
+      `Put back: this app serves nothing yet (first setup); Caddy's config${cfg.legacyUnit ? ` and ${cfg.legacyUnit}` : ''} as before.`;
   return new BgError(`${command} failed at step ${failed.step}: ${why}`, {
     code,
     step: failed.step,
     exitCode: EXIT.deployFailed,
     detail,
-    state: `Rolled back: old version still serving from ${serving}; Celery as before.`,
+    state,
     next: isBgError(cause) && cause.next ? cause.next : 'Fix the cause above and run it again.',
   });
 }

@@ -30,9 +30,12 @@ async function runCommands(host: Host, cfg: Config, color: Color, dir: string, r
     log += `$ ${cmd}\n${r.output}\n`;
     if (r.exitCode !== 0) {
       await host.files.write(logPath, log, 0o600);
+      const missing = missingVariable(r.output);
       throw new BuildError(`Build step failed in releases/${release}: ${cmd} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`, {
         detail: tail(r.output, 20),
-        next: `Fix the build (full output in ${logPath}) and deploy again.`,
+        next: missing
+          ? `It reads ${missing} from its environment: set ${missing}=... in ${cfg.envFile} (the build and the units read that file), then run it again.`
+          : `Fix the build (full output in ${logPath}) and run it again.`,
       });
     }
   }
@@ -40,3 +43,9 @@ async function runCommands(host: Host, cfg: Config, color: Color, dir: string, r
 }
 
 const tail = (text: string, n: number) => text.trimEnd().split('\n').slice(-n).join('\n');
+
+/** The environment variable a failed command looked for: Python's KeyError on os.environ, a shell's unbound variable. */
+export function missingVariable(output: string): string | undefined {
+  const m = /KeyError: '([A-Z][A-Z0-9_]*)'/.exec(output) ?? /([A-Z][A-Z0-9_]*): (?:unbound variable|parameter not set)/.exec(output);
+  return m?.[1];
+}
