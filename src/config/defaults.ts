@@ -74,6 +74,7 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
     repo: f.repo,
     ...(f.ref !== undefined && { ref: f.ref }),
     root: f.root,
+    appDir: (f.app_dir ?? '').replace(/^\.\/?$|^\.\//, '').replace(/\/+$/, ''),
     scope: ctx.scope,
     user: f.user ?? f.app.slice(0, 32),
     envFile: f.env_file ?? defaultEnvFile(f.root),

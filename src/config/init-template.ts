@@ -10,6 +10,7 @@ export interface InitOptions {
   cwd: string;
   exists: (p: string) => boolean;
   readFile: (p: string) => string | undefined;
+  dirs?: string[]; // the directories in cwd, to look one level down for the project
 }
 
 export interface DetectedProject {
@@ -113,9 +114,24 @@ const line = (code: string, comment: string, off = false): string => {
   return `${text.padEnd(38)} # ${comment}`;
 };
 
+/** The project here, or one level down (manage.py or a wsgi module in a subdirectory): with its app_dir. */
+export function findProject(o: InitOptions): { project: DetectedProject; appDir?: string } {
+  const here = detectProject(o);
+  if (here.kind !== 'unknown') return { project: here };
+  for (const dir of [...(o.dirs ?? [])].sort()) {
+    if (dir.startsWith('.') || !/^[A-Za-z0-9._-]+$/.test(dir)) continue;
+    const sub = detectProject({ ...o, cwd: path.join(o.cwd, dir) });
+    if (sub.kind !== 'unknown') return { project: sub, appDir: dir };
+  }
+  return { project: here };
+}
+
 export function renderInitConfig(o: InitOptions): string {
   const app = appNameFrom(o.cwd);
-  const p = detectProject(o);
+  const { project: p, appDir } = findProject(o);
+  const appDirLine = appDir
+    ? line(`app_dir: ${appDir}`, `the project inside the repo (${p.kind === 'django' ? 'manage.py' : 'the wsgi module'} is there)`)
+    : line('app_dir: .', "the project's directory inside the repo, when manage.py is one level down", true);
   const repo = detectRepo(o);
   const h = DEFAULTS.web.health;
   const c = DEFAULTS.celery;
@@ -150,6 +166,7 @@ export function renderInitConfig(o: InitOptions): string {
     repo ? line(`repo: ${q(repo)}`, 'anything `git clone` accepts') : line(`repo: /srv/git/${app}.git`, 'anything `git clone` accepts (no git remote found here)'),
     line(`root: /srv/${app}`, 'releases/, shared/ and the blue, green and current links live under here'),
     line('ref: main', "what `bg setup` checks out (default: the repo's default branch)", true),
+    appDirLine,
     line(`user: ${app}`, 'the unprivileged user the app runs as (system scope; setup creates it)', true),
     line(`env_file: /srv/${app}/shared/.env`, 'secrets for the units, mode 0600 (default: <root>/shared/.env)', true),
     line('unit_dir: /etc/systemd/system', 'where unit files go', true),

@@ -28,8 +28,12 @@ export const unitLogFile = (cfg: Pick<Config, 'logDir'>, unit: string): string |
 export const releasesDir = (cfg: Pick<Config, 'root'>) => `${cfg.root}/releases`;
 export const releasePath = (cfg: Pick<Config, 'root'>, id: string) => `${releasesDir(cfg)}/${id}`;
 export const releaseRecordPath = (cfg: Pick<Config, 'root'>, id: string) => `${releasesDir(cfg)}/${id}.json`;
-/** The color's link to its release: units' WorkingDirectory. */
+/** The color's link to its release. */
 export const colorDir = (cfg: Pick<Config, 'root'>, color: Color) => `${cfg.root}/${color}`;
+/** `dir` joined with the project's directory inside the repo (app_dir; '' is the repo itself). */
+export const inAppDir = (cfg: Pick<Config, 'appDir'>, dir: string) => (cfg.appDir ? `${dir}/${cfg.appDir}` : dir);
+/** Where a color's app runs: units' WorkingDirectory. */
+export const colorAppDir = (cfg: Pick<Config, 'root' | 'appDir'>, color: Color) => inAppDir(cfg, colorDir(cfg, color));
 /** A clone of the repo every release is cloned from locally (objects hardlinked). */
 export const repoCacheDir = (cfg: Pick<Config, 'root'>) => `${releasesDir(cfg)}/.repo`;
 export const sharedDir = (cfg: Pick<Config, 'root'>) => `${cfg.root}/shared`;

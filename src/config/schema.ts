@@ -230,6 +230,7 @@ export const fileSchema = section({
     }),
   ),
   ref: rule(text(REF, refProblem)).optional(),
+  app_dir: rule(matching('a relative directory inside the repo, e.g. mysite (no ..)', STATIC_DIR_RE)).optional(),
   user: rule(matching('a user name: lowercase letters, digits, _ and -, starting with a letter or _, at most 32 characters', /^[a-z_][a-z0-9_-]*$/, 32)).optional(),
   env_file: rule(absPath).optional(),
   unit_dir: rule(absPath).optional(),

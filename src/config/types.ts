@@ -51,6 +51,7 @@ export interface Config {
   repo: string;
   ref?: string;
   root: string; // absolute
+  appDir: string; // the project's directory inside the repo, relative ('' = the repo itself)
   scope: Scope;
   user: string; // system scope: the unprivileged user the units, build and release run as
   envFile: string; // absolute

@@ -1,5 +1,5 @@
 // Which gunicorn/celery command a unit runs. Pure: the caller passes `exists`.
-import { colorDir } from '../config/names.js';
+import { colorAppDir } from '../config/names.js';
 import type { Color, Config } from '../config/types.js';
 
 /**
@@ -21,9 +21,9 @@ export const GUNICORN_FALLBACKS: string[][] = [['/usr/bin/gunicorn'], ['/usr/loc
 export const CELERY_FALLBACKS: string[][] = [['/usr/bin/celery'], ['/usr/local/bin/celery'], ['/usr/bin/python3', '-m', 'celery']];
 
 export function gunicornCommand(cfg: Config, color: Color, exists: (p: string) => boolean): string[] {
-  return resolveCommand(cfg.web.gunicorn, `${colorDir(cfg, color)}/.venv/bin/gunicorn`, GUNICORN_FALLBACKS, exists);
+  return resolveCommand(cfg.web.gunicorn, `${colorAppDir(cfg, color)}/.venv/bin/gunicorn`, GUNICORN_FALLBACKS, exists);
 }
 
 export function celeryCommand(cfg: Config, color: Color, exists: (p: string) => boolean): string[] {
-  return resolveCommand(cfg.celery?.command, `${colorDir(cfg, color)}/.venv/bin/celery`, CELERY_FALLBACKS, exists);
+  return resolveCommand(cfg.celery?.command, `${colorAppDir(cfg, color)}/.venv/bin/celery`, CELERY_FALLBACKS, exists);
 }

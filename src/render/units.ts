@@ -1,5 +1,5 @@
 // config -> systemd unit files, one per color and process kind. Pure.
-import { colorDir, sharedDir, unitLogFile, unitNames } from '../config/names.js';
+import { colorAppDir, sharedDir, unitLogFile, unitNames } from '../config/names.js';
 import { type Color, type Config, otherColor } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { assertOneLine, execLine, unitValue } from './escape.js';
@@ -9,7 +9,7 @@ import { renderTemplate } from './template.js';
 /** The values every bg unit shares. */
 function common(cfg: Config, color: Color, unit: string) {
   return {
-    workingDirectory: unitValue(colorDir(cfg, color), 'root'),
+    workingDirectory: unitValue(colorAppDir(cfg, color), 'app_dir'),
     environmentFile: unitValue(cfg.envFile, 'env_file'),
     color,
     sandbox: sandboxLines(cfg),

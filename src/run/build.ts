@@ -1,4 +1,4 @@
-import { buildLogPath, releasePath } from '../config/names.js';
+import { buildLogPath, inAppDir, releasePath } from '../config/names.js';
 import type { Color, Config } from '../config/types.js';
 import { BuildError } from '../errors.js';
 import { parseEnvFile } from './env-file.js';
@@ -26,7 +26,7 @@ async function runCommands(host: Host, cfg: Config, color: Color, dir: string, r
   await host.files.makeDirs([cfg.stateDir]);
   let log = '';
   for (const cmd of commands) {
-    const r = await host.shell(cmd, { cwd: dir, env, ...(ids && { uid: ids.uid, gid: ids.gid }) });
+    const r = await host.shell(cmd, { cwd: inAppDir(cfg, dir), env, ...(ids && { uid: ids.uid, gid: ids.gid }) });
     log += `$ ${cmd}\n${r.output}\n`;
     if (r.exitCode !== 0) {
       await host.files.write(logPath, log, 0o600);

@@ -4,10 +4,18 @@ import path from 'node:path';
 export function layout(cwd: string, files: Record<string, string>) {
   const abs = new Map(Object.entries(files).map(([p, c]) => [path.join(cwd, p), c]));
   const dirs = new Set([...abs.keys()].flatMap((p) => [path.dirname(p), path.dirname(path.dirname(p))]));
+  const top = [
+    ...new Set(
+      Object.keys(files)
+        .filter((p) => p.includes('/'))
+        .map((p) => p.split('/')[0]),
+    ),
+  ];
   return {
     cwd,
     exists: (p: string) => abs.has(p) || dirs.has(p),
     readFile: (p: string) => abs.get(p),
+    dirs: top,
   };
 }
 

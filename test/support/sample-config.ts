@@ -6,6 +6,7 @@ export function sampleConfig(over: Partial<Config> = {}): Config {
     app: 'shop',
     repo: '/srv/git/shop.git',
     root: '/srv/shop',
+    appDir: '',
     scope: 'system',
     user: 'shop',
     envFile: '/srv/shop/shared/.env',

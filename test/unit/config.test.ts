@@ -55,6 +55,7 @@ describe('the minimal example', () => {
       app: 'shop',
       repo: '/srv/git/shop.git',
       root: '/srv/shop',
+      appDir: '',
       scope: 'system',
       user: 'shop',
       envFile: '/srv/shop/shared/.env',
@@ -317,7 +318,7 @@ describe('validation: every problem names its key and what is allowed', () => {
 
   it('names unknown keys at the top level and deep down', () => {
     const message = problems(yml({ extra: 'colour: blue\n' }).replace('green: 8100', 'green: 8100, red: 8200'));
-    expect(message).toContain('colour: unknown key; allowed: app, repo, root, ref, user, env_file');
+    expect(message).toContain('colour: unknown key; allowed: app, repo, root, ref, app_dir, user, env_file');
     expect(message).toContain('web.ports.red: unknown key; allowed: blue, green');
   });
 });

@@ -15,6 +15,23 @@ const DJANGO = {
   '.git/config': '[core]\n\tbare = false\n[remote "origin"]\n\turl = https://deploy:s3cret@git.example.com/shop.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n',
 };
 
+describe('bg init for a Django project one level down (the tutorial layout: the repo holds mysite/manage.py)', () => {
+  const nested = Object.fromEntries(Object.entries(DJANGO).map(([p, c]) => [p.startsWith('.git/') ? p : `mysite/${p}`, c]));
+  const text = renderInitConfig(layout('/home/op/shop', { ...nested, 'README.md': '# shop\n' }));
+
+  it('finds manage.py in the subdirectory and writes app_dir', () => {
+    const cfg = parse(text);
+    expect(cfg.appDir).toBe('mysite');
+    expect(cfg.web.wsgi).toBe('mysite.wsgi:application');
+    expect(cfg.web.health.path).toBe('/healthz/');
+    expect(text).toMatch(/^app_dir: mysite +# the project inside the repo \(manage.py is there\)$/m);
+  });
+
+  it('leaves app_dir commented out when the project is at the top', () => {
+    expect(renderInitConfig(layout('/home/op/shop', DJANGO))).toMatch(/^# app_dir: \./m);
+  });
+});
+
 describe('bg init for a Django project', () => {
   const text = renderInitConfig(layout('/home/op/My Shop', DJANGO));
 

@@ -57,6 +57,19 @@ describe('web unit', () => {
     expect(unit).not.toMatch(/^(PrivateTmp|ProtectHome|ProtectKernelTunables|ProtectKernelLogs)=/m);
   });
 
+  it('app_dir: units run in the project inside the release, and find its venv there', () => {
+    const cfg = config({ appDir: 'mysite' });
+    const unit = renderWebUnit(
+      cfg,
+      'green',
+      gunicornCommand(cfg, 'green', (p) => p === '/srv/shop/green/mysite/.venv/bin/gunicorn'),
+    );
+    expect(line(unit, 'WorkingDirectory')).toEqual(['WorkingDirectory=/srv/shop/green/mysite']);
+    expect(line(unit, 'ExecStart')[0]).toMatch(/^ExecStart=\/srv\/shop\/green\/mysite\/\.venv\/bin\/gunicorn /);
+    cfg.caddy = { ...cfg.caddy, staticPath: '/static/', staticDir: 'staticfiles' };
+    expect(renderSiteFile(cfg)).toContain('root * /srv/shop/current/mysite/staticfiles');
+  });
+
   it('an app kept under /home keeps its files visible: ProtectHome=read-only', () => {
     const unit = renderWebUnit(config({ root: '/home/deploy/shop', envFile: '/home/deploy/shop/shared/.env' }), 'green', ['gunicorn']);
     expect(line(unit, 'ProtectHome')).toEqual(['ProtectHome=read-only']);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { writeAtomic } from '../../adapters/files.js';
 import { renderInitConfig } from '../../config/init-template.js';
@@ -22,6 +22,9 @@ export async function init(o: GlobalOptions): Promise<number> {
         return undefined;
       }
     },
+    dirs: readdirSync(cwd, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name),
   });
   if (o.dryRun) {
     process.stdout.write(text);
