@@ -84,6 +84,7 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
     ...(f.legacy_unit !== undefined && { legacyUnit: f.legacy_unit }),
     keepReleases: f.keep_releases ?? DEFAULTS.keepReleases,
     build: f.build ?? [...DEFAULTS.build],
+    release: f.release ?? [],
     web: {
       wsgi: f.web.wsgi,
       ports: { blue: f.web.ports.blue, green: f.web.ports.green },

@@ -154,7 +154,8 @@ export function renderInitConfig(o: InitOptions): string {
     line('  broker: redis://127.0.0.1:6379/0', 'checked before a deploy touches Celery; default: CELERY_BROKER_URL, BROKER_URL or REDIS_URL in the env file', true),
   ].map((l) => (p.celeryApp ? l : `# ${l}`));
   const venv = 'python3 -m venv --system-site-packages .venv && .venv/bin/pip install -r requirements.txt';
-  const builds = django ? [venv, '.venv/bin/python manage.py collectstatic --noinput', '.venv/bin/python manage.py migrate --noinput'] : [venv];
+  const builds = django ? [venv, '.venv/bin/python manage.py collectstatic --noinput'] : [venv];
+  const releases = django ? ['.venv/bin/python manage.py migrate --noinput'] : ['.venv/bin/flask db upgrade'];
 
   return [
     `# bg.yml: blue/green deploys of ${app} (${kind}) with bg, also installed as \`bluegreen\`.`,
@@ -176,6 +177,8 @@ export function renderInitConfig(o: InitOptions): string {
     line('keep_releases: 5', 'built releases kept for `bluegreen rollback --to` (cleanup prunes the rest)', true),
     line('build:', 'commands run in the new release before it starts, in order', true),
     ...builds.map((b) => `#   - ${b}`),
+    line('release:', 'once per deploy after build, before the new color starts: migrations', true),
+    ...releases.map((b) => `#   - ${b}`),
     '',
     'web:',
     line(`  wsgi: ${p.wsgi}`, 'module:callable that Gunicorn serves'),

@@ -52,4 +52,5 @@ export const SYSCTL_DROPIN = '/etc/sysctl.d/60-bg-tcp-migrate-req.conf';
 export const lockPath = (stateDir: string) => `${stateDir}/lock`;
 export const journalPath = (stateDir: string) => `${stateDir}/journal.jsonl`;
 export const bgLogPath = (stateDir: string) => `${stateDir}/bg.log`;
-export const buildLogPath = (cfg: Pick<Config, 'stateDir'>, releaseId: string) => `${cfg.stateDir}/build-${releaseId}.log`;
+/** The output of a release's build (or its release commands). */
+export const buildLogPath = (cfg: Pick<Config, 'stateDir'>, releaseId: string, phase: 'build' | 'release' = 'build') => `${cfg.stateDir}/${phase}-${releaseId}.log`;

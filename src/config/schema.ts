@@ -215,6 +215,10 @@ const celery = section({
   broker: rule(matching('a broker URL: redis://, rediss://, amqp:// or amqps:// with a host, e.g. redis://127.0.0.1:6379/0', BROKER_RE, 2000)).optional(),
 });
 
+const commands = z.array(rule(text('a shell command on one line')), {
+  error: (iss) => `must be a list of shell commands, one per item (got ${got(iss.input)})`,
+});
+
 export const fileSchema = section({
   app: rule(required(APP, matching(APP, APP_RE, 40))),
   repo: rule(
@@ -238,11 +242,8 @@ export const fileSchema = section({
   log_dir: rule(absPath).optional(),
   legacy_unit: rule(matching(UNIT, UNIT_RE)).optional(),
   keep_releases: rule(int(1, 100)).optional(),
-  build: z
-    .array(rule(text('a shell command on one line')), {
-      error: (iss) => `must be a list of shell commands, one per item (got ${got(iss.input)})`,
-    })
-    .optional(),
+  build: commands.optional(),
+  release: commands.optional(),
   web: web,
   caddy: caddy,
   celery: celery.optional(),

@@ -61,6 +61,7 @@ export interface Config {
   legacyUnit?: string;
   keepReleases: number; // built releases kept on disk for `rollback --to`
   build: string[];
+  release: string[]; // once per deploy after build, before the new color starts (migrations)
   web: WebConfig;
   caddy: CaddyConfig;
   celery?: CeleryConfig;

@@ -29,6 +29,9 @@ export function newReleaseSteps(cfg: Config, host: HostState, color: Color, id: 
   if (cfg.build.length > 0) {
     steps.push({ name: `build-${color}`, action: { kind: 'build', color, release: id, commands: cfg.build, ...(cfg.scope === 'system' && { user: cfg.user }) } });
   }
+  if (cfg.release.length > 0) {
+    steps.push({ name: `release-${color}`, action: { kind: 'release-commands', color, release: id, commands: cfg.release, ...(cfg.scope === 'system' && { user: cfg.user }) } });
+  }
   steps.push(pointStep(host, color, id));
   return steps;
 }

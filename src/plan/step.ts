@@ -13,7 +13,8 @@ export type Action =
   // owner (system scope): shared/ becomes the app user's, a new env file root:<user> 0640
   | { kind: 'ensure-dirs'; dirs: string[]; envFile: string; shared?: string; owner?: string }
   | { kind: 'checkout'; color: Color; release: string; ref?: string; built: boolean } // built: no build commands follow
-  | { kind: 'build'; color: Color; release: string; commands: string[]; user?: string } // user: run as it (system scope)
+  // build: in the new release; release: once per deploy after the build (migrations). user: run as it (system scope)
+  | { kind: 'build' | 'release-commands'; color: Color; release: string; commands: string[]; user?: string }
   | { kind: 'point'; color: Color; release?: string } // the color's link at a release (none: removed)
   | { kind: 'mark-release'; release: string; status: 'failed' } // undo of checkout: the release never served
   | { kind: 'remove-releases'; releases: string[] }
@@ -61,6 +62,8 @@ export const describeAction = (a: Action): string => {
       return `check out ${a.ref ?? "the repo's default branch"} into the new release releases/${a.release} (for ${a.color})`;
     case 'build':
       return `run in releases/${a.release}${a.user ? ` as ${a.user}` : ''}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}`;
+    case 'release-commands':
+      return `once for this deploy, in releases/${a.release}${a.user ? ` as ${a.user}` : ''}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}`;
     case 'point':
       return a.release ? `point ${a.color} at releases/${a.release}` : `remove the ${a.color} link`;
     case 'mark-release':

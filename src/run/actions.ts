@@ -66,6 +66,9 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       await runBuild(host, cfg, action.color, action.release, action.commands, action.user);
       await markRelease(host, cfg, action.release, 'built');
       return {};
+    case 'release-commands':
+      await runBuild(host, cfg, action.color, action.release, action.commands, action.user, 'release');
+      return {};
     case 'point':
       await pointColor(host, cfg, action.color, action.release);
       return {};

@@ -21,6 +21,7 @@ describe('build steps and releases', () => {
         'echo "built for $BG_COLOR with greeting=$BG_FIXTURE_GREETING in $BG_RELEASE" > BUILT',
         'test "$(cat MODE)" != broken-build || { echo "compiling assets... error: broken on purpose" >&2; exit 3; }',
       ],
+      release: ['echo "release $(cat VERSION) for $BG_COLOR" >> ../../shared/release.log'],
     });
     const r = await s.bg(['setup']);
     expect(r.code, r.stderr).toBe(0);
@@ -35,6 +36,10 @@ describe('build steps and releases', () => {
     expect(readlinkSync(`${srv()}/current`)).toBe(dir);
   });
 
+  it('release commands run once per deploy, after the build, in the new release', () => {
+    expect(readFileSync(`${srv()}/shared/release.log`, 'utf8')).toBe('release v1 for blue\n');
+  });
+
   it('deploy builds a new release for the idle color; the running release is untouched', async () => {
     const before = readFileSync(`${srv()}/releases/${firstRelease}/BUILT`, 'utf8');
     const r = await s.bg(['deploy', 'v2']);
@@ -44,6 +49,7 @@ describe('build steps and releases', () => {
     expect(readFileSync(`${srv()}/releases/${green}/BUILT`, 'utf8')).toContain('built for green');
     expect(readFileSync(`${srv()}/releases/${firstRelease}/BUILT`, 'utf8')).toBe(before);
     expect(releaseOf('blue')).toBe(firstRelease);
+    expect(readFileSync(`${srv()}/shared/release.log`, 'utf8')).toBe('release v1 for blue\nrelease v2 for green\n');
   });
 
   it('a failing build stops the deploy before anything starts, shows its output, and leaves rollback where it was', async () => {

@@ -13,6 +13,7 @@ export function sampleConfig(over: Partial<Config> = {}): Config {
     unitDir: '/etc/systemd/system',
     stateDir: '/var/lib/bg/shop',
     build: [],
+    release: [],
     keepReleases: 5,
     web: {
       wsgi: 'shop.wsgi:application',

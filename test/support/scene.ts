@@ -15,6 +15,7 @@ export interface SceneOptions {
   celery?: boolean;
   legacy?: boolean; // a legacy single-instance unit serves the app before setup
   build?: string[];
+  release?: string[];
   extraYaml?: string;
   env?: string[]; // extra KEY=value lines for the app's env file
 }
@@ -101,6 +102,7 @@ export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<S
       `log_dir: ${dir}/logs`,
       ...(legacyUnit ? [`legacy_unit: ${legacyUnit}`] : []),
       ...(opts.build ? ['build:', ...opts.build.map((b) => `  - ${JSON.stringify(b)}`)] : []),
+      ...(opts.release ? ['release:', ...opts.release.map((b) => `  - ${JSON.stringify(b)}`)] : []),
       'web:',
       '  wsgi: app:app',
       `  ports: { blue: ${blue}, green: ${green} }`,

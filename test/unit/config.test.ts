@@ -63,6 +63,7 @@ describe('the minimal example', () => {
       stateDir: '/var/lib/bg/shop',
       keepReleases: 5,
       build: [],
+      release: [],
       web: {
         wsgi: 'shop.wsgi:application',
         ports: { blue: 8000, green: 8100 },

@@ -16,7 +16,7 @@ import { sampleConfig } from '../support/sample-config.js';
 // only a few of.
 
 const base = sampleConfig();
-const cfg = sampleConfig({ build: ['make'], celery: { ...base.celery!, broker: 'redis://:secret@127.0.0.1:6379/0' } });
+const cfg = sampleConfig({ build: ['make'], release: ['migrate'], celery: { ...base.celery!, broker: 'redis://:secret@127.0.0.1:6379/0' } });
 const UPSTREAM = cfg.caddy.upstreamFile;
 const live = ['shop-web-blue.service', 'shop-worker-blue.service', 'shop-beat-blue.service'];
 
@@ -52,6 +52,7 @@ async function run(host: FakeHost, plan = deployPlan, signal?: AbortSignal) {
 const FAULTS: Record<string, string> = {
   'checkout-green': 'checkout',
   'build-green': 'shell make',
+  'release-green': 'shell migrate',
   'point-green': 'link /srv/shop/green',
   'install-green-units': `write ${cfg.unitDir}/shop-web-green.service`,
   'check-broker': 'connect 127.0.0.1:6379',

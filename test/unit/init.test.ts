@@ -73,7 +73,8 @@ describe('bg init for a Django project', () => {
   it('documents keys that stay valid when every example is uncommented', () => {
     const cfg = parse(uncommentAll(text));
     expect(cfg).toMatchObject({ ref: 'main', legacyUnit: 'my-shop.service', logDir: '/var/log/my-shop' });
-    expect(cfg.build).toHaveLength(3);
+    expect(cfg.build).toHaveLength(2);
+    expect(cfg.release).toEqual(['.venv/bin/python manage.py migrate --noinput']);
     expect(cfg.caddy.staticDir).toBe('staticfiles');
   });
 });
