@@ -64,9 +64,10 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-async function existingMode(path: string): Promise<number | undefined> {
+async function existing(path: string): Promise<{ mode: number; uid: number; gid: number } | undefined> {
   try {
-    return (await stat(path)).mode & 0o7777;
+    const st = await stat(path);
+    return { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
   } catch {
     return undefined;
   }
@@ -74,16 +75,19 @@ async function existingMode(path: string): Promise<number | undefined> {
 
 /**
  * Replaces `path` with `content` atomically (temp file in the same dir, fsync, rename, fsync dir).
- * Mode: `opts.mode`, else the mode of the file being replaced, else 0644.
+ * Mode: `opts.mode`, else the mode of the file being replaced, else 0644. A replaced file keeps its
+ * owner and group (an operator's `0640 root:caddy` Caddyfile stays that) when bg may set them.
  */
 export async function writeAtomic(path: string, content: string, opts: { mode?: number } = {}): Promise<void> {
   const tmp = tempNameFor(path);
   try {
     await mkdirParents(dirname(path));
-    const mode = opts.mode ?? (await existingMode(path)) ?? 0o644;
+    const before = await existing(path);
+    const mode = opts.mode ?? before?.mode ?? 0o644;
     const handle = await open(tmp, 'wx', mode);
     try {
       await handle.writeFile(content);
+      if (before && process.geteuid?.() === 0) await handle.chown(before.uid, before.gid);
       await handle.chmod(mode); // open()'s mode is filtered by the umask
       await handle.sync();
     } finally {

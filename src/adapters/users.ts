@@ -28,11 +28,16 @@ export async function ensureSystemUser(name: string, home: string): Promise<Ids>
   return { uid: Number(uid.out), gid: Number(gid.out), created };
 }
 
-/** Sets the owner of `path` and everything under it, never following a symlink. */
+/**
+ * Sets the owner of `path` and everything under it, never following a symlink, and never a `.git`
+ * directory: a release's git objects are hardlinks shared with the repo cache and every other
+ * release, the live one included.
+ */
 export async function chownTree(path: string, uid: number, gid: number): Promise<void> {
   await lchown(path, uid, gid);
   if (!(await lstat(path)).isDirectory()) return;
   for (const entry of await readdir(path, { withFileTypes: true })) {
+    if (entry.name === '.git') continue;
     const child = join(path, entry.name);
     if (entry.isDirectory()) await chownTree(child, uid, gid);
     else await lchown(child, uid, gid);

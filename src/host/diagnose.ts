@@ -82,7 +82,8 @@ export function diagnose(cfg: Config, host: HostState): Problem[] {
       next: found
         ? `\`bluegreen setup\` makes the file name ${found}, which Caddy routes to and which runs; then run this again.`
         : `Make the file name what Caddy routes to (check \`bluegreen status\`), e.g. echo 'to ${routed[0] ?? '127.0.0.1:<port>'}' > ${file}, then run this again.`,
-      blocks: ['setup', 'deploy', 'rollback'],
+      // cleanup too: it would stop the color the file calls idle, which is the one Caddy serves
+      blocks: ['setup', 'deploy', 'rollback', 'cleanup'],
       exitCode: EXIT.attention,
     });
   }
@@ -176,7 +177,8 @@ export function liveColorWithoutFile(cfg: Config, host: HostState): Color | unde
 export function servesAsBefore(cfg: Config, host: HostState, before: Color | undefined): boolean {
   const broken = new Set(['upstream-mismatch', 'active-web-down', 'idle-celery-running', 'active-celery-down', 'caddy-unreachable']);
   if (diagnose(cfg, host).some((p) => broken.has(p.code))) return false;
-  if (!before) return host.active === undefined;
+  // a first setup: nothing of ours is live, and a legacy unit it took over from runs again
+  if (!before) return host.active === undefined && (!cfg.legacyUnit || host.units[cfg.legacyUnit]?.activeState === 'active');
   return host.active === before && !!host.caddyUpstreams?.includes(`127.0.0.1:${cfg.web.ports[before]}`);
 }
 

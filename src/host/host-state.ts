@@ -48,6 +48,7 @@ export interface ReleaseRecord {
   ref?: string;
   createdAt?: string; // ISO time the checkout started
   status: ReleaseStatus; // adopted: a checkout from before releases, without a record
+  servedAt?: string; // when a switch first made it live
 }
 
 export const isRunning = (u: ObservedUnit | undefined): boolean => !!u && (u.activeState === 'active' || u.activeState === 'activating' || u.activeState === 'reloading');

@@ -1,4 +1,4 @@
-import { presentUnits, unitStem } from '../config/names.js';
+import { presentUnits, unitNames, unitStem } from '../config/names.js';
 import { COLORS, type Config, otherColor } from '../config/types.js';
 import { type HostState, isRunning, type ReleaseRecord } from '../host/host-state.js';
 import { preflight } from '../host/preflight.js';
@@ -14,7 +14,7 @@ export function planCleanup(cfg: Config, host: HostState): Plan {
   const units = presentUnits(cfg, idle);
   const steps: Step[] = units
     .filter((u) => isRunning(host.units[u]) || host.units[u]?.activeState === 'failed')
-    .map((unit) => ({ name: `stop-${unitStem(unit)}`, action: { kind: 'stop', unit } }));
+    .map((unit) => ({ name: `stop-${unitStem(unit)}`, action: { kind: 'stop', unit, ...(unit === webOf(cfg, idle) && { drainPort: cfg.web.ports[idle] }) } }));
   steps.push({ name: `disable-${idle}`, action: { kind: 'disable', units } });
   const prune = releasesToPrune(cfg, host);
   if (prune.length > 0) steps.push({ name: 'prune-releases', action: { kind: 'remove-releases', releases: prune } });
@@ -27,6 +27,8 @@ export function planCleanup(cfg: Config, host: HostState): Plan {
     notes: held ? [`releases/${held} (${idle}) stays on disk for \`bluegreen rollback\`.`] : [],
   };
 }
+
+const webOf = (cfg: Config, color: 'blue' | 'green') => unitNames(cfg, color).web;
 
 /** Every release but those a color points at and the newest keep_releases that passed their build. */
 export function releasesToPrune(cfg: Config, host: HostState): string[] {

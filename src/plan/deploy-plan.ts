@@ -85,6 +85,15 @@ function rollbackTarget(cfg: Config, host: HostState, from: Color, to: Color, wa
     if (!id || !host.colors[to].commit) {
       throw new UsageError(`Nothing to roll back to: ${to} holds no release.`, { code: 'nothing-to-roll-back', state: serving, next: 'Deploy a ref instead (bluegreen deploy <ref>).' });
     }
+    // a deploy cut off between pointing the idle color and its switch leaves a release that never served
+    const record = host.releases?.find((x) => x.id === id);
+    if (record && record.status !== 'adopted' && !record.servedAt) {
+      throw new UsageError(`${to} holds releases/${id}, which never served (a deploy was cut off before its switch).`, {
+        code: 'never-served',
+        state: serving,
+        next: 'Name a release that served: bluegreen releases, then bluegreen rollback --to <id>.',
+      });
+    }
     return id;
   }
   const r = host.releases?.find((x) => x.id === wanted);

@@ -36,7 +36,7 @@ export function planSetup(cfg: Config, host: HostState, now: Date = new Date()):
     // color's (or a unit stopped by hand) leaves the active color short; setup starts what is missing.
     const missing = presentUnits(cfg, active).filter((u) => !isRunning(host.units[u]));
     const restart: Step[] = missing.map((unit) => ({ name: `start-${unitStem(unit)}`, action: { kind: 'start', unit }, undo: { kind: 'stop', unit } }));
-    const repair: Step[] = found ? [{ name: 'repair-upstream-file', action: { kind: 'repair-upstream', color: found } }] : [];
+    const repair: Step[] = found ? [{ name: 'repair-upstream-file', action: { kind: 'repair-upstream', color: found, release: host.colors[found].release } }] : [];
     const files = host.changedFiles.length > 0 ? [...ensureUser, ensure, ...adoptSteps(host), install] : adoptSteps(host);
     // what setup starts (Celery added to a running install) or finds disabled comes back after a reboot too
     const toEnable = presentUnits(cfg, active).filter((u) => missing.includes(u) || host.units[u]?.fileState === 'disabled');
@@ -79,7 +79,11 @@ export function planSetup(cfg: Config, host: HostState, now: Date = new Date()):
     if (ports.length > 0) steps.push({ name: 'drain-legacy', action: { kind: 'drain', ports } });
     steps.push(
       { name: 'stop-legacy', action: { kind: 'stop', unit: legacy }, undo: { kind: 'start', unit: legacy } },
-      { name: 'disable-legacy', action: { kind: 'disable', units: [legacy] } },
+      {
+        name: 'disable-legacy',
+        action: { kind: 'disable', units: [legacy] },
+        ...(host.units[legacy]?.fileState === 'enabled' && { undo: { kind: 'enable' as const, units: [legacy] } }),
+      },
     );
   }
   steps.push(...celerySteps(cfg, 'blue').start);

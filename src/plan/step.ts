@@ -24,7 +24,7 @@ export type Action =
   | { kind: 'stop'; unit: string; wait?: false; drainPort?: number }
   | { kind: 'health-gate'; color: Color; unit: string }
   | { kind: 'check-broker' } // the Celery broker answers, before any Celery unit is touched
-  | { kind: 'repair-upstream'; color: Color } // writes the upstream file for the color Caddy already routes to
+  | { kind: 'repair-upstream'; color: Color; release?: string } // the upstream file (and `current`) for the color Caddy already routes to
   | { kind: 'switch'; to: Color; release?: string } // release: where `current` points after
   | { kind: 'switch-back' } // undo of switch: the upstream file, `current` and Caddy's config from before it
   | { kind: 'drain'; ports: number[] }

@@ -1,3 +1,4 @@
+import { currentLink, releasePath } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { SystemdError } from '../errors.js';
 import type { Action } from '../plan/step.js';
@@ -126,6 +127,8 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       return { detail: await checkBroker(host, cfg) };
     case 'repair-upstream':
       await host.files.write(cfg.caddy.upstreamFile, renderUpstream(cfg, action.color));
+      // a run cut off mid-switch may have pointed `current` (static files) at the release that never went live
+      if (action.release) await host.files.pointLink(currentLink(cfg), releasePath(cfg, action.release));
       return {};
     case 'switch':
       return { detail: await switchTo(ctx, action.to, action.release) };

@@ -1,6 +1,6 @@
 // The one place the real host is built from the adapters. Commands never construct an adapter.
 import { existsSync } from 'node:fs';
-import { chmod, lchown, mkdir, open, readdir, readlink, rm } from 'node:fs/promises';
+import { chmod, lchown, lstat, mkdir, open, readdir, readlink, rename, rm } from 'node:fs/promises';
 import { CaddyAdmin } from '../adapters/caddy-admin.js';
 import { listeningOn, waitDrained } from '../adapters/connections.js';
 import { pointSymlink, readText, removeFile, writeAtomic } from '../adapters/files.js';
@@ -14,6 +14,7 @@ import { lastLogLines } from '../adapters/unit-logs.js';
 import { chownTree, ensureSystemUser } from '../adapters/users.js';
 import { lockPath } from '../config/names.js';
 import type { Config } from '../config/types.js';
+import { FsError } from '../errors.js';
 import type { FilesPort, Host, HostReader } from './host.js';
 import { isAlive, readLockInfo } from './lock.js';
 
@@ -39,6 +40,7 @@ const files: FilesPort = {
   exists: (path) => existsSync(path),
   list: (dir) => readdir(dir).catch(() => []),
   removeTree: (path) => rm(path, { recursive: true, force: true }),
+  rename: (from, to) => rename(from, to),
 };
 
 /** What `observe` and `bg status` need: no execa, no undici. */
@@ -75,6 +77,12 @@ export async function connectHost(cfg: Config, env: NodeJS.ProcessEnv = process.
     ensureSystemUser,
     chownTree,
     setOwner: async (path, uid, gid, mode) => {
+      if ((await lstat(path)).isSymbolicLink()) {
+        throw new FsError(`${path} is a symbolic link: bg sets owner and mode on the directory itself only.`, {
+          code: 'symlink-refused',
+          next: `Make ${path} a real directory (mount the other disk there instead of linking), then run the command again.`,
+        });
+      }
       await lchown(path, uid, gid);
       await chmod(path, mode);
     },

@@ -76,6 +76,9 @@ async function undoAll(begun: Begun[], ctx: ActionContext, report: Reporter) {
     } catch (error) {
       failures.push({ step: step.name, error });
       report({ event: 'undo', step: step.name, status: 'failed', error: messageOf(error) });
+      // Caddy may still route to the new color: the undos before the switch (stop the new web,
+      // start the old Celery...) would take down what serves. Stop here; exit 4 says what to do.
+      if (step.undo.kind === 'switch-back') break;
     }
   }
   return failures;

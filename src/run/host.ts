@@ -43,6 +43,8 @@ export interface FilesPort {
   makeDirs(dirs: string[]): Promise<void>;
   /** Names in a directory ([] when it does not exist). */
   list(dir: string): Promise<string[]>;
+  /** Renames within one file system (atomic). */
+  rename(from: string, to: string): Promise<void>;
   /** Removes a directory tree (a pruned release). */
   removeTree(path: string): Promise<void>;
   /** Creates an empty file with `mode` if there is none (true); an existing one is left as it is (false). */

@@ -37,7 +37,8 @@ export async function pendingChanges(cfg: Config, files: Pick<FilesPort, 'read' 
 // `replaced` grows as each file is written, so a failure halfway is undone too.
 export async function installFiles(host: { files: FilesPort; systemd: SystemdPort }, cfg: Config, changes: FileChange[], replaced: Replaced[]): Promise<void> {
   for (const c of changes) {
-    await host.files.write(c.path, c.after, 0o644);
+    // the main Caddyfile is the operator's: it keeps its mode; what bg renders whole is 0644
+    await host.files.write(c.path, c.after, c.path === cfg.caddy.caddyfile ? undefined : 0o644);
     replaced.push({ path: c.path, before: c.before });
   }
   if (changes.some((c) => c.path.startsWith(`${cfg.unitDir}/`))) await host.systemd.reload();
@@ -46,7 +47,7 @@ export async function installFiles(host: { files: FilesPort; systemd: SystemdPor
 export async function restoreFiles(host: { files: FilesPort; systemd: SystemdPort }, replaced: Replaced[]): Promise<void> {
   for (const r of [...replaced].reverse()) {
     if (r.before === undefined) await host.files.remove(r.path);
-    else await host.files.write(r.path, r.before, 0o644);
+    else await host.files.write(r.path, r.before);
   }
   if (replaced.length) await host.systemd.reload();
 }

@@ -43,7 +43,7 @@ export async function acquireLock(stateDir: string, command: string): Promise<Lo
   }
   let tookOverFrom: LockInfo | undefined;
   try {
-    for (let attempt = 0; attempt < 2; attempt++) {
+    for (let attempt = 0; attempt < 5; attempt++) {
       try {
         await link(tmp, path);
         let writes = Promise.resolve(); // one at a time, and all done before the release
@@ -63,7 +63,8 @@ export async function acquireLock(stateDir: string, command: string): Promise<Lo
           },
           release: async () => {
             await writes;
-            await rm(path, { force: true });
+            // only our own: never a lock another bg took over after this one was judged gone
+            if ((await readLockInfo(path))?.pid === process.pid) await rm(path, { force: true });
           },
         };
       } catch (e) {
@@ -78,11 +79,25 @@ export async function acquireLock(stateDir: string, command: string): Promise<Lo
             },
           );
         }
-        // take it over only if it still names the holder judged gone (another bg may have been faster)
-        const again = await readHolder(path);
-        if (JSON.stringify(again) !== JSON.stringify(holder)) continue;
+        // Take it over only if it still names the holder judged gone: moved aside under a private
+        // name (atomic, so of two bgs taking over only one gets it), checked, then removed. A lock
+        // that turns out to be someone's fresh one goes back.
+        const aside = `${path}.${process.pid}.stale`;
+        if (
+          !(await rename(path, aside).then(
+            () => true,
+            () => false,
+          ))
+        )
+          continue;
+        const moved = await readLockInfo(aside);
+        if (JSON.stringify(moved ?? undefined) !== JSON.stringify(holder)) {
+          await link(aside, path).catch(() => {});
+          await unlink(aside).catch(() => {});
+          continue;
+        }
         tookOverFrom = holder;
-        await rm(path, { force: true });
+        await unlink(aside).catch(() => {});
       }
     }
     throw new LockError(`Could not take the lock ${path}.`, { next: `Remove ${path} if no bg is running.` });

@@ -25,6 +25,12 @@ export async function markRelease(host: Host, cfg: Config, id: string, status: R
   await writeRecord(host, cfg, { ...(record ?? { id }), id, status });
 }
 
+/** Records that the release went live (once): `rollback` only goes back to a release that served. */
+export async function markServed(host: Host, cfg: Config, id: string): Promise<void> {
+  const record = await readRecord(host, cfg, id);
+  if (record && !record.servedAt) await writeRecord(host, cfg, { ...record, servedAt: new Date().toISOString() });
+}
+
 export async function pointColor(host: Host, cfg: Config, color: Color, id: string | undefined): Promise<void> {
   if (id === undefined) await host.files.remove(colorDir(cfg, color));
   else await host.files.pointLink(colorDir(cfg, color), releasePath(cfg, id));
@@ -32,8 +38,11 @@ export async function pointColor(host: Host, cfg: Config, color: Color, id: stri
 
 export async function removeReleases(host: Host, cfg: Config, ids: string[]): Promise<void> {
   for (const id of ids) {
-    await host.files.removeTree(releasePath(cfg, id));
+    // out of sight first (hidden names are not releases): a prune cut off midway leaves no half-deleted release
+    const trash = `${releasesDir(cfg)}/.trash-${id}`;
+    await host.files.rename(releasePath(cfg, id), trash);
     await host.files.remove(releaseRecordPath(cfg, id));
+    await host.files.removeTree(trash);
   }
 }
 

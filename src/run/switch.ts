@@ -3,6 +3,7 @@ import type { Color } from '../config/types.js';
 import { BgError, CaddyError } from '../errors.js';
 import { renderUpstream } from '../render/upstream.js';
 import type { ActionContext } from './actions.js';
+import { markServed } from './releases.js';
 
 /** Where traffic went before a switch: what its undo (switch-back) puts back. */
 export interface SwitchReceipt {
@@ -27,7 +28,7 @@ export async function switchTo(ctx: ActionContext, to: Color, release: string | 
   await host.files.pointLink(current, release ? releasePath(cfg, release) : colorDir(cfg, to));
   const caddyfile = await host.files.read(cfg.caddy.caddyfile);
   if (caddyfile === undefined) throw new CaddyError(`The Caddyfile ${cfg.caddy.caddyfile} is missing.`, { code: 'caddyfile-missing', next: 'Run `bluegreen setup`.' });
-  await host.caddy.load(caddyfile);
+  await host.caddy.load(absoluteImports(caddyfile, cfg.caddy.caddyfile));
   const want = `127.0.0.1:${cfg.web.ports[to]}`;
   const routed = await host.caddy.upstreams();
   if (!routed.includes(want)) {
@@ -36,16 +37,38 @@ export async function switchTo(ctx: ActionContext, to: Color, release: string | 
       next: `Check that ${cfg.caddy.caddyfile} is the Caddyfile Caddy runs and that it imports ${cfg.caddy.upstreamFile}.`,
     });
   }
+  if (release) await markServed(host, cfg, release);
   return `Caddy routes to ${want}`;
 }
 
+// Puts the upstream file back and has Caddy load the main Caddyfile from disk again: that also
+// keeps any other app's switch made meanwhile (its own upstream file), which restoring Caddy's whole
+// config as it was would undo. The saved config is the fallback when the Caddyfile will not load.
 export async function switchBack(ctx: ActionContext, before: SwitchReceipt): Promise<void> {
   const { cfg, host } = ctx;
   if (before.upstream === undefined) await host.files.remove(cfg.caddy.upstreamFile);
   else await host.files.write(cfg.caddy.upstreamFile, before.upstream);
   if (before.current) await host.files.pointLink(currentLink(cfg), before.current);
+  const caddyfile = await host.files.read(cfg.caddy.caddyfile).catch(() => undefined);
+  const loaded =
+    caddyfile !== undefined &&
+    (await host.caddy.load(absoluteImports(caddyfile, cfg.caddy.caddyfile)).then(
+      () => true,
+      () => false,
+    ));
+  if (loaded) return;
   if (before.caddyConfig === undefined) {
     throw new BgError('Could not put back the previous Caddy config: it was not readable before the switch.', { code: 'caddy-config-unknown' });
   }
   await host.caddy.loadJson(before.caddyConfig);
+}
+
+/**
+ * The Caddyfile text with relative file imports made absolute: text sent to Caddy's admin API has no
+ * file name, so Caddy would resolve them against its own working directory, not the file's.
+ * Snippet imports (a bare name) stay as they are.
+ */
+export function absoluteImports(text: string, caddyfilePath: string): string {
+  const dir = caddyfilePath.slice(0, caddyfilePath.lastIndexOf('/')) || '/';
+  return text.replace(/^(\s*import\s+)(\S+)/gm, (all, head: string, arg: string) => (arg.startsWith('/') || !/[/.*]/.test(arg) || arg.startsWith('{') ? all : `${head}${dir}/${arg}`));
 }

@@ -136,6 +136,10 @@ export class FakeHost implements Host {
     },
     exists: (path: string) => this.fileMap.has(path) || this.dirs.has(path),
     list: async (dir: string) => [...this.dirs].filter((d) => d.startsWith(`${dir}/`)).map((d) => d.slice(dir.length + 1)),
+    rename: async (from: string, to: string) => {
+      this.calls.push(`rename ${from} ${to}`);
+      if (this.dirs.delete(from)) this.dirs.add(to);
+    },
     removeTree: async (path: string) => {
       this.calls.push(`remove-tree ${path}`);
       this.dirs.delete(path);

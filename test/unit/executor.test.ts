@@ -107,7 +107,7 @@ describe('executor: a deploy that fails at any step is put back', () => {
     const host = blueServing({ fail: ['start shop-worker-green.service'] });
     await run(host);
     const drained = host.calls.indexOf('drain 8100');
-    expect(drained).toBeGreaterThan(host.calls.indexOf('caddy.loadJson'));
+    expect(drained).toBeGreaterThan(host.calls.lastIndexOf('caddy.load'));
     expect(drained).toBeLessThan(host.calls.lastIndexOf('stop shop-web-green.service'));
   });
 

@@ -188,6 +188,23 @@ describe('kernel setting for Caddy reloads', () => {
   });
 });
 
+describe('cut-off runs', () => {
+  it('cleanup is refused while the upstream file and Caddy disagree: it would stop the color Caddy serves', () => {
+    const h = host({ active: 'green', upstreamPort: 8100, caddyUpstreams: ['127.0.0.1:8000'] });
+    expect(() => planCleanup(cfgOf(), h)).toThrow(/says 127\.0\.0\.1:8100 but Caddy routes to 127\.0\.0\.1:8000/);
+  });
+
+  it('rollback will not put live a release that never served (a deploy cut off before its switch)', () => {
+    const colors = { blue: { release: 'r2', linked: true, commit: 'b'.repeat(40) }, green: { release: 'r1', linked: true, commit: 'a'.repeat(40) } };
+    const releases: ReleaseRecord[] = [
+      { id: 'r2', status: 'built' },
+      { id: 'r1', status: 'built', servedAt: 't' },
+    ];
+    expect(() => planDeploy(cfgOf(), host({ active: 'green', colors, releases }), { rollback: true })).toThrow(/never served/);
+    expect(planDeploy(cfgOf(), host({ active: 'blue', colors, releases }), { rollback: true }).release).toBe('r1');
+  });
+});
+
 describe('preflight', () => {
   it('refuses a deploy when the upstream file and Caddy disagree (an earlier run was cut off)', () => {
     const h = host({ active: 'green', upstreamPort: 8100, caddyUpstreams: ['127.0.0.1:8000'] });

@@ -14,6 +14,7 @@ import {
   renderWorkerUnit,
   resolveCommand,
 } from '../../src/render/index.js';
+import { absoluteImports } from '../../src/run/switch.js';
 import { sampleConfig } from '../support/sample-config.js';
 
 const config = sampleConfig;
@@ -153,6 +154,15 @@ describe('celery units', () => {
     const noBeat = config();
     noBeat.celery = { ...noBeat.celery!, beat: false };
     expect(() => renderBeatUnit(noBeat, 'blue', celery)).toThrow(ConfigError);
+  });
+});
+
+describe('Caddyfile text sent to the admin API', () => {
+  it("relative file imports are made absolute against the Caddyfile's own directory; snippets and absolute paths stay", () => {
+    const text = 'import Caddyfile.d/*.caddyfile\nimport common\nimport /etc/caddy/shop.caddy\n:80 {\n\timport ./snippets/tls.caddy\n}\n';
+    expect(absoluteImports(text, '/etc/caddy/Caddyfile')).toBe(
+      'import /etc/caddy/Caddyfile.d/*.caddyfile\nimport common\nimport /etc/caddy/shop.caddy\n:80 {\n\timport /etc/caddy/./snippets/tls.caddy\n}\n',
+    );
   });
 });
 
