@@ -154,6 +154,16 @@ export function diagnose(cfg: Config, host: HostState): Problem[] {
     });
   }
 
+  if (host.envFileIsLink) {
+    add({
+      code: 'env-file-link',
+      message: `the env file ${cfg.envFile} is a symbolic link: systemd would read wherever it points, as root, into the app's environment.`,
+      next: `Make it a regular file again (its secrets, 0640 root:${cfg.user}); keep env_file outside shared/ (e.g. /etc/bg/${cfg.app}.env) so the app's user cannot replace it.`,
+      blocks: ['setup', 'deploy', 'rollback'],
+      exitCode: EXIT.usage,
+    });
+  }
+
   if (host.tcpMigrateReq === false) {
     add({ code: 'tcp-migrate-req-off', severity: 'warning', message: migrateWarning, next: `sudo sysctl -w net.ipv4.tcp_migrate_req=1` });
   }

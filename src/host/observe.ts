@@ -24,7 +24,7 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
   const summaries = host.systemd.unitSummaries(allUnits(cfg));
   // the active web's log is read for its current run only: its invocation comes with the summaries
   const logLines = (n: number, unit: string) => summaries.then((s) => host.unitLog(unit, n, s.find((u) => u.name === unit)?.invocationId));
-  const [caddyUpstreams, states, blueHead, greenHead, changes, listening, migrate, lock, lines, releases] = await Promise.all([
+  const [caddyUpstreams, states, blueHead, greenHead, changes, listening, migrate, lock, lines, releases, envLink] = await Promise.all([
     host.caddy.upstreams().catch(() => undefined),
     summaries,
     head(blueLink),
@@ -35,6 +35,7 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
     host.lockHolder(),
     opts.logLines && activeWeb ? logLines(opts.logLines, activeWeb) : undefined,
     opts.releases ? listReleases(cfg, host) : undefined,
+    host.files.isSymlink(cfg.envFile),
   ]);
   const units: Record<string, ObservedUnit> = {};
   for (const s of states) units[s.name] = s;
@@ -49,6 +50,7 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
     changedFiles: changes?.map((c) => c.path),
     listening,
     tcpMigrateReq: migrate === undefined ? undefined : migrate === '1',
+    envFileIsLink: envLink,
     lock,
     activeLog: activeWeb && lines !== undefined ? { unit: activeWeb, lines } : undefined,
   };

@@ -38,6 +38,11 @@ const files: FilesPort = {
     }
   },
   exists: (path) => existsSync(path),
+  isSymlink: (path) =>
+    lstat(path).then(
+      (s) => s.isSymbolicLink(),
+      () => undefined,
+    ),
   list: (dir) => readdir(dir).catch(() => []),
   removeTree: (path) => rm(path, { recursive: true, force: true }),
   rename: (from, to) => rename(from, to),

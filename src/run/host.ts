@@ -49,6 +49,8 @@ export interface FilesPort {
   removeTree(path: string): Promise<void>;
   /** Creates an empty file with `mode` if there is none (true); an existing one is left as it is (false). */
   createIfMissing(path: string, mode: number): Promise<boolean>;
+  /** Whether `path` is a symbolic link (undefined: it does not exist). */
+  isSymlink(path: string): Promise<boolean | undefined>;
   /** Synchronous: rendering picks commands by what exists (a release's .venv). */
   exists(path: string): boolean;
 }

@@ -135,6 +135,7 @@ export class FakeHost implements Host {
       return true;
     },
     exists: (path: string) => this.fileMap.has(path) || this.dirs.has(path),
+    isSymlink: async (path: string) => (this.fileMap.has(path) ? false : undefined),
     list: async (dir: string) => [...this.dirs].filter((d) => d.startsWith(`${dir}/`)).map((d) => d.slice(dir.length + 1)),
     rename: async (from: string, to: string) => {
       this.calls.push(`rename ${from} ${to}`);

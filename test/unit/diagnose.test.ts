@@ -87,6 +87,12 @@ describe('diagnose', () => {
     expect(codes(host({ listening: [8000, 8100], units: units({ ...healthyBlue, 'shop-web-green.service': 'deactivating' }) }))).toEqual([]);
   });
 
+  it('an env file replaced by a symbolic link blocks every command that starts units (exit 2)', () => {
+    const h = host({ envFileIsLink: true });
+    expect(codes(h)).toEqual(['env-file-link']);
+    expect(refusal(() => preflight(cfg, h, 'deploy', 'green'))).toMatchObject({ code: 'env-file-link', exitCode: EXIT.usage });
+  });
+
   it('a lock whose process is alive is a run in progress, not a problem', () => {
     expect(codes(host({ lock: { info: { pid: process.pid, user: 'u', host: 'h', command: 'bg deploy x', since: '' }, alive: true } }))).toEqual([]);
   });
