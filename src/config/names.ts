@@ -42,6 +42,8 @@ export const siteFile = (cfg: Pick<Config, 'app' | 'caddy'>) => `${cfg.caddy.ups
 
 /** The symlink to the live release (Caddy serves static files through it). */
 export const currentLink = (cfg: Pick<Config, 'root'>) => `${cfg.root}/current`;
+/** The release that served before the last switch: Caddy falls back to its static files. */
+export const previousLink = (cfg: Pick<Config, 'root'>) => `${cfg.root}/previous`;
 
 // Caddy (2.6+, Linux) opens a new SO_REUSEPORT listener at every config load and closes the old
 // one; connections still queued in the old listener's accept queue are reset. With

@@ -1,6 +1,6 @@
 // config -> this app's Caddy site file. Pure, and the same for both colors: the live one is only in
 // the upstream file. The main Caddyfile imports it (main-caddyfile.ts).
-import { currentLink, inAppDir } from '../config/names.js';
+import { currentLink, inAppDir, previousLink } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { caddySite, caddyToken } from './escape.js';
 import { renderTemplate } from './template.js';
@@ -16,6 +16,7 @@ export function renderSiteFile(cfg: Config): string {
     site: caddySite(caddy.site, 'caddy.site'),
     staticMatcher: caddy.staticPath ? caddyToken(`${caddy.staticPath}*`, 'caddy.static_path') : undefined,
     staticRoot: caddyToken(`${inAppDir(cfg, currentLink(cfg))}/${staticDir}`, 'caddy.static_dir'),
+    previousRoot: caddyToken(`${inAppDir(cfg, previousLink(cfg))}/${staticDir}`, 'caddy.static_dir'),
     upstreamFile: caddyToken(caddy.upstreamFile, 'caddy.upstream_file'),
   });
 }

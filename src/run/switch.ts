@@ -1,4 +1,4 @@
-import { colorDir, currentLink, releasePath } from '../config/names.js';
+import { colorDir, currentLink, previousLink, releasePath } from '../config/names.js';
 import type { Color } from '../config/types.js';
 import { BgError, CaddyError } from '../errors.js';
 import { renderUpstream } from '../render/upstream.js';
@@ -10,6 +10,7 @@ export interface SwitchReceipt {
   kind: 'switch';
   upstream?: string; // the upstream file's text; undefined: there was none
   current?: string; // where `current` pointed
+  previous?: string; // where `previous` pointed
   caddyConfig?: string; // Caddy's running config (JSON text); undefined: it could not be read
 }
 
@@ -22,10 +23,14 @@ export async function switchTo(ctx: ActionContext, to: Color, release: string | 
     kind: 'switch',
     upstream: await host.files.read(cfg.caddy.upstreamFile),
     current: await host.files.readLink(current),
+    previous: await host.files.readLink(previousLink(cfg)),
     caddyConfig: await host.caddy.config().catch(() => undefined),
   });
+  const live = await host.files.readLink(current);
   await host.files.write(cfg.caddy.upstreamFile, renderUpstream(cfg, to));
-  await host.files.pointLink(current, release ? releasePath(cfg, release) : colorDir(cfg, to));
+  const next = release ? releasePath(cfg, release) : colorDir(cfg, to);
+  if (live && live !== next) await host.files.pointLink(previousLink(cfg), live);
+  await host.files.pointLink(current, next);
   const caddyfile = await host.files.read(cfg.caddy.caddyfile);
   if (caddyfile === undefined) throw new CaddyError(`The Caddyfile ${cfg.caddy.caddyfile} is missing.`, { code: 'caddyfile-missing', next: 'Run `bluegreen setup`.' });
   await host.caddy.load(absoluteImports(caddyfile, cfg.caddy.caddyfile));
@@ -49,6 +54,8 @@ export async function switchBack(ctx: ActionContext, before: SwitchReceipt): Pro
   if (before.upstream === undefined) await host.files.remove(cfg.caddy.upstreamFile);
   else await host.files.write(cfg.caddy.upstreamFile, before.upstream);
   if (before.current) await host.files.pointLink(currentLink(cfg), before.current);
+  if (before.previous) await host.files.pointLink(previousLink(cfg), before.previous);
+  else await host.files.remove(previousLink(cfg));
   const caddyfile = await host.files.read(cfg.caddy.caddyfile).catch(() => undefined);
   const loaded =
     caddyfile !== undefined &&

@@ -52,6 +52,11 @@ describe('bg deploy under load', () => {
     expect(res.failed, res.failures.join('\n')).toBe(0);
     expect(await s.get('/')).toEqual({ status: 200, body: 'v3 hello' });
     expect((await s.get('/static/version.txt')).body.trim()).toBe('v3');
+    // a page green (v2) rendered just before the switch asks for its own hashed asset: still there
+    expect(await s.get('/static/app.v2.css')).toEqual({ status: 200, body: '/* v2 */\n' });
+    expect(await s.get('/static/app.v3.css')).toEqual({ status: 200, body: '/* v3 */\n' });
+    // one deploy back, not forever
+    expect((await s.get('/static/app.v1.css')).status).toBe(404);
   });
 
   it('rollback brings the previous color back through the gate; cleanup disables the idle one', async () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const FIXTURE_APP = fileURLToPath(new URL('../fixtures/app/', import.meta.url));
@@ -35,6 +35,9 @@ function commitVersion(dir: string, git: (...a: string[]) => Buffer, version: st
   writeFileSync(`${dir}/MODE`, `${mode}\n`);
   mkdirSync(`${dir}/staticfiles`, { recursive: true });
   writeFileSync(`${dir}/staticfiles/version.txt`, `${version}\n`);
+  // a hashed asset: each version has its own name, as ManifestStaticFilesStorage writes them
+  for (const f of readdirSync(`${dir}/staticfiles`)) if (f.startsWith('app.')) rmSync(`${dir}/staticfiles/${f}`);
+  writeFileSync(`${dir}/staticfiles/app.${version}.css`, `/* ${version} */\n`);
   git('add', '-A');
   git('commit', '-q', '-m', `${version} (${mode})`);
 }

@@ -69,6 +69,7 @@ describe('web unit', () => {
     expect(line(unit, 'ExecStart')[0]).toMatch(/^ExecStart=\/srv\/shop\/green\/mysite\/\.venv\/bin\/gunicorn /);
     cfg.caddy = { ...cfg.caddy, staticPath: '/static/', staticDir: 'staticfiles' };
     expect(renderSiteFile(cfg)).toContain('root * /srv/shop/current/mysite/staticfiles');
+    expect(renderSiteFile(cfg)).toContain('root * /srv/shop/previous/mysite/staticfiles');
   });
 
   it('an app kept under /home keeps its files visible: ProtectHome=read-only', () => {
@@ -181,7 +182,10 @@ describe('Caddy site file and main Caddyfile', () => {
     const cfg = config();
     cfg.caddy = { ...cfg.caddy, staticPath: '/static/', staticDir: 'staticfiles' };
     const text = renderSiteFile(cfg);
-    expect(text).toContain('\thandle_path /static/* {\n\t\troot * /srv/shop/current/staticfiles\n\t\tfile_server\n\t}\n');
+    expect(text).toContain('\t\t@live file {\n\t\t\troot /srv/shop/current/staticfiles\n\t\t}\n');
+    expect(text).toContain('\t\thandle @live {\n\t\t\troot * /srv/shop/current/staticfiles\n\t\t\tfile_server\n\t\t}\n');
+    // what only the release before has (a hashed asset of a page it rendered) comes from it
+    expect(text).toContain('\t\thandle {\n\t\t\troot * /srv/shop/previous/staticfiles\n\t\t\tfile_server\n\t\t}\n');
     expect(text).not.toMatch(/blue|green/);
   });
 
