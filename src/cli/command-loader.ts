@@ -9,7 +9,8 @@ export interface Commands {
   cleanup: typeof import('./commands/cleanup.js');
   history: typeof import('./commands/history.js');
   releases: typeof import('./commands/releases.js');
+  maintenance: typeof import('./commands/maintenance.js');
 }
 export type CommandName = keyof Commands;
-export const COMMAND_NAMES: readonly CommandName[] = ['init', 'setup', 'deploy', 'status', 'cleanup', 'history', 'releases'];
+export const COMMAND_NAMES: readonly CommandName[] = ['init', 'setup', 'deploy', 'status', 'cleanup', 'history', 'releases', 'maintenance'];
 export type LoadCommand = <N extends CommandName>(name: N) => Promise<Commands[N]>;

@@ -61,6 +61,13 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
       code = await (await load('deploy')).rollback({ ...opts(), to: cmdOpts.to });
     });
   program
+    .command('maintenance')
+    .argument('<on|off>', 'on: Caddy answers 503 with Retry-After (and <root>/shared/maintenance.html when there is one); off: back to the app')
+    .description('take the site down for maintenance while the app keeps running, or bring it back')
+    .action(async (state: string) => {
+      code = await (await load('maintenance')).maintenance(state, opts());
+    });
+  program
     .command('releases')
     .description('the releases on disk: id, commit, ref, built at, which color holds it, live or failed')
     .action(run(async () => (await load('releases')).releases(opts())));

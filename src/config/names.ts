@@ -52,6 +52,10 @@ export const TCP_MIGRATE_REQ = 'net.ipv4.tcp_migrate_req';
 export const SYSCTL_DROPIN = '/etc/sysctl.d/60-bg-tcp-migrate-req.conf';
 
 export const lockPath = (stateDir: string) => `${stateDir}/lock`;
+/** Present while `bluegreen maintenance on` holds: every render of the site file keeps it on. */
+export const maintenanceFlag = (cfg: Pick<Config, 'stateDir'>) => `${cfg.stateDir}/maintenance`;
+/** The page Caddy answers with during maintenance, when it exists: <root>/shared/maintenance.html. */
+export const MAINTENANCE_PAGE = 'maintenance.html';
 export const journalPath = (stateDir: string) => `${stateDir}/journal.jsonl`;
 export const bgLogPath = (stateDir: string) => `${stateDir}/bg.log`;
 /** The output of a release's build (or its release commands). */

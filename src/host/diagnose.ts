@@ -6,7 +6,7 @@ import { type HostState, isRunning } from './host-state.js';
 // Every problem bg can see on the host, from one observation, pure. `preflight` refuses a command
 // with the first problem that blocks it; `bg status` lists them all.
 
-export type Blockable = 'setup' | 'deploy' | 'rollback' | 'cleanup';
+export type Blockable = 'setup' | 'deploy' | 'rollback' | 'cleanup' | 'maintenance';
 
 export interface Problem {
   code: string; // stable, kebab-case
@@ -58,7 +58,7 @@ export function diagnose(cfg: Config, host: HostState): Problem[] {
             ? `${cfg.app} is not set up: ${file} is not in bg's format.`
             : `${cfg.app} is not set up: ${file} names no color of ours (127.0.0.1:${host.upstreamPort}).`,
       next: 'Run `bluegreen setup` first.',
-      blocks: ['deploy', 'rollback', 'cleanup'],
+      blocks: ['deploy', 'rollback', 'cleanup', 'maintenance'],
       exitCode: EXIT.usage,
       // a legacy upstream is how a host looks before its first setup: status need not warn
       severity: host.upstreamFile === 'ok' ? 'warning' : 'error',
@@ -71,9 +71,9 @@ export function diagnose(cfg: Config, host: HostState): Problem[] {
       code: 'caddy-unreachable',
       message: `Caddy's admin API at ${cfg.caddy.admin} is not answering.`,
       next: `Start Caddy (${cfg.caddy.unit}) and make sure caddy.admin in ${cfg.configPath} is its admin address.`,
-      blocks: ['setup', 'deploy', 'rollback'],
+      blocks: ['setup', 'deploy', 'rollback', 'maintenance'],
     });
-  } else if (host.upstreamPort !== undefined && !routed.includes(`127.0.0.1:${host.upstreamPort}`)) {
+  } else if (!host.maintenance && host.upstreamPort !== undefined && !routed.includes(`127.0.0.1:${host.upstreamPort}`)) {
     const serves = routed.join(', ') || 'nothing';
     add({
       code: 'upstream-mismatch',
@@ -151,6 +151,17 @@ export function diagnose(cfg: Config, host: HostState): Problem[] {
       code: 'interrupted-run',
       message: `${who}; its lock is stale.`,
       next: 'Check the units above: the next bg command takes the lock over, and `bluegreen deploy` or `rollback` recovers (it stops what the idle color left running); `bluegreen cleanup` stops it now.',
+    });
+  }
+
+  if (host.maintenance) {
+    add({
+      code: 'maintenance-on',
+      severity: 'warning',
+      message: `maintenance is on: Caddy answers 503 for ${cfg.app}; the app keeps running.`,
+      next: 'Run `bluegreen maintenance off` when you are done.',
+      blocks: ['deploy', 'rollback'],
+      exitCode: EXIT.usage,
     });
   }
 

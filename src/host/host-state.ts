@@ -27,6 +27,7 @@ export interface HostState {
   changedFiles?: string[]; // paths `install` of both colors + Caddyfile would change; undefined: not looked
   listening?: number[]; // which of our web ports something listens on; undefined: not looked
   tcpMigrateReq?: boolean; // net.ipv4.tcp_migrate_req; undefined when the kernel lacks it
+  maintenance?: boolean; // bluegreen maintenance is on
   envFileIsLink?: boolean; // the env file is a symbolic link (undefined: missing or not looked)
   lock?: { info?: LockInfo; alive: boolean }; // undefined: no lock file; info undefined: unreadable
   activeLog?: { unit: string; lines: string }; // the active web's last log line(s), when asked for

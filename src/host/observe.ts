@@ -1,5 +1,5 @@
 import { basename, dirname } from 'node:path';
-import { colorDir, presentUnits, releasePath, releaseRecordPath, releasesDir, TCP_MIGRATE_REQ, unitNames } from '../config/names.js';
+import { colorDir, maintenanceFlag, presentUnits, releasePath, releaseRecordPath, releasesDir, TCP_MIGRATE_REQ, unitNames } from '../config/names.js';
 import { COLORS, type Color, type Config } from '../config/types.js';
 import { colorOfPort, parseUpstream } from '../render/upstream.js';
 import type { HostReader } from '../run/host.js';
@@ -51,6 +51,7 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
     listening,
     tcpMigrateReq: migrate === undefined ? undefined : migrate === '1',
     envFileIsLink: envLink,
+    maintenance: host.files.exists(maintenanceFlag(cfg)),
     lock,
     activeLog: activeWeb && lines !== undefined ? { unit: activeWeb, lines } : undefined,
   };

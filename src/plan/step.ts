@@ -23,6 +23,7 @@ export type Action =
   // that port has no connection (the undo of a start, which may come after the switch)
   | { kind: 'stop'; unit: string; wait?: false; drainPort?: number }
   | { kind: 'health-gate'; color: Color; unit: string }
+  | { kind: 'maintenance'; on: boolean } // Caddy answers 503 for the app (on), or proxies again (off)
   | { kind: 'check-broker' } // the Celery broker answers, before any Celery unit is touched
   | { kind: 'repair-upstream'; color: Color; release?: string } // the upstream file (and `current`) for the color Caddy already routes to
   | { kind: 'switch'; to: Color; release?: string } // release: where `current` points after
@@ -38,7 +39,7 @@ export interface Step {
 }
 
 export interface Plan {
-  command: 'setup' | 'deploy' | 'rollback' | 'cleanup';
+  command: 'setup' | 'deploy' | 'rollback' | 'cleanup' | 'maintenance';
   from?: Color; // color serving before
   to?: Color; // color serving after
   release?: string; // the release `to` runs after (deploy, rollback, first setup)
@@ -76,6 +77,8 @@ export const describeAction = (a: Action): string => {
       return `${a.drainPort ? `wait for port ${a.drainPort} to drain, then ` : ''}stop ${a.unit}${a.wait === false ? ' (systemd finishes it; bg does not wait)' : ''}`;
     case 'health-gate':
       return `wait until ${a.color} answers its health check`;
+    case 'maintenance':
+      return a.on ? 'make Caddy answer 503 with a Retry-After (the app keeps running)' : 'make Caddy proxy to the live color again';
     case 'check-broker':
       return "check that Celery's broker answers";
     case 'repair-upstream':

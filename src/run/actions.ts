@@ -7,6 +7,7 @@ import { checkBroker } from './broker.js';
 import { runBuild } from './build.js';
 import type { Host } from './host.js';
 import { diffOf, installFiles, pendingChanges, type Replaced, restoreFiles } from './install.js';
+import { setMaintenance } from './maintenance.js';
 import { checkoutRelease, markRelease, pointColor, removeReleases } from './releases.js';
 import { type SwitchReceipt, switchBack, switchTo } from './switch.js';
 
@@ -125,6 +126,8 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     }
     case 'check-broker':
       return { detail: await checkBroker(host, cfg) };
+    case 'maintenance':
+      return { detail: await setMaintenance(ctx, action.on) };
     case 'repair-upstream':
       await host.files.write(cfg.caddy.upstreamFile, renderUpstream(cfg, action.color));
       // a run cut off mid-switch may have pointed `current` (static files) at the release that never went live

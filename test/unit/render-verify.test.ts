@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Config, Scope } from '../../src/config/types.js';
-import { mainCaddyfile, renderAll, renderUpstream } from '../../src/render/index.js';
+import { mainCaddyfile, renderAll, renderSiteFile, renderUpstream } from '../../src/render/index.js';
 import { sampleConfig } from '../support/sample-config.js';
 
 const base = mkdtempSync(join(tmpdir(), 'bg-render-verify-'));
@@ -80,6 +80,19 @@ describe.each(['system', 'user'] as const)('%s scope: rendered files pass the re
     rmSync(bad);
     expect(status).not.toBe(0);
     expect(output).toMatch(/BogusKey/);
+  });
+
+  it('caddy validate accepts the site file in maintenance, with and without a page', () => {
+    for (const page of [true, false]) {
+      const file = join(dir, `maintenance-${page}.caddy`);
+      writeFileSync(file, renderSiteFile(cfg, { page }));
+      const { status, output } = run('caddy', ['validate', '--adapter', 'caddyfile', '--config', file], {
+        HOME: dir,
+        XDG_DATA_HOME: join(dir, 'data'),
+        XDG_CONFIG_HOME: join(dir, 'config'),
+      });
+      expect(status, output).toBe(0);
+    }
   });
 
   it('caddy validate accepts the main Caddyfile importing the site file, which imports the upstream file', () => {

@@ -178,6 +178,14 @@ describe('Caddy site file and main Caddyfile', () => {
     expect(text).not.toContain('handle_path');
   });
 
+  it('maintenance: the marked route answers 503 with Retry-After, from the page in shared/ when there is one', () => {
+    const page = renderSiteFile(config(), { page: true });
+    expect(page).toContain('\t\tvars bg_app shop\n\t\t# bluegreen maintenance on');
+    expect(page).toContain('\t\theader Retry-After 120\n\t\troot * /srv/shop/shared\n\t\trewrite * /maintenance.html\n\t\tfile_server {\n\t\t\tstatus 503\n\t\t}\n');
+    expect(page).not.toContain('reverse_proxy');
+    expect(renderSiteFile(config(), { page: false })).toContain('\t\trespond "shop is down for maintenance. Please try again in a few minutes." 503\n');
+  });
+
   it('serves static files from the current symlink when static_path is set', () => {
     const cfg = config();
     cfg.caddy = { ...cfg.caddy, staticPath: '/static/', staticDir: 'staticfiles' };

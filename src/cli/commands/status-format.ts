@@ -4,7 +4,7 @@ import type { StatusReport } from './status.js';
 export function formatStatus(r: StatusReport): string {
   const lines: string[] = [];
   lines.push(`${r.app} (${r.scope} scope)`);
-  lines.push(`  active:   ${r.active ?? 'none (not set up)'}`);
+  lines.push(`  active:   ${r.active ?? 'none (not set up)'}${r.maintenance ? ' (maintenance on: Caddy answers 503)' : ''}`);
   const caddy = r.upstream.caddy === null ? 'admin API not answering' : r.upstream.caddy.join(', ') || 'nothing';
   lines.push(`  upstream: ${r.upstream.port === null ? 'none' : `127.0.0.1:${r.upstream.port}`} in ${r.upstream.file}; Caddy routes to ${caddy}`);
   for (const p of r.problems) {

@@ -12,6 +12,7 @@ export interface StatusReport {
   app: string;
   scope: string;
   active: string | null;
+  maintenance: boolean;
   upstream: { file: string; port: number | null; caddy: string[] | null; mismatch: boolean };
   problem?: string; // the first error below, for scripts that want one line
   problems: { code: string; severity: 'error' | 'warning'; message: string; next: string }[];
@@ -50,6 +51,7 @@ export function buildReport(cfg: Config, host: HostState, lastDeploy: JournalEnt
     app: cfg.app,
     scope: cfg.scope,
     active: host.active ?? null,
+    maintenance: !!host.maintenance,
     upstream: { file: cfg.caddy.upstreamFile, port: host.upstreamPort ?? null, caddy, mismatch: caddy !== null && want !== undefined && !caddy.includes(want) },
     problem: problems.find((p) => p.severity === 'error')?.message,
     problems,
