@@ -123,6 +123,13 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
         ...(f.celery.broker !== undefined && { broker: f.celery.broker }),
       },
     }),
+    ...(f.venv && {
+      venv: {
+        requirements: f.venv.requirements ?? ['requirements.txt'],
+        python: f.venv.python ?? '/usr/bin/python3',
+        systemSitePackages: f.venv.system_site_packages ?? false,
+      },
+    }),
     configPath: ctx.configPath,
   };
 }

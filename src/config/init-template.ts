@@ -204,5 +204,10 @@ export function renderInitConfig(o: InitOptions): string {
     '',
     ...celery,
     '',
+    line('# venv:', 'bg builds .venv, shared by releases with the same requirements (no pip when none changed)'),
+    line('#   requirements: [requirements.txt]', 'files inside the project'),
+    line('#   python: /usr/bin/python3', "the Python that has your packages (Debian's)"),
+    line('#   system_site_packages: false', "true: see Debian's python3-* packages"),
+    '',
   ].join('\n');
 }

@@ -204,6 +204,13 @@ const queues: Check<string[]> = (v) => {
   return ok(v as string[]);
 };
 
+const REQ_FILE = 'a relative path inside the project, e.g. requirements.txt (no ..)';
+const venv = section({
+  requirements: z.array(rule(matching(REQ_FILE, STATIC_DIR_RE)), { error: (iss) => `must be a list of requirement files (got ${got(iss.input)})` }).optional(),
+  python: rule(absPath).optional(),
+  system_site_packages: rule(bool).optional(),
+});
+
 const celery = section({
   app: rule(required('a Python module (or module:attr), e.g. shop', matching('a Python module (or module:attr), e.g. shop', PY_MODULE_RE))),
   beat: rule(bool).optional(),
@@ -247,6 +254,7 @@ export const fileSchema = section({
   web: web,
   caddy: caddy,
   celery: celery.optional(),
+  venv: venv.optional(),
 });
 
 export type ConfigFile = z.infer<typeof fileSchema>;

@@ -46,6 +46,12 @@ export interface CeleryConfig {
   broker?: string; // checked before a deploy touches Celery; undefined: read from the env file
 }
 
+export interface VenvConfig {
+  requirements: string[]; // relative to the project dir; their contents (with python and the flag) name the venv
+  python: string; // absolute: the Python that has what the app needs (Debian's /usr/bin/python3)
+  systemSitePackages: boolean;
+}
+
 export interface Config {
   app: string;
   repo: string;
@@ -65,5 +71,6 @@ export interface Config {
   web: WebConfig;
   caddy: CaddyConfig;
   celery?: CeleryConfig;
+  venv?: VenvConfig; // bg builds the release's .venv, shared by releases with the same requirements
   configPath: string; // where it was read from
 }

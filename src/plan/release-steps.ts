@@ -26,6 +26,7 @@ export function newReleaseSteps(cfg: Config, host: HostState, color: Color, id: 
       undo: { kind: 'mark-release', release: id, status: 'failed' },
     },
   ];
+  if (cfg.venv) steps.push({ name: `venv-${color}`, action: { kind: 'venv', release: id } });
   if (cfg.build.length > 0) {
     steps.push({ name: `build-${color}`, action: { kind: 'build', color, release: id, commands: cfg.build, ...(cfg.scope === 'system' && { user: cfg.user }) } });
   }

@@ -15,6 +15,7 @@ export type Action =
   | { kind: 'checkout'; color: Color; release: string; ref?: string; built: boolean } // built: no build commands follow
   // build: in the new release; release: once per deploy after the build (migrations). user: run as it (system scope)
   | { kind: 'build' | 'release-commands'; color: Color; release: string; commands: string[]; user?: string }
+  | { kind: 'venv'; release: string } // the release's .venv: reused when its requirements are unchanged
   | { kind: 'point'; color: Color; release?: string } // the color's link at a release (none: removed)
   | { kind: 'mark-release'; release: string; status: 'failed' } // undo of checkout: the release never served
   | { kind: 'remove-releases'; releases: string[] }
@@ -65,6 +66,8 @@ export const describeAction = (a: Action): string => {
       return `run in releases/${a.release}${a.user ? ` as ${a.user}` : ''}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}`;
     case 'release-commands':
       return `once for this deploy, in releases/${a.release}${a.user ? ` as ${a.user}` : ''}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}`;
+    case 'venv':
+      return `link releases/${a.release}/.venv to the venv of its requirements (built once per set of requirements)`;
     case 'point':
       return a.release ? `point ${a.color} at releases/${a.release}` : `remove the ${a.color} link`;
     case 'mark-release':

@@ -21,9 +21,15 @@ export const GUNICORN_FALLBACKS: string[][] = [['/usr/bin/gunicorn'], ['/usr/loc
 export const CELERY_FALLBACKS: string[][] = [['/usr/bin/celery'], ['/usr/local/bin/celery'], ['/usr/bin/python3', '-m', 'celery']];
 
 export function gunicornCommand(cfg: Config, color: Color, exists: (p: string) => boolean): string[] {
-  return resolveCommand(cfg.web.gunicorn, `${colorAppDir(cfg, color)}/.venv/bin/gunicorn`, GUNICORN_FALLBACKS, exists);
+  return resolveCommand(cfg.web.gunicorn, `${colorAppDir(cfg, color)}/.venv/bin/gunicorn`, venvModule(cfg, color, 'gunicorn', GUNICORN_FALLBACKS), exists);
 }
 
 export function celeryCommand(cfg: Config, color: Color, exists: (p: string) => boolean): string[] {
-  return resolveCommand(cfg.celery?.command, `${colorAppDir(cfg, color)}/.venv/bin/celery`, CELERY_FALLBACKS, exists);
+  return resolveCommand(cfg.celery?.command, `${colorAppDir(cfg, color)}/.venv/bin/celery`, venvModule(cfg, color, 'celery', CELERY_FALLBACKS), exists);
+}
+
+// With a venv bg builds, the tool runs on the venv's Python even when only a system site package
+// provides it (no script in .venv/bin): never Debian's script on the system Python beside it.
+function venvModule(cfg: Config, color: Color, module: string, fallbacks: string[][]): string[][] {
+  return cfg.venv ? [[`${colorAppDir(cfg, color)}/.venv/bin/python`, '-m', module], ...fallbacks] : fallbacks;
 }

@@ -10,6 +10,7 @@ import { diffOf, installFiles, pendingChanges, type Replaced, restoreFiles } fro
 import { setMaintenance } from './maintenance.js';
 import { checkoutRelease, markRelease, pointColor, removeReleases } from './releases.js';
 import { type SwitchReceipt, switchBack, switchTo } from './switch.js';
+import { ensureVenv } from './venv.js';
 
 // Carries out one Action through the Host. A step that changes something its undo must know about
 // hands the executor a receipt (`keep`) as soon as it has changed it, so a step that fails halfway
@@ -71,6 +72,10 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     case 'release-commands':
       await runBuild(host, cfg, action.color, action.release, action.commands, action.user, 'release');
       return {};
+    case 'venv': {
+      const v = await ensureVenv(host, cfg, action.release);
+      return { detail: `shared/venvs/${v.id} ${v.built ? 'built' : 'reused: requirements unchanged, no pip'}` };
+    }
     case 'point':
       await pointColor(host, cfg, action.color, action.release);
       return {};
