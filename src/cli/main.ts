@@ -45,9 +45,10 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
   program
     .command('deploy')
     .argument('<ref>', 'branch, tag or commit to deploy')
+    .option('--allow-destructive', 'django: apply migrations the serving version cannot live with (with maintenance on)')
     .description('deploy <ref> to the idle color with no failed request; rolls back on any failure')
-    .action(async (ref: string) => {
-      code = await (await load('deploy')).deploy(ref, opts());
+    .action(async (ref: string, cmdOpts: { allowDestructive?: boolean }) => {
+      code = await (await load('deploy')).deploy(ref, { ...opts(), allowDestructive: cmdOpts.allowDestructive });
     });
   program
     .command('status')

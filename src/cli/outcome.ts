@@ -42,6 +42,10 @@ export function runFailure(command: string, cfg: Config, plan: Plan, result: Run
         : `Start the color Caddy routes to (systemctl start ${cfg.app}-web-<color>), then run \`bluegreen status\`.`,
     });
   }
+  // refused by a check before anything changed what serves (a destructive migration): its own words
+  if (isBgError(cause) && cause.exitCode === EXIT.usage) {
+    return new BgError(`${command} refused at step ${failed.step}: ${why}`, { code, step: failed.step, exitCode: EXIT.usage, detail, state: cause.state, next: cause.next });
+  }
   const state = plan.from
     ? `Rolled back: old version still serving from ${serving}; Celery as before.`
     : // a first setup: nothing of this app served before, and nothing does now

@@ -68,6 +68,7 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
       ...base,
       time: new Date().toISOString(),
       commit,
+      ...(result.migrations && { migrations: result.ok ? result.migrations : [] }),
       result: result.ok ? 'ok' : result.undoFailed?.length ? 'rollback-failed' : 'rolled-back',
       error: result.failed ? messageOf(result.failed.error) : undefined,
       failedStep: result.failed?.step,

@@ -123,6 +123,7 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
         ...(f.celery.broker !== undefined && { broker: f.celery.broker }),
       },
     }),
+    ...(f.django && { django: { manage: f.django.manage ?? 'manage.py' } }),
     ...(f.venv && {
       venv: {
         requirements: f.venv.requirements ?? ['requirements.txt'],

@@ -204,6 +204,8 @@ export function renderInitConfig(o: InitOptions): string {
     '',
     ...celery,
     '',
+    line(django ? 'django:' : '# django:', "bg reads each deploy's migration plan and refuses destructive ones (--allow-destructive)"),
+    line(django ? '  manage: manage.py' : '#   manage: manage.py', 'inside the project (app_dir)'),
     line('# venv:', 'bg builds .venv, shared by releases with the same requirements (no pip when none changed)'),
     line('#   requirements: [requirements.txt]', 'files inside the project'),
     line('#   python: /usr/bin/python3', "the Python that has your packages (Debian's)"),

@@ -255,6 +255,7 @@ export const fileSchema = section({
   caddy: caddy,
   celery: celery.optional(),
   venv: venv.optional(),
+  django: section({ manage: rule(matching(REQ_FILE, STATIC_DIR_RE)).optional() }).optional(),
 });
 
 export type ConfigFile = z.infer<typeof fileSchema>;

@@ -71,6 +71,7 @@ export interface Config {
   web: WebConfig;
   caddy: CaddyConfig;
   celery?: CeleryConfig;
+  django?: { manage: string }; // manage.py inside the project: bg reads the migration plan before each deploy
   venv?: VenvConfig; // bg builds the release's .venv, shared by releases with the same requirements
   configPath: string; // where it was read from
 }

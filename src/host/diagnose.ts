@@ -160,8 +160,6 @@ export function diagnose(cfg: Config, host: HostState): Problem[] {
       severity: 'warning',
       message: `maintenance is on: Caddy answers 503 for ${cfg.app}; the app keeps running.`,
       next: 'Run `bluegreen maintenance off` when you are done.',
-      blocks: ['deploy', 'rollback'],
-      exitCode: EXIT.usage,
     });
   }
 

@@ -13,6 +13,7 @@ export interface DeployRequest {
   rollback?: boolean; // rollback: the idle color's release (or `toRelease`) back in service
   toRelease?: string; // rollback --to <id>
   now?: Date; // names the new release
+  allowDestructive?: boolean; // django: apply migrations the serving version cannot live with
 }
 
 // The order of a deploy (README, "What a deploy does"): a new release built and the idle color
@@ -46,7 +47,7 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
     steps.push({ name: `finish-stop-${unitStem(unit)}`, action: { kind: 'stop', unit } });
   }
   steps.push(...adoptSteps(host));
-  if (!req.rollback) steps.push(...newReleaseSteps(cfg, host, to, target, req.ref));
+  if (!req.rollback) steps.push(...newReleaseSteps(cfg, host, to, target, req.ref, req.allowDestructive));
   else if (host.colors[to].release !== target) steps.push(pointStep(host, to, target));
 
   steps.push({ name: `install-${to}-units`, action: { kind: 'install', colors: [to], caddyfile: false }, undo: { kind: 'restore-files' } });

@@ -18,7 +18,7 @@ export function nextReleaseId(now: Date, taken: readonly string[]): string {
 // A new release for `color`: checked out into its own directory, built, and only then does the
 // color point at it. A failure before that leaves the color (and so `rollback`) where it was; the
 // release is marked failed.
-export function newReleaseSteps(cfg: Config, host: HostState, color: Color, id: string, ref: string | undefined): Step[] {
+export function newReleaseSteps(cfg: Config, host: HostState, color: Color, id: string, ref: string | undefined, allowDestructive = false): Step[] {
   const steps: Step[] = [
     {
       name: `checkout-${color}`,
@@ -30,6 +30,8 @@ export function newReleaseSteps(cfg: Config, host: HostState, color: Color, id: 
   if (cfg.build.length > 0) {
     steps.push({ name: `build-${color}`, action: { kind: 'build', color, release: id, commands: cfg.build, ...(cfg.scope === 'system' && { user: cfg.user }) } });
   }
+  const user = cfg.scope === 'system' ? { user: cfg.user } : {};
+  if (cfg.django) steps.push({ name: `migration-plan-${color}`, action: { kind: 'migration-plan', release: id, allowDestructive, ...user } });
   if (cfg.release.length > 0) {
     steps.push({ name: `release-${color}`, action: { kind: 'release-commands', color, release: id, commands: cfg.release, ...(cfg.scope === 'system' && { user: cfg.user }) } });
   }

@@ -15,6 +15,7 @@ export type Action =
   | { kind: 'checkout'; color: Color; release: string; ref?: string; built: boolean } // built: no build commands follow
   // build: in the new release; release: once per deploy after the build (migrations). user: run as it (system scope)
   | { kind: 'build' | 'release-commands'; color: Color; release: string; commands: string[]; user?: string }
+  | { kind: 'migration-plan'; release: string; allowDestructive: boolean; user?: string } // django: refuse what the old color cannot live with
   | { kind: 'venv'; release: string } // the release's .venv: reused when its requirements are unchanged
   | { kind: 'point'; color: Color; release?: string } // the color's link at a release (none: removed)
   | { kind: 'mark-release'; release: string; status: 'failed' } // undo of checkout: the release never served
@@ -66,6 +67,8 @@ export const describeAction = (a: Action): string => {
       return `run in releases/${a.release}${a.user ? ` as ${a.user}` : ''}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}`;
     case 'release-commands':
       return `once for this deploy, in releases/${a.release}${a.user ? ` as ${a.user}` : ''}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}`;
+    case 'migration-plan':
+      return `read releases/${a.release}'s migration plan; ${a.allowDestructive ? 'destructive operations allowed' : 'refuse operations the serving version cannot live with'}`;
     case 'venv':
       return `link releases/${a.release}/.venv to the venv of its requirements (built once per set of requirements)`;
     case 'point':

@@ -5,6 +5,7 @@ import type { Action } from '../plan/step.js';
 import { renderUpstream } from '../render/upstream.js';
 import { checkBroker } from './broker.js';
 import { runBuild } from './build.js';
+import { checkMigrationPlan } from './django.js';
 import type { Host } from './host.js';
 import { diffOf, installFiles, pendingChanges, type Replaced, restoreFiles } from './install.js';
 import { setMaintenance } from './maintenance.js';
@@ -29,6 +30,7 @@ export interface ActionContext {
 export interface Outcome {
   detail?: string;
   commit?: string;
+  migrations?: string[]; // what a migration plan says this deploy applies
 }
 
 export async function perform(action: Action, ctx: ActionContext): Promise<Outcome> {
@@ -72,6 +74,11 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     case 'release-commands':
       await runBuild(host, cfg, action.color, action.release, action.commands, action.user, 'release');
       return {};
+    case 'migration-plan': {
+      const plan = await checkMigrationPlan(host, cfg, action.release, action.allowDestructive, action.user);
+      const names = plan.map((m) => m.name);
+      return { detail: names.length ? `${names.length} to apply: ${names.join(', ')}` : 'nothing to migrate', migrations: names };
+    }
     case 'venv': {
       const v = await ensureVenv(host, cfg, action.release);
       return { detail: `shared/venvs/${v.id} ${v.built ? 'built' : 'reused: requirements unchanged, no pip'}` };

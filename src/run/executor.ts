@@ -19,6 +19,7 @@ export interface RunResult {
   ms: number; // the whole run, undo included: the number printed and the number journaled
   steps: StepRecord[];
   commit?: string; // what a checkout step checked out
+  migrations?: string[]; // what the migration plan said this run applies
   failed?: { step: string; error: unknown };
   undoFailed?: { step: string; error: unknown }[];
 }
@@ -37,6 +38,7 @@ export async function executePlan(plan: Plan, cfg: Config, host: Host, report: R
   const begun: Begun[] = [];
   const steps: StepRecord[] = [];
   let commit: string | undefined;
+  let migrations: string[] | undefined;
   const note = (message: string) => report({ event: 'note', message });
   report({ event: 'plan', command: plan.command, from: plan.from, to: plan.to, steps: plan.steps.map((s) => s.name) });
   for (const n of plan.notes) note(n);
@@ -50,6 +52,7 @@ export async function executePlan(plan: Plan, cfg: Config, host: Host, report: R
       report({ event: 'step', step: step.name, status: 'start' });
       const outcome = await perform(step.action, { cfg, host, signal, note, keep: (r) => (entry.receipt = r) });
       commit = outcome.commit ?? commit;
+      migrations = outcome.migrations ?? migrations;
       const ms = performance.now() - s0;
       steps.push({ name: step.name, ms, ok: true, detail: outcome.detail });
       report({ event: 'step', step: step.name, status: 'done', ms, detail: outcome.detail });
@@ -58,10 +61,10 @@ export async function executePlan(plan: Plan, cfg: Config, host: Host, report: R
       steps.push({ name: step.name, ms, ok: false });
       report({ event: 'step', step: step.name, status: 'failed', ms, error: messageOf(error) });
       const undoFailed = await undoAll(begun, { cfg, host, note, keep: () => {} }, report);
-      return { ok: false, ms: performance.now() - t0, steps, commit, failed: { step: step.name, error }, undoFailed };
+      return { ok: false, ms: performance.now() - t0, steps, commit, migrations, failed: { step: step.name, error }, undoFailed };
     }
   }
-  return { ok: true, ms: performance.now() - t0, steps, commit };
+  return { ok: true, ms: performance.now() - t0, steps, commit, migrations };
 }
 
 async function undoAll(begun: Begun[], ctx: ActionContext, report: Reporter) {

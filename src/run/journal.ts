@@ -21,6 +21,7 @@ export interface JournalEntry {
   result: 'started' | 'ok' | 'rolled-back' | 'rollback-failed' | 'nothing-to-do' | 'interrupted' | 'running';
   error?: string;
   failedStep?: string;
+  migrations?: string[]; // the migrations this run applied (django)
   ms: number;
   steps: { name: string; ms: number; ok: boolean }[];
 }

@@ -1,4 +1,4 @@
-import { colorDir, currentLink, previousLink, releasePath } from '../config/names.js';
+import { colorDir, currentLink, maintenanceFlag, previousLink, releasePath } from '../config/names.js';
 import type { Color } from '../config/types.js';
 import { BgError, CaddyError } from '../errors.js';
 import { renderUpstream } from '../render/upstream.js';
@@ -35,6 +35,11 @@ export async function switchTo(ctx: ActionContext, to: Color, release: string | 
   if (caddyfile === undefined) throw new CaddyError(`The Caddyfile ${cfg.caddy.caddyfile} is missing.`, { code: 'caddyfile-missing', next: 'Run `bluegreen setup`.' });
   await host.caddy.load(absoluteImports(caddyfile, cfg.caddy.caddyfile));
   const want = `127.0.0.1:${cfg.web.ports[to]}`;
+  // maintenance on: Caddy answers 503 and routes nowhere until `maintenance off` (which confirms the route)
+  if (host.files.exists(maintenanceFlag(cfg))) {
+    if (release) await markServed(host, cfg, release);
+    return `upstream is ${want}; maintenance is on, so Caddy answers 503 until \`bluegreen maintenance off\``;
+  }
   const routed = await host.caddy.upstreams();
   if (!routed.includes(want)) {
     throw new CaddyError(`Caddy did not take the new upstream: it routes to ${routed.join(', ') || 'nothing'}, expected ${want}.`, {

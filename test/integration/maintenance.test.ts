@@ -36,7 +36,7 @@ describe('maintenance', () => {
     return seen;
   }
 
-  it('on: 503 with Retry-After and the page, the app still running; status says so; deploy waits (exit 2)', async () => {
+  it('on: 503 with Retry-After and the page, the app still running; status says so; a deploy meanwhile keeps the 503', async () => {
     const seen = await loopStatuses(async () => {
       const r = await s.bg(['maintenance', 'on']);
       expect(r.code, r.stderr).toBe(0);
@@ -52,8 +52,9 @@ describe('maintenance', () => {
     expect(st.problems.map((p: { code: string }) => p.code)).toContain('maintenance-on');
     expect(st.problem).toBeUndefined();
     const d = await s.bg(['deploy', 'v2']);
-    expect(d.code).toBe(2);
-    expect(d.stderr).toContain('bluegreen maintenance off');
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stderr + d.stdout).toContain('maintenance is on');
+    expect((await request(s.url('/'), { reset: true })).statusCode).toBe(503);
   });
 
   it('off: the app answers again, confirmed; no failed connection on the way', async () => {
@@ -62,7 +63,8 @@ describe('maintenance', () => {
       expect(r.code, r.stderr).toBe(0);
     });
     expect([...seen.keys()].filter((k) => k !== '200' && k !== '503')).toEqual([]);
-    expect(await s.get('/')).toEqual({ status: 200, body: 'v1 hello' });
+    // the deploy made during maintenance is what serves now
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
     expect((await s.bg(['maintenance', 'off'])).stdout).toContain('already off');
     expect(s.journal().map((e) => `${e.command} ${e.result}`)).toEqual(expect.arrayContaining(['maintenance ok']));
   });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const FIXTURE_APP = fileURLToPath(new URL('../fixtures/app/', import.meta.url));
@@ -40,4 +40,51 @@ function commitVersion(dir: string, git: (...a: string[]) => Buffer, version: st
   writeFileSync(`${dir}/staticfiles/app.${version}.css`, `/* ${version} */\n`);
   git('add', '-A');
   git('commit', '-q', '-m', `${version} (${mode})`);
+}
+
+const DJANGO_APP = fileURLToPath(new URL('../fixtures/django/', import.meta.url));
+
+const NOTE_FIELD = '    note = models.CharField(max_length=200, null=True)\n';
+const MIGRATION_0002 = `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("polls", "0001_initial")]
+    operations = [migrations.AddField(model_name="question", name="note", field=models.CharField(max_length=200, null=True))]
+`;
+const MIGRATION_0003 = `from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("polls", "0002_question_note")]
+    operations = [migrations.RemoveField(model_name="question", name="note")]
+`;
+
+// A real git repository of the Django fixture (Debian's python3-django, SQLite): main is v1; v2 adds
+// a nullable field (safe while v1 serves); v3 removes it again (v2, still serving, would break).
+export function makeDjangoRepo(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.name=bg test', '-c', 'user.email=test@bg.invalid', ...args], { stdio: 'pipe' });
+  git('init', '-q', '-b', 'main');
+  cpSync(DJANGO_APP, dir, { recursive: true, filter: (src) => !src.includes('__pycache__') });
+  const models = `${dir}/polls/models.py`;
+  const base = readFileSync(models, 'utf8');
+  const version = (v: string) => writeFileSync(`${dir}/VERSION`, `${v}\n`);
+  version('v1');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'v1');
+  git('checkout', '-q', '-b', 'v2');
+  version('v2');
+  writeFileSync(models, base + NOTE_FIELD);
+  writeFileSync(`${dir}/polls/migrations/0002_question_note.py`, MIGRATION_0002);
+  git('add', '-A');
+  git('commit', '-q', '-m', 'v2: question.note (nullable)');
+  git('checkout', '-q', '-b', 'v3');
+  version('v3');
+  writeFileSync(models, base);
+  writeFileSync(`${dir}/polls/migrations/0003_remove_question_note.py`, MIGRATION_0003);
+  git('add', '-A');
+  git('commit', '-q', '-m', 'v3: question.note removed');
+  git('checkout', '-q', 'main');
+  return dir;
 }

@@ -6,7 +6,7 @@ import { request } from 'undici';
 import { journalPath, unitNames } from '../../src/config/names.js';
 import { COLORS } from '../../src/config/types.js';
 import { freePorts, type Sandbox, sandboxEnv, startCaddyUnit, startRedisUnit, stopService } from '../harness/sandbox.js';
-import { makeFixtureRepo } from './fixture-repo.js';
+import { makeDjangoRepo, makeFixtureRepo } from './fixture-repo.js';
 
 const BG = fileURLToPath(new URL('../../bin/bg.cjs', import.meta.url));
 let counter = 0;
@@ -17,6 +17,7 @@ export interface SceneOptions {
   build?: string[];
   release?: string[];
   extraYaml?: string;
+  django?: boolean; // the Django fixture (test/fixtures/django) instead of the Flask one
   env?: string[]; // extra KEY=value lines for the app's env file
 }
 
@@ -51,7 +52,7 @@ export interface Scene {
 export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<Scene> {
   const app = `t${process.pid % 1000}x${++counter}${Math.random().toString(36).slice(2, 6)}`;
   const dir = mkdtempSync(`${sb.tmpRoot}/${app}-`);
-  const repo = makeFixtureRepo(`${dir}/repo`);
+  const repo = opts.django ? makeDjangoRepo(`${dir}/repo`) : makeFixtureRepo(`${dir}/repo`);
   const [blue, green, site, admin, legacy, redis] = await freePorts(6);
   const ports = { blue, green, site, admin, legacy, redis };
   const env = { ...process.env, ...sandboxEnv(sb), XDG_STATE_HOME: `${dir}/state-home` };
@@ -88,7 +89,7 @@ export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<S
   }
   writeFileSync(
     `${dir}/srv/shared/.env`,
-    `${[`REDIS_URL=redis://127.0.0.1:${redis}/0`, `BG_FIXTURE_TASK_LOG=${taskLog}`, `BG_FIXTURE_BEAT_LOG=${beatLog}`, 'BG_FIXTURE_GREETING=hello', ...(opts.env ?? [])].join('\n')}\n`,
+    `${[`REDIS_URL=redis://127.0.0.1:${redis}/0`, `BG_FIXTURE_TASK_LOG=${taskLog}`, `BG_FIXTURE_BEAT_LOG=${beatLog}`, 'BG_FIXTURE_GREETING=hello', `DJANGO_SECRET_KEY=test-${app}`, `DATABASE_PATH=${dir}/srv/shared/db.sqlite3`, ...(opts.env ?? [])].join('\n')}\n`,
     { mode: 0o600 },
   );
 
@@ -104,7 +105,7 @@ export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<S
       ...(opts.build ? ['build:', ...opts.build.map((b) => `  - ${JSON.stringify(b)}`)] : []),
       ...(opts.release ? ['release:', ...opts.release.map((b) => `  - ${JSON.stringify(b)}`)] : []),
       'web:',
-      '  wsgi: app:app',
+      `  wsgi: ${opts.django ? 'site_.wsgi:application' : 'app:app'}`,
       `  ports: { blue: ${blue}, green: ${green} }`,
       '  workers: 2',
       '  timeout: 20',

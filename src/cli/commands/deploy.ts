@@ -7,9 +7,12 @@ import { fmtMs } from '../../run/progress.js';
 import type { GlobalOptions } from '../options.js';
 import { runPlanned } from '../run-planned.js';
 
-export function deploy(ref: string, o: GlobalOptions) {
+export function deploy(ref: string, o: GlobalOptions & { allowDestructive?: boolean }) {
   validateRef(ref); // before anything runs: a ref is never passed to git unchecked
-  return runPlanned({ name: 'deploy', ref, observeReleases: true, plan: (cfg, host) => planDeploy(cfg, host, { ref, now: new Date() }), summary: summarize(ref) }, o);
+  return runPlanned(
+    { name: 'deploy', ref, observeReleases: true, plan: (cfg, host) => planDeploy(cfg, host, { ref, now: new Date(), allowDestructive: !!o.allowDestructive }), summary: summarize(ref) },
+    o,
+  );
 }
 
 export const rollback = (o: GlobalOptions & { to?: string }) =>

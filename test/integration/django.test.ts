@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startLoop } from '../support/load-loop.js';
+import { makeScene, type Scene } from '../support/scene.js';
+
+// A Django project (Debian's python3-django, SQLite in shared/): migrations run once per deploy
+// (release), and a migration the serving version cannot live with is refused before anything
+// changes what serves, unless allowed.
+describe('Django: migrations across blue/green', () => {
+  const sb = inject('sandbox');
+  let s: Scene;
+  beforeAll(async () => {
+    s = await makeScene(sb, { django: true, release: ['/usr/bin/python3 manage.py migrate --noinput'], extraYaml: 'django:\n  manage: manage.py\n' });
+    const r = await s.bg(['setup']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+  afterAll(async () => s?.close());
+
+  it('setup migrated the database and serves v1', async () => {
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v1 questions=0' });
+    expect(s.journal().at(-1)).toMatchObject({ command: 'setup', result: 'ok', migrations: ['polls.0001_initial'] });
+  });
+
+  it('v2 adds a nullable field: deployed under load, the journal names the migration', async () => {
+    const loop = startLoop(s.url('/'), { concurrency: 3, maxMs: 60_000 });
+    const r = await s.bg(['deploy', 'v2']);
+    const res = await loop.stop();
+    expect(r.code, r.stderr).toBe(0);
+    expect(res.failed, res.failures.join('\n')).toBe(0);
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v2 questions=0' });
+    expect(s.journal().at(-1)).toMatchObject({ command: 'deploy', ref: 'v2', result: 'ok', migrations: ['polls.0002_question_note'] });
+  });
+
+  it('v3 removes it while v2 serves: refused with exit 2 before anything changes, naming the operation and the two-step way', async () => {
+    const r = await s.bg(['deploy', 'v3']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('polls.0003_remove_question_note: Remove field note from question');
+    expect(r.stderr).toContain('--allow-destructive');
+    expect(r.stderr).toMatch(/expand/);
+    expect(r.stderr).toContain('the database is untouched');
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v2 questions=0' });
+  });
+
+  it('with --allow-destructive (under maintenance) it goes out', async () => {
+    expect((await s.bg(['maintenance', 'on'])).code).toBe(0);
+    const r = await s.bg(['deploy', 'v3', '--allow-destructive']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await s.bg(['maintenance', 'off'])).code).toBe(0);
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v3 questions=0' });
+    expect(
+      s
+        .journal()
+        .filter((e) => e.command === 'deploy')
+        .at(-1),
+    ).toMatchObject({ ref: 'v3', result: 'ok', migrations: ['polls.0003_remove_question_note'] });
+  });
+});
