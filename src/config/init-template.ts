@@ -20,6 +20,7 @@ export interface DetectedProject {
   healthHost?: string; // a name from Django's ALLOWED_HOSTS
   pkg?: string; // Django project package
   celeryApp?: string;
+  envKeys?: string[]; // what the settings read from the environment: the env file must set them
   notes: string[]; // what the operator should check
 }
 
@@ -57,8 +58,15 @@ function djangoProject(o: InitOptions): DetectedProject {
     healthPath: route ? `/${route}` : DEFAULTS.web.health.path,
     healthHost: allowedHost(o.readFile(at(pkg, 'settings.py')) ?? ''),
     celeryApp: o.exists(at(pkg, 'celery.py')) ? pkg : undefined,
+    envKeys: envKeys(o.readFile(at(pkg, 'settings.py')) ?? ''),
     notes,
   };
+}
+
+/** The environment variables the settings read (os.environ[...], os.environ.get, os.getenv, env(...)). */
+export function envKeys(settings: string): string[] {
+  const found = [...settings.matchAll(/(?:os\.environ(?:\.get)?\s*[[(]|os\.getenv\s*\(|\benv(?:\.\w+)?\s*\()\s*["']([A-Z][A-Z0-9_]*)["']/g)].map((m) => m[1]);
+  return [...new Set(found)];
 }
 
 // The first concrete name in ALLOWED_HOSTS; none when it allows '*' (any Host passes).
@@ -162,6 +170,7 @@ export function renderInitConfig(o: InitOptions): string {
     '# Written by `bluegreen init`. Optional keys are commented out at their default.',
     '# Paths must be absolute. With --user, default paths move under ~/.config and ~/.local/state.',
     ...p.notes.map((n) => `# CHECK: ${n}`),
+    ...(p.envKeys?.length ? [`# The settings read ${p.envKeys.join(', ')} from the environment: set them in the env file (env_file, default <root>/shared/.env).`] : []),
     '',
     line(`app: ${app}`, `lowercase letters, digits, -; prefixes unit names (${app}-web-blue.service)`),
     repo ? line(`repo: ${q(repo)}`, 'anything `git clone` accepts') : line(`repo: /srv/git/${app}.git`, 'anything `git clone` accepts (no git remote found here)'),

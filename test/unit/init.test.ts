@@ -27,6 +27,14 @@ describe('bg init for a Django project one level down (the tutorial layout: the 
     expect(text).toMatch(/^app_dir: mysite +# the project inside the repo \(manage.py is there\)$/m);
   });
 
+  it('names the environment variables the settings read, for the env file', () => {
+    const withEnv = {
+      ...nested,
+      'mysite/mysite/settings.py': "SECRET_KEY = os.environ['DJANGO_SECRET_KEY']\nDEBUG = os.getenv('DEBUG') == '1'\nDB = os.environ.get(\"DATABASE_URL\")\nALLOWED_HOSTS = ['*']\n",
+    };
+    expect(renderInitConfig(layout('/home/op/shop', withEnv))).toContain('# The settings read DJANGO_SECRET_KEY, DEBUG, DATABASE_URL from the environment: set them in the env file');
+  });
+
   it('leaves app_dir commented out when the project is at the top', () => {
     expect(renderInitConfig(layout('/home/op/shop', DJANGO))).toMatch(/^# app_dir: \./m);
   });
