@@ -57,9 +57,10 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
   program
     .command('rollback')
     .option('--to <release>', 'a kept release (see `bluegreen releases`) instead of the one that served before')
+    .option('--migrate-back', 'django: after the switch, reverse the migrations the older release does not know')
     .description('put the release that served before the last deploy back in service, through the same gate, switch and drain')
-    .action(async (cmdOpts: { to?: string }) => {
-      code = await (await load('deploy')).rollback({ ...opts(), to: cmdOpts.to });
+    .action(async (cmdOpts: { to?: string; migrateBack?: boolean }) => {
+      code = await (await load('deploy')).rollback({ ...opts(), to: cmdOpts.to, migrateBack: cmdOpts.migrateBack });
     });
   program
     .command('maintenance')

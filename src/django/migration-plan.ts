@@ -24,3 +24,28 @@ const DESTRUCTIVE = /^(Remove field|Delete model|Rename field|Rename model|Renam
 export function destructiveOperations(plan: PlannedMigration[]): string[] {
   return plan.flatMap((m) => m.operations.filter((op) => DESTRUCTIVE.test(op)).map((op) => `${m.name}: ${op}`));
 }
+
+/** `app.NNNN_name` for every migration file in a project's `<app>/migrations/` dirs. */
+export function migrationName(app: string, file: string): string | undefined {
+  const m = /^(\d{4}_\w+)\.py$/.exec(file);
+  return m ? `${app}.${m[1]}` : undefined;
+}
+
+/** Per app, the migration to migrate back to so that only what `known` has stays applied ('zero': none). */
+export function backTargets(unknown: string[], known: string[]): Record<string, string> {
+  const targets: Record<string, string> = {};
+  for (const app of new Set(unknown.map((n) => n.split('.')[0]))) {
+    const mine = known.filter((n) => n.startsWith(`${app}.`)).sort();
+    targets[app] = mine.at(-1)?.split('.')[1] ?? 'zero';
+  }
+  return targets;
+}
+
+/** Reading `migrate <app> <target> --plan` in the newer release: what undoing does, and whether it can. */
+export function undoPlan(text: string): { operations: string[]; irreversible: boolean } {
+  const operations = parseMigratePlan(text).flatMap((m) => m.operations.map((op) => `${m.name}: ${op}`));
+  return { operations, irreversible: /IRREVERSIBLE/.test(text) };
+}
+
+/** An undo of one of these puts back what the older code needs: the older code breaks without it. */
+export const breaksOlderCode = (undoOperation: string) => /Undo (Remove field|Delete model|Rename field|Rename model|Rename table)\b/.test(undoOperation);

@@ -14,6 +14,7 @@ export interface DeployRequest {
   toRelease?: string; // rollback --to <id>
   now?: Date; // names the new release
   allowDestructive?: boolean; // django: apply migrations the serving version cannot live with
+  migrateBack?: boolean; // django rollback: reverse, after the switch, the migrations the target does not know
 }
 
 // The order of a deploy (README, "What a deploy does"): a new release built and the idle color
@@ -49,6 +50,10 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
   steps.push(...adoptSteps(host));
   if (!req.rollback) steps.push(...newReleaseSteps(cfg, host, to, target, req.ref, req.allowDestructive));
   else if (host.colors[to].release !== target) steps.push(pointStep(host, to, target));
+  const newer = host.colors[from].release;
+  const user = cfg.scope === 'system' ? { user: cfg.user } : {};
+  const schemaCheck = req.rollback && cfg.django && newer && newer !== target;
+  if (schemaCheck) steps.push({ name: `rollback-schema-${to}`, action: { kind: 'rollback-schema', newer, older: target, migrateBack: !!req.migrateBack, ...user } });
 
   steps.push({ name: `install-${to}-units`, action: { kind: 'install', colors: [to], caddyfile: false }, undo: { kind: 'restore-files' } });
   steps.push(...brokerCheck(cfg));
@@ -60,6 +65,7 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
     { name: `start-web-${to}`, action: { kind: 'start', unit: newU.web }, undo: { kind: 'stop', unit: newU.web, drainPort: newPort } },
     { name: `health-gate-${to}`, action: { kind: 'health-gate', color: to, unit: newU.web } },
     { name: `switch-to-${to}`, action: { kind: 'switch', to, release: target }, undo: { kind: 'switch-back' } },
+    ...(schemaCheck && req.migrateBack ? [{ name: `migrate-back-${to}`, action: { kind: 'migrate-back' as const, newer, older: target, ...user } }] : []),
     { name: `drain-${from}`, action: { kind: 'drain', ports: [cfg.web.ports[from]] } },
     // Drained, so no request depends on the old Gunicorn any more. Its own exit after SIGQUIT takes
     // a moment (its arbiter and workers each sleep briefly): systemd sees it through, bg does not wait.

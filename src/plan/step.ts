@@ -16,6 +16,9 @@ export type Action =
   // build: in the new release; release: once per deploy after the build (migrations). user: run as it (system scope)
   | { kind: 'build' | 'release-commands'; color: Color; release: string; commands: string[]; user?: string }
   | { kind: 'migration-plan'; release: string; allowDestructive: boolean; user?: string } // django: refuse what the old color cannot live with
+  // django rollbacks: what the older release does not know of the schema; migrate-back: reverse it
+  | { kind: 'rollback-schema'; newer: string; older: string; migrateBack: boolean; user?: string }
+  | { kind: 'migrate-back'; newer: string; older: string; user?: string }
   | { kind: 'venv'; release: string } // the release's .venv: reused when its requirements are unchanged
   | { kind: 'point'; color: Color; release?: string } // the color's link at a release (none: removed)
   | { kind: 'mark-release'; release: string; status: 'failed' } // undo of checkout: the release never served
@@ -69,6 +72,10 @@ export const describeAction = (a: Action): string => {
       return `once for this deploy, in releases/${a.release}${a.user ? ` as ${a.user}` : ''}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}`;
     case 'migration-plan':
       return `read releases/${a.release}'s migration plan; ${a.allowDestructive ? 'destructive operations allowed' : 'refuse operations the serving version cannot live with'}`;
+    case 'rollback-schema':
+      return `compare the migrations releases/${a.newer} applied with what releases/${a.older} knows; ${a.migrateBack ? 'check they can be reversed' : 'refuse if the older code cannot run on them'}`;
+    case 'migrate-back':
+      return `after the switch, reverse with releases/${a.newer}'s files the migrations releases/${a.older} does not know`;
     case 'venv':
       return `link releases/${a.release}/.venv to the venv of its requirements (built once per set of requirements)`;
     case 'point':

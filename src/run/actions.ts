@@ -6,6 +6,7 @@ import { renderUpstream } from '../render/upstream.js';
 import { checkBroker } from './broker.js';
 import { runBuild } from './build.js';
 import { checkMigrationPlan } from './django.js';
+import { checkRollbackSchema, migrateBack } from './django-rollback.js';
 import type { Host } from './host.js';
 import { diffOf, installFiles, pendingChanges, type Replaced, restoreFiles } from './install.js';
 import { setMaintenance } from './maintenance.js';
@@ -79,6 +80,10 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       const names = plan.map((m) => m.name);
       return { detail: names.length ? `${names.length} to apply: ${names.join(', ')}` : 'nothing to migrate', migrations: names };
     }
+    case 'rollback-schema':
+      return { detail: await checkRollbackSchema(host, cfg, action.newer, action.older, action.migrateBack, action.user) };
+    case 'migrate-back':
+      return { detail: await migrateBack(host, cfg, action.newer, action.older, action.user) };
     case 'venv': {
       const v = await ensureVenv(host, cfg, action.release);
       return { detail: `shared/venvs/${v.id} ${v.built ? 'built' : 'reused: requirements unchanged, no pip'}` };

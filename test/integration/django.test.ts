@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLoop } from '../support/load-loop.js';
 import { makeScene, type Scene } from '../support/scene.js';
@@ -52,5 +53,42 @@ describe('Django: migrations across blue/green', () => {
         .filter((e) => e.command === 'deploy')
         .at(-1),
     ).toMatchObject({ ref: 'v3', result: 'ok', migrations: ['polls.0003_remove_question_note'] });
+  });
+
+  const columns = () =>
+    execFileSync(
+      '/usr/bin/python3',
+      ['-c', 'import sqlite3,sys; print(" ".join(r[1] for r in sqlite3.connect(sys.argv[1]).execute("pragma table_info(polls_question)")))', `${s.dir}/srv/shared/db.sqlite3`],
+      {
+        encoding: 'utf8',
+      },
+    ).trim();
+
+  it('rollback to v2 is refused while v2 could not use the schema v3 left (exit 2), and says how', async () => {
+    expect(columns().split(' ').sort()).toEqual(['id', 'text']);
+    const r = await s.bg(['rollback']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('polls.0003_remove_question_note');
+    expect(r.stderr).toContain('--migrate-back');
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v3 questions=0' });
+  });
+
+  it('rollback --migrate-back: v2 serves, then v3’s migration is reversed with v3’s files; no failed request', async () => {
+    const loop = startLoop(s.url('/'), { concurrency: 3, maxMs: 60_000 });
+    const r = await s.bg(['rollback', '--migrate-back']);
+    const res = await loop.stop();
+    expect(r.code, r.stderr).toBe(0);
+    expect(res.failed, res.failures.join('\n')).toBe(0);
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v2 questions=0' });
+    expect(columns().split(' ').sort()).toEqual(['id', 'note', 'text']);
+  });
+
+  it('a rollback over migrations that only added things goes ahead and says they stay applied', async () => {
+    // v2 serves, v3 is the idle color's: deploy v2 again is not needed; go back to v1 with --to
+    const v1 = (JSON.parse((await s.bg(['releases', '--json'])).stdout) as { id: string; ref: string | null; status: string }[]).find((x) => x.ref === 'main' && x.status === 'built')!;
+    const r = await s.bg(['--json', 'rollback', '--to', v1.id]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('polls.0002_question_note stay applied');
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v1 questions=0' });
   });
 });

@@ -15,8 +15,11 @@ export function deploy(ref: string, o: GlobalOptions & { allowDestructive?: bool
   );
 }
 
-export const rollback = (o: GlobalOptions & { to?: string }) =>
-  runPlanned({ name: 'rollback', observeReleases: true, plan: (cfg, host) => planDeploy(cfg, host, { rollback: true, toRelease: o.to }), summary: summarize(undefined) }, o);
+export const rollback = (o: GlobalOptions & { to?: string; migrateBack?: boolean }) =>
+  runPlanned(
+    { name: 'rollback', observeReleases: true, plan: (cfg, host) => planDeploy(cfg, host, { rollback: true, toRelease: o.to, migrateBack: !!o.migrateBack }), summary: summarize(undefined) },
+    o,
+  );
 
 // The human-in-the-loop step: print exactly what to run next.
 const summarize = (ref: string | undefined) => (cfg: Config, plan: Plan, result: RunResult, o: GlobalOptions) => {
