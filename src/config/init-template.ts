@@ -161,7 +161,8 @@ export function renderInitConfig(o: InitOptions): string {
     line('  queues: [celery]', "queues the worker consumes (-Q); a stop quiesces each; default: Celery's own", true),
     line('  broker: redis://127.0.0.1:6379/0', 'checked before a deploy touches Celery; default: CELERY_BROKER_URL, BROKER_URL or REDIS_URL in the env file', true),
   ].map((l) => (p.celeryApp ? l : `# ${l}`));
-  const venv = 'python3 -m venv --system-site-packages .venv && .venv/bin/pip install -r requirements.txt';
+  // Debian's Python (the one with python3-django), not whatever `python3` is first on the deployer's PATH
+  const venv = '/usr/bin/python3 -m venv --system-site-packages .venv && .venv/bin/pip install -r requirements.txt';
   const builds = django ? [venv, '.venv/bin/python manage.py collectstatic --noinput'] : [venv];
   const releases = django ? ['.venv/bin/python manage.py migrate --noinput'] : ['.venv/bin/flask db upgrade'];
 
