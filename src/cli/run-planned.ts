@@ -99,6 +99,11 @@ async function dryRun(cmd: PlannedCommand, cfg: Config, o: GlobalOptions): Promi
     const state = await observe(cfg, host, { files: !!cmd.observeFiles, ports: true, releases: !!cmd.observeReleases });
     const plan = cmd.plan(cfg, state);
     const lines = [`dry run of bg ${cmd.name}: nothing will be changed`, ...plan.notes.map((n) => `  ${n}`), ...describePlan(plan)];
+    // units are rendered from what is on disk now; with a venv the new release's decides at install
+    if (cfg.venv && cmd.name !== 'cleanup')
+      lines.push(
+        `  note: ExecStart runs <release>/.venv/bin/gunicorn, or <release>/.venv/bin/python -m gunicorn when the venv bg builds has no script of its own; the diffs below are rendered from the releases on disk now.`,
+      );
     const diffs: string[] = [];
     for (const s of plan.steps) {
       if (s.action.kind !== 'install') continue;

@@ -38,6 +38,17 @@ export async function ensureVenv(host: Host, cfg: Config, release: string): Prom
     for (const file of v.requirements) {
       if (host.files.exists(`${project}/${file}`)) await run(`${q(`${tmp}/bin/pip`)} install --no-input -r ${q(file)}`, `pip install -r ${file}`);
     }
+    // the units run gunicorn (and celery) from here: say so now, not as a unit that cannot start
+    for (const tool of cfg.celery ? ['gunicorn', 'celery'] : ['gunicorn']) {
+      const has = await host.shell(`${q(`${tmp}/bin/python`)} -c ${q(`import ${tool}`)}`, { cwd: project, env: {} });
+      if (has.exitCode !== 0) {
+        await host.files.removeTree(tmp);
+        throw new BuildError(`The venv has no ${tool}: the units run ${tool} on the venv's Python.`, {
+          code: 'venv-missing-tool',
+          next: `Add ${tool} to ${v.requirements.join(' or ')}, or set venv.system_site_packages: true with Debian's ${tool === 'gunicorn' ? 'gunicorn' : 'python3-celery'} installed.`,
+        });
+      }
+    }
     await host.files.write(`${tmp}/.bg-complete`, `${v.requirements.join(' ')}\n`, 0o644);
     await host.files.rename(tmp, dir);
   }
