@@ -52,4 +52,14 @@ describe('venv', () => {
     expect(readdirSync(`${s.dir}/srv/shared/venvs`).filter((n) => !n.includes('.tmp-'))).toHaveLength(2);
     expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
   });
+
+  it('a venv without gunicorn is refused when it is built, saying how to add it; what serves is untouched', async () => {
+    const cfg = `${s.dir}/no-site.yml`;
+    writeFileSync(cfg, readFileSync(s.configPath, 'utf8').replace('system_site_packages: true', 'system_site_packages: false'));
+    const r = await s.bg(['--config', cfg, 'deploy', 'v2'], { config: false });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('The venv has no gunicorn');
+    expect(r.stderr).toContain('system_site_packages: true');
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
+  });
 });
