@@ -63,6 +63,10 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
       code = await (await load('deploy')).rollback({ ...opts(), to: cmdOpts.to, migrateBack: cmdOpts.migrateBack });
     });
   program
+    .command('restart')
+    .description('the live release again, into the idle color, through the same gate, switch and drain (e.g. after editing the env file)')
+    .action(run(async () => (await load('deploy')).restart(opts())));
+  program
     .command('maintenance')
     .argument('<on|off>', 'on: Caddy answers 503 with Retry-After (and <root>/shared/maintenance.html when there is one); off: back to the app')
     .description('take the site down for maintenance while the app keeps running, or bring it back')

@@ -6,7 +6,7 @@ import { type HostState, isRunning } from './host-state.js';
 // Every problem bg can see on the host, from one observation, pure. `preflight` refuses a command
 // with the first problem that blocks it; `bg status` lists them all.
 
-export type Blockable = 'setup' | 'deploy' | 'rollback' | 'cleanup' | 'maintenance';
+export type Blockable = 'setup' | 'deploy' | 'rollback' | 'restart' | 'cleanup' | 'maintenance';
 
 export interface Problem {
   code: string; // stable, kebab-case
@@ -21,7 +21,11 @@ export interface Problem {
 
 export function diagnose(cfg: Config, host: HostState): Problem[] {
   const problems: Problem[] = [];
-  const add = (p: Omit<Problem, 'severity' | 'blocks'> & Partial<Pick<Problem, 'severity' | 'blocks'>>) => problems.push({ severity: 'error', blocks: [], ...p });
+  // a restart starts a color and switches like a rollback: the same problems stop it
+  const add = (p: Omit<Problem, 'severity' | 'blocks'> & Partial<Pick<Problem, 'severity' | 'blocks'>>) => {
+    const blocks = p.blocks ?? [];
+    problems.push({ severity: 'error', ...p, blocks: blocks.includes('rollback') ? [...blocks, 'restart'] : blocks });
+  };
   const file = cfg.caddy.upstreamFile;
 
   const found = liveColorWithoutFile(cfg, host);

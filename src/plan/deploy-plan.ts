@@ -15,22 +15,25 @@ export interface DeployRequest {
   now?: Date; // names the new release
   allowDestructive?: boolean; // django: apply migrations the serving version cannot live with
   migrateBack?: boolean; // django rollback: reverse, after the switch, the migrations the target does not know
+  restart?: boolean; // the live release again, into the idle color (picks up an edited env file)
 }
 
 // The order of a deploy (README, "What a deploy does"): a new release built and the idle color
 // pointed at it, gate Celery, start the idle web, health-gate it, switch, drain and stop the old
 // web, start the new Celery. Every step that changes what runs carries its undo.
 export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Plan {
-  const command = req.rollback ? 'rollback' : 'deploy';
+  const command = req.restart ? 'restart' : req.rollback ? 'rollback' : 'deploy';
   if (!host.active) preflight(cfg, host, command); // says why: not set up
   const from = host.active!;
   const to: Color = otherColor(from);
-  const target = req.rollback
-    ? rollbackTarget(cfg, host, from, to, req.toRelease)
-    : nextReleaseId(
-        req.now ?? new Date(),
-        (host.releases ?? []).map((r) => r.id),
-      );
+  const target = req.restart
+    ? liveRelease(cfg, host, from)
+    : req.rollback
+      ? rollbackTarget(cfg, host, from, to, req.toRelease)
+      : nextReleaseId(
+          req.now ?? new Date(),
+          (host.releases ?? []).map((r) => r.id),
+        );
   preflight(cfg, host, command, to);
   const oldU = unitNames(cfg, from);
   const newU = unitNames(cfg, to);
@@ -48,7 +51,7 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
     steps.push({ name: `finish-stop-${unitStem(unit)}`, action: { kind: 'stop', unit } });
   }
   steps.push(...adoptSteps(host));
-  if (!req.rollback) steps.push(...newReleaseSteps(cfg, host, to, target, req.ref, req.allowDestructive));
+  if (!req.rollback && !req.restart) steps.push(...newReleaseSteps(cfg, host, to, target, req.ref, req.allowDestructive));
   else if (host.colors[to].release !== target) steps.push(pointStep(host, to, target));
   const newer = host.colors[from].release;
   const user = cfg.scope === 'system' ? { user: cfg.user } : {};
@@ -77,11 +80,20 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
     { name: `enable-${to}`, action: { kind: 'enable', units: presentUnits(cfg, to) }, undo: { kind: 'disable', units: presentUnits(cfg, to) } },
     { name: `disable-${from}`, action: { kind: 'disable', units: presentUnits(cfg, from) }, undo: { kind: 'enable', units: presentUnits(cfg, from) } },
   );
-  const notes = req.rollback
-    ? [`Rolling back to releases/${target} on ${to}${host.colors[to].release === target && host.colors[to].commit ? ` (${host.colors[to].commit?.slice(0, 12)})` : ''}.`]
-    : [`New release: releases/${target}.`];
+  const notes = req.restart
+    ? [`Restarting releases/${target} (live on ${from}) in ${to}: it reads the env file anew.`]
+    : req.rollback
+      ? [`Rolling back to releases/${target} on ${to}${host.colors[to].release === target && host.colors[to].commit ? ` (${host.colors[to].commit?.slice(0, 12)})` : ''}.`]
+      : [`New release: releases/${target}.`];
   if (host.tcpMigrateReq === false) notes.push(migrateWarning);
   return { command, from, to, release: target, steps, notes };
+}
+
+// What a restart runs again: the release the live color holds.
+function liveRelease(cfg: Config, host: HostState, from: Color): string {
+  const id = host.colors[from].release;
+  if (!id) throw new UsageError(`${from} is live but holds no release bg knows.`, { code: 'no-live-release', next: 'Run `bluegreen setup`, then restart again.' });
+  return id;
 }
 
 // What a rollback brings back: the idle color's release, or a named kept one.

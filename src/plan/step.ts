@@ -44,7 +44,7 @@ export interface Step {
 }
 
 export interface Plan {
-  command: 'setup' | 'deploy' | 'rollback' | 'cleanup' | 'maintenance';
+  command: 'setup' | 'deploy' | 'rollback' | 'restart' | 'cleanup' | 'maintenance';
   from?: Color; // color serving before
   to?: Color; // color serving after
   release?: string; // the release `to` runs after (deploy, rollback, first setup)

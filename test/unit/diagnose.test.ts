@@ -67,7 +67,7 @@ describe('diagnose', () => {
 
   it('a lost upstream file with a color Caddy routes to and that runs: that color is live, setup repairs the file', () => {
     const lost = host({ active: undefined, upstreamFile: 'missing', upstreamPort: undefined });
-    expect(diagnose(cfg, lost)[0]).toMatchObject({ code: 'upstream-file-lost', blocks: ['deploy', 'rollback', 'cleanup'] });
+    expect(diagnose(cfg, lost)[0]).toMatchObject({ code: 'upstream-file-lost', blocks: ['deploy', 'rollback', 'cleanup', 'restart'] });
     expect(refusal(() => preflight(cfg, lost, 'setup', 'blue'))).toBeUndefined();
   });
 

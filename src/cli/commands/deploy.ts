@@ -21,6 +21,9 @@ export const rollback = (o: GlobalOptions & { to?: string; migrateBack?: boolean
     o,
   );
 
+export const restart = (o: GlobalOptions) =>
+  runPlanned({ name: 'restart', observeReleases: true, plan: (cfg, host) => planDeploy(cfg, host, { restart: true }), summary: summarize(undefined) }, o);
+
 // The human-in-the-loop step: print exactly what to run next.
 const summarize = (ref: string | undefined) => (cfg: Config, plan: Plan, result: RunResult, o: GlobalOptions) => {
   const commit = result.commit?.slice(0, 12);

@@ -1,0 +1,29 @@
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startLoop } from '../support/load-loop.js';
+import { makeSetUpScene, type Scene } from '../support/scene.js';
+
+// `bluegreen restart`: the live release again, into the idle color, through the gate, switch and
+// drain: the zero-downtime way to pick up an edited env file.
+describe('restart', () => {
+  const sb = inject('sandbox');
+  let s: Scene;
+  beforeAll(async () => {
+    s = await makeSetUpScene(sb);
+  });
+  afterAll(async () => s?.close());
+
+  it('picks up an edited env file with no failed request; both colors hold the same release', async () => {
+    const envFile = `${s.dir}/srv/shared/.env`;
+    writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('BG_FIXTURE_GREETING=hello', 'BG_FIXTURE_GREETING=howdy'));
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v1 hello' });
+    const loop = startLoop(s.url('/'), { concurrency: 4, maxMs: 60_000 });
+    const r = await s.bg(['restart']);
+    const res = await loop.stop();
+    expect(r.code, r.stderr).toBe(0);
+    expect(res.failed, res.failures.join('\n')).toBe(0);
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v1 howdy' });
+    expect(readlinkSync(`${s.dir}/srv/green`)).toBe(readlinkSync(`${s.dir}/srv/blue`));
+    expect(s.journal().at(-1)).toMatchObject({ command: 'restart', result: 'ok', from: 'blue', to: 'green' });
+  });
+});
