@@ -27,7 +27,7 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
   const from = host.active!;
   const to: Color = otherColor(from);
   const target = req.restart
-    ? liveRelease(cfg, host, from)
+    ? liveRelease(host, from)
     : req.rollback
       ? rollbackTarget(cfg, host, from, to, req.toRelease)
       : nextReleaseId(
@@ -90,7 +90,7 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
 }
 
 // What a restart runs again: the release the live color holds.
-function liveRelease(cfg: Config, host: HostState, from: Color): string {
+function liveRelease(host: HostState, from: Color): string {
   const id = host.colors[from].release;
   if (!id) throw new UsageError(`${from} is live but holds no release bg knows.`, { code: 'no-live-release', next: 'Run `bluegreen setup`, then restart again.' });
   return id;
