@@ -24,6 +24,7 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .option('--json', 'machine-readable output')
     .addOption(new Option('--log-level <level>', 'level of the JSON log in the state dir').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .option('-y, --yes', 'answer yes to prompts (init: overwrite)')
+    .option('--lock-wait <duration>', 'wait this long (30s, 2m) for another bg to finish instead of exit 3')
     .version(packageVersion(), '-V, --version')
     .exitOverride()
     .showHelpAfterError()

@@ -8,6 +8,7 @@ export interface GlobalOptions {
   json?: boolean;
   logLevel?: string;
   yes?: boolean;
+  lockWait?: string; // wait this long for another bg's lock instead of exit 3
 }
 
 export const scopeOf = (o: GlobalOptions): Scope => (o.user ? 'user' : 'system');

@@ -1,6 +1,7 @@
+import { parseDurationMs } from '../config/duration.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
-import { BgError } from '../errors.js';
+import { BgError, UsageError } from '../errors.js';
 import { diagnose, servesAsBefore } from '../host/diagnose.js';
 import type { HostState } from '../host/host-state.js';
 import { observe } from '../host/observe.js';
@@ -31,9 +32,12 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
   const cfg = await loadConfig({ path: o.config, scope: scopeOf(o) });
   if (o.dryRun) return dryRun(cmd, cfg, o);
 
-  const lock = await acquireLock(cfg.stateDir, `bg ${cmd.name}${cmd.ref ? ` ${cmd.ref}` : ''}`);
-  const log = makeLogger(cfg.stateDir, o.logLevel);
   const report = makeReporter(progressMode(o));
+  const lock = await acquireLock(cfg.stateDir, `bg ${cmd.name}${cmd.ref ? ` ${cmd.ref}` : ''}`, {
+    waitMs: lockWaitMs(o),
+    onWait: (holder) => report({ event: 'note', message: `Waiting for the other bg: ${holder}` }),
+  });
+  const log = makeLogger(cfg.stateDir, o.logLevel);
   if (lock.tookOverFrom) report({ event: 'note', message: `Took over a stale lock from pid ${lock.tookOverFrom.pid} (${lock.tookOverFrom.command}, since ${lock.tookOverFrom.since}).` });
   const abort = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => abort.abort(new BgError(`Interrupted by ${sig}.`, { code: 'interrupted' }));
@@ -115,6 +119,13 @@ async function dryRun(cmd: PlannedCommand, cfg: Config, o: GlobalOptions): Promi
   } finally {
     host.close();
   }
+}
+
+function lockWaitMs(o: GlobalOptions): number | undefined {
+  if (o.lockWait === undefined) return undefined;
+  const ms = parseDurationMs(o.lockWait);
+  if (ms === undefined) throw new UsageError(`--lock-wait must be a duration like 30s, 2m or 500ms (got ${JSON.stringify(o.lockWait)}).`, { code: 'usage' });
+  return ms;
 }
 
 function out(o: GlobalOptions, text: string, json: object) {

@@ -100,6 +100,21 @@ describe('the lock', () => {
     expect((await first).code).toBe(0);
   });
 
+  it('with --lock-wait the second deploy waits for the first, says for whom, then runs', async () => {
+    const first = s.bg(['deploy', 'v3']);
+    const lock = `${s.dir}/state-home/bg/${s.app}/lock`;
+    const { existsSync } = await import('node:fs');
+    for (let i = 0; i < 200 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 10));
+    const second = await s.bg(['--lock-wait', '60s', 'deploy', 'v2']);
+    expect((await first).code).toBe(0);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain('Waiting for the other bg: pid');
+    expect(second.stderr).toContain('bg deploy v3');
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
+    expect((await s.bg(['--lock-wait', 'soon', 'status'])).code).toBe(0); // status takes no lock
+    expect((await s.bg(['--lock-wait', 'soon', 'cleanup'])).code).toBe(2);
+  });
+
   it('a stale lock (its process is gone) is taken over and said so', async () => {
     const { writeFileSync } = await import('node:fs');
     const lock = `${s.dir}/state-home/bg/${s.app}/lock`;
