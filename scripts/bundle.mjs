@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const OUT = 'dist/bundle';
-const COMMANDS = ['init', 'setup', 'deploy', 'status', 'cleanup', 'history', 'releases', 'maintenance']; // src/cli/command-loader.ts
+const COMMANDS = ['init', 'setup', 'deploy', 'status', 'cleanup', 'history', 'releases', 'maintenance', 'logs', 'run']; // src/cli/command-loader.ts
 
 rmSync(OUT, { recursive: true, force: true });
 

@@ -10,7 +10,9 @@ export interface Commands {
   history: typeof import('./commands/history.js');
   releases: typeof import('./commands/releases.js');
   maintenance: typeof import('./commands/maintenance.js');
+  logs: typeof import('./commands/logs.js');
+  run: typeof import('./commands/run.js');
 }
 export type CommandName = keyof Commands;
-export const COMMAND_NAMES: readonly CommandName[] = ['init', 'setup', 'deploy', 'status', 'cleanup', 'history', 'releases', 'maintenance'];
+export const COMMAND_NAMES: readonly CommandName[] = ['init', 'setup', 'deploy', 'status', 'cleanup', 'history', 'releases', 'maintenance', 'logs', 'run'];
 export type LoadCommand = <N extends CommandName>(name: N) => Promise<Commands[N]>;

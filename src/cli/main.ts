@@ -20,7 +20,7 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .description('Zero-downtime blue/green deploys of a Gunicorn app behind Caddy, over systemd. (`bg` is also a shell builtin: type `bluegreen`.)')
     .option('-c, --config <file>', 'config file (default ./bg.yml, env BG_CONFIG)')
     .option('--user', "talk to your user's systemd manager (session bus) instead of the system manager")
-    .option('-n, --dry-run', 'print the plan and the files that would change; touch nothing')
+    .option('--dry-run', 'print the plan and the files that would change; touch nothing')
     .option('--json', 'machine-readable output')
     .addOption(new Option('--log-level <level>', 'level of the JSON log in the state dir').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .option('-y, --yes', 'answer yes to prompts (init: overwrite)')
@@ -28,7 +28,8 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .version(packageVersion(), '-V, --version')
     .exitOverride()
     .showHelpAfterError()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .configureHelp({ showGlobalOptions: true });
 
   let code: number = EXIT.ok;
   const opts = () => program.opts<GlobalOptions>();
@@ -62,6 +63,23 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .description('put the release that served before the last deploy back in service, through the same gate, switch and drain')
     .action(async (cmdOpts: { to?: string; migrateBack?: boolean }) => {
       code = await (await load('deploy')).rollback({ ...opts(), to: cmdOpts.to, migrateBack: cmdOpts.migrateBack });
+    });
+  program
+    .command('logs')
+    .argument('[kind]', 'web (default), worker or beat')
+    .option('--color <color>', 'blue or green (default: the live color)')
+    .option('-n, --lines <n>', 'how many lines', '50')
+    .option('-f, --follow', 'keep following (both colors when no --color: a deploy does not end it)')
+    .description("the app's logs from journald (or log_dir), the live color by default")
+    .action(async (kind: string | undefined, cmdOpts: { color?: string; lines?: string; follow?: boolean }) => {
+      code = await (await load('logs')).logs(kind, { ...opts(), ...cmdOpts });
+    });
+  program
+    .command('run')
+    .argument('<command...>', 'the command and its arguments (put -- before it)')
+    .description("run a command in the live release (manage.py shell, flask shell) as the app's user, with the env file; its exit code is bg's")
+    .action(async (command: string[]) => {
+      code = await (await load('run')).run(command, opts());
     });
   program
     .command('restart')

@@ -1,0 +1,42 @@
+import { runAttached } from '../../adapters/attached.js';
+import { loadConfig } from '../../config/load.js';
+import { unitLogFile, unitNames } from '../../config/names.js';
+import { COLORS, type Color, otherColor } from '../../config/types.js';
+import { UsageError } from '../../errors.js';
+import { observe } from '../../host/observe.js';
+import { connectReader } from '../../run/connect-host.js';
+import { type GlobalOptions, scopeOf } from '../options.js';
+
+export interface LogsOptions extends GlobalOptions {
+  color?: string;
+  lines?: string;
+  follow?: boolean;
+}
+
+// The app's logs: journald filtered to the unit (or log_dir's files), the live color by default.
+// With -f and no --color, both colors are followed, so a deploy does not end the stream.
+export async function logs(kind: string | undefined, o: LogsOptions): Promise<number> {
+  const k = kind ?? 'web';
+  if (k !== 'web' && k !== 'worker' && k !== 'beat') throw new UsageError(`bluegreen logs takes web, worker or beat (got ${JSON.stringify(k)}).`, { code: 'usage' });
+  if (o.color !== undefined && !COLORS.includes(o.color as Color)) throw new UsageError(`--color takes blue or green (got ${JSON.stringify(o.color)}).`, { code: 'usage' });
+  const n = Number(o.lines ?? 50);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`-n must be a whole number of lines (got ${JSON.stringify(o.lines)}).`, { code: 'usage' });
+  const cfg = await loadConfig({ path: o.config, scope: scopeOf(o) });
+  let color = o.color as Color | undefined;
+  if (!color) {
+    const host = await connectReader(cfg);
+    try {
+      color = (await observe(cfg, host)).active;
+    } finally {
+      host.close();
+    }
+  }
+  if (!color) throw new UsageError(`${cfg.app} is not set up: no color is live.`, { next: 'Pass --color blue|green, or run `bluegreen setup` first.' });
+  const colors = o.follow && !o.color ? [color, otherColor(color)] : [color];
+  const units = colors.map((c) => unitNames(cfg, c)[k]);
+  if (units.some((u) => !u)) throw new UsageError(`${cfg.app} has no ${k} unit (no ${k === 'beat' ? 'celery.beat' : 'celery block'} in ${cfg.configPath}).`);
+  const files = units.map((u) => unitLogFile(cfg, u!));
+  if (files.every((f) => f)) return runAttached('tail', ['-n', String(n), ...(o.follow ? ['-F'] : []), ...(files as string[])]);
+  const args = [...(cfg.scope === 'user' ? ['--user'] : []), ...units.flatMap((u) => ['-u', u!]), '-n', String(n), '--no-pager', '-o', o.json ? 'json' : 'short-iso'];
+  return runAttached('journalctl', [...args, ...(o.follow ? ['-f'] : [])]);
+}

@@ -1,0 +1,37 @@
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { makeSetUpScene, type Scene } from '../support/scene.js';
+
+const BG = fileURLToPath(new URL('../../bin/bg.cjs', import.meta.url));
+
+// Day two: the app's logs, and a command run in the live release with its env file.
+describe('logs and run', () => {
+  const sb = inject('sandbox');
+  let s: Scene;
+  beforeAll(async () => {
+    s = await makeSetUpScene(sb);
+  });
+  afterAll(async () => s?.close());
+
+  it('logs shows the request just made, from the live web', async () => {
+    await s.get('/?from=logs-test');
+    const r = await s.bg(['logs', '-n', '5']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('GET /?from=logs-test');
+    expect((await s.bg(['logs', 'nonsense'])).code).toBe(2);
+  });
+
+  it('run: in the live release, with the env file; its exit code is bg’s', async () => {
+    const r = await s.bg(['run', '--', 'sh', '-c', 'echo "$BG_FIXTURE_GREETING from $(cat VERSION) on $BG_COLOR"; exit 7']);
+    expect(r.code).toBe(7);
+    expect(r.stdout.trim()).toBe('hello from v1 on blue');
+  });
+
+  it('run passes the terminal through (a pty stays a tty)', async () => {
+    const cmd = `${process.execPath} ${BG} --user --config ${s.configPath} run -- sh -c 'test -t 0 && test -t 1 && echo on-a-tty'`;
+    const r = await execa('script', ['-qec', cmd, '/dev/null'], { env: s.env, reject: false, stdin: 'ignore' });
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('on-a-tty');
+  });
+});
