@@ -5,9 +5,10 @@ import { BgError, UsageError } from '../errors.js';
 import { diagnose, servesAsBefore } from '../host/diagnose.js';
 import type { HostState } from '../host/host-state.js';
 import { observe } from '../host/observe.js';
-import type { Plan } from '../plan/step.js';
+import type { Plan, Step } from '../plan/step.js';
 import { connectHost } from '../run/connect-host.js';
 import { describePlan, executePlan, messageOf, type RunResult } from '../run/executor.js';
+import { type HookEnv, runHooks } from '../run/hooks.js';
 import type { Host } from '../run/host.js';
 import { diffOf, pendingChanges } from '../run/install.js';
 import { appendJournal } from '../run/journal.js';
@@ -56,6 +57,21 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
     const base = { run, pid: process.pid, user: safeUser(), command: cmd.name, ref: cmd.ref, release: plan.release, from: plan.from, to: plan.to };
     // A run killed from here on leaves this line without its end: history and status show it.
     await appendJournal(cfg.stateDir, { ...base, time: new Date().toISOString(), result: 'started', ms: 0, steps: [] });
+    const hooks: { name: string; ok: boolean }[] = [];
+    const hookEnv = (result: string, commit?: string, error?: string): HookEnv => ({
+      BG_APP: cfg.app,
+      BG_COMMAND: cmd.name,
+      BG_REF: cmd.ref,
+      BG_COMMIT: commit ?? (plan.to ? state.colors[plan.to]?.commit : undefined),
+      BG_RELEASE: plan.release,
+      BG_FROM: plan.from,
+      BG_TO: plan.to,
+      BG_RESULT: result,
+      BG_ERROR: error,
+    });
+    const afterStep = async (step: Step, commit?: string) => {
+      if (step.action.kind === 'switch') hooks.push(...(await runHooks(host!, cfg, 'post_switch', hookEnv('switched', commit), report)));
+    };
     const result = await executePlan(
       plan,
       cfg,
@@ -66,13 +82,19 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
         report(e);
       },
       abort.signal,
+      afterStep,
     );
+    const withHooks = cmd.name !== 'cleanup' && cmd.name !== 'maintenance';
+    const resultName = result.ok ? 'ok' : result.undoFailed?.length ? 'rollback-failed' : 'rolled-back';
+    if (withHooks && result.ok) hooks.push(...(await runHooks(host, cfg, 'post_deploy', hookEnv('ok', result.commit), report)));
+    if (withHooks && !result.ok) hooks.push(...(await runHooks(host, cfg, 'on_failure', hookEnv(resultName, result.commit, messageOf(result.failed?.error)), report)));
     const commit = result.commit ?? (plan.command === 'deploy' ? undefined : plan.to ? state.colors[plan.to]?.commit : undefined);
     const recorded = appendJournal(cfg.stateDir, {
       ...base,
       time: new Date().toISOString(),
       commit,
       ...(result.migrations && { migrations: result.ok ? result.migrations : [] }),
+      ...(hooks.length && { hooks }),
       result: result.ok ? 'ok' : result.undoFailed?.length ? 'rollback-failed' : 'rolled-back',
       error: result.failed ? messageOf(result.failed.error) : undefined,
       failedStep: result.failed?.step,

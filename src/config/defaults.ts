@@ -123,6 +123,7 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
         ...(f.celery.broker !== undefined && { broker: f.celery.broker }),
       },
     }),
+    hooks: { postSwitch: f.hooks?.post_switch ?? [], postDeploy: f.hooks?.post_deploy ?? [], onFailure: f.hooks?.on_failure ?? [], timeout: f.hooks?.timeout ?? 60 },
     ...(f.django && { django: { manage: f.django.manage ?? 'manage.py' } }),
     ...(f.venv && {
       venv: {

@@ -255,6 +255,12 @@ export const fileSchema = section({
   caddy: caddy,
   celery: celery.optional(),
   venv: venv.optional(),
+  hooks: section({
+    post_switch: commands.optional(),
+    post_deploy: commands.optional(),
+    on_failure: commands.optional(),
+    timeout: rule(int(1, 3600, 'a number of seconds')).optional(),
+  }).optional(),
   django: section({ manage: rule(matching(REQ_FILE, STATIC_DIR_RE)).optional() }).optional(),
 });
 

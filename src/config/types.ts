@@ -72,6 +72,7 @@ export interface Config {
   caddy: CaddyConfig;
   celery?: CeleryConfig;
   django?: { manage: string }; // manage.py inside the project: bg reads the migration plan before each deploy
-  venv?: VenvConfig; // bg builds the release's .venv, shared by releases with the same requirements
+  venv?: VenvConfig;
+  hooks: { postSwitch: string[]; postDeploy: string[]; onFailure: string[]; timeout: number }; // operator commands around a run // bg builds the release's .venv, shared by releases with the same requirements
   configPath: string; // where it was read from
 }

@@ -33,7 +33,15 @@ interface Begun {
 // included: a half-started unit is stopped) run in reverse order, each with its step's receipt.
 // An interrupt (SIGINT/SIGTERM) stops at the next step boundary, or ends a long wait at once, and
 // undoes the same way; the failure keeps the signal's reason.
-export async function executePlan(plan: Plan, cfg: Config, host: Host, report: Reporter, signal?: AbortSignal): Promise<RunResult> {
+/** `afterStep` runs after each step that succeeded (the post_switch hooks); what it throws is ignored. */
+export async function executePlan(
+  plan: Plan,
+  cfg: Config,
+  host: Host,
+  report: Reporter,
+  signal?: AbortSignal,
+  afterStep?: (step: Step, commit?: string) => Promise<void>,
+): Promise<RunResult> {
   const t0 = performance.now();
   const begun: Begun[] = [];
   const steps: StepRecord[] = [];
@@ -56,6 +64,7 @@ export async function executePlan(plan: Plan, cfg: Config, host: Host, report: R
       const ms = performance.now() - s0;
       steps.push({ name: step.name, ms, ok: true, detail: outcome.detail });
       report({ event: 'step', step: step.name, status: 'done', ms, detail: outcome.detail });
+      await afterStep?.(step, commit).catch(() => {});
     } catch (error) {
       const ms = performance.now() - s0;
       steps.push({ name: step.name, ms, ok: false });

@@ -85,7 +85,7 @@ export interface Host extends HostReader {
   /** Fetches `repo` into the local `cache` clone and checks `ref` out into the new directory `dir`. */
   checkoutRelease(repo: string, cache: string, dir: string, ref: string | undefined): Promise<{ commit: string; ref: string; subject: string }>;
   /** Runs one operator command with `sh -c` (as uid/gid when given). */
-  shell(command: string, opts: { cwd: string; env: Record<string, string>; uid?: number; gid?: number }): Promise<ShellResult>;
+  shell(command: string, opts: { cwd: string; env: Record<string, string>; uid?: number; gid?: number; timeoutMs?: number }): Promise<ShellResult>;
   /** The system user the app runs as, created when missing. */
   ensureSystemUser(name: string, home: string): Promise<{ uid: number; gid: number; created: boolean }>;
   /** Owner of a path and everything under it (no symlink followed). */

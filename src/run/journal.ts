@@ -22,6 +22,7 @@ export interface JournalEntry {
   error?: string;
   failedStep?: string;
   migrations?: string[]; // the migrations this run applied (django)
+  hooks?: { name: string; ok: boolean }[]; // the operator's hooks that ran, and whether they succeeded
   ms: number;
   steps: { name: string; ms: number; ok: boolean }[];
 }

@@ -14,6 +14,7 @@ export function sampleConfig(over: Partial<Config> = {}): Config {
     stateDir: '/var/lib/bg/shop',
     build: [],
     release: [],
+    hooks: { postSwitch: [], postDeploy: [], onFailure: [], timeout: 60 },
     keepReleases: 5,
     web: {
       wsgi: 'shop.wsgi:application',

@@ -64,6 +64,7 @@ describe('the minimal example', () => {
       keepReleases: 5,
       build: [],
       release: [],
+      hooks: { postSwitch: [], postDeploy: [], onFailure: [], timeout: 60 },
       web: {
         wsgi: 'shop.wsgi:application',
         ports: { blue: 8000, green: 8100 },
