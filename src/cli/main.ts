@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { EXIT } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
 import type { LoadCommand } from './command-loader.js';
+import { completionScript } from './completion.js';
 import type { GlobalOptions } from './options.js';
 import { printError } from './print-error.js';
 
@@ -106,6 +107,24 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .description('the deploy journal')
     .action(async (cmdOpts: { limit: string }) => {
       code = await (await load('history')).history({ ...opts(), limit: cmdOpts.limit });
+    });
+
+  program
+    .command('completion')
+    .argument('<shell>', 'bash, zsh or fish')
+    .description('print a completion script for bluegreen (README: how to install it)')
+    .action((shell: string) => {
+      const specs = program.commands.map((c) => ({
+        name: c.name(),
+        options: c.options.map((o) => o.long).filter((l): l is string => !!l),
+        ...(c.name() === 'maintenance' && { args: ['on', 'off'] }),
+        ...(c.name() === 'logs' && { args: ['web', 'worker', 'beat'] }),
+        ...(c.name() === 'completion' && { args: ['bash', 'zsh', 'fish'] }),
+      }));
+      const globals = program.options.map((o) => o.long).filter((l): l is string => !!l);
+      const script = completionScript(shell, specs, globals);
+      if (!script) throw new UsageError(`bluegreen completion takes bash, zsh or fish (got ${JSON.stringify(shell)}).`, { code: 'usage' });
+      process.stdout.write(script);
     });
 
   try {
