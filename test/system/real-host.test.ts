@@ -41,6 +41,13 @@ describe('system scope on a real systemd', () => {
     );
   });
 
+  it("bluegreen run: in the live release as the app's user, with the env file; its exit code comes back", async () => {
+    await c.ok("echo 'SHOP_ONLY_IN_ENV=from-the-env-file' >> /srv/shop/shared/.env");
+    const r = await shop.bg('run -- sh -c \'echo "$(id -un) $SHOP_ONLY_IN_ENV $(cat BUILT)"; exit 5\'');
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stdout.trim()).toBe('shop from-the-env-file built by shop');
+  });
+
   it('the units are confined: systemd-analyze security rates web, worker and beat at most 2.0', async () => {
     const scores: string[] = [];
     for (const unit of ['shop-web-blue', 'shop-worker-blue', 'shop-beat-blue']) {

@@ -25,6 +25,25 @@ describe('bluegreen completion', () => {
     expect(complete(['bluegreen', '--c'])).toEqual(['--config']);
   });
 
+  it('zsh loads it (bashcompinit) and registers it for bluegreen; its candidates hold the command and the flag', () => {
+    const script = completionScript('zsh', specs, globals)!;
+    const run = (words: string, cword: number) =>
+      execFileSync(
+        'zsh',
+        [
+          '-fc',
+          `autoload -U +X compinit && compinit -u -D; ${script}\nsetopt ksharrays; print -r -- "\${_comps[bluegreen]}"; COMP_WORDS=(${words}); COMP_CWORD=${cword}; _bluegreen; print -r -- "\${COMPREPLY[@]}"`,
+        ],
+        { encoding: 'utf8' },
+      )
+        .trim()
+        .split('\n');
+    const [registered, commands] = run('bluegreen de', 1);
+    expect(registered).toBe('_bash_complete -F _bluegreen');
+    expect(commands.split(' ')).toContain('deploy');
+    expect(run('bluegreen deploy --al', 2)[1].split(' ')).toContain('--allow-destructive');
+  });
+
   it('zsh loads the bash one through bashcompinit; fish gets its own complete lines; other shells none', () => {
     expect(completionScript('zsh', specs, globals)).toMatch(/^#compdef bluegreen bg\n[\s\S]*bashcompinit[\s\S]*complete -F _bluegreen bluegreen bg\n$/);
     expect(completionScript('fish', specs, globals)).toContain("complete -c bluegreen -n '__fish_seen_subcommand_from deploy' -l allow-destructive");
