@@ -34,4 +34,13 @@ describe('logs and run', () => {
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('on-a-tty');
   });
+
+  it('history --limit must be a number (exit 2); every command help shows the global options', async () => {
+    const bad = await s.bg(['history', '--limit', 'abc']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--limit must be a whole number');
+    const help = await s.bg(['deploy', '--help']);
+    expect(help.stdout).toContain('Global Options:');
+    expect(help.stdout).toContain('--lock-wait <duration>');
+  });
 });
