@@ -109,8 +109,8 @@ describe('bg init for a Flask project', () => {
 
   it('parses with every example uncommented, celery included', () => {
     const cfg = parse(uncommentAll(renderInitConfig(layout('/srv/src/blog', { 'app.py': '' }))));
-    expect(cfg.celery).toMatchObject({ app: 'blog', beat: false, command: ['python3', '-m', 'celery'] });
-    expect(cfg.web.gunicorn).toEqual(['python3', '-m', 'gunicorn']);
+    expect(cfg.celery).toMatchObject({ app: 'blog', beat: false, command: ['/usr/bin/python3', '-m', 'celery'] });
+    expect(cfg.web.gunicorn).toEqual(['/usr/bin/gunicorn']);
   });
 });
 
