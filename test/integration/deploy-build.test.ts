@@ -21,7 +21,7 @@ describe('build steps and releases', () => {
         'echo "built for $BG_COLOR with greeting=$BG_FIXTURE_GREETING in $BG_RELEASE" > BUILT',
         'test "$(cat MODE)" != broken-build || { echo "compiling assets... error: broken on purpose" >&2; exit 3; }',
       ],
-      release: ['echo "release $(cat VERSION) for $BG_COLOR" >> ../../shared/release.log'],
+      release: ['echo "release $(cat VERSION) for $BG_COLOR" >> "$(dirname "$(dirname "$(pwd -P)")")/shared/release.log"'],
     });
     const r = await s.bg(['setup']);
     expect(r.code, r.stderr).toBe(0);
