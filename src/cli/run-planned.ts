@@ -57,12 +57,14 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
     const base = { run, pid: process.pid, user: safeUser(), command: cmd.name, ref: cmd.ref, release: plan.release, from: plan.from, to: plan.to };
     // A run killed from here on leaves this line without its end: history and status show it.
     await appendJournal(cfg.stateDir, { ...base, time: new Date().toISOString(), result: 'started', ms: 0, steps: [] });
+    // what the target color runs after the run: a deploy's checkout (known once it ran), else the target release's
+    const targetCommit = plan.command === 'deploy' ? undefined : (state.releases?.find((r) => r.id === plan.release)?.commit ?? (plan.to ? state.colors[plan.to]?.commit : undefined));
     const hooks: { name: string; ok: boolean }[] = [];
     const hookEnv = (result: string, commit?: string, error?: string): HookEnv => ({
       BG_APP: cfg.app,
       BG_COMMAND: cmd.name,
       BG_REF: cmd.ref,
-      BG_COMMIT: commit ?? (plan.to ? state.colors[plan.to]?.commit : undefined),
+      BG_COMMIT: commit ?? targetCommit,
       BG_RELEASE: plan.release,
       BG_FROM: plan.from,
       BG_TO: plan.to,
@@ -88,7 +90,7 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
     const resultName = result.ok ? 'ok' : result.undoFailed?.length ? 'rollback-failed' : 'rolled-back';
     if (withHooks && result.ok) hooks.push(...(await runHooks(host, cfg, 'post_deploy', hookEnv('ok', result.commit), report)));
     if (withHooks && !result.ok) hooks.push(...(await runHooks(host, cfg, 'on_failure', hookEnv(resultName, result.commit, messageOf(result.failed?.error)), report)));
-    const commit = result.commit ?? (plan.command === 'deploy' ? undefined : plan.to ? state.colors[plan.to]?.commit : undefined);
+    const commit = result.commit ?? targetCommit;
     const recorded = appendJournal(cfg.stateDir, {
       ...base,
       time: new Date().toISOString(),

@@ -24,6 +24,8 @@ describe('restart', () => {
     expect(res.failed, res.failures.join('\n')).toBe(0);
     expect(await s.get('/')).toEqual({ status: 200, body: 'v1 howdy' });
     expect(readlinkSync(`${s.dir}/srv/green`)).toBe(readlinkSync(`${s.dir}/srv/blue`));
-    expect(s.journal().at(-1)).toMatchObject({ command: 'restart', result: 'ok', from: 'blue', to: 'green' });
+    const [setup, restart] = s.journal().filter((e) => e.result === 'ok');
+    // the journal names what runs now: the live release's commit, not what the idle color held
+    expect(restart).toMatchObject({ command: 'restart', result: 'ok', from: 'blue', to: 'green', commit: setup.commit, release: setup.release });
   });
 });

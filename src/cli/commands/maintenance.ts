@@ -10,6 +10,7 @@ export function maintenance(state: string, o: GlobalOptions) {
   return runPlanned(
     {
       name: 'maintenance',
+      ref: state, // on or off, in the journal and the lock
       plan: (cfg, host) => planMaintenance(cfg, host, on),
       summary: (cfg, plan, result) =>
         on
