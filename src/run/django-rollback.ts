@@ -2,7 +2,7 @@ import { inAppDir, releasePath } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { backTargets, breaksOlderCode, migrationName, undoPlan } from '../django/migration-plan.js';
 import { BgError, BuildError, EXIT } from '../errors.js';
-import { parseEnvFile } from './env-file.js';
+import { manage } from './django.js';
 import type { Host } from './host.js';
 
 // A rollback puts older code back on the schema the newer release migrated. The migrations the
@@ -21,13 +21,6 @@ async function knownMigrations(host: Host, project: string): Promise<string[]> {
     }
   }
   return names.sort();
-}
-
-async function manage(host: Host, cfg: Config, project: string, args: string, user?: string) {
-  const env = parseEnvFile((await host.files.read(cfg.envFile).catch(() => undefined)) ?? '');
-  const ids = user ? await host.ensureSystemUser(user, cfg.root) : undefined;
-  const python = host.files.exists(`${project}/.venv/bin/python`) ? `${project}/.venv/bin/python` : (cfg.venv?.python ?? '/usr/bin/python3');
-  return host.shell(`'${python}' '${cfg.django!.manage}' ${args}`, { cwd: project, env, ...(ids && { uid: ids.uid, gid: ids.gid }) });
 }
 
 export interface RollbackSchema {

@@ -5,19 +5,24 @@ import { BgError, BuildError, EXIT } from '../errors.js';
 import { parseEnvFile } from './env-file.js';
 import type { Host } from './host.js';
 
-/** The Python that runs the new release's manage.py: its .venv's, else venv.python, else Debian's. */
-const pythonOf = (host: Host, cfg: Config, project: string) => (host.files.exists(`${project}/.venv/bin/python`) ? `${project}/.venv/bin/python` : (cfg.venv?.python ?? '/usr/bin/python3'));
+/**
+ * `manage.py <args>` in a release's project dir: on its .venv's Python (else venv.python, else
+ * Debian's), with the env file, as the app's user when given.
+ */
+export async function manage(host: Host, cfg: Config, project: string, args: string, user?: string) {
+  const env = parseEnvFile((await host.files.read(cfg.envFile).catch(() => undefined)) ?? '');
+  const ids = user ? await host.ensureSystemUser(user, cfg.root) : undefined;
+  const python = host.files.exists(`${project}/.venv/bin/python`) ? `${project}/.venv/bin/python` : (cfg.venv?.python ?? '/usr/bin/python3');
+  return host.shell(`'${python}' '${cfg.django!.manage}' ${args}`, { cwd: project, env, ...(ids && { uid: ids.uid, gid: ids.gid }) });
+}
 
 // Before the new release migrates (release commands) while the old color serves: its migration
 // plan, refused when the old code cannot live with it, unless the operator allowed it.
 export async function checkMigrationPlan(host: Host, cfg: Config, release: string, allowDestructive: boolean, user?: string): Promise<PlannedMigration[]> {
   const project = inAppDir(cfg, releasePath(cfg, release));
-  const env = parseEnvFile((await host.files.read(cfg.envFile).catch(() => undefined)) ?? '');
-  const ids = user ? await host.ensureSystemUser(user, cfg.root) : undefined;
-  const manage = cfg.django!.manage;
-  const r = await host.shell(`'${pythonOf(host, cfg, project)}' '${manage}' migrate --plan`, { cwd: project, env, ...(ids && { uid: ids.uid, gid: ids.gid }) });
+  const r = await manage(host, cfg, project, 'migrate --plan', user);
   if (r.exitCode !== 0) {
-    throw new BuildError(`${manage} migrate --plan failed in releases/${release} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`, {
+    throw new BuildError(`${cfg.django!.manage} migrate --plan failed in releases/${release} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`, {
       code: 'migrate-plan',
       detail: r.output.trimEnd().split('\n').slice(-20).join('\n'),
       next: `Fix what it says (settings, the env file ${cfg.envFile}), then deploy again.`,
