@@ -9,6 +9,9 @@
 #   scripts/container.sh wait <dir>              wait until its systemd is up again (after a reboot)
 #   scripts/container.sh stop <dir>              halt it, then kill what is left by PID; idempotent
 #
+# BG_CT_MEMORY_LIMIT=400M puts the whole container in a memory cgroup (v1) with that limit: a small
+# host, as the processes inside see it through their cgroup.
+#
 # How: the container gets its own cgroup (name=systemd v1 + unified v2) before anything starts, so
 # every process it ever has is listed there and `stop` finds them by PID, never by name. A private
 # mount namespace holds a tmpfs (the overlay's upper layer, with a fresh machine-id) and the overlay
@@ -18,6 +21,7 @@
 set -euo pipefail
 
 CG_ROOTS=(/sys/fs/cgroup/systemd /sys/fs/cgroup/unified)
+MEM_ROOT=/sys/fs/cgroup/memory
 BOOT_TIMEOUT_S=${BOOT_TIMEOUT_S:-30}
 STOP_TIMEOUT_S=${STOP_TIMEOUT_S:-10}
 here=$(cd "$(dirname "$0")" && pwd -P)
@@ -89,10 +93,18 @@ start() {
   local cg=$name
   for root in "${CG_ROOTS[@]}"; do mkdir -p "$root/$cg"; done
   echo "$cg" >"$cgfile"
+  local memcg=
+  if [ -n "${BG_CT_MEMORY_LIMIT:-}" ]; then
+    memcg=$MEM_ROOT$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup)/$cg
+    mkdir -p "$memcg"
+    echo "$BG_CT_MEMORY_LIMIT" >"$memcg/memory.limit_in_bytes"
+    echo "$memcg" >"$dir/memcg"
+  fi
   mkdir -p "$dir/layer" "$dir/root"
   (
     # own cgroup first: nspawn and everything it starts land under it
     for root in "${CG_ROOTS[@]}"; do echo $BASHPID >"$root/$cg/cgroup.procs"; done
+    [ -z "$memcg" ] || echo $BASHPID >"$memcg/cgroup.procs"
     exec unshare --mount --propagation private bash -c '
       set -e
       dir=$1 bin=$2 checkout=$3
@@ -143,7 +155,10 @@ stop() {
       [ -d "$root/$cg" ] && find "$root/$cg" -depth -type d -exec rmdir {} + 2>/dev/null || true
     done
   fi
-  rm -f "$wrapperfile" "$cgfile"
+  if [ -s "$dir/memcg" ]; then
+    find "$(cat "$dir/memcg")" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  fi
+  rm -f "$wrapperfile" "$cgfile" "$dir/memcg"
 }
 
 case $cmd in

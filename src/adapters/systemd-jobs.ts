@@ -43,23 +43,27 @@ export class JobTracker {
   }
 
   /** The result of job `path`, from the buffer or from the signal still to come. */
-  wait(path: string, unit: string, verb: string): Promise<JobResult> {
+  wait(path: string, unit: string, verb: string, timeoutMs = this.timeoutMs): Promise<JobResult> {
     const known = this.results.get(path);
     if (known !== undefined) return Promise.resolve(known);
     if (this.closedBy) return Promise.reject(this.closedBy);
     return new Promise<JobResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const rest = (this.waiters.get(path) ?? []).filter((w) => w !== waiter);
-        if (rest.length) this.waiters.set(path, rest);
-        else this.waiters.delete(path);
-        reject(
-          new SystemdError(`The ${verb} job for ${unit} did not finish within ${duration(this.timeoutMs)}`, {
-            code: 'job-timeout',
-            state: `${unit} may still be changing state (job ${path}).`,
-            next: `Look at \`systemctl status ${unit}\` (with --user for a user unit) and its log, then run \`bg status\`.`,
-          }),
-        );
-      }, this.timeoutMs);
+      const timer = setTimeout(
+        () => {
+          if (!Number.isFinite(timeoutMs)) return;
+          const rest = (this.waiters.get(path) ?? []).filter((w) => w !== waiter);
+          if (rest.length) this.waiters.set(path, rest);
+          else this.waiters.delete(path);
+          reject(
+            new SystemdError(`The ${verb} job for ${unit} did not finish within ${duration(timeoutMs)}`, {
+              code: 'job-timeout',
+              state: `${unit} may still be changing state (job ${path}).`,
+              next: `Look at \`systemctl status ${unit}\` (with --user for a user unit) and its log, then run \`bg status\`.`,
+            }),
+          );
+        },
+        Math.min(timeoutMs, 2 ** 31 - 1),
+      );
       const waiter: Waiter = { unit, resolve, reject, timer };
       this.waiters.set(path, [...(this.waiters.get(path) ?? []), waiter]);
     });

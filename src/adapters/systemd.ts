@@ -2,6 +2,7 @@
 // coreos/go-systemd's dbus package). One connection and one JobRemoved listener per
 // instance, installed before any job is queued; job methods resolve with the job's real
 // result. Never shells out to systemctl.
+import { Variant } from 'dbus-next';
 import type { Scope } from '../config/types.js';
 import { SystemdError } from '../errors.js';
 import { SystemdBus } from './systemd-bus.js';
@@ -136,6 +137,36 @@ export class Systemd {
       const f = files.get(row.name);
       return f ? { ...s, fileState: f } : s;
     });
+  }
+
+  /**
+   * Manager.StartTransientUnit for a oneshot service running `argv`, and its job's result: the job
+   * ends when the command exits ('done' or 'failed'). `props` are extra unit properties, as D-Bus
+   * wants them: [name, Variant].
+   */
+  async startTransient(name: string, argv: string[], props: [string, Variant][]): Promise<JobResult> {
+    const all: [string, Variant][] = [
+      ['Type', new Variant('s', 'oneshot')],
+      ['ExecStart', new Variant('a(sasb)', [[argv[0], argv, false]])],
+      // a build takes what it takes (pip on a small host): no start timeout
+      ['TimeoutStartUSec', new Variant('t', 2n ** 64n - 1n)],
+      ...props,
+    ];
+    const [path] = (await this.bus.call({ member: 'StartTransientUnit', signature: 'ssa(sv)a(sa(sv))', body: [name, 'fail', all, []], unit: name })) as [string];
+    return this.jobs.wait(path, name, 'start', Number.POSITIVE_INFINITY);
+  }
+
+  /** systemd's MemoryCurrent of a service (its cgroup's usage); undefined when systemd does not account memory. */
+  async memoryCurrent(name: string): Promise<number | undefined> {
+    const v = await this.bus.getProperty(unitObjectPath(name), 'org.freedesktop.systemd1.Service', 'MemoryCurrent', name).catch(() => undefined);
+    // UINT64_MAX: not accounted (no memory controller for this manager)
+    return typeof v === 'bigint' && v < 2n ** 63n ? Number(v) : undefined;
+  }
+
+  /** The PIDs in a unit's cgroup (Manager.GetUnitProcesses); [] when it has none or is not loaded. */
+  async unitProcesses(name: string): Promise<number[]> {
+    const [rows] = (await this.bus.call({ member: 'GetUnitProcesses', signature: 's', body: [name], unit: name }).catch(() => [[]])) as [[string, number, string][]];
+    return rows.map((r) => r[1]);
   }
 
   /** Clears a failed state; a unit that is not loaded has none, which is fine. */

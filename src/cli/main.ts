@@ -33,6 +33,7 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .configureHelp({ showGlobalOptions: true });
 
   let code: number = EXIT.ok;
+  const NO_MEMORY_CHECK = 'start the second web color even when bg measures that it would not fit in memory';
   const opts = () => program.opts<GlobalOptions>();
   const run = (fn: () => Promise<number>) => async () => {
     code = await fn();
@@ -49,9 +50,10 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .command('deploy')
     .argument('<ref>', 'branch, tag or commit to deploy')
     .option('--allow-destructive', 'django: apply migrations the serving version cannot live with (with maintenance on)')
+    .option('--no-memory-check', NO_MEMORY_CHECK)
     .description('deploy <ref> to the idle color with no failed request; rolls back on any failure')
-    .action(async (ref: string, cmdOpts: { allowDestructive?: boolean }) => {
-      code = await (await load('deploy')).deploy(ref, { ...opts(), allowDestructive: cmdOpts.allowDestructive });
+    .action(async (ref: string, cmdOpts: { allowDestructive?: boolean; memoryCheck?: boolean }) => {
+      code = await (await load('deploy')).deploy(ref, { ...opts(), ...cmdOpts });
     });
   program
     .command('status')
@@ -61,9 +63,10 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .command('rollback')
     .option('--to <release>', 'a kept release (see `bluegreen releases`) instead of the one that served before')
     .option('--migrate-back', 'django: after the switch, reverse the migrations the older release does not know')
+    .option('--no-memory-check', NO_MEMORY_CHECK)
     .description('put the release that served before the last deploy back in service, through the same gate, switch and drain')
-    .action(async (cmdOpts: { to?: string; migrateBack?: boolean }) => {
-      code = await (await load('deploy')).rollback({ ...opts(), to: cmdOpts.to, migrateBack: cmdOpts.migrateBack });
+    .action(async (cmdOpts: { to?: string; migrateBack?: boolean; memoryCheck?: boolean }) => {
+      code = await (await load('deploy')).rollback({ ...opts(), ...cmdOpts });
     });
   program
     .command('logs')
@@ -84,8 +87,11 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     });
   program
     .command('restart')
+    .option('--no-memory-check', NO_MEMORY_CHECK)
     .description('the live release again, into the idle color, through the same gate, switch and drain (e.g. after editing the env file)')
-    .action(run(async () => (await load('deploy')).restart(opts())));
+    .action(async (cmdOpts: { memoryCheck?: boolean }) => {
+      code = await (await load('deploy')).restart({ ...opts(), ...cmdOpts });
+    });
   program
     .command('maintenance')
     .argument('<on|off>', 'on: Caddy answers 503 with Retry-After (and <root>/shared/maintenance.html when there is one); off: back to the app')

@@ -18,6 +18,9 @@ import { makeReporter } from '../run/progress.js';
 import { type GlobalOptions, progressMode, scopeOf } from './options.js';
 import { runFailure } from './outcome.js';
 
+// the commands that start a second web color next to the live one
+const MEMORY_CHECKED: Plan['command'][] = ['deploy', 'rollback', 'restart'];
+
 export interface PlannedCommand {
   name: Plan['command'];
   ref?: string;
@@ -46,7 +49,7 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
   let host: Host | undefined;
   try {
     host = await connectHost(cfg);
-    const state = await observe(cfg, host, { files: !!cmd.observeFiles, ports: true, releases: !!cmd.observeReleases });
+    const state = await observe(cfg, host, { files: !!cmd.observeFiles, ports: true, releases: !!cmd.observeReleases, memory: MEMORY_CHECKED.includes(cmd.name) });
     const plan = cmd.plan(cfg, state);
     if (plan.steps.length === 0) {
       for (const n of plan.notes) out(o, n, { event: 'result', result: 'nothing-to-do', message: n });
@@ -124,7 +127,7 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
 async function dryRun(cmd: PlannedCommand, cfg: Config, o: GlobalOptions): Promise<number> {
   const host = await connectHost(cfg);
   try {
-    const state = await observe(cfg, host, { files: !!cmd.observeFiles, ports: true, releases: !!cmd.observeReleases });
+    const state = await observe(cfg, host, { files: !!cmd.observeFiles, ports: true, releases: !!cmd.observeReleases, memory: MEMORY_CHECKED.includes(cmd.name) });
     const plan = cmd.plan(cfg, state);
     const lines = [`dry run of bg ${cmd.name}: nothing will be changed`, ...plan.notes.map((n) => `  ${n}`), ...describePlan(plan)];
     // units are rendered from what is on disk now; with a venv the new release's decides at install

@@ -91,6 +91,7 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
       workers: f.web.workers ?? DEFAULTS.web.workers,
       timeout: f.web.timeout ?? DEFAULTS.web.timeout,
       ...(f.web.gunicorn !== undefined && { gunicorn: f.web.gunicorn }),
+      ...(f.web.memory_max !== undefined && { memoryMax: f.web.memory_max }),
       health: {
         path: h.path ?? dh.path,
         ...(h.host !== undefined && { host: h.host }),
@@ -121,6 +122,7 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
         loglevel: f.celery.loglevel ?? DEFAULTS.celery.loglevel,
         ...(f.celery.queues !== undefined && { queues: f.celery.queues }),
         ...(f.celery.broker !== undefined && { broker: f.celery.broker }),
+        ...(f.celery.memory_max !== undefined && { memoryMax: f.celery.memory_max }),
       },
     }),
     hooks: { postSwitch: f.hooks?.post_switch ?? [], postDeploy: f.hooks?.post_deploy ?? [], onFailure: f.hooks?.on_failure ?? [], timeout: f.hooks?.timeout ?? 60 },

@@ -159,7 +159,8 @@ export function renderInitConfig(o: InitOptions): string {
     line(`  stop_timeout: ${c.stopTimeout}`, 'seconds to finish running tasks on stop: more than your longest task', true),
     line(`  loglevel: ${c.loglevel}`, 'debug, info, warning, error or critical', true),
     line('  queues: [celery]', "queues the worker consumes (-Q); a stop quiesces each; default: Celery's own", true),
-    line('  broker: redis://127.0.0.1:6379/0', 'checked before a deploy touches Celery; default: CELERY_BROKER_URL, BROKER_URL or REDIS_URL in the env file', true),
+    line('  broker: redis://127.0.0.1:6379/0', 'no password here (it goes into the units): default CELERY_BROKER_URL, BROKER_URL or REDIS_URL in the env file', true),
+    line('  memory_max: 512M', 'MemoryMax= of the worker and beat units', true),
   ].map((l) => (p.celeryApp ? l : `# ${l}`));
   // Debian's Python (the one with python3-django), not whatever `python3` is first on the deployer's PATH
   const venv = '/usr/bin/python3 -m venv --system-site-packages .venv && .venv/bin/pip install -r requirements.txt';
@@ -196,6 +197,7 @@ export function renderInitConfig(o: InitOptions): string {
     line(`  workers: ${DEFAULTS.web.workers}`, 'Gunicorn workers per color (1-64)', true),
     line(`  timeout: ${DEFAULTS.web.timeout}`, 'Gunicorn --timeout in seconds; also bounds draining the old color', true),
     line('  gunicorn: /usr/bin/gunicorn', "default: .venv/bin/gunicorn in the release, else Debian's /usr/bin/gunicorn", true),
+    line('  memory_max: 512M', 'MemoryMax= of each web unit; without it bg measures what the live color uses', true),
     line('  health:', 'the gate: a new color takes traffic only after this passes'),
     line(`    path: ${p.healthPath}`, 'must answer the expected status'),
     host,

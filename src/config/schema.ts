@@ -79,6 +79,14 @@ const duration =
     return ms !== undefined && ms >= loMs && ms <= hiMs ? ok(ms) : mustBe(allowed, v);
   };
 
+// systemd's size syntax for MemoryMax=: bytes, or a number with K, M, G (1024-based)
+const MEMORY = 'a memory size like 512M or 1.5G (K, M, G: 1024-based; at least 16M)';
+const memorySize: Check<number> = (v) => {
+  const m = typeof v === 'string' ? /^(\d+(?:\.\d+)?)([KMG])?$/.exec(v) : typeof v === 'number' ? [String(v), String(v)] : null;
+  const bytes = m ? Math.round(Number(m[1]) * 1024 ** ' KMG'.indexOf(m[2] ?? ' ')) : Number.NaN;
+  return bytes >= 16 * 2 ** 20 && bytes <= 2 ** 50 ? ok(bytes) : mustBe(MEMORY, v);
+};
+
 const ABS_PATH = 'an absolute path without whitespace, quotes, %, $ or \\';
 const absPath: Check<string> = (v) => {
   const r = text(ABS_PATH, (s) => (s.startsWith('/') && !PATH_UNSAFE.test(s) ? undefined : `must be ${ABS_PATH} (got ${got(s)})`))(v);
@@ -177,6 +185,7 @@ const web = section({
   timeout: rule(int(1, 3600, 'a number of seconds')).optional(),
   gunicorn: rule(command).optional(),
   health: health.optional(),
+  memory_max: rule(memorySize).optional(),
 });
 
 const caddy = section({
@@ -193,7 +202,15 @@ const caddy = section({
 
 export const LOGLEVELS = ['debug', 'info', 'warning', 'error', 'critical'] as const;
 
-const BROKER_RE = /^(?:rediss?|amqps?):\/\/[^\s/?#]+(?:[/?#]\S*)?$/;
+const BROKER = 'a broker URL: redis://, rediss://, amqp:// or amqps:// with a host, e.g. redis://127.0.0.1:6379/0';
+const BROKER_RE = /^(?:rediss?|amqps?):\/\/[^\s/?#']+(?:[/?#][^\s']*)?$/;
+// never echoes the value: it may hold a password
+const broker = text(BROKER, (s) => {
+  if (!BROKER_RE.test(s) || s.length > 2000) return `must be ${BROKER}`;
+  if (/^[a-z]+:\/\/[^/@]*:[^/@]*@/.test(s)) {
+    return 'holds a password, and bg writes celery.broker into the worker units, which every user can read: put the URL in the env file as CELERY_BROKER_URL instead';
+  }
+});
 const QUEUES = 'a list of Celery queue names (letters, digits, _ . : -), e.g. [celery, mail]';
 const QUEUE_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
 const queues: Check<string[]> = (v) => {
@@ -219,7 +236,8 @@ const celery = section({
   stop_timeout: rule(int(1, 86_400, 'a number of seconds')).optional(),
   loglevel: rule(oneOf(LOGLEVELS)).optional(),
   queues: rule(queues).optional(),
-  broker: rule(matching('a broker URL: redis://, rediss://, amqp:// or amqps:// with a host, e.g. redis://127.0.0.1:6379/0', BROKER_RE, 2000)).optional(),
+  broker: rule(broker).optional(),
+  memory_max: rule(memorySize).optional(),
 });
 
 const commands = z.array(rule(text('a shell command on one line')), {

@@ -23,6 +23,7 @@ export interface WebConfig {
   timeout: number; // gunicorn --timeout, seconds; also bounds the drain
   gunicorn?: string[]; // command words; undefined = release's .venv/bin/gunicorn, else gunicorn on PATH
   health: HealthConfig;
+  memoryMax?: number; // bytes: the web units' MemoryMax=
 }
 
 export interface CaddyConfig {
@@ -44,6 +45,7 @@ export interface CeleryConfig {
   loglevel: string;
   queues?: string[]; // -Q for the worker, and what its stop quiesces; undefined: Celery's default queue, `celery`
   broker?: string; // checked before a deploy touches Celery; undefined: read from the env file
+  memoryMax?: number; // bytes: the worker units' MemoryMax=
 }
 
 export interface VenvConfig {

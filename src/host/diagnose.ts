@@ -2,6 +2,7 @@ import { unitNames } from '../config/names.js';
 import { COLORS, type Color, type Config, otherColor } from '../config/types.js';
 import { EXIT, type ExitCode } from '../errors.js';
 import { type HostState, isRunning } from './host-state.js';
+import { memoryFit, memoryShortMessage } from './memory-fit.js';
 
 // Every problem bg can see on the host, from one observation, pure. `preflight` refuses a command
 // with the first problem that blocks it; `bg status` lists them all.
@@ -173,6 +174,19 @@ export function diagnose(cfg: Config, host: HostState): Problem[] {
       message: `the env file ${cfg.envFile} is a symbolic link: systemd would read wherever it points, as root, into the app's environment.`,
       next: `Make it a regular file again (its secrets, 0640 root:${cfg.user}); keep env_file outside shared/ (e.g. /etc/bg/${cfg.app}.env) so the app's user cannot replace it.`,
       blocks: ['setup', 'deploy', 'rollback'],
+      exitCode: EXIT.usage,
+    });
+  }
+
+  const fit = memoryFit(cfg, host);
+  if (fit && !fit.fits) {
+    add({
+      code: 'memory-short',
+      severity: 'warning',
+      message: memoryShortMessage(cfg, host, fit),
+      state: `Nothing was changed; ${host.active} keeps serving.`,
+      next: `Lower web.workers, add swap, or stop something else that uses memory; or pass --no-memory-check to go ahead anyway.`,
+      blocks: ['deploy', 'rollback'],
       exitCode: EXIT.usage,
     });
   }

@@ -1,3 +1,4 @@
+import type { Headroom } from '../adapters/memory.js';
 import type { Color } from '../config/types.js';
 import type { LockInfo } from '../run/lock.js';
 
@@ -31,6 +32,12 @@ export interface HostState {
   envFileIsLink?: boolean; // the env file is a symbolic link (undefined: missing or not looked)
   lock?: { info?: LockInfo; alive: boolean }; // undefined: no lock file; info undefined: unreadable
   activeLog?: { unit: string; lines: string }; // the active web's last log line(s), when asked for
+  memory?: MemorySeen; // undefined: not looked
+}
+
+export interface MemorySeen {
+  units: Record<string, number>; // bytes each running unit uses (absent: not running or not readable)
+  headroom?: Headroom; // how much more the host gives next to the live web; undefined: nothing runs to measure from
 }
 
 export interface ColorRelease {

@@ -3,13 +3,14 @@ import { colorDir, maintenanceFlag, presentUnits, releasePath, releaseRecordPath
 import { COLORS, type Color, type Config } from '../config/types.js';
 import { colorOfPort, parseUpstream } from '../render/upstream.js';
 import type { HostReader } from '../run/host.js';
-import type { ColorRelease, HostState, ObservedUnit, ReleaseRecord } from './host-state.js';
+import { type ColorRelease, type HostState, isRunning, type MemorySeen, type ObservedUnit, type ReleaseRecord } from './host-state.js';
 
 export interface ObserveOptions {
   files?: boolean; // compare every rendered file with disk (loads the templates): setup and dry runs
   ports?: boolean; // ask the kernel who listens on our ports (`ss`, a process): planners only
   logLines?: number; // read the active web's last log lines too (journalctl, a process): status
   releases?: boolean; // list every release on disk: releases, rollback --to, cleanup
+  memory?: boolean; // what each running unit uses and the host's headroom: deploy, rollback, restart, status
 }
 
 // Reads everything planners, diagnose and `bg status` need, once and in parallel. Read-only.
@@ -24,7 +25,7 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
   const summaries = host.systemd.unitSummaries(allUnits(cfg));
   // the active web's log is read for its current run only: its invocation comes with the summaries
   const logLines = (n: number, unit: string) => summaries.then((s) => host.unitLog(unit, n, s.find((u) => u.name === unit)?.invocationId));
-  const [caddyUpstreams, states, blueHead, greenHead, changes, listening, migrate, lock, lines, releases, envLink] = await Promise.all([
+  const [caddyUpstreams, states, blueHead, greenHead, changes, listening, migrate, lock, lines, releases, envLink, memory] = await Promise.all([
     host.caddy.upstreams().catch(() => undefined),
     summaries,
     head(blueLink),
@@ -36,6 +37,7 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
     opts.logLines && activeWeb ? logLines(opts.logLines, activeWeb) : undefined,
     opts.releases ? listReleases(cfg, host) : undefined,
     host.files.isSymlink(cfg.envFile),
+    opts.memory ? summaries.then((s) => readMemory(host, s, activeWeb)) : undefined,
   ]);
   const units: Record<string, ObservedUnit> = {};
   for (const s of states) units[s.name] = s;
@@ -54,7 +56,20 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
     maintenance: host.files.exists(maintenanceFlag(cfg)),
     lock,
     activeLog: activeWeb && lines !== undefined ? { unit: activeWeb, lines } : undefined,
+    memory,
   };
+}
+
+async function readMemory(host: HostReader, units: ObservedUnit[], activeWeb: string | undefined): Promise<MemorySeen> {
+  const running = units.filter((u) => isRunning(u) && u.mainPid > 0);
+  const used = await Promise.all(running.map((u) => host.unitMemory(u.name).catch(() => undefined)));
+  const live = running.find((u) => u.name === activeWeb);
+  const headroom = live ? await host.memoryHeadroom(live.name, live.mainPid).catch(() => undefined) : undefined;
+  const seen: MemorySeen = { units: {}, headroom };
+  running.forEach((u, i) => {
+    if (used[i] !== undefined) seen.units[u.name] = used[i];
+  });
+  return seen;
 }
 
 /** Which release a color's link names; an install from before releases has releases/<color> itself. */

@@ -3,6 +3,7 @@ import { type Color, type Config, otherColor } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { migrateWarning } from '../host/diagnose.js';
 import { type HostState, isRunning } from '../host/host-state.js';
+import { buildMemoryHigh } from '../host/memory-fit.js';
 import { preflight } from '../host/preflight.js';
 import { brokerCheck, celerySteps } from './celery-steps.js';
 import { adoptSteps, newReleaseSteps, nextReleaseId, pointStep } from './release-steps.js';
@@ -16,11 +17,15 @@ export interface DeployRequest {
   allowDestructive?: boolean; // django: apply migrations the serving version cannot live with
   migrateBack?: boolean; // django rollback: reverse, after the switch, the migrations the target does not know
   restart?: boolean; // the live release again, into the idle color (picks up an edited env file)
+  noMemoryCheck?: boolean; // go ahead even when a second web color would not fit in memory
 }
 
 // The order of a deploy (README, "What a deploy does"): a new release built and the idle color
-// pointed at it, gate Celery, start the idle web, health-gate it, switch, drain and stop the old
-// web, start the new Celery. Every step that changes what runs carries its undo.
+// pointed at it, start the idle web, health-gate it, stop the old Celery, switch, start the new
+// Celery, drain and stop the old web. Every step that changes what runs carries its undo.
+// Celery's stop comes after the health gate and its start right after the switch: the old worker
+// consumes until the new code is proven, no task the new code enqueues reaches the old worker,
+// and no worker consumes only for the old stop plus the new boot.
 export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Plan {
   const command = req.restart ? 'restart' : req.rollback ? 'rollback' : 'deploy';
   if (!host.active) preflight(cfg, host, command); // says why: not set up
@@ -34,7 +39,7 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
           req.now ?? new Date(),
           (host.releases ?? []).map((r) => r.id),
         );
-  preflight(cfg, host, command, to);
+  preflight(cfg, host, command, to, req.noMemoryCheck ? ['memory-short'] : []);
   const oldU = unitNames(cfg, from);
   const newU = unitNames(cfg, to);
   const steps: Step[] = [];
@@ -51,7 +56,7 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
     steps.push({ name: `finish-stop-${unitStem(unit)}`, action: { kind: 'stop', unit } });
   }
   steps.push(...adoptSteps(host));
-  if (!req.rollback && !req.restart) steps.push(...newReleaseSteps(cfg, host, to, target, req.ref, req.allowDestructive));
+  if (!req.rollback && !req.restart) steps.push(...newReleaseSteps(cfg, host, to, target, req.ref, req.allowDestructive, buildMemoryHigh(cfg, host)));
   else if (host.colors[to].release !== target) steps.push(pointStep(host, to, target));
   const newer = host.colors[from].release;
   const user = cfg.scope === 'system' ? { user: cfg.user } : {};
@@ -60,21 +65,21 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
 
   steps.push({ name: `install-${to}-units`, action: { kind: 'install', colors: [to], caddyfile: false }, undo: { kind: 'restore-files' } });
   steps.push(...brokerCheck(cfg));
-  steps.push(...celerySteps(cfg, from).stop);
   const newPort = cfg.web.ports[to];
   steps.push(
     // the undo drains first: when it runs after the switch, Caddy's previous config may still be
     // sending requests to the new color
     { name: `start-web-${to}`, action: { kind: 'start', unit: newU.web }, undo: { kind: 'stop', unit: newU.web, drainPort: newPort } },
     { name: `health-gate-${to}`, action: { kind: 'health-gate', color: to, unit: newU.web } },
+    ...celerySteps(cfg, from).stop,
     { name: `switch-to-${to}`, action: { kind: 'switch', to, release: target }, undo: { kind: 'switch-back' } },
     ...(schemaCheck && req.migrateBack ? [{ name: `migrate-back-${to}`, action: { kind: 'migrate-back' as const, newer, older: target, ...user } }] : []),
+    ...celerySteps(cfg, to).start,
     { name: `drain-${from}`, action: { kind: 'drain', ports: [cfg.web.ports[from]] } },
     // Drained, so no request depends on the old Gunicorn any more. Its own exit after SIGQUIT takes
     // a moment (its arbiter and workers each sleep briefly): systemd sees it through, bg does not wait.
     { name: `stop-web-${from}`, action: { kind: 'stop', unit: oldU.web, wait: false }, undo: { kind: 'start', unit: oldU.web } },
   );
-  steps.push(...celerySteps(cfg, to).start);
   // undone too, so an interrupted run never leaves the idle color enabled (both would start at boot)
   steps.push(
     { name: `enable-${to}`, action: { kind: 'enable', units: presentUnits(cfg, to) }, undo: { kind: 'disable', units: presentUnits(cfg, to) } },

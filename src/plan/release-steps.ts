@@ -18,7 +18,7 @@ export function nextReleaseId(now: Date, taken: readonly string[]): string {
 // A new release for `color`: checked out into its own directory, built, and only then does the
 // color point at it. A failure before that leaves the color (and so `rollback`) where it was; the
 // release is marked failed.
-export function newReleaseSteps(cfg: Config, host: HostState, color: Color, id: string, ref: string | undefined, allowDestructive = false): Step[] {
+export function newReleaseSteps(cfg: Config, host: HostState, color: Color, id: string, ref: string | undefined, allowDestructive = false, memoryHigh?: number): Step[] {
   const steps: Step[] = [
     {
       name: `checkout-${color}`,
@@ -28,12 +28,18 @@ export function newReleaseSteps(cfg: Config, host: HostState, color: Color, id: 
   ];
   if (cfg.venv) steps.push({ name: `venv-${color}`, action: { kind: 'venv', release: id } });
   if (cfg.build.length > 0) {
-    steps.push({ name: `build-${color}`, action: { kind: 'build', color, release: id, commands: cfg.build, ...(cfg.scope === 'system' && { user: cfg.user }) } });
+    steps.push({
+      name: `build-${color}`,
+      action: { kind: 'build', color, release: id, commands: cfg.build, ...(cfg.scope === 'system' && { user: cfg.user }), ...(memoryHigh && { memoryHigh }) },
+    });
   }
   const user = cfg.scope === 'system' ? { user: cfg.user } : {};
   if (cfg.django) steps.push({ name: `migration-plan-${color}`, action: { kind: 'migration-plan', release: id, allowDestructive, ...user } });
   if (cfg.release.length > 0) {
-    steps.push({ name: `release-${color}`, action: { kind: 'release-commands', color, release: id, commands: cfg.release, ...(cfg.scope === 'system' && { user: cfg.user }) } });
+    steps.push({
+      name: `release-${color}`,
+      action: { kind: 'release-commands', color, release: id, commands: cfg.release, ...(cfg.scope === 'system' && { user: cfg.user }), ...(memoryHigh && { memoryHigh }) },
+    });
   }
   steps.push(pointStep(host, color, id));
   return steps;

@@ -14,7 +14,8 @@ export type Action =
   | { kind: 'ensure-dirs'; dirs: string[]; envFile: string; shared?: string; owner?: string }
   | { kind: 'checkout'; color: Color; release: string; ref?: string; built: boolean } // built: no build commands follow
   // build: in the new release; release: once per deploy after the build (migrations). user: run as it (system scope)
-  | { kind: 'build' | 'release-commands'; color: Color; release: string; commands: string[]; user?: string }
+  // memoryHigh: bytes the build may use before the kernel slows it (the host's headroom less what the new color needs)
+  | { kind: 'build' | 'release-commands'; color: Color; release: string; commands: string[]; user?: string; memoryHigh?: number }
   | { kind: 'migration-plan'; release: string; allowDestructive: boolean; user?: string } // django: refuse what the old color cannot live with
   // django rollbacks: what the older release does not know of the schema; migrate-back: reverse it
   | { kind: 'rollback-schema'; newer: string; older: string; migrateBack: boolean; user?: string }

@@ -2,6 +2,7 @@
 import { colorAppDir, sharedDir, unitLogFile, unitNames } from '../config/names.js';
 import { type Color, type Config, otherColor } from '../config/types.js';
 import { ConfigError } from '../errors.js';
+import { quiesceLine, READY_TRIES, readyLine } from './celery-control.js';
 import { assertOneLine, execLine, unitValue } from './escape.js';
 import { sandboxLines } from './sandbox.js';
 import { renderTemplate } from './template.js';
@@ -51,6 +52,7 @@ export function renderWebUnit(cfg: Config, color: Color, gunicorn: string[]): st
   return renderTemplate('web.service.ejs', {
     ...common(cfg, color, unit),
     description: unitValue(`${cfg.app} web (${color}, port ${port})`, 'app'),
+    memoryMax: web.memoryMax,
     execStart: execLine(words, 'web.gunicorn'),
     timeoutStopSec: String(web.timeout + 5),
     // A boot that never sends READY=1 (an app hanging at import) fails within the health budget.
@@ -78,38 +80,20 @@ export function renderWorkerUnit(cfg: Config, color: Color, celery: string[]): s
     // (the other color's worker is stopped before this one starts).
     '--without-mingle',
   ];
-  const node = `${cfg.app}-${color}@HOSTNAME`; // %H after escaping: systemd's host name, what Celery's %h expands to
+  const control = { celery, app: c.app, broker: c.broker, node: `${cfg.app}-${color}` };
   return renderTemplate('worker.service.ejs', {
     ...common(cfg, color, unit),
     description: unitValue(`${cfg.app} celery worker (${color})`, 'app'),
+    memoryMax: c.memoryMax,
     otherUnit: unitValue(unitNames(cfg, otherColor(color)).worker!, 'app'),
     orderAfterOther: color === 'green',
     execStart: execLine(words, 'celery.command'),
-    // Before the warm shutdown: stop consuming (each queue), and outwait kombu's 1 s BRPOP poll, so a message it pops
-    // meanwhile is requeued instead of dying with the connection. %H (systemd's host name) is
-    // what Celery's %h expands to in --hostname.
-    execStopQuiesce: (c.queues ?? ['celery']).map((queue) =>
-      execLine([...celery, '-A', c.app, 'control', 'cancel_consumer', queue, '--timeout', '2', '--destination', node], 'celery.command').replace(/@HOSTNAME$/, '@%H'),
-    ),
-    execStartPostReady: readyCheck(celery, c.app, node),
+    execStopQuiesce: quiesceLine(control, c.queues ?? ['celery']),
+    execStartPostReady: readyLine(control),
+    // the readiness pings (READY_TRIES, each up to ~2 s) plus the worker's own boot
     timeoutStartSec: String(READY_TRIES * 2 + 30),
     timeoutStopSec: String(c.stopTimeout),
   });
-}
-
-// The worker's start job ends only once the worker answers a ping, i.e. consumes and listens for
-// control commands: a worker that cannot boot fails the deploy (which rolls back), and the next
-// deploy's quiesce (a broadcast a booting worker would miss) always reaches it. Celery has no
-// sd_notify, and a broadcast sent before the worker listens is lost, so it pings until answered:
-// each try is a process (~0.4 s) waiting up to 1 s. The words are validated plain words (no quotes,
-// $, %, \\ or ;), safe inside single quotes.
-const READY_TRIES = 60;
-function readyCheck(celery: string[], app: string, node: string): string {
-  const ping = [...celery, '-A', assertOneLine(app, 'celery.app'), 'inspect', 'ping', '--timeout', '1', '--destination', node];
-  // $MAINPID (systemd sets it for ExecStartPost): a worker that died at import ends the wait at once
-  const script = `n=0; until ${ping.map((w) => `'${w}'`).join(' ')} >/dev/null 2>&1; do kill -0 "$MAINPID" 2>/dev/null || exit 1; n=$((n+1)); [ "$n" -lt ${READY_TRIES} ] || exit 1; done`;
-  if (ping.some((w) => /['\n]/.test(w))) throw new ConfigError(`celery.command or celery.app cannot be quoted for the shell: ${JSON.stringify(ping)}`);
-  return execLine(['/bin/sh', '-c', script], 'celery.command').replace(/@HOSTNAME'/, "@%H'");
 }
 
 /** Path of the one beat schedule both colors use. */
@@ -123,6 +107,7 @@ export function renderBeatUnit(cfg: Config, color: Color, celery: string[]): str
   return renderTemplate('beat.service.ejs', {
     ...common(cfg, color, unit),
     description: unitValue(`${cfg.app} celery beat (${color})`, 'app'),
+    memoryMax: c.memoryMax,
     otherUnit: unitValue(unitNames(cfg, otherColor(color)).beat!, 'app'),
     orderAfterOther: color === 'green',
     execStart: execLine(words, 'celery.command'),

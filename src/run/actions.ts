@@ -69,11 +69,11 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       return { detail: `${r.commit.slice(0, 12)} in releases/${action.release}`, commit: r.commit };
     }
     case 'build':
-      await runBuild(host, cfg, action.color, action.release, action.commands, action.user);
+      await runBuild(host, cfg, { ...action, phase: 'build', signal: ctx.signal });
       await markRelease(host, cfg, action.release, 'built');
       return {};
     case 'release-commands':
-      await runBuild(host, cfg, action.color, action.release, action.commands, action.user, 'release');
+      await runBuild(host, cfg, { ...action, phase: 'release', signal: ctx.signal });
       return {};
     case 'migration-plan': {
       const plan = await checkMigrationPlan(host, cfg, action.release, action.allowDestructive, action.user);

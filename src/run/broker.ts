@@ -1,9 +1,10 @@
+import { BROKER_ENV_KEYS } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { BgError } from '../errors.js';
 import { parseEnvFile } from './env-file.js';
 import type { Host } from './host.js';
 
-const ENV_KEYS = ['CELERY_BROKER_URL', 'BROKER_URL', 'REDIS_URL'];
+const ENV_KEYS = BROKER_ENV_KEYS;
 const DEFAULT_PORTS: Record<string, number> = { 'redis:': 6379, 'rediss:': 6379, 'amqp:': 5672, 'amqps:': 5671 };
 
 /** The broker URL: celery.broker, else the first of CELERY_BROKER_URL, BROKER_URL, REDIS_URL in the env file. */

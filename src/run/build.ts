@@ -1,46 +1,62 @@
 import { buildLogPath, inAppDir, releasePath } from '../config/names.js';
 import type { Color, Config } from '../config/types.js';
 import { BuildError } from '../errors.js';
-import { parseEnvFile } from './env-file.js';
 import type { Host } from './host.js';
 
-// Runs the configured build steps in a new release (for the idle color) with the app's env file, each with its own
-// `sh -c`. Output is kept in <state>/build-<release>.log and shown on failure.
-export async function runBuild(host: Host, cfg: Config, color: Color, release: string, commands: string[], user?: string, phase: 'build' | 'release' = 'build'): Promise<void> {
-  const dir = releasePath(cfg, release);
+// Below systemd's default of 100: while a build and the live app both want the CPU, the app wins.
+export const BUILD_CPU_WEIGHT = 20;
+
+export interface BuildRun {
+  color: Color;
+  release: string;
+  commands: string[];
+  user?: string;
+  phase: 'build' | 'release';
+  memoryHigh?: number; // bytes; the planner's figure from the host's headroom
+  signal?: AbortSignal;
+}
+
+// Runs the configured build steps in a new release (for the idle color), each as a transient
+// systemd service (`sh -c`, the app's env file and user, MemoryHigh=, a low CPU weight). Output is
+// kept in <state>/<phase>-<release>.log and shown on failure.
+export async function runBuild(host: Host, cfg: Config, b: BuildRun): Promise<void> {
+  const dir = releasePath(cfg, b.release);
   // as the app's user, in a release it owns while the build runs; root's again after, so the running
   // app can read its code but never change it
-  const ids = user ? await host.ensureSystemUser(user, cfg.root) : undefined;
+  const ids = b.user ? await host.ensureSystemUser(b.user, cfg.root) : undefined;
   if (ids) await host.chownTree(dir, ids.uid, ids.gid);
   try {
-    await runCommands(host, cfg, color, dir, release, commands, ids, phase);
+    await runCommands(host, cfg, dir, b, !!ids);
   } finally {
     if (ids) await host.chownTree(dir, 0, 0);
   }
 }
 
-async function runCommands(
-  host: Host,
-  cfg: Config,
-  color: Color,
-  dir: string,
-  release: string,
-  commands: string[],
-  ids: { uid: number; gid: number } | undefined,
-  phase: 'build' | 'release',
-): Promise<void> {
-  const envText = await host.files.read(cfg.envFile).catch(() => undefined);
-  const env = { ...parseEnvFile(envText ?? ''), BG_COLOR: color, BG_RELEASE: dir, ...(ids && { HOME: dir }) };
-  const logPath = buildLogPath(cfg, release, phase);
+async function runCommands(host: Host, cfg: Config, dir: string, b: BuildRun, asUser: boolean): Promise<void> {
+  const env = { BG_COLOR: b.color, BG_RELEASE: dir, ...(asUser && { HOME: dir }) };
+  const logPath = buildLogPath(cfg, b.release, b.phase);
   await host.files.makeDirs([cfg.stateDir]);
   let log = '';
-  for (const cmd of commands) {
-    const r = await host.shell(cmd, { cwd: inAppDir(cfg, dir), env, ...(ids && { uid: ids.uid, gid: ids.gid }) });
+  for (const [i, cmd] of b.commands.entries()) {
+    const out = `${logPath}.${i + 1}`;
+    const r = await host.runTransient({
+      unit: `${cfg.app}-${b.phase}-${b.release}-${i + 1}.service`,
+      command: cmd,
+      cwd: inAppDir(cfg, dir),
+      envFile: cfg.envFile,
+      env,
+      ...(asUser && { user: b.user }),
+      ...(b.memoryHigh && { memoryHigh: b.memoryHigh }),
+      cpuWeight: BUILD_CPU_WEIGHT,
+      logFile: out,
+      signal: b.signal,
+    });
+    await host.files.remove(out).catch(() => undefined);
     log += `$ ${cmd}\n${r.output}\n`;
     if (r.exitCode !== 0) {
       await host.files.write(logPath, log, 0o600);
       const missing = missingVariable(r.output);
-      throw new BuildError(`${phase === 'build' ? 'Build' : 'Release'} step failed in releases/${release}: ${cmd} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`, {
+      throw new BuildError(`${b.phase === 'build' ? 'Build' : 'Release'} step failed in releases/${b.release}: ${cmd} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`, {
         detail: tail(r.output, 20),
         next: missing
           ? `It reads ${missing} from its environment: set ${missing}=... in ${cfg.envFile} (the build and the units read that file), then run it again.`

@@ -6,10 +6,12 @@ import { listeningOn, waitDrained } from '../adapters/connections.js';
 import { pointSymlink, readText, removeFile, writeAtomic } from '../adapters/files.js';
 import { checkoutNewRelease, headCommit } from '../adapters/git.js';
 import { loadHttpClient, waitHealthy } from '../adapters/health.js';
+import { headroomNear, pssOf } from '../adapters/memory.js';
 import { runShell } from '../adapters/shell.js';
 import { enableSysctl, readSysctl } from '../adapters/sysctl.js';
 import { Systemd } from '../adapters/systemd.js';
 import { tcpReachable } from '../adapters/tcp.js';
+import { runTransient } from '../adapters/transient.js';
 import { lastLogLines } from '../adapters/unit-logs.js';
 import { chownTree, ensureSystemUser } from '../adapters/users.js';
 import { lockPath } from '../config/names.js';
@@ -50,7 +52,10 @@ const files: FilesPort = {
 
 /** What `observe` and `bg status` need: no execa, no undici. */
 export async function connectReader(cfg: Config, env: NodeJS.ProcessEnv = process.env): Promise<HostReader> {
-  const systemd = await Systemd.connect(cfg.scope, env);
+  return readerOver(cfg, await Systemd.connect(cfg.scope, env));
+}
+
+function readerOver(cfg: Config, systemd: Systemd): HostReader {
   const caddy = new CaddyAdmin(cfg.caddy.admin);
   return {
     systemd,
@@ -61,6 +66,8 @@ export async function connectReader(cfg: Config, env: NodeJS.ProcessEnv = proces
     readSysctl,
     tcpReachable,
     unitLog: (unit, n, invocationId) => lastLogLines(cfg, unit, n, invocationId),
+    unitMemory: async (unit) => (await systemd.memoryCurrent(unit)) ?? pssOf(await systemd.unitProcesses(unit)),
+    memoryHeadroom: (unit, pid) => headroomNear(pid, unit),
     lockHolder: async () => {
       const info = await readLockInfo(lockPath(cfg.stateDir));
       return info === undefined ? undefined : { info: info ?? undefined, alive: !!info && isAlive(info.pid) };
@@ -71,8 +78,10 @@ export async function connectReader(cfg: Config, env: NodeJS.ProcessEnv = proces
 
 /** Everything a plan can do. */
 export async function connectHost(cfg: Config, env: NodeJS.ProcessEnv = process.env): Promise<Host> {
+  const systemd = await Systemd.connect(cfg.scope, env);
   return {
-    ...(await connectReader(cfg, env)),
+    ...readerOver(cfg, systemd),
+    runTransient: (run) => runTransient(systemd, run),
     checkoutRelease: checkoutNewRelease,
     shell: runShell,
     warmHttpClient: () => void loadHttpClient(),

@@ -3,6 +3,7 @@
 // the adapters, and tests build fakes (test/support/fake-host.ts).
 import type { Head } from '../adapters/git.js';
 import type { HealthOptions } from '../adapters/health.js';
+import type { Headroom } from '../adapters/memory.js';
 import type { JobResult, UnitState } from '../adapters/systemd.js';
 import type { ListedUnit, UnitSummary } from '../adapters/systemd-state.js';
 import type { LockInfo } from './lock.js';
@@ -69,6 +70,10 @@ export interface HostReader {
   tcpReachable(host: string, port: number, timeoutMs: number): Promise<string | undefined>;
   /** The last `n` lines a unit wrote (journal or log_dir), or a note saying why there are none. */
   unitLog(unit: string, n: number, invocationId?: string): Promise<string>;
+  /** What a unit's processes use now: systemd's MemoryCurrent, else their summed PSS; undefined when it runs none. */
+  unitMemory(unit: string): Promise<number | undefined>;
+  /** How much more memory processes next to `unit` (main PID `pid`) can get: MemAvailable or a tighter cgroup above it. */
+  memoryHeadroom(unit: string, pid: number): Promise<Headroom | undefined>;
   /** Who holds the app's lock, and whether that process is still alive. */
   lockHolder(): Promise<{ info?: LockInfo; alive: boolean } | undefined>;
   close(): void;
@@ -80,12 +85,28 @@ export interface ShellResult {
   output: string; // stdout and stderr interleaved
 }
 
+/** One command run as a transient systemd service, so the build is confined like the app (and visible to systemd). */
+export interface TransientRun {
+  unit: string; // e.g. shop-build-20261202-101500-1.service
+  command: string; // run with sh -c
+  cwd: string;
+  envFile?: string; // read by systemd, as the units read it (missing is fine)
+  env: Record<string, string>;
+  user?: string; // system scope: the app's user
+  memoryHigh?: number; // bytes: above it the kernel reclaims from the build and slows it, instead of an OOM kill elsewhere
+  cpuWeight: number; // below the default 100: the live app wins the CPU
+  logFile: string; // stdout and stderr, appended
+  signal?: AbortSignal; // stops the unit
+}
+
 /** The reader plus what only a run does: these load execa and undici, which status never needs. */
 export interface Host extends HostReader {
   /** Fetches `repo` into the local `cache` clone and checks `ref` out into the new directory `dir`. */
   checkoutRelease(repo: string, cache: string, dir: string, ref: string | undefined): Promise<{ commit: string; ref: string; subject: string }>;
   /** Runs one operator command with `sh -c` (as uid/gid when given). */
   shell(command: string, opts: { cwd: string; env: Record<string, string>; uid?: number; gid?: number; timeoutMs?: number }): Promise<ShellResult>;
+  /** Runs `run.command` as a transient service and waits for it; output is what it wrote to its log file. */
+  runTransient(run: TransientRun): Promise<ShellResult>;
   /** The system user the app runs as, created when missing. */
   ensureSystemUser(name: string, home: string): Promise<{ uid: number; gid: number; created: boolean }>;
   /** Owner of a path and everything under it (no symlink followed). */

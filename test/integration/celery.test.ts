@@ -98,7 +98,7 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     expect(interleavedBeats(ticks), `beat log:\n${tail(s.beatLog)}`).toEqual([]);
   });
 
-  it('a failed deploy (unhealthy) exits 1 and brings the old color’s worker and beat back; tasks queued meanwhile run exactly once', async () => {
+  it('a failed deploy (unhealthy) exits 1 and never touches Celery: the old worker and beat run throughout; tasks queued meanwhile run exactly once', async () => {
     const sampler = startSampler(s, { everyMs: 25, maxMs: 80_000 });
     const enq = startEnqueuer(s, { first: 5000, everyMs: 50, maxCount: 1000, maxMs: 30_000 });
     await sleep(300);
@@ -119,9 +119,9 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     expect(samples.violations, evidence(r)).toEqual([]);
     expect(seen(samples, 'worker', 'blue'), 'the failed color’s worker was started').toBe(false);
     expect(seen(samples, 'beat', 'blue'), 'the failed color’s beat was started').toBe(false);
-    // Stopped by the gate and started again by the undo: some samples see no green worker, the last one does.
-    expect(samples.samples.some((x) => x.worker.green.length === 0)).toBe(true);
-    expect(samples.samples.at(-1)!.workerMain.green.length).toBe(1);
+    // Celery is gated after the health gate: a color that never gets healthy never stops the old worker.
+    expect(r.steps.has('stop-worker-green'), evidence(r)).toBe(false);
+    expect(samples.samples.every((x) => x.workerMain.green.length === 1)).toBe(true);
     expect(samples.samples.at(-1)!.beat.green.length).toBe(1);
     expect(states(), evidence(r)).toEqual({ 'worker-blue': 'inactive', 'worker-green': 'active', 'beat-blue': 'inactive', 'beat-green': 'active' });
     expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });

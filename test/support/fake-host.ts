@@ -1,7 +1,8 @@
 import type { Head } from '../../src/adapters/git.js';
 import type { HealthOptions } from '../../src/adapters/health.js';
+import type { Headroom } from '../../src/adapters/memory.js';
 import type { JobResult, UnitState } from '../../src/adapters/systemd.js';
-import type { Host, ShellResult } from '../../src/run/host.js';
+import type { Host, ShellResult, TransientRun } from '../../src/run/host.js';
 
 // An in-memory host for the executor's fast tests: units are states in a map, files are strings,
 // Caddy routes to whatever the upstream file said at its last load. Every call is recorded, a call
@@ -14,6 +15,8 @@ export interface FakeHostOptions {
   files?: Record<string, string>;
   /** `start shop-web-green.service`, `stop …`, `write <path>`, `link <path>`, `caddy.load`, `health`, `checkout`, `shell <cmd>`: throws or returns a failed job, once */
   fail?: Set<string>;
+  /** What unitMemory and memoryHeadroom answer (bytes). */
+  memory?: { units: Record<string, number>; headroom?: Headroom };
   /** `health` waits until the signal aborts */
   hangHealth?: boolean;
   /** units systemd cannot load: unit → its LoadError message */
@@ -162,6 +165,14 @@ export class FakeHost implements Host {
     return { commit: `c0ffee${dir.length}`.padEnd(40, '0'), ref: ref ?? 'main', subject: 'a commit' };
   };
   shell = async (command: string): Promise<ShellResult> => (this.failing(`shell ${command}`) ? { exitCode: 1, output: 'boom' } : { exitCode: 0, output: '' });
+  /** The build's transient units: each run is recorded; `shell <cmd>` in `fail` makes it exit 1. */
+  readonly transients: TransientRun[] = [];
+  runTransient = async (run: TransientRun): Promise<ShellResult> => {
+    this.transients.push(run);
+    return this.shell(run.command);
+  };
+  unitMemory = async (unit: string) => (this.opts.memory?.units[unit] !== undefined ? this.opts.memory.units[unit] : undefined);
+  memoryHeadroom = async () => this.opts.memory?.headroom;
   warmHttpClient() {}
   waitHealthy = async (opts: HealthOptions) => {
     if (this.opts.hangHealth) {

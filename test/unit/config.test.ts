@@ -244,7 +244,7 @@ describe('validation: every problem names its key and what is allowed', () => {
     ['build not a list', withTop('build: make'), 'build: must be a list of shell commands'],
     ['build item not a string', withTop('build: [make, 3]'), 'build[1]: must be a shell command on one line (got 3)'],
     ['web missing', `app: shop\nrepo: /r\nroot: /srv/shop\n${BASE.caddy}`, 'web: is required; allowed: a mapping with keys wsgi, ports'],
-    ['web not a mapping', yml({ web: 'web: 5\n' }), 'web: must be a mapping with keys wsgi, ports, workers, timeout, gunicorn, health (got 5)'],
+    ['web not a mapping', yml({ web: 'web: 5\n' }), 'web: must be a mapping with keys wsgi, ports, workers, timeout, gunicorn, health, memory_max (got 5)'],
     ['wsgi missing', yml({ web: 'web:\n  ports: { blue: 8000, green: 8100 }\n' }), 'web.wsgi: is required; allowed: module:callable'],
     ['wsgi without callable', yml({ web: 'web:\n  wsgi: shop.wsgi\n  ports: { blue: 8000, green: 8100 }\n' }), 'web.wsgi: must be module:callable'],
     ['wsgi with args', yml({ web: 'web:\n  wsgi: app:make("x")\n  ports: { blue: 8000, green: 8100 }\n' }), 'web.wsgi: must be module:callable'],
@@ -298,6 +298,12 @@ describe('validation: every problem names its key and what is allowed', () => {
       'celery.queues: must be a list of Celery queue names (letters, digits, _ . : -), e.g. [celery, mail] (got "a b")',
     ],
     ['celery queue option', yml({ extra: 'celery:\n  app: shop\n  queues: [-Q]\n' }), 'celery.queues: must be a list of Celery queue names'],
+    ['celery broker scheme', yml({ extra: 'celery:\n  app: shop\n  broker: http://127.0.0.1:6379\n' }), 'celery.broker: must be a broker URL'],
+    [
+      'celery broker password',
+      yml({ extra: 'celery:\n  app: shop\n  broker: "redis://:hunter2@127.0.0.1:6379/0"\n' }),
+      'celery.broker: holds a password, and bg writes celery.broker into the worker units, which every user can read: put the URL in the env file as CELERY_BROKER_URL instead',
+    ],
     ['celery queue twice', yml({ extra: 'celery:\n  app: shop\n  queues: [mail, mail]\n' }), 'celery.queues: names a queue twice'],
   ];
 

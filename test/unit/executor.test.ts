@@ -56,15 +56,15 @@ const FAULTS: Record<string, string> = {
   'point-green': 'link /srv/shop/green',
   'install-green-units': `write ${cfg.unitDir}/shop-web-green.service`,
   'check-broker': 'connect 127.0.0.1:6379',
-  'stop-worker-blue': 'stop shop-worker-blue.service',
-  'stop-beat-blue': 'stop shop-beat-blue.service',
   'start-web-green': 'start shop-web-green.service',
   'health-gate-green': 'health',
+  'stop-beat-blue': 'stop shop-beat-blue.service',
+  'stop-worker-blue': 'stop shop-worker-blue.service',
   'switch-to-green': 'caddy.load',
-  'drain-blue': 'drain-blue', // see below: the drain itself never fails, an interrupt ends it
-  'stop-web-blue': 'stop shop-web-blue.service',
   'start-worker-green': 'start shop-worker-green.service',
   'start-beat-green': 'start shop-beat-green.service',
+  'drain-blue': 'drain-blue', // see below: the drain itself never fails, an interrupt ends it
+  'stop-web-blue': 'stop shop-web-blue.service',
 };
 
 describe('executor: a deploy that fails at any step is put back', () => {
@@ -158,8 +158,8 @@ describe('executor: the broker is checked before Celery is touched', () => {
 
 describe('executor: exit 4 only when putting things back fails', () => {
   it('an undo that fails makes the outcome exit 4, naming the undo', async () => {
-    // green never gets healthy; starting blue's worker again (the undo of stop-worker-blue) fails too
-    const host = blueServing({ fail: ['health', 'start shop-worker-blue.service'] });
+    // the switch fails; starting blue's worker again (the undo of stop-worker-blue) fails too
+    const host = blueServing({ fail: ['caddy.load', 'start shop-worker-blue.service'] });
     const { result } = await run(host);
     expect(result.undoFailed?.map((u) => u.step)).toEqual(['stop-worker-blue']);
     const serves = servesAsBefore(cfg, await observe(cfg, host), 'blue');

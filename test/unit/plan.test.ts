@@ -83,7 +83,7 @@ describe('planDeploy', () => {
     expect(p.steps.find((s) => s.name === 'drain-blue')?.action).toEqual({ kind: 'drain', ports: [8000] });
   });
 
-  it('gates Celery: old worker and beat stop before the new web starts, new ones start after the old web stops', () => {
+  it('gates Celery: the old beat and worker stop once the new web is healthy, the new ones start right after the switch', () => {
     const p = planDeploy(cfgOf(`${celery}build: ["pip install -r requirements.txt"]\n`), host({ active: 'green' }), { ref: 'main' });
     const n = names(p);
     expect(n).toEqual([
@@ -92,15 +92,15 @@ describe('planDeploy', () => {
       'point-blue',
       'install-blue-units',
       'check-broker',
-      'stop-worker-green',
-      'stop-beat-green',
       'start-web-blue',
       'health-gate-blue',
+      'stop-beat-green',
+      'stop-worker-green',
       'switch-to-blue',
-      'drain-green',
-      'stop-web-green',
       'start-worker-blue',
       'start-beat-blue',
+      'drain-green',
+      'stop-web-green',
       'enable-blue',
       'disable-green',
     ]);

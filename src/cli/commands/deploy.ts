@@ -7,22 +7,30 @@ import { fmtMs } from '../../run/progress.js';
 import type { GlobalOptions } from '../options.js';
 import { runPlanned } from '../run-planned.js';
 
-export function deploy(ref: string, o: GlobalOptions & { allowDestructive?: boolean }) {
+type MemoryOption = { memoryCheck?: boolean }; // commander's --no-memory-check sets memoryCheck: false
+
+export function deploy(ref: string, o: GlobalOptions & MemoryOption & { allowDestructive?: boolean }) {
   validateRef(ref); // before anything runs: a ref is never passed to git unchecked
-  return runPlanned(
-    { name: 'deploy', ref, observeReleases: true, plan: (cfg, host) => planDeploy(cfg, host, { ref, now: new Date(), allowDestructive: !!o.allowDestructive }), summary: summarize(ref) },
-    o,
-  );
+  const req = { ref, allowDestructive: !!o.allowDestructive, noMemoryCheck: o.memoryCheck === false };
+  return runPlanned({ name: 'deploy', ref, observeReleases: true, plan: (cfg, host) => planDeploy(cfg, host, { ...req, now: new Date() }), summary: summarize(ref) }, o);
 }
 
-export const rollback = (o: GlobalOptions & { to?: string; migrateBack?: boolean }) =>
+export const rollback = (o: GlobalOptions & MemoryOption & { to?: string; migrateBack?: boolean }) =>
   runPlanned(
-    { name: 'rollback', observeReleases: true, plan: (cfg, host) => planDeploy(cfg, host, { rollback: true, toRelease: o.to, migrateBack: !!o.migrateBack }), summary: summarize(undefined) },
+    {
+      name: 'rollback',
+      observeReleases: true,
+      plan: (cfg, host) => planDeploy(cfg, host, { rollback: true, toRelease: o.to, migrateBack: !!o.migrateBack, noMemoryCheck: o.memoryCheck === false }),
+      summary: summarize(undefined),
+    },
     o,
   );
 
-export const restart = (o: GlobalOptions) =>
-  runPlanned({ name: 'restart', observeReleases: true, plan: (cfg, host) => planDeploy(cfg, host, { restart: true }), summary: summarize(undefined) }, o);
+export const restart = (o: GlobalOptions & MemoryOption) =>
+  runPlanned(
+    { name: 'restart', observeReleases: true, plan: (cfg, host) => planDeploy(cfg, host, { restart: true, noMemoryCheck: o.memoryCheck === false }), summary: summarize(undefined) },
+    o,
+  );
 
 // The human-in-the-loop step: print exactly what to run next.
 const summarize = (ref: string | undefined) => (cfg: Config, plan: Plan, result: RunResult, o: GlobalOptions) => {

@@ -1,5 +1,6 @@
+import { mib } from '../../adapters/memory.js';
 import { transition } from '../../run/progress.js';
-import type { StatusReport } from './status.js';
+import type { MemoryReport, StatusReport } from './status.js';
 
 export function formatStatus(r: StatusReport): string {
   const lines: string[] = [];
@@ -15,8 +16,10 @@ export function formatStatus(r: StatusReport): string {
   const w = Math.max(...r.units.map((u) => u.name.length));
   for (const u of r.units) {
     const state = u.load === 'not-found' ? 'not installed' : `${u.active}/${u.sub}`;
-    lines.push(`    ${u.name.padEnd(w)}  ${state.padEnd(20)} ${u.pid ? `pid ${u.pid}`.padEnd(10) : ''.padEnd(10)} ${u.since ? `since ${u.since}` : ''}`.trimEnd());
+    const mem = u.memory === null ? '' : mib(u.memory);
+    lines.push(`    ${u.name.padEnd(w)}  ${state.padEnd(20)} ${u.pid ? `pid ${u.pid}`.padEnd(10) : ''.padEnd(10)} ${mem.padEnd(9)} ${u.since ? `since ${u.since}` : ''}`.trimEnd());
   }
+  lines.push(`  memory:   ${memoryLine(r.memory)}`);
   lines.push('  releases:');
   for (const [color, rel] of Object.entries(r.releases)) {
     lines.push(`    ${color.padEnd(6)} ${rel.id ? `${rel.id.padEnd(18)} ` : ''}${rel.commit ? `${rel.commit.slice(0, 12)}  ${rel.subject ?? ''}` : '(no release)'}`);
@@ -27,4 +30,13 @@ export function formatStatus(r: StatusReport): string {
   );
   if (r.lastLog) lines.push(`  log:      ${r.lastLog.unit}: ${r.lastLog.lines.split('\n').at(-1)}`);
   return `${lines.join('\n')}\n`;
+}
+
+function memoryLine(m: MemoryReport): string {
+  const colors = Object.entries(m.colors)
+    .map(([c, b]) => `${c} ${b === null ? '-' : mib(b)}`)
+    .join(', ');
+  const free = m.headroom ? `; ${mib(m.headroom.bytes)} free (${m.headroom.by})` : '';
+  const next = m.need && m.fits !== null ? `; a second web color needs about ${mib(m.need.bytes)}: ${m.fits ? 'fits' : 'does NOT fit'}` : '';
+  return `${colors}${free}${next}`;
 }

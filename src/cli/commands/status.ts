@@ -1,7 +1,9 @@
 import { loadConfig } from '../../config/load.js';
-import { COLORS, type Config } from '../../config/types.js';
+import { presentUnits } from '../../config/names.js';
+import { COLORS, type Color, type Config } from '../../config/types.js';
 import { diagnose } from '../../host/diagnose.js';
 import type { HostState } from '../../host/host-state.js';
+import { memoryFit, memoryNeed } from '../../host/memory-fit.js';
 import { allUnits, observe } from '../../host/observe.js';
 import { connectReader } from '../../run/connect-host.js';
 import { type JournalEntry, readJournal, runsOf } from '../../run/journal.js';
@@ -16,7 +18,8 @@ export interface StatusReport {
   upstream: { file: string; port: number | null; caddy: string[] | null; mismatch: boolean };
   problem?: string; // the first error below, for scripts that want one line
   problems: { code: string; severity: 'error' | 'warning'; message: string; next: string }[];
-  units: { name: string; load: string; active: string; sub: string; pid: number | null; since: string | null }[];
+  units: { name: string; load: string; active: string; sub: string; pid: number | null; since: string | null; memory: number | null }[]; // memory: bytes in use
+  memory: MemoryReport;
   releases: Record<string, { id: string | null; commit: string | null; subject: string | null }>; // per color
   lastDeploy: JournalEntry | null;
   lastLog: { unit: string; lines: string } | null;
@@ -28,7 +31,7 @@ export async function status(o: GlobalOptions): Promise<number> {
   const cfg = await loadConfig({ path: o.config, scope: scopeOf(o) });
   const host = await connectReader(cfg);
   try {
-    const [state, journal] = await Promise.all([observe(cfg, host, { logLines: 1 }), readJournal(cfg.stateDir, 2)]);
+    const [state, journal] = await Promise.all([observe(cfg, host, { logLines: 1, memory: true }), readJournal(cfg.stateDir, 2)]);
     const lock = state.lock?.info;
     const runs = runsOf(
       journal,
@@ -57,11 +60,39 @@ export function buildReport(cfg: Config, host: HostState, lastDeploy: JournalEnt
     problems,
     units: allUnits(cfg).map((name) => {
       const u = host.units[name];
-      return { name, load: u?.loadState ?? 'unknown', active: u?.activeState ?? 'unknown', sub: u?.subState ?? 'unknown', pid: u?.mainPid || null, since: u?.since?.toISOString() ?? null };
+      const memory = host.memory?.units[name] ?? null;
+      return {
+        name,
+        load: u?.loadState ?? 'unknown',
+        active: u?.activeState ?? 'unknown',
+        sub: u?.subState ?? 'unknown',
+        pid: u?.mainPid || null,
+        since: u?.since?.toISOString() ?? null,
+        memory,
+      };
     }),
+    memory: memoryReport(cfg, host),
     releases: Object.fromEntries(COLORS.map((c) => [c, { id: host.colors[c].release ?? null, commit: host.colors[c].commit ?? null, subject: host.colors[c].subject ?? null }])),
     lastDeploy,
     lastLog: host.activeLog ?? null,
     warnings: problems.filter((p) => p.severity === 'warning').map((p) => p.message),
   };
+}
+
+/** Each color's memory (its units together), the headroom, and whether a second web color fits. */
+export interface MemoryReport {
+  colors: Record<Color, number | null>; // bytes; null: nothing of that color runs
+  headroom: { bytes: number; by: string } | null;
+  need: { bytes: number; from: string } | null; // what the next deploy's new web color needs
+  fits: boolean | null;
+}
+
+function memoryReport(cfg: Config, host: HostState): MemoryReport {
+  const units = host.memory?.units ?? {};
+  const sum = (c: Color) => {
+    const used = presentUnits(cfg, c).filter((u) => units[u] !== undefined);
+    return used.length ? used.reduce((a, u) => a + units[u], 0) : null;
+  };
+  const fit = memoryFit(cfg, host);
+  return { colors: { blue: sum('blue'), green: sum('green') }, headroom: host.memory?.headroom ?? null, need: memoryNeed(cfg, host) ?? null, fits: fit ? fit.fits : null };
 }

@@ -1,0 +1,58 @@
+// The shell lines a worker unit runs to talk to its own worker through Celery's remote control:
+// the quiesce before its warm shutdown, the readiness ping after its start. Pure.
+//
+// Each `celery control` / `inspect` process loads the app when given `-A`, which for a Django
+// project means importing Django: most of a handover's time. Given only the broker URL (`-b`) the
+// same commands reach the worker without importing anything, so the unit passes the broker when it
+// knows it: celery.broker, else the first env file key that holds one (the EnvironmentFile sets
+// them for ExecStop/ExecStartPost too), else it falls back to `-A <app>`.
+import { BROKER_ENV_KEYS } from '../config/names.js';
+import { ConfigError } from '../errors.js';
+import { assertOneLine, execLine } from './escape.js';
+
+export interface CeleryControl {
+  celery: string[]; // the celery command prefix
+  app: string; // celery.app, for the fallback
+  broker?: string; // celery.broker
+  node: string; // the worker's node name; its host part is systemd's %H
+}
+
+const NODE_HOST = '@HOSTNAME';
+
+/** `-b <broker>` when the unit's environment or the config names one, else `-A <app>`: sets "$@" for what follows. */
+function brokerArgs(c: CeleryControl): string {
+  if (c.broker) return `set -- -b ${quote(c.broker, 'celery.broker')}`;
+  const fromEnv = BROKER_ENV_KEYS.reduceRight((rest, key) => (rest ? `\${${key}:-${rest}}` : `$${key}`), '');
+  return `b=${fromEnv}; if [ -n "$b" ]; then set -- -b "$b"; else set -- -A ${quote(c.app, 'celery.app')}; fi`;
+}
+
+/** One ExecStop= line: every queue's cancel_consumer at once, so the worker stops consuming from all of them together. */
+export function quiesceLine(c: CeleryControl, queues: string[]): string {
+  const cancel = (q: string) => `${words(c)} "$@" control cancel_consumer ${quote(q, 'celery.queues')} --timeout 2 --destination ${quote(c.node + NODE_HOST, 'app')} >/dev/null &`;
+  return shellLine(`${brokerArgs(c)}; ${queues.map(cancel).join(' ')} wait`);
+}
+
+// Celery has no sd_notify, and a broadcast sent before the worker listens is lost, so the start job
+// pings until answered: each try is a process waiting up to 1 s for the answer.
+export const READY_TRIES = 60;
+
+/** One ExecStartPost= line: ping the worker until it answers (it consumes and listens for control commands). */
+export function readyLine(c: CeleryControl): string {
+  const ping = `${words(c)} "$@" inspect ping --timeout 1 --destination ${quote(c.node + NODE_HOST, 'app')} >/dev/null 2>&1`;
+  // $MAINPID (systemd sets it for ExecStartPost): a worker that died at import ends the wait at once
+  const giveUp = `echo "bg: the worker did not answer a ping through its broker ${READY_TRIES} times; if the app uses another broker than the env file names, set celery.broker" >&2; exit 1`;
+  return shellLine(`${brokerArgs(c)}; n=0; until ${ping}; do kill -0 "$MAINPID" 2>/dev/null || exit 1; n=$((n+1)); [ "$n" -lt ${READY_TRIES} ] || { ${giveUp}; }; done`);
+}
+
+const words = (c: CeleryControl) => c.celery.map((w) => quote(w, 'celery.command')).join(' ');
+
+// Validated config words carry no quote, `$`, `%`, backslash or `;` (schema), so single quotes hold them.
+function quote(word: string, what: string): string {
+  assertOneLine(word, what);
+  if (word.includes("'")) throw new ConfigError(`${what} cannot be quoted for the shell: ${JSON.stringify(word)}`);
+  return `'${word}'`;
+}
+
+// systemd expands %-specifiers and $VARS in Exec lines: execLine escapes both, then the node's host
+// part becomes %H (systemd's host name, which Celery's %h in --hostname expands to).
+const shellLine = (script: string) => execLine(['/bin/sh', '-c', script], 'celery.command').replaceAll(`${NODE_HOST}'`, "@%H'");

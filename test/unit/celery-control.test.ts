@@ -1,0 +1,88 @@
+// The worker unit's quiesce and readiness lines, run the way systemd runs them (specifiers, $$ and
+// quotes undone) against a stand-in celery that records its arguments: which broker each reaches.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { renderWorkerUnit } from '../../src/render/units.js';
+import { sampleConfig } from '../support/sample-config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bg-celery-control-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const argsFile = join(dir, 'args');
+const fake = join(dir, 'celery');
+// answers every call at once; records one line of arguments per call
+writeFileSync(fake, `#!/bin/sh\necho "$*" >> ${argsFile}\n`);
+chmodSync(fake, 0o755);
+
+/** The words systemd would exec for one Exec line's value (quotes, specifiers and $$ undone). */
+function systemdWords(value: string): string[] {
+  const words: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
+  for (const m of value.matchAll(re)) words.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]);
+  return words.map((w) => w.replace(/%%/g, '\0').replace(/%H/g, 'testhost').replace(/\0/g, '%').replace(/\$\$/g, '$'));
+}
+
+function run(execValue: string, env: Record<string, string>): string[] {
+  rmSync(argsFile, { force: true });
+  const [cmd, ...args] = systemdWords(execValue.replace(/^-/, ''));
+  execFileSync(cmd, args, { env: { PATH: '/usr/bin:/bin', MAINPID: String(process.pid), ...env } });
+  return readFileSync(argsFile, 'utf8').trim().split('\n').sort();
+}
+
+const unitLine = (unit: string, key: string) =>
+  unit
+    .split('\n')
+    .filter((l) => l.startsWith(`${key}=`))
+    .map((l) => l.slice(key.length + 1));
+
+describe('Celery remote control from the worker unit', () => {
+  const base = sampleConfig();
+  const withQueues = (extra: object) => ({ ...base, celery: { ...base.celery!, queues: ['celery', 'mail.high'], ...extra } });
+
+  it('talks to the broker the env file names, without importing the app, every queue at once', () => {
+    const unit = renderWorkerUnit(withQueues({}), 'blue', [fake]);
+    const [quiesce, sleep] = unitLine(unit, 'ExecStop');
+    expect(sleep).toBe('/bin/sleep 1.2');
+    expect(run(quiesce, { REDIS_URL: 'redis://127.0.0.1:6390/3' })).toEqual([
+      '-b redis://127.0.0.1:6390/3 control cancel_consumer celery --timeout 2 --destination shop-blue@testhost',
+      '-b redis://127.0.0.1:6390/3 control cancel_consumer mail.high --timeout 2 --destination shop-blue@testhost',
+    ]);
+    const [ready] = unitLine(unit, 'ExecStartPost');
+    expect(run(ready, { REDIS_URL: 'redis://127.0.0.1:6390/3' })).toEqual(['-b redis://127.0.0.1:6390/3 inspect ping --timeout 1 --destination shop-blue@testhost']);
+  });
+
+  it('prefers CELERY_BROKER_URL, then BROKER_URL, then REDIS_URL, as the deploy check does', () => {
+    const [ready] = unitLine(renderWorkerUnit(withQueues({}), 'green', [fake]), 'ExecStartPost');
+    const all = { CELERY_BROKER_URL: 'redis://a:1/0', BROKER_URL: 'redis://b:2/0', REDIS_URL: 'redis://c:3/0' };
+    expect(run(ready, all)[0]).toMatch(/^-b redis:\/\/a:1\/0 inspect ping .* shop-green@testhost$/);
+    expect(run(ready, { ...all, CELERY_BROKER_URL: '' })[0]).toMatch(/^-b redis:\/\/b:2\/0 /);
+    expect(run(ready, { REDIS_URL: 'redis://c:3/0' })[0]).toMatch(/^-b redis:\/\/c:3\/0 /);
+  });
+
+  it('uses celery.broker over the env file, and falls back to importing the app when nothing names a broker', () => {
+    const [configured] = unitLine(renderWorkerUnit(withQueues({ broker: 'redis://10.0.0.5:6379/1' }), 'blue', [fake]), 'ExecStartPost');
+    expect(run(configured, { REDIS_URL: 'redis://c:3/0' })[0]).toMatch(/^-b redis:\/\/10\.0\.0\.5:6379\/1 inspect ping /);
+    const [quiesce] = unitLine(renderWorkerUnit(withQueues({}), 'blue', [fake]), 'ExecStop');
+    expect(run(quiesce, {})).toEqual([
+      '-A shop control cancel_consumer celery --timeout 2 --destination shop-blue@testhost',
+      '-A shop control cancel_consumer mail.high --timeout 2 --destination shop-blue@testhost',
+    ]);
+  });
+
+  it('gives up on a worker that never answers, saying which broker setting to check', () => {
+    const silent = join(dir, 'silent');
+    writeFileSync(silent, '#!/bin/sh\nexit 1\n');
+    chmodSync(silent, 0o755);
+    const [ready] = unitLine(renderWorkerUnit(withQueues({}), 'blue', [silent]), 'ExecStartPost');
+    const [cmd, ...args] = systemdWords(ready);
+    let stderr = '';
+    try {
+      execFileSync(cmd, args, { env: { PATH: '/usr/bin:/bin', MAINPID: String(process.pid), REDIS_URL: 'redis://c:3/0' }, stdio: 'pipe' });
+    } catch (e) {
+      stderr = String((e as { stderr: Buffer }).stderr);
+    }
+    expect(stderr).toMatch(/did not answer a ping through its broker 60 times.*set celery\.broker/);
+  });
+});
