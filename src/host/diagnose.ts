@@ -183,7 +183,7 @@ export function diagnose(cfg: Config, host: HostState): Problem[] {
     add({
       code: 'memory-short',
       severity: 'warning',
-      message: memoryShortMessage(cfg, host, fit),
+      message: memoryShortMessage(host, fit),
       state: `Nothing was changed; ${host.active} keeps serving.`,
       next: `Lower web.workers, add swap, or stop something else that uses memory; or pass --no-memory-check to go ahead anyway.`,
       blocks: ['deploy', 'rollback'],

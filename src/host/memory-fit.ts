@@ -41,7 +41,7 @@ export function buildMemoryHigh(cfg: Config, host: HostState): number | undefine
   return Math.max(BUILD_FLOOR, fit.headroom.bytes - fit.need.bytes);
 }
 
-export function memoryShortMessage(cfg: Config, host: HostState, fit: MemoryFit): string {
+export function memoryShortMessage(host: HostState, fit: MemoryFit): string {
   const to = host.active ? otherColor(host.active) : 'the new color';
   return `Not enough memory for a second copy of the web tier: ${to} needs about ${mib(fit.need.bytes)} (${fit.need.from}), and ${mib(fit.headroom.bytes)} is free (${fit.headroom.by}).`;
 }

@@ -1,9 +1,10 @@
+import { mib } from '../adapters/memory.js';
 import { presentUnits, unitNames, unitStem } from '../config/names.js';
 import { type Color, type Config, otherColor } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { migrateWarning } from '../host/diagnose.js';
 import { type HostState, isRunning } from '../host/host-state.js';
-import { buildMemoryHigh } from '../host/memory-fit.js';
+import { buildMemoryHigh, memoryFit } from '../host/memory-fit.js';
 import { preflight } from '../host/preflight.js';
 import { brokerCheck, celerySteps } from './celery-steps.js';
 import { adoptSteps, newReleaseSteps, nextReleaseId, pointStep } from './release-steps.js';
@@ -90,6 +91,11 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
     : req.rollback
       ? [`Rolling back to releases/${target} on ${to}${host.colors[to].release === target && host.colors[to].commit ? ` (${host.colors[to].commit?.slice(0, 12)})` : ''}.`]
       : [`New release: releases/${target}.`];
+  const fit = memoryFit(cfg, host);
+  if (fit)
+    notes.push(
+      `Memory: ${to} needs about ${mib(fit.need.bytes)}, ${mib(fit.headroom.bytes)} is free (${fit.headroom.by})${fit.fits ? '' : ': does not fit, going ahead as told (--no-memory-check)'}.`,
+    );
   if (host.tcpMigrateReq === false) notes.push(migrateWarning);
   return { command, from, to, release: target, steps, notes };
 }

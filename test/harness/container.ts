@@ -30,18 +30,19 @@ export interface Container {
   stop(): Promise<void>;
 }
 
-function script(args: string[], timeoutMs = 120_000): Promise<Result> {
+function script(args: string[], timeoutMs = 120_000, env: Record<string, string> = {}): Promise<Result> {
   return new Promise((res) => {
-    execFile('bash', [SCRIPT, ...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile('bash', [SCRIPT, ...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       res({ code, stdout: String(stdout), stderr: String(stderr) });
     });
   });
 }
 
-export async function startContainer(): Promise<Container> {
+/** `memoryLimit` (e.g. "700M"): the whole container in a memory cgroup with that limit, a small host as its processes see it. */
+export async function startContainer(opts: { memoryLimit?: string } = {}): Promise<Container> {
   const dir = await mkdtemp(join(tmpdir(), 'bg-ct-'));
-  const started = await script(['start', dir, CHECKOUT], 60_000);
+  const started = await script(['start', dir, CHECKOUT], 60_000, opts.memoryLimit ? { BG_CT_MEMORY_LIMIT: opts.memoryLimit } : {});
   if (started.code !== 0) throw new Error(`the container did not boot:\n${started.stdout}${started.stderr}`);
   const sh = (s: string, o: { timeoutMs?: number } = {}) => script(['run', dir, 'bash', '-c', s], o.timeoutMs ?? 180_000);
   const c: Container = {

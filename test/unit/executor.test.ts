@@ -245,3 +245,17 @@ describe('executor: interrupts', () => {
     expect(host.violations).toEqual([]);
   });
 });
+
+describe('executor: build and release commands run as transient units', () => {
+  it('one unit per command, as the app user, with the env file, a low CPU weight and the planned MemoryHigh', async () => {
+    const host = blueServing();
+    const plan = planDeploy(cfg, { ...observed, memory: { units: {}, headroom: { bytes: 900 * 2 ** 20, by: 'MemAvailable' } } }, { ref: 'main' });
+    const { result } = await run(host, plan);
+    expect(result.failed).toBeUndefined();
+    expect(host.transients.map((t) => ({ unit: t.unit, command: t.command, user: t.user, envFile: t.envFile, cpuWeight: t.cpuWeight, memoryHigh: t.memoryHigh }))).toEqual([
+      { unit: `shop-build-${plan.release}-1.service`, command: 'make', user: 'shop', envFile: cfg.envFile, cpuWeight: 20, memoryHigh: 900 * 2 ** 20 },
+      { unit: `shop-release-${plan.release}-1.service`, command: 'migrate', user: 'shop', envFile: cfg.envFile, cpuWeight: 20, memoryHigh: 900 * 2 ** 20 },
+    ]);
+    expect(host.transients[0].env).toMatchObject({ BG_COLOR: 'green', BG_RELEASE: `/srv/shop/releases/${plan.release}` });
+  });
+});
