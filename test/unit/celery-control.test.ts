@@ -50,7 +50,7 @@ describe('Celery remote control from the worker unit', () => {
       '-b redis://127.0.0.1:6390/3 control cancel_consumer mail.high --timeout 2 --destination shop-blue@testhost',
     ]);
     const [ready] = unitLine(unit, 'ExecStartPost');
-    expect(run(ready, { REDIS_URL: 'redis://127.0.0.1:6390/3' })).toEqual(['-b redis://127.0.0.1:6390/3 inspect ping --timeout 1 --destination shop-blue@testhost']);
+    expect(run(ready, { REDIS_URL: 'redis://127.0.0.1:6390/3' })).toEqual(['-b redis://127.0.0.1:6390/3 inspect ping --timeout 0.5 --destination shop-blue@testhost']);
   });
 
   it('prefers CELERY_BROKER_URL, then BROKER_URL, then REDIS_URL, as the deploy check does', () => {
