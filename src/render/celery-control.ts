@@ -26,10 +26,25 @@ function brokerArgs(c: CeleryControl): string {
   return `b=${fromEnv}; if [ -n "$b" ]; then set -- -b "$b"; else set -- -A ${quote(c.app, 'celery.app')}; fi`;
 }
 
-/** One ExecStop= line: every queue's cancel_consumer at once, so the worker stops consuming from all of them together. */
-export function quiesceLine(c: CeleryControl, queues: string[]): string {
-  const cancel = (q: string) => `${words(c)} "$@" control cancel_consumer ${quote(q, 'celery.queues')} --timeout 2 --destination ${quote(c.node + NODE_HOST, 'app')} >/dev/null &`;
-  return shellLine(`${brokerArgs(c)}; ${queues.map(cancel).join(' ')} wait`);
+// kombu's Redis transport polls with a 1 s BRPOP: a message it pops after the quiesce is requeued
+// while the worker still reads, and lost if the connection closes first. Waiting this long after the
+// quiesce outlasts the BRPOP that was in flight.
+export const BRPOP_WAIT_S = 1.2;
+
+/**
+ * One ExecStop= line, run before the warm shutdown: every queue's cancel_consumer at once, so the
+ * worker stops consuming from all of them together; then, while outwaiting kombu's poll, the idle
+ * prefork processes are let go (`pool_shrink`), which cuts the warm shutdown from about 1.5 s to
+ * about 0.1 s. Only when the worker holds no reserved task: a task on its way to a pool process is
+ * never handed to one that is going away. Busy processes are not shrunk; they finish their task in
+ * the warm shutdown as before.
+ */
+export function quiesceLine(c: CeleryControl, queues: string[], concurrency: number): string {
+  const node = quote(c.node + NODE_HOST, 'app');
+  const cancel = (q: string) => `${words(c)} "$@" control cancel_consumer ${quote(q, 'celery.queues')} --timeout 2 --destination ${node} >/dev/null &`;
+  const idle = `${words(c)} "$@" inspect reserved --timeout 0.5 --destination ${node} --json 2>/dev/null | grep -q ': \\[\\]}$'`;
+  const shrink = `${words(c)} "$@" control pool_shrink ${concurrency} --timeout 0.5 --destination ${node} >/dev/null 2>&1`;
+  return shellLine(`${brokerArgs(c)}; ${queues.map(cancel).join(' ')} wait; { ${idle} && ${shrink}; } & sleep ${BRPOP_WAIT_S}; wait`);
 }
 
 // Celery has no sd_notify, and a broadcast sent before the worker listens is lost, so the start job

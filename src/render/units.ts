@@ -88,7 +88,7 @@ export function renderWorkerUnit(cfg: Config, color: Color, celery: string[]): s
     otherUnit: unitValue(unitNames(cfg, otherColor(color)).worker!, 'app'),
     orderAfterOther: color === 'green',
     execStart: execLine(words, 'celery.command'),
-    execStopQuiesce: quiesceLine(control, c.queues ?? ['celery']),
+    execStopQuiesce: quiesceLine(control, c.queues ?? ['celery'], c.concurrency),
     execStartPostReady: readyLine(control),
     // the readiness pings (READY_TRIES, each up to ~2 s) plus the worker's own boot
     timeoutStartSec: String(READY_TRIES * 2 + 30),

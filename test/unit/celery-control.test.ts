@@ -5,6 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BRPOP_WAIT_S } from '../../src/render/celery-control.js';
 import { renderWorkerUnit } from '../../src/render/units.js';
 import { sampleConfig } from '../support/sample-config.js';
 
@@ -12,8 +13,9 @@ const dir = mkdtempSync(join(tmpdir(), 'bg-celery-control-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const argsFile = join(dir, 'args');
 const fake = join(dir, 'celery');
-// answers every call at once; records one line of arguments per call
-writeFileSync(fake, `#!/bin/sh\necho "$*" >> ${argsFile}\n`);
+// answers every call at once; records one line of arguments per call; `inspect reserved` answers
+// with what $RESERVED says (default: nothing reserved)
+writeFileSync(fake, `#!/bin/sh\necho "$*" >> ${argsFile}\ncase "$*" in *"inspect reserved"*) echo "{\\"w@h\\": [\${RESERVED:-}]}";; esac\n`);
 chmodSync(fake, 0o755);
 
 /** The words systemd would exec for one Exec line's value (quotes, specifiers and $$ undone). */
@@ -26,7 +28,8 @@ function systemdWords(value: string): string[] {
 
 function run(execValue: string, env: Record<string, string>): string[] {
   rmSync(argsFile, { force: true });
-  const [cmd, ...args] = systemdWords(execValue.replace(/^-/, ''));
+  // the wait for kombu's poll is not what these tests look at
+  const [cmd, ...args] = systemdWords(execValue.replace(/^-/, '').replace(`sleep ${BRPOP_WAIT_S}`, 'sleep 0'));
   execFileSync(cmd, args, { env: { PATH: '/usr/bin:/bin', MAINPID: String(process.pid), ...env } });
   return readFileSync(argsFile, 'utf8').trim().split('\n').sort();
 }
@@ -41,14 +44,19 @@ describe('Celery remote control from the worker unit', () => {
   const base = sampleConfig();
   const withQueues = (extra: object) => ({ ...base, celery: { ...base.celery!, queues: ['celery', 'mail.high'], ...extra } });
 
-  it('talks to the broker the env file names, without importing the app, every queue at once', () => {
+  it('talks to the broker the env file names, without importing the app: every queue at once, then idle processes go', () => {
     const unit = renderWorkerUnit(withQueues({}), 'blue', [fake]);
-    const [quiesce, sleep] = unitLine(unit, 'ExecStop');
-    expect(sleep).toBe('/bin/sleep 1.2');
-    expect(run(quiesce, { REDIS_URL: 'redis://127.0.0.1:6390/3' })).toEqual([
+    const stops = unitLine(unit, 'ExecStop');
+    expect(stops).toHaveLength(1);
+    expect(stops[0]).toContain(`sleep ${BRPOP_WAIT_S}; wait`);
+    expect(run(stops[0], { REDIS_URL: 'redis://127.0.0.1:6390/3' })).toEqual([
       '-b redis://127.0.0.1:6390/3 control cancel_consumer celery --timeout 2 --destination shop-blue@testhost',
       '-b redis://127.0.0.1:6390/3 control cancel_consumer mail.high --timeout 2 --destination shop-blue@testhost',
+      '-b redis://127.0.0.1:6390/3 control pool_shrink 2 --timeout 0.5 --destination shop-blue@testhost',
+      '-b redis://127.0.0.1:6390/3 inspect reserved --timeout 0.5 --destination shop-blue@testhost --json',
     ]);
+    // a task on its way to the pool: no process is let go
+    expect(run(stops[0], { REDIS_URL: 'redis://127.0.0.1:6390/3', RESERVED: '{"id": "x"}' }).filter((l) => l.includes('pool_shrink'))).toEqual([]);
     const [ready] = unitLine(unit, 'ExecStartPost');
     expect(run(ready, { REDIS_URL: 'redis://127.0.0.1:6390/3' })).toEqual(['-b redis://127.0.0.1:6390/3 inspect ping --timeout 0.5 --destination shop-blue@testhost']);
   });
@@ -65,7 +73,7 @@ describe('Celery remote control from the worker unit', () => {
     const [configured] = unitLine(renderWorkerUnit(withQueues({ broker: 'redis://10.0.0.5:6379/1' }), 'blue', [fake]), 'ExecStartPost');
     expect(run(configured, { REDIS_URL: 'redis://c:3/0' })[0]).toMatch(/^-b redis:\/\/10\.0\.0\.5:6379\/1 inspect ping /);
     const [quiesce] = unitLine(renderWorkerUnit(withQueues({}), 'blue', [fake]), 'ExecStop');
-    expect(run(quiesce, {})).toEqual([
+    expect(run(quiesce, {}).filter((l) => l.includes('cancel_consumer'))).toEqual([
       '-A shop control cancel_consumer celery --timeout 2 --destination shop-blue@testhost',
       '-A shop control cancel_consumer mail.high --timeout 2 --destination shop-blue@testhost',
     ]);
