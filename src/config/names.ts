@@ -59,7 +59,7 @@ export const MAINTENANCE_PAGE = 'maintenance.html';
 export const journalPath = (stateDir: string) => `${stateDir}/journal.jsonl`;
 export const bgLogPath = (stateDir: string) => `${stateDir}/bg.log`;
 /** The output of a release's build (or its release commands). */
-export const buildLogPath = (cfg: Pick<Config, 'stateDir'>, releaseId: string, phase: 'build' | 'release' = 'build') => `${cfg.stateDir}/${phase}-${releaseId}.log`;
+export const buildLogPath = (cfg: Pick<Config, 'stateDir'>, releaseId: string, phase: 'build' | 'release' | 'venv' = 'build') => `${cfg.stateDir}/${phase}-${releaseId}.log`;
 
 /** Env file keys that may hold the Celery broker URL, in the order bg looks (after celery.broker). */
 export const BROKER_ENV_KEYS = ['CELERY_BROKER_URL', 'BROKER_URL', 'REDIS_URL'] as const;

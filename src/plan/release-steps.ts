@@ -26,7 +26,7 @@ export function newReleaseSteps(cfg: Config, host: HostState, color: Color, id: 
       undo: { kind: 'mark-release', release: id, status: 'failed' },
     },
   ];
-  if (cfg.venv) steps.push({ name: `venv-${color}`, action: { kind: 'venv', release: id } });
+  if (cfg.venv) steps.push({ name: `venv-${color}`, action: { kind: 'venv', release: id, ...(memoryHigh && { memoryHigh }) } });
   if (cfg.build.length > 0) {
     steps.push({
       name: `build-${color}`,

@@ -20,7 +20,7 @@ export type Action =
   // django rollbacks: what the older release does not know of the schema; migrate-back: reverse it
   | { kind: 'rollback-schema'; newer: string; older: string; migrateBack: boolean; user?: string }
   | { kind: 'migrate-back'; newer: string; older: string; user?: string }
-  | { kind: 'venv'; release: string } // the release's .venv: reused when its requirements are unchanged
+  | { kind: 'venv'; release: string; memoryHigh?: number } // the release's .venv: reused when its requirements are unchanged
   | { kind: 'point'; color: Color; release?: string } // the color's link at a release (none: removed)
   | { kind: 'mark-release'; release: string; status: 'failed' } // undo of checkout: the release never served
   | { kind: 'remove-releases'; releases: string[] }

@@ -85,7 +85,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     case 'migrate-back':
       return { detail: await migrateBack(host, cfg, action.newer, action.older, action.user) };
     case 'venv': {
-      const v = await ensureVenv(host, cfg, action.release);
+      const v = await ensureVenv(host, cfg, action.release, { memoryHigh: action.memoryHigh, signal: ctx.signal });
       return { detail: `shared/venvs/${v.id} ${v.built ? 'built' : 'reused: requirements unchanged, no pip'}` };
     }
     case 'point':

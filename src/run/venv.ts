@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { inAppDir, releasePath, sharedDir } from '../config/names.js';
+import { buildLogPath, inAppDir, releasePath, sharedDir } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { BuildError } from '../errors.js';
+import { BUILD_CPU_WEIGHT } from './build.js';
 import type { Host } from './host.js';
 
 // The release's .venv, built by bg: one virtualenv per set of requirements (their contents, the
@@ -10,7 +11,7 @@ import type { Host } from './host.js';
 // made under a temp name and renamed when complete, so a cut-off build is never reused.
 export const venvsDir = (cfg: Config) => `${sharedDir(cfg)}/venvs`;
 
-export async function ensureVenv(host: Host, cfg: Config, release: string): Promise<{ id: string; built: boolean }> {
+export async function ensureVenv(host: Host, cfg: Config, release: string, box: { memoryHigh?: number; signal?: AbortSignal } = {}): Promise<{ id: string; built: boolean }> {
   const v = cfg.venv!;
   const project = inAppDir(cfg, releasePath(cfg, release));
   const hash = createHash('sha256').update(`${v.python}\0${v.systemSitePackages}\0`);
@@ -23,8 +24,21 @@ export async function ensureVenv(host: Host, cfg: Config, release: string): Prom
     const tmp = `${dir}.tmp-${process.pid}`;
     await host.files.removeTree(tmp);
     await host.files.makeDirs([venvsDir(cfg)]);
+    let n = 0;
+    // venv and pip (the memory-hungry part of a build) run as transient units, like the build commands
     const run = async (cmd: string, what: string) => {
-      const r = await host.shell(cmd, { cwd: project, env: { PIP_DISABLE_PIP_VERSION_CHECK: '1' } });
+      const log = `${buildLogPath(cfg, release, 'venv')}.${++n}`;
+      const r = await host.runTransient({
+        unit: `${cfg.app}-venv-${release}-${n}.service`,
+        command: cmd,
+        cwd: project,
+        env: { PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+        cpuWeight: BUILD_CPU_WEIGHT,
+        ...(box.memoryHigh && { memoryHigh: box.memoryHigh }),
+        logFile: log,
+        signal: box.signal,
+      });
+      await host.files.remove(log).catch(() => undefined);
       if (r.exitCode !== 0) {
         await host.files.removeTree(tmp);
         throw new BuildError(`Building the venv failed: ${what} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`, {
