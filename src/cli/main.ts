@@ -34,6 +34,7 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
 
   let code: number = EXIT.ok;
   const NO_MEMORY_CHECK = 'start the second web color even when bg measures that it would not fit in memory';
+  const PARALLEL = 'with hosts in bg.yml: how many web hosts to do at once (default 1; the Celery host always goes last, alone)';
   const opts = () => program.opts<GlobalOptions>();
   const run = (fn: () => Promise<number>) => async () => {
     code = await fn();
@@ -51,8 +52,9 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .argument('<ref>', 'branch, tag or commit to deploy')
     .option('--allow-destructive', 'django: apply migrations the serving version cannot live with (with maintenance on)')
     .option('--no-memory-check', NO_MEMORY_CHECK)
+    .option('--parallel <n>', PARALLEL)
     .description('deploy <ref> to the idle color with no failed request; rolls back on any failure')
-    .action(async (ref: string, cmdOpts: { allowDestructive?: boolean; memoryCheck?: boolean }) => {
+    .action(async (ref: string, cmdOpts: { allowDestructive?: boolean; memoryCheck?: boolean; parallel?: string }) => {
       code = await (await load('deploy')).deploy(ref, { ...opts(), ...cmdOpts });
     });
   program
@@ -64,8 +66,9 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .option('--to <release>', 'a kept release (see `bluegreen releases`) instead of the one that served before')
     .option('--migrate-back', 'django: after the switch, reverse the migrations the older release does not know')
     .option('--no-memory-check', NO_MEMORY_CHECK)
+    .option('--parallel <n>', PARALLEL)
     .description('put the release that served before the last deploy back in service, through the same gate, switch and drain')
-    .action(async (cmdOpts: { to?: string; migrateBack?: boolean; memoryCheck?: boolean }) => {
+    .action(async (cmdOpts: { to?: string; migrateBack?: boolean; memoryCheck?: boolean; parallel?: string }) => {
       code = await (await load('deploy')).rollback({ ...opts(), ...cmdOpts });
     });
   program
@@ -88,8 +91,9 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
   program
     .command('restart')
     .option('--no-memory-check', NO_MEMORY_CHECK)
+    .option('--parallel <n>', PARALLEL)
     .description('the live release again, into the idle color, through the same gate, switch and drain (e.g. after editing the env file)')
-    .action(async (cmdOpts: { memoryCheck?: boolean }) => {
+    .action(async (cmdOpts: { memoryCheck?: boolean; parallel?: string }) => {
       code = await (await load('deploy')).restart({ ...opts(), ...cmdOpts });
     });
   program

@@ -17,11 +17,13 @@ import { makeLogger } from '../run/logger.js';
 import { makeReporter } from '../run/progress.js';
 import { type GlobalOptions, progressMode, scopeOf } from './options.js';
 import { runFailure } from './outcome.js';
+import { type FleetCommand, runFleet } from './run-fleet.js';
 
 // the commands that start a second web color next to the live one
 const MEMORY_CHECKED: Plan['command'][] = ['deploy', 'rollback', 'restart'];
 
 export interface PlannedCommand {
+  fleet?: FleetCommand; // what each host runs when bg.yml lists hosts
   name: Plan['command'];
   ref?: string;
   observeFiles?: boolean; // setup compares every rendered file with disk; the others skip it
@@ -34,6 +36,7 @@ export interface PlannedCommand {
 // (dry-run: print) → execute with undo → journal → summary. Errors leave as BgError.
 export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise<number> {
   const cfg = await loadConfig({ path: o.config, scope: scopeOf(o) });
+  if (cfg.hosts && cmd.fleet) return runFleet(cfg, cmd.fleet, o);
   if (o.dryRun) return dryRun(cmd, cfg, o);
 
   const report = makeReporter(progressMode(o));
@@ -148,7 +151,7 @@ async function dryRun(cmd: PlannedCommand, cfg: Config, o: GlobalOptions): Promi
   }
 }
 
-function lockWaitMs(o: GlobalOptions): number | undefined {
+export function lockWaitMs(o: GlobalOptions): number | undefined {
   if (o.lockWait === undefined) return undefined;
   const ms = parseDurationMs(o.lockWait);
   if (ms === undefined) throw new UsageError(`--lock-wait must be a duration like 30s, 2m or 500ms (got ${JSON.stringify(o.lockWait)}).`, { code: 'usage' });

@@ -126,6 +126,8 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
       },
     }),
     hooks: { postSwitch: f.hooks?.post_switch ?? [], postDeploy: f.hooks?.post_deploy ?? [], onFailure: f.hooks?.on_failure ?? [], timeout: f.hooks?.timeout ?? 60 },
+    ...(f.hosts && { hosts: f.hosts.map((h) => ({ name: h.name, ssh: h.ssh, config: h.config, ...(h.port !== undefined && { port: h.port }) })) }),
+    ...(f.celery_host !== undefined && { celeryHost: f.celery_host }),
     ...(f.django && { django: { manage: f.django.manage ?? 'manage.py' } }),
     ...(f.venv && {
       venv: {

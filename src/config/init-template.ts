@@ -227,6 +227,9 @@ export function renderInitConfig(o: InitOptions): string {
     line('#   requirements: [requirements.txt]', 'files inside the project'),
     line('#   python: /usr/bin/python3', "the Python that has your packages (Debian's)"),
     line('#   system_site_packages: false', "true: see Debian's python3-* packages"),
+    line('# hosts:', 'more than one host: deploy, rollback, restart, status and history run bg on each over ssh'),
+    line(`#   - { name: web1, ssh: deploy@web1.example.com, port: 22, config: /etc/bg/${app}.yml }`, "config: this file's path on that host"),
+    line('# celery_host: web1', 'the one host whose bg.yml has the celery block; it goes last'),
     '',
   ].join('\n');
 }

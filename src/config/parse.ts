@@ -125,6 +125,15 @@ function crossProblems(raw: Record<string, unknown>): string[] {
     const color = m ? colorOf(Number(m[1])) : undefined;
     if (color) problems.push(`caddy.${key}: port ${m![1]} is also web.ports.${color}; allowed: a port neither color uses`);
   }
+  const hosts = Array.isArray(raw.hosts) ? raw.hosts.map(obj) : undefined;
+  const names = hosts?.map((h) => h.name).filter((n): n is string => typeof n === 'string') ?? [];
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) problems.push(`hosts: the name ${twice} is used twice; allowed: one entry per host`);
+  if (hosts && hosts.length === 0) problems.push('hosts: is empty; allowed: at least one host, or no hosts key for this host only');
+  if (typeof raw.celery_host === 'string') {
+    if (!hosts) problems.push('celery_host: needs hosts; allowed: the name of one of the hosts');
+    else if (!names.includes(raw.celery_host)) problems.push(`celery_host: ${raw.celery_host} is not one of the hosts (${names.join(', ')}); allowed: one of their names`);
+  }
   if (typeof raw.legacy_unit === 'string' && typeof raw.app === 'string') {
     const app = raw.app;
     const own = COLORS.flatMap((c) => presentUnits({ app, celery: { beat: true } }, c));

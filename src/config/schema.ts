@@ -240,6 +240,18 @@ const celery = section({
   memory_max: rule(memorySize).optional(),
 });
 
+// hosts: where `bg` runs over ssh. The target is handed to ssh as one argument after `--`-free
+// options, so it must not start with - (an ssh option) and holds no whitespace.
+const SSH_TARGET = 'an ssh destination, user@host or host (letters, digits, . _ - @ and an IPv6 address in [])';
+const SSH_TARGET_RE = /^(?:[a-z_][a-z0-9_.-]*@)?(?:[A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\])$/;
+const HOST_NAME = 'a short name: lowercase letters, digits, - (e.g. web1)';
+const fleetHost = section({
+  name: rule(required(HOST_NAME, matching(HOST_NAME, /^[a-z0-9][a-z0-9-]*$/, 40))),
+  ssh: rule(required(SSH_TARGET, matching(SSH_TARGET, SSH_TARGET_RE))),
+  port: rule(int(1, 65535)).optional(),
+  config: rule(required(ABS_PATH, absPath)),
+});
+
 const commands = z.array(rule(text('a shell command on one line')), {
   error: (iss) => `must be a list of shell commands, one per item (got ${got(iss.input)})`,
 });
@@ -280,6 +292,8 @@ export const fileSchema = section({
     timeout: rule(int(1, 3600, 'a number of seconds')).optional(),
   }).optional(),
   django: section({ manage: rule(matching(REQ_FILE, STATIC_DIR_RE)).optional() }).optional(),
+  hosts: z.array(fleetHost, { error: (iss) => `must be a list of hosts, each { name, ssh, port, config } (got ${got(iss.input)})` }).optional(),
+  celery_host: rule(matching(HOST_NAME, /^[a-z0-9][a-z0-9-]*$/, 40)).optional(),
 });
 
 export type ConfigFile = z.infer<typeof fileSchema>;

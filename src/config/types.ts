@@ -48,6 +48,14 @@ export interface CeleryConfig {
   memoryMax?: number; // bytes: the worker units' MemoryMax=
 }
 
+/** One host of a fleet: bg runs there over ssh with its own bg.yml. */
+export interface FleetHost {
+  name: string;
+  ssh: string; // user@host
+  port?: number;
+  config: string; // the bg.yml path on that host
+}
+
 export interface VenvConfig {
   requirements: string[]; // relative to the project dir; their contents (with python and the flag) name the venv
   python: string; // absolute: the Python that has what the app needs (Debian's /usr/bin/python3)
@@ -75,6 +83,8 @@ export interface Config {
   celery?: CeleryConfig;
   django?: { manage: string }; // manage.py inside the project: bg reads the migration plan before each deploy
   venv?: VenvConfig;
-  hooks: { postSwitch: string[]; postDeploy: string[]; onFailure: string[]; timeout: number }; // operator commands around a run // bg builds the release's .venv, shared by releases with the same requirements
+  hooks: { postSwitch: string[]; postDeploy: string[]; onFailure: string[]; timeout: number }; // operator commands around a run
+  hosts?: FleetHost[]; // with them, deploy/rollback/restart/status/history run bg on each host over ssh
+  celeryHost?: string; // the one host whose bg.yml has Celery: it goes last
   configPath: string; // where it was read from
 }

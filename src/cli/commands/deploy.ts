@@ -1,5 +1,6 @@
 import { validateRef } from '../../adapters/ref.js';
 import type { Config } from '../../config/types.js';
+import { UsageError } from '../../errors.js';
 import { planDeploy } from '../../plan/deploy-plan.js';
 import type { Plan } from '../../plan/step.js';
 import type { RunResult } from '../../run/executor.js';
@@ -8,17 +9,28 @@ import type { GlobalOptions } from '../options.js';
 import { runPlanned } from '../run-planned.js';
 
 type MemoryOption = { memoryCheck?: boolean }; // commander's --no-memory-check sets memoryCheck: false
+type FleetOption = { parallel?: string }; // with hosts: how many web hosts at once
 
-export function deploy(ref: string, o: GlobalOptions & MemoryOption & { allowDestructive?: boolean }) {
+export function deploy(ref: string, o: GlobalOptions & MemoryOption & FleetOption & { allowDestructive?: boolean }) {
   validateRef(ref); // before anything runs: a ref is never passed to git unchecked
   const req = { ref, allowDestructive: !!o.allowDestructive, noMemoryCheck: o.memoryCheck === false };
-  return runPlanned({ name: 'deploy', ref, observeReleases: true, plan: (cfg, host) => planDeploy(cfg, host, { ...req, now: new Date() }), summary: summarize(ref) }, o);
+  const fleet = {
+    name: 'deploy' as const,
+    args: ['deploy', ref, ...flag(req.allowDestructive, '--allow-destructive'), ...flag(req.noMemoryCheck, '--no-memory-check')],
+    parallel: parallelOf(o),
+  };
+  return runPlanned({ name: 'deploy', ref, fleet, observeReleases: true, plan: (cfg, host) => planDeploy(cfg, host, { ...req, now: new Date() }), summary: summarize(ref) }, o);
 }
 
-export const rollback = (o: GlobalOptions & MemoryOption & { to?: string; migrateBack?: boolean }) =>
+export const rollback = (o: GlobalOptions & MemoryOption & FleetOption & { to?: string; migrateBack?: boolean }) =>
   runPlanned(
     {
       name: 'rollback',
+      fleet: {
+        name: 'rollback',
+        args: ['rollback', ...(o.to ? ['--to', o.to] : []), ...flag(!!o.migrateBack, '--migrate-back'), ...flag(o.memoryCheck === false, '--no-memory-check')],
+        parallel: parallelOf(o),
+      },
       observeReleases: true,
       plan: (cfg, host) => planDeploy(cfg, host, { rollback: true, toRelease: o.to, migrateBack: !!o.migrateBack, noMemoryCheck: o.memoryCheck === false }),
       summary: summarize(undefined),
@@ -26,11 +38,26 @@ export const rollback = (o: GlobalOptions & MemoryOption & { to?: string; migrat
     o,
   );
 
-export const restart = (o: GlobalOptions & MemoryOption) =>
+export const restart = (o: GlobalOptions & MemoryOption & FleetOption) =>
   runPlanned(
-    { name: 'restart', observeReleases: true, plan: (cfg, host) => planDeploy(cfg, host, { restart: true, noMemoryCheck: o.memoryCheck === false }), summary: summarize(undefined) },
+    {
+      name: 'restart',
+      fleet: { name: 'restart', args: ['restart', ...flag(o.memoryCheck === false, '--no-memory-check')], parallel: parallelOf(o) },
+      observeReleases: true,
+      plan: (cfg, host) => planDeploy(cfg, host, { restart: true, noMemoryCheck: o.memoryCheck === false }),
+      summary: summarize(undefined),
+    },
     o,
   );
+
+const flag = (on: boolean, name: string) => (on ? [name] : []);
+
+function parallelOf(o: FleetOption): number {
+  if (o.parallel === undefined) return 1;
+  const n = Number(o.parallel);
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new UsageError(`--parallel must be a whole number 1-100 (got ${JSON.stringify(o.parallel)}).`, { code: 'usage' });
+  return n;
+}
 
 // The human-in-the-loop step: print exactly what to run next.
 const summarize = (ref: string | undefined) => (cfg: Config, plan: Plan, result: RunResult, o: GlobalOptions) => {

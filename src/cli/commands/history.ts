@@ -4,12 +4,14 @@ import { EXIT, UsageError } from '../../errors.js';
 import { readJournal, runsOf } from '../../run/journal.js';
 import { isAlive, readLockInfo } from '../../run/lock.js';
 import { transition } from '../../run/progress.js';
+import { fleetHistory } from '../fleet-read.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
 
 export async function history(o: GlobalOptions & { limit?: string }): Promise<number> {
   const limit = Number(o.limit ?? 20);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number of entries, 1 or more (got ${JSON.stringify(o.limit)}).`, { code: 'usage' });
   const cfg = await loadConfig({ path: o.config, scope: scopeOf(o) });
+  if (cfg.hosts) return fleetHistory(cfg, o, limit);
   const [lines, lock] = await Promise.all([readJournal(cfg.stateDir, 2 * limit), readLockInfo(lockPath(cfg.stateDir))]);
   // a run cut off still has its lock, naming the step it had reached
   const entries = runsOf(lines, isAlive, (e) => (lock && lock.pid === e.pid ? lock.step : undefined)).slice(-limit);

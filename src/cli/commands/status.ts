@@ -7,6 +7,7 @@ import { memoryFit, memoryNeed } from '../../host/memory-fit.js';
 import { allUnits, observe } from '../../host/observe.js';
 import { connectReader } from '../../run/connect-host.js';
 import { type JournalEntry, readJournal, runsOf } from '../../run/journal.js';
+import { fleetStatus } from '../fleet-read.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
 import { formatStatus } from './status-format.js';
 
@@ -29,6 +30,7 @@ export interface StatusReport {
 // Reads the host once (observe), then reports it with every problem diagnose finds.
 export async function status(o: GlobalOptions): Promise<number> {
   const cfg = await loadConfig({ path: o.config, scope: scopeOf(o) });
+  if (cfg.hosts) return fleetStatus(cfg, o);
   const host = await connectReader(cfg);
   try {
     const [state, journal] = await Promise.all([observe(cfg, host, { logLines: 1, memory: true }), readJournal(cfg.stateDir, 2)]);

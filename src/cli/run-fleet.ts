@@ -1,0 +1,78 @@
+// deploy, rollback and restart with `hosts:` in bg.yml: bg on each host over ssh, rolling, the
+// Celery host last, the hosts already done rolled back at the first failure. A lock here covers
+// the whole run; each host keeps its own.
+import { SshBg } from '../adapters/ssh.js';
+import type { Config } from '../config/types.js';
+import { checkFleet, statusOfAll } from '../fleet/preflight.js';
+import type { RemoteEvent } from '../fleet/remote.js';
+import { type HostReport, runRolling } from '../fleet/rolling.js';
+import { acquireLock } from '../run/lock.js';
+import { fmtMs } from '../run/progress.js';
+import type { GlobalOptions } from './options.js';
+import { printError } from './print-error.js';
+import { lockWaitMs } from './run-planned.js';
+
+export interface FleetCommand {
+  name: 'deploy' | 'rollback' | 'restart';
+  args: string[]; // what each host runs, e.g. ['deploy', 'v2', '--allow-destructive']
+  parallel?: number;
+}
+
+export async function runFleet(cfg: Config, cmd: FleetCommand, o: GlobalOptions): Promise<number> {
+  const remote = new SshBg();
+  const say = (host: string, e: RemoteEvent) => {
+    if (o.json) process.stdout.write(`${JSON.stringify({ host, ...e })}\n`);
+    else {
+      const line = describe(e);
+      if (line) process.stderr.write(`[${host}] ${line}\n`);
+    }
+  };
+  const started = Date.now();
+  if (o.dryRun) return dryRunFleet(cfg, cmd, remote);
+  const lock = await acquireLock(cfg.stateDir, `bg ${cmd.name} on ${cfg.hosts!.length} hosts`, {
+    waitMs: lockWaitMs(o),
+    onWait: (holder) => say('local', { event: 'note', message: `Waiting for the other bg: ${holder}` }),
+  });
+  try {
+    checkFleet(cfg, await statusOfAll(cfg, remote), cmd.name);
+    const passOn = o.lockWait ? ['--lock-wait', o.lockWait] : [];
+    const outcome = await runRolling(cfg, { command: cmd.name, args: [...passOn, ...cmd.args], undoArgs: [...passOn, 'rollback'], parallel: cmd.parallel ?? 1 }, remote, say);
+    if (!o.json) process.stderr.write(table(outcome.hosts));
+    if (outcome.error) return printError(outcome.error, !!o.json);
+    const text = `${cmd.name} ${cmd.args.slice(1).join(' ')}`.trim();
+    const message = `${text}: done on ${outcome.hosts.length} hosts (${outcome.hosts.map((h) => h.name).join(', ')}${cfg.celeryHost ? `; Celery on ${cfg.celeryHost}, last` : ''}) in ${fmtMs(Date.now() - started)}.`;
+    if (o.json) process.stdout.write(`${JSON.stringify({ event: 'result', result: 'ok', command: cmd.name, hosts: outcome.hosts, ms: Date.now() - started })}\n`);
+    else process.stdout.write(`${message}\n`);
+    return 0;
+  } catch (err) {
+    return printError(err, !!o.json);
+  } finally {
+    await lock.release();
+  }
+}
+
+function describe(e: RemoteEvent): string | undefined {
+  if (e.event === 'step' && e.status === 'done') return `✓ ${e.step} (${fmtMs(e.ms ?? 0)})${e.detail ? `  ${e.detail}` : ''}`;
+  if (e.event === 'step' && e.status === 'failed') return `✗ ${e.step}: ${e.error ?? ''}`;
+  if (e.event === 'undo' && e.status !== 'start') return `${e.status === 'done' ? '↩' : '✗ undo'} ${e.step}${e.error ? `: ${e.error}` : ''}`;
+  if (e.event === 'plan') return `${e.command} ${e.from ?? ''}→${e.to ?? ''}: ${(e.steps as string[] | undefined)?.length ?? 0} steps`;
+  if (e.event === 'note') return e.message;
+  if (e.event === 'error') return `bg: ${e.message}`;
+  return undefined;
+}
+
+function table(hosts: HostReport[]): string {
+  const w = Math.max(...hosts.map((h) => h.name.length));
+  return `${hosts.map((h) => `  ${h.name.padEnd(w)}  ${h.result.padEnd(15)} ${h.ms ? fmtMs(h.ms).padEnd(8) : ''.padEnd(8)} ${h.step ? `at ${h.step}: ` : ''}${h.message ?? ''}`.trimEnd()).join('\n')}\n`;
+}
+
+// What each host would do, host by host; nothing changes anywhere.
+async function dryRunFleet(cfg: Config, cmd: FleetCommand, remote: SshBg): Promise<number> {
+  let code = 0;
+  for (const host of cfg.hosts!) {
+    const r = await remote.run(host, ['--dry-run', ...cmd.args]);
+    for (const l of `${r.stdout}${r.stderr}`.trimEnd().split('\n')) process.stdout.write(`[${host.name}] ${l}\n`);
+    if (r.exitCode !== 0) code = r.exitCode;
+  }
+  return code;
+}
