@@ -11,6 +11,9 @@
 #
 # BG_CT_MEMORY_LIMIT=400M puts the whole container in a memory cgroup (v1) with that limit: a small
 # host, as the processes inside see it through their cgroup.
+# BG_CT_NETNS=<netns> BG_CT_BRIDGE=<bridge>: instead of a private loopback only, a veth on that
+# bridge inside that network namespace (several containers on one network; host0 inside, no address
+# until the caller gives it one).
 #
 # How: the container gets its own cgroup (name=systemd v1 + unified v2) before anything starts, so
 # every process it ever has is listed there and `stop` finds them by PID, never by name. A private
@@ -105,9 +108,12 @@ start() {
     # own cgroup first: nspawn and everything it starts land under it
     for root in "${CG_ROOTS[@]}"; do echo $BASHPID >"$root/$cg/cgroup.procs"; done
     [ -z "$memcg" ] || echo $BASHPID >"$memcg/cgroup.procs"
-    exec unshare --mount --propagation private bash -c '
+    netns=()
+    # nsenter, not `ip netns exec`: that one remounts /sys, and nspawn needs the cgroup mounts under it
+    [ -n "${BG_CT_NETNS:-}" ] && netns=(nsenter "--net=/run/netns/$BG_CT_NETNS")
+    exec "${netns[@]}" unshare --mount --propagation private bash -c '
       set -e
-      dir=$1 bin=$2 checkout=$3
+      dir=$1 bin=$2 checkout=$3 bridge=$4
       mount -t tmpfs -o mode=755 bg-ct-layer "$dir/layer"
       mkdir -p "$dir/layer/upper/etc/systemd/system" "$dir/layer/work"
       # equal host and container machine ids make nspawn refuse
@@ -119,13 +125,15 @@ start() {
       mount -t tmpfs -o mode=755 bg-ct-run "$dir/root/run"
       binds=()
       [ -n "$checkout" ] && binds+=("--bind-ro=$checkout")
+      net=(--private-network)
+      [ -n "$bridge" ] && net=("--network-bridge=$bridge" "--machine=$(basename "$dir")")
       while :; do
         rc=0
         "$bin" -D "$dir/root" --boot --register=no --keep-unit --console=passive --link-journal=no \
-          --private-network "${binds[@]}" || rc=$?
+          "${net[@]}" "${binds[@]}" || rc=$?
         [ "$rc" = 133 ] || exit "$rc" # 133: systemctl reboot inside
       done
-    ' bg-container "$dir" "$bin" "$checkout"
+    ' bg-container "$dir" "$bin" "$checkout" "${BG_CT_BRIDGE:-}"
   ) >"$dir/nspawn.log" 2>&1 &
   echo $! >"$wrapperfile"
   wait_up

@@ -20,14 +20,15 @@ export interface FleetCommand {
 
 export async function runFleet(cfg: Config, cmd: FleetCommand, o: GlobalOptions): Promise<number> {
   const remote = new SshBg();
+  const started = Date.now();
+  // at: ms since this run started, so the hosts' events make one timeline
   const say = (host: string, e: RemoteEvent) => {
-    if (o.json) process.stdout.write(`${JSON.stringify({ host, ...e })}\n`);
+    if (o.json) process.stdout.write(`${JSON.stringify({ host, at: Date.now() - started, ...e })}\n`);
     else {
       const line = describe(e);
       if (line) process.stderr.write(`[${host}] ${line}\n`);
     }
   };
-  const started = Date.now();
   if (o.dryRun) return dryRunFleet(cfg, cmd, remote);
   const lock = await acquireLock(cfg.stateDir, `bg ${cmd.name} on ${cfg.hosts!.length} hosts`, {
     waitMs: lockWaitMs(o),

@@ -39,10 +39,18 @@ function script(args: string[], timeoutMs = 120_000, env: Record<string, string>
   });
 }
 
-/** `memoryLimit` (e.g. "700M"): the whole container in a memory cgroup with that limit, a small host as its processes see it. */
-export async function startContainer(opts: { memoryLimit?: string } = {}): Promise<Container> {
+/**
+ * `memoryLimit` (e.g. "700M"): the whole container in a memory cgroup with that limit, a small host
+ * as its processes see it. `net`: a veth on that bridge in that network namespace instead of a
+ * private loopback only (the caller gives host0 its address).
+ */
+export async function startContainer(opts: { memoryLimit?: string; net?: { netns: string; bridge: string } } = {}): Promise<Container> {
   const dir = await mkdtemp(join(tmpdir(), 'bg-ct-'));
-  const started = await script(['start', dir, CHECKOUT], 60_000, opts.memoryLimit ? { BG_CT_MEMORY_LIMIT: opts.memoryLimit } : {});
+  const env: Record<string, string> = {
+    ...(opts.memoryLimit && { BG_CT_MEMORY_LIMIT: opts.memoryLimit }),
+    ...(opts.net && { BG_CT_NETNS: opts.net.netns, BG_CT_BRIDGE: opts.net.bridge }),
+  };
+  const started = await script(['start', dir, CHECKOUT], 60_000, env);
   if (started.code !== 0) throw new Error(`the container did not boot:\n${started.stdout}${started.stderr}`);
   const sh = (s: string, o: { timeoutMs?: number } = {}) => script(['run', dir, 'bash', '-c', s], o.timeoutMs ?? 180_000);
   const c: Container = {

@@ -1,0 +1,157 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BridgeNet, makeBridgeNet } from '../harness/bridge-net.js';
+import { CHECKOUT, type Container, type Result, startContainer } from '../harness/container.js';
+import { type App, makeApp } from './app-host.js';
+
+// Three hosts, each a real systemd as PID 1 with sshd (Debian's openssh-server) and bg installed from
+// the package tarball, on one bridge in a network namespace of their own. The deploying side runs in
+// that namespace too, with a key made for the test and ssh's host key checking on (known_hosts from
+// ssh-keyscan). web3 is the Celery host, and its env file makes v2 fail its health check there only.
+const NAMES = ['web1', 'web2', 'web3'] as const;
+
+interface FleetHost {
+  name: string;
+  ip: string;
+  c: Container;
+  app: App;
+}
+
+describe('more than one host: rolling deploys over ssh', () => {
+  let net: BridgeNet;
+  let dir: string;
+  let hosts: FleetHost[] = [];
+
+  const fleet = (args: string[], config = 'fleet.yml'): Promise<Result> =>
+    new Promise((res) => {
+      const argv = [...net.inNet.slice(1), 'env', `BG_SSH=${dir}/ssh`, '/usr/bin/node', `${CHECKOUT}/bin/bg.cjs`, '--config', join(dir, config), ...args];
+      execFile(net.inNet[0], argv, { timeout: 170_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+        res({ code, stdout: String(stdout), stderr: String(stderr) });
+      });
+    });
+  const events = (r: Result) =>
+    r.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { host?: string; event: string; step?: string; status?: string });
+  const workersActive = (h: FleetHost) => h.c.sh("systemctl list-units --plain --no-legend 'shop-worker-*' | awk '$3 == \"active\"' | wc -l").then((r) => Number(r.stdout.trim()));
+  const workerUnits = (h: FleetHost) => h.c.ok("systemctl list-units --all --plain --no-legend 'shop-worker-*' 'shop-beat-*'");
+
+  beforeAll(async () => {
+    net = makeBridgeNet();
+    dir = mkdtempSync('/var/tmp/bg-fleet-');
+    execFileSync('npm', ['pack', '--pack-destination', dir], { cwd: CHECKOUT, stdio: 'ignore' });
+    const tarball = join(dir, readdirSync(dir).find((f) => f.endsWith('.tgz'))!);
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'id')]);
+    const pub = execFileSync('cat', [join(dir, 'id.pub')], { encoding: 'utf8' }).trim();
+    hosts = await Promise.all(
+      NAMES.map(async (name, i) => {
+        const ip = `${net.subnet}.${11 + i}`;
+        const c = await startContainer({ net: { netns: net.netns, bridge: net.bridge } });
+        await c.ok(`set -e; ip link set host0 up; ip addr add ${ip}/24 dev host0
+          mkdir -p -m 700 /root/.ssh; echo '${pub}' > /root/.ssh/authorized_keys; chmod 600 /root/.ssh/authorized_keys
+          npm install -g --offline --no-audit --no-fund ${tarball} >/dev/null
+          mkdir -p /srv/shop/shared
+          printf 'REDIS_URL=redis://127.0.0.1:6379/0\\n${name === 'web3' ? 'BG_FIXTURE_UNHEALTHY_VERSION=v2\\n' : ''}' > /srv/shop/shared/.env`);
+        const app = await makeApp(c, 'shop', { blue: 8001, green: 8002, site: 8080 }, name === 'web3' ? 'celery:\n  app: tasks\n  beat: true\n' : '');
+        const r = await c.sh('bluegreen --config /etc/bg/shop.yml setup');
+        if (r.code !== 0) throw new Error(`setup on ${name}: ${r.stdout}${r.stderr}`);
+        return { name, ip, c, app };
+      }),
+    );
+    const keyscan = execFileSync(net.inNet[0], [...net.inNet.slice(1), 'ssh-keyscan', '-T', '5', ...hosts.map((h) => h.ip)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    writeFileSync(join(dir, 'known_hosts'), keyscan);
+    writeFileSync(
+      join(dir, 'ssh_config'),
+      hosts.map((h) => `Host ${h.name}\n  HostName ${h.ip}\n  User root\n  IdentityFile ${dir}/id\n  UserKnownHostsFile ${dir}/known_hosts\n  StrictHostKeyChecking yes\n`).join('') +
+        `Host web4\n  HostName ${net.subnet}.1\n  User root\n  IdentityFile ${dir}/id\n  UserKnownHostsFile ${dir}/known_hosts\n`,
+    );
+    writeFileSync(join(dir, 'ssh'), `#!/bin/sh\nexec ssh -F ${dir}/ssh_config "$@"\n`);
+    chmodSync(join(dir, 'ssh'), 0o755);
+    const base = `app: shop\nrepo: /srv/git/shop\nroot: /srv/shop\nstate_dir: ${dir}/state\nweb:\n  wsgi: app:app\n  ports: { blue: 8001, green: 8002 }\ncaddy:\n  site: ":8080"\n`;
+    const entry = (n: string) => `  - { name: ${n}, ssh: root@${n}, config: /etc/bg/shop.yml }\n`;
+    writeFileSync(join(dir, 'fleet.yml'), `${base}hosts:\n${NAMES.map(entry).join('')}celery_host: web3\n`);
+    writeFileSync(join(dir, 'fleet4.yml'), `${base}hosts:\n${[...NAMES, 'web4'].map(entry).join('')}celery_host: web3\n`);
+  }, 180_000);
+  afterAll(async () => {
+    await Promise.all(hosts.map((h) => h.c.stop()));
+    net?.remove();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a rolling deploy: one host at a time, the Celery host last; no failed request on any host; Celery only on web3, one color', async () => {
+    const loops = hosts.map((h) => h.app.loop());
+    const sampler = hosts[2].c.spawn(
+      "rm -f /run/stop-sampler; while [ ! -e /run/stop-sampler ]; do systemctl list-units --plain --no-legend 'shop-worker-*' | awk '$3 == \"active\"' | wc -l; sleep 0.05; done",
+    );
+    const r = await fleet(['--json', 'deploy', 'v3']);
+    // the timeline of this deploy, for docs/benchmarks.md when asked for
+    if (process.env.BG_FLEET_TIMELINE) writeFileSync(process.env.BG_FLEET_TIMELINE, r.stdout);
+    await hosts[2].c.sh('touch /run/stop-sampler');
+    const counts = await Promise.all(loops.map((l) => l.stop()));
+    const samples = (await sampler.wait()).stdout.trim().split('\n').map(Number);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const started = [
+      ...new Set(
+        events(r)
+          .filter((e) => e.host && e.event === 'plan')
+          .map((e) => e.host),
+      ),
+    ];
+    expect(started).toEqual(['web1', 'web2', 'web3']);
+    for (const [i, h] of hosts.entries()) {
+      expect(await h.app.get(), h.name).toBe('v3');
+      expect(counts[i].failed, `${h.name}: ${counts[i].failures.join('\n')}`).toBe(0);
+      expect(counts[i].sent, h.name).toBeGreaterThan(20);
+    }
+    expect(await workerUnits(hosts[0])).toBe('');
+    expect(await workerUnits(hosts[1])).toBe('');
+    expect(Math.max(...samples)).toBe(1);
+    expect(await workersActive(hosts[2])).toBe(1);
+  });
+
+  it('status across hosts: one line per host; --json has each host whole', async () => {
+    const r = await fleet(['status']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(['web1', 'web2', 'web3']);
+    expect(lines[2]).toMatch(/^web3 \(celery\)\s+green\s+\d{8}-\d{6}/);
+    const j = JSON.parse((await fleet(['--json', 'status'])).stdout);
+    expect(j.hosts.map((h: { name: string; reachable: boolean; active: string }) => [h.name, h.reachable, h.active])).toEqual([
+      ['web1', true, 'green'],
+      ['web2', true, 'green'],
+      ['web3', true, 'green'],
+    ]);
+  });
+
+  it('a release that fails its health check on web3 only: web1 and web2 are rolled back, all three serve the old version, exit 1', async () => {
+    const loops = hosts.map((h) => h.app.loop());
+    const r = await fleet(['deploy', 'v2']);
+    const counts = await Promise.all(loops.map((l) => l.stop()));
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/bg: deploy failed on web3 at health-gate-blue: /);
+    expect(r.stderr).toMatch(/rolled back: web1, web2/);
+    expect(r.stderr).toContain('[web2] rolling back:');
+    for (const [i, h] of hosts.entries()) {
+      expect(await h.app.get(), h.name).toBe('v3');
+      expect(counts[i].failed, `${h.name}: ${counts[i].failures.join('\n')}`).toBe(0);
+    }
+    expect(await workersActive(hosts[2])).toBe(1);
+    expect(await workerUnits(hosts[0])).toBe('');
+  });
+
+  it('an unreachable host stops the run before anything changes, naming it', async () => {
+    const before = await Promise.all(hosts.map((h) => h.c.ok('ls /srv/shop/releases')));
+    const t = Date.now();
+    const r = await fleet(['deploy', 'v2'], 'fleet4.yml');
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(Date.now() - t).toBeLessThan(15_000);
+    expect(r.stderr).toMatch(/deploy stopped before it began: a host does not answer: web4 \(root@web4\): ssh: connect to host .* Connection refused/);
+    expect(r.stderr).toContain('Nothing was changed on any host.');
+    expect(await Promise.all(hosts.map((h) => h.c.ok('ls /srv/shop/releases')))).toEqual(before);
+  });
+});
