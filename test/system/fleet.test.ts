@@ -114,7 +114,7 @@ describe('more than one host: rolling deploys over ssh', () => {
     expect(await workersActive(hosts[2])).toBe(1);
   });
 
-  it('status across hosts: one line per host; --json has each host whole', async () => {
+  it('status and history across hosts: one line per host; --json has each host whole; each history prefixed with its host', async () => {
     const r = await fleet(['status']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
@@ -126,6 +126,15 @@ describe('more than one host: rolling deploys over ssh', () => {
       ['web2', true, 'green'],
       ['web3', true, 'green'],
     ]);
+    const h = await fleet(['history', '--limit', '1']);
+    expect(h.code, h.stdout + h.stderr).toBe(0);
+    expect(
+      h.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/\] .*/, ']')),
+    ).toEqual(['[web1]', '[web2]', '[web3]']);
+    expect(h.stdout).toMatch(/\[web3\] \S+ +root +deploy +v3 /);
   });
 
   it('a release that fails its health check on web3 only: web1 and web2 are rolled back, all three serve the old version, exit 1', async () => {
