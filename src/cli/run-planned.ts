@@ -37,6 +37,12 @@ export interface PlannedCommand {
 export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise<number> {
   const cfg = await loadConfig({ path: o.config, scope: scopeOf(o) });
   if (cfg.hosts && cmd.fleet) return runFleet(cfg, cmd.fleet, o);
+  if (cfg.hosts) {
+    throw new UsageError(`${cmd.name} runs on one host at a time: this bg.yml lists hosts (${cfg.hosts.map((h) => h.name).join(', ')}).`, {
+      code: 'fleet-command',
+      next: `Run it on each host with that host's own config, e.g. ssh ${cfg.hosts[0].ssh} bluegreen --config ${cfg.hosts[0].config} ${cmd.name}`,
+    });
+  }
   if (o.dryRun) return dryRun(cmd, cfg, o);
 
   const report = makeReporter(progressMode(o));
