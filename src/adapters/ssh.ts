@@ -4,7 +4,7 @@
 // remote shell.
 import { spawn } from 'node:child_process';
 import type { FleetHost } from '../config/types.js';
-import type { RemoteBg, RemoteEvent, RemoteResult } from '../fleet/remote.js';
+import { type RemoteBg, type RemoteEvent, type RemoteResult, SSH_FAILED } from '../fleet/remote.js';
 
 const shellQuote = (w: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
 
@@ -50,10 +50,10 @@ export class SshBg implements RemoteBg {
         for (const l of lines) line(l);
       });
       child.stderr.on('data', (d: Buffer) => (stderr += d));
-      child.on('error', (err) => resolve({ exitCode: 255, events, stdout, stderr: `${stderr}${this.ssh}: ${err.message}\n` }));
+      child.on('error', (err) => resolve({ exitCode: SSH_FAILED, events, stdout, stderr: `${stderr}${this.ssh}: ${err.message}\n` }));
       child.on('close', (code, signal) => {
         if (pending) line(pending);
-        resolve({ exitCode: code ?? (signal ? 255 : 1), events, stdout, stderr });
+        resolve({ exitCode: code ?? (signal ? SSH_FAILED : 1), events, stdout, stderr });
       });
     });
   }

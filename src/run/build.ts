@@ -1,10 +1,42 @@
 import { buildLogPath, inAppDir, releasePath } from '../config/names.js';
 import type { Color, Config } from '../config/types.js';
 import { BuildError } from '../errors.js';
-import type { Host } from './host.js';
+import type { Host, ShellResult } from './host.js';
 
 // Below systemd's default of 100: while a build and the live app both want the CPU, the app wins.
-export const BUILD_CPU_WEIGHT = 20;
+const BUILD_CPU_WEIGHT = 20;
+
+export interface BuildStep {
+  phase: 'build' | 'release' | 'venv';
+  release: string;
+  n: number; // the command's place in its phase, from 1
+  command: string;
+  cwd: string;
+  env: Record<string, string>;
+  envFile?: string;
+  user?: string;
+  memoryHigh?: number;
+  signal?: AbortSignal;
+}
+
+/** One command of a build as the transient unit <app>-<phase>-<release>-<n>.service; its output comes back, its log file goes. */
+export async function runBuildStep(host: Host, cfg: Config, s: BuildStep): Promise<ShellResult> {
+  const logFile = `${buildLogPath(cfg, s.release, s.phase)}.${s.n}`;
+  const r = await host.runTransient({
+    unit: `${cfg.app}-${s.phase}-${s.release}-${s.n}.service`,
+    command: s.command,
+    cwd: s.cwd,
+    ...(s.envFile && { envFile: s.envFile }),
+    env: s.env,
+    ...(s.user && { user: s.user }),
+    ...(s.memoryHigh && { memoryHigh: s.memoryHigh }),
+    cpuWeight: BUILD_CPU_WEIGHT,
+    logFile,
+    signal: s.signal,
+  });
+  await host.files.remove(logFile).catch(() => undefined);
+  return r;
+}
 
 export interface BuildRun {
   color: Color;
@@ -38,20 +70,18 @@ async function runCommands(host: Host, cfg: Config, dir: string, b: BuildRun, as
   await host.files.makeDirs([cfg.stateDir]);
   let log = '';
   for (const [i, cmd] of b.commands.entries()) {
-    const out = `${logPath}.${i + 1}`;
-    const r = await host.runTransient({
-      unit: `${cfg.app}-${b.phase}-${b.release}-${i + 1}.service`,
+    const r = await runBuildStep(host, cfg, {
+      phase: b.phase,
+      release: b.release,
+      n: i + 1,
       command: cmd,
       cwd: inAppDir(cfg, dir),
       envFile: cfg.envFile,
       env,
       ...(asUser && { user: b.user }),
-      ...(b.memoryHigh && { memoryHigh: b.memoryHigh }),
-      cpuWeight: BUILD_CPU_WEIGHT,
-      logFile: out,
+      memoryHigh: b.memoryHigh,
       signal: b.signal,
     });
-    await host.files.remove(out).catch(() => undefined);
     log += `$ ${cmd}\n${r.output}\n`;
     if (r.exitCode !== 0) {
       await host.files.write(logPath, log, 0o600);

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { buildLogPath, inAppDir, releasePath, sharedDir } from '../config/names.js';
+import { inAppDir, releasePath, sharedDir } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { BuildError } from '../errors.js';
-import { BUILD_CPU_WEIGHT } from './build.js';
+import { runBuildStep } from './build.js';
 import type { Host } from './host.js';
 
 // The release's .venv, built by bg: one virtualenv per set of requirements (their contents, the
@@ -27,18 +27,8 @@ export async function ensureVenv(host: Host, cfg: Config, release: string, box: 
     let n = 0;
     // venv and pip (the memory-hungry part of a build) run as transient units, like the build commands
     const run = async (cmd: string, what: string) => {
-      const log = `${buildLogPath(cfg, release, 'venv')}.${++n}`;
-      const r = await host.runTransient({
-        unit: `${cfg.app}-venv-${release}-${n}.service`,
-        command: cmd,
-        cwd: project,
-        env: { PIP_DISABLE_PIP_VERSION_CHECK: '1' },
-        cpuWeight: BUILD_CPU_WEIGHT,
-        ...(box.memoryHigh && { memoryHigh: box.memoryHigh }),
-        logFile: log,
-        signal: box.signal,
-      });
-      await host.files.remove(log).catch(() => undefined);
+      const env = { PIP_DISABLE_PIP_VERSION_CHECK: '1' };
+      const r = await runBuildStep(host, cfg, { phase: 'venv', release, n: ++n, command: cmd, cwd: project, env, memoryHigh: box.memoryHigh, signal: box.signal });
       if (r.exitCode !== 0) {
         await host.files.removeTree(tmp);
         throw new BuildError(`Building the venv failed: ${what} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`, {
