@@ -7,7 +7,7 @@ import { checkFleet, statusOfAll } from '../fleet/preflight.js';
 import type { RemoteEvent } from '../fleet/remote.js';
 import { type HostReport, runRolling } from '../fleet/rolling.js';
 import { acquireLock } from '../run/lock.js';
-import { fmtMs } from '../run/progress.js';
+import { fmtMs, formatEvent, type ProgressEvent } from '../run/progress.js';
 import type { GlobalOptions } from './options.js';
 import { printError } from './print-error.js';
 import { lockWaitMs } from './run-planned.js';
@@ -25,8 +25,8 @@ export async function runFleet(cfg: Config, cmd: FleetCommand, o: GlobalOptions)
   const say = (host: string, e: RemoteEvent) => {
     if (o.json) process.stdout.write(`${JSON.stringify({ host, at: Date.now() - started, ...e })}\n`);
     else {
-      const line = describe(e);
-      if (line) process.stderr.write(`[${host}] ${line}\n`);
+      const text = describe(e);
+      if (text) for (const line of text.split('\n')) process.stderr.write(`[${host}] ${line}\n`);
     }
   };
   if (o.dryRun) return dryRunFleet(cfg, cmd, remote);
@@ -52,14 +52,15 @@ export async function runFleet(cfg: Config, cmd: FleetCommand, o: GlobalOptions)
   }
 }
 
+// A host's event as bg prints its own progress; its error, which the host printed as JSON, as one line.
 function describe(e: RemoteEvent): string | undefined {
-  if (e.event === 'step' && e.status === 'done') return `✓ ${e.step} (${fmtMs(e.ms ?? 0)})${e.detail ? `  ${e.detail}` : ''}`;
-  if (e.event === 'step' && e.status === 'failed') return `✗ ${e.step}: ${e.error ?? ''}`;
-  if (e.event === 'undo' && e.status !== 'start') return `${e.status === 'done' ? '↩' : '✗ undo'} ${e.step}${e.error ? `: ${e.error}` : ''}`;
-  if (e.event === 'plan') return `${e.command} ${e.from ?? ''}→${e.to ?? ''}: ${(e.steps as string[] | undefined)?.length ?? 0} steps`;
-  if (e.event === 'note') return e.message;
   if (e.event === 'error') return `bg: ${e.message}`;
-  return undefined;
+  if (!['plan', 'note', 'step', 'undo'].includes(e.event)) return undefined;
+  return formatEvent(e as unknown as ProgressEvent, false)
+    ?.trimEnd()
+    .split('\n')
+    .map((l) => l.trim())
+    .join('\n');
 }
 
 function table(hosts: HostReport[]): string {

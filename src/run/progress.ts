@@ -20,7 +20,7 @@ export function makeReporter(mode: 'tty' | 'plain' | 'json' | 'quiet', out: Node
   };
 }
 
-function formatEvent(e: ProgressEvent, tty: boolean): string | undefined {
+export function formatEvent(e: ProgressEvent, tty: boolean): string | undefined {
   switch (e.event) {
     case 'plan':
       return `${e.command}${transition(e.from, e.to)}: ${e.steps.length} steps\n`;
