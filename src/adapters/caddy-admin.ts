@@ -25,6 +25,24 @@ export class CaddyAdmin {
     await this.post(typeof config === 'string' ? config : JSON.stringify(config), 'application/json');
   }
 
+  /**
+   * Adapts a Caddyfile to JSON without running it (POST /adapt): Caddy itself reads the files it
+   * imports, with its own permissions, exactly as a load would. The JSON config as text; a config
+   * Caddy cannot adapt throws `caddy-adapt-failed` with Caddy's message as the detail.
+   */
+  async adapt(caddyfile: string): Promise<string> {
+    const res = await this.call('POST', '/adapt', caddyfile, 'text/caddyfile');
+    if (res.status < 200 || res.status > 299) {
+      throw new CaddyError('Caddy cannot adapt the Caddyfile', {
+        code: 'caddy-adapt-failed',
+        detail: errorText(res.body).replace(/^adapting config using caddyfile adapter: /, '') || `HTTP ${res.status}`,
+      });
+    }
+    // {"result": {...}, "warnings": [...]}; read to compare sites, never loaded back
+    const parsed = JSON.parse(res.body) as { result?: unknown };
+    return JSON.stringify(parsed.result ?? null);
+  }
+
   /** The running config as JSON text ("null" when Caddy has none); kept as text so int64 values survive a round trip. */
   async config(): Promise<string> {
     const { status, body } = await this.call('GET', '/config/');

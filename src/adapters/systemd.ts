@@ -102,6 +102,19 @@ export class Systemd {
     return toUnitState(name, Object.fromEntries(queries.map((q, i) => [q.name, values[i]])));
   }
 
+  /** A service's load state and, when loaded, the argv of its first ExecStart and its WorkingDirectory ("" → undefined). */
+  async execStart(name: string): Promise<{ loadState: string; argv?: string[]; workingDirectory?: string }> {
+    const [path] = (await this.bus.call({ member: 'LoadUnit', signature: 's', body: [name], unit: name })) as [string];
+    const loadState = String(await this.bus.getProperty(path, 'org.freedesktop.systemd1.Unit', 'LoadState', name));
+    if (loadState !== 'loaded') return { loadState };
+    const service = 'org.freedesktop.systemd1.Service';
+    // a(sasbttttuii): path, argv, ignore-failure, then timestamps and status of its last run
+    const [exec, dir] = await Promise.all([this.bus.getProperty(path, service, 'ExecStart', name), this.bus.getProperty(path, service, 'WorkingDirectory', name)]);
+    const first = Array.isArray(exec) ? (exec[0] as unknown[] | undefined) : undefined;
+    const argv = Array.isArray(first?.[1]) ? (first[1] as unknown[]).map(String) : undefined;
+    return { loadState, argv, workingDirectory: typeof dir === 'string' && dir ? dir : undefined };
+  }
+
   /** Load, active and sub state of many units in one call (Manager.ListUnitsByNames). */
   async listUnits(names: string[]): Promise<ListedUnit[]> {
     const [rows] = (await this.bus.call({ member: 'ListUnitsByNames', signature: 'as', body: [names] })) as [ListUnitsRow[]];

@@ -1,6 +1,7 @@
 import { unitNames } from '../config/names.js';
 import { COLORS, type Color, type Config, otherColor } from '../config/types.js';
 import { EXIT, type ExitCode } from '../errors.js';
+import { caddyProblems } from './caddy-problems.js';
 import { type HostState, isRunning } from './host-state.js';
 import { memoryFit, memoryShortMessage } from './memory-fit.js';
 
@@ -177,6 +178,8 @@ export function diagnose(cfg: Config, host: HostState): Problem[] {
       exitCode: EXIT.usage,
     });
   }
+
+  problems.push(...caddyProblems(cfg, host));
 
   const fit = memoryFit(cfg, host);
   if (fit && !fit.fits) {

@@ -1,6 +1,7 @@
 import type { Headroom } from '../adapters/memory.js';
 import type { Color } from '../config/types.js';
 import type { LockInfo } from '../run/lock.js';
+import type { Blamed, CaddyCommand } from './caddy-sites.js';
 
 // What bg observed on the host before planning. Gathered by observe.ts; planners and diagnose read
 // only this. A field that is undefined was not looked at (or, for Caddy, did not answer): that is
@@ -33,6 +34,9 @@ export interface HostState {
   lock?: { info?: LockInfo; alive: boolean }; // undefined: no lock file; info undefined: unreadable
   activeLog?: { unit: string; lines: string }; // the active web's last log line(s), when asked for
   memory?: MemorySeen; // undefined: not looked
+  caddyUnit?: { loadState: string; command?: CaddyCommand }; // what caddy.unit runs; undefined: systemd did not answer
+  caddyfileExists?: boolean; // caddy.caddyfile is on disk; undefined: not looked
+  caddyOnDisk?: { ok: true } | { ok: false; error: string; blamed: Blamed[] }; // the main Caddyfile with its imports adapts; undefined: Caddy did not answer
 }
 
 export interface MemorySeen {

@@ -3,6 +3,8 @@ import { colorDir, maintenanceFlag, presentUnits, releasePath, releaseRecordPath
 import { COLORS, type Color, type Config } from '../config/types.js';
 import { colorOfPort, parseUpstream } from '../render/upstream.js';
 import type { HostReader } from '../run/host.js';
+import { adaptCaddyfile } from './caddy-config.js';
+import { caddyCommand } from './caddy-sites.js';
 import { type ColorRelease, type HostState, isRunning, type MemorySeen, type ObservedUnit, type ReleaseRecord } from './host-state.js';
 
 export interface ObserveOptions {
@@ -25,8 +27,10 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
   const summaries = host.systemd.unitSummaries(allUnits(cfg));
   // the active web's log is read for its current run only: its invocation comes with the summaries
   const logLines = (n: number, unit: string) => summaries.then((s) => host.unitLog(unit, n, s.find((u) => u.name === unit)?.invocationId));
-  const [caddyUpstreams, states, blueHead, greenHead, changes, listening, migrate, lock, lines, releases, envLink, memory] = await Promise.all([
+  const [caddyUpstreams, caddyUnit, caddyOnDisk, states, blueHead, greenHead, changes, listening, migrate, lock, lines, releases, envLink, memory] = await Promise.all([
     host.caddy.upstreams().catch(() => undefined),
+    readCaddyUnit(cfg, host),
+    readCaddyOnDisk(cfg, host),
     summaries,
     head(blueLink),
     head(greenLink),
@@ -57,7 +61,25 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
     lock,
     activeLog: activeWeb && lines !== undefined ? { unit: activeWeb, lines } : undefined,
     memory,
+    caddyUnit,
+    caddyfileExists: caddyOnDisk !== 'missing',
+    caddyOnDisk: caddyOnDisk === 'missing' ? undefined : caddyOnDisk,
   };
+}
+
+// What Caddy's unit runs (ExecStart), so bg only ever adds this app to the file Caddy loads.
+async function readCaddyUnit(cfg: Config, host: HostReader): Promise<HostState['caddyUnit']> {
+  const u = await host.systemd.execStart(cfg.caddy.unit).catch(() => undefined);
+  if (!u) return undefined;
+  return { loadState: u.loadState, command: u.argv ? caddyCommand(u.argv, u.workingDirectory) : undefined };
+}
+
+// Whether the main Caddyfile on disk, with every file it imports, is a config Caddy would load.
+async function readCaddyOnDisk(cfg: Config, host: HostReader): Promise<HostState['caddyOnDisk'] | 'missing'> {
+  const text = await host.files.read(cfg.caddy.caddyfile).catch(() => undefined);
+  if (text === undefined) return 'missing';
+  const r = await adaptCaddyfile(host, cfg.caddy.caddyfile, text).catch(() => undefined);
+  return r && (r.ok ? { ok: true } : { ok: false, error: r.error, blamed: r.blamed });
 }
 
 async function readMemory(host: HostReader, units: ObservedUnit[], activeWeb: string | undefined): Promise<MemorySeen> {

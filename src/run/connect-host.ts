@@ -59,7 +59,7 @@ function readerOver(cfg: Config, systemd: Systemd): HostReader {
   const caddy = new CaddyAdmin(cfg.caddy.admin);
   return {
     systemd,
-    caddy: { config: () => caddy.config(), load: (c) => caddy.load(c), loadJson: (c) => caddy.loadJson(c), upstreams: () => caddy.upstreams(cfg.app) },
+    caddy: { config: () => caddy.config(), load: (c) => caddy.load(c), loadJson: (c) => caddy.loadJson(c), adapt: (c) => caddy.adapt(c), upstreams: () => caddy.upstreams(cfg.app) },
     files,
     releaseHead: headCommit,
     listening: listeningOn,

@@ -22,6 +22,8 @@ export interface SystemdPort {
   disableUnitFiles(units: string[]): Promise<void>;
   /** daemon-reload */
   reload(): Promise<void>;
+  /** A service's load state and, when loaded, the argv of its (first) ExecStart and its WorkingDirectory. */
+  execStart(unit: string): Promise<{ loadState: string; argv?: string[]; workingDirectory?: string }>;
 }
 
 /** Caddy's admin API. Configs are JSON text (int64 values survive a round trip). */
@@ -29,6 +31,8 @@ export interface CaddyPort {
   config(): Promise<string>;
   load(caddyfile: string): Promise<void>;
   loadJson(config: string): Promise<void>;
+  /** The JSON config a Caddyfile adapts to (nothing is loaded); throws `caddy-adapt-failed` with Caddy's message. */
+  adapt(caddyfile: string): Promise<string>;
   upstreams(): Promise<string[]>;
 }
 

@@ -2,8 +2,8 @@ import { maintenanceFlag } from '../config/names.js';
 import { CaddyError } from '../errors.js';
 import { parseUpstream } from '../render/upstream.js';
 import type { ActionContext } from './actions.js';
+import { loadMainCaddyfile } from './caddy-guard.js';
 import { installFiles, pendingChanges } from './install.js';
-import { absoluteImports } from './switch.js';
 
 // `bluegreen maintenance on|off`: the flag in the state dir decides how the site file renders (503
 // and a page, or the proxy); Caddy then loads the main Caddyfile again. The app keeps running.
@@ -12,9 +12,7 @@ export async function setMaintenance(ctx: ActionContext, on: boolean): Promise<s
   if (on) await host.files.write(maintenanceFlag(cfg), `${new Date().toISOString()}\n`, 0o600);
   else await host.files.remove(maintenanceFlag(cfg));
   await installFiles(host, cfg, await pendingChanges(cfg, host.files, [], true), []);
-  const caddyfile = await host.files.read(cfg.caddy.caddyfile);
-  if (caddyfile === undefined) throw new CaddyError(`The Caddyfile ${cfg.caddy.caddyfile} is missing.`, { code: 'caddyfile-missing', next: 'Run `bluegreen setup`.' });
-  await host.caddy.load(absoluteImports(caddyfile, cfg.caddy.caddyfile));
+  await loadMainCaddyfile(host, cfg);
   if (on) return 'Caddy answers 503';
   const port = parseUpstream((await host.files.read(cfg.caddy.upstreamFile)) ?? '');
   const routed = await host.caddy.upstreams();

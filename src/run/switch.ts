@@ -3,6 +3,7 @@ import type { Color } from '../config/types.js';
 import { BgError, CaddyError } from '../errors.js';
 import { renderUpstream } from '../render/upstream.js';
 import type { ActionContext } from './actions.js';
+import { loadMainCaddyfile } from './caddy-guard.js';
 import { markServed } from './releases.js';
 
 /** Where traffic went before a switch: what its undo (switch-back) puts back. */
@@ -31,9 +32,7 @@ export async function switchTo(ctx: ActionContext, to: Color, release: string | 
   const next = release ? releasePath(cfg, release) : colorDir(cfg, to);
   if (live && live !== next) await host.files.pointLink(previousLink(cfg), live);
   await host.files.pointLink(current, next);
-  const caddyfile = await host.files.read(cfg.caddy.caddyfile);
-  if (caddyfile === undefined) throw new CaddyError(`The Caddyfile ${cfg.caddy.caddyfile} is missing.`, { code: 'caddyfile-missing', next: 'Run `bluegreen setup`.' });
-  await host.caddy.load(absoluteImports(caddyfile, cfg.caddy.caddyfile));
+  await loadMainCaddyfile(host, cfg);
   const want = `127.0.0.1:${cfg.web.ports[to]}`;
   // maintenance on: Caddy answers 503 and routes nowhere until `maintenance off` (which confirms the route)
   if (host.files.exists(maintenanceFlag(cfg))) {
@@ -61,13 +60,10 @@ export async function switchBack(ctx: ActionContext, before: SwitchReceipt): Pro
   if (before.current) await host.files.pointLink(currentLink(cfg), before.current);
   if (before.previous) await host.files.pointLink(previousLink(cfg), before.previous);
   else await host.files.remove(previousLink(cfg));
-  const caddyfile = await host.files.read(cfg.caddy.caddyfile).catch(() => undefined);
-  const loaded =
-    caddyfile !== undefined &&
-    (await host.caddy.load(absoluteImports(caddyfile, cfg.caddy.caddyfile)).then(
-      () => true,
-      () => false,
-    ));
+  const loaded = await loadMainCaddyfile(host, cfg).then(
+    () => true,
+    () => false,
+  );
   if (loaded) return;
   if (before.caddyConfig === undefined) {
     throw new BgError('Could not put back the previous Caddy config: it was not readable before the switch.', { code: 'caddy-config-unknown' });
@@ -75,12 +71,5 @@ export async function switchBack(ctx: ActionContext, before: SwitchReceipt): Pro
   await host.caddy.loadJson(before.caddyConfig);
 }
 
-/**
- * The Caddyfile text with relative file imports made absolute: text sent to Caddy's admin API has no
- * file name, so Caddy would resolve them against its own working directory, not the file's.
- * Snippet imports (a bare name) stay as they are.
- */
-export function absoluteImports(text: string, caddyfilePath: string): string {
-  const dir = caddyfilePath.slice(0, caddyfilePath.lastIndexOf('/')) || '/';
-  return text.replace(/^(\s*import\s+)(\S+)/gm, (all, head: string, arg: string) => (arg.startsWith('/') || !/[/.*]/.test(arg) || arg.startsWith('{') ? all : `${head}${dir}/${arg}`));
-}
+// kept here for its callers; it lives with the other Caddyfile readers
+export { absoluteImports } from '../host/caddy-sites.js';

@@ -101,6 +101,11 @@ export class FakeHost implements Host {
     enableUnitFiles: async (units: string[]) => void this.calls.push(`enable ${units.join(' ')}`),
     disableUnitFiles: async (units: string[]) => void this.calls.push(`disable ${units.join(' ')}`),
     reload: async () => void this.calls.push('daemon-reload'),
+    // Caddy's unit runs the main Caddyfile among the files (the one named Caddyfile)
+    execStart: async () => ({
+      loadState: 'loaded',
+      argv: ['/usr/bin/caddy', 'run', '--config', [...this.fileMap.keys()].find((p) => p.endsWith('/Caddyfile')) ?? '/etc/caddy/Caddyfile'],
+    }),
   };
 
   caddy = {
@@ -112,6 +117,15 @@ export class FakeHost implements Host {
     loadJson: async (config: string) => {
       this.calls.push('caddy.loadJson');
       this.routes = (JSON.parse(config) as { routes: string[] }).routes;
+    },
+    adapt: async (text: string) => {
+      if (this.failing('caddy.adapt'))
+        throw Object.assign(new Error('Caddy cannot adapt the Caddyfile'), {
+          isBgError: true,
+          code: 'caddy-adapt-failed',
+          detail: `ambiguous site definition: :8080 (${text.length} bytes)`,
+        });
+      return JSON.stringify({ routes: this.routes });
     },
     upstreams: async () => [...this.routes],
   };
