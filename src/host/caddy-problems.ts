@@ -2,12 +2,18 @@
 // Caddy's unit runs (bg would add this app where Caddy never reads it, and load that over every
 // other site), or the config on disk does not load (and whose file breaks it). Pure.
 import type { Config } from '../config/types.js';
-import { EXIT } from '../errors.js';
+import { BgError, EXIT } from '../errors.js';
 import { describeBlamed } from './caddy-sites.js';
-import type { Problem } from './diagnose.js';
+import type { Blockable, Problem } from './diagnose.js';
 import type { HostState } from './host-state.js';
 
 const WRITES_CADDY: Problem['blocks'] = ['setup', 'deploy', 'rollback', 'restart', 'maintenance'];
+
+/** Throws the first of these problems that blocks `command` (exit 2, nothing changed). */
+export function refuseCaddyProblems(cfg: Config, host: HostState, command: Blockable): void {
+  const p = caddyProblems(cfg, host).find((x) => x.blocks.includes(command));
+  if (p) throw new BgError(p.message, { code: p.code, state: 'Nothing was changed.', next: p.next, exitCode: p.exitCode });
+}
 
 export function caddyProblems(cfg: Config, host: HostState): Problem[] {
   const problems: Problem[] = [];

@@ -46,7 +46,11 @@ export function droppedSites(running: string, next: string, app: string): Site[]
   return sitesOf(running).filter((s) => !mine(s) && (!keys.has(s.key) || s.apps.some((a) => a !== app && !appsAfter.has(a))));
 }
 
-export const describeSite = (s: Site) => (s.apps.length ? `${s.apps.join(', ')}'s site ${s.key}` : `${s.key} (a site bg does not manage)`);
+const address = (key: string) => {
+  const [listen, host] = key.split(' ');
+  return host === '*' ? listen : `${host} on ${listen}`;
+};
+export const describeSite = (s: Site) => (s.apps.length ? `${s.apps.join(', ')}'s site ${address(s.key)}` : `${address(s.key)} (a site bg does not manage)`);
 
 function hostsOf(route: unknown): string[] {
   const match = (route as { match?: unknown })?.match;

@@ -122,6 +122,17 @@ describe('CaddyAdmin against a real Caddy', () => {
     expect(await throughCaddy()).toBe('200 app-two');
   });
 
+  it("adapt() gives the JSON a Caddyfile would load without loading it; a clash or a missing import fails with Caddy's words", async () => {
+    const before = await throughCaddy();
+    const json = JSON.parse(await admin.adapt(proxied())) as { apps: { http: { servers: Record<string, { listen: string[] }> } } };
+    expect(Object.values(json.apps.http.servers).map((s) => s.listen)).toEqual([[`:${sitePort}`]]);
+    const clash = await admin.adapt(`${proxied()}\n:${sitePort} {\n\trespond "again"\n}\n`).catch((e: CaddyError) => e);
+    expect(clash).toMatchObject({ code: 'caddy-adapt-failed', detail: `ambiguous site definition: :${sitePort}` });
+    const missing = await admin.adapt(caddyfile(`\treverse_proxy {\n\t\timport ${join(tmp, 'no-such-upstream.txt')}\n\t}`)).catch((e: CaddyError) => e);
+    expect((missing as CaddyError).detail).toContain('File to import not found');
+    expect(await throughCaddy()).toBe(before);
+  });
+
   it('a relative import is refused (imports must be absolute)', async () => {
     await expect(admin.load(caddyfile('\treverse_proxy {\n\t\timport upstream-relative.txt\n\t}'))).rejects.toThrow('Caddy refused the new config');
     expect(await throughCaddy()).toBe('200 app-two');

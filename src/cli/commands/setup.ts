@@ -1,3 +1,4 @@
+import { refuseCaddyProblems } from '../../host/caddy-problems.js';
 import { planSetup } from '../../plan/setup-plan.js';
 import { fmtMs } from '../../run/progress.js';
 import type { GlobalOptions } from '../options.js';
@@ -9,7 +10,11 @@ export const setup = (o: GlobalOptions) =>
       name: 'setup',
       observeFiles: true,
       observeReleases: true,
-      plan: (cfg, host) => planSetup(cfg, host),
+      // a setup that only re-installs files plans no preflight: Caddy's file must be checked anyway
+      plan: (cfg, host) => {
+        refuseCaddyProblems(cfg, host, 'setup');
+        return planSetup(cfg, host);
+      },
       summary: (cfg, plan, result) => {
         if (plan.from) return `setup: files updated; ${plan.from} keeps serving (${fmtMs(result.ms)}).`;
         const commit = result.commit?.slice(0, 12) ?? '?';
