@@ -1,6 +1,7 @@
 import { colorDir, currentLink, maintenanceFlag, previousLink, releasePath } from '../config/names.js';
 import type { Color } from '../config/types.js';
 import { BgError, CaddyError } from '../errors.js';
+import { describeSite, droppedSites } from '../host/caddy-sites.js';
 import { renderUpstream } from '../render/upstream.js';
 import type { ActionContext } from './actions.js';
 import { loadMainCaddyfile } from './caddy-guard.js';
@@ -67,6 +68,13 @@ export async function switchBack(ctx: ActionContext, before: SwitchReceipt): Pro
   if (loaded) return;
   if (before.caddyConfig === undefined) {
     throw new BgError('Could not put back the previous Caddy config: it was not readable before the switch.', { code: 'caddy-config-unknown' });
+  }
+  // the config from before the switch, unless another app changed its sites since (a first setup)
+  const dropped = droppedSites(await host.caddy.config(), before.caddyConfig, cfg.app);
+  if (dropped.length) {
+    throw new BgError(`Could not put back the previous Caddy config: ${cfg.caddy.caddyfile} does not load, and the saved config would drop ${dropped.map(describeSite).join(', ')}.`, {
+      code: 'caddy-config-unknown',
+    });
   }
   await host.caddy.loadJson(before.caddyConfig);
 }
