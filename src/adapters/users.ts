@@ -28,6 +28,13 @@ export async function ensureSystemUser(name: string, home: string): Promise<Ids>
   return { uid: Number(uid.out), gid: Number(gid.out), created };
 }
 
+/** The user's uid, primary gid and every group it is in; undefined when there is no such user. */
+export async function lookupUser(name: string): Promise<{ uid: number; gid: number; groups: number[] } | undefined> {
+  const [uid, gid, groups] = await Promise.all([exec('id', ['-u', '--', name]), exec('id', ['-g', '--', name]), exec('id', ['-G', '--', name])]);
+  if (!uid.ok || !gid.ok || !groups.ok) return undefined;
+  return { uid: Number(uid.out), gid: Number(gid.out), groups: groups.out.split(/\s+/).filter(Boolean).map(Number) };
+}
+
 /**
  * Sets the owner of `path` and everything under it, never following a symlink, and never a `.git`
  * directory: a release's git objects are hardlinks shared with the repo cache and every other

@@ -6,7 +6,8 @@ import { diagnose, servesAsBefore } from '../host/diagnose.js';
 import type { HostState } from '../host/host-state.js';
 import { observe } from '../host/observe.js';
 import type { Plan, Step } from '../plan/step.js';
-import { connectHost } from '../run/connect-host.js';
+import { checkAppPaths } from '../host/app-paths.js';
+import { connectHost, readAppPaths } from '../run/connect-host.js';
 import { describePlan, executePlan, messageOf, type RunResult } from '../run/executor.js';
 import { type HookEnv, runHooks } from '../run/hooks.js';
 import type { Host } from '../run/host.js';
@@ -43,6 +44,8 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
       next: `Run it on each host with that host's own config, e.g. ssh ${cfg.hosts[0].ssh} bluegreen --config ${cfg.hosts[0].config} ${cmd.name}`,
     });
   }
+  // before the lock: a refused config leaves no state dir behind
+  if (cfg.scope === 'system') checkAppPaths(cfg, await readAppPaths(cfg));
   if (o.dryRun) return dryRun(cmd, cfg, o);
 
   const report = makeReporter(progressMode(o));

@@ -54,7 +54,14 @@ export function scopePaths(scope: Scope, app: string, env: NodeJS.ProcessEnv, ho
   };
 }
 
-export const defaultEnvFile = (root: string): string => `${root}/shared/.env`;
+/** Where only root can write in system scope (0640 root:<user>, made by setup); the app's own tree in user scope. */
+export const defaultEnvFile = (scope: Scope, app: string, root: string): string => (scope === 'system' ? `${SYSTEM_ENV_DIR}/${app}.env` : `${root}/shared/.env`);
+
+/** The root-owned directory of system scope's env files. */
+export const SYSTEM_ENV_DIR = '/etc/bg';
+
+/** The env file's default before it moved out of `shared/`: a host set up then still has it there. */
+export const oldEnvFile = (root: string): string => `${root}/shared/.env`;
 
 export interface ResolveContext {
   configPath: string; // absolute
@@ -77,7 +84,8 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
     appDir: (f.app_dir ?? '').replace(/^\.\/?$|^\.\//, '').replace(/\/+$/, ''),
     scope: ctx.scope,
     user: f.user ?? f.app.slice(0, 32),
-    envFile: f.env_file ?? defaultEnvFile(f.root),
+    envFile: f.env_file ?? defaultEnvFile(ctx.scope, f.app, f.root),
+    envFileSet: f.env_file !== undefined,
     unitDir: f.unit_dir ?? paths.unitDir,
     stateDir: f.state_dir ?? paths.stateDir,
     ...(f.log_dir !== undefined && { logDir: f.log_dir }),

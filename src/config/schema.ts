@@ -207,7 +207,7 @@ const BROKER_RE = /^(?:rediss?|amqps?):\/\/[^\s/?#']+(?:[/?#][^\s']*)?$/;
 // never echoes the value: it may hold a password
 const broker = text(BROKER, (s) => {
   if (!BROKER_RE.test(s) || s.length > 2000) return `must be ${BROKER}`;
-  if (/^[a-z]+:\/\/[^/@]*:[^/@]*@/.test(s)) {
+  if (/^[a-z]+:\/\/[^/@]*:[^/@]*@/.test(s) || /[?&]password=/i.test(s)) {
     return 'holds a password, and bg writes celery.broker into the worker units, which every user can read: put the URL in the env file as CELERY_BROKER_URL instead';
   }
 });

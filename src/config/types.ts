@@ -71,6 +71,7 @@ export interface Config {
   scope: Scope;
   user: string; // system scope: the unprivileged user the units, build and release run as
   envFile: string; // absolute
+  envFileSet?: boolean; // bg.yml names env_file (else envFile is the default)
   unitDir: string; // absolute
   stateDir: string; // absolute
   logDir?: string; // when set, units append stdout/stderr here instead of the journal

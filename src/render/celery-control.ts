@@ -2,10 +2,13 @@
 // the quiesce before its warm shutdown, the readiness ping after its start. Pure.
 //
 // Each `celery control` / `inspect` process loads the app when given `-A`, which for a Django
-// project means importing Django: most of a handover's time. Given only the broker URL (`-b`) the
-// same commands reach the worker without importing anything, so the unit passes the broker when it
-// knows it: celery.broker, else the first env file key that holds one (the EnvironmentFile sets
-// them for ExecStop/ExecStartPost too), else it falls back to `-A <app>`.
+// project means importing Django: most of a handover's time. Given only the broker URL the same
+// commands reach the worker without importing anything. The URL reaches celery through its
+// environment (CELERY_BROKER_URL, and BROKER_URL, which celery's `-b` reads and which would win),
+// never as an argument: argv is readable by every local user (`ps`), and a broker URL may hold a
+// password. It comes from the unit's environment: celery.broker (BROKER_CONFIG_VAR, set by the unit
+// file), else the first env file key that holds one (the EnvironmentFile sets them for ExecStop and
+// ExecStartPost too); else the lines fall back to `-A <app>`.
 import { BROKER_ENV_KEYS } from '../config/names.js';
 import { ConfigError } from '../errors.js';
 import { assertOneLine, execLine } from './escape.js';
@@ -13,17 +16,18 @@ import { assertOneLine, execLine } from './escape.js';
 export interface CeleryControl {
   celery: string[]; // the celery command prefix
   app: string; // celery.app, for the fallback
-  broker?: string; // celery.broker
   node: string; // the worker's node name; its host part is systemd's %H
 }
 
+/** The worker unit's variable for celery.broker: bg's own name, so the app's settings never read it. */
+export const BROKER_CONFIG_VAR = 'BG_CELERY_BROKER';
+
 const NODE_HOST = '@HOSTNAME';
 
-/** `-b <broker>` when the unit's environment or the config names one, else `-A <app>`: sets "$@" for what follows. */
+/** Exports the broker URL from the unit's environment for celery and clears "$@"; with none, sets "$@" to `-A <app>`. */
 function brokerArgs(c: CeleryControl): string {
-  if (c.broker) return `set -- -b ${quote(c.broker, 'celery.broker')}`;
-  const fromEnv = BROKER_ENV_KEYS.reduceRight((rest, key) => (rest ? `\${${key}:-${rest}}` : `$${key}`), '');
-  return `b=${fromEnv}; if [ -n "$b" ]; then set -- -b "$b"; else set -- -A ${quote(c.app, 'celery.app')}; fi`;
+  const fromEnv = [BROKER_CONFIG_VAR, ...BROKER_ENV_KEYS].reduceRight((rest, key) => (rest ? `\${${key}:-${rest}}` : `$${key}`), '');
+  return `b=${fromEnv}; if [ -n "$b" ]; then CELERY_BROKER_URL=$b; BROKER_URL=$b; export CELERY_BROKER_URL BROKER_URL; set --; else set -- -A ${quote(c.app, 'celery.app')}; fi`;
 }
 
 // kombu's Redis transport polls with a 1 s BRPOP: a message it pops after the quiesce is requeued

@@ -18,6 +18,11 @@ export function unitValue(value: string, what: string): string {
   return assertOneLine(value, what).replace(/%/g, '%%');
 }
 
+/** One `Environment=` assignment, quoted: specifiers escaped, and systemd's C-style unquoting undone. */
+export function environmentValue(name: string, value: string, what: string): string {
+  return `"${unitValue(`${name}=${value}`, what).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
 const SAFE_EXEC_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
 /** One ExecStart= word: specifiers and `$` escaped, quoted when systemd would split or unescape it. */

@@ -2,8 +2,8 @@
 import { colorAppDir, sharedDir, unitLogFile, unitNames } from '../config/names.js';
 import { type Color, type Config, otherColor } from '../config/types.js';
 import { ConfigError } from '../errors.js';
-import { quiesceLine, READY_TRIES, readyLine } from './celery-control.js';
-import { assertOneLine, execLine, unitValue } from './escape.js';
+import { BROKER_CONFIG_VAR, quiesceLine, READY_TRIES, readyLine } from './celery-control.js';
+import { assertOneLine, environmentValue, execLine, unitValue } from './escape.js';
 import { sandboxLines } from './sandbox.js';
 import { renderTemplate } from './template.js';
 
@@ -80,7 +80,7 @@ export function renderWorkerUnit(cfg: Config, color: Color, celery: string[]): s
     // (the other color's worker is stopped before this one starts).
     '--without-mingle',
   ];
-  const control = { celery, app: c.app, broker: c.broker, node: `${cfg.app}-${color}` };
+  const control = { celery, app: c.app, node: `${cfg.app}-${color}` };
   return renderTemplate('worker.service.ejs', {
     ...common(cfg, color, unit),
     description: unitValue(`${cfg.app} celery worker (${color})`, 'app'),
@@ -88,6 +88,8 @@ export function renderWorkerUnit(cfg: Config, color: Color, celery: string[]): s
     otherUnit: unitValue(unitNames(cfg, otherColor(color)).worker!, 'app'),
     orderAfterOther: color === 'green',
     execStart: execLine(words, 'celery.command'),
+    // celery.broker (never a password: the schema refuses one) for the control lines, as a variable, not an argument
+    brokerEnv: c.broker === undefined ? undefined : environmentValue(BROKER_CONFIG_VAR, c.broker, 'celery.broker'),
     execStopQuiesce: quiesceLine(control, c.queues ?? ['celery'], c.concurrency),
     execStartPostReady: readyLine(control),
     // the readiness pings (READY_TRIES, each up to ~2 s) plus the worker's own boot

@@ -45,7 +45,11 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       return { detail: ids.created ? `created (uid ${ids.uid})` : `exists (uid ${ids.uid})` };
     }
     case 'ensure-dirs': {
-      await host.files.makeDirs([...action.dirs, dirOf(action.envFile)]);
+      const envDir = dirOf(action.envFile);
+      const newEnvDir = !!action.owner && !host.files.exists(envDir);
+      await host.files.makeDirs([...action.dirs, envDir]);
+      // system scope: the env file's directory is root's (e.g. /etc/bg), whatever root's umask
+      if (newEnvDir) await host.setOwner(envDir, 0, 0, 0o755);
       // Secrets live here, never in unit files; created empty so units can start. systemd reads it
       // as root; the app's group may read it too (for commands run as the app).
       const created = await host.files.createIfMissing(action.envFile, 0o600);

@@ -13,10 +13,12 @@ import { Systemd } from '../adapters/systemd.js';
 import { tcpReachable } from '../adapters/tcp.js';
 import { runTransient } from '../adapters/transient.js';
 import { lastLogLines } from '../adapters/unit-logs.js';
-import { chownTree, ensureSystemUser } from '../adapters/users.js';
+import { walkPath } from '../adapters/path-walk.js';
+import { chownTree, ensureSystemUser, lookupUser } from '../adapters/users.js';
 import { lockPath } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { FsError } from '../errors.js';
+import { type AppPathsSeen, pathsToRead } from '../host/app-paths.js';
 import type { FilesPort, Host, HostReader } from './host.js';
 import { isAlive, readLockInfo } from './lock.js';
 
@@ -49,6 +51,13 @@ const files: FilesPort = {
   removeTree: (path) => rm(path, { recursive: true, force: true }),
   rename: (from, to) => rename(from, to),
 };
+
+/** The directories on the way to every path root opens for the app, and who the app's user is (lstat only): for checkAppPaths. */
+export async function readAppPaths(cfg: Config): Promise<AppPathsSeen> {
+  const list = pathsToRead(cfg);
+  const [user, walks] = await Promise.all([lookupUser(cfg.user), Promise.all(list.map(walkPath))]);
+  return { ...(user && { user }), paths: Object.fromEntries(list.map((p, i) => [p, walks[i]])) };
+}
 
 /** What `observe` and `bg status` need: no execa, no undici. */
 export async function connectReader(cfg: Config, env: NodeJS.ProcessEnv = process.env): Promise<HostReader> {

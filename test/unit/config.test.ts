@@ -58,7 +58,8 @@ describe('the minimal example', () => {
       appDir: '',
       scope: 'system',
       user: 'shop',
-      envFile: '/srv/shop/shared/.env',
+      envFile: '/etc/bg/shop.env',
+      envFileSet: false,
       unitDir: '/etc/systemd/system',
       stateDir: '/var/lib/bg/shop',
       keepReleases: 5,
@@ -303,6 +304,11 @@ describe('validation: every problem names its key and what is allowed', () => {
       'celery broker password',
       yml({ extra: 'celery:\n  app: shop\n  broker: "redis://:hunter2@127.0.0.1:6379/0"\n' }),
       'celery.broker: holds a password, and bg writes celery.broker into the worker units, which every user can read: put the URL in the env file as CELERY_BROKER_URL instead',
+    ],
+    [
+      'celery broker password in the query',
+      yml({ extra: 'celery:\n  app: shop\n  broker: "rediss://127.0.0.1:6380/0?ssl_cert_reqs=none&password=hunter2"\n' }),
+      'celery.broker: holds a password',
     ],
     ['celery queue twice', yml({ extra: 'celery:\n  app: shop\n  queues: [mail, mail]\n' }), 'celery.queues: names a queue twice'],
   ];
