@@ -34,6 +34,8 @@ function config(dir: string, scope: Scope): Config {
     configPath: `${dir}/bg.yml`,
     // one scope's worker also gets -Q and a quiesce line per queue
     ...(scope === 'user' && { celery: { ...base.celery!, queues: ['celery', 'mail.high'] } }),
+    // the other's worker names its broker in the unit (an Environment= line)
+    ...(scope === 'system' && { celery: { ...base.celery!, broker: 'redis://127.0.0.1:6379/1' } }),
   });
 }
 
