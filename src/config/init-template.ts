@@ -159,7 +159,7 @@ export function renderInitConfig(o: InitOptions): string {
     line(`  stop_timeout: ${c.stopTimeout}`, 'seconds to finish running tasks on stop: more than your longest task', true),
     line(`  loglevel: ${c.loglevel}`, 'debug, info, warning, error or critical', true),
     line('  queues: [celery]', "queues the worker consumes (-Q); a stop quiesces each; default: Celery's own", true),
-    line('  broker: redis://127.0.0.1:6379/0', 'no password here (it goes into the units): default CELERY_BROKER_URL, BROKER_URL or REDIS_URL in the env file', true),
+    line('  broker: redis://127.0.0.1:6379/0', 'no password here (units are world-readable): default CELERY_BROKER_URL, BROKER_URL or REDIS_URL in the env file', true),
     line('  memory_max: 512M', 'MemoryMax= of the worker and beat units', true),
   ].map((l) => (p.celeryApp ? l : `# ${l}`));
   // Debian's Python (the one with python3-django), not whatever `python3` is first on the deployer's PATH
@@ -172,7 +172,9 @@ export function renderInitConfig(o: InitOptions): string {
     '# Written by `bluegreen init`. Optional keys are commented out at their default.',
     '# Paths must be absolute. With --user, default paths move under ~/.config and ~/.local/state.',
     ...p.notes.map((n) => `# CHECK: ${n}`),
-    ...(p.envKeys?.length ? [`# The settings read ${p.envKeys.join(', ')} from the environment: set them in the env file (env_file, default <root>/shared/.env).`] : []),
+    ...(p.envKeys?.length
+      ? [`# The settings read ${p.envKeys.join(', ')} from the environment: set them in the env file (env_file, default /etc/bg/${app}.env; with --user <root>/shared/.env).`]
+      : []),
     '',
     line(`app: ${app}`, `lowercase letters, digits, -; prefixes unit names (${app}-web-blue.service)`),
     repo ? line(`repo: ${q(repo)}`, 'anything `git clone` accepts') : line(`repo: /srv/git/${app}.git`, 'anything `git clone` accepts (no git remote found here)'),
@@ -180,10 +182,10 @@ export function renderInitConfig(o: InitOptions): string {
     line('ref: main', "what `bg setup` checks out (default: the repo's default branch)", true),
     appDirLine,
     line(`user: ${app}`, 'the unprivileged user the app runs as (system scope; setup creates it)', true),
-    line(`env_file: /srv/${app}/shared/.env`, 'secrets for the units; new: 0640 root:<user> (default: <root>/shared/.env)', true),
+    line(`env_file: /etc/bg/${app}.env`, "secrets for the units; new: 0640 root:<user>; never where the app's user can write (--user: <root>/shared/.env)", true),
     line('unit_dir: /etc/systemd/system', 'where unit files go', true),
     line(`state_dir: /var/lib/bg/${app}`, 'lock and deploy journal', true),
-    line(`log_dir: /var/log/${app}`, 'units append output to files here instead of the journal', true),
+    line(`log_dir: /var/log/${app}`, "units append output to files here instead of the journal; root's, never in shared/", true),
     line(`legacy_unit: ${app}.service`, 'a single-instance unit to take over from without downtime', true),
     line('keep_releases: 5', 'built releases kept for `bluegreen rollback --to` (cleanup prunes the rest)', true),
     line('build:', 'commands run in the new release before it starts, in order', true),

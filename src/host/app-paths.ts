@@ -24,7 +24,7 @@ export function guardedPaths(cfg: Config): GuardedPath[] {
   const defaults = scopePaths('system', cfg.app, {}, '/');
   const paths: (GuardedPath | undefined)[] = [
     { key: 'env_file', path: cfg.envFile, instead: `remove env_file (the default, ${SYSTEM_ENV_DIR}/${cfg.app}.env)` },
-    cfg.logDir ? { key: 'log_dir', path: cfg.logDir, instead: `remove log_dir (the journal), or e.g. /var/log/bg/${cfg.app}` } : undefined,
+    cfg.logDir ? { key: 'log_dir', path: cfg.logDir, instead: `remove log_dir (the journal), or e.g. /var/log/${cfg.app}` } : undefined,
     { key: 'state_dir', path: cfg.stateDir, instead: `remove state_dir (the default, ${defaults.stateDir})` },
     { key: 'unit_dir', path: cfg.unitDir, instead: `remove unit_dir (the default, ${defaults.unitDir})` },
     { key: 'caddy.upstream_file', path: cfg.caddy.upstreamFile, instead: `remove caddy.upstream_file (the default, ${defaults.upstreamFile})` },
@@ -63,14 +63,11 @@ export function checkAppPaths(cfg: Config, seen: AppPathsSeen): void {
   });
   if (problems.length > 0) {
     const [first] = problems;
-    throw new ConfigError(
-      `${first.key} ${first.path} lies where the app's user can write: ${first.why}. It could put a link there, and root (bg, systemd, Caddy) would follow it.`,
-      {
-        code: 'path-app-writable',
-        detail: problems.length > 1 ? problems.map((p) => `${p.key} ${p.path}: ${p.why}`).join('\n') : undefined,
-        next: `In ${cfg.configPath}: ${problems.map((p) => `${p.key}: ${p.instead}`).join('; ')}. Every directory on the way must be root's and writable by no one else.`,
-      },
-    );
+    throw new ConfigError(`${first.key} ${first.path} lies where the app's user can write: ${first.why}. It could put a link there, and root (bg, systemd, Caddy) would follow it.`, {
+      code: 'path-app-writable',
+      detail: problems.length > 1 ? problems.map((p) => `${p.key} ${p.path}: ${p.why}`).join('\n') : undefined,
+      next: `In ${cfg.configPath}: ${problems.map((p) => `${p.key}: ${p.instead}`).join('; ')}. Every directory on the way must be root's and writable by no one else.`,
+    });
   }
   const old = oldEnvFile(cfg.root);
   if (!cfg.envFileSet && seen.paths[old]?.present && !seen.paths[cfg.envFile]?.present) {

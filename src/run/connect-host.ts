@@ -7,13 +7,13 @@ import { pointSymlink, readText, removeFile, writeAtomic } from '../adapters/fil
 import { checkoutNewRelease, headCommit } from '../adapters/git.js';
 import { loadHttpClient, waitHealthy } from '../adapters/health.js';
 import { headroomNear, pssOf } from '../adapters/memory.js';
+import { walkPath } from '../adapters/path-walk.js';
 import { runShell } from '../adapters/shell.js';
 import { enableSysctl, readSysctl } from '../adapters/sysctl.js';
 import { Systemd } from '../adapters/systemd.js';
 import { tcpReachable } from '../adapters/tcp.js';
 import { runTransient } from '../adapters/transient.js';
 import { lastLogLines } from '../adapters/unit-logs.js';
-import { walkPath } from '../adapters/path-walk.js';
 import { chownTree, ensureSystemUser, lookupUser } from '../adapters/users.js';
 import { lockPath } from '../config/names.js';
 import type { Config } from '../config/types.js';

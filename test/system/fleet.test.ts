@@ -55,8 +55,8 @@ describe('more than one host: rolling deploys over ssh', () => {
         await c.ok(`set -e; ip link set host0 up; ip addr add ${ip}/24 dev host0
           mkdir -p -m 700 /root/.ssh; echo '${pub}' > /root/.ssh/authorized_keys; chmod 600 /root/.ssh/authorized_keys
           npm install -g --offline --no-audit --no-fund ${tarball} >/dev/null
-          mkdir -p /srv/shop/shared
-          printf 'REDIS_URL=redis://127.0.0.1:6379/0\\n${name === 'web3' ? 'BG_FIXTURE_UNHEALTHY_VERSION=v2\\n' : ''}' > /srv/shop/shared/.env`);
+          mkdir -p /etc/bg
+          printf 'REDIS_URL=redis://127.0.0.1:6379/0\\n${name === 'web3' ? 'BG_FIXTURE_UNHEALTHY_VERSION=v2\\n' : ''}' > /etc/bg/shop.env`);
         const app = await makeApp(c, 'shop', { blue: 8001, green: 8002, site: 8080 }, name === 'web3' ? 'celery:\n  app: tasks\n  beat: true\n' : '');
         const r = await c.sh('bluegreen --config /etc/bg/shop.yml setup');
         if (r.code !== 0) throw new Error(`setup on ${name}: ${r.stdout}${r.stderr}`);

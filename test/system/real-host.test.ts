@@ -36,13 +36,13 @@ describe('system scope on a real systemd', () => {
       expect(await c.ok(`ps -o user= -p $(systemctl show -p MainPID --value ${unit}.service)`), unit).toBe('shop\n');
     }
     expect(await c.ok('cat /srv/shop/blue/BUILT')).toBe('built by shop\n');
-    expect(await c.ok('stat -c "%U:%G %a" /srv/shop/shared /srv/shop/shared/.env $(readlink -f /srv/shop/blue) $(readlink -f /srv/shop/blue)/app.py')).toBe(
+    expect(await c.ok('stat -c "%U:%G %a" /srv/shop/shared /etc/bg/shop.env $(readlink -f /srv/shop/blue) $(readlink -f /srv/shop/blue)/app.py')).toBe(
       'shop:shop 750\nroot:shop 640\nroot:root 755\nroot:root 644\n',
     );
   });
 
   it("bluegreen run: in the live release as the app's user, with the env file; its exit code comes back", async () => {
-    await c.ok("echo 'SHOP_ONLY_IN_ENV=from-the-env-file' >> /srv/shop/shared/.env");
+    await c.ok("echo 'SHOP_ONLY_IN_ENV=from-the-env-file' >> /etc/bg/shop.env");
     const r = await shop.bg('run -- sh -c \'echo "$(id -un) $SHOP_ONLY_IN_ENV $(cat BUILT)"; exit 5\'');
     expect(r.code, r.stderr).toBe(5);
     expect(r.stdout.trim()).toBe('shop from-the-env-file built by shop');

@@ -73,7 +73,7 @@ describe("an app's user against the secrets of the host", () => {
       ['delta', 'log_dir: /srv/delta/shared/log\n', 'log_dir /srv/delta/shared/log'],
     ] as const) {
       const app = await makeApp(c, name, { blue: 8021, green: 8022, site: 8095 }, extra);
-      for (const cmd of ['setup', 'deploy v2', '--dry-run setup']) {
+      for (const cmd of ['setup', 'deploy v2', '--dry-run setup', 'run -- true']) {
         const r = await app.bg(cmd);
         expect(r.code, `${name} ${cmd}: ${r.stdout}${r.stderr}`).toBe(2);
         expect(r.stderr).toContain(`${key} lies where the app's user can write: it is inside /srv/${name}/shared, which belongs to the app's user ${name}.`);

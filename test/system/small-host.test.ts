@@ -11,7 +11,7 @@ const LIMIT = '700M';
 describe('a small host: the memory check and the build as a transient unit', () => {
   let c: Container;
   let app: App;
-  const env = (holdMb: number) => c.ok(`printf 'BG_FIXTURE_HOLD_MB=${holdMb}\\n' > /srv/tiny/shared/.env`);
+  const env = (holdMb: number) => c.ok(`printf 'BG_FIXTURE_HOLD_MB=${holdMb}\\n' > /etc/bg/tiny.env`);
   const status = async () => JSON.parse((await app.bg('status --json')).stdout);
 
   beforeAll(async () => {
@@ -22,7 +22,6 @@ describe('a small host: the memory check and the build as a transient unit', () 
     await c.ok(
       `cd /srv/git/tiny && git checkout -q -b failbuild main && touch FAILBUILD && git add FAILBUILD && git -c user.name=t -c user.email=t@t.invalid commit -qm failbuild && git checkout -q main`,
     );
-    await c.ok('mkdir -p /srv/tiny/shared');
     await env(0);
     const r = await app.bg('setup');
     expect(r.code, r.stdout + r.stderr).toBe(0);

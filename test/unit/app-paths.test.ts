@@ -1,7 +1,7 @@
 // The paths root opens for the app, checked against what the app's user can write: the pure check
 // on directories described by hand, and the walk that reads them (lstat and readlink only) on a
 // real tree with links.
-import { chownSync, chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';

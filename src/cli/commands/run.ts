@@ -5,8 +5,9 @@ import { ensureSystemUser } from '../../adapters/users.js';
 import { loadConfig } from '../../config/load.js';
 import { currentLink, inAppDir } from '../../config/names.js';
 import { UsageError } from '../../errors.js';
+import { checkAppPaths } from '../../host/app-paths.js';
 import { observe } from '../../host/observe.js';
-import { connectReader } from '../../run/connect-host.js';
+import { connectReader, readAppPaths } from '../../run/connect-host.js';
 import { parseEnvFile } from '../../run/env-file.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
 
@@ -15,6 +16,8 @@ import { type GlobalOptions, scopeOf } from '../options.js';
 export async function run(command: string[], o: GlobalOptions): Promise<number> {
   if (command.length === 0) throw new UsageError('bluegreen run needs a command: bluegreen run -- python3 manage.py shell', { code: 'usage' });
   const cfg = await loadConfig({ path: o.config, scope: scopeOf(o) });
+  // it reads the env file as root into the command's environment: never one the app could redirect
+  if (cfg.scope === 'system') checkAppPaths(cfg, await readAppPaths(cfg));
   const host = await connectReader(cfg);
   let active: string | undefined;
   try {
