@@ -77,7 +77,8 @@ export function checkAppPaths(cfg: Config, seen: AppPathsSeen): void {
         code: 'env-file-moved',
         next:
           `Move it as root (the copy reads the old file as ${cfg.user}, so a link the app planted leads nowhere it could not read already): ` +
-          `install -d -m 0755 ${SYSTEM_ENV_DIR} && (umask 077 && runuser -u ${cfg.user} -- cat ${old} > ${cfg.envFile}) && chown root:${cfg.user} ${cfg.envFile} && chmod 0640 ${cfg.envFile} && rm ${old}; then run the command again.`,
+          `install -d -m 0755 ${SYSTEM_ENV_DIR} && (umask 077 && runuser -u ${cfg.user} -- cat ${old} > ${cfg.envFile}) && chown root:${cfg.user} ${cfg.envFile} && chmod 0640 ${cfg.envFile}; ` +
+          `check what it holds; then bluegreen --config ${cfg.configPath} setup, which points both colors' units at it; then rm ${old}.`,
       },
     );
   }

@@ -104,12 +104,14 @@ describe("an app's user against the secrets of the host", () => {
     expect(r.code, r.stdout + r.stderr).toBe(2);
     expect(r.stderr).toContain('/srv/omega/shared/.env exists but the env file is now /etc/bg/omega.env, which does not');
     expect(await c.sh('ls -d /var/lib/bg/omega /etc/bg/omega.env /srv/omega/releases 2>/dev/null').then((x) => x.stdout)).toBe('');
-    const move = /(install -d -m 0755 \/etc\/bg && .* && rm \/srv\/omega\/shared\/\.env)/.exec(r.stderr)?.[1];
+    const move = /(install -d -m 0755 \/etc\/bg && .* && chmod 0640 \/etc\/bg\/omega\.env);/.exec(r.stderr)?.[1];
     expect(move, r.stderr).toBeDefined();
     await c.ok(move!);
     expect(await c.ok('stat -c "%U:%G %a" /etc/bg/omega.env')).toBe('root:omega 640\n');
+    expect(r.stderr).toContain('then bluegreen --config /etc/bg/omega.yml setup, which points both colors\' units at it; then rm /srv/omega/shared/.env.');
     const s = await app.bg('setup');
     expect(s.code, s.stdout + s.stderr).toBe(0);
+    await c.ok('rm /srv/omega/shared/.env');
     expect(await c.ok(`tr '\\0' '\\n' < /proc/${await mainPid('omega-web-blue.service')}/environ`)).toContain('OMEGA_MARK=moved-over');
   });
 

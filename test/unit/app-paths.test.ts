@@ -114,7 +114,8 @@ describe('checkAppPaths', () => {
     expect(e?.code).toBe('env-file-moved');
     expect(e?.message).toMatch(/^\/srv\/shop\/shared\/\.env exists but the env file is now \/etc\/bg\/shop\.env, which does not/);
     expect(e?.next).toContain(
-      'install -d -m 0755 /etc/bg && (umask 077 && runuser -u shop -- cat /srv/shop/shared/.env > /etc/bg/shop.env) && chown root:shop /etc/bg/shop.env && chmod 0640 /etc/bg/shop.env && rm /srv/shop/shared/.env',
+      'install -d -m 0755 /etc/bg && (umask 077 && runuser -u shop -- cat /srv/shop/shared/.env > /etc/bg/shop.env) && chown root:shop /etc/bg/shop.env && chmod 0640 /etc/bg/shop.env; ' +
+        "check what it holds; then bluegreen --config /srv/shop/bg.yml setup, which points both colors' units at it; then rm /srv/shop/shared/.env.",
     );
     // moved: both there, or the key names the file: no refusal
     expect(refusal(c, seenFor(c))).toBeUndefined();
