@@ -108,7 +108,7 @@ describe("an app's user against the secrets of the host", () => {
     expect(move, r.stderr).toBeDefined();
     await c.ok(move!);
     expect(await c.ok('stat -c "%U:%G %a" /etc/bg/omega.env')).toBe('root:omega 640\n');
-    expect(r.stderr).toContain('then bluegreen --config /etc/bg/omega.yml setup, which points both colors\' units at it; then rm /srv/omega/shared/.env.');
+    expect(r.stderr).toContain("then bluegreen --config /etc/bg/omega.yml setup, which points both colors' units at it; then rm /srv/omega/shared/.env.");
     const s = await app.bg('setup');
     expect(s.code, s.stdout + s.stderr).toBe(0);
     await c.ok('rm /srv/omega/shared/.env');
