@@ -17,7 +17,7 @@ describe('a small host: the memory check and the build as a transient unit', () 
   beforeAll(async () => {
     c = await startContainer({ memoryLimit: LIMIT });
     // the build outlasts a few looks from outside, and fails on a branch that carries FAILBUILD
-    const build = `build:\n  - 'sleep 1.5; test ! -e FAILBUILD || { echo "no good, the build broke" >&2; exit 3; }; echo "built by $(id -un)"'\n`;
+    const build = `build:\n  - 'sleep 3; test ! -e FAILBUILD || { echo "no good, the build broke" >&2; exit 3; }; echo "built by $(id -un)"'\n`;
     app = await makeApp(c, 'tiny', { blue: 8021, green: 8022, site: 8095 }, build);
     await c.ok(
       `cd /srv/git/tiny && git checkout -q -b failbuild main && touch FAILBUILD && git add FAILBUILD && git -c user.name=t -c user.email=t@t.invalid commit -qm failbuild && git checkout -q main`,
