@@ -20,7 +20,8 @@ export function whyUntrusted(path: string, st: PathStat | undefined, want: 'dir'
   if (st.kind !== want) return `${path} is not a ${want === 'dir' ? 'directory' : 'regular file'}`;
   if (!owners.includes(st.uid)) return `${path} is owned by uid ${st.uid}, not ${owners.map((u) => (u === 0 ? 'root' : `uid ${u}`)).join(' or ')}`;
   const stickyRoot = sticky && st.kind === 'dir' && st.uid === 0 && (st.mode & 0o1000) !== 0;
-  if ((st.mode & 0o022) !== 0 && !stickyRoot) return `${path} is writable by ${['its group', 'others'].filter((_, i) => st.mode & (i ? 0o002 : 0o020)).join(' and ')} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
+  if ((st.mode & 0o022) !== 0 && !stickyRoot)
+    return `${path} is writable by ${['its group', 'others'].filter((_, i) => st.mode & (i ? 0o002 : 0o020)).join(' and ')} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
   return undefined;
 }
 

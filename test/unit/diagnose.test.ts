@@ -147,7 +147,7 @@ describe("the live release's venv", () => {
     expect(problem({ link, target: t, untrusted: `${t} is owned by uid 990, not root` })?.next).toContain(`rm -rf ${t} && bluegreen deploy`);
   });
 
-  it("a root-owned venv under <root>/venvs is no problem", () => {
+  it('a root-owned venv under <root>/venvs is no problem', () => {
     expect(problem({ link, target: '/srv/shop/venvs/0123456789abcdef' })).toBeUndefined();
   });
 });

@@ -6,7 +6,7 @@ const dir = (uid: number, mode: number): PathStat => ({ kind: 'dir', uid, gid: u
 const root = [0];
 
 describe('what root may run a venv through', () => {
-  it("a root-owned directory or file that only root can write is trusted", () => {
+  it('a root-owned directory or file that only root can write is trusted', () => {
     expect(whyUntrusted('/srv/shop/venvs', dir(0, 0o755), 'dir', root)).toBeUndefined();
     expect(whyUntrusted('/srv/shop/venvs/a/.bg-complete', { kind: 'file', uid: 0, gid: 0, mode: 0o644 }, 'file', root)).toBeUndefined();
   });
