@@ -6,7 +6,7 @@ import type { HostReader } from '../run/host.js';
 import { adaptCaddyfile } from './caddy-config.js';
 import { caddyCommand } from './caddy-sites.js';
 import { type ColorRelease, type HostState, isRunning, type LiveVenv, type MemorySeen, type ObservedUnit, type ReleaseRecord } from './host-state.js';
-import { outsideVenvs, trustedOwners, whyUntrusted } from './venv-trust.js';
+import { outsideVenvs, trustFor, whyUntrusted } from './venv-trust.js';
 
 export interface ObserveOptions {
   files?: boolean; // compare every rendered file with disk (loads the templates): setup and dry runs
@@ -94,14 +94,14 @@ async function readLiveVenv(cfg: Config, host: HostReader, release: string): Pro
   const target = st.kind === 'link' ? await host.files.readLink(link) : undefined;
   const outside = outsideVenvs(cfg, target);
   if (outside) return { link, target, untrusted: `${link} ${outside}` };
-  const owners = trustedOwners(cfg.scope, process.geteuid?.() ?? 0);
+  const trust = trustFor(cfg.scope, process.geteuid?.() ?? 0);
   const checks: [string, 'dir' | 'file'][] = [
     [venvsDir(cfg), 'dir'],
     [target!, 'dir'],
     [`${target}/${VENV_COMPLETE}`, 'file'],
   ];
   for (const [path, want] of checks) {
-    const why = whyUntrusted(path, await host.files.lstat(path), want, owners);
+    const why = whyUntrusted(path, await host.files.lstat(path), want, trust);
     if (why) return { link, target, untrusted: why };
   }
   return { link, target };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { inAppDir, releasePath, VENV_COMPLETE, venvPath, venvsDir } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { BuildError } from '../errors.js';
-import { outsideVenvs, pathChain, trustedOwners, whyUntrusted } from '../host/venv-trust.js';
+import { outsideVenvs, pathChain, type Trust, trustFor, whyUntrusted } from '../host/venv-trust.js';
 import { runBuildStep } from './build.js';
 import type { Host } from './host.js';
 
@@ -21,11 +21,11 @@ export async function ensureVenv(host: Host, cfg: Config, release: string, box: 
   const hash = createHash('sha256').update(`${v.python}\0${v.systemSitePackages}\0`);
   for (const file of v.requirements) hash.update(`${file}\0${(await host.files.read(`${project}/${file}`)) ?? '(missing)'}\0`);
   const id = hash.digest('hex').slice(0, 16);
-  const owners = trustedOwners(cfg.scope, process.geteuid?.() ?? 0);
-  await trustedVenvsDir(host, cfg, owners);
+  const trust = trustFor(cfg.scope, process.geteuid?.() ?? 0);
+  await trustedVenvsDir(host, cfg, trust);
   const dir = venvPath(cfg, id);
   const link = `${project}/.venv`;
-  const built = !(await reusable(host, dir, owners));
+  const built = !(await reusable(host, dir, trust));
   if (built) {
     const tmp = `${dir}.tmp-${process.pid}`;
     await host.files.removeTree(tmp);
@@ -71,15 +71,15 @@ export async function ensureVenv(host: Host, cfg: Config, release: string, box: 
 }
 
 /** <root>/venvs, made when missing (0755): it and every directory above it must be trusted. */
-async function trustedVenvsDir(host: Host, cfg: Config, owners: number[]): Promise<void> {
+async function trustedVenvsDir(host: Host, cfg: Config, trust: Trust): Promise<void> {
   const venvs = venvsDir(cfg);
   const chain = pathChain(venvs);
-  for (const d of chain.slice(0, -1)) await refuseUntrusted(d, whyUntrusted(d, await host.files.lstat(d), 'dir', owners, true), `chown root:root ${d} && chmod go-w ${d}`);
+  for (const d of chain.slice(0, -1)) await refuseUntrusted(d, whyUntrusted(d, await host.files.lstat(d), 'dir', trust, true), `chown root:root ${d} && chmod go-w ${d}`);
   if (!(await host.files.lstat(venvs))) {
     await host.files.makeDirs([venvs]);
     if (cfg.scope === 'system') await host.setOwner(venvs, 0, 0, 0o755);
   }
-  await refuseUntrusted(venvs, whyUntrusted(venvs, await host.files.lstat(venvs), 'dir', owners), `rm -rf ${venvs}`);
+  await refuseUntrusted(venvs, whyUntrusted(venvs, await host.files.lstat(venvs), 'dir', trust), `rm -rf ${venvs}`);
 }
 
 /**
@@ -87,17 +87,17 @@ async function trustedVenvsDir(host: Host, cfg: Config, owners: number[]): Promi
  * trusted is refused (never rebuilt over): something other than bg changed it, and the operator
  * should look. A trusted dir without `.bg-complete` is a leftover and goes.
  */
-async function reusable(host: Host, dir: string, owners: number[]): Promise<boolean> {
+async function reusable(host: Host, dir: string, trust: Trust): Promise<boolean> {
   const st = await host.files.lstat(dir);
   if (!st) return false;
-  await refuseUntrusted(dir, whyUntrusted(dir, st, 'dir', owners), `rm -rf ${dir}`);
+  await refuseUntrusted(dir, whyUntrusted(dir, st, 'dir', trust), `rm -rf ${dir}`);
   const complete = `${dir}/${VENV_COMPLETE}`;
   const done = await host.files.lstat(complete);
   if (!done) {
     await host.files.removeTree(dir);
     return false;
   }
-  await refuseUntrusted(complete, whyUntrusted(complete, done, 'file', owners), `rm -rf ${dir}`);
+  await refuseUntrusted(complete, whyUntrusted(complete, done, 'file', trust), `rm -rf ${dir}`);
   return true;
 }
 
@@ -105,7 +105,7 @@ async function refuseUntrusted(path: string, why: string | undefined, fix: strin
   if (!why) return;
   throw new BuildError(`bg will not build or run the venv: ${why}.`, {
     code: 'venv-untrusted',
-    detail: `Venvs are built by root and must be root's (0755) all the way down; something other than bg changed ${path}. bg ran nothing from it.`,
+    detail: `bg builds venvs as the user it runs as, in directories only that user (root, in system scope) can write, all the way down; something other than bg changed ${path}. bg ran nothing from it.`,
     next: `Check who changed it (ls -la ${path}), then: ${fix}, and deploy again (bg builds the venv afresh).`,
   });
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { outsideVenvs, pathChain, trustedOwners, whyUntrusted } from '../../src/host/venv-trust.js';
+import { outsideVenvs, pathChain, trustFor, whyUntrusted } from '../../src/host/venv-trust.js';
 import type { PathStat } from '../../src/run/host.js';
 
 const dir = (uid: number, mode: number): PathStat => ({ kind: 'dir', uid, gid: uid, mode });
-const root = [0];
+const root = trustFor('system', 0);
 
 describe('what root may run a venv through', () => {
   it('a root-owned directory or file that only root can write is trusted', () => {
@@ -26,11 +26,13 @@ describe('what root may run a venv through', () => {
     expect(whyUntrusted('/tmp/x', dir(990, 0o1777), 'dir', root, true)).toMatch(/owned by uid 990/);
   });
 
-  it('system scope trusts root only; user scope also the user bg runs as', () => {
-    expect(trustedOwners('system', 1000)).toEqual([0]);
-    expect(trustedOwners('user', 1000)).toEqual([0, 1000]);
-    expect(trustedOwners('user', 0)).toEqual([0]);
-    expect(whyUntrusted('/home/me/app/venvs', dir(1000, 0o755), 'dir', trustedOwners('user', 1000))).toBeUndefined();
+  it('system scope trusts root only; user scope also the user bg runs as, whatever its group bits', () => {
+    expect(trustFor('system', 1000)).toEqual({ owners: [0], modes: true });
+    expect(trustFor('user', 1000)).toEqual({ owners: [0, 1000], modes: false });
+    expect(trustFor('user', 0)).toEqual({ owners: [0], modes: false });
+    expect(whyUntrusted('/home/me/app/venvs', dir(1000, 0o775), 'dir', trustFor('user', 1000))).toBeUndefined();
+    expect(whyUntrusted('/home/me/app/venvs', dir(1001, 0o755), 'dir', trustFor('user', 1000))).toBe('/home/me/app/venvs is owned by uid 1001, not root or uid 1000');
+    expect(whyUntrusted('/home/me/app/venvs', { kind: 'link', uid: 1000, gid: 1000, mode: 0o777 }, 'dir', trustFor('user', 1000))).toMatch(/symbolic link/);
   });
 
   it('every directory from / down to the venvs dir is checked', () => {
