@@ -37,6 +37,12 @@ export const colorAppDir = (cfg: Pick<Config, 'root' | 'appDir'>, color: Color) 
 /** A clone of the repo every release is cloned from locally (objects hardlinked). */
 export const repoCacheDir = (cfg: Pick<Config, 'root'>) => `${releasesDir(cfg)}/.repo`;
 export const sharedDir = (cfg: Pick<Config, 'root'>) => `${cfg.root}/shared`;
+// The venvs bg builds (venv:), one per set of requirements, linked from each release as .venv. Beside
+// releases/, never under shared/: in system scope root builds them and nothing on the way is the
+// app user's. <id>.tmp-<pid> while one is built; `.bg-complete` in a finished one.
+export const venvsDir = (cfg: Pick<Config, 'root'>) => `${cfg.root}/venvs`;
+export const venvPath = (cfg: Pick<Config, 'root'>, id: string) => `${venvsDir(cfg)}/${id}`;
+export const VENV_COMPLETE = '.bg-complete';
 /** This app's Caddy site (bg owns it); the main Caddyfile imports it. Next to the upstream file. */
 export const siteFile = (cfg: Pick<Config, 'app' | 'caddy'>) => `${cfg.caddy.upstreamFile.slice(0, cfg.caddy.upstreamFile.lastIndexOf('/'))}/${cfg.app}.caddy`;
 

@@ -1,4 +1,4 @@
-import { unitNames } from '../config/names.js';
+import { unitNames, venvsDir } from '../config/names.js';
 import { COLORS, type Color, type Config, otherColor } from '../config/types.js';
 import { EXIT, type ExitCode } from '../errors.js';
 import { caddyProblems } from './caddy-problems.js';
@@ -180,6 +180,18 @@ export function diagnose(cfg: Config, host: HostState): Problem[] {
   }
 
   problems.push(...caddyProblems(cfg, host));
+
+  if (host.liveVenv?.untrusted) {
+    const t = host.liveVenv.target;
+    const inVenvs = !!t && t.startsWith(`${venvsDir(cfg)}/`);
+    add({
+      code: 'venv-untrusted',
+      message: `the live units run the Python of a venv bg cannot vouch for: ${host.liveVenv.untrusted}. Whoever can write there chooses the code they run.`,
+      next: inVenvs
+        ? `Check who changed it (ls -la ${t}), then rm -rf ${t} && bluegreen deploy: bg builds the venv again, root's, in ${venvsDir(cfg)}.`
+        : `Run \`bluegreen deploy\`: it builds the venv in ${venvsDir(cfg)} (root's, 0755) and the new release runs from there.`,
+    });
+  }
 
   const fit = memoryFit(cfg, host);
   if (fit && !fit.fits) {

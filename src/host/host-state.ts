@@ -37,6 +37,14 @@ export interface HostState {
   caddyUnit?: { loadState: string; command?: CaddyCommand }; // what caddy.unit runs; undefined: systemd did not answer
   caddyfileExists?: boolean; // caddy.caddyfile is on disk; undefined: not looked
   caddyOnDisk?: { ok: true } | { ok: false; error: string; blamed: Blamed[] }; // the main Caddyfile with its imports adapts; undefined: Caddy did not answer
+  liveVenv?: LiveVenv; // with venv:, the live release's .venv; undefined: no venv, no live release, or not looked
+}
+
+/** The live release's .venv and why the units' Python there is not to be trusted (undefined: it is). */
+export interface LiveVenv {
+  link: string;
+  target?: string; // where the link points; undefined: not a symbolic link
+  untrusted?: string;
 }
 
 export interface MemorySeen {

@@ -1,11 +1,12 @@
 import { basename, dirname } from 'node:path';
-import { colorDir, maintenanceFlag, presentUnits, releasePath, releaseRecordPath, releasesDir, TCP_MIGRATE_REQ, unitNames } from '../config/names.js';
+import { colorDir, inAppDir, maintenanceFlag, presentUnits, releasePath, releaseRecordPath, releasesDir, TCP_MIGRATE_REQ, unitNames, VENV_COMPLETE, venvsDir } from '../config/names.js';
 import { COLORS, type Color, type Config } from '../config/types.js';
 import { colorOfPort, parseUpstream } from '../render/upstream.js';
 import type { HostReader } from '../run/host.js';
 import { adaptCaddyfile } from './caddy-config.js';
 import { caddyCommand } from './caddy-sites.js';
-import { type ColorRelease, type HostState, isRunning, type MemorySeen, type ObservedUnit, type ReleaseRecord } from './host-state.js';
+import { type ColorRelease, type HostState, isRunning, type LiveVenv, type MemorySeen, type ObservedUnit, type ReleaseRecord } from './host-state.js';
+import { outsideVenvs, trustFor, whyUntrusted } from './venv-trust.js';
 
 export interface ObserveOptions {
   files?: boolean; // compare every rendered file with disk (loads the templates): setup and dry runs
@@ -27,7 +28,8 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
   const summaries = host.systemd.unitSummaries(allUnits(cfg));
   // the active web's log is read for its current run only: its invocation comes with the summaries
   const logLines = (n: number, unit: string) => summaries.then((s) => host.unitLog(unit, n, s.find((u) => u.name === unit)?.invocationId));
-  const [caddyUpstreams, caddyUnit, caddyOnDisk, states, blueHead, greenHead, changes, listening, migrate, lock, lines, releases, envLink, memory] = await Promise.all([
+  const liveRelease = active && (active === 'blue' ? blueLink : greenLink).release;
+  const [caddyUpstreams, caddyUnit, caddyOnDisk, states, blueHead, greenHead, changes, listening, migrate, lock, lines, releases, envLink, memory, liveVenv] = await Promise.all([
     host.caddy.upstreams().catch(() => undefined),
     readCaddyUnit(cfg, host),
     readCaddyOnDisk(cfg, host),
@@ -42,6 +44,7 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
     opts.releases ? listReleases(cfg, host) : undefined,
     host.files.isSymlink(cfg.envFile),
     opts.memory ? summaries.then((s) => readMemory(host, s, activeWeb)) : undefined,
+    cfg.venv && liveRelease ? readLiveVenv(cfg, host, liveRelease) : undefined,
   ]);
   const units: Record<string, ObservedUnit> = {};
   for (const s of states) units[s.name] = s;
@@ -64,6 +67,7 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
     caddyUnit,
     caddyfileExists: caddyOnDisk !== 'missing',
     caddyOnDisk: caddyOnDisk === 'missing' ? undefined : caddyOnDisk,
+    liveVenv,
   };
 }
 
@@ -80,6 +84,27 @@ async function readCaddyOnDisk(cfg: Config, host: HostReader): Promise<HostState
   if (text === undefined) return 'missing';
   const r = await adaptCaddyfile(host, cfg.caddy.caddyfile, text).catch(() => undefined);
   return r && (r.ok ? { ok: true } : { ok: false, error: r.error, blamed: r.blamed });
+}
+
+/** The live release's .venv: a link to a venv under <root>/venvs, root's all the way (lstat only)? */
+async function readLiveVenv(cfg: Config, host: HostReader, release: string): Promise<LiveVenv | undefined> {
+  const link = `${inAppDir(cfg, releasePath(cfg, release))}/.venv`;
+  const st = await host.files.lstat(link);
+  if (!st) return undefined; // a release from before venv: was set; its units run without one
+  const target = st.kind === 'link' ? await host.files.readLink(link) : undefined;
+  const outside = outsideVenvs(cfg, target);
+  if (outside) return { link, target, untrusted: `${link} ${outside}` };
+  const trust = trustFor(cfg.scope, process.geteuid?.() ?? 0);
+  const checks: [string, 'dir' | 'file'][] = [
+    [venvsDir(cfg), 'dir'],
+    [target!, 'dir'],
+    [`${target}/${VENV_COMPLETE}`, 'file'],
+  ];
+  for (const [path, want] of checks) {
+    const why = whyUntrusted(path, await host.files.lstat(path), want, trust);
+    if (why) return { link, target, untrusted: why };
+  }
+  return { link, target };
 }
 
 async function readMemory(host: HostReader, units: ObservedUnit[], activeWeb: string | undefined): Promise<MemorySeen> {

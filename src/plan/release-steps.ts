@@ -26,6 +26,8 @@ export function newReleaseSteps(cfg: Config, host: HostState, color: Color, id: 
       undo: { kind: 'mark-release', release: id, status: 'failed' },
     },
   ];
+  // before the build: root reads the requirements and runs pip while the release is still root's
+  // (the build hands it to the app's user), so the app could not have changed what root reads
   if (cfg.venv) steps.push({ name: `venv-${color}`, action: { kind: 'venv', release: id, ...(memoryHigh && { memoryHigh }) } });
   if (cfg.build.length > 0) {
     steps.push({

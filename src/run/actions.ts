@@ -12,7 +12,7 @@ import { diffOf, installFiles, pendingChanges, type Replaced, restoreFiles } fro
 import { setMaintenance } from './maintenance.js';
 import { checkoutRelease, markRelease, pointColor, removeReleases } from './releases.js';
 import { type SwitchReceipt, switchBack, switchTo } from './switch.js';
-import { ensureVenv } from './venv.js';
+import { checkVenvLink, ensureVenv } from './venv.js';
 
 // Carries out one Action through the Host. A step that changes something its undo must know about
 // hands the executor a receipt (`keep`) as soon as it has changed it, so a step that fails halfway
@@ -74,10 +74,12 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     }
     case 'build':
       await runBuild(host, cfg, { ...action, phase: 'build', signal: ctx.signal });
+      if (action.user && cfg.venv) await checkVenvLink(host, cfg, action.release);
       await markRelease(host, cfg, action.release, 'built');
       return {};
     case 'release-commands':
       await runBuild(host, cfg, { ...action, phase: 'release', signal: ctx.signal });
+      if (action.user && cfg.venv) await checkVenvLink(host, cfg, action.release);
       return {};
     case 'migration-plan': {
       const plan = await checkMigrationPlan(host, cfg, action.release, action.allowDestructive, action.user);
@@ -90,7 +92,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       return { detail: await migrateBack(host, cfg, action.newer, action.older, action.user) };
     case 'venv': {
       const v = await ensureVenv(host, cfg, action.release, { memoryHigh: action.memoryHigh, signal: ctx.signal });
-      return { detail: `shared/venvs/${v.id} ${v.built ? 'built' : 'reused: requirements unchanged, no pip'}` };
+      return { detail: `venvs/${v.id} ${v.built ? 'built' : 'reused: requirements unchanged, no pip'}` };
     }
     case 'point':
       await pointColor(host, cfg, action.color, action.release);

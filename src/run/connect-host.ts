@@ -47,6 +47,11 @@ const files: FilesPort = {
       (s) => s.isSymbolicLink(),
       () => undefined,
     ),
+  lstat: (path) =>
+    lstat(path).then(
+      (s) => ({ kind: s.isSymbolicLink() ? 'link' : s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other', uid: s.uid, gid: s.gid, mode: s.mode & 0o7777 }),
+      () => undefined,
+    ),
   list: (dir) => readdir(dir).catch(() => []),
   removeTree: (path) => rm(path, { recursive: true, force: true }),
   rename: (from, to) => rename(from, to),

@@ -36,6 +36,14 @@ export interface CaddyPort {
   upstreams(): Promise<string[]>;
 }
 
+/** What lstat says of a path: its kind (a symlink is not followed), owner and permission bits. */
+export interface PathStat {
+  kind: 'dir' | 'file' | 'link' | 'other';
+  uid: number;
+  gid: number;
+  mode: number; // permission bits, sticky included (mode & 0o7777)
+}
+
 export interface FilesPort {
   /** The file's text, or undefined when it does not exist. */
   read(path: string): Promise<string | undefined>;
@@ -56,6 +64,8 @@ export interface FilesPort {
   createIfMissing(path: string, mode: number): Promise<boolean>;
   /** Whether `path` is a symbolic link (undefined: it does not exist). */
   isSymlink(path: string): Promise<boolean | undefined>;
+  /** lstat: never follows a symlink at `path` (undefined: it does not exist). */
+  lstat(path: string): Promise<PathStat | undefined>;
   /** Synchronous: rendering picks commands by what exists (a release's .venv). */
   exists(path: string): boolean;
 }

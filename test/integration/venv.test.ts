@@ -35,7 +35,7 @@ describe('venv', () => {
   it("setup builds the venv from the named Python; gunicorn runs on the venv's Python", async () => {
     const r = await s.bg(['--json', 'setup']);
     expect(r.code, r.stderr).toBe(0);
-    expect(venvDetail(r.stdout)).toMatch(/^shared\/venvs\/[0-9a-f]{16} built$/);
+    expect(venvDetail(r.stdout)).toMatch(/^venvs\/[0-9a-f]{16} built$/);
     const unit = readFileSync(`${sb.unitDir}/${s.app}-web-blue.service`, 'utf8');
     expect(unit).toMatch(new RegExp(`^ExecStart=${s.dir}/srv/blue/\\.venv/bin/python -m gunicorn `, 'm'));
     expect(await s.get('/')).toEqual({ status: 200, body: 'v1 hello' });
@@ -49,7 +49,7 @@ describe('venv', () => {
     const changed = await s.bg(['--json', 'deploy', 'v2-reqs']);
     expect(changed.code, changed.stderr).toBe(0);
     expect(venvDetail(changed.stdout)).toMatch(/built$/);
-    expect(readdirSync(`${s.dir}/srv/shared/venvs`).filter((n) => !n.includes('.tmp-'))).toHaveLength(2);
+    expect(readdirSync(`${s.dir}/srv/venvs`).filter((n) => !n.includes('.tmp-'))).toHaveLength(2);
     expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
   });
 

@@ -2,7 +2,7 @@ import type { Head } from '../../src/adapters/git.js';
 import type { HealthOptions } from '../../src/adapters/health.js';
 import type { Headroom } from '../../src/adapters/memory.js';
 import type { JobResult, UnitState } from '../../src/adapters/systemd.js';
-import type { Host, ShellResult, TransientRun } from '../../src/run/host.js';
+import type { Host, PathStat, ShellResult, TransientRun } from '../../src/run/host.js';
 
 // An in-memory host for the executor's fast tests: units are states in a map, files are strings,
 // Caddy routes to whatever the upstream file said at its last load. Every call is recorded, a call
@@ -145,7 +145,9 @@ export class FakeHost implements Host {
       if (this.failing(`link ${path}`)) throw new Error(`EIO: cannot link ${path}`);
       this.links.set(path, target);
     },
-    makeDirs: async () => {},
+    makeDirs: async (dirs: string[]) => {
+      for (const d of dirs) this.made.add(d);
+    },
     createIfMissing: async (path: string) => {
       if (this.fileMap.has(path)) return false;
       this.fileMap.set(path, '');
@@ -153,6 +155,15 @@ export class FakeHost implements Host {
     },
     exists: (path: string) => this.fileMap.has(path) || this.dirs.has(path),
     isSymlink: async (path: string) => (this.fileMap.has(path) ? false : undefined),
+    lstat: async (path: string): Promise<PathStat | undefined> =>
+      this.owners.get(path) ??
+      (this.links.has(path)
+        ? { kind: 'link', uid: 0, gid: 0, mode: 0o777 }
+        : this.fileMap.has(path)
+          ? { kind: 'file', uid: 0, gid: 0, mode: 0o644 }
+          : this.dirs.has(path) || path === '/' || this.holds(path)
+            ? { kind: 'dir', uid: 0, gid: 0, mode: 0o755 }
+            : undefined),
     list: async (dir: string) => [...this.dirs].filter((d) => d.startsWith(`${dir}/`)).map((d) => d.slice(dir.length + 1)),
     rename: async (from: string, to: string) => {
       this.calls.push(`rename ${from} ${to}`);
@@ -164,6 +175,14 @@ export class FakeHost implements Host {
     },
   };
   readonly dirs = new Set<string>();
+  /** Directories makeDirs made: lstat sees them, list does not. */
+  readonly made = new Set<string>();
+  /** A directory some known path is under. */
+  private holds(dir: string): boolean {
+    return [...this.made, ...this.dirs, ...this.fileMap.keys(), ...this.links.keys()].some((p) => p === dir || p.startsWith(`${dir}/`));
+  }
+  /** What lstat reports for a path, over what the maps say (root's, 0644 files, 0755 dirs). */
+  readonly owners = new Map<string, PathStat>();
 
   releaseHead = async (): Promise<Head | undefined> => undefined;
   listening = async () => [];

@@ -129,3 +129,25 @@ describe('preflight: the first problem that blocks the command, with its exit co
     expect(refusal(() => preflight(cfg, h, 'deploy', 'green'))).toBeUndefined();
   });
 });
+
+describe("the live release's venv", () => {
+  const withVenv = { ...cfg, venv: { requirements: ['requirements.txt'], python: '/usr/bin/python3', systemSitePackages: true } };
+  const link = '/srv/shop/releases/r1/.venv';
+  const problem = (liveVenv: HostState['liveVenv']) => diagnose(withVenv, host({ liveVenv })).find((p) => p.code === 'venv-untrusted');
+
+  it("a venv outside <root>/venvs (an old host's shared/venvs) is an error; the next deploy builds it root's", () => {
+    const p = problem({ link, target: '/srv/shop/shared/venvs/0123456789abcdef', untrusted: `${link} points at /srv/shop/shared/venvs/0123456789abcdef, outside /srv/shop/venvs` });
+    expect(p).toMatchObject({ severity: 'error', blocks: [] });
+    expect(p?.message).toContain('outside /srv/shop/venvs');
+    expect(p?.next).toContain('bluegreen deploy');
+  });
+
+  it("a venv under <root>/venvs the app's user owns: remove it, then deploy", () => {
+    const t = '/srv/shop/venvs/0123456789abcdef';
+    expect(problem({ link, target: t, untrusted: `${t} is owned by uid 990, not root` })?.next).toContain(`rm -rf ${t} && bluegreen deploy`);
+  });
+
+  it('a root-owned venv under <root>/venvs is no problem', () => {
+    expect(problem({ link, target: '/srv/shop/venvs/0123456789abcdef' })).toBeUndefined();
+  });
+});
