@@ -106,13 +106,15 @@ export function toUnitState(name: string, props: Record<string, unknown>): UnitS
 
 /**
  * A unit's D-Bus object path, as systemd derives it (bus_label_escape: every byte outside
- * [A-Za-z0-9] becomes _xx). Lets the property Gets go out together with ListUnitsByNames.
+ * [A-Za-z0-9] becomes _xx, and so does a digit in first place, since a D-Bus path element may
+ * not start with one). Lets the property Gets go out together with ListUnitsByNames.
  */
 export function unitObjectPath(name: string): string {
   let label = '';
   for (const byte of Buffer.from(name, 'utf8')) {
     const c = String.fromCharCode(byte);
-    label += /[A-Za-z0-9]/.test(c) ? c : `_${byte.toString(16).padStart(2, '0')}`;
+    const plain = /[A-Za-z]/.test(c) || (label !== '' && /[0-9]/.test(c));
+    label += plain ? c : `_${byte.toString(16).padStart(2, '0')}`;
   }
   return `/org/freedesktop/systemd1/unit/${label || '_'}`;
 }

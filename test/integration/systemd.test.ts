@@ -131,7 +131,10 @@ describe('Systemd over D-Bus (real user manager)', () => {
     expect(st.invocationId).toMatch(/^[0-9a-f]{32}$/);
     expect(absent).toEqual({ name: missing, loadState: 'not-found', activeState: 'inactive', subState: 'dead', mainPid: 0 });
     // the object paths unitSummaries derives are systemd's own
-    for (const u of await sd.listUnits([name, missing, 'a.b-c_d@x\\y.service'])) expect(unitObjectPath(u.name)).toBe(u.path);
+    const odd = ['a.b-c_d@x\\y.service', '9x.service', '0.service'];
+    const listed = await sd.listUnits([name, missing, ...odd]);
+    expect(listed.map((u) => u.name)).toEqual([name, missing, ...odd]);
+    for (const u of listed) expect(unitObjectPath(u.name)).toBe(u.path);
 
     expect(await timed('StopUnit gunicorn', () => sd.stopUnit(name))).toBe('done');
     const stopped = await sd.unitState(name);
