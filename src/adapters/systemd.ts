@@ -68,10 +68,6 @@ export class Systemd {
     return this.job('RestartUnit', 'restart', name, mode);
   }
 
-  reloadUnit(name: string, mode = 'replace'): Promise<JobResult> {
-    return this.job('ReloadUnit', 'reload', name, mode);
-  }
-
   async killUnit(name: string, who: KillWho, signal: number): Promise<void> {
     await this.bus.call({ member: 'KillUnit', signature: 'ssi', body: [name, who, signal], unit: name });
   }

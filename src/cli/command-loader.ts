@@ -14,5 +14,4 @@ export interface Commands {
   run: typeof import('./commands/run.js');
 }
 export type CommandName = keyof Commands;
-export const COMMAND_NAMES: readonly CommandName[] = ['init', 'setup', 'deploy', 'status', 'cleanup', 'history', 'releases', 'maintenance', 'logs', 'run'];
 export type LoadCommand = <N extends CommandName>(name: N) => Promise<Commands[N]>;

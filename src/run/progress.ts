@@ -3,15 +3,14 @@
 
 export type ProgressEvent =
   | { event: 'plan'; command: string; from?: string; to?: string; steps: string[] }
-  | { event: 'step'; step: string; status: 'start' | 'done' | 'skipped'; ms?: number; detail?: string }
+  | { event: 'step'; step: string; status: 'start' | 'done'; ms?: number; detail?: string }
   | { event: 'step'; step: string; status: 'failed'; ms: number; error: string }
   | { event: 'undo'; step: string; status: 'start' | 'done' | 'failed'; ms?: number; error?: string }
   | { event: 'note'; message: string };
 
 export type Reporter = (e: ProgressEvent) => void;
 
-export function makeReporter(mode: 'tty' | 'plain' | 'json' | 'quiet', out: NodeJS.WritableStream = process.stderr): Reporter {
-  if (mode === 'quiet') return () => {};
+export function makeReporter(mode: 'tty' | 'plain' | 'json', out: NodeJS.WritableStream = process.stderr): Reporter {
   if (mode === 'json') return (e) => void process.stdout.write(`${JSON.stringify(e)}\n`);
   const tty = mode === 'tty';
   return (e) => {
@@ -30,10 +29,9 @@ export function formatEvent(e: ProgressEvent, tty: boolean): string | undefined 
         .map((l) => `  ${l}`)
         .join('\n')}\n`;
     case 'step':
-      if (e.status === 'start') return tty ? `  … ${e.step}` : undefined;
-      if (e.status === 'done') return `${tty ? '\r\x1b[K' : ''}  ✓ ${e.step} (${fmtMs(e.ms)})${e.detail ? `  ${e.detail}` : ''}\n`;
       if (e.status === 'failed') return `${tty ? '\r\x1b[K' : ''}  ✗ ${e.step} (${fmtMs(e.ms)}): ${e.error}\n`;
-      return `  - ${e.step} (skipped${e.detail ? `: ${e.detail}` : ''})\n`;
+      if (e.status === 'start') return tty ? `  … ${e.step}` : undefined;
+      return `${tty ? '\r\x1b[K' : ''}  ✓ ${e.step} (${fmtMs(e.ms)})${e.detail ? `  ${e.detail}` : ''}\n`;
     case 'undo':
       if (e.status === 'start') return undefined;
       return `  ↶ undo ${e.step}${e.status === 'failed' ? ` FAILED: ${e.error}` : ` (${fmtMs(e.ms)})`}\n`;
