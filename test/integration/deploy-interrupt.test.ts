@@ -18,7 +18,13 @@ describe('a deployer interrupted mid-deploy', () => {
   afterAll(async () => s?.close());
 
   async function deployUntilHealthGate(branch: string) {
-    const child = execa(process.execPath, [BG, '--user', '--config', s.configPath, '--json', 'deploy', branch], { env: s.env, reject: false, stdin: 'ignore' });
+    // forceKillAfterDelay off: no SIGKILL from execa behind a signal the test expects bg to handle
+    const child = execa(process.execPath, [BG, '--user', '--config', s.configPath, '--json', 'deploy', branch], {
+      env: s.env,
+      reject: false,
+      stdin: 'ignore',
+      forceKillAfterDelay: false,
+    });
     let seen = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`never reached the health gate: ${seen}`)), 30_000);

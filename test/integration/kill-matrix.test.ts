@@ -6,6 +6,14 @@ import { makeSetUpScene, type Scene } from '../support/scene.js';
 
 const BG = fileURLToPath(new URL('../../bin/bg.cjs', import.meta.url));
 
+/** The plan event among the complete `--json` lines seen so far, if it has come. */
+function planOf(seen: string): { steps: string[] } | undefined {
+  const lines = seen.split('\n').slice(0, -1); // the last piece may be a line still being written
+  const events = lines.filter(Boolean).map((l) => JSON.parse(l) as { event: string; steps?: string[] });
+  const plan = events.find((e) => e.event === 'plan');
+  return plan?.steps ? { steps: plan.steps } : undefined;
+}
+
 // A deployer stopped at every step of a deploy, by SIGTERM (it puts things back) and by SIGKILL (it
 // cannot): under a loop of quick and slow requests through Caddy, no request fails, `status` tells
 // what happened, and the next command recovers.
@@ -33,14 +41,21 @@ describe('a deployer stopped at each step', () => {
   // Stops the deploy when its `index`th step starts (the colors alternate, so names do too).
   async function deployStoppedAt(index: number, signal: NodeJS.Signals) {
     const ref = refs[next++ % refs.length];
-    const child = execa(process.execPath, [BG, '--user', '--config', s.configPath, '--json', 'deploy', ref], { env: s.env, reject: false, stdin: 'ignore' });
+    // forceKillAfterDelay off: execa would SIGKILL a SIGTERMed bg 5 s later, cutting a slow undo short
+    const child = execa(process.execPath, [BG, '--user', '--config', s.configPath, '--json', 'deploy', ref], {
+      env: s.env,
+      reject: false,
+      stdin: 'ignore',
+      forceKillAfterDelay: false,
+    });
     let seen = '';
     let step: string | undefined;
     let sent = false;
     child.stdout!.on('data', (d: Buffer) => {
       seen += d.toString();
-      step ??= (JSON.parse(seen.split('\n')[0]) as { steps: string[] }).steps[index];
-      if (!sent && seen.includes(`"step":"${step}","status":"start"`)) {
+      // the plan event, found by its type: a note (a stale lock taken over) may come before it
+      step ??= planOf(seen)?.steps[index];
+      if (step !== undefined && !sent && seen.includes(`"step":"${step}","status":"start"`)) {
         sent = true;
         child.kill(signal);
       }
