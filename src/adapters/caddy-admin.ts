@@ -1,7 +1,7 @@
-// Caddy's admin API: load a Caddyfile (what `caddy reload` does, in ~2 ms instead of a process
-// spawn), and read back what Caddy actually routes to, so a switch is confirmed by Caddy itself.
-// node:http, not undici: `bg status` reads it on every run, and undici costs ~100 ms to load and
-// ~50 MB of RSS for its WebAssembly parser (scripts/bench.sh).
+// Caddy's admin API: load a Caddyfile (what `caddy reload` does, without a process spawn), and read
+// back what Caddy actually routes to, so a switch is confirmed by Caddy itself.
+// node:http, not undici: `bg status` reads it on every run, and undici's load time and the memory of
+// its WebAssembly parser would be a large part of it (docs/measurements.md).
 import { request } from 'node:http';
 import { CaddyError } from '../errors.js';
 

@@ -1,8 +1,8 @@
 // Counts TCP connections to a local port: the drain gate. Draining means the old color's port has
 // no established connections left (requests still queued in the listen backlog are established
 // too and would die with the listener), so this counts sockets, not requests. It asks the kernel
-// through `ss` with a port filter (sock_diag): reading /proc/net/tcp instead costs ~300 ms on a
-// busy host, where tens of thousands of TIME_WAIT lines follow a load test.
+// through `ss` with a port filter (sock_diag): /proc/net/tcp lists every socket, and on a busy host
+// tens of thousands of TIME_WAIT lines follow a load test (docs/measurements.md).
 import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 

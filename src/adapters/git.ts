@@ -80,7 +80,7 @@ async function resolve(dir: string, candidates: string[]): Promise<Head | undefi
 }
 
 // What the last checkout put in HEAD, with its subject: `bg status` reads it instead of running git
-// (a process per color was ~15 ms of each status). Trusted only while HEAD still names that commit.
+// (a process per color, see docs/measurements.md). Trusted only while HEAD still names that commit.
 const RECORD = 'bg-head';
 const recordHead = (dir: string, head: Head) => writeFile(join(dir, '.git', RECORD), `${head.commit}\0${head.subject}\n`);
 
@@ -153,7 +153,7 @@ export async function headCommit(dir: string): Promise<Head | undefined> {
   if (!hasCheckout(dir)) return undefined;
   const recorded = await recordedHead(dir);
   if (recorded) return recorded;
-  // node's execFile, not execa: this runs on every `bg status`, which must not load execa (~100 ms)
+  // node's execFile, not execa: this runs on every `bg status`, which must not load execa (docs/measurements.md)
   const out = await new Promise<string | undefined>((resolve) =>
     execFile('git', ['-C', dir, 'log', '-1', '--format=%H%x00%s', 'HEAD'], { env: { ...process.env, ...GIT_ENV }, timeout: 30_000 }, (err, stdout) => resolve(err ? undefined : stdout)),
   );

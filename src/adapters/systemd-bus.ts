@@ -1,5 +1,6 @@
 // One D-Bus connection to a systemd manager: resolves the bus address for a scope, connects,
-// makes raw method calls (no introspected proxy objects: 30-60 ms each), and turns a lost or
+// makes raw method calls (no introspected proxy objects: each costs an Introspect round trip and its
+// parsing, see docs/measurements.md), and turns a lost or
 // unreachable bus into BusError and D-Bus error replies into SystemdError.
 import { DBusError, Message, type MessageBus, MessageType, sessionBus, Variant } from 'dbus-next';
 import type { Scope } from '../config/types.js';

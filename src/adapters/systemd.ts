@@ -120,7 +120,7 @@ export class Systemd {
   /**
    * Load/active/sub state, main PID and since of many units, in one round trip: ListUnitsByNames
    * and each unit's few property Gets go out together (object paths are derived from the names).
-   * unitState()'s eleven sequential-ish calls per unit were ~8 ms per unit of `bg status`.
+   * unitState()'s eleven sequential-ish calls per unit made `bg status` slow (docs/measurements.md).
    */
   async unitSummaries(names: string[]): Promise<UnitSummary[]> {
     const props = (name: string) => {

@@ -1,5 +1,6 @@
 // Runs a CommonJS bundle through V8's code cache. Node 20 has no compile cache of its own
-// (module.enableCompileCache is Node 22), and compiling bg's bundles took ~40 ms of each run.
+// (module.enableCompileCache is Node 22), and compiling bg's bundles was a large part of each run
+// (docs/measurements.md).
 // The cache is V8's serialized code for the bundle: reused while the bundle (its build id), Node
 // and V8's flags are the same; V8 rejects a cache from another Node or flag set, and bg then
 // recompiles and writes a fresh one. A cache write that fails is ignored: it only costs speed.
