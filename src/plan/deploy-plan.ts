@@ -6,6 +6,7 @@ import { migrateWarning } from '../host/diagnose.js';
 import { type HostState, isRunning } from '../host/host-state.js';
 import { buildMemoryHigh, memoryFit } from '../host/memory-fit.js';
 import { preflight } from '../host/preflight.js';
+import { bootRepairSteps, bootSteps } from './boot-steps.js';
 import { brokerCheck, celerySteps } from './celery-steps.js';
 import { adoptSteps, newReleaseSteps, nextReleaseId, pointStep } from './release-steps.js';
 import type { Plan, Step } from './step.js';
@@ -23,7 +24,8 @@ export interface DeployRequest {
 
 // The order of a deploy (README, "What a deploy does"): a new release built and the idle color
 // pointed at it, start the idle web, health-gate it, stop the old Celery, switch, start the new
-// Celery, drain and stop the old web. Every step that changes what runs carries its undo.
+// Celery, drain and stop the old web. Every step that changes what runs carries its undo; what
+// starts at boot moves with what serves (src/plan/boot-steps.ts).
 // Celery's stop comes after the health gate and its start right after the switch: the old worker
 // consumes until the new code is proven, no task the new code enqueues reaches the old worker,
 // and no worker consumes only for the old stop plus the new boot.
@@ -56,6 +58,7 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
   for (const unit of presentUnits(cfg, to).filter((u) => host.units[u]?.activeState === 'deactivating')) {
     steps.push({ name: `finish-stop-${unitStem(unit)}`, action: { kind: 'stop', unit } });
   }
+  steps.push(...bootRepairSteps(cfg, host, from, to));
   steps.push(...adoptSteps(host));
   if (!req.rollback && !req.restart) steps.push(...newReleaseSteps(cfg, host, to, target, req.ref, req.allowDestructive, buildMemoryHigh(cfg, host)));
   else if (host.colors[to].release !== target) steps.push(pointStep(host, to, target));
@@ -67,24 +70,23 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
   steps.push({ name: `install-${to}-units`, action: { kind: 'install', colors: [to], caddyfile: false }, undo: { kind: 'restore-files' } });
   steps.push(...brokerCheck(cfg));
   const newPort = cfg.web.ports[to];
+  const boot = bootSteps(cfg, from, to);
   steps.push(
     // the undo drains first: when it runs after the switch, Caddy's previous config may still be
     // sending requests to the new color
     { name: `start-web-${to}`, action: { kind: 'start', unit: newU.web }, undo: { kind: 'stop', unit: newU.web, drainPort: newPort } },
     { name: `health-gate-${to}`, action: { kind: 'health-gate', color: to, unit: newU.web } },
     ...celerySteps(cfg, from).stop,
+    ...boot.beforeSwitch,
     { name: `switch-to-${to}`, action: { kind: 'switch', to, release: target }, undo: { kind: 'switch-back' } },
     ...(schemaCheck && req.migrateBack ? [{ name: `migrate-back-${to}`, action: { kind: 'migrate-back' as const, newer, older: target, ...user } }] : []),
     ...celerySteps(cfg, to).start,
+    ...boot.afterCeleryStart,
     { name: `drain-${from}`, action: { kind: 'drain', ports: [cfg.web.ports[from]] } },
     // Drained, so no request depends on the old Gunicorn any more. Its own exit after SIGQUIT takes
     // a moment (its arbiter and workers each sleep briefly): systemd sees it through, bg does not wait.
     { name: `stop-web-${from}`, action: { kind: 'stop', unit: oldU.web, wait: false }, undo: { kind: 'start', unit: oldU.web } },
-  );
-  // undone too, so an interrupted run never leaves the idle color enabled (both would start at boot)
-  steps.push(
-    { name: `enable-${to}`, action: { kind: 'enable', units: presentUnits(cfg, to) }, undo: { kind: 'disable', units: presentUnits(cfg, to) } },
-    { name: `disable-${from}`, action: { kind: 'disable', units: presentUnits(cfg, from) }, undo: { kind: 'enable', units: presentUnits(cfg, from) } },
+    ...boot.afterStop,
   );
   const notes = req.restart
     ? [`Restarting releases/${target} (live on ${from}) in ${to}: it reads the env file anew.`]

@@ -1,8 +1,9 @@
 import { presentUnits, releasePath, releasesDir, sharedDir, unitNames, unitStem } from '../config/names.js';
-import type { Config } from '../config/types.js';
+import { type Config, otherColor } from '../config/types.js';
 import { liveColorWithoutFile } from '../host/diagnose.js';
 import { type HostState, isRunning } from '../host/host-state.js';
 import { preflight } from '../host/preflight.js';
+import { celeryUnits } from './boot-steps.js';
 import { brokerCheck, celerySteps } from './celery-steps.js';
 import { kernelSteps } from './kernel.js';
 import { adoptSteps, newReleaseSteps, nextReleaseId } from './release-steps.js';
@@ -42,7 +43,10 @@ export function planSetup(cfg: Config, host: HostState, now: Date = new Date()):
     const toEnable = presentUnits(cfg, active).filter((u) => missing.includes(u) || host.units[u]?.fileState === 'disabled');
     const enable: Step[] = toEnable.length ? [{ name: `enable-${active}`, action: { kind: 'enable', units: toEnable } }] : [];
     const celeryMissing = missing.some((u) => u !== unitNames(cfg, active).web);
-    const steps = [...kernel.steps, ...repair, ...files, ...(celeryMissing ? brokerCheck(cfg) : []), ...restart, ...enable];
+    // the idle color enabled would start at boot too (its Celery beside the live one's): disabled first
+    const idleEnabled = presentUnits(cfg, otherColor(active)).filter((u) => host.units[u]?.fileState === 'enabled');
+    const disableIdle: Step[] = idleEnabled.length ? [{ name: `disable-idle-${otherColor(active)}`, action: { kind: 'disable', units: idleEnabled } }] : [];
+    const steps = [...kernel.steps, ...repair, ...files, ...disableIdle, ...(celeryMissing ? brokerCheck(cfg) : []), ...restart, ...enable];
     const said = host.upstreamFile === 'missing' ? 'is missing' : host.upstreamFile === 'unreadable' ? "is not bg's" : `says 127.0.0.1:${host.upstreamPort}`;
     const notes = found
       ? [
@@ -68,6 +72,8 @@ export function planSetup(cfg: Config, host: HostState, now: Date = new Date()):
     ...brokerCheck(cfg),
     { name: 'start-web-blue', action: { kind: 'start', unit: blue.web }, undo: { kind: 'stop', unit: blue.web, drainPort: cfg.web.ports.blue } },
     { name: 'health-gate-blue', action: { kind: 'health-gate', color: 'blue', unit: blue.web } },
+    // before the switch writes the upstream file: a reboot from then on brings blue up (src/plan/boot-steps.ts)
+    { name: 'enable-web-blue', action: { kind: 'enable', units: [blue.web] }, undo: { kind: 'disable', units: [blue.web] } },
   );
 
   const legacy = cfg.legacyUnit;
@@ -87,7 +93,8 @@ export function planSetup(cfg: Config, host: HostState, now: Date = new Date()):
     );
   }
   steps.push(...celerySteps(cfg, 'blue').start);
-  steps.push({ name: 'enable-blue', action: { kind: 'enable', units: presentUnits(cfg, 'blue') } });
+  const celery = celeryUnits(cfg, 'blue');
+  if (celery.length) steps.push({ name: 'enable-celery-blue', action: { kind: 'enable', units: celery }, undo: { kind: 'disable', units: celery } });
 
   const notes = [`Blue checks out into ${releasePath(cfg, release)}.`, ...kernel.notes];
   if (legacy && !legacyRunning) notes.push(`${legacy} is not running: nothing to migrate from.`);

@@ -7,7 +7,8 @@ import type { Host, PathStat, ShellResult, TransientRun } from '../../src/run/ho
 // An in-memory host for the executor's fast tests: units are states in a map, files are strings,
 // Caddy routes to whatever the upstream file said at its last load. Every call is recorded, a call
 // can be made to fail, and every moment two colors' Celery workers (or two beats) would run is
-// recorded as a violation.
+// recorded as a violation; so is every moment a reboot would start two colors' Celery or not start
+// the web the upstream file names (`bootViolations`).
 
 export interface FakeHostOptions {
   upstreamFile: string;
@@ -21,11 +22,17 @@ export interface FakeHostOptions {
   hangHealth?: boolean;
   /** units systemd cannot load: unit → its LoadError message */
   refused?: Record<string, string>;
+  /** units enabled at the start (they would start at boot) */
+  enabled?: string[];
+  /** upstream address → the web unit that serves it: with it, every moment a reboot would not bring up the unit the upstream file names is recorded */
+  webOf?: Record<string, string>;
 }
 
 export class FakeHost implements Host {
   readonly calls: string[] = [];
   readonly violations: string[] = [];
+  readonly bootViolations: string[] = [];
+  readonly enabled = new Set<string>();
   readonly units = new Map<string, string>();
   readonly fileMap = new Map<string, string>();
   readonly links = new Map<string, string>();
@@ -37,6 +44,18 @@ export class FakeHost implements Host {
     for (const [p, t] of Object.entries(opts.files ?? {})) this.fileMap.set(p, t);
     this.fail = opts.fail ?? new Set();
     this.routes = this.routesFromFile();
+    for (const u of opts.enabled ?? []) this.enabled.add(u);
+  }
+
+  /** What a reboot now would bring up: the upstream file's web, and at most one color's worker and beat. */
+  private checkBoot(after: string) {
+    const target = /to (\S+)/.exec(this.fileMap.get(this.opts.upstreamFile) ?? '')?.[1];
+    const web = target && this.opts.webOf?.[target];
+    if (web && !this.enabled.has(web)) this.bootViolations.push(`after ${after}: the upstream file names ${target} but ${web} is not enabled`);
+    for (const kind of ['worker', 'beat']) {
+      const on = [...this.enabled].filter((u) => u.includes(`-${kind}-`));
+      if (on.length > 1) this.bootViolations.push(`after ${after}: two ${kind}s enabled: ${on.join(', ')}`);
+    }
   }
 
   /** Each listed call fails once: an undo that repeats it (a link pointed back) succeeds. */
@@ -98,8 +117,16 @@ export class FakeHost implements Host {
     },
     listUnits: async (names: string[]) => names.map((name) => ({ name, loadState: 'loaded', activeState: this.state(name), subState: '', path: '' })),
     unitSummaries: async (names: string[]) => names.map((name) => ({ name, loadState: 'loaded', activeState: this.state(name), subState: '', mainPid: 0 })),
-    enableUnitFiles: async (units: string[]) => void this.calls.push(`enable ${units.join(' ')}`),
-    disableUnitFiles: async (units: string[]) => void this.calls.push(`disable ${units.join(' ')}`),
+    enableUnitFiles: async (units: string[]) => {
+      if (this.failing(`enable ${units.join(' ')}`)) throw new Error(`systemd refused EnableUnitFiles ${units.join(' ')}`);
+      for (const u of units) this.enabled.add(u);
+      this.checkBoot(`enable ${units.join(' ')}`);
+    },
+    disableUnitFiles: async (units: string[]) => {
+      if (this.failing(`disable ${units.join(' ')}`)) throw new Error(`systemd refused DisableUnitFiles ${units.join(' ')}`);
+      for (const u of units) this.enabled.delete(u);
+      this.checkBoot(`disable ${units.join(' ')}`);
+    },
     reload: async () => void this.calls.push('daemon-reload'),
     // Caddy's unit runs the main Caddyfile among the files (the one named Caddyfile)
     execStart: async () => ({
@@ -135,10 +162,12 @@ export class FakeHost implements Host {
     write: async (path: string, text: string) => {
       if (this.failing(`write ${path}`)) throw new Error(`ENOSPC: no space left on device, write '${path}'`);
       this.fileMap.set(path, text);
+      this.checkBoot(`write ${path}`);
     },
     remove: async (path: string) => {
       if (this.failing(`remove ${path}`)) throw new Error(`EROFS: read-only file system, unlink '${path}'`);
       this.fileMap.delete(path);
+      this.checkBoot(`remove ${path}`);
     },
     readLink: async (path: string) => this.links.get(path),
     pointLink: async (path: string, target: string) => {

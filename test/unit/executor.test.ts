@@ -27,8 +27,11 @@ function blueServing(over: { fail?: string[]; hangHealth?: boolean } = {}) {
     active: Object.fromEntries(live.map((u) => [u, 'active'])),
     fail: new Set(over.fail ?? []),
     hangHealth: over.hangHealth,
+    enabled: live,
+    webOf: { '127.0.0.1:8000': 'shop-web-blue.service', '127.0.0.1:8100': 'shop-web-green.service' },
   });
 }
+const greenUnits = ['shop-web-green.service', 'shop-worker-green.service', 'shop-beat-green.service'];
 
 const observed: HostState = {
   active: 'blue',
@@ -60,17 +63,20 @@ const FAULTS: Record<string, string> = {
   'health-gate-green': 'health',
   'stop-beat-blue': 'stop shop-beat-blue.service',
   'stop-worker-blue': 'stop shop-worker-blue.service',
+  'disable-celery-blue': 'disable shop-worker-blue.service shop-beat-blue.service',
+  'enable-web-green': 'enable shop-web-green.service',
   'switch-to-green': 'caddy.load',
   'start-worker-green': 'start shop-worker-green.service',
   'start-beat-green': 'start shop-beat-green.service',
+  'enable-celery-green': 'enable shop-worker-green.service shop-beat-green.service',
   'drain-blue': 'drain-blue', // see below: the drain itself never fails, an interrupt ends it
   'stop-web-blue': 'stop shop-web-blue.service',
+  'disable-web-blue': 'disable shop-web-blue.service',
 };
 
 describe('executor: a deploy that fails at any step is put back', () => {
   it('the deploy plan is the one these cases cover', () => {
-    const covered = deployPlan.steps.map((s) => s.name).filter((n) => !n.startsWith('enable-') && !n.startsWith('disable-'));
-    expect(covered).toEqual(Object.keys(FAULTS));
+    expect(deployPlan.steps.map((s) => s.name)).toEqual(Object.keys(FAULTS));
   });
 
   for (const [step, fault] of Object.entries(FAULTS)) {
@@ -91,6 +97,9 @@ describe('executor: a deploy that fails at any step is put back', () => {
       );
 
       expect(host.violations).toEqual([]);
+      // a reboot at any instant, the undo included, brings up what the upstream file names and one Celery
+      expect(host.bootViolations).toEqual([]);
+      expect([...host.enabled].sort()).toEqual([...live].sort());
       expect(host.fileMap.get(UPSTREAM)).toBe('to 127.0.0.1:8000\n');
       expect(host.routes).toEqual(['127.0.0.1:8000']);
       for (const u of live) expect(host.state(u), u).toBe('active');
@@ -130,6 +139,8 @@ describe('executor: a deploy that fails at any step is put back', () => {
     expect(host.state('shop-web-blue.service')).toBe('inactive');
     expect(host.state('shop-worker-green.service')).toBe('active');
     expect(host.violations).toEqual([]);
+    expect(host.bootViolations).toEqual([]);
+    expect([...host.enabled].sort()).toEqual([...greenUnits].sort());
     expect(result.ms).toBeGreaterThanOrEqual(result.steps.reduce((a, s) => a + s.ms, 0));
   });
 

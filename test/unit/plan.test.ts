@@ -36,7 +36,7 @@ const names = (p: Plan) => p.steps.map((s) => s.name);
 describe('planSetup', () => {
   it('brings blue up behind the health gate before switching', () => {
     const p = planSetup(cfgOf(), host({ changedFiles: ['x'] }));
-    expect(names(p)).toEqual(['ensure-user-shop', 'ensure-dirs', 'checkout-blue', 'point-blue', 'install-files', 'start-web-blue', 'health-gate-blue', 'switch-to-blue', 'enable-blue']);
+    expect(names(p)).toEqual(['ensure-user-shop', 'ensure-dirs', 'checkout-blue', 'point-blue', 'install-files', 'start-web-blue', 'health-gate-blue', 'enable-web-blue', 'switch-to-blue']);
     expect(p.steps.find((s) => s.name === 'start-web-blue')?.undo).toEqual({ kind: 'stop', unit: 'shop-web-blue.service', drainPort: 8000 });
     expect(p.steps.find((s) => s.name === 'switch-to-blue')?.undo).toEqual({ kind: 'switch-back' });
   });
@@ -73,11 +73,11 @@ describe('planDeploy', () => {
       'install-green-units',
       'start-web-green',
       'health-gate-green',
+      'enable-web-green',
       'switch-to-green',
       'drain-blue',
       'stop-web-blue',
-      'enable-green',
-      'disable-blue',
+      'disable-web-blue',
     ]);
     expect(p.steps.find((s) => s.name === 'stop-web-blue')?.action).toEqual({ kind: 'stop', unit: 'shop-web-blue.service', wait: false });
     expect(p.steps.find((s) => s.name === 'drain-blue')?.action).toEqual({ kind: 'drain', ports: [8000] });
@@ -96,13 +96,15 @@ describe('planDeploy', () => {
       'health-gate-blue',
       'stop-beat-green',
       'stop-worker-green',
+      'disable-celery-green',
+      'enable-web-blue',
       'switch-to-blue',
       'start-worker-blue',
       'start-beat-blue',
+      'enable-celery-blue',
       'drain-green',
       'stop-web-green',
-      'enable-blue',
-      'disable-green',
+      'disable-web-green',
     ]);
   });
 
@@ -235,5 +237,89 @@ describe('recovery through setup', () => {
     // started, and enabled so that a reboot brings them back (Celery added to a running install)
     expect(names(p)).toEqual(['check-broker', 'start-shop-worker-blue', 'start-shop-beat-blue', 'enable-blue']);
     expect(p.steps.at(-1)?.action).toEqual({ kind: 'enable', units: ['shop-worker-blue.service', 'shop-beat-blue.service'] });
+  });
+});
+
+// A plan replayed on what is enabled and what the upstream file names: after every action (the
+// switch counted as both before and after its write), and after every undo of a run that failed at
+// any step, a reboot must start the web the file names and at most one color's worker and beat.
+function rebootProblems(cfg: ReturnType<typeof cfgOf>, p: Plan, enabled0: string[], upstream0: 'blue' | 'green' | undefined): string[] {
+  const problems: string[] = [];
+  const webOf = (c: 'blue' | 'green') => `shop-web-${c}.service`;
+  for (let failAt = 0; failAt <= p.steps.length; failAt++) {
+    const enabled = new Set(enabled0);
+    let upstream = upstream0;
+    const stack: (string | undefined)[] = [];
+    const check = (when: string) => {
+      if (upstream && !enabled.has(webOf(upstream))) problems.push(`${when}: upstream names ${upstream}, its web is not enabled`);
+      for (const kind of ['worker', 'beat']) if ([...enabled].filter((u) => u.includes(`-${kind}-`)).length > 1) problems.push(`${when}: two ${kind}s enabled`);
+    };
+    const apply = (a: Plan['steps'][number]['action'], when: string) => {
+      if (a.kind === 'enable') for (const u of a.units) enabled.add(u);
+      if (a.kind === 'disable') for (const u of a.units) enabled.delete(u);
+      if (a.kind === 'switch') {
+        stack.push(upstream);
+        upstream = a.to;
+      }
+      if (a.kind === 'switch-back') upstream = stack.pop();
+      check(when);
+    };
+    const begun = p.steps.slice(0, Math.min(failAt + 1, p.steps.length));
+    for (const st of begun) apply(st.action, `${st.name}`);
+    if (failAt === p.steps.length) continue;
+    for (const st of [...begun].reverse()) if (st.undo) apply(st.undo, `undo of ${st.name} (failed at ${p.steps[failAt].name})`);
+    void cfg;
+  }
+  return [...new Set(problems)];
+}
+
+describe('reboot-safe at every instant', () => {
+  const blueUnits = ['shop-web-blue.service', 'shop-worker-blue.service', 'shop-beat-blue.service'];
+  const colors = { blue: { release: 'r2', linked: true, commit: 'b'.repeat(40) }, green: { release: 'r1', linked: true, commit: 'a'.repeat(40) } };
+  const releases: ReleaseRecord[] = [
+    { id: 'r2', status: 'built', servedAt: 't' },
+    { id: 'r1', status: 'built', servedAt: 't' },
+  ];
+  for (const [what, extra] of [
+    ['with Celery', celery],
+    ['without Celery', ''],
+  ] as const) {
+    it(`deploy, rollback and restart ${what}: forward and every undo`, () => {
+      const cfg = cfgOf(extra);
+      const h = host({ active: 'blue', colors, releases });
+      const on = extra ? blueUnits : blueUnits.slice(0, 1);
+      for (const req of [{ ref: 'x' }, { rollback: true }, { restart: true }]) expect(rebootProblems(cfg, planDeploy(cfg, h, req), on, 'blue'), JSON.stringify(req)).toEqual([]);
+    });
+    it(`first setup ${what}: forward and every undo`, () => {
+      const cfg = cfgOf(extra);
+      expect(rebootProblems(cfg, planSetup(cfg, host({ changedFiles: ['x'] })), [], undefined)).toEqual([]);
+    });
+  }
+
+  it("the new color's web is enabled before the switch, the old one's disabled after its stop; Celery is enabled where it runs", () => {
+    const p = planDeploy(cfgOf(celery), host({ active: 'blue' }), { ref: 'x' });
+    const n = names(p);
+    expect(n.indexOf('enable-web-green')).toBe(n.indexOf('switch-to-green') - 1);
+    expect(n.indexOf('disable-celery-blue')).toBe(n.indexOf('stop-worker-blue') + 1);
+    expect(n.indexOf('enable-celery-green')).toBe(n.indexOf('start-beat-green') + 1);
+    expect(n.at(-1)).toBe('disable-web-blue');
+    expect(p.steps.find((s) => s.name === 'enable-web-green')?.undo).toEqual({ kind: 'disable', units: ['shop-web-green.service'] });
+    expect(p.steps.find((s) => s.name === 'disable-web-blue')?.undo).toEqual({ kind: 'enable', units: ['shop-web-blue.service'] });
+  });
+
+  it('a deploy first repairs what an older cut-off run left: the live color disabled, the idle one enabled', () => {
+    const cfg = cfgOf(celery);
+    const u = (name: string, fileState: string): ObservedUnit => ({ ...unit(name, name.includes('blue') ? 'active' : 'inactive'), fileState });
+    const units = Object.fromEntries(
+      [u('shop-web-blue.service', 'disabled'), u('shop-worker-blue.service', 'enabled'), u('shop-beat-blue.service', 'disabled'), u('shop-worker-green.service', 'enabled'), u('shop-web-green.service', 'disabled')].map((x) => [x.name, x]),
+    );
+    const p = planDeploy(cfg, host({ active: 'blue', units }), { ref: 'x' });
+    expect(p.steps.slice(0, 2)).toEqual([
+      { name: 'enable-live-blue', action: { kind: 'enable', units: ['shop-web-blue.service', 'shop-beat-blue.service'] } },
+      { name: 'disable-idle-green', action: { kind: 'disable', units: ['shop-worker-green.service'] } },
+    ]);
+    const sp = planSetup(cfg, host({ active: 'blue', units }));
+    expect(names(sp)).toEqual(['disable-idle-green', 'enable-blue']);
+    expect(sp.steps[1].action).toEqual({ kind: 'enable', units: ['shop-web-blue.service', 'shop-beat-blue.service'] });
   });
 });
