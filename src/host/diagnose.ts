@@ -123,13 +123,21 @@ export function diagnose(cfg: Config, host: HostState): Problem[] {
         next: 'Run `bluegreen cleanup` to stop it (the next deploy also replaces it).',
       });
     }
+    // Caddy reads the upstream file at boot: a reboot must bring up the color it names, and only that one
+    const liveOff = Object.values(live).filter((u): u is string => !!u && host.units[u]?.fileState === 'disabled');
+    if (liveOff.length) {
+      add({
+        code: 'live-not-enabled',
+        message: `the live color is not enabled: ${liveOff.join(', ')} ${liveOff.length > 1 ? 'are' : 'is'} disabled, so after a reboot ${liveOff.includes(live.web) ? `nothing serves ${cfg.app} (Caddy routes to ${host.active}, which would not start)` : `${host.active} comes up without ${liveOff.length > 1 ? 'them' : 'it'}`}.`,
+        next: 'Run `bluegreen setup`, which enables the live color (and starts what it is missing).',
+      });
+    }
     const enabled = Object.values(idle).filter((u): u is string => !!u && host.units[u]?.fileState === 'enabled');
     if (enabled.length) {
       add({
         code: 'idle-enabled',
-        severity: 'warning',
-        message: `${enabled.join(', ')} of the idle color ${enabled.length > 1 ? 'are' : 'is'} enabled: after a reboot both colors would start.`,
-        next: 'Run `bluegreen cleanup`, which disables them.',
+        message: `${enabled.join(', ')} of the idle color ${enabled.length > 1 ? 'are' : 'is'} enabled: after a reboot ${enabled.length > 1 ? 'they' : 'it'} would start too${enabled.some((u) => u !== idle.web) ? ", and the two colors' Celery would race for which one runs" : ''}.`,
+        next: 'Run `bluegreen cleanup`, which stops and disables them (or `bluegreen setup`, which disables them).',
       });
     }
   }
