@@ -12,7 +12,7 @@ import { describePlan, executePlan, messageOf, type RunResult } from '../run/exe
 import { type HookEnv, runHooks } from '../run/hooks.js';
 import type { Host } from '../run/host.js';
 import { diffOf, pendingChanges } from '../run/install.js';
-import { appendJournal } from '../run/journal.js';
+import { appendJournal, endResult } from '../run/journal.js';
 import { acquireLock, safeUser } from '../run/lock.js';
 import { makeLogger } from '../run/logger.js';
 import { makeReporter } from '../run/progress.js';
@@ -95,14 +95,14 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
       host,
       (e) => {
         log.info(e, 'progress');
-        if (e.event === 'step' && e.status === 'start') void lock.progress(e.step);
+        if (e.event === 'step' && e.status === 'start') lock.progress(e.step);
         report(e);
       },
       abort.signal,
       afterStep,
     );
     const withHooks = cmd.name !== 'cleanup' && cmd.name !== 'maintenance';
-    const resultName = result.ok ? 'ok' : result.undoFailed?.length ? 'rollback-failed' : 'rolled-back';
+    const resultName = endResult(result, abort.signal.aborted);
     if (withHooks && result.ok) hooks.push(...(await runHooks(host, cfg, 'post_deploy', hookEnv('ok', result.commit), report)));
     if (withHooks && !result.ok) hooks.push(...(await runHooks(host, cfg, 'on_failure', hookEnv(resultName, result.commit, messageOf(result.failed?.error)), report)));
     const commit = result.commit ?? targetCommit;
@@ -112,9 +112,10 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
       commit,
       ...(result.migrations && { migrations: result.ok ? result.migrations : [] }),
       ...(hooks.length && { hooks }),
-      result: result.ok ? 'ok' : result.undoFailed?.length ? 'rollback-failed' : 'rolled-back',
+      result: resultName,
       error: result.failed ? messageOf(result.failed.error) : undefined,
       failedStep: result.failed?.step,
+      ...(result.undoFailed?.length && { undoFailed: result.undoFailed.map((u) => u.step) }),
       ms: Math.round(result.ms),
       steps: result.steps.map((s) => ({ name: s.name, ms: Math.round(s.ms), ok: s.ok })),
     }).catch((e: unknown) => report({ event: 'note', message: `${messageOf(e)} The run itself is reported below.` }));

@@ -21,6 +21,7 @@ export interface JournalEntry {
   result: 'started' | 'ok' | 'rolled-back' | 'rollback-failed' | 'nothing-to-do' | 'interrupted' | 'running';
   error?: string;
   failedStep?: string;
+  undoFailed?: string[]; // the steps whose undo did not complete
   migrations?: string[]; // the migrations this run applied (django)
   hooks?: { name: string; ok: boolean }[]; // the operator's hooks that ran, and whether they succeeded
   ms: number;
@@ -65,4 +66,15 @@ export function runsOf(entries: JournalEntry[], alive: (pid: number) => boolean,
   return entries
     .filter((e) => e.result !== 'started' || !ended.has(e.run))
     .map((e) => (e.result === 'started' ? { ...e, result: e.pid && alive(e.pid) ? 'running' : 'interrupted', failedStep: stepOf?.(e) ?? e.failedStep } : e));
+}
+
+/**
+ * How a run that ended is journaled. A run stopped by a signal whose undo could not finish (a reboot
+ * or shutdown: systemd refuses new start jobs while it goes down) was interrupted, not a rollback
+ * that failed on its own: the next command finds and recovers it like a killed run.
+ */
+export function endResult(r: { ok: boolean; undoFailed?: unknown[] }, interrupted: boolean): JournalEntry['result'] {
+  if (r.ok) return 'ok';
+  if (!r.undoFailed?.length) return 'rolled-back';
+  return interrupted ? 'interrupted' : 'rollback-failed';
 }

@@ -1,3 +1,4 @@
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { link, lstat, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { lockPath } from '../config/names.js';
@@ -20,8 +21,12 @@ export interface LockInfo {
 export interface Lock {
   path: string;
   tookOverFrom?: LockInfo;
-  /** Records the step now running (best effort: progress only). */
-  progress(step: string): Promise<void>;
+  /**
+   * Records the step about to run, synchronously: when it returns, the lock names that step, so a
+   * run killed inside a step is reported at that step, never the one before (best effort: a full
+   * disk leaves the last name).
+   */
+  progress(step: string): void;
   release(): Promise<void>;
 }
 
@@ -68,23 +73,24 @@ async function tryLock(stateDir: string, command: string): Promise<Lock> {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         await link(tmp, path);
-        let writes = Promise.resolve(); // one at a time, and all done before the release
-        const write = async (step: string) => {
-          const next = `${path}.${process.pid}.step`;
-          await unlink(next).catch(() => {});
-          await writeFile(next, JSON.stringify({ ...me, step }), { flag: 'wx' })
-            .then(() => rename(next, path))
-            .catch(() => unlink(next).catch(() => {}));
-        };
+        const next = `${path}.${process.pid}.step`;
         return {
           path,
           tookOverFrom,
           progress: (step) => {
-            writes = writes.then(() => write(step));
-            return writes;
+            try {
+              unlinkSync(next);
+            } catch {}
+            try {
+              writeFileSync(next, JSON.stringify({ ...me, step }), { flag: 'wx', mode: 0o644 }); // wx: never through a planted link
+              renameSync(next, path);
+            } catch {
+              try {
+                unlinkSync(next);
+              } catch {}
+            }
           },
           release: async () => {
-            await writes;
             // only our own: never a lock another bg took over after this one was judged gone
             if ((await readLockInfo(path))?.pid === process.pid) await rm(path, { force: true });
           },
