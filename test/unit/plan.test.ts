@@ -311,7 +311,13 @@ describe('reboot-safe at every instant', () => {
     const cfg = cfgOf(celery);
     const u = (name: string, fileState: string): ObservedUnit => ({ ...unit(name, name.includes('blue') ? 'active' : 'inactive'), fileState });
     const units = Object.fromEntries(
-      [u('shop-web-blue.service', 'disabled'), u('shop-worker-blue.service', 'enabled'), u('shop-beat-blue.service', 'disabled'), u('shop-worker-green.service', 'enabled'), u('shop-web-green.service', 'disabled')].map((x) => [x.name, x]),
+      [
+        u('shop-web-blue.service', 'disabled'),
+        u('shop-worker-blue.service', 'enabled'),
+        u('shop-beat-blue.service', 'disabled'),
+        u('shop-worker-green.service', 'enabled'),
+        u('shop-web-green.service', 'disabled'),
+      ].map((x) => [x.name, x]),
     );
     const p = planDeploy(cfg, host({ active: 'blue', units }), { ref: 'x' });
     expect(p.steps.slice(0, 2)).toEqual([
