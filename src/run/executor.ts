@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { Config } from '../config/types.js';
+import { unitNames } from '../config/names.js';
+import { COLORS, type Config } from '../config/types.js';
 import { BgError } from '../errors.js';
 import { describeAction, type Plan, type Step } from '../plan/step.js';
 import { type ActionContext, perform, performUndo, type Receipt } from './actions.js';
@@ -78,8 +79,19 @@ export async function executePlan(
 
 async function undoAll(begun: Begun[], ctx: ActionContext, report: Reporter) {
   const failures: { step: string; error: unknown }[] = [];
+  const webs = new Set(COLORS.map((c) => unitNames(ctx.cfg, c).web));
+  let switchBackFailed = false;
   for (const { step, receipt } of [...begun].reverse()) {
     if (!step.undo) continue;
+    // Caddy, or the upstream file it reads at boot, may still name the new color: an undo that stops
+    // or disables a web would take down what serves, now or after a reboot. The rest still runs: the
+    // old Celery comes back, the files and the old color's enablement are put back.
+    const web = webTouched(step.undo, webs);
+    if (switchBackFailed && web) {
+      report({ event: 'undo', step: step.name, status: 'failed', error: `skipped: left ${web} as it is, Caddy may still route to it` });
+      failures.push({ step: step.name, error: new BgError(`left ${web} as it is: Caddy may still route to it.`, { code: 'undo-skipped' }) });
+      continue;
+    }
     const t0 = performance.now();
     report({ event: 'undo', step: step.name, status: 'start' });
     try {
@@ -88,12 +100,17 @@ async function undoAll(begun: Begun[], ctx: ActionContext, report: Reporter) {
     } catch (error) {
       failures.push({ step: step.name, error });
       report({ event: 'undo', step: step.name, status: 'failed', error: messageOf(error) });
-      // Caddy may still route to the new color: the undos before the switch (stop the new web,
-      // start the old Celery...) would take down what serves. Stop here; exit 4 says what to do.
-      if (step.undo.kind === 'switch-back') break;
+      if (step.undo.kind === 'switch-back') switchBackFailed = true;
     }
   }
   return failures;
+}
+
+/** The web unit an undo would stop or disable. */
+function webTouched(undo: Step['undo'], webs: Set<string>): string | undefined {
+  if (undo?.kind === 'stop' && webs.has(undo.unit)) return undo.unit;
+  if (undo?.kind === 'disable') return undo.units.find((u) => webs.has(u));
+  return undefined;
 }
 
 const interruption = (signal: AbortSignal): unknown => signal.reason ?? new BgError('Interrupted.', { code: 'interrupted' });

@@ -54,13 +54,19 @@ export async function switchTo(ctx: ActionContext, to: Color, release: string | 
 // Puts the upstream file back and has Caddy load the main Caddyfile from disk again: that also
 // keeps any other app's switch made meanwhile (its own upstream file), which restoring Caddy's whole
 // config as it was would undo. The saved config is the fallback when the Caddyfile will not load.
+// Only what differs is written back: a switch that failed because the upstream file could not be
+// written (a full disk) left it as it was, and writing it again would fail the same way.
 export async function switchBack(ctx: ActionContext, before: SwitchReceipt): Promise<void> {
   const { cfg, host } = ctx;
-  if (before.upstream === undefined) await host.files.remove(cfg.caddy.upstreamFile);
-  else await host.files.write(cfg.caddy.upstreamFile, before.upstream);
-  if (before.current) await host.files.pointLink(currentLink(cfg), before.current);
-  if (before.previous) await host.files.pointLink(previousLink(cfg), before.previous);
-  else await host.files.remove(previousLink(cfg));
+  const upstream = await host.files.read(cfg.caddy.upstreamFile).catch(() => null);
+  if (upstream !== before.upstream) {
+    if (before.upstream === undefined) await host.files.remove(cfg.caddy.upstreamFile);
+    else await host.files.write(cfg.caddy.upstreamFile, before.upstream);
+  }
+  if (before.current && (await host.files.readLink(currentLink(cfg))) !== before.current) await host.files.pointLink(currentLink(cfg), before.current);
+  const previous = await host.files.readLink(previousLink(cfg));
+  if (before.previous && previous !== before.previous) await host.files.pointLink(previousLink(cfg), before.previous);
+  else if (!before.previous && previous !== undefined) await host.files.remove(previousLink(cfg));
   const loaded = await loadMainCaddyfile(host, cfg).then(
     () => true,
     () => false,

@@ -16,6 +16,8 @@ export interface FakeHostOptions {
   files?: Record<string, string>;
   /** `start shop-web-green.service`, `stop …`, `write <path>`, `link <path>`, `caddy.load`, `health`, `checkout`, `shell <cmd>`: throws or returns a failed job, once */
   fail?: Set<string>;
+  /** the same calls, failing every time (a full disk, Caddy's admin API gone) */
+  failAlways?: Set<string>;
   /** What unitMemory and memoryHeadroom answer (bytes). */
   memory?: { units: Record<string, number>; headroom?: Headroom };
   /** `health` waits until the signal aborts */
@@ -61,7 +63,7 @@ export class FakeHost implements Host {
   /** Each listed call fails once: an undo that repeats it (a link pointed back) succeeds. */
   private failing(call: string): boolean {
     this.calls.push(call);
-    return this.fail.delete(call);
+    return this.fail.delete(call) || !!this.opts.failAlways?.has(call);
   }
 
   private routesFromFile(): string[] {
@@ -136,13 +138,16 @@ export class FakeHost implements Host {
   };
 
   caddy = {
-    config: async () => JSON.stringify({ routes: this.routes }),
+    config: async () => {
+      if (this.failing('caddy.config')) throw new Error('connect ECONNREFUSED 127.0.0.1:2019');
+      return JSON.stringify({ routes: this.routes });
+    },
     load: async () => {
       if (this.failing('caddy.load')) throw new Error('Caddy refused the new config');
       this.routes = this.routesFromFile();
     },
     loadJson: async (config: string) => {
-      this.calls.push('caddy.loadJson');
+      if (this.failing('caddy.loadJson')) throw new Error('connect ECONNREFUSED 127.0.0.1:2019');
       this.routes = (JSON.parse(config) as { routes: string[] }).routes;
     },
     adapt: async (text: string) => {

@@ -20,12 +20,13 @@ const cfg = sampleConfig({ build: ['make'], release: ['migrate'], celery: { ...b
 const UPSTREAM = cfg.caddy.upstreamFile;
 const live = ['shop-web-blue.service', 'shop-worker-blue.service', 'shop-beat-blue.service'];
 
-function blueServing(over: { fail?: string[]; hangHealth?: boolean } = {}) {
+function blueServing(over: { fail?: string[]; failAlways?: string[]; hangHealth?: boolean } = {}) {
   return new FakeHost({
     upstreamFile: UPSTREAM,
     files: { [UPSTREAM]: 'to 127.0.0.1:8000\n', [cfg.caddy.caddyfile]: 'caddyfile' },
     active: Object.fromEntries(live.map((u) => [u, 'active'])),
     fail: new Set(over.fail ?? []),
+    failAlways: new Set(over.failAlways ?? []),
     hangHealth: over.hangHealth,
     enabled: live,
     webOf: { '127.0.0.1:8000': 'shop-web-blue.service', '127.0.0.1:8100': 'shop-web-green.service' },
@@ -152,6 +153,40 @@ describe('executor: a deploy that fails at any step is put back', () => {
     // the web unit was written before the worker's failed: its undo removes it (it was new)
     expect(host.calls).toContain(`remove ${cfg.unitDir}/shop-web-green.service`);
     expect(host.fileMap.has(`${cfg.unitDir}/shop-web-green.service`)).toBe(false);
+  });
+});
+
+describe('executor: a switch that cannot write or reach Caddy still puts Celery back', () => {
+  it('the upstream file cannot be written (a full disk): nothing to write back, everything else is undone; exit 1', async () => {
+    const host = blueServing({ failAlways: [`write ${UPSTREAM}`] });
+    const { result } = await run(host);
+    expect(result.failed?.step).toBe('switch-to-green');
+    expect(messageOf(result.failed?.error)).toContain('ENOSPC');
+    expect(result.undoFailed).toEqual([]);
+    for (const u of live) expect(host.state(u), u).toBe('active');
+    expect(host.state('shop-web-green.service')).toBe('inactive');
+    expect(host.fileMap.get(UPSTREAM)).toBe('to 127.0.0.1:8000\n');
+    expect([...host.enabled].sort()).toEqual([...live].sort());
+    expect(host.violations).toEqual([]);
+    expect(host.bootViolations).toEqual([]);
+    expect(outcomeOf(runFailure('deploy', cfg, deployPlan, result)).exitCode).toBe(EXIT.deployFailed);
+  });
+
+  it("Caddy's admin API is gone: its config cannot be put back, yet the old Celery runs again; the new web is left up and enabled; exit 4", async () => {
+    const host = blueServing({ failAlways: ['caddy.load', 'caddy.loadJson', 'caddy.config'] });
+    const { result } = await run(host);
+    expect(result.failed?.step).toBe('switch-to-green');
+    expect(result.undoFailed?.map((u) => u.step)).toEqual(['switch-to-green', 'enable-web-green', 'start-web-green']);
+    // the old color's Celery is back (it was stopped before the switch), never beside the new one's
+    for (const u of live) expect(host.state(u), u).toBe('active');
+    expect(host.state('shop-worker-green.service')).toBe('inactive');
+    // Caddy may route to green: it keeps running and enabled; the upstream file is blue's again
+    expect(host.state('shop-web-green.service')).toBe('active');
+    expect(host.fileMap.get(UPSTREAM)).toBe('to 127.0.0.1:8000\n');
+    expect([...host.enabled].sort()).toEqual([...live, 'shop-web-green.service'].sort());
+    expect(host.violations).toEqual([]);
+    expect(host.bootViolations).toEqual([]);
+    expect(outcomeOf(runFailure('deploy', cfg, deployPlan, result)).exitCode).toBe(EXIT.attention);
   });
 });
 
