@@ -35,7 +35,8 @@ cmd=$1
 mkdir -p "$2"
 dir=$(cd "$2" && pwd -P)
 shift 2
-name=bg-ct-$(basename "$dir")
+# the cgroup's name: unique per full path (two checkouts' container dirs may share a basename)
+name=bg-ct-$(basename "$dir" | tr -c 'A-Za-z0-9_.\n-' _)-$(printf %s "$dir" | sha256sum | cut -c1-16)
 cgfile=$dir/cgroup
 wrapperfile=$dir/wrapper.pid
 
@@ -49,9 +50,13 @@ nspawn() {
 
 # every PID in the container's cgroup tree (both hierarchies)
 cgroup_pids() {
-  local cg
   [ -s "$cgfile" ] || return 0
-  cg=$(cat "$cgfile")
+  pids_in "$(cat "$cgfile")"
+}
+
+# every PID in the cgroup tree <cg> (both hierarchies)
+pids_in() {
+  local cg=$1
   for root in "${CG_ROOTS[@]}"; do
     [ -d "$root/$cg" ] && find "$root/$cg" -name cgroup.procs -exec cat {} + 2>/dev/null
   done | sort -un
@@ -94,6 +99,9 @@ start() {
   [ ! -s "$wrapperfile" ] || ! kill -0 "$(cat "$wrapperfile")" 2>/dev/null || die "already running ($dir)"
   case "$dir/" in "$checkout"/*) die "the container dir must not be under the bound checkout" ;; esac
   local cg=$name
+  # a cgroup with processes is someone else's container (or one left running): never share it, since
+  # `stop` kills everything in it
+  [ -z "$(pids_in "$cg")" ] || die "the cgroup $cg already has processes ($(pids_in "$cg" | tr '\n' ' ')): a container from $dir is still running; stop it first"
   for root in "${CG_ROOTS[@]}"; do mkdir -p "$root/$cg"; done
   echo "$cg" >"$cgfile"
   local memcg=

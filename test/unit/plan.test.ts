@@ -249,7 +249,7 @@ function rebootProblems(cfg: ReturnType<typeof cfgOf>, p: Plan, enabled0: string
   for (let failAt = 0; failAt <= p.steps.length; failAt++) {
     const enabled = new Set(enabled0);
     let upstream = upstream0;
-    const stack: (string | undefined)[] = [];
+    const stack: ('blue' | 'green' | undefined)[] = [];
     const check = (when: string) => {
       if (upstream && !enabled.has(webOf(upstream))) problems.push(`${when}: upstream names ${upstream}, its web is not enabled`);
       for (const kind of ['worker', 'beat']) if ([...enabled].filter((u) => u.includes(`-${kind}-`)).length > 1) problems.push(`${when}: two ${kind}s enabled`);

@@ -1,0 +1,41 @@
+// Runs a bg command and SIGKILLs it as soon as its lock file names a given step (the lock names the
+// step being run, written before the step begins). Watches the lock's directory (inotify) and polls
+// too, so a step of a few milliseconds is still caught.
+//   node kill-at-step.mjs <lock file> <step> <command> [args...]
+// Prints one JSON line: { killed, step, seen, code, signal, output }.
+import { spawn } from 'node:child_process';
+import { readFileSync, watch } from 'node:fs';
+import { dirname } from 'node:path';
+
+const [lock, step, command, ...args] = process.argv.slice(2);
+const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+let output = '';
+child.stdout.on('data', (d) => (output += d));
+child.stderr.on('data', (d) => (output += d));
+let killed = false;
+const seen = [];
+
+function look() {
+  if (killed) return;
+  let info;
+  try {
+    info = JSON.parse(readFileSync(lock, 'utf8'));
+  } catch {
+    return; // not there yet, or being replaced
+  }
+  if (info.step && seen.at(-1) !== info.step) seen.push(info.step);
+  if (info.step === step && info.pid) {
+    killed = true;
+    try {
+      process.kill(info.pid, 'SIGKILL');
+    } catch {}
+  }
+}
+
+const watcher = watch(dirname(lock), look);
+const poll = setInterval(look, 2);
+child.on('close', (code, signal) => {
+  watcher.close();
+  clearInterval(poll);
+  process.stdout.write(`${JSON.stringify({ killed, step, seen, code, signal, output: output.slice(-4000) })}\n`);
+});
