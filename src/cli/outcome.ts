@@ -36,10 +36,13 @@ export function runFailure(command: string, cfg: Config, plan: Plan, result: Run
       exitCode: EXIT.attention,
       detail,
       state: 'Unknown: the host may be half switched. Run `bluegreen status` to see which color Caddy routes to and which units run.',
-      // what bg saw when it looked again: e.g. Caddy down is fixed by starting Caddy, not a web unit
-      next: problems.length
-        ? `${problems.map((p) => `${p.message} ${p.next}`).join(' ')} Then run \`bluegreen status\`.`
-        : `Start the color Caddy routes to (systemctl start ${cfg.app}-web-<color>), then run \`bluegreen status\`.`,
+      // what bg saw when it looked again: e.g. Caddy down is fixed by starting Caddy, not a web unit;
+      // a broker that is down comes first (no worker starts without it)
+      next: `${code === 'broker-unreachable' && isBgError(cause) && cause.next ? 'Start the broker first. ' : ''}${
+        problems.length
+          ? `${problems.map((p) => `${p.message} ${p.next}`).join(' ')} Then run \`bluegreen status\`.`
+          : `Start the color Caddy routes to (systemctl start ${cfg.app}-web-<color>), then run \`bluegreen status\`.`
+      }`,
     });
   }
   // refused by a check before anything changed what serves (a destructive migration): its own words

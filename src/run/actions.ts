@@ -1,9 +1,9 @@
-import { currentLink, releasePath } from '../config/names.js';
-import type { Config } from '../config/types.js';
+import { currentLink, releasePath, unitNames } from '../config/names.js';
+import { COLORS, type Config } from '../config/types.js';
 import { SystemdError } from '../errors.js';
 import type { Action } from '../plan/step.js';
 import { renderUpstream } from '../render/upstream.js';
-import { checkBroker } from './broker.js';
+import { brokerLost, checkBroker } from './broker.js';
 import { runBuild } from './build.js';
 import { checkMigrationPlan } from './django.js';
 import { checkRollbackSchema, migrateBack } from './django-rollback.js';
@@ -109,15 +109,19 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       // systemd refuses a 6th start within 10 s (StartLimitBurst), e.g. deploy, rollback, deploy in
       // quick succession. That limit is for crash loops; a start bg asks for is deliberate.
       await host.systemd.resetFailed(action.unit);
-      const result = await host.systemd.startUnit(action.unit).catch(async (err: unknown) => {
+      const started = host.systemd.startUnit(action.unit).catch(async (err: unknown) => {
         throw (await unitRefused(host, action.unit)) ?? err;
       });
+      const result = isWorker(cfg, action.unit) ? await unlessBrokerLost(host, cfg, action.unit, started) : await started;
       if (result !== 'done') {
         const st = await host.systemd.unitState(action.unit).catch(() => undefined);
-        throw new SystemdError(`Starting ${action.unit} failed (job ${result}${st ? `, unit ${st.activeState}, result ${st.result}` : ''}).${whyStartFailed(st?.result)}`, {
-          code: 'start-failed',
-          detail: await host.unitLog(action.unit, 10, st?.invocationId),
-        });
+        throw new SystemdError(
+          `Starting ${action.unit} failed (job ${result}${st ? `, unit ${st.activeState}, result ${st.result}` : ''}).${whyStartFailed(st?.result, isWorker(cfg, action.unit))}`,
+          {
+            code: 'start-failed',
+            detail: await host.unitLog(action.unit, 10, st?.invocationId),
+          },
+        );
       }
       return {};
     }
@@ -192,6 +196,25 @@ export async function performUndo(action: Action, ctx: ActionContext, receipt: R
   }
 }
 
+const isWorker = (cfg: Config, unit: string) => COLORS.some((c) => unitNames(cfg, c).worker === unit);
+
+// A worker's start job ends when the worker answers a ping through the broker: with the broker down
+// that wait lasts the unit's whole TimeoutStartSec. bg watches the broker meanwhile; once it is lost,
+// the start job is cancelled (the worker stopped) and the broker's own error is the step's.
+async function unlessBrokerLost(host: Host, cfg: Config, unit: string, started: Promise<string>): Promise<string> {
+  const stop = new AbortController();
+  const lost = brokerLost(host, cfg, stop.signal);
+  try {
+    const first = await Promise.race([started, lost]);
+    if (typeof first === 'string') return first;
+    await host.systemd.queueStop(unit).catch(() => {});
+    await started.catch(() => {}); // the start job ends as cancelled
+    throw first;
+  } finally {
+    stop.abort();
+  }
+}
+
 /** systemd's own reason when it cannot load the unit file, as an error; undefined when it loaded. */
 async function unitRefused(host: Host, unit: string): Promise<SystemdError | undefined> {
   const st = await host.systemd.unitState(unit).catch(() => undefined);
@@ -217,10 +240,12 @@ async function diedWhileGated(host: Host, unit: string): Promise<string | undefi
 }
 
 // systemd's unit Result, said for people.
-function whyStartFailed(result: string | undefined): string {
+function whyStartFailed(result: string | undefined, worker: boolean): string {
   switch (result) {
     case 'timeout':
-      return ' It did not finish booting within its start timeout: the app never bound its port (hanging at import?).';
+      return worker
+        ? ' It did not finish booting within its start timeout: the worker never answered a ping through its broker (is the broker up? hanging at import?).'
+        : ' It did not finish booting within its start timeout: the app never bound its port (hanging at import?).';
     case 'exit-code':
       return ' The process exited with an error: see its last lines below.';
     case 'signal':

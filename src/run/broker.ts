@@ -38,3 +38,27 @@ export async function checkBroker(host: Host, cfg: Config): Promise<string> {
   }
   return `${shown} answers`;
 }
+
+/**
+ * While a worker's start job waits for its readiness ping (each ping through a broker that is down
+ * takes kombu's whole retry), checks the broker every `everyMs`: resolves with the broker's error
+ * once it has failed `times` checks in a row, and never resolves while it answers or once `stop`
+ * aborts. A broker that died after the check before Celery was touched then ends the start in
+ * seconds, with its own headline, instead of at the unit's TimeoutStartSec.
+ */
+export function brokerLost(host: Host, cfg: Config, stop: AbortSignal, everyMs = 1000, times = 2): Promise<BgError> {
+  return new Promise((resolve) => {
+    let failed = 0;
+    const tick = async () => {
+      if (stop.aborted) return;
+      try {
+        await checkBroker(host, cfg);
+        failed = 0;
+      } catch (e) {
+        if (e instanceof BgError && e.code === 'broker-unreachable' && ++failed >= times) return resolve(e);
+      }
+      if (!stop.aborted) setTimeout(tick, everyMs).unref?.();
+    };
+    setTimeout(tick, everyMs).unref?.();
+  });
+}

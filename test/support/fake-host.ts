@@ -35,6 +35,9 @@ export class FakeHost implements Host {
   readonly violations: string[] = [];
   readonly bootViolations: string[] = [];
   readonly enabled = new Set<string>();
+  /** The broker stops answering: tcpReachable fails, and a worker's start job waits (its readiness ping) until a stop cancels it. */
+  brokerDown = false;
+  private readonly pendingStarts = new Map<string, (r: JobResult) => void>();
   readonly units = new Map<string, string>();
   readonly fileMap = new Map<string, string>();
   readonly links = new Map<string, string>();
@@ -95,6 +98,11 @@ export class FakeHost implements Host {
   systemd = {
     startUnit: async (unit: string) => {
       if (this.opts.refused?.[unit]) throw new Error(`systemd refused StartUnit ${unit}: Unit ${unit} has a bad unit file setting.`);
+      if (this.brokerDown && unit.includes('-worker-')) {
+        this.calls.push(`start ${unit}`);
+        this.set(unit, 'activating');
+        return new Promise<JobResult>((resolve) => this.pendingStarts.set(unit, resolve));
+      }
       return this.job('start', unit);
     },
     stopUnit: async (unit: string) => {
@@ -102,6 +110,8 @@ export class FakeHost implements Host {
       return this.job('stop', unit);
     },
     queueStop: async (unit: string) => {
+      this.pendingStarts.get(unit)?.('canceled');
+      this.pendingStarts.delete(unit);
       if (this.job('stop', unit) !== 'done') throw new Error(`systemd refused StopUnit ${unit}`);
     },
     resetFailed: async () => {},
@@ -221,7 +231,7 @@ export class FakeHost implements Host {
   releaseHead = async (): Promise<Head | undefined> => undefined;
   listening = async () => [];
   readSysctl = async () => '1';
-  tcpReachable = async (host: string, port: number) => (this.failing(`connect ${host}:${port}`) ? 'connection refused' : undefined);
+  tcpReachable = async (host: string, port: number) => (this.failing(`connect ${host}:${port}`) || this.brokerDown ? 'connection refused' : undefined);
   unitLog = async (unit: string) => `(last lines of ${unit})`;
   lockHolder = async () => undefined;
   close() {}

@@ -95,7 +95,13 @@ describe('a deploy killed at each step, then a reboot', () => {
       const live = clean.active;
       expect(await c.ok(`systemctl is-active shop-web-${live} shop-worker-${live} shop-beat-${live}`)).toBe('active\nactive\nactive\n');
       expect(await c.ok(`systemctl is-enabled shop-web-${live} shop-worker-${live} shop-beat-${live}`)).toBe('enabled\nenabled\nenabled\n');
-      lines.push(`  ${step.replace(/blue|green/g, (x) => (x === names.at(-1)?.replace(/^.*-/, '') ? 'old' : 'new')).padEnd(22)} → ${up.code} ${up.body}; ${seen.active} live; status: ${errors(seen.problems).map((p) => p.code).join(', ') || 'no error'}`);
+      lines.push(
+        `  ${step.replace(/blue|green/g, (x) => (x === names.at(-1)?.replace(/^.*-/, '') ? 'old' : 'new')).padEnd(22)} → ${up.code} ${up.body}; ${seen.active} live; status: ${
+          errors(seen.problems)
+            .map((p) => p.code)
+            .join(', ') || 'no error'
+        }`,
+      );
     }
   }, 1_200_000);
 });

@@ -202,6 +202,39 @@ describe('executor: the broker is checked before Celery is touched', () => {
   });
 });
 
+describe('executor: a broker that dies after its check', () => {
+  it("ends the new worker's start in seconds with the broker's own headline, not the unit's start timeout", async () => {
+    const host = blueServing();
+    const events: ProgressEvent[] = [];
+    const result = await executePlan(deployPlan, cfg, host, (e) => {
+      events.push(e);
+      if (e.event === 'step' && e.step === 'switch-to-green' && e.status === 'start') host.brokerDown = true;
+    });
+    expect(result.failed?.step).toBe('start-worker-green');
+    const err = result.failed?.error as BgError;
+    expect(err.code).toBe('broker-unreachable');
+    expect(err.message).toBe('The Celery broker redis://127.0.0.1:6379 (celery.broker) does not answer: connection refused.');
+    // the new worker's start job was cancelled; blue's worker cannot come back without a broker either
+    expect(host.state('shop-worker-green.service')).toBe('inactive');
+    expect(result.undoFailed?.map((u) => u.step)).toEqual(['stop-worker-blue']);
+    // the web was put back: blue serves, green is stopped
+    expect(host.fileMap.get(UPSTREAM)).toBe('to 127.0.0.1:8000\n');
+    expect(host.state('shop-web-green.service')).toBe('inactive');
+    expect(host.violations).toEqual([]);
+    const failure = runFailure(
+      'deploy',
+      cfg,
+      deployPlan,
+      result,
+      false,
+      diagnose(cfg, await observe(cfg, host)).filter((p) => p.severity === 'error'),
+    );
+    expect(failure.message).toMatch(/^deploy failed at start-worker-green: The Celery broker .* does not answer/);
+    expect(failure.next).toMatch(/^Start the broker/);
+    expect(failure.next).toContain('bluegreen setup');
+  }, 20_000);
+});
+
 describe('executor: exit 4 only when putting things back fails', () => {
   it('an undo that fails makes the outcome exit 4, naming the undo', async () => {
     // the switch fails; starting blue's worker again (the undo of stop-worker-blue) fails too
