@@ -169,3 +169,30 @@ export async function removeFile(path: string): Promise<void> {
   }
   await fsyncDir(dirname(path)).catch(() => undefined); // durability only; the unlink itself succeeded
 }
+
+/**
+ * A file someone else may write (the app's user), read as root without trusting it: never through a
+ * symbolic link (O_NOFOLLOW), never a FIFO or device (O_NONBLOCK, then a regular file or refused), at
+ * most `maxBytes`. Undefined when it does not exist.
+ */
+export async function readUntrusted(path: string, maxBytes: number): Promise<string | undefined> {
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    const why = code === 'ELOOP' ? 'it is a symbolic link' : reasonOf(err);
+    throw new FsError(`Refused to read ${path}: ${why}.`, { code: 'untrusted-file', next: `Make ${path} a regular file.`, detail: (err as Error).message });
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new FsError(`Refused to read ${path}: it is not a regular file.`, { code: 'untrusted-file', next: `Make ${path} a regular file.` });
+    if (st.size > maxBytes) throw new FsError(`Refused to read ${path}: it is larger than ${maxBytes} bytes.`, { code: 'untrusted-file', next: `Make ${path} smaller.` });
+    const buf = Buffer.alloc(st.size);
+    const { bytesRead } = await fh.read(buf, 0, st.size, 0);
+    return buf.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await fh.close();
+  }
+}

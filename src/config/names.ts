@@ -62,6 +62,8 @@ export const lockPath = (stateDir: string) => `${stateDir}/lock`;
 export const maintenanceFlag = (cfg: Pick<Config, 'stateDir'>) => `${cfg.stateDir}/maintenance`;
 /** The page Caddy answers with during maintenance, when it exists: <root>/shared/maintenance.html. */
 export const MAINTENANCE_PAGE = 'maintenance.html';
+/** The page Caddy serves during maintenance: bg's root-owned copy of shared/maintenance.html, beside the site file (Caddy cannot enter shared/). */
+export const maintenancePageCopy = (cfg: Pick<Config, 'app' | 'caddy'>) => `${siteFile(cfg).slice(0, siteFile(cfg).lastIndexOf('/'))}/${cfg.app}.maintenance.html`;
 export const journalPath = (stateDir: string) => `${stateDir}/journal.jsonl`;
 export const bgLogPath = (stateDir: string) => `${stateDir}/bg.log`;
 /** The output of a release's build (or its release commands). */

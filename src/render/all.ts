@@ -1,6 +1,6 @@
 // Every file bg renders whole from config: absolute path -> content. The upstream file is not here
 // (the switch writes it), nor the main Caddyfile (bg only adds an import to it: main-caddyfile.ts).
-import { MAINTENANCE_PAGE, maintenanceFlag, sharedDir, siteFile, unitNames } from '../config/names.js';
+import { maintenanceFlag, maintenancePageCopy, siteFile, unitNames } from '../config/names.js';
 import { COLORS, type Config } from '../config/types.js';
 import { renderSiteFile } from './caddyfile.js';
 import { celeryCommand, gunicornCommand } from './command.js';
@@ -15,7 +15,8 @@ export function renderAll(cfg: Config, exists: (p: string) => boolean): Map<stri
     if (names.worker) files.set(at(names.worker), renderWorkerUnit(cfg, color, celeryCommand(cfg, color, exists)));
     if (names.beat) files.set(at(names.beat), renderBeatUnit(cfg, color, celeryCommand(cfg, color, exists)));
   }
-  const maintenance = exists(maintenanceFlag(cfg)) ? { page: exists(`${sharedDir(cfg)}/${MAINTENANCE_PAGE}`) } : undefined;
+  // the page is bg's copy (run/maintenance.ts): Caddy cannot enter shared/, and must not read what the app's user can swap
+  const maintenance = exists(maintenanceFlag(cfg)) ? { page: exists(maintenancePageCopy(cfg)) } : undefined;
   files.set(siteFile(cfg), renderSiteFile(cfg, maintenance));
   return files;
 }

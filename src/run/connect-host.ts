@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, lchown, lstat, mkdir, open, readdir, readlink, rename, rm } from 'node:fs/promises';
 import { CaddyAdmin } from '../adapters/caddy-admin.js';
 import { listeningOn, waitDrained } from '../adapters/connections.js';
-import { pointSymlink, readText, removeFile, writeAtomic } from '../adapters/files.js';
+import { pointSymlink, readText, readUntrusted, removeFile, writeAtomic } from '../adapters/files.js';
 import { checkoutNewRelease, headCommit } from '../adapters/git.js';
 import { loadHttpClient, waitHealthy } from '../adapters/health.js';
 import { headroomNear, pssOf } from '../adapters/memory.js';
@@ -24,6 +24,7 @@ import { isAlive, readLockInfo } from './lock.js';
 
 const files: FilesPort = {
   read: readText,
+  readUntrusted,
   write: (path, text, mode) => writeAtomic(path, text, { mode }),
   remove: removeFile,
   readLink: (path) => readlink(path).catch(() => undefined),

@@ -62,6 +62,8 @@ export interface FilesPort {
   removeTree(path: string): Promise<void>;
   /** Creates an empty file with `mode` if there is none (true); an existing one is left as it is (false). */
   createIfMissing(path: string, mode: number): Promise<boolean>;
+  /** A file the app's user may write, read without following a link, only if regular, bounded (undefined: it does not exist). */
+  readUntrusted(path: string, maxBytes: number): Promise<string | undefined>;
   /** Whether `path` is a symbolic link (undefined: it does not exist). */
   isSymlink(path: string): Promise<boolean | undefined>;
   /** lstat: never follows a symlink at `path` (undefined: it does not exist). */

@@ -1,16 +1,27 @@
-import { maintenanceFlag } from '../config/names.js';
+import { MAINTENANCE_PAGE, maintenanceFlag, maintenancePageCopy, sharedDir } from '../config/names.js';
 import { CaddyError } from '../errors.js';
 import { parseUpstream } from '../render/upstream.js';
 import type { ActionContext } from './actions.js';
 import { loadMainCaddyfile } from './caddy-guard.js';
 import { installFiles, pendingChanges } from './install.js';
 
+const MAX_PAGE_BYTES = 1024 * 1024;
+
 // `bluegreen maintenance on|off`: the flag in the state dir decides how the site file renders (503
 // and a page, or the proxy); Caddy then loads the main Caddyfile again. The app keeps running.
 export async function setMaintenance(ctx: ActionContext, on: boolean): Promise<string> {
   const { cfg, host } = ctx;
-  if (on) await host.files.write(maintenanceFlag(cfg), `${new Date().toISOString()}\n`, 0o600);
-  else await host.files.remove(maintenanceFlag(cfg));
+  if (on) {
+    // shared/ is the app's user's (0750): Caddy cannot read the page there, and root must not follow
+    // whatever the app put there. A root-owned copy beside the site file is what Caddy serves.
+    const page = await host.files.readUntrusted(`${sharedDir(cfg)}/${MAINTENANCE_PAGE}`, MAX_PAGE_BYTES);
+    if (page === undefined) await host.files.remove(maintenancePageCopy(cfg));
+    else await host.files.write(maintenancePageCopy(cfg), page, 0o644);
+    await host.files.write(maintenanceFlag(cfg), `${new Date().toISOString()}\n`, 0o600);
+  } else {
+    await host.files.remove(maintenanceFlag(cfg));
+    await host.files.remove(maintenancePageCopy(cfg));
+  }
   await installFiles(host, cfg, await pendingChanges(cfg, host.files, [], true), []);
   await loadMainCaddyfile(host, cfg);
   if (on) return 'Caddy answers 503';

@@ -174,6 +174,7 @@ export class FakeHost implements Host {
 
   files = {
     read: async (path: string) => this.fileMap.get(path),
+    readUntrusted: async (path: string) => this.fileMap.get(path),
     write: async (path: string, text: string) => {
       if (this.failing(`write ${path}`)) throw new Error(`ENOSPC: no space left on device, write '${path}'`);
       this.fileMap.set(path, text);

@@ -2,8 +2,9 @@
 // step being run, written before the step begins). Watches the lock's directory (inotify) and polls
 // too, so a step of a few milliseconds is still caught.
 //   node kill-at-step.mjs <lock file> <step> <command> [args...]
+// With AT_STEP_RUN set, runs that shell command at the step instead of killing (e.g. stop the broker).
 // Prints one JSON line: { killed, step, seen, code, signal, output }.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, watch } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -26,6 +27,7 @@ function look() {
   if (info.step && seen.at(-1) !== info.step) seen.push(info.step);
   if (info.step === step && info.pid) {
     killed = true;
+    if (process.env.AT_STEP_RUN) return void spawnSync('/bin/sh', ['-c', process.env.AT_STEP_RUN], { stdio: 'ignore' });
     try {
       process.kill(info.pid, 'SIGKILL');
     } catch {}

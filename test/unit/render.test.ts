@@ -125,8 +125,12 @@ describe('celery units', () => {
     expect(line(u, 'WorkingDirectory')).toEqual(['WorkingDirectory=/srv/shop/blue']);
     expect(line(u, 'EnvironmentFile')).toEqual(['EnvironmentFile=/srv/shop/shared/.env']);
     expect(line(u, 'Conflicts')).toEqual(['Conflicts=shop-worker-green.service']);
-    expect(line(u, 'After')).toEqual(['After=network.target']);
-    expect(line(renderWorkerUnit(config(), 'green', celery), 'After')).toEqual(['After=network.target', 'After=shop-worker-blue.service']);
+    expect(line(u, 'After')).toEqual(['After=network.target', 'After=redis-server.service rabbitmq-server.service']);
+    expect(line(renderWorkerUnit(config(), 'green', celery), 'After')).toEqual([
+      'After=network.target',
+      'After=redis-server.service rabbitmq-server.service',
+      'After=shop-worker-blue.service',
+    ]);
   });
 
   it('beat: both colors use one schedule file under shared/', () => {
@@ -170,10 +174,12 @@ describe('Caddy site file and main Caddyfile', () => {
     expect(text).not.toContain('handle_path');
   });
 
-  it('maintenance: the marked route answers 503 with Retry-After, from the page in shared/ when there is one', () => {
+  it("maintenance: the marked route answers 503 with Retry-After, from bg's copy of the page in shared/ when there is one", () => {
     const page = renderSiteFile(config(), { page: true });
     expect(page).toContain('\t\tvars bg_app shop\n\t\t# bluegreen maintenance on');
-    expect(page).toContain('\t\theader Retry-After 120\n\t\troot * /srv/shop/shared\n\t\trewrite * /maintenance.html\n\t\tfile_server {\n\t\t\tstatus 503\n\t\t}\n');
+    // the root-owned copy beside the site file: Caddy cannot enter shared/ (the app's user's, 0750)
+    expect(page).toContain('\t\theader Retry-After 120\n\t\troot * /etc/caddy\n\t\trewrite * /shop.maintenance.html\n\t\tfile_server {\n\t\t\tstatus 503\n\t\t}\n');
+    expect(page).not.toContain('/srv/shop/shared');
     expect(page).not.toContain('reverse_proxy');
     expect(renderSiteFile(config(), { page: false })).toContain('\t\trespond "shop is down for maintenance. Please try again in a few minutes." 503\n');
   });
