@@ -86,6 +86,10 @@ export class Systemd {
     await this.bus.call({ member: 'EnableUnitFiles', signature: 'asbb', body: [files, false, true], unit: files.join(' ') });
   }
 
+  async systemState(): Promise<string> {
+    return String(await this.bus.getProperty('/org/freedesktop/systemd1', 'org.freedesktop.systemd1.Manager', 'SystemState'));
+  }
+
   async disableUnitFiles(files: string[]): Promise<void> {
     await this.bus.call({ member: 'DisableUnitFiles', signature: 'asb', body: [files, false], unit: files.join(' ') });
   }

@@ -102,7 +102,10 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
       afterStep,
     );
     const withHooks = cmd.name !== 'cleanup' && cmd.name !== 'maintenance';
-    const resultName = endResult(result, abort.signal.aborted);
+    // a reboot or shutdown mid-run: systemd cancels the run's jobs and refuses the undo's starts,
+    // whether or not its SIGTERM reached bg first
+    const stopping = !result.ok && !!result.undoFailed?.length && !abort.signal.aborted && (await host.systemd.systemState().catch(() => '')) === 'stopping';
+    const resultName = endResult(result, abort.signal.aborted || stopping);
     if (withHooks && result.ok) hooks.push(...(await runHooks(host, cfg, 'post_deploy', hookEnv('ok', result.commit), report)));
     if (withHooks && !result.ok) hooks.push(...(await runHooks(host, cfg, 'on_failure', hookEnv(resultName, result.commit, messageOf(result.failed?.error)), report)));
     const commit = result.commit ?? targetCommit;

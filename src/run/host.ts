@@ -24,6 +24,8 @@ export interface SystemdPort {
   reload(): Promise<void>;
   /** A service's load state and, when loaded, the argv of its (first) ExecStart and its WorkingDirectory. */
   execStart(unit: string): Promise<{ loadState: string; argv?: string[]; workingDirectory?: string }>;
+  /** The manager's SystemState (running, degraded, stopping...): `stopping` is a shutdown or reboot under way. */
+  systemState(): Promise<string>;
 }
 
 /** Caddy's admin API. Configs are JSON text (int64 values survive a round trip). */

@@ -69,9 +69,9 @@ export function runsOf(entries: JournalEntry[], alive: (pid: number) => boolean,
 }
 
 /**
- * How a run that ended is journaled. A run stopped by a signal whose undo could not finish (a reboot
- * or shutdown: systemd refuses new start jobs while it goes down) was interrupted, not a rollback
- * that failed on its own: the next command finds and recovers it like a killed run.
+ * How a run that ended is journaled. A run stopped by a signal or a shutdown whose undo could not
+ * finish (systemd refuses new start jobs while it goes down) was interrupted, not a rollback that
+ * failed on its own: the next command finds and recovers it like a killed run.
  */
 export function endResult(r: { ok: boolean; undoFailed?: unknown[] }, interrupted: boolean): JournalEntry['result'] {
   if (r.ok) return 'ok';

@@ -37,6 +37,8 @@ export class FakeHost implements Host {
   readonly enabled = new Set<string>();
   /** The broker stops answering: tcpReachable fails, and a worker's start job waits (its readiness ping) until a stop cancels it. */
   brokerDown = false;
+  /** What systemState answers: `stopping` during a shutdown. */
+  systemStateNow = 'running';
   private readonly pendingStarts = new Map<string, (r: JobResult) => void>();
   readonly units = new Map<string, string>();
   readonly fileMap = new Map<string, string>();
@@ -145,6 +147,7 @@ export class FakeHost implements Host {
       loadState: 'loaded',
       argv: ['/usr/bin/caddy', 'run', '--config', [...this.fileMap.keys()].find((p) => p.endsWith('/Caddyfile')) ?? '/etc/caddy/Caddyfile'],
     }),
+    systemState: async () => this.systemStateNow,
   };
 
   caddy = {

@@ -51,7 +51,8 @@ describe('failure paths on a real systemd', () => {
 
   it("Redis dying mid-deploy: the worker's start fails fast with the broker's headline; after Redis is back, setup recovers", async () => {
     const t0 = Date.now();
-    const r = await deployWith('v2', (_to, from) => `stop-worker-${from}`, 'systemctl stop redis-server.service');
+    // after the check and the old worker's stop, before the new worker's start
+    const r = await deployWith('v2', (to) => `switch-to-${to}`, 'systemctl stop redis-server.service');
     const took = Date.now() - t0;
     expect(r.killed).toBe(true);
     expect(r.output).toMatch(/deploy failed at start-worker-(blue|green): The Celery broker redis:\/\/127\.0\.0\.1:6379 \(.*\) does not answer/);
