@@ -10,7 +10,7 @@ describe('failure paths on a real systemd', () => {
 
   beforeAll(async () => {
     c = await startContainer();
-    shop = await makeApp(c, 'shop', { blue: 8001, green: 8002, site: 8080 }, 'celery:\n  app: tasks\n  beat: true\n');
+    shop = await makeApp(c, 'shop', { blue: 8001, green: 8002, site: 8080 }, 'celery:\n  app: tasks\n  beat: true\n  broker: redis://127.0.0.1:6379/0\n');
     const r = await shop.bg('setup');
     if (r.code !== 0) throw new Error(`setup failed:\n${r.stdout}${r.stderr}`);
   }, 120_000);
