@@ -294,6 +294,13 @@ describe('reboot-safe at every instant', () => {
       const cfg = cfgOf(extra);
       expect(rebootProblems(cfg, planSetup(cfg, host({ changedFiles: ['x'] })), [], undefined)).toEqual([]);
     });
+    it(`first setup from a legacy unit ${what}: forward and every undo`, () => {
+      const cfg = cfgOf(`${extra}legacy_unit: shop.service\n`);
+      const legacy = { 'shop.service': { ...unit('shop.service', 'active'), fileState: 'enabled' } };
+      const p = planSetup(cfg, host({ changedFiles: ['x'], units: legacy, caddyUpstreams: ['127.0.0.1:9000'] }));
+      expect(names(p)).toContain('disable-legacy');
+      expect(rebootProblems(cfg, p, ['shop.service'], undefined)).toEqual([]);
+    });
   }
 
   it("the new color's web is enabled before the switch, the old one's disabled after its stop; Celery is enabled where it runs", () => {
