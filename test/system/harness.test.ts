@@ -1,0 +1,41 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHECKOUT, type Container, startContainer } from '../harness/container.js';
+
+// The container script's cgroup: `stop` kills everything in it by PID, so it must be this
+// container's alone.
+const script = (args: string[]) =>
+  new Promise<{ code: number; stderr: string }>((res) =>
+    execFile('bash', [join(CHECKOUT, 'scripts/container.sh'), ...args], { timeout: 60_000 }, (err, _out, stderr) =>
+      res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr: String(stderr) }),
+    ),
+  );
+
+describe('scripts/container.sh', () => {
+  let c: Container;
+  beforeAll(async () => {
+    c = await startContainer();
+  }, 120_000);
+  afterAll(async () => c?.stop());
+
+  it('names the cgroup after the full path of the container dir, not its basename', async () => {
+    const cg = (await readFile(join(c.dir, 'cgroup'), 'utf8')).trim();
+    const base = c.dir.split('/').at(-1);
+    expect(cg).toBe(`bg-ct-${base}-${createHash('sha256').update(c.dir).digest('hex').slice(0, 16)}`);
+  });
+
+  it('refuses to start into a cgroup that already has processes', async () => {
+    // as if its record were lost: the wrapper's pid file gone, the container still running
+    const wrapper = join(c.dir, 'wrapper.pid');
+    const pid = await readFile(wrapper, 'utf8');
+    await rm(wrapper);
+    const r = await script(['start', c.dir, CHECKOUT]);
+    await writeFile(wrapper, pid);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/the cgroup bg-ct-\S+ already has processes/);
+    expect((await c.sh('systemctl is-system-running')).stdout.trim()).toMatch(/running|degraded/);
+  });
+});
