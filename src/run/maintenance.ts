@@ -20,11 +20,12 @@ export async function setMaintenance(ctx: ActionContext, on: boolean): Promise<s
     await host.files.write(maintenanceFlag(cfg), `${new Date().toISOString()}\n`, 0o600);
   } else {
     await host.files.remove(maintenanceFlag(cfg));
-    await host.files.remove(maintenancePageCopy(cfg));
   }
   await installFiles(host, cfg, await pendingChanges(cfg, host.files, [], true), []);
   await loadMainCaddyfile(host, cfg);
   if (on) return 'Caddy answers 503';
+  // only once Caddy no longer serves it: until its load, requests still get the page
+  await host.files.remove(maintenancePageCopy(cfg));
   const port = parseUpstream((await host.files.read(cfg.caddy.upstreamFile)) ?? '');
   const routed = await host.caddy.upstreams();
   if (port === undefined || !routed.includes(`127.0.0.1:${port}`)) {
