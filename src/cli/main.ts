@@ -84,7 +84,7 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
   program
     .command('run')
     .argument('<command...>', 'the command and its arguments (put -- before it)')
-    .description("run a command in the live release (manage.py shell, flask shell) as the app's user, with the env file; its exit code is bg's")
+    .description("run a command in the live release (manage.py shell, flask shell) as a transient service: the app's user and sandbox, the env file, its own terminal; its exit code is bg's")
     .action(async (command: string[]) => {
       code = await (await load('run')).run(command, opts());
     });
