@@ -101,6 +101,21 @@ const writablePath: Check<string> = (v) => {
   return 'ok' in r && KERNEL_FS.test(r.ok) ? bad(`must be ${ABS_PATH}, not under /proc or /sys (got ${got(r.ok)})`) : r;
 };
 
+// Caddy serves every file under it to anyone: never the release itself (its .git, its settings), and
+// never a .git directory
+const STATIC_DIR = 'a relative directory inside the release, e.g. staticfiles (not . or .., no .git)';
+const staticDir: Check<string> = (v) => {
+  const r = matching(STATIC_DIR, STATIC_DIR_RE)(v);
+  if (!('ok' in r)) return r;
+  const parts = path.posix
+    .normalize(r.ok)
+    .split('/')
+    .filter((p) => p !== '' && p !== '.');
+  if (parts.length === 0) return bad(`must be ${STATIC_DIR}: ${got(r.ok)} is the whole release, .git included`);
+  if (parts.includes('.git')) return bad(`must be ${STATIC_DIR} (got ${got(r.ok)})`);
+  return ok(parts.join('/'));
+};
+
 // A command line, split on whitespace into words for ExecStart=. No quoting: systemd would
 // interpret quotes, %specifiers, $VARS, \escapes and ';' separators.
 // Its first word is an absolute path or a bare name systemd finds in its own PATH: systemd refuses a
@@ -204,7 +219,7 @@ const caddy = section({
   admin: rule(matching('host:port, e.g. localhost:2019', ADMIN_RE)).optional(),
   static: section({
     path: rule(matching('a URL path starting and ending with /, e.g. /static/', STATIC_PATH_RE)).optional(),
-    dir: rule(matching('a relative directory inside the release, e.g. staticfiles (no ..)', STATIC_DIR_RE)).optional(),
+    dir: rule(staticDir).optional(),
   }).optional(),
 });
 

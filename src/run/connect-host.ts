@@ -15,7 +15,7 @@ import { Systemd } from '../adapters/systemd.js';
 import { tcpReachable } from '../adapters/tcp.js';
 import { runTransient } from '../adapters/transient.js';
 import { lastLogLines } from '../adapters/unit-logs.js';
-import { chownTree, ensureSystemUser, lookupUser } from '../adapters/users.js';
+import { chownTree, ensureSystemUser, lookupUser, passwdEntry } from '../adapters/users.js';
 import { lockPath } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { FsError } from '../errors.js';
@@ -88,6 +88,7 @@ function readerOver(cfg: Config, systemd: Systemd): HostReader {
       const info = await readLockInfo(lockPath(cfg.stateDir));
       return info === undefined ? undefined : { info: info ?? undefined, alive: !!info && isAlive(info.pid) };
     },
+    passwdEntry,
     close: () => systemd.close(),
   };
 }
