@@ -63,3 +63,19 @@ describe('input refusals', () => {
     expect(r.stdout).toContain('dry run of bg setup');
   });
 });
+
+describe('a static dir that holds a .git', () => {
+  const sb = inject('sandbox');
+  let s: Scene;
+  beforeAll(async () => {
+    s = await makeScene(sb, { build: ['mkdir -p staticfiles/.git && echo "[core]" > staticfiles/.git/config'] });
+  });
+  afterAll(async () => s?.close());
+
+  it('fails the build step and rolls back: Caddy never serves it', async () => {
+    const r = await s.bg(['setup']);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toContain('staticfiles holds a .git');
+    expect((await s.get('/static/.git/config')).body).not.toContain('[core]');
+  });
+});

@@ -20,13 +20,16 @@ describe('names that hand out privileges', () => {
     ['redis', 'existing account'],
     ['www-data', 'existing account'],
     ['nobody', 'existing account'],
-  ])('user: %s is refused (exit 2), nothing created', async (user, why) => {
+  ])('user: %s is refused (exit 2) by setup and run, nothing created', async (user, why) => {
     const app = await makeApp(c, `u${user.replace(/[^a-z]/g, '')}`, { blue: 8101, green: 8102, site: 8180 }, `user: ${user}\n`);
     const r = await app.bg('setup');
     expect(r.code, r.stdout + r.stderr).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`user: ${user} is .*${why}`));
     expect(r.stderr).toContain('Set user in');
     await nothingFor(app.name);
+    const run = await app.bg('run -- id -u');
+    expect(run.code, run.stdout).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`user: ${user} is `));
   });
 
   it('setup marks the user it creates; another app naming that user is refused; a user made by an earlier bg is accepted', async () => {

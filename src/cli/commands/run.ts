@@ -4,6 +4,8 @@ import { loadConfig } from '../../config/load.js';
 import { currentLink, inAppDir } from '../../config/names.js';
 import { UsageError } from '../../errors.js';
 import { checkAppPaths } from '../../host/app-paths.js';
+import type { HostState } from '../../host/host-state.js';
+import { nameProblems } from '../../host/names-check.js';
 import { observe } from '../../host/observe.js';
 import { runCommandArgs } from '../../render/run-command.js';
 import { connectReader, readAppPaths } from '../../run/connect-host.js';
@@ -19,12 +21,16 @@ export async function run(command: string[], o: GlobalOptions): Promise<number> 
   // systemd reads the env file as root into the command's environment: never one the app could redirect
   if (cfg.scope === 'system') checkAppPaths(cfg, await readAppPaths(cfg));
   const host = await connectReader(cfg);
-  let active: Awaited<ReturnType<typeof observe>>['active'];
+  let state: HostState;
   try {
-    active = (await observe(cfg, host)).active;
+    state = await observe(cfg, host);
   } finally {
     host.close();
   }
+  // the command runs as `user`: never as root or as an account that is not this app's
+  const foreign = nameProblems(cfg, state).find((p) => p.code === 'user-not-the-apps');
+  if (foreign) throw new UsageError(foreign.message, { code: foreign.code, next: foreign.next });
+  const active = state.active;
   if (!active) throw new UsageError(`${cfg.app} is not set up: nothing is live to run in.`, { next: 'Run `bluegreen setup` first.' });
   const cwd = inAppDir(cfg, currentLink(cfg));
   const venvBin = `${cwd}/.venv/bin`;
