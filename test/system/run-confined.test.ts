@@ -15,7 +15,7 @@ describe('bluegreen run is confined', () => {
     shop = await makeApp(c, 'shop', { blue: 8001, green: 8002, site: 8080 });
     const r = await shop.bg('setup');
     if (r.code !== 0) throw new Error(`setup failed:\n${r.stdout}${r.stderr}`);
-    await c.ok("echo 'SHOP_SECRET=from-the-env-file' >> /srv/shop/shared/.env");
+    await c.ok("echo 'SHOP_SECRET=from-the-env-file' >> /etc/bg/shop.env");
   });
   afterAll(async () => c?.stop());
 
