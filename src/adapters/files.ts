@@ -3,9 +3,10 @@
 // the new one, never half a file, and a crash mid-write leaves the old file in place.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FsError } from '../errors.js';
+import { makeDirs } from './make-dirs.js';
 
 const PERMISSION_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOTDIR']);
 
@@ -34,27 +35,6 @@ function writeError(path: string, err: unknown): FsError {
 
 const tempNameFor = (path: string) => join(dirname(path), `.${basename(path)}.bg-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
 
-// Our own `mkdir -p`: Node 20's recursive mkdir never settles for a path under /proc (measured:
-// fs.promises.mkdir('/proc/x/y', { recursive: true }) hangs), so walk up to the first existing
-// directory and create the rest one level at a time.
-async function mkdirParents(dir: string): Promise<void> {
-  const missing: string[] = [];
-  for (let d = dir; ; d = dirname(d)) {
-    try {
-      if ((await stat(d)).isDirectory()) break;
-      throw Object.assign(new Error(`ENOTDIR: not a directory, '${d}'`), { code: 'ENOTDIR', path: d });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(d) === d) throw err;
-      missing.push(d);
-    }
-  }
-  for (const d of missing.reverse()) {
-    await mkdir(d).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EEXIST') throw err;
-    });
-  }
-}
-
 async function fsyncDir(dir: string): Promise<void> {
   const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
@@ -81,7 +61,7 @@ async function existing(path: string): Promise<{ mode: number; uid: number; gid:
 export async function writeAtomic(path: string, content: string, opts: { mode?: number } = {}): Promise<void> {
   const tmp = tempNameFor(path);
   try {
-    await mkdirParents(dirname(path));
+    await makeDirs(dirname(path));
     const before = await existing(path);
     const mode = opts.mode ?? before?.mode ?? 0o644;
     const handle = await open(tmp, 'wx', mode);
@@ -149,7 +129,7 @@ export async function readLastLines(path: string, n: number, chunk = 64 * 1024, 
 export async function pointSymlink(linkPath: string, target: string): Promise<void> {
   const tmp = tempNameFor(linkPath);
   try {
-    await mkdirParents(dirname(linkPath));
+    await makeDirs(dirname(linkPath));
     await symlink(target, tmp);
     await rename(tmp, linkPath);
     await fsyncDir(dirname(linkPath));

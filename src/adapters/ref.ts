@@ -6,10 +6,14 @@ import { UsageError } from '../errors.js';
 // '{' also rules out git's reflog syntax '@{'.
 const FORBIDDEN_CHARS = new Set([...' ~^:?*[\\;&|$<>()\'"{}!#`']);
 
+// git has no limit of its own, but a ref names a file under .git/refs: no file system takes a longer name
+const MAX_REF_BYTES = 255;
+
 const ALLOWED = 'Use a branch, tag or commit sha: letters, digits and . _ - / + , = @ (e.g. main, feature/x, v1.2.3).';
 
 function problem(ref: string): string | undefined {
   if (ref.length === 0) return 'it is empty';
+  if (Buffer.byteLength(ref) > MAX_REF_BYTES) return `it is longer than ${MAX_REF_BYTES} bytes`;
   if (ref.startsWith('-')) return 'it starts with "-" (it would be read as an option)';
   for (const ch of ref) {
     const code = ch.codePointAt(0)!;

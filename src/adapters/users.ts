@@ -3,6 +3,8 @@ import { execFile } from 'node:child_process';
 import { lchown, lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsError } from '../errors.js';
+import type { PasswdEntry } from '../host/host-state.js';
+import { appUserComment } from '../host/names-check.js';
 
 const exec = (cmd: string, args: string[]) =>
   new Promise<{ ok: boolean; out: string }>((resolve) => execFile(cmd, args, { timeout: 30_000 }, (err, stdout, stderr) => resolve({ ok: !err, out: `${stdout}${stderr}`.trim() })));
@@ -13,10 +15,23 @@ export interface Ids {
   created: boolean;
 }
 
-export async function ensureSystemUser(name: string, home: string): Promise<Ids> {
+/** The passwd entry of `name` (getent: /etc/passwd or NSS); undefined when there is no such account. */
+export async function passwdEntry(name: string): Promise<PasswdEntry | undefined> {
+  const r = await exec('getent', ['passwd', '--', name]);
+  if (!r.ok) return undefined;
+  const [, , uid, , comment, home, shell] = r.out.split('\n')[0].split(':');
+  return { uid: Number(uid), comment: comment ?? '', home: home ?? '', shell: shell ?? '' };
+}
+
+/**
+ * The app's user, created when missing. `app` marks the account as this app's (its GECOS comment),
+ * which is what tells it apart from an account bg must not take over (host/names-check.ts).
+ */
+export async function ensureSystemUser(name: string, home: string, app?: string): Promise<Ids> {
   let created = false;
   if (!(await exec('id', ['-u', name])).ok) {
-    const r = await exec('useradd', ['--system', '--user-group', '--home-dir', home, '--no-create-home', '--shell', '/usr/sbin/nologin', '--', name]);
+    const mark = app ? ['--comment', appUserComment(app)] : [];
+    const r = await exec('useradd', ['--system', '--user-group', '--home-dir', home, '--no-create-home', '--shell', '/usr/sbin/nologin', ...mark, '--', name]);
     if (!r.ok)
       throw new FsError(`Could not create the system user ${name}: ${r.out}`, {
         code: 'useradd-failed',

@@ -17,6 +17,10 @@ function packageVersion(): string {
 
 // Commands load lazily so `bg status` pays only for what it uses.
 export async function main(argv: string[], load: LoadCommand): Promise<number> {
+  // What bg creates (releases checked out by git, directories, files without a mode of their own) must
+  // be readable by the app's user and Caddy whatever umask root's shell has (027, 077): the modes
+  // that must be tighter (state dir, env file, logs) are set explicitly.
+  process.umask(0o022);
   const program = new Command('bluegreen')
     .description('Zero-downtime blue/green deploys of a Gunicorn app behind Caddy, over systemd. (`bg` is also a shell builtin: type `bluegreen`.)')
     .option('-c, --config <file>', 'config file (default ./bg.yml, env BG_CONFIG)')
@@ -84,7 +88,7 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
   program
     .command('run')
     .argument('<command...>', 'the command and its arguments (put -- before it)')
-    .description("run a command in the live release (manage.py shell, flask shell) as the app's user, with the env file; its exit code is bg's")
+    .description("run a command in the live release (manage.py shell, flask shell) as a transient service: the app's user and sandbox, the env file, its own terminal; its exit code is bg's")
     .action(async (command: string[]) => {
       code = await (await load('run')).run(command, opts());
     });

@@ -53,10 +53,17 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
     waitMs: lockWaitMs(o),
     onWait: (holder) => report({ event: 'note', message: `Waiting for the other bg: ${holder}` }),
   });
-  const log = makeLogger(cfg.stateDir, o.logLevel);
   if (lock.tookOverFrom) report({ event: 'note', message: `Took over a stale lock from pid ${lock.tookOverFrom.pid} (${lock.tookOverFrom.command}, since ${lock.tookOverFrom.since}).` });
   const abort = new AbortController();
-  const onSignal = (sig: NodeJS.Signals) => abort.abort(new BgError(`Interrupted by ${sig}.`, { code: 'interrupted' }));
+  // the first signal stops the run between steps and undoes what it did; a second one (a step that
+  // never ends) exits at once: the journal shows the run as interrupted at its step
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (abort.signal.aborted) {
+      process.stderr.write(`bg: ${sig} again: exiting now, without waiting for the step or its undo. Run \`bluegreen status\` to see what the host runs.\n`);
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    }
+    abort.abort(new BgError(`Interrupted by ${sig}.`, { code: 'interrupted' }));
+  };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   let host: Host | undefined;
   try {
@@ -67,6 +74,8 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
       for (const n of plan.notes) out(o, n, { event: 'result', result: 'nothing-to-do', message: n });
       return 0;
     }
+    // bg.log only for a run that does something: a refused or empty one writes nothing
+    const log = makeLogger(cfg.stateDir, o.logLevel);
     log.info({ command: cmd.name, plan: plan.steps.map((s) => s.name), from: plan.from, to: plan.to }, 'plan');
     const run = `${Date.now().toString(36)}-${process.pid}`;
     const base = { run, pid: process.pid, user: safeUser(), command: cmd.name, ref: cmd.ref, release: plan.release, from: plan.from, to: plan.to };

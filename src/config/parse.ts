@@ -39,7 +39,8 @@ export function parseConfig(text: string, opts: ParseOptions): Config {
 }
 
 function parseYaml(text: string, configPath: string): Record<string, unknown> {
-  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  // merge: `<<: *base` merges a mapping in (YAML 1.1 merge keys), as Compose files and CI configs use them
+  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const pos = e.linePos?.[0];

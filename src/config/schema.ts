@@ -93,6 +93,29 @@ const absPath: Check<string> = (v) => {
   return 'ok' in r ? ok(path.posix.normalize(r.ok).replace(/(.)\/+$/, '$1')) : r;
 };
 
+// Paths bg creates and writes (root, state_dir, log_dir, env_file, unit_dir): never in the kernel's
+// own file systems, where mkdir fails in ways that can hang Node and nothing written is kept.
+const KERNEL_FS = /^\/(proc|sys)(\/|$)/;
+const writablePath: Check<string> = (v) => {
+  const r = absPath(v);
+  return 'ok' in r && KERNEL_FS.test(r.ok) ? bad(`must be ${ABS_PATH}, not under /proc or /sys (got ${got(r.ok)})`) : r;
+};
+
+// Caddy serves every file under it to anyone: never the release itself (its .git, its settings), and
+// never a .git directory
+const STATIC_DIR = 'a relative directory inside the release, e.g. staticfiles (not . or .., no .git)';
+const staticDir: Check<string> = (v) => {
+  const r = matching(STATIC_DIR, STATIC_DIR_RE)(v);
+  if (!('ok' in r)) return r;
+  const parts = path.posix
+    .normalize(r.ok)
+    .split('/')
+    .filter((p) => p !== '' && p !== '.');
+  if (parts.length === 0) return bad(`must be ${STATIC_DIR}: ${got(r.ok)} is the whole release, .git included`);
+  if (parts.includes('.git')) return bad(`must be ${STATIC_DIR} (got ${got(r.ok)})`);
+  return ok(parts.join('/'));
+};
+
 // A command line, split on whitespace into words for ExecStart=. No quoting: systemd would
 // interpret quotes, %specifiers, $VARS, \escapes and ';' separators.
 // Its first word is an absolute path or a bare name systemd finds in its own PATH: systemd refuses a
@@ -125,7 +148,7 @@ const STATIC_PATH_RE = /^\/(?:[A-Za-z0-9._~-]+\/)*$/;
 const STATIC_DIR_RE = /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[A-Za-z0-9._/-]+$/;
 
 // One rule for refs, shared with `bg deploy <ref>`.
-const REF = 'a branch, tag or commit sha: letters, digits and . _ - / + , = @ (not starting with - or /, no "..")';
+const REF = 'a branch, tag or commit sha: letters, digits and . _ - / + , = @ (not starting with - or /, no "..", at most 255 bytes)';
 const refProblem = (ref: string): string | undefined => {
   try {
     validateRef(ref);
@@ -196,7 +219,7 @@ const caddy = section({
   admin: rule(matching('host:port, e.g. localhost:2019', ADMIN_RE)).optional(),
   static: section({
     path: rule(matching('a URL path starting and ending with /, e.g. /static/', STATIC_PATH_RE)).optional(),
-    dir: rule(matching('a relative directory inside the release, e.g. staticfiles (no ..)', STATIC_DIR_RE)).optional(),
+    dir: rule(staticDir).optional(),
   }).optional(),
 });
 
@@ -266,17 +289,17 @@ export const fileSchema = section({
   ),
   root: rule(
     required(ABS_PATH, (v) => {
-      const r = absPath(v);
+      const r = writablePath(v);
       return 'ok' in r && r.ok === '/' ? bad('must be a directory below / (releases/ and shared/ go under it)') : r;
     }),
   ),
   ref: rule(text(REF, refProblem)).optional(),
   app_dir: rule(matching('a relative directory inside the repo, e.g. mysite (no ..)', STATIC_DIR_RE)).optional(),
   user: rule(matching('a user name: lowercase letters, digits, _ and -, starting with a letter or _, at most 32 characters', /^[a-z_][a-z0-9_-]*$/, 32)).optional(),
-  env_file: rule(absPath).optional(),
-  unit_dir: rule(absPath).optional(),
-  state_dir: rule(absPath).optional(),
-  log_dir: rule(absPath).optional(),
+  env_file: rule(writablePath).optional(),
+  unit_dir: rule(writablePath).optional(),
+  state_dir: rule(writablePath).optional(),
+  log_dir: rule(writablePath).optional(),
   legacy_unit: rule(matching(UNIT, UNIT_RE)).optional(),
   keep_releases: rule(int(1, 100)).optional(),
   build: commands.optional(),

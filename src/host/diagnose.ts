@@ -4,6 +4,7 @@ import { EXIT, type ExitCode } from '../errors.js';
 import { caddyProblems } from './caddy-problems.js';
 import { type HostState, isRunning } from './host-state.js';
 import { memoryFit, memoryShortMessage } from './memory-fit.js';
+import { nameProblems } from './names-check.js';
 
 // Every problem bg can see on the host, from one observation, pure. `preflight` refuses a command
 // with the first problem that blocks it; `bg status` lists them all.
@@ -29,6 +30,7 @@ export function diagnose(cfg: Config, host: HostState): Problem[] {
     problems.push({ severity: 'error', ...p, blocks: blocks.includes('rollback') ? [...blocks, 'restart'] : blocks });
   };
   const file = cfg.caddy.upstreamFile;
+  problems.push(...nameProblems(cfg, host));
 
   const found = liveColorWithoutFile(cfg, host);
   if (found && !host.active) {

@@ -38,6 +38,15 @@ export interface HostState {
   caddyfileExists?: boolean; // caddy.caddyfile is on disk; undefined: not looked
   caddyOnDisk?: { ok: true } | { ok: false; error: string; blamed: Blamed[] }; // the main Caddyfile with its imports adapts; undefined: Caddy did not answer
   liveVenv?: LiveVenv; // with venv:, the live release's .venv; undefined: no venv, no live release, or not looked
+  appUser?: PasswdEntry; // system scope: the passwd entry of `user`; undefined: no such account, or not looked
+  legacyExecStart?: string[][]; // the legacy unit's ExecStart command lines; undefined: none or not looked
+}
+
+export interface PasswdEntry {
+  uid: number;
+  comment: string; // GECOS
+  home: string;
+  shell: string;
 }
 
 /** The live release's .venv and why the units' Python there is not to be trusted (undefined: it is). */

@@ -29,23 +29,32 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
   // the active web's log is read for its current run only: its invocation comes with the summaries
   const logLines = (n: number, unit: string) => summaries.then((s) => host.unitLog(unit, n, s.find((u) => u.name === unit)?.invocationId));
   const liveRelease = active && (active === 'blue' ? blueLink : greenLink).release;
-  const [caddyUpstreams, caddyUnit, caddyOnDisk, states, blueHead, greenHead, changes, listening, migrate, lock, lines, releases, envLink, memory, liveVenv] = await Promise.all([
-    host.caddy.upstreams().catch(() => undefined),
-    readCaddyUnit(cfg, host),
-    readCaddyOnDisk(cfg, host),
-    summaries,
-    head(blueLink),
-    head(greenLink),
-    opts.files ? import('../run/install.js').then((m) => m.pendingChanges(cfg, host.files, [...COLORS], true)) : undefined,
-    opts.ports ? host.listening([cfg.web.ports.blue, cfg.web.ports.green]) : undefined,
-    host.readSysctl(TCP_MIGRATE_REQ),
-    host.lockHolder(),
-    opts.logLines && activeWeb ? logLines(opts.logLines, activeWeb) : undefined,
-    opts.releases ? listReleases(cfg, host) : undefined,
-    host.files.isSymlink(cfg.envFile),
-    opts.memory ? summaries.then((s) => readMemory(host, s, activeWeb)) : undefined,
-    cfg.venv && liveRelease ? readLiveVenv(cfg, host, liveRelease) : undefined,
-  ]);
+  const [caddyUpstreams, caddyUnit, caddyOnDisk, states, blueHead, greenHead, changes, listening, migrate, lock, lines, releases, envLink, memory, liveVenv, appUser, legacyExecStart] =
+    await Promise.all([
+      host.caddy.upstreams().catch(() => undefined),
+      readCaddyUnit(cfg, host),
+      readCaddyOnDisk(cfg, host),
+      summaries,
+      head(blueLink),
+      head(greenLink),
+      opts.files ? import('../run/install.js').then((m) => m.pendingChanges(cfg, host.files, [...COLORS], true)) : undefined,
+      opts.ports ? host.listening([cfg.web.ports.blue, cfg.web.ports.green]) : undefined,
+      host.readSysctl(TCP_MIGRATE_REQ),
+      host.lockHolder(),
+      opts.logLines && activeWeb ? logLines(opts.logLines, activeWeb) : undefined,
+      opts.releases ? listReleases(cfg, host) : undefined,
+      host.files.isSymlink(cfg.envFile),
+      opts.memory ? summaries.then((s) => readMemory(host, s, activeWeb)) : undefined,
+      cfg.venv && liveRelease ? readLiveVenv(cfg, host, liveRelease) : undefined,
+      // who `user` is and what the legacy unit runs: names that must not hand out privileges (names-check.ts)
+      cfg.scope === 'system' ? host.passwdEntry(cfg.user).catch(() => undefined) : undefined,
+      cfg.legacyUnit
+        ? host.systemd
+            .execStart(cfg.legacyUnit)
+            .then((e) => (e.loadState === 'loaded' ? (e.argv ? [e.argv] : []) : undefined))
+            .catch(() => undefined)
+        : undefined,
+    ]);
   const units: Record<string, ObservedUnit> = {};
   for (const s of states) units[s.name] = s;
   return {
@@ -68,6 +77,8 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
     caddyfileExists: caddyOnDisk !== 'missing',
     caddyOnDisk: caddyOnDisk === 'missing' ? undefined : caddyOnDisk,
     liveVenv,
+    appUser,
+    legacyExecStart,
   };
 }
 

@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { migrateWarning } from '../host/diagnose.js';
 import { type HostState, isRunning } from '../host/host-state.js';
 import { buildMemoryHigh, memoryFit } from '../host/memory-fit.js';
+import { refuseNames } from '../host/names-check.js';
 import { preflight } from '../host/preflight.js';
 import { bootRepairSteps, bootSteps } from './boot-steps.js';
 import { brokerCheck, celerySteps } from './celery-steps.js';
@@ -31,6 +32,7 @@ export interface DeployRequest {
 // and no worker consumes only for the old stop plus the new boot.
 export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Plan {
   const command = req.restart ? 'restart' : req.rollback ? 'rollback' : 'deploy';
+  refuseNames(cfg, host, command);
   if (!host.active) preflight(cfg, host, command); // says why: not set up
   const from = host.active!;
   const to: Color = otherColor(from);

@@ -2,6 +2,7 @@ import { presentUnits, releasePath, releasesDir, sharedDir, unitNames, unitStem 
 import { type Config, otherColor } from '../config/types.js';
 import { liveColorWithoutFile } from '../host/diagnose.js';
 import { type HostState, isRunning } from '../host/host-state.js';
+import { refuseNames } from '../host/names-check.js';
 import { preflight } from '../host/preflight.js';
 import { celeryUnits } from './boot-steps.js';
 import { brokerCheck, celerySteps } from './celery-steps.js';
@@ -13,6 +14,7 @@ import type { Plan, Step } from './step.js';
 // the config keeps serving until then and is drained, stopped and disabled after. Run again, it only
 // re-installs files that changed.
 export function planSetup(cfg: Config, host: HostState, now: Date = new Date()): Plan {
+  refuseNames(cfg, host, 'setup');
   const dirs = [releasesDir(cfg), sharedDir(cfg), cfg.stateDir, ...(cfg.logDir ? [cfg.logDir] : [])];
   const system = cfg.scope === 'system';
   const ensureUser: Step[] = system ? [{ name: `ensure-user-${cfg.user}`, action: { kind: 'ensure-user', user: cfg.user, home: cfg.root } }] : [];

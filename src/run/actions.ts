@@ -10,7 +10,7 @@ import { checkRollbackSchema, migrateBack } from './django-rollback.js';
 import type { Host } from './host.js';
 import { diffOf, installFiles, pendingChanges, type Replaced, restoreFiles } from './install.js';
 import { setMaintenance } from './maintenance.js';
-import { checkoutRelease, markRelease, pointColor, removeReleases } from './releases.js';
+import { checkoutRelease, markRelease, pointColor, refuseGitInStatic, removeReleases } from './releases.js';
 import { type SwitchReceipt, switchBack, switchTo } from './switch.js';
 import { checkVenvLink, ensureVenv } from './venv.js';
 
@@ -41,7 +41,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       await host.setSysctl(action.name, action.value, action.dropIn);
       return {};
     case 'ensure-user': {
-      const ids = await host.ensureSystemUser(action.user, action.home);
+      const ids = await host.ensureSystemUser(action.user, action.home, cfg.app);
       return { detail: ids.created ? `created (uid ${ids.uid})` : `exists (uid ${ids.uid})` };
     }
     case 'ensure-dirs': {
@@ -54,7 +54,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       // as root; the app's group may read it too (for commands run as the app).
       const created = await host.files.createIfMissing(action.envFile, 0o600);
       if (action.owner) {
-        const ids = await host.ensureSystemUser(action.owner, action.shared ?? '/');
+        const ids = await host.ensureSystemUser(action.owner, action.shared ?? '/', cfg.app);
         if (action.shared) await host.setOwner(action.shared, ids.uid, ids.gid, 0o750);
         if (created) await host.setOwner(action.envFile, 0, ids.gid, 0o640);
       }
@@ -75,6 +75,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     case 'build':
       await runBuild(host, cfg, { ...action, phase: 'build', signal: ctx.signal });
       if (action.user && cfg.venv) await checkVenvLink(host, cfg, action.release);
+      refuseGitInStatic(host, cfg, action.release);
       await markRelease(host, cfg, action.release, 'built');
       return {};
     case 'release-commands':

@@ -55,7 +55,7 @@ export async function runBuild(host: Host, cfg: Config, b: BuildRun): Promise<vo
   const dir = releasePath(cfg, b.release);
   // as the app's user, in a release it owns while the build runs; root's again after, so the running
   // app can read its code but never change it
-  const ids = b.user ? await host.ensureSystemUser(b.user, cfg.root) : undefined;
+  const ids = b.user ? await host.ensureSystemUser(b.user, cfg.root, cfg.app) : undefined;
   if (ids) await host.chownTree(dir, ids.uid, ids.gid);
   try {
     await runCommands(host, cfg, dir, b, !!ids);

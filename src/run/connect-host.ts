@@ -1,11 +1,12 @@
 // The one place the real host is built from the adapters. Commands never construct an adapter.
 import { existsSync } from 'node:fs';
-import { chmod, lchown, lstat, mkdir, open, readdir, readlink, rename, rm } from 'node:fs/promises';
+import { chmod, lchown, lstat, open, readdir, readlink, rename, rm } from 'node:fs/promises';
 import { CaddyAdmin } from '../adapters/caddy-admin.js';
 import { listeningOn, waitDrained } from '../adapters/connections.js';
 import { pointSymlink, readText, readUntrusted, removeFile, writeAtomic } from '../adapters/files.js';
 import { checkoutNewRelease, headCommit } from '../adapters/git.js';
 import { loadHttpClient, waitHealthy } from '../adapters/health.js';
+import { makeDirs } from '../adapters/make-dirs.js';
 import { headroomNear, pssOf } from '../adapters/memory.js';
 import { walkPath } from '../adapters/path-walk.js';
 import { runShell } from '../adapters/shell.js';
@@ -14,7 +15,7 @@ import { Systemd } from '../adapters/systemd.js';
 import { tcpReachable } from '../adapters/tcp.js';
 import { runTransient } from '../adapters/transient.js';
 import { lastLogLines } from '../adapters/unit-logs.js';
-import { chownTree, ensureSystemUser, lookupUser } from '../adapters/users.js';
+import { chownTree, ensureSystemUser, lookupUser, passwdEntry } from '../adapters/users.js';
 import { lockPath } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { FsError } from '../errors.js';
@@ -30,7 +31,7 @@ const files: FilesPort = {
   readLink: (path) => readlink(path).catch(() => undefined),
   pointLink: pointSymlink,
   makeDirs: async (dirs) => {
-    for (const d of dirs) await mkdir(d, { recursive: true });
+    for (const d of dirs) await makeDirs(d);
   },
   createIfMissing: async (path, mode) => {
     try {
@@ -87,6 +88,7 @@ function readerOver(cfg: Config, systemd: Systemd): HostReader {
       const info = await readLockInfo(lockPath(cfg.stateDir));
       return info === undefined ? undefined : { info: info ?? undefined, alive: !!info && isAlive(info.pid) };
     },
+    passwdEntry,
     close: () => systemd.close(),
   };
 }

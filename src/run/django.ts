@@ -11,7 +11,7 @@ import type { Host } from './host.js';
  */
 export async function manage(host: Host, cfg: Config, project: string, args: string, user?: string) {
   const env = parseEnvFile((await host.files.read(cfg.envFile).catch(() => undefined)) ?? '');
-  const ids = user ? await host.ensureSystemUser(user, cfg.root) : undefined;
+  const ids = user ? await host.ensureSystemUser(user, cfg.root, cfg.app) : undefined;
   const python = host.files.exists(`${project}/.venv/bin/python`) ? `${project}/.venv/bin/python` : (cfg.venv?.python ?? '/usr/bin/python3');
   return host.shell(`'${python}' '${cfg.django!.manage}' ${args}`, { cwd: project, env, ...(ids && { uid: ids.uid, gid: ids.gid }) });
 }

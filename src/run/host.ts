@@ -6,6 +6,7 @@ import type { HealthOptions } from '../adapters/health.js';
 import type { Headroom } from '../adapters/memory.js';
 import type { JobResult, UnitState } from '../adapters/systemd.js';
 import type { ListedUnit, UnitSummary } from '../adapters/systemd-state.js';
+import type { PasswdEntry } from '../host/host-state.js';
 import type { LockInfo } from './lock.js';
 
 /** systemd's Manager, with methods named after its D-Bus methods. */
@@ -94,6 +95,8 @@ export interface HostReader {
   memoryHeadroom(unit: string, pid: number): Promise<Headroom | undefined>;
   /** Who holds the app's lock, and whether that process is still alive. */
   lockHolder(): Promise<{ info?: LockInfo; alive: boolean } | undefined>;
+  /** The passwd entry of a user; undefined when there is no such account. */
+  passwdEntry(name: string): Promise<PasswdEntry | undefined>;
   close(): void;
 }
 
@@ -126,7 +129,7 @@ export interface Host extends HostReader {
   /** Runs `run.command` as a transient service and waits for it; output is what it wrote to its log file. */
   runTransient(run: TransientRun): Promise<ShellResult>;
   /** The system user the app runs as, created when missing. */
-  ensureSystemUser(name: string, home: string): Promise<{ uid: number; gid: number; created: boolean }>;
+  ensureSystemUser(name: string, home: string, app?: string): Promise<{ uid: number; gid: number; created: boolean }>;
   /** Owner of a path and everything under it (no symlink followed). */
   chownTree(path: string, uid: number, gid: number): Promise<void>;
   /** Owner and mode of one file or directory. */

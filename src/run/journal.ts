@@ -1,5 +1,5 @@
-import { mkdir } from 'node:fs/promises';
 import { readLastLines } from '../adapters/files.js';
+import { makeDirs } from '../adapters/make-dirs.js';
 import { journalPath } from '../config/names.js';
 import { FsError } from '../errors.js';
 import { openAppendNoFollow } from './state-dir.js';
@@ -30,7 +30,7 @@ export interface JournalEntry {
 
 export async function appendJournal(stateDir: string, entry: JournalEntry): Promise<void> {
   try {
-    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    await makeDirs(stateDir, 0o700);
     const fh = await openAppendNoFollow(journalPath(stateDir), 0o600);
     try {
       await fh.appendFile(`${JSON.stringify(entry)}\n`);

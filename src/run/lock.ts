@@ -1,6 +1,7 @@
 import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { link, lstat, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
+import { removeEmptyDirs } from '../adapters/make-dirs.js';
 import { lockPath } from '../config/names.js';
 import { FsError, isBgError, LockError } from '../errors.js';
 import { ensureStateDir } from './state-dir.js';
@@ -56,8 +57,9 @@ async function tryLock(stateDir: string, command: string): Promise<Lock> {
   const path = lockPath(stateDir);
   const me: LockInfo = { pid: process.pid, user: safeUser(), host: hostname(), command, since: new Date().toISOString() };
   const tmp = `${path}.${process.pid}.tmp`;
+  let created: string[];
   try {
-    await ensureStateDir(stateDir);
+    created = await ensureStateDir(stateDir);
   } catch (e) {
     throw isBgError(e) ? e : stateDirError(stateDir, e);
   }
@@ -93,6 +95,8 @@ async function tryLock(stateDir: string, command: string): Promise<Lock> {
           release: async () => {
             // only our own: never a lock another bg took over after this one was judged gone
             if ((await readLockInfo(path))?.pid === process.pid) await rm(path, { force: true });
+            // a run that wrote nothing else (refused, nothing to do) leaves no state dir behind
+            await removeEmptyDirs(created);
           },
         };
       } catch (e) {

@@ -1,14 +1,18 @@
 import { constants } from 'node:fs';
-import { lstat, mkdir, open } from 'node:fs/promises';
+import { lstat, open } from 'node:fs/promises';
+import { makeDirs } from '../adapters/make-dirs.js';
 import { FsError } from '../errors.js';
 
 // bg writes its lock, journal and logs in the state dir, often as root. So the dir must be this
 // user's own and writable by no one else (else another user could plant a link there and have root
 // overwrite its target), and nothing bg writes there follows a symlink.
 
-/** Creates the state dir (0700) or checks the one there. */
-export async function ensureStateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+/**
+ * Creates the state dir (0700; missing parents 0755) or checks the one there. Returns the
+ * directories it created, outermost first, so a run that changes nothing can take them away again.
+ */
+export async function ensureStateDir(dir: string): Promise<string[]> {
+  const created = await makeDirs(dir, 0o700, 0o755);
   const st = await lstat(dir);
   const problem = stateDirProblem(st, process.geteuid?.() ?? st.uid);
   if (problem) {
@@ -18,6 +22,7 @@ export async function ensureStateDir(dir: string): Promise<void> {
       next: `Make it a directory owned by this user and writable only by it (e.g. chown $(id -u) ${dir} && chmod 700 ${dir}), or set state_dir in bg.yml.`,
     });
   }
+  return created;
 }
 
 type DirStat = { isSymbolicLink(): boolean; isDirectory(): boolean; uid: number; mode: number };

@@ -2,6 +2,7 @@ import type { Head } from '../../src/adapters/git.js';
 import type { HealthOptions } from '../../src/adapters/health.js';
 import type { Headroom } from '../../src/adapters/memory.js';
 import type { JobResult, UnitState } from '../../src/adapters/systemd.js';
+import type { PasswdEntry } from '../../src/host/host-state.js';
 import type { Host, PathStat, ShellResult, TransientRun } from '../../src/run/host.js';
 
 // An in-memory host for the executor's fast tests: units are states in a map, files are strings,
@@ -143,10 +144,11 @@ export class FakeHost implements Host {
     },
     reload: async () => void this.calls.push('daemon-reload'),
     // Caddy's unit runs the main Caddyfile among the files (the one named Caddyfile)
-    execStart: async () => ({
-      loadState: 'loaded',
-      argv: ['/usr/bin/caddy', 'run', '--config', [...this.fileMap.keys()].find((p) => p.endsWith('/Caddyfile')) ?? '/etc/caddy/Caddyfile'],
-    }),
+    // any other unit (a legacy_unit) runs gunicorn
+    execStart: async (unit: string) =>
+      unit.startsWith('caddy')
+        ? { loadState: 'loaded', argv: ['/usr/bin/caddy', 'run', '--config', [...this.fileMap.keys()].find((p) => p.endsWith('/Caddyfile')) ?? '/etc/caddy/Caddyfile'] }
+        : { loadState: 'loaded', argv: ['/usr/bin/gunicorn', 'app:app'] },
     systemState: async () => this.systemStateNow,
   };
 
@@ -238,6 +240,7 @@ export class FakeHost implements Host {
   tcpReachable = async (host: string, port: number) => (this.failing(`connect ${host}:${port}`) || this.brokerDown ? 'connection refused' : undefined);
   unitLog = async (unit: string) => `(last lines of ${unit})`;
   lockHolder = async () => undefined;
+  passwdEntry = async (): Promise<PasswdEntry | undefined> => undefined;
   close() {}
 
   checkoutRelease = async (_repo: string, _cache: string, dir: string, ref: string | undefined) => {

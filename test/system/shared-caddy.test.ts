@@ -74,7 +74,8 @@ describe('one Caddy shared by several apps', () => {
   });
 
   it("a third app's first setup while another app deploys: a Caddy reload the moment its site is imported succeeds", async () => {
-    news = await makeApp(c, 'news', { blue: 8121, green: 8122, site: 8160 });
+    // Debian has a system account named news (uid 9): bg refuses to run an app as it, so this app names its own
+    news = await makeApp(c, 'news', { blue: 8121, green: 8122, site: 8160 }, 'user: news-app\n');
     const loops = [shop.loop(), blog.loop()];
     // the operator's (or another app's) reload, the moment the main Caddyfile imports the new site
     const reload = c.spawn(

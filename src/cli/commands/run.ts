@@ -1,36 +1,46 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { runAttached } from '../../adapters/attached.js';
-import { ensureSystemUser } from '../../adapters/users.js';
 import { loadConfig } from '../../config/load.js';
 import { currentLink, inAppDir } from '../../config/names.js';
 import { UsageError } from '../../errors.js';
 import { checkAppPaths } from '../../host/app-paths.js';
+import type { HostState } from '../../host/host-state.js';
+import { nameProblems } from '../../host/names-check.js';
 import { observe } from '../../host/observe.js';
+import { runCommandArgs } from '../../render/run-command.js';
 import { connectReader, readAppPaths } from '../../run/connect-host.js';
-import { parseEnvFile } from '../../run/env-file.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
 
-// `bluegreen run -- manage.py createsuperuser`: in the live release's project dir, with the env file,
-// as the app's user (system scope); this terminal passes through and its exit code is bg's.
+// `bluegreen run -- manage.py createsuperuser`: a transient service (systemd-run) in the live
+// release's app dir, as the app's user, in the app's sandbox, with the env file (read by systemd) and
+// a minimal environment; a pseudo-terminal of its own when this one is a terminal, else this one's
+// pipes. It never gets bg's terminal (TIOCSTI) or bg's environment. Its exit code is bg's.
 export async function run(command: string[], o: GlobalOptions): Promise<number> {
   if (command.length === 0) throw new UsageError('bluegreen run needs a command: bluegreen run -- python3 manage.py shell', { code: 'usage' });
   const cfg = await loadConfig({ path: o.config, scope: scopeOf(o) });
-  // it reads the env file as root into the command's environment: never one the app could redirect
+  // systemd reads the env file as root into the command's environment: never one the app could redirect
   if (cfg.scope === 'system') checkAppPaths(cfg, await readAppPaths(cfg));
   const host = await connectReader(cfg);
-  let active: string | undefined;
+  let state: HostState;
   try {
-    active = (await observe(cfg, host)).active;
+    state = await observe(cfg, host);
   } finally {
     host.close();
   }
+  // the command runs as `user`: never as root or as an account that is not this app's
+  const foreign = nameProblems(cfg, state).find((p) => p.code === 'user-not-the-apps');
+  if (foreign) throw new UsageError(foreign.message, { code: foreign.code, next: foreign.next });
+  const active = state.active;
   if (!active) throw new UsageError(`${cfg.app} is not set up: nothing is live to run in.`, { next: 'Run `bluegreen setup` first.' });
   const cwd = inAppDir(cfg, currentLink(cfg));
-  const fileEnv = parseEnvFile(await readFile(cfg.envFile, 'utf8').catch(() => ''));
   const venvBin = `${cwd}/.venv/bin`;
-  const path = existsSync(venvBin) ? `${venvBin}:${process.env.PATH ?? ''}` : process.env.PATH;
-  const ids = cfg.scope === 'system' ? await ensureSystemUser(cfg.user, cfg.root) : undefined;
-  const env = { ...process.env, ...fileEnv, PATH: path, BG_COLOR: active, ...(ids && { HOME: cwd, USER: cfg.user, LOGNAME: cfg.user }) };
-  return runAttached(command[0], command.slice(1), { cwd, env, ...(ids && { uid: ids.uid, gid: ids.gid }) });
+  const args = runCommandArgs(cfg, {
+    command,
+    color: active,
+    cwd,
+    ...(existsSync(venvBin) && { venvBin }),
+    tty: !!process.stdin.isTTY,
+    caller: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: process.env.LANG, TERM: process.env.TERM },
+  });
+  return runAttached('systemd-run', args);
 }
