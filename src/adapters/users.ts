@@ -1,7 +1,5 @@
 // The app's unprivileged system user: looked up, and created when missing (useradd --system).
 import { execFile } from 'node:child_process';
-import { lchown, lstat, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { FsError } from '../errors.js';
 import type { PasswdEntry } from '../host/host-state.js';
 import { appUserComment } from '../host/names-check.js';
@@ -48,20 +46,4 @@ export async function lookupUser(name: string): Promise<{ uid: number; gid: numb
   const [uid, gid, groups] = await Promise.all([exec('id', ['-u', '--', name]), exec('id', ['-g', '--', name]), exec('id', ['-G', '--', name])]);
   if (!uid.ok || !gid.ok || !groups.ok) return undefined;
   return { uid: Number(uid.out), gid: Number(gid.out), groups: groups.out.split(/\s+/).filter(Boolean).map(Number) };
-}
-
-/**
- * Sets the owner of `path` and everything under it, never following a symlink, and never a `.git`
- * directory: a release's git objects are hardlinks shared with the repo cache and every other
- * release, the live one included.
- */
-export async function chownTree(path: string, uid: number, gid: number): Promise<void> {
-  await lchown(path, uid, gid);
-  if (!(await lstat(path)).isDirectory()) return;
-  for (const entry of await readdir(path, { withFileTypes: true })) {
-    if (entry.name === '.git') continue;
-    const child = join(path, entry.name);
-    if (entry.isDirectory()) await chownTree(child, uid, gid);
-    else await lchown(child, uid, gid);
-  }
 }

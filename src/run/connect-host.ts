@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, lchown, lstat, open, readdir, readlink, rename, rm } from 'node:fs/promises';
 import { CaddyAdmin } from '../adapters/caddy-admin.js';
+import { chownTree } from '../adapters/chown-tree.js';
 import { listeningOn, waitDrained } from '../adapters/connections.js';
 import { pointSymlink, readText, readUntrusted, removeFile, writeAtomic } from '../adapters/files.js';
 import { checkoutNewRelease, headCommit } from '../adapters/git.js';
@@ -15,7 +16,7 @@ import { Systemd } from '../adapters/systemd.js';
 import { tcpReachable } from '../adapters/tcp.js';
 import { runTransient } from '../adapters/transient.js';
 import { lastLogLines } from '../adapters/unit-logs.js';
-import { chownTree, ensureSystemUser, lookupUser, passwdEntry } from '../adapters/users.js';
+import { ensureSystemUser, lookupUser, passwdEntry } from '../adapters/users.js';
 import { lockPath } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { FsError } from '../errors.js';
@@ -106,7 +107,7 @@ export async function connectHost(cfg: Config, env: NodeJS.ProcessEnv = process.
     waitDrained,
     setSysctl: enableSysctl,
     ensureSystemUser,
-    chownTree,
+    chownTree: (path, uid, gid) => chownTree(path, uid, gid),
     setOwner: async (path, uid, gid, mode) => {
       if ((await lstat(path)).isSymbolicLink()) {
         throw new FsError(`${path} is a symbolic link: bg sets owner and mode on the directory itself only.`, {
