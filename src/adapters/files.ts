@@ -97,13 +97,16 @@ export async function readText(path: string): Promise<string | undefined> {
 /**
  * The last `n` lines of a file ('' when it does not exist), read from its end in 64 KB steps: access
  * logs and the deploy journal grow for years, and `bg status` needs a line or two of them. Reads at
- * most about `maxBytes` (a log of one endless line).
+ * most about `maxBytes` (a log of one endless line). Only a regular file, never through a symbolic
+ * link: root reads these, and a link or FIFO in a log_dir someone else can write leads elsewhere or hangs.
  */
 export async function readLastLines(path: string, n: number, chunk = 64 * 1024, maxBytes = 1024 * 1024): Promise<string[]> {
-  const fh = await open(path, 'r').catch(() => undefined);
+  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined);
   if (!fh) return [];
   try {
-    const { size } = await fh.stat();
+    const st = await fh.stat();
+    if (!st.isFile()) return [];
+    const { size } = st;
     const parts: Buffer[] = [];
     let start = size;
     let newlines = 0;
