@@ -16,7 +16,15 @@ export function transientProps(run: TransientRun): [string, Variant][] {
     ['WorkingDirectory', new Variant('s', run.cwd)],
     ...(run.envFile ? [['EnvironmentFiles', new Variant('a(sb)', [[run.envFile, true]])] as [string, Variant]] : []),
     ['Environment', new Variant('as', env)],
-    ...(run.user ? [['User', new Variant('s', run.user)] as [string, Variant]] : []),
+    // as the app's user: no setuid or setgid program (crontab, at) gives it a process outside this
+    // unit's cgroup, which would outlive the build and race root's chown of the release back
+    ...(run.user
+      ? ([
+          ['User', new Variant('s', run.user)],
+          ['NoNewPrivileges', new Variant('b', true)],
+          ['RestrictSUIDSGID', new Variant('b', true)],
+        ] as [string, Variant][])
+      : []),
     ['CPUWeight', new Variant('t', BigInt(run.cpuWeight))],
     ['IOWeight', new Variant('t', BigInt(run.cpuWeight))],
     ...(run.memoryHigh ? [['MemoryHigh', new Variant('t', BigInt(Math.floor(run.memoryHigh)))] as [string, Variant]] : []),
