@@ -23,6 +23,8 @@ export interface GuardedPath {
 export function guardedPaths(cfg: Config): GuardedPath[] {
   const defaults = scopePaths('system', cfg.app, {}, '/');
   const paths: (GuardedPath | undefined)[] = [
+    // releases, venvs and the color and `current` links: root clones, prunes and builds there, PID 1 and Caddy follow the links
+    { key: 'root', path: cfg.root, instead: `keep root but make it and every directory above it root's (chown root:root ${cfg.root} && chmod 755 ${cfg.root}); only shared/ is the app's` },
     { key: 'env_file', path: cfg.envFile, instead: `remove env_file (the default, ${SYSTEM_ENV_DIR}/${cfg.app}.env)` },
     cfg.logDir ? { key: 'log_dir', path: cfg.logDir, instead: `remove log_dir (the journal), or e.g. /var/log/${cfg.app}` } : undefined,
     { key: 'state_dir', path: cfg.stateDir, instead: `remove state_dir (the default, ${defaults.stateDir})` },

@@ -28,7 +28,7 @@ function walk(path: string, isDir: boolean, over: Record<string, Partial<typeof 
 const cfg = (over: Partial<Config> = {}) => sampleConfig({ envFile: '/etc/bg/shop.env', caddy: { ...sampleConfig().caddy, upstreamFile: '/etc/caddy/shop-upstream.txt' }, ...over });
 
 function seenFor(c: Config, over: Record<string, Record<string, Partial<typeof root>>> = {}, missing: string[] = []): AppPathsSeen {
-  const dirKeys = new Set([c.stateDir, c.unitDir, c.logDir]);
+  const dirKeys = new Set([c.root, c.stateDir, c.unitDir, c.logDir]);
   return { user: APP, paths: Object.fromEntries(pathsToRead(c).map((p) => [p, walk(p, dirKeys.has(p), over[p], !missing.includes(p))])) };
 }
 
@@ -81,6 +81,14 @@ describe('checkAppPaths', () => {
       expect(e?.message.startsWith(`${key} ${path} lies where the app's user can write: `), e?.message).toBe(true);
       expect(e?.message).toMatch(why);
     }
+  });
+
+  it("refuses a root the app's user owns: it could swap releases/, venvs/ or the current link, which root and Caddy follow", () => {
+    const c = cfg();
+    const e = refusal(c, seenFor(c, { [c.root]: { [c.root]: { uid: APP.uid } } }));
+    expect(e?.code).toBe('path-app-writable');
+    expect(e?.message.startsWith(`root ${c.root} lies where the app's user can write: ${c.root} belongs to the app's user shop`), e?.message).toBe(true);
+    expect(e?.next).toContain(`root: keep root but make it and every directory above it root's (chown root:root ${c.root}`);
   });
 
   it("a group's write bit matters only when the app's user is in that group; root's own ownership is never the app's", () => {
