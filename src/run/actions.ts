@@ -10,7 +10,8 @@ import { checkRollbackSchema, migrateBack } from './django-rollback.js';
 import type { Host } from './host.js';
 import { diffOf, installFiles, pendingChanges, type Replaced, restoreFiles } from './install.js';
 import { setMaintenance } from './maintenance.js';
-import { checkoutRelease, markRelease, pointColor, refuseGitInStatic, removeReleases } from './releases.js';
+import { checkoutRelease, markRelease, pointColor, removeReleases } from './releases.js';
+import { checkStaticDir } from './static-dir.js';
 import { type SwitchReceipt, switchBack, switchTo } from './switch.js';
 import { checkVenvLink, ensureVenv } from './venv.js';
 
@@ -75,7 +76,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     case 'build':
       await runBuild(host, cfg, { ...action, phase: 'build', signal: ctx.signal });
       if (action.user && cfg.venv) await checkVenvLink(host, cfg, action.release);
-      refuseGitInStatic(host, cfg, action.release);
+      await checkStaticDir(host, cfg, action.release);
       await markRelease(host, cfg, action.release, 'built');
       return {};
     case 'release-commands':

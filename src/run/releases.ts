@@ -1,8 +1,8 @@
-import { colorDir, inAppDir, releasePath, releaseRecordPath, releasesDir, repoCacheDir } from '../config/names.js';
+import { colorDir, releasePath, releaseRecordPath, releasesDir, repoCacheDir } from '../config/names.js';
 import type { Color, Config } from '../config/types.js';
-import { BgError } from '../errors.js';
 import type { ReleaseRecord } from '../host/host-state.js';
 import type { Host } from './host.js';
+import { checkStaticDir } from './static-dir.js';
 
 // Releases on disk: a new directory per checkout with its record beside it, the color links, and
 // pruning. A release directory is never written again once its build passed.
@@ -13,19 +13,8 @@ export async function checkoutRelease(host: Host, cfg: Config, id: string, ref: 
   await writeRecord(host, cfg, { id, ref, createdAt, status: 'building' });
   const r = await host.checkoutRelease(cfg.repo, repoCacheDir(cfg), releasePath(cfg, id), ref);
   await writeRecord(host, cfg, { id, ref: r.ref, commit: r.commit, subject: r.subject, createdAt, status: built ? 'built' : 'building' });
-  refuseGitInStatic(host, cfg, id);
+  await checkStaticDir(host, cfg, id);
   return { commit: r.commit };
-}
-
-/** Caddy serves caddy.static.dir to anyone: a release whose static dir holds a .git is refused (after the checkout, and after the build). */
-export function refuseGitInStatic(host: Host, cfg: Config, id: string): void {
-  if (!cfg.caddy.staticDir) return;
-  const dir = `${inAppDir(cfg, releasePath(cfg, id))}/${cfg.caddy.staticDir}`;
-  if (!host.files.exists(`${dir}/.git`)) return;
-  throw new BgError(`${dir} holds a .git: Caddy would serve the repository (its history, its config) under ${cfg.caddy.staticPath ?? '/static/'}.`, {
-    code: 'static-dir-has-git',
-    next: `Set caddy.static.dir to the directory your build collects static files into (e.g. staticfiles), or stop the build putting a repository there.`,
-  });
 }
 
 export async function markRelease(host: Host, cfg: Config, id: string, status: ReleaseRecord['status']): Promise<void> {

@@ -3,8 +3,9 @@ import { loadConfig } from '../../config/load.js';
 import { unitLogFile, unitNames } from '../../config/names.js';
 import { COLORS, type Color, otherColor } from '../../config/types.js';
 import { UsageError } from '../../errors.js';
+import { checkAppPaths } from '../../host/app-paths.js';
 import { observe } from '../../host/observe.js';
-import { connectReader } from '../../run/connect-host.js';
+import { connectReader, readAppPaths } from '../../run/connect-host.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
 
 export interface LogsOptions extends GlobalOptions {
@@ -36,6 +37,8 @@ export async function logs(kind: string | undefined, o: LogsOptions): Promise<nu
   const units = colors.map((c) => unitNames(cfg, c)[k]);
   if (units.some((u) => !u)) throw new UsageError(`${cfg.app} has no ${k} unit (no ${k === 'beat' ? 'celery.beat' : 'celery block'} in ${cfg.configPath}).`);
   const files = units.map((u) => unitLogFile(cfg, u!));
+  // tail runs as root and opens what it is given: the same check as every command that opens log_dir
+  if (files.every((f) => f) && cfg.scope === 'system') checkAppPaths(cfg, await readAppPaths(cfg));
   if (files.every((f) => f)) return runAttached('tail', ['-n', String(n), ...(o.follow ? ['-F'] : []), ...(files as string[])]);
   const args = [...(cfg.scope === 'user' ? ['--user'] : []), ...units.flatMap((u) => ['-u', u!]), '-n', String(n), '--no-pager', '-o', o.json ? 'json' : 'short-iso'];
   return runAttached('journalctl', [...args, ...(o.follow ? ['-f'] : [])]);
