@@ -163,4 +163,7 @@ export type BgEvent = ProgressEvent | DryRunEvent | ResultEvent | ErrorEvent | S
 
 export type EventName = BgEvent['event'];
 
-export const EVENT_NAMES: readonly EventName[] = ['plan', 'step', 'undo', 'note', 'result', 'error', 'status', 'history', 'releases', 'fleet-status', 'fleet-history'];
+export const EVENT_NAMES = ['plan', 'step', 'undo', 'note', 'result', 'error', 'status', 'history', 'releases', 'fleet-status', 'fleet-history'] as const satisfies readonly EventName[];
+
+/** never while EVENT_NAMES lists every event; test/unit/json-protocol.test.ts checks it at compile time. */
+export type UnlistedEventName = Exclude<EventName, (typeof EVENT_NAMES)[number]>;

@@ -1,7 +1,7 @@
 // The --json protocol: every event type written by bg's one writer and read back by the parser the
 // fleet uses, the header first and only once.
-import { describe, expect, it } from 'vitest';
-import { type BgEvent, EVENT_NAMES, PROTOCOL_VERSION } from '../../src/protocol/events.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { type BgEvent, EVENT_NAMES, PROTOCOL_VERSION, type UnlistedEventName } from '../../src/protocol/events.js';
 import { bgVersion } from '../../src/protocol/version.js';
 import { eventOf, isRunEvent, parseLine, parseOutput } from '../../src/protocol/wire.js';
 import { makeJsonWriter } from '../../src/protocol/writer.js';
@@ -70,7 +70,8 @@ const EVENTS: BgEvent[] = [
 ];
 
 describe('the --json protocol', () => {
-  it('has an example here of every event name', () => {
+  it('has an example here of every event name, and the parser knows every event type', () => {
+    expectTypeOf<UnlistedEventName>().toEqualTypeOf<never>();
     expect(new Set(EVENTS.map((e) => e.event))).toEqual(new Set(EVENT_NAMES));
   });
 
