@@ -1,15 +1,23 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+
+// src/protocol/version.ts: the bundles get it from scripts/bundle.mjs
+const version = JSON.parse(readFileSync('package.json', 'utf8')).version as string;
+
+const define = { BG_VERSION: JSON.stringify(version) };
 
 export default defineConfig({
   test: {
     projects: [
       {
+        define,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
         },
       },
       {
+        define,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
@@ -22,6 +30,7 @@ export default defineConfig({
         },
       },
       {
+        define,
         // system scope on a real systemd as PID 1 (scripts/container.sh): each file boots its own
         test: {
           name: 'system',
@@ -32,6 +41,7 @@ export default defineConfig({
         },
       },
       {
+        define,
         // `npm run soak`: long runs of the integration invariants; not part of `npm test`
         test: {
           name: 'soak',

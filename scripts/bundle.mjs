@@ -27,6 +27,7 @@ for (const f of ['package.json', 'package-lock.json', 'scripts/bundle.mjs', ...f
   hash.update(`${f}\0`).update(readFileSync(f));
 }
 const buildId = hash.digest('hex').slice(0, 16);
+const version = JSON.parse(readFileSync('package.json', 'utf8')).version; // src/protocol/version.ts
 
 const common = {
   bundle: true,
@@ -37,7 +38,7 @@ const common = {
   outExtension: { '.js': '.cjs' },
   logLevel: 'warning',
   metafile: true,
-  define: { BG_BUILD_ID: JSON.stringify(buildId) },
+  define: { BG_BUILD_ID: JSON.stringify(buildId), BG_VERSION: JSON.stringify(version) },
 };
 
 // Config validation (zod + yaml, ~60% of status.cjs) is a bundle of its own: src/config/load.ts

@@ -10,6 +10,8 @@ shared=/srv/$app/shared
 run=/run/bench-$app
 mkdir -p "$run"; rm -f "$run"/* "$shared/stamps.log"
 status=$($bg --config "$cfg" status --json)
+# status --json: the protocol header, then the status event (a bg from before the protocol: one document)
+status=$(node -e 'const t = process.argv[1]; const e = t.split("\n").find((l) => l.startsWith("{\"event\":\"status\"")); console.log(e ?? JSON.stringify(JSON.parse(t)))' "$status")
 from=$(node -e 'console.log(JSON.parse(process.argv[1]).active)' "$status")
 to=$([ "$from" = blue ] && echo green || echo blue)
 /usr/bin/python3 "$here/sampler.py" "$app" "$run/stop" >"$run/peaks.json" &

@@ -5,6 +5,8 @@
 import { spawn } from 'node:child_process';
 import type { FleetHost } from '../config/types.js';
 import { type RemoteBg, type RemoteEvent, type RemoteResult, SSH_FAILED } from '../fleet/remote.js';
+import type { ProtocolHeader } from '../protocol/events.js';
+import { parseLine } from '../protocol/wire.js';
 
 const shellQuote = (w: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
 
@@ -31,14 +33,14 @@ export class SshBg implements RemoteBg {
       let stderr = '';
       let pending = '';
       const events: RemoteEvent[] = [];
+      let header: ProtocolHeader | undefined;
+      // a line that is neither (an older bg's multi-line JSON) is kept in stdout only
       const line = (l: string) => {
-        if (!l.startsWith('{')) return;
-        try {
-          const e = JSON.parse(l) as RemoteEvent;
-          events.push(e);
-          onEvent?.(e);
-        } catch {
-          // a line that is not an event (a multi-line JSON document like status --json's) is kept in stdout
+        const p = parseLine(l);
+        if (p.kind === 'header') header ??= p.header;
+        else if (p.kind === 'event') {
+          events.push(p.event);
+          onEvent?.(p.event);
         }
       };
       child.stdout.on('data', (d: Buffer) => {
@@ -50,10 +52,10 @@ export class SshBg implements RemoteBg {
         for (const l of lines) line(l);
       });
       child.stderr.on('data', (d: Buffer) => (stderr += d));
-      child.on('error', (err) => resolve({ exitCode: SSH_FAILED, events, stdout, stderr: `${stderr}${this.ssh}: ${err.message}\n` }));
+      child.on('error', (err) => resolve({ exitCode: SSH_FAILED, header, events, stdout, stderr: `${stderr}${this.ssh}: ${err.message}\n` }));
       child.on('close', (code, signal) => {
         if (pending) line(pending);
-        resolve({ exitCode: code ?? (signal ? SSH_FAILED : 1), events, stdout, stderr });
+        resolve({ exitCode: code ?? (signal ? SSH_FAILED : 1), header, events, stdout, stderr });
       });
     });
   }

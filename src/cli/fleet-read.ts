@@ -4,20 +4,23 @@ import type { Config } from '../config/types.js';
 import { EXIT } from '../errors.js';
 import { statusOfAll } from '../fleet/preflight.js';
 import { whyFailed } from '../fleet/remote.js';
+import type { FleetHistoryEvent, FleetStatusRow } from '../protocol/events.js';
+import { eventOf, header } from '../protocol/wire.js';
+import { jsonOut } from '../protocol/writer.js';
 import type { GlobalOptions } from './options.js';
 
 /** One line per host: its live color and release, and its problems; exit 1 when a host does not answer. */
 export async function fleetStatus(cfg: Config, o: GlobalOptions): Promise<number> {
   const seen = await statusOfAll(cfg, new SshBg());
-  const rows = seen.map(({ host, result, status }) => {
+  const rows = seen.map(({ host, result, status }): FleetStatusRow => {
     const active = status?.active ?? null;
-    const releases = status?.releases as Record<string, { id: string | null; commit: string | null }> | undefined;
-    const live = active && releases ? releases[active] : undefined;
+    const live = active && status ? status.releases[active] : undefined;
     return {
       name: host.name,
       ssh: host.ssh,
       celery: host.name === cfg.celeryHost,
       reachable: !!status,
+      bg: result.header?.bg ?? null,
       active,
       release: live?.id ?? null,
       commit: live?.commit ?? null,
@@ -26,16 +29,18 @@ export async function fleetStatus(cfg: Config, o: GlobalOptions): Promise<number
       status: status ?? null,
     };
   });
-  if (o.json) process.stdout.write(`${JSON.stringify({ hosts: rows }, null, 2)}\n`);
+  if (o.json) jsonOut({ event: 'fleet-status', hosts: rows });
   else {
     const w = Math.max(...rows.map((r) => r.name.length));
+    const mine = header().bg;
     for (const r of rows) {
       const what = r.reachable
         ? `${(r.active ?? 'not set up').padEnd(6)} ${(r.release ?? '-').padEnd(18)} ${(r.commit ?? '').slice(0, 12).padEnd(12)} ${
             r.problems.length ? r.problems.map((p) => `${p.severity === 'error' ? 'PROBLEM' : 'note'} ${p.code}`).join(', ') : 'ok'
           }`
         : `UNREACHABLE: ${r.error}`;
-      process.stdout.write(`${r.name.padEnd(w)}${r.celery ? ' (celery)' : ''}  ${what}\n`);
+      const other = r.reachable && r.bg !== mine ? `  (runs bg ${r.bg ?? 'from before the versioned --json'}; this machine ${mine})` : '';
+      process.stdout.write(`${r.name.padEnd(w)}${r.celery ? ' (celery)' : ''}  ${what}${other}\n`);
     }
   }
   return rows.every((r) => r.reachable) ? EXIT.ok : EXIT.deployFailed;
@@ -46,8 +51,17 @@ export async function fleetHistory(cfg: Config, o: GlobalOptions, limit: number)
   const remote = new SshBg();
   const runs = await Promise.all((cfg.hosts ?? []).map(async (h) => ({ h, r: await remote.run(h, [...(o.json ? ['--json'] : []), 'history', '--limit', String(limit)]) })));
   if (o.json) {
-    const hosts = runs.map(({ h, r }) => ({ name: h.name, entries: r.exitCode === 0 ? JSON.parse(r.stdout || '[]') : null, error: r.exitCode === 0 ? undefined : whyFailed(r).message }));
-    process.stdout.write(`${JSON.stringify({ hosts })}\n`);
+    const hosts: FleetHistoryEvent['hosts'] = runs.map(({ h, r }) => {
+      const entries = r.exitCode === 0 ? eventOf(r.events, 'history')?.entries : undefined;
+      const error =
+        r.exitCode !== 0
+          ? whyFailed(r).message
+          : entries
+            ? undefined
+            : `no history event in its output (it runs ${r.header ? `bg ${r.header.bg}` : 'a bg from before the versioned --json'})`;
+      return { name: h.name, entries: entries ?? null, error };
+    });
+    jsonOut({ event: 'fleet-history', hosts });
   } else {
     for (const { h, r } of runs) {
       const text = r.exitCode === 0 ? r.stdout : `UNREACHABLE: ${whyFailed(r).message}\n`;

@@ -1,19 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, UsageError } from '../errors.js';
+import { bgVersion } from '../protocol/version.js';
 import type { LoadCommand } from './command-loader.js';
 import { completionScript } from './completion.js';
 import type { GlobalOptions } from './options.js';
 import { printError } from './print-error.js';
-
-// package.json sits two levels above both src/cli/ and dist/bundle/.
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
 
 // Commands load lazily so `bg status` pays only for what it uses.
 export async function main(argv: string[], load: LoadCommand): Promise<number> {
@@ -30,7 +21,7 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .addOption(new Option('--log-level <level>', 'level of the JSON log in the state dir').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .option('-y, --yes', 'answer yes to prompts (init: overwrite)')
     .option('--lock-wait <duration>', 'wait this long (30s, 2m) for another bg to finish instead of exit 3')
-    .version(packageVersion(), '-V, --version')
+    .version(bgVersion, '-V, --version')
     .exitOverride()
     .showHelpAfterError()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })

@@ -1,4 +1,5 @@
 import { EXIT, isBgError } from '../errors.js';
+import { jsonOut } from '../protocol/writer.js';
 import { outcomeOf } from './outcome.js';
 
 // The single place errors become output: what happened, the state the host is in, what to do.
@@ -7,8 +8,7 @@ export function printError(err: unknown, json: boolean): number {
   if (isBgError(err)) {
     const { exitCode, state } = outcomeOf(err);
     if (json) {
-      const event = { event: 'error', error: err.name, code: err.code, step: err.step, message: err.message, state, next: err.next, detail: err.detail, exitCode };
-      process.stdout.write(`${JSON.stringify(event)}\n`);
+      jsonOut({ event: 'error', error: err.name, code: err.code, step: err.step, message: err.message, state, next: err.next, detail: err.detail, exitCode });
     } else {
       const lines = [`bg: ${err.message}`];
       if (err.detail)

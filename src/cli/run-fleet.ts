@@ -6,8 +6,11 @@ import type { Config } from '../config/types.js';
 import { checkFleet, statusOfAll } from '../fleet/preflight.js';
 import type { RemoteEvent } from '../fleet/remote.js';
 import { type HostReport, runRolling } from '../fleet/rolling.js';
+import type { BgEvent } from '../protocol/events.js';
+import { isRunEvent } from '../protocol/wire.js';
+import { jsonOut } from '../protocol/writer.js';
 import { acquireLock } from '../run/lock.js';
-import { fmtMs, formatEvent, type ProgressEvent } from '../run/progress.js';
+import { fmtMs, formatEvent } from '../run/progress.js';
 import type { GlobalOptions } from './options.js';
 import { printError } from './print-error.js';
 import { lockWaitMs } from './run-planned.js';
@@ -23,8 +26,9 @@ export async function runFleet(cfg: Config, cmd: FleetCommand, o: GlobalOptions)
   const started = Date.now();
   // at: ms since this run started, so the hosts' events make one timeline
   const say = (host: string, e: RemoteEvent) => {
-    if (o.json) process.stdout.write(`${JSON.stringify({ host, at: Date.now() - started, ...e })}\n`);
-    else {
+    if (o.json) {
+      if (isRunEvent(e)) jsonOut({ ...e, host, at: Date.now() - started });
+    } else {
       const text = describe(e);
       if (text) for (const line of text.split('\n')) process.stderr.write(`[${host}] ${line}\n`);
     }
@@ -42,7 +46,7 @@ export async function runFleet(cfg: Config, cmd: FleetCommand, o: GlobalOptions)
     if (outcome.error) return printError(outcome.error, !!o.json);
     const text = `${cmd.name} ${cmd.args.slice(1).join(' ')}`.trim();
     const message = `${text}: done on ${outcome.hosts.length} hosts (${outcome.hosts.map((h) => h.name).join(', ')}${cfg.celeryHost ? `; Celery on ${cfg.celeryHost}, last` : ''}) in ${fmtMs(Date.now() - started)}.`;
-    if (o.json) process.stdout.write(`${JSON.stringify({ event: 'result', result: 'ok', command: cmd.name, hosts: outcome.hosts, ms: Date.now() - started })}\n`);
+    if (o.json) jsonOut({ event: 'result', result: 'ok', command: cmd.name, hosts: outcome.hosts, ms: Date.now() - started });
     else process.stdout.write(`${message}\n`);
     return 0;
   } catch (err) {
@@ -53,10 +57,11 @@ export async function runFleet(cfg: Config, cmd: FleetCommand, o: GlobalOptions)
 }
 
 // A host's event as bg prints its own progress; its error, which the host printed as JSON, as one line.
-function describe(e: RemoteEvent): string | undefined {
+function describe(e: BgEvent): string | undefined {
   if (e.event === 'error') return `bg: ${e.message}`;
-  if (!['plan', 'note', 'step', 'undo'].includes(e.event)) return undefined;
-  return formatEvent(e as unknown as ProgressEvent, false)
+  if (e.event !== 'plan' && e.event !== 'note' && e.event !== 'step' && e.event !== 'undo') return undefined;
+  if (e.event === 'plan' && e.dryRun) return undefined;
+  return formatEvent(e, false)
     ?.trimEnd()
     .split('\n')
     .map((l) => l.trim())

@@ -7,6 +7,8 @@ import { diagnose, servesAsBefore } from '../host/diagnose.js';
 import type { HostState } from '../host/host-state.js';
 import { observe } from '../host/observe.js';
 import type { Plan, Step } from '../plan/step.js';
+import type { ResultEvent } from '../protocol/events.js';
+import { jsonOut } from '../protocol/writer.js';
 import { connectHost, readAppPaths } from '../run/connect-host.js';
 import { describePlan, executePlan, messageOf, type RunResult } from '../run/executor.js';
 import { type HookEnv, runHooks } from '../run/hooks.js';
@@ -165,7 +167,7 @@ async function dryRun(cmd: PlannedCommand, cfg: Config, o: GlobalOptions): Promi
       if (s.action.kind !== 'install') continue;
       for (const c of await pendingChanges(cfg, host.files, s.action.colors, s.action.caddyfile)) diffs.push(diffOf(c));
     }
-    if (o.json) process.stdout.write(`${JSON.stringify({ event: 'plan', dryRun: true, command: cmd.name, from: plan.from, to: plan.to, steps: plan.steps, notes: plan.notes, diffs })}\n`);
+    if (o.json) jsonOut({ event: 'plan', dryRun: true, command: cmd.name, from: plan.from, to: plan.to, steps: plan.steps, notes: plan.notes, diffs });
     else process.stdout.write(`${[...lines, ...diffs].join('\n')}\n`);
     return 0;
   } finally {
@@ -180,7 +182,7 @@ export function lockWaitMs(o: GlobalOptions): number | undefined {
   return ms;
 }
 
-function out(o: GlobalOptions, text: string, json: object) {
-  if (o.json) process.stdout.write(`${JSON.stringify(json)}\n`);
+function out(o: GlobalOptions, text: string, json: ResultEvent) {
+  if (o.json) jsonOut(json);
   else process.stdout.write(`${text}\n`);
 }

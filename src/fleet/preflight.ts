@@ -1,26 +1,25 @@
 // Before a fleet run changes anything: every host answers (bg there reads its config and reports
-// its status), and Celery is configured on the Celery host only.
+// its status), runs the same bg and --json protocol as the deploying machine, and Celery is
+// configured on the Celery host only.
 import type { Config, FleetHost } from '../config/types.js';
 import { BgError, EXIT } from '../errors.js';
+import type { ProtocolHeader, StatusReport } from '../protocol/events.js';
+import { header as localHeader } from '../protocol/wire.js';
 import { type RemoteBg, type RemoteResult, whyFailed } from './remote.js';
 
 export interface HostStatus {
   host: FleetHost;
   result: RemoteResult;
-  status?: { active: string | null; units: { name: string; active: string; load: string }[]; problems: { code: string; severity: string; message: string }[] } & Record<string, unknown>;
+  status?: StatusReport; // undefined: no status event came back
 }
 
-/** `bluegreen status --json` on every host at once. */
+/** `bluegreen --json status` on every host at once. */
 export async function statusOfAll(cfg: Config, remote: RemoteBg): Promise<HostStatus[]> {
   return Promise.all(
     (cfg.hosts ?? []).map(async (host) => {
       const result = await remote.run(host, ['--json', 'status']);
-      let status: HostStatus['status'];
-      try {
-        status = result.exitCode === 0 ? JSON.parse(result.stdout) : undefined;
-      } catch {
-        status = undefined;
-      }
+      const found = result.exitCode === 0 ? result.events.find((e) => e.event === 'status') : undefined;
+      const status = found ? (({ event: _, ...report }) => report)(found) : undefined;
       return { host, result, status };
     }),
   );
@@ -28,8 +27,41 @@ export async function statusOfAll(cfg: Config, remote: RemoteBg): Promise<HostSt
 
 const runsCelery = (s: HostStatus) => (s.status?.units ?? []).some((u) => /-worker-(blue|green)\.service$/.test(u.name));
 
-/** Throws (nothing changed yet) when a host does not answer, or Celery is set up where it must not run. */
-export function checkFleet(cfg: Config, seen: HostStatus[], command: string): void {
+/** What a host's bg said it is: its header, or, from a bg that answered without one, a bg older than the protocol. */
+const versionOf = (h: ProtocolHeader | undefined) => (h ? `bg ${h.bg} (protocol ${h.v})` : 'a bg from before the versioned --json protocol');
+
+/**
+ * The hosts whose bg differs from this one's (version or protocol). A host that did not answer at
+ * all (ssh failed, no header, nothing on stdout) is left to the unreachable check.
+ */
+export function mismatchedHosts(seen: HostStatus[], local: ProtocolHeader = localHeader()): HostStatus[] {
+  return seen.filter((s) => {
+    const h = s.result.header;
+    if (h) return h.v !== local.v || h.bg !== local.bg;
+    return s.result.exitCode === 0; // answered, but without a header: older than the protocol
+  });
+}
+
+/** How the operator puts bg `version` on a host: the package `npm pack` built, copied there and installed (README, Install). */
+export function upgradeCommand(host: FleetHost, version: string): string {
+  const pkg = `bluegreen-deploy-${version}.tgz`;
+  return `scp ${host.port ? `-P ${host.port} ` : ''}${pkg} ${host.ssh}: && ssh ${host.port ? `-p ${host.port} ` : ''}${host.ssh} sudo npm install -g ./${pkg}`;
+}
+
+/** Throws (nothing changed yet) when a host runs another bg, does not answer, or Celery is set up where it must not run. */
+export function checkFleet(cfg: Config, seen: HostStatus[], command: string, local: ProtocolHeader = localHeader()): void {
+  const mismatched = mismatchedHosts(seen, local);
+  if (mismatched.length) {
+    throw new BgError(
+      `${command} stopped before it began: ${mismatched.length === 1 ? 'a host runs' : `${mismatched.length} hosts run`} another bg than this machine (bg ${local.bg}, protocol ${local.v}): ${mismatched.map((s) => `${s.host.name} (${s.host.ssh}) runs ${versionOf(s.result.header)}`).join('; ')}`,
+      {
+        code: 'fleet-version-mismatch',
+        state: 'Nothing was changed on any host.',
+        next: `Install bg ${local.bg} on each host named (the package \`npm pack\` built here), then run it again: ${mismatched.map((s) => upgradeCommand(s.host, local.bg)).join(' ; ')}`,
+        exitCode: EXIT.usage,
+      },
+    );
+  }
   const silent = seen.filter((s) => !s.status);
   if (silent.length) {
     const lines = silent.map((s) => `${s.host.name} (${s.host.ssh}): ${whyFailed(s.result).message}`);

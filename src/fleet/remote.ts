@@ -1,25 +1,15 @@
 // What the fleet runner needs from a host: bg run there, its output as it comes.
 import type { FleetHost } from '../config/types.js';
+import type { BgEvent, ProtocolHeader, StepEvent } from '../protocol/events.js';
+import { eventOf } from '../protocol/wire.js';
 
-/** One line bg printed with --json: a progress event, the result, or an error. */
-export interface RemoteEvent {
-  event: string;
-  step?: string;
-  status?: string;
-  ms?: number;
-  detail?: string;
-  error?: string;
-  message?: string;
-  state?: string;
-  next?: string;
-  code?: string;
-  exitCode?: number;
-  [key: string]: unknown;
-}
+/** One line the host's bg printed with --json (docs/json-protocol.md). */
+export type RemoteEvent = BgEvent;
 
 export interface RemoteResult {
   exitCode: number;
-  events: RemoteEvent[]; // stdout's JSON lines
+  header?: ProtocolHeader; // the first line; undefined: no bg answered, or one from before the versioned protocol
+  events: RemoteEvent[]; // stdout's events, after the header
   stdout: string;
   stderr: string; // ssh's own complaints (unreachable, host key changed) and anything else bg wrote there
 }
@@ -36,9 +26,9 @@ export const SSH_FAILED = 255;
 
 /** Why a run did not get to bg's own answer: ssh's last words, or bg's error event. */
 export function whyFailed(r: RemoteResult): { message: string; step?: string; state?: string; next?: string; code?: string } {
-  const error = r.events.find((e) => e.event === 'error');
-  if (error) return { message: String(error.message ?? 'failed'), step: error.step, state: error.state, next: error.next, code: error.code };
-  const failedStep = r.events.filter((e) => e.event === 'step' && e.status === 'failed').at(-1);
+  const error = eventOf(r.events, 'error');
+  if (error) return { message: error.message, step: error.step, state: error.state, next: error.next, code: error.code };
+  const failedStep = r.events.filter((e) => e.event === 'step' && e.status === 'failed').at(-1) as StepEvent | undefined;
   const last = r.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${r.exitCode}`;
   return { message: r.exitCode === SSH_FAILED ? `ssh: ${last.replace(/^ssh: /, '')}` : last, step: failedStep?.step, code: r.exitCode === SSH_FAILED ? 'ssh-failed' : undefined };
 }

@@ -3,6 +3,7 @@
 // `bluegreen rollback`, newest first. Every host runs the same bg; this only orders the runs.
 import type { Config, FleetHost } from '../config/types.js';
 import { BgError, EXIT } from '../errors.js';
+import type { FleetHostReport, FleetHostResult } from '../protocol/events.js';
 import { rollingBatches } from './order.js';
 import { type RemoteBg, type RemoteEvent, whyFailed } from './remote.js';
 
@@ -13,15 +14,8 @@ export interface RollingRequest {
   parallel: number;
 }
 
-export type HostResult = 'done' | 'failed' | 'rolled-back' | 'rollback-failed' | 'not-run';
-
-export interface HostReport {
-  name: string;
-  result: HostResult;
-  ms: number;
-  step?: string; // where it failed
-  message?: string;
-}
+export type HostResult = FleetHostResult;
+export type HostReport = FleetHostReport;
 
 export interface RollingOutcome {
   hosts: HostReport[];

@@ -1,17 +1,15 @@
 // How a running plan reports itself: a TTY line per step with its duration, plain lines without a
 // TTY, or one JSON event per line with --json. Errors and results are printed by the CLI.
 
-export type ProgressEvent =
-  | { event: 'plan'; command: string; from?: string; to?: string; steps: string[] }
-  | { event: 'step'; step: string; status: 'start' | 'done'; ms?: number; detail?: string }
-  | { event: 'step'; step: string; status: 'failed'; ms: number; error: string }
-  | { event: 'undo'; step: string; status: 'start' | 'done' | 'failed'; ms?: number; error?: string }
-  | { event: 'note'; message: string };
+import type { ProgressEvent } from '../protocol/events.js';
+import { jsonOut } from '../protocol/writer.js';
+
+export type { ProgressEvent };
 
 export type Reporter = (e: ProgressEvent) => void;
 
 export function makeReporter(mode: 'tty' | 'plain' | 'json', out: NodeJS.WritableStream = process.stderr): Reporter {
-  if (mode === 'json') return (e) => void process.stdout.write(`${JSON.stringify(e)}\n`);
+  if (mode === 'json') return jsonOut;
   const tty = mode === 'tty';
   return (e) => {
     const line = formatEvent(e, tty);

@@ -14,6 +14,7 @@ import {
   tail,
   waitForTasks,
 } from '../support/celery-probe.js';
+import { jsonEvent } from '../support/json-events.js';
 import { startLoop } from '../support/load-loop.js';
 import { makeSetUpScene, type Scene } from '../support/scene.js';
 
@@ -138,7 +139,7 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
   });
 
   it('a new worker that cannot boot fails its start (ExecStartPost ping): exit 1, everything back on the old color, tasks exactly once', async () => {
-    const from = JSON.parse((await s.bg(['status', '--json'])).stdout).active as 'blue' | 'green';
+    const from = jsonEvent((await s.bg(['status', '--json'])).stdout, 'status').active as 'blue' | 'green';
     const to = from === 'blue' ? 'green' : 'blue';
     const served = (await s.get('/')).body;
     const loop = startLoop(s.url('/'), { concurrency: 2, maxMs: 60_000 });
@@ -196,20 +197,20 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
   });
 
   it('an active color left without its Celery (interrupted deploy) is flagged by status and started by setup', async () => {
-    const active = JSON.parse((await s.bg(['status', '--json'])).stdout).active as 'blue' | 'green';
+    const active = jsonEvent((await s.bg(['status', '--json'])).stdout, 'status').active as 'blue' | 'green';
     s.systemctl('stop', unit('worker', active), unit('beat', active));
-    const st = JSON.parse((await s.bg(['status', '--json'])).stdout);
+    const st = jsonEvent((await s.bg(['status', '--json'])).stdout, 'status');
     expect(st.problem).toContain(unit('worker', active));
     expect(st.problem).toContain('bluegreen setup');
     const r = await s.bg(['setup']);
     expect(r.code, r.stderr).toBe(0);
     expect(s.activeState(unit('worker', active))).toBe('active');
     expect(s.activeState(unit('beat', active))).toBe('active');
-    expect(JSON.parse((await s.bg(['status', '--json'])).stdout).problem).toBeUndefined();
+    expect(jsonEvent((await s.bg(['status', '--json'])).stdout, 'status').problem).toBeUndefined();
   });
 
   it('a broker that is down stops the deploy before Celery is touched, and the message names it', async () => {
-    const active = JSON.parse((await s.bg(['status', '--json'])).stdout).active as 'blue' | 'green';
+    const active = jsonEvent((await s.bg(['status', '--json'])).stdout, 'status').active as 'blue' | 'green';
     const served = (await s.get('/')).body;
     s.systemctl('stop', s.redisUnit!);
     try {

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { jsonEvent } from '../support/json-events.js';
 import { makeScene, type Scene } from '../support/scene.js';
 
 // Each deploy builds a new release directory; a color points at it only once its build passed, so
@@ -11,7 +12,8 @@ describe('build steps and releases', () => {
   let s: Scene;
   const srv = () => `${s.dir}/srv`;
   const releaseOf = (color: string) => basename(readlinkSync(`${srv()}/${color}`));
-  const releases = async () => JSON.parse((await s.bg(['releases', '--json'])).stdout) as { id: string; status: string; colors: string[]; live: boolean; ref: string | null }[];
+  const releases = async () =>
+    jsonEvent((await s.bg(['releases', '--json'])).stdout, 'releases').releases as { id: string; status: string; colors: string[]; live: boolean; ref: string | null }[];
   let firstRelease = '';
 
   beforeAll(async () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { jsonEvent } from '../support/json-events.js';
 import { startLoop } from '../support/load-loop.js';
 import { makeSetUpScene, type Scene } from '../support/scene.js';
 
@@ -35,7 +36,7 @@ describe('bg deploy of a broken version', () => {
       expect(readFileSync(`${s.dir}/caddy/upstream.txt`, 'utf8')).toBe(`to 127.0.0.1:${s.ports.blue}\n`);
       expect(s.activeState(`${s.app}-web-blue.service`)).toBe('active');
       expect(['inactive', 'failed']).toContain(s.activeState(`${s.app}-web-green.service`));
-      const st = JSON.parse((await s.bg(['status', '--json'])).stdout);
+      const st = jsonEvent((await s.bg(['status', '--json'])).stdout, 'status');
       expect(st.active).toBe('blue');
       expect(st.problem).toBeUndefined();
       expect(st.lastDeploy).toMatchObject({ command: 'deploy', ref: c.branch, result: 'rolled-back', failedStep: c.step });

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { jsonEvent } from '../support/json-events.js';
 import { startLoop } from '../support/load-loop.js';
 import { makeSetUpScene, type Scene } from '../support/scene.js';
 
@@ -35,12 +36,12 @@ describe('bg deploy under load', () => {
   });
 
   it('status shows green and the new commit; history has the deploy', async () => {
-    const st = JSON.parse((await s.bg(['status', '--json'])).stdout);
+    const st = jsonEvent((await s.bg(['status', '--json'])).stdout, 'status');
     expect(st.active).toBe('green');
     expect(st.upstream.caddy).toEqual([`127.0.0.1:${s.ports.green}`]);
     expect(st.lastDeploy).toMatchObject({ command: 'deploy', ref: 'v2', from: 'blue', to: 'green', result: 'ok' });
     expect(st.releases.green.subject).toContain('v2');
-    const h = JSON.parse((await s.bg(['history', '--json'])).stdout);
+    const h = jsonEvent((await s.bg(['history', '--json'])).stdout, 'history').entries;
     expect(h.map((e: { command: string }) => e.command)).toEqual(['setup', 'deploy']);
   });
 

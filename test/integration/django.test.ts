@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { jsonEvent } from '../support/json-events.js';
 import { startLoop } from '../support/load-loop.js';
 import { makeScene, type Scene } from '../support/scene.js';
 
@@ -128,7 +129,9 @@ describe('Django: migrations across blue/green', () => {
 
   it('a rollback over migrations that only added things goes ahead and says they stay applied', async () => {
     // v2 serves, v3 is the idle color's: deploy v2 again is not needed; go back to v1 with --to
-    const v1 = (JSON.parse((await s.bg(['releases', '--json'])).stdout) as { id: string; ref: string | null; status: string }[]).find((x) => x.ref === 'main' && x.status === 'built')!;
+    const v1 = (jsonEvent((await s.bg(['releases', '--json'])).stdout, 'releases').releases as { id: string; ref: string | null; status: string }[]).find(
+      (x) => x.ref === 'main' && x.status === 'built',
+    )!;
     const r = await s.bg(['--json', 'rollback', '--to', v1.id]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('polls.0002_question_note stay applied');

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { jsonEvent } from '../support/json-events.js';
 import { startLoop } from '../support/load-loop.js';
 import { makeSetUpScene, type Scene } from '../support/scene.js';
 
@@ -27,7 +28,7 @@ describe('a deployer stopped at each step', () => {
 
   beforeAll(async () => {
     s = await makeSetUpScene(sb);
-    const plan = JSON.parse((await s.bg(['--json', '--dry-run', 'deploy', 'v2'])).stdout) as { steps: { name: string }[] };
+    const plan = jsonEvent((await s.bg(['--json', '--dry-run', 'deploy', 'v2'])).stdout, 'plan') as { steps: { name: string }[] };
     steps = plan.steps.map((x) => x.name);
   });
   afterAll(async () => {
@@ -36,7 +37,7 @@ describe('a deployer stopped at each step', () => {
   });
 
   const status = async () =>
-    JSON.parse((await s.bg(['status', '--json'])).stdout) as { active: string; problems: { code: string; message: string }[]; lastDeploy: { result: string; failedStep?: string } };
+    jsonEvent((await s.bg(['status', '--json'])).stdout, 'status') as { active: string; problems: { code: string; message: string }[]; lastDeploy: { result: string; failedStep?: string } };
 
   // Stops the deploy when its `index`th step starts (the colors alternate, so names do too).
   async function deployStoppedAt(index: number, signal: NodeJS.Signals) {

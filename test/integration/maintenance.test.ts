@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { jsonEvent } from '../support/json-events.js';
 import { makeSetUpScene, type Scene } from '../support/scene.js';
 
 // `bluegreen maintenance on|off`: Caddy answers 503 for the app while it keeps running, and then
@@ -47,7 +48,7 @@ describe('maintenance', () => {
     expect(res.headers['retry-after']).toBe('120');
     expect(await res.body.text()).toBe('<h1>Back soon</h1>\n');
     expect(s.activeState(`${s.app}-web-blue.service`)).toBe('active');
-    const st = JSON.parse((await s.bg(['status', '--json'])).stdout);
+    const st = jsonEvent((await s.bg(['status', '--json'])).stdout, 'status');
     expect(st.maintenance).toBe(true);
     expect(st.problems.map((p: { code: string }) => p.code)).toContain('maintenance-on');
     expect(st.problem).toBeUndefined();

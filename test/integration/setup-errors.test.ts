@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { jsonEvent } from '../support/json-events.js';
 import { makeScene, type Scene } from '../support/scene.js';
 
 // Each error a user can meet on setup: one clear message (what happened, state, what to do), the
@@ -53,7 +54,7 @@ describe('bg setup errors', () => {
 
     const st = await s.bg(['status', '--json'], { env });
     expect(st.code).toBe(1);
-    expect(JSON.parse(st.stdout)).toMatchObject({ event: 'error', code: 'bus-unreachable', exitCode: 1 });
+    expect(jsonEvent(st.stdout, 'error')).toMatchObject({ event: 'error', code: 'bus-unreachable', exitCode: 1 });
   });
 
   it('a full state dir: exit 1, names the dir and the cause, leaves no lock (the next run is not blocked)', async () => {

@@ -1,5 +1,6 @@
 import { readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { jsonEvent } from '../support/json-events.js';
 import { startLoop } from '../support/load-loop.js';
 import { makeSetUpScene, type Scene } from '../support/scene.js';
 
@@ -9,7 +10,7 @@ describe('setup when the upstream file is lost or wrong', () => {
   const sb = inject('sandbox');
   let s: Scene;
   const upstream = () => `${s.dir}/caddy/upstream.txt`;
-  const status = async () => JSON.parse((await s.bg(['status', '--json'])).stdout) as { active: string | null; problems: { code: string; next: string }[] };
+  const status = async () => jsonEvent((await s.bg(['status', '--json'])).stdout, 'status') as { active: string | null; problems: { code: string; next: string }[] };
 
   beforeAll(async () => {
     s = await makeSetUpScene(sb);

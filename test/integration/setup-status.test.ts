@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { jsonEvent } from '../support/json-events.js';
 import { makeScene, type Scene } from '../support/scene.js';
 
 // bg setup and bg status against the real thing: systemd user manager over D-Bus, Caddy, Gunicorn.
@@ -55,15 +56,15 @@ describe('bg setup from nothing, then status', () => {
 
     const j = await s.bg(['status', '--json']);
     expect(j.code, j.stderr).toBe(0);
-    const st = JSON.parse(j.stdout);
+    const st = jsonEvent(j.stdout, 'status');
     expect(st.active).toBe('blue');
     expect(st.upstream.port).toBe(s.ports.blue);
     expect(st.upstream.caddy).toEqual([`127.0.0.1:${s.ports.blue}`]);
     expect(st.upstream.mismatch).toBe(false);
-    const blue = st.units.find((u: { name: string }) => u.name === `${s.app}-web-blue.service`);
+    const blue = st.units.find((u: { name: string }) => u.name === `${s.app}-web-blue.service`)!;
     expect(blue).toMatchObject({ active: 'active', sub: 'running' });
     expect(blue.pid).toBeGreaterThan(0);
-    expect(Date.parse(blue.since)).toBeGreaterThan(0);
+    expect(Date.parse(blue.since!)).toBeGreaterThan(0);
     expect(st.releases.blue.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(st.releases.green.commit).toBeNull();
     expect(st.lastDeploy).toMatchObject({ command: 'setup', result: 'ok', to: 'blue' });
@@ -75,7 +76,7 @@ describe('bg setup from nothing, then status', () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(path, `to 127.0.0.1:${s.ports.green}\n`);
     try {
-      const st = JSON.parse((await s.bg(['status', '--json'])).stdout);
+      const st = jsonEvent((await s.bg(['status', '--json'])).stdout, 'status');
       expect(st.upstream.mismatch).toBe(true);
       expect(st.problem).toContain('Caddy routes to');
     } finally {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BG, CHECKOUT, type Container, startContainer } from '../harness/container.js';
+import { jsonEvent } from '../support/json-events.js';
 import { type App, makeApp } from './app-host.js';
 
 // Failure paths that need the real thing: Caddy running as its own user, Redis as Debian's unit, a
@@ -17,7 +18,7 @@ describe('failure paths on a real systemd', () => {
   afterAll(async () => c?.stop());
 
   const code = async (path = '/') => (await c.ok(`curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:8080${path}`)).trim();
-  const status = async () => JSON.parse((await shop.bg('status --json')).stdout) as { active: string; problems: { code: string; severity: string }[] };
+  const status = async () => jsonEvent((await shop.bg('status --json')).stdout, 'status') as { active: string; problems: { code: string; severity: string }[] };
   /** Runs `bg deploy <ref>` and runs `action` inside the container when the lock names `step`. */
   async function deployWith(ref: string, step: (to: string, from: string) => string, action: string) {
     const from = (await status()).active;
@@ -72,7 +73,7 @@ describe('failure paths on a real systemd', () => {
     await c.ok(`systemd-run --unit=bg-deploy --service-type=exec -p TimeoutStopSec=60 ${BG} --config ${shop.config} deploy v3`);
     await c.ok(`for i in $(seq 600); do grep -q '"step":"start-worker-${to}"' /var/lib/bg/shop/lock 2>/dev/null && break; sleep 0.05; done`);
     await c.reboot();
-    const history = JSON.parse((await shop.bg('history --json')).stdout) as { command: string; result: string; failedStep?: string }[];
+    const history = jsonEvent((await shop.bg('history --json')).stdout, 'history').entries as { command: string; result: string; failedStep?: string }[];
     expect(history.at(-1)).toMatchObject({ command: 'deploy', result: 'interrupted' });
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline && (await code()) !== '200') await new Promise((r) => setTimeout(r, 200));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BridgeNet, makeBridgeNet } from '../harness/bridge-net.js';
 import { CHECKOUT, type Container, type Result, startContainer } from '../harness/container.js';
+import { jsonEvent } from '../support/json-events.js';
 import { type App, makeApp } from './app-host.js';
 
 // Three hosts, each a real systemd as PID 1 with sshd (Debian's openssh-server) and bg installed from
@@ -120,8 +121,8 @@ describe('more than one host: rolling deploys over ssh', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(['web1', 'web2', 'web3']);
     expect(lines[2]).toMatch(/^web3 \(celery\)\s+green\s+\d{8}-\d{6}/);
-    const j = JSON.parse((await fleet(['--json', 'status'])).stdout);
-    expect(j.hosts.map((h: { name: string; reachable: boolean; active: string }) => [h.name, h.reachable, h.active])).toEqual([
+    const j = jsonEvent((await fleet(['--json', 'status'])).stdout, 'fleet-status');
+    expect(j.hosts.map((h) => [h.name, h.reachable, h.active])).toEqual([
       ['web1', true, 'green'],
       ['web2', true, 'green'],
       ['web3', true, 'green'],

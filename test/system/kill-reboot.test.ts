@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKOUT, type Container, startContainer } from '../harness/container.js';
+import { jsonEvent } from '../support/json-events.js';
 import { type App, makeApp } from './app-host.js';
 
 // A deployer SIGKILLed at each step of a deploy, then the host rebooted (a power cut mid-deploy, as
@@ -27,11 +28,11 @@ describe('a deploy killed at each step, then a reboot', () => {
   });
 
   type Problem = { code: string; severity: string; message: string; next: string };
-  const status = async () => JSON.parse((await shop.bg('status --json')).stdout) as { active: string; problems: Problem[]; lastDeploy: { result: string; failedStep?: string } };
+  const status = async () => jsonEvent((await shop.bg('status --json')).stdout, 'status') as { active: string; problems: Problem[]; lastDeploy: { result: string; failedStep?: string } };
   const errors = (ps: Problem[]) => ps.filter((p) => p.severity === 'error');
   async function planned(ref: string): Promise<string[]> {
     const r = await shop.bg(`--json --dry-run deploy ${ref}`);
-    return (JSON.parse(r.stdout) as { steps: { name: string }[] }).steps.map((s) => s.name);
+    return (jsonEvent(r.stdout, 'plan') as unknown as { steps: { name: string }[] }).steps.map((s) => s.name);
   }
 
   /** Polls through Caddy until it answers 200 (bounded): the code and body of the last answer. */

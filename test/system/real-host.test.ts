@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Container, startContainer } from '../harness/container.js';
+import { jsonEvent } from '../support/json-events.js';
 import { type App, makeApp } from './app-host.js';
 
 // bg in system scope against a real systemd as PID 1 (with journald, the system bus, Debian's
@@ -16,7 +17,7 @@ describe('system scope on a real systemd', () => {
   });
   afterAll(async () => c?.stop());
 
-  const status = async (app: App) => JSON.parse((await app.bg('status --json')).stdout);
+  const status = async (app: App) => jsonEvent((await app.bg('status --json')).stdout, 'status');
 
   it("setup keeps Debian's Caddyfile, adds one import, and serves through caddy.service", async () => {
     const stock = await c.ok('cat /etc/caddy/Caddyfile');
@@ -63,8 +64,8 @@ describe('system scope on a real systemd', () => {
     await shop.get('/');
     const st = await status(shop);
     expect(st.active).toBe('blue');
-    expect(st.lastLog.unit).toBe('shop-web-blue.service');
-    expect(st.lastLog.lines).not.toMatch(/no journal entries|is journald running/);
+    expect(st.lastLog!.unit).toBe('shop-web-blue.service');
+    expect(st.lastLog!.lines).not.toMatch(/no journal entries|is journald running/);
     expect(st.problems.filter((p: { severity: string }) => p.severity === 'error')).toEqual([]);
   });
 
@@ -78,7 +79,7 @@ describe('system scope on a real systemd', () => {
     expect(counts.sent).toBeGreaterThan(20);
     expect(await shop.get()).toBe('v3');
     expect((await shop.bg('cleanup')).code).toBe(0);
-    const history = JSON.parse((await shop.bg('history --json')).stdout) as { command: string; result: string }[];
+    const history = jsonEvent((await shop.bg('history --json')).stdout, 'history').entries as { command: string; result: string }[];
     expect(history.map((h) => `${h.command} ${h.result}`)).toEqual(['setup ok', 'deploy ok', 'rollback ok', 'deploy ok', 'cleanup ok']);
   });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Container, startContainer } from '../harness/container.js';
+import { jsonEvent } from '../support/json-events.js';
 import { type App, type LoopCounts, makeApp } from './app-host.js';
 
 // Several apps on Debian's one caddy.service, each with its site file imported by the stock
@@ -23,7 +24,7 @@ describe('one Caddy shared by several apps', () => {
   });
   afterAll(async () => c?.stop());
 
-  const status = async (app: App) => JSON.parse((await app.bg('status --json')).stdout) as { problems: { code: string; message: string; next: string }[] };
+  const status = async (app: App) => jsonEvent((await app.bg('status --json')).stdout, 'status') as { problems: { code: string; message: string; next: string }[] };
   const noFailures = (counts: LoopCounts[]) => {
     for (const n of counts) {
       expect(n.failed, n.failures.join('\n')).toBe(0);

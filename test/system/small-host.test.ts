@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BG, type Container, startContainer } from '../harness/container.js';
+import { jsonEvent } from '../support/json-events.js';
 import { type App, makeApp } from './app-host.js';
 
 // A small host: the whole container (its systemd, Caddy, Redis and the app) inside a memory cgroup
@@ -12,7 +13,7 @@ describe('a small host: the memory check and the build as a transient unit', () 
   let c: Container;
   let app: App;
   const env = (holdMb: number) => c.ok(`printf 'BG_FIXTURE_HOLD_MB=${holdMb}\\n' > /etc/bg/tiny.env`);
-  const status = async () => JSON.parse((await app.bg('status --json')).stdout);
+  const status = async () => jsonEvent((await app.bg('status --json')).stdout, 'status');
 
   beforeAll(async () => {
     c = await startContainer({ memoryLimit: LIMIT });
@@ -32,10 +33,10 @@ describe('a small host: the memory check and the build as a transient unit', () 
     const s = await status();
     expect(s.memory.colors.blue).toBeGreaterThan(5 * MiB);
     expect(s.memory.colors.green).toBeNull();
-    expect(s.memory.headroom.by).toMatch(/^memory cgroup \/ \(limit 700 MiB, \d+ MiB in use\)$/);
-    expect(s.memory.headroom.bytes).toBeLessThan(700 * MiB);
+    expect(s.memory.headroom!.by).toMatch(/^memory cgroup \/ \(limit 700 MiB, \d+ MiB in use\)$/);
+    expect(s.memory.headroom!.bytes).toBeLessThan(700 * MiB);
     expect(s.memory.fits).toBe(true);
-    expect(s.units.find((u: { name: string }) => u.name === 'tiny-web-blue.service').memory).toBeGreaterThan(0);
+    expect(s.units.find((u: { name: string }) => u.name === 'tiny-web-blue.service')!.memory).toBeGreaterThan(0);
   });
 
   it('the build runs as a transient unit: visible to systemd while it runs, as the app user, weighted low', async () => {
@@ -75,8 +76,8 @@ describe('a small host: the memory check and the build as a transient unit', () 
 
   it('refuses a deploy with exit 2 and changes nothing when a second copy of the web tier would not fit; deploys when it fits', async () => {
     const s0 = await status();
-    const live0 = s0.memory.colors[s0.active] as number;
-    const room0 = s0.memory.headroom.bytes as number;
+    const live0 = s0.memory.colors[s0.active as 'blue' | 'green'] as number;
+    const room0 = s0.memory.headroom!.bytes as number;
     // big enough that two copies cannot fit, small enough that the restart which loads it (old and new side by side) still does
     const hold = Math.floor((0.75 * (room0 - live0)) / MiB);
     await env(hold);
@@ -84,7 +85,7 @@ describe('a small host: the memory check and the build as a transient unit', () 
     expect(restarted.code, restarted.stdout + restarted.stderr).toBe(0);
 
     const s1 = await status();
-    expect(s1.memory.colors[s1.active]).toBeGreaterThan(hold * MiB);
+    expect(s1.memory.colors[s1.active as 'blue' | 'green']).toBeGreaterThan(hold * MiB);
     expect(s1.memory.fits).toBe(false);
     const releases = await c.ok('ls /srv/tiny/releases');
     const upstream = await c.ok('cat /etc/caddy/tiny-upstream.txt');

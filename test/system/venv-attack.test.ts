@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Container, startContainer } from '../harness/container.js';
+import { jsonEvent } from '../support/json-events.js';
 import { type App, makeApp } from './app-host.js';
 
 // The venv bg builds, attacked by the app's own user (a compromised app process): it plants a fake
@@ -16,7 +17,8 @@ describe('the venv against its own app user', () => {
   const asApp = (script: string) => `setpriv --reuid=shop --regid=shop --init-groups -- sh -c '${script.replace(/'/g, `'\\''`)}'`;
   // the venv's name, as bg derives it from the requirements: an attacker can compute it too
   const venvId = (requirements: string) => createHash('sha256').update(`/usr/bin/python3\0true\0requirements.txt\0${requirements}\0`).digest('hex').slice(0, 16);
-  const status = async () => JSON.parse((await shop.bg('status --json')).stdout) as { active: string; problems: { code: string; severity: string; message: string; next: string }[] };
+  const status = async () =>
+    jsonEvent((await shop.bg('status --json')).stdout, 'status') as { active: string; problems: { code: string; severity: string; message: string; next: string }[] };
   const venvProblem = async () => (await status()).problems.find((p) => p.code === 'venv-untrusted');
   // every component of the path, links followed, with its owner: none may be the app's
   const ownersOnTheWay = (path: string) => c.ok(`namei -l ${path} | tail -n +2 | awk '{print $2}' | sort -u`);

@@ -8,6 +8,10 @@ import { rollingBatches } from '../../src/fleet/order.js';
 import { checkFleet, statusOfAll } from '../../src/fleet/preflight.js';
 import type { RemoteBg, RemoteEvent, RemoteResult } from '../../src/fleet/remote.js';
 import { runRolling } from '../../src/fleet/rolling.js';
+import type { BgEvent, StatusReport } from '../../src/protocol/events.js';
+import { bgVersion } from '../../src/protocol/version.js';
+import { parseOutput } from '../../src/protocol/wire.js';
+import { makeJsonWriter } from '../../src/protocol/writer.js';
 
 const hostsYaml = (names: string[], celery?: string) =>
   `hosts:\n${names.map((n) => `  - { name: ${n}, ssh: deploy@${n}.example.com, config: /etc/bg/shop.yml }`).join('\n')}\n${celery ? `celery_host: ${celery}\n` : ''}`;
@@ -22,13 +26,48 @@ const cfgOf = (names: string[], celery?: string) =>
     },
   );
 
-/** Hosts that answer as told: `fail` maps "host command" to an exit code (and bg's error event). */
+/** What a host's bg prints with --json, through bg's own writer; `bg: null` prints as a bg from before the protocol did. */
+function output(events: BgEvent[], bg: string | null = bgVersion): string {
+  if (bg === null) return events.map((e) => JSON.stringify(e, null, 2)).join('\n');
+  let text = '';
+  const write = makeJsonWriter((t) => (text += t), bg);
+  for (const e of events) write(e);
+  return text;
+}
+
+const statusOf = (units: StatusReport['units']): StatusReport => ({
+  app: 'shop',
+  scope: 'system',
+  active: 'blue',
+  maintenance: false,
+  upstream: { file: '/srv/shop/upstream.txt', port: 8000, caddy: null, mismatch: false },
+  problems: [],
+  units,
+  memory: { colors: { blue: null, green: null }, headroom: null, need: null, fits: null },
+  releases: {},
+  lastDeploy: null,
+  lastLog: null,
+  warnings: [],
+});
+
+/**
+ * Hosts that answer as told: `fail` maps "host command" to an exit code (and bg's error event);
+ * `versions` gives a host another bg version (null: one from before the versioned protocol).
+ * Their output goes through bg's writer and is read back with the parser the ssh adapter uses.
+ */
 class FakeHosts implements RemoteBg {
   readonly calls: string[] = [];
   constructor(
     private readonly fail: Record<string, { exitCode: number; step?: string; message?: string }> = {},
     private readonly celeryOn: string[] = [],
+    private readonly versions: Record<string, string | null> = {},
   ) {}
+  private answer(host: FleetHost, exitCode: number, events: BgEvent[], onEvent?: (e: RemoteEvent) => void): RemoteResult {
+    const stdout = output(events, host.name in this.versions ? this.versions[host.name] : bgVersion);
+    const parsed = parseOutput(stdout);
+    for (const e of parsed.events) onEvent?.(e);
+    return { exitCode, header: parsed.header, events: parsed.events, stdout, stderr: '' };
+  }
   commandFor(host: FleetHost, args: string[]) {
     return `ssh ${host.ssh} bluegreen --config ${host.config} ${args.join(' ')}`;
   }
@@ -37,16 +76,21 @@ class FakeHosts implements RemoteBg {
     this.calls.push(`${host.name} ${command}`);
     const f = this.fail[`${host.name} ${command}`];
     if (command === 'status' && !f) {
-      const units = this.celeryOn.includes(host.name) ? [{ name: 'shop-worker-blue.service', active: 'active', load: 'loaded' }] : [];
-      return { exitCode: 0, events: [], stdout: JSON.stringify({ active: 'blue', units, problems: [], releases: {} }), stderr: '' };
+      const units = this.celeryOn.includes(host.name) ? [{ name: 'shop-worker-blue.service', active: 'active', load: 'loaded', sub: 'running', pid: 10, since: null, memory: null }] : [];
+      return this.answer(host, 0, [{ event: 'status', ...statusOf(units) }]);
     }
-    if (!f) {
-      onEvent?.({ event: 'step', step: 'switch-to-green', status: 'done', ms: 12 });
-      return { exitCode: 0, events: [], stdout: '', stderr: '' };
-    }
+    if (!f) return this.answer(host, 0, [{ event: 'step', step: 'switch-to-green', status: 'done', ms: 12 }], onEvent);
     if (f.exitCode === 255) return { exitCode: 255, events: [], stdout: '', stderr: `ssh: connect to host ${host.ssh} port 22: Connection refused\n` };
-    const error = { event: 'error', step: f.step, message: f.message ?? 'failed', state: 'The old version still serves.', exitCode: f.exitCode };
-    return { exitCode: f.exitCode, events: [error], stdout: `${JSON.stringify(error)}\n`, stderr: '' };
+    const error: BgEvent = {
+      event: 'error',
+      error: 'BgError',
+      code: 'health-failed',
+      step: f.step,
+      message: f.message ?? 'failed',
+      state: 'The old version still serves.',
+      exitCode: f.exitCode,
+    };
+    return this.answer(host, f.exitCode, [error], onEvent);
   }
 }
 
@@ -64,7 +108,7 @@ describe('rolling across hosts', () => {
   it('deploys every host once, in that order', async () => {
     const remote = new FakeHosts();
     const seen: string[] = [];
-    const out = await runRolling(cfgOf(['web1', 'web2', 'web3'], 'web1'), deploy, remote, (h, e) => seen.push(`${h} ${e.step}`));
+    const out = await runRolling(cfgOf(['web1', 'web2', 'web3'], 'web1'), deploy, remote, (h, e) => seen.push(`${h} ${'step' in e ? e.step : e.event}`));
     expect(out.error).toBeUndefined();
     expect(remote.calls).toEqual(['web2 deploy', 'web3 deploy', 'web1 deploy']);
     expect(out.hosts.map((h) => [h.name, h.result])).toEqual([
@@ -122,6 +166,64 @@ describe('rolling across hosts', () => {
     const cfg = cfgOf(['web1', 'web2'], 'web1');
     const seen = await statusOfAll(cfg, new FakeHosts({}, ['web1', 'web2']));
     expect(() => checkFleet(cfg, seen, 'deploy')).toThrow(/Celery is set up on web2, but celery_host is web1/);
+  });
+});
+
+describe('the same bg on every host', () => {
+  const refusal = async (cfg: ReturnType<typeof cfgOf>, remote: FakeHosts) => {
+    try {
+      checkFleet(cfg, await statusOfAll(cfg, remote), 'deploy');
+    } catch (e) {
+      return e as BgError;
+    }
+    throw new Error('checkFleet let the run start');
+  };
+
+  it('refuses (exit 2) before anything runs when hosts run another bg version, naming each, its version and the command that upgrades it', async () => {
+    const cfg = parseConfig(
+      `app: shop\nrepo: /r\nroot: /srv/shop\nweb:\n  wsgi: a:b\n  ports: { blue: 8000, green: 8100 }\ncaddy:\n  site: ":8080"\nhosts:\n  - { name: web1, ssh: deploy@web1.example.com, config: /etc/bg/shop.yml }\n  - { name: web2, ssh: deploy@web2.example.com, port: 2222, config: /etc/bg/shop.yml }\n  - { name: web3, ssh: deploy@web3.example.com, config: /etc/bg/shop.yml }\n`,
+      { configPath: '/srv/shop/bg.yml', scope: 'system', env: {}, homedir: '/root' },
+    );
+    const remote = new FakeHosts({}, [], { web2: '0.0.9', web3: null });
+    const err = await refusal(cfg, remote);
+    expect(err).toBeInstanceOf(BgError);
+    expect(err.exitCode).toBe(EXIT.usage);
+    expect(err.code).toBe('fleet-version-mismatch');
+    expect(err.message).toBe(
+      `deploy stopped before it began: 2 hosts run another bg than this machine (bg ${bgVersion}, protocol 1): web2 (deploy@web2.example.com) runs bg 0.0.9 (protocol 1); web3 (deploy@web3.example.com) runs a bg from before the versioned --json protocol`,
+    );
+    expect(err.state).toBe('Nothing was changed on any host.');
+    expect(err.next).toContain(
+      `scp -P 2222 bluegreen-deploy-${bgVersion}.tgz deploy@web2.example.com: && ssh -p 2222 deploy@web2.example.com sudo npm install -g ./bluegreen-deploy-${bgVersion}.tgz`,
+    );
+    expect(err.next).toContain(`ssh deploy@web3.example.com sudo npm install -g ./bluegreen-deploy-${bgVersion}.tgz`);
+    expect(err.next).not.toContain('web1');
+    expect(remote.calls).toEqual(['web1 status', 'web2 status', 'web3 status']);
+  });
+
+  it('refuses a host that speaks another protocol version even with the same bg version', async () => {
+    const cfg = cfgOf(['web1', 'web2']);
+    const seen = await statusOfAll(cfg, new FakeHosts());
+    seen[1].result.header = { v: 2, bg: bgVersion };
+    expect(() => checkFleet(cfg, seen, 'deploy')).toThrow(`web2 (deploy@web2.example.com) runs bg ${bgVersion} (protocol 2)`);
+  });
+
+  it('lets the run start when every host runs this bg, and reads each host status through the protocol', async () => {
+    const cfg = cfgOf(['web1', 'web2'], 'web1');
+    const seen = await statusOfAll(cfg, new FakeHosts({}, ['web1']));
+    expect(seen.map((s) => [s.host.name, s.result.header?.bg, s.status?.active])).toEqual([
+      ['web1', bgVersion, 'blue'],
+      ['web2', bgVersion, 'blue'],
+    ]);
+    expect(seen[0].status).not.toHaveProperty('event');
+    expect(() => checkFleet(cfg, seen, 'deploy')).not.toThrow();
+  });
+
+  it('an unreachable host is still reported as not answering, not as another version', async () => {
+    const cfg = cfgOf(['web1', 'web2']);
+    const remote = new FakeHosts({ 'web2 status': { exitCode: 255 } });
+    const err = await refusal(cfg, remote);
+    expect(err.code).toBe('fleet-host-unreachable');
   });
 });
 

@@ -1,6 +1,7 @@
 import { loadConfig } from '../../config/load.js';
 import { lockPath } from '../../config/names.js';
 import { EXIT, UsageError } from '../../errors.js';
+import { jsonOut } from '../../protocol/writer.js';
 import { readJournal, runsOf } from '../../run/journal.js';
 import { isAlive, readLockInfo } from '../../run/lock.js';
 import { transition } from '../../run/progress.js';
@@ -16,7 +17,7 @@ export async function history(o: GlobalOptions & { limit?: string }): Promise<nu
   // a run cut off still has its lock, naming the step it had reached
   const entries = runsOf(lines, isAlive, (e) => (lock && lock.pid === e.pid ? lock.step : undefined)).slice(-limit);
   if (o.json) {
-    process.stdout.write(`${JSON.stringify(entries)}\n`);
+    jsonOut({ event: 'history', entries });
     return EXIT.ok;
   }
   if (entries.length === 0) process.stdout.write('no deploys recorded\n');

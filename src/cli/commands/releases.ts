@@ -2,25 +2,19 @@ import { loadConfig } from '../../config/load.js';
 import { COLORS } from '../../config/types.js';
 import type { HostState } from '../../host/host-state.js';
 import { observe } from '../../host/observe.js';
+import type { ReleaseRow } from '../../protocol/events.js';
+import { jsonOut } from '../../protocol/writer.js';
 import { connectReader } from '../../run/connect-host.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
 
-export interface ReleaseRow {
-  id: string;
-  commit: string | null;
-  ref: string | null;
-  builtAt: string | null; // when its checkout started
-  status: string; // built | failed | building (cut off) | adopted (from before releases)
-  colors: string[]; // which colors point at it
-  live: boolean;
-}
+export type { ReleaseRow };
 
 export async function releases(o: GlobalOptions): Promise<number> {
   const cfg = await loadConfig({ path: o.config, scope: scopeOf(o) });
   const host = await connectReader(cfg);
   try {
     const rows = releaseRows(await observe(cfg, host, { releases: true }));
-    if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+    if (o.json) jsonOut({ event: 'releases', releases: rows });
     else process.stdout.write(formatReleases(rows));
     return 0;
   } finally {

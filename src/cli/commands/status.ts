@@ -5,27 +5,15 @@ import { diagnose } from '../../host/diagnose.js';
 import type { HostState } from '../../host/host-state.js';
 import { memoryFit, memoryNeed } from '../../host/memory-fit.js';
 import { allUnits, observe } from '../../host/observe.js';
+import type { MemoryReport, StatusReport } from '../../protocol/events.js';
+import { jsonOut } from '../../protocol/writer.js';
 import { connectReader } from '../../run/connect-host.js';
 import { type JournalEntry, readJournal, runsOf } from '../../run/journal.js';
 import { fleetStatus } from '../fleet-read.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
 import { formatStatus } from './status-format.js';
 
-export interface StatusReport {
-  app: string;
-  scope: string;
-  active: string | null;
-  maintenance: boolean;
-  upstream: { file: string; port: number | null; caddy: string[] | null; mismatch: boolean };
-  problem?: string; // the first error below, for scripts that want one line
-  problems: { code: string; severity: 'error' | 'warning'; message: string; next: string }[];
-  units: { name: string; load: string; active: string; sub: string; pid: number | null; since: string | null; memory: number | null }[]; // memory: bytes in use
-  memory: MemoryReport;
-  releases: Record<string, { id: string | null; commit: string | null; subject: string | null }>; // per color
-  lastDeploy: JournalEntry | null;
-  lastLog: { unit: string; lines: string } | null;
-  warnings: string[]; // the messages of the warnings in `problems`
-}
+export type { MemoryReport, StatusReport };
 
 // Reads the host once (observe), then reports it with every problem diagnose finds.
 export async function status(o: GlobalOptions): Promise<number> {
@@ -41,7 +29,8 @@ export async function status(o: GlobalOptions): Promise<number> {
       (e) => (lock && lock.pid === e.pid ? lock.step : undefined),
     );
     const report = buildReport(cfg, state, runs.at(-1) ?? null);
-    process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+    if (o.json) jsonOut({ event: 'status', ...report });
+    else process.stdout.write(formatStatus(report));
     return 0;
   } finally {
     host.close();
@@ -79,14 +68,6 @@ export function buildReport(cfg: Config, host: HostState, lastDeploy: JournalEnt
     lastLog: host.activeLog ?? null,
     warnings: problems.filter((p) => p.severity === 'warning').map((p) => p.message),
   };
-}
-
-/** Each color's memory (its units together), the headroom, and whether a second web color fits. */
-export interface MemoryReport {
-  colors: Record<Color, number | null>; // bytes; null: nothing of that color runs
-  headroom: { bytes: number; by: string } | null;
-  need: { bytes: number; from: string } | null; // what the next deploy's new web color needs
-  fits: boolean | null;
 }
 
 function memoryReport(cfg: Config, host: HostState): MemoryReport {
