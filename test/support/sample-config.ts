@@ -9,7 +9,7 @@ export function sampleConfig(over: Partial<Config> = {}): Config {
     appDir: '',
     scope: 'system',
     user: 'shop',
-    envFile: '/srv/shop/shared/.env',
+    envFile: '/etc/bg/shop.env',
     unitDir: '/etc/systemd/system',
     stateDir: '/var/lib/bg/shop',
     build: [],
@@ -35,3 +35,14 @@ export function sampleConfig(over: Partial<Config> = {}): Config {
     ...over,
   };
 }
+
+/** The smallest bg.yml the schema accepts (the README's example app, no Celery): tests append to it. */
+export const MINIMAL_YAML = `app: shop
+repo: /srv/git/shop.git
+root: /srv/shop
+web:
+  wsgi: shop.wsgi:application
+  ports: { blue: 8000, green: 8100 }
+caddy:
+  site: ":8080"
+`;

@@ -9,20 +9,13 @@ import { loadConfig } from '../../src/config/load.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { ConfigError, UsageError } from '../../src/errors.js';
 import { ensureStateDir } from '../../src/run/state-dir.js';
+import { MINIMAL_YAML } from '../support/sample-config.js';
 
 // Issue 17's input findings: what bg refuses before it reads or writes anything.
 const base = mkdtempSync(path.join(tmpdir(), 'bg-input-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
-const MINIMAL = `app: shop
-repo: /srv/git/shop.git
-root: /srv/shop
-web:
-  wsgi: shop.wsgi:application
-  ports: { blue: 8000, green: 8100 }
-caddy:
-  site: ":8080"
-`;
+const MINIMAL = MINIMAL_YAML;
 const parse = (text: string) => parseConfig(text, { configPath: '/etc/bg/bg.yml', scope: 'system', env: {}, homedir: '/root' });
 const problemsOf = (text: string) => {
   try {

@@ -6,16 +6,9 @@ import { planCleanup, releasesToPrune } from '../../src/plan/cleanup-plan.js';
 import { planDeploy } from '../../src/plan/deploy-plan.js';
 import { planSetup } from '../../src/plan/setup-plan.js';
 import type { Plan } from '../../src/plan/step.js';
+import { MINIMAL_YAML } from '../support/sample-config.js';
 
-const base = `app: shop
-repo: /srv/git/shop.git
-root: /srv/shop
-web:
-  wsgi: shop.wsgi:application
-  ports: { blue: 8000, green: 8100 }
-caddy:
-  site: ":8080"
-`;
+const base = MINIMAL_YAML;
 const celery = `celery:\n  app: shop\n  beat: true\n`;
 const cfgOf = (extra = '') => parseConfig(base + extra, { configPath: '/srv/shop/bg.yml', scope: 'system', env: {}, homedir: '/root' });
 

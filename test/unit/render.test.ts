@@ -37,7 +37,7 @@ describe('web unit', () => {
     expect(line(unit, 'KillSignal')).toEqual(['KillSignal=SIGQUIT']);
     expect(line(unit, 'TimeoutStopSec')).toEqual(['TimeoutStopSec=35']);
     expect(line(unit, 'WorkingDirectory')).toEqual(['WorkingDirectory=/srv/shop/green']);
-    expect(line(unit, 'EnvironmentFile')).toEqual(['EnvironmentFile=/srv/shop/shared/.env']);
+    expect(line(unit, 'EnvironmentFile')).toEqual(['EnvironmentFile=/etc/bg/shop.env']);
     expect(line(unit, 'Description')).toEqual(['Description=shop web (green, port 8100)']);
     expect(line(unit, 'WantedBy')).toEqual(['WantedBy=multi-user.target']);
     // system scope: the app's own user, a read-only file system but for shared/, the sandbox
@@ -123,7 +123,7 @@ describe('celery units', () => {
     expect(line(u, 'KillSignal')).toEqual(['KillSignal=SIGTERM']);
     expect(line(u, 'TimeoutStopSec')).toEqual(['TimeoutStopSec=600']);
     expect(line(u, 'WorkingDirectory')).toEqual(['WorkingDirectory=/srv/shop/blue']);
-    expect(line(u, 'EnvironmentFile')).toEqual(['EnvironmentFile=/srv/shop/shared/.env']);
+    expect(line(u, 'EnvironmentFile')).toEqual(['EnvironmentFile=/etc/bg/shop.env']);
     expect(line(u, 'Conflicts')).toEqual(['Conflicts=shop-worker-green.service']);
     expect(line(u, 'After')).toEqual(['After=network.target', 'After=redis-server.service rabbitmq-server.service']);
     expect(line(renderWorkerUnit(config(), 'green', celery), 'After')).toEqual([

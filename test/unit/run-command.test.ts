@@ -15,7 +15,7 @@ describe("bluegreen run's systemd-run line", () => {
     expect(args.slice(0, 4)).toEqual(['--pty', '--wait', '--collect', '--quiet']);
     expect(args).toContain('--working-directory=/srv/shop/current');
     expect(envOf(args)).toEqual([`PATH=/srv/shop/current/.venv/bin:${SYSTEM_PATH}`, 'HOME=/srv/shop', 'LANG=en_US.UTF-8', 'TERM=xterm-256color', 'BG_COLOR=green']);
-    expect(propsOf(args)).toEqual(['EnvironmentFile=/srv/shop/shared/.env', ...sandboxLines(cfg)]);
+    expect(propsOf(args)).toEqual(['EnvironmentFile=/etc/bg/shop.env', ...sandboxLines(cfg)]);
     expect(propsOf(args)).toContain('User=shop');
   });
 
