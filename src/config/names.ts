@@ -67,7 +67,9 @@ export const maintenancePageCopy = (cfg: Pick<Config, 'app' | 'caddy'>) => `${si
 export const journalPath = (stateDir: string) => `${stateDir}/journal.jsonl`;
 export const bgLogPath = (stateDir: string) => `${stateDir}/bg.log`;
 /** The output of a release's build (or its release commands). */
-export const buildLogPath = (cfg: Pick<Config, 'stateDir'>, releaseId: string, phase: 'build' | 'release' | 'venv' = 'build') => `${cfg.stateDir}/${phase}-${releaseId}.log`;
+/** What a transient build unit runs for: the build, the release commands, the venv, or manage.py (migration plans, migrating back). */
+export type BuildPhase = 'build' | 'release' | 'venv' | 'manage';
+export const buildLogPath = (cfg: Pick<Config, 'stateDir'>, releaseId: string, phase: BuildPhase = 'build') => `${cfg.stateDir}/${phase}-${releaseId}.log`;
 
 /** Env file keys that may hold the Celery broker URL, in the order bg looks (after celery.broker). */
 export const BROKER_ENV_KEYS = ['CELERY_BROKER_URL', 'BROKER_URL', 'REDIS_URL'] as const;

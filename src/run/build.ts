@@ -1,4 +1,4 @@
-import { buildLogPath, inAppDir, releasePath } from '../config/names.js';
+import { type BuildPhase, buildLogPath, inAppDir, releasePath } from '../config/names.js';
 import type { Color, Config } from '../config/types.js';
 import { BuildError } from '../errors.js';
 import type { Host, ShellResult } from './host.js';
@@ -7,7 +7,7 @@ import type { Host, ShellResult } from './host.js';
 const BUILD_CPU_WEIGHT = 20;
 
 export interface BuildStep {
-  phase: 'build' | 'release' | 'venv';
+  phase: BuildPhase;
   release: string;
   n: number; // the command's place in its phase, from 1
   command: string;

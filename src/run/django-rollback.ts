@@ -39,7 +39,7 @@ export async function rollbackSchema(host: Host, cfg: Config, newer: string, old
   const undo: string[] = [];
   let irreversible = false;
   for (const [app, target] of Object.entries(targets)) {
-    const r = await manage(host, cfg, newerDir, `migrate ${app} ${target} --plan`, user);
+    const r = await manage(host, cfg, newer, `migrate ${app} ${target} --plan`, user);
     if (r.exitCode !== 0)
       throw new BuildError(`Could not read how to migrate ${app} back to ${target} (exit ${r.exitCode}).`, {
         code: 'migrate-plan',
@@ -88,7 +88,7 @@ export async function migrateBack(host: Host, cfg: Config, newer: string, older:
   const s = await rollbackSchema(host, cfg, newer, older, user);
   const newerDir = inAppDir(cfg, releasePath(cfg, newer));
   for (const [app, target] of Object.entries(s.targets)) {
-    const r = await manage(host, cfg, newerDir, `migrate ${app} ${target} --noinput`, user);
+    const r = await manage(host, cfg, newer, `migrate ${app} ${target} --noinput`, user);
     if (r.exitCode !== 0) {
       throw new BuildError(`Migrating ${app} back to ${target} failed (exit ${r.exitCode}).`, {
         code: 'migrate-back',

@@ -2,25 +2,36 @@ import { inAppDir, releasePath } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { destructiveOperations, type PlannedMigration, parseMigratePlan } from '../django/migration-plan.js';
 import { BgError, BuildError, EXIT } from '../errors.js';
-import { parseEnvFile } from './env-file.js';
-import type { Host } from './host.js';
+import { runBuildStep } from './build.js';
+import type { Host, ShellResult } from './host.js';
+
+let runs = 0;
 
 /**
  * `manage.py <args>` in a release's project dir: on its .venv's Python (else venv.python, else
- * Debian's), with the env file, as the app's user when given.
+ * Debian's), as the app's user when given. A transient unit like the build's: systemd reads the env
+ * file and gives it no terminal and none of bg's environment, and what it leaves running ends with it.
  */
-export async function manage(host: Host, cfg: Config, project: string, args: string, user?: string) {
-  const env = parseEnvFile((await host.files.read(cfg.envFile).catch(() => undefined)) ?? '');
-  const ids = user ? await host.ensureSystemUser(user, cfg.root, cfg.app) : undefined;
+export async function manage(host: Host, cfg: Config, release: string, args: string, user?: string): Promise<ShellResult> {
+  const project = inAppDir(cfg, releasePath(cfg, release));
+  if (user) await host.ensureSystemUser(user, cfg.root, cfg.app);
   const python = host.files.exists(`${project}/.venv/bin/python`) ? `${project}/.venv/bin/python` : (cfg.venv?.python ?? '/usr/bin/python3');
-  return host.shell(`'${python}' '${cfg.django!.manage}' ${args}`, { cwd: project, env, ...(ids && { uid: ids.uid, gid: ids.gid }) });
+  return runBuildStep(host, cfg, {
+    phase: 'manage',
+    release,
+    n: ++runs,
+    command: `'${python}' '${cfg.django!.manage}' ${args}`,
+    cwd: project,
+    envFile: cfg.envFile,
+    env: user ? { HOME: project } : {},
+    ...(user && { user }),
+  });
 }
 
 // Before the new release migrates (release commands) while the old color serves: its migration
 // plan, refused when the old code cannot live with it, unless the operator allowed it.
 export async function checkMigrationPlan(host: Host, cfg: Config, release: string, allowDestructive: boolean, user?: string): Promise<PlannedMigration[]> {
-  const project = inAppDir(cfg, releasePath(cfg, release));
-  const r = await manage(host, cfg, project, 'migrate --plan', user);
+  const r = await manage(host, cfg, release, 'migrate --plan', user);
   if (r.exitCode !== 0) {
     throw new BuildError(`${cfg.django!.manage} migrate --plan failed in releases/${release} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`, {
       code: 'migrate-plan',
