@@ -15,7 +15,7 @@ import { type HookEnv, runHooks } from '../run/hooks.js';
 import type { Host } from '../run/host.js';
 import { diffOf, pendingChanges } from '../run/install.js';
 import { appendJournal, endResult } from '../run/journal.js';
-import { acquireLock, safeUser } from '../run/lock.js';
+import { acquireLock, bootId, safeUser } from '../run/lock.js';
 import { makeLogger } from '../run/logger.js';
 import { makeReporter } from '../run/progress.js';
 import { type GlobalOptions, progressMode, scopeOf } from './options.js';
@@ -80,7 +80,7 @@ export async function runPlanned(cmd: PlannedCommand, o: GlobalOptions): Promise
     const log = makeLogger(cfg.stateDir, o.logLevel);
     log.info({ command: cmd.name, plan: plan.steps.map((s) => s.name), from: plan.from, to: plan.to }, 'plan');
     const run = `${Date.now().toString(36)}-${process.pid}`;
-    const base = { run, pid: process.pid, user: safeUser(), command: cmd.name, ref: cmd.ref, release: plan.release, from: plan.from, to: plan.to };
+    const base = { run, pid: process.pid, ...(bootId() && { boot: bootId() }), user: safeUser(), command: cmd.name, ref: cmd.ref, release: plan.release, from: plan.from, to: plan.to };
     // A run killed from here on leaves this line without its end: history and status show it.
     await appendJournal(cfg.stateDir, { ...base, time: new Date().toISOString(), result: 'started', ms: 0, steps: [] });
     // what the target color runs after the run: a deploy's checkout (known once it ran), else the target release's

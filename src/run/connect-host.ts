@@ -87,7 +87,7 @@ function readerOver(cfg: Config, systemd: Systemd): HostReader {
     memoryHeadroom: (unit, pid) => headroomNear(pid, unit),
     lockHolder: async () => {
       const info = await readLockInfo(lockPath(cfg.stateDir));
-      return info === undefined ? undefined : { info: info ?? undefined, alive: !!info && isAlive(info.pid) };
+      return info === undefined ? undefined : { info: info ?? undefined, alive: !!info && isAlive(info.pid, info.boot) };
     },
     passwdEntry,
     close: () => systemd.close(),

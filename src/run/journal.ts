@@ -11,6 +11,7 @@ export interface JournalEntry {
   time: string;
   run?: string; // pairs a run's start and end lines
   pid?: number;
+  boot?: string; // the kernel's boot id: a `started` line of an earlier boot never ran on
   user: string;
   command: string;
   ref?: string;
@@ -61,11 +62,11 @@ export async function readJournal(stateDir: string, limit = 20): Promise<Journal
  * One entry per run: the end line where there is one; a start line without its end becomes
  * `running` (its process is alive) or `interrupted`, with the step it had reached when known.
  */
-export function runsOf(entries: JournalEntry[], alive: (pid: number) => boolean, stepOf?: (e: JournalEntry) => string | undefined): JournalEntry[] {
+export function runsOf(entries: JournalEntry[], alive: (pid: number, boot?: string) => boolean, stepOf?: (e: JournalEntry) => string | undefined): JournalEntry[] {
   const ended = new Set(entries.filter((e) => e.result !== 'started' && e.run).map((e) => e.run));
   return entries
     .filter((e) => e.result !== 'started' || !ended.has(e.run))
-    .map((e) => (e.result === 'started' ? { ...e, result: e.pid && alive(e.pid) ? 'running' : 'interrupted', failedStep: stepOf?.(e) ?? e.failedStep } : e));
+    .map((e) => (e.result === 'started' ? { ...e, result: e.pid && alive(e.pid, e.boot) ? 'running' : 'interrupted', failedStep: stepOf?.(e) ?? e.failedStep } : e));
 }
 
 /**

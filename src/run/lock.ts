@@ -1,4 +1,4 @@
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { link, lstat, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { removeEmptyDirs } from '../adapters/make-dirs.js';
@@ -17,6 +17,7 @@ export interface LockInfo {
   command: string;
   since: string;
   step?: string; // the step the holder was running when it last wrote
+  boot?: string; // the kernel's boot id when it was taken: after a reboot its pid may be another process's
 }
 
 export interface Lock {
@@ -55,7 +56,7 @@ export async function acquireLock(stateDir: string, command: string, opts: { wai
 
 async function tryLock(stateDir: string, command: string): Promise<Lock> {
   const path = lockPath(stateDir);
-  const me: LockInfo = { pid: process.pid, user: safeUser(), host: hostname(), command, since: new Date().toISOString() };
+  const me: LockInfo = { pid: process.pid, user: safeUser(), host: hostname(), command, since: new Date().toISOString(), ...(bootId() && { boot: bootId() }) };
   const tmp = `${path}.${process.pid}.tmp`;
   let created: string[];
   try {
@@ -102,7 +103,7 @@ async function tryLock(stateDir: string, command: string): Promise<Lock> {
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw stateDirError(stateDir, e);
         const holder = await readHolder(path);
-        if (holder && holder.host === hostname() && isAlive(holder.pid)) {
+        if (holder && holder.host === hostname() && isAlive(holder.pid, holder.boot)) {
           throw new LockError(
             `Another bg is running: pid ${holder.pid} (${holder.user}: ${holder.command}${holder.step ? `, at ${holder.step}` : ''}) has held the lock since ${holder.since}.`,
             {
@@ -179,7 +180,23 @@ export async function readLockInfo(path: string): Promise<LockInfo | null | unde
   }
 }
 
-export function isAlive(pid: number): boolean {
+let thisBoot: string | undefined | null = null;
+
+/** The kernel's id of this boot (undefined where /proc does not say). */
+export function bootId(): string | undefined {
+  if (thisBoot === null) {
+    try {
+      thisBoot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+    } catch {
+      thisBoot = undefined;
+    }
+  }
+  return thisBoot;
+}
+
+/** Whether the process `pid` of the boot `boot` still runs: a pid recorded before a reboot names someone else now. */
+export function isAlive(pid: number, boot?: string): boolean {
+  if (boot && bootId() && boot !== bootId()) return false;
   try {
     process.kill(pid, 0);
     return true;
