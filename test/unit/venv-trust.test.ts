@@ -43,7 +43,7 @@ describe('what root may run a venv through', () => {
     const cfg = { root: '/srv/shop' };
     expect(outsideVenvs(cfg, '/srv/shop/venvs/0123456789abcdef')).toBeUndefined();
     expect(outsideVenvs(cfg, '/srv/shop/shared/venvs/0123456789abcdef')).toBe('points at /srv/shop/shared/venvs/0123456789abcdef, outside /srv/shop/venvs');
-    expect(outsideVenvs(cfg, '/srv/shop/venvs/0123456789abcdef/../../shared/x')).toMatch(/outside/);
+    expect(outsideVenvs(cfg, '/srv/shop/venvs/0123456789abcdef/../../releases/x')).toMatch(/outside/);
     expect(outsideVenvs(cfg, '/srv/shop/venvs/0123456789abcdef.tmp-12')).toMatch(/outside/);
     expect(outsideVenvs(cfg, undefined)).toBe("is not a symbolic link to one of bg's venvs");
   });
