@@ -24,8 +24,8 @@ export async function setMaintenance(ctx: ActionContext, on: boolean): Promise<s
   await installFiles(host, cfg, await pendingChanges(cfg, host.files, [], true), []);
   await loadMainCaddyfile(host, cfg);
   if (on) return 'Caddy answers 503';
-  // only once Caddy no longer serves it: until its load, requests still get the page
-  await host.files.remove(maintenancePageCopy(cfg));
+  // The page's copy stays until the next `on` replaces or removes it: a request that began under the
+  // 503 config may still be reading it after Caddy's load returns (removing it here answered 404).
   const port = parseUpstream((await host.files.read(cfg.caddy.upstreamFile)) ?? '');
   const routed = await host.caddy.upstreams();
   if (port === undefined || !routed.includes(`127.0.0.1:${port}`)) {
