@@ -1,6 +1,6 @@
 import type { Config } from '../config/types.js';
-import { BgError, EXIT, type ExitCode, isBgError } from '../errors.js';
-import { messageOf, type RunResult } from '../execute/executor.js';
+import { BgError, EXIT, type ExitCode, isBgError, messageOf } from '../errors.js';
+import type { RunResult } from '../execute/executor.js';
 import type { Problem } from '../host/diagnose.js';
 import type { Plan } from '../plan/step.js';
 

@@ -1,9 +1,9 @@
 import { parseDurationMs } from '../config/duration.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
-import { BgError, UsageError } from '../errors.js';
+import { BgError, messageOf, UsageError } from '../errors.js';
 import { connectHost, readAppPaths } from '../execute/connect-host.js';
-import { describePlan, executePlan, messageOf, type RunResult } from '../execute/executor.js';
+import { describePlan, executePlan, type RunResult } from '../execute/executor.js';
 import type { Host } from '../execute/host.js';
 import { checkAppPaths } from '../host/app-paths.js';
 import { diagnose, servesAsBefore } from '../host/diagnose.js';

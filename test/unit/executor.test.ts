@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { outcomeOf, runFailure } from '../../src/cli/outcome.js';
 import type { ProgressEvent } from '../../src/cli/progress.js';
-import { BgError, BusError, EXIT } from '../../src/errors.js';
-import { executePlan, messageOf } from '../../src/execute/executor.js';
+import { BgError, BusError, EXIT, messageOf } from '../../src/errors.js';
+import { executePlan } from '../../src/execute/executor.js';
 import { diagnose, servesAsBefore } from '../../src/host/diagnose.js';
 import type { HostState } from '../../src/host/host-state.js';
 import { observe } from '../../src/host/observe.js';
