@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const OUT = 'dist/bundle';
-const COMMANDS = ['init', 'setup', 'deploy', 'status', 'cleanup', 'history', 'releases', 'maintenance', 'logs', 'run']; // src/cli/command-loader.ts
+// Every file in src/cli/commands/ is a command and gets its bundle (test/unit/command-list.test.ts
+// checks that src/cli/command-loader.ts lists the same names).
+const COMMANDS = readdirSync('src/cli/commands')
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.slice(0, -'.ts'.length))
+  .sort();
 
 rmSync(OUT, { recursive: true, force: true });
 

@@ -120,3 +120,6 @@ export class BuildError extends BgError {
     super(message, details, 'build');
   }
 }
+
+/** The message of anything thrown (an Error's message, else its text). */
+export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));

@@ -6,8 +6,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { validateRef } from '../config/ref.js';
 import { GitError } from '../errors.js';
-import { validateRef } from './ref.js';
 
 // Only the transports a repository URL needs: `ext::` (runs a command) and the like never reach git.
 const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', GIT_ALLOW_PROTOCOL: 'file:git:http:https:ssh' };

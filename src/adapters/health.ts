@@ -7,7 +7,7 @@ import { HealthError } from '../errors.js';
 import { useBaselineWasmCompiler } from '../startup/wasm-flags.js';
 
 // undici is loaded on first use, not with the deploy bundle: its module setup would delay every
-// command (docs/measurements.md). Callers warm it while they wait anyway (a start job), see actions.ts.
+// command (docs/measurements.md). Callers warm it while they wait anyway (a start job), see steps/actions.ts.
 let undici: Promise<typeof import('undici')> | undefined;
 export const loadHttpClient = (): Promise<typeof import('undici')> => {
   if (!undici) {

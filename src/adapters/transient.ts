@@ -2,7 +2,7 @@
 // them as the app's user, with the env file, a low CPU weight and MemoryHigh=, and they show in
 // `systemctl list-units` while they run. Their output goes to a log file bg reads back.
 import { Variant } from 'dbus-next';
-import type { ShellResult, TransientRun } from '../run/host.js';
+import type { ShellResult, TransientRun } from '../execute/host.js';
 import { readText, writeAtomic } from './files.js';
 import type { Systemd } from './systemd.js';
 

@@ -1,6 +1,7 @@
 // How main reaches a command's code. Each command is its own bundle (dist/bundle/<name>.cjs) so
 // `bg status` never reads undici, execa or pino; bin/bg.cjs passes a loader that compiles a bundle
-// through the code cache in src/startup/.
+// through the code cache in src/startup/. scripts/bundle.mjs makes a bundle of every file in commands/;
+// test/unit/command-list.test.ts checks that this list names the same files.
 export interface Commands {
   init: typeof import('./commands/init.js');
   setup: typeof import('./commands/setup.js');

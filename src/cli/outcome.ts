@@ -1,8 +1,8 @@
 import type { Config } from '../config/types.js';
-import { BgError, EXIT, type ExitCode, isBgError } from '../errors.js';
+import { BgError, EXIT, type ExitCode, isBgError, messageOf } from '../errors.js';
+import type { RunResult } from '../execute/executor.js';
 import type { Problem } from '../host/diagnose.js';
 import type { Plan } from '../plan/step.js';
-import { messageOf, type RunResult } from '../run/executor.js';
 
 // The one place a command's outcome is decided: the state line and the exit code. Exit 4 only when
 // putting things back failed, so the host may really be half switched.

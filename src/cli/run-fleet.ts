@@ -9,10 +9,10 @@ import { type HostReport, runRolling } from '../fleet/rolling.js';
 import type { BgEvent } from '../protocol/events.js';
 import { isRunEvent } from '../protocol/wire.js';
 import { jsonOut } from '../protocol/writer.js';
-import { acquireLock } from '../run/lock.js';
-import { fmtMs, formatEvent } from '../run/progress.js';
+import { acquireLock } from '../state/lock.js';
 import type { GlobalOptions } from './options.js';
 import { printError } from './print-error.js';
+import { fmtMs, formatEvent } from './progress.js';
 import { lockWaitMs } from './run-planned.js';
 
 export interface FleetCommand {

@@ -1,7 +1,10 @@
 import { parseDurationMs } from '../config/duration.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
-import { BgError, UsageError } from '../errors.js';
+import { BgError, messageOf, UsageError } from '../errors.js';
+import { connectHost, readAppPaths } from '../execute/connect-host.js';
+import { describePlan, executePlan, type RunResult } from '../execute/executor.js';
+import type { Host } from '../execute/host.js';
 import { checkAppPaths } from '../host/app-paths.js';
 import { diagnose, servesAsBefore } from '../host/diagnose.js';
 import type { HostState } from '../host/host-state.js';
@@ -9,17 +12,14 @@ import { observe } from '../host/observe.js';
 import type { Plan, Step } from '../plan/step.js';
 import type { ResultEvent } from '../protocol/events.js';
 import { jsonOut } from '../protocol/writer.js';
-import { connectHost, readAppPaths } from '../run/connect-host.js';
-import { describePlan, executePlan, messageOf, type RunResult } from '../run/executor.js';
-import { type HookEnv, runHooks } from '../run/hooks.js';
-import type { Host } from '../run/host.js';
-import { diffOf, pendingChanges } from '../run/install.js';
-import { appendJournal, endResult } from '../run/journal.js';
-import { acquireLock, bootId, safeUser } from '../run/lock.js';
-import { makeLogger } from '../run/logger.js';
-import { makeReporter } from '../run/progress.js';
+import { appendJournal, endResult } from '../state/journal.js';
+import { acquireLock, bootId, safeUser } from '../state/lock.js';
+import { makeLogger } from '../state/logger.js';
+import { type HookEnv, runHooks } from '../steps/hooks.js';
+import { diffOf, pendingChanges } from '../steps/install.js';
 import { type GlobalOptions, progressMode, scopeOf } from './options.js';
 import { runFailure } from './outcome.js';
+import { makeReporter } from './progress.js';
 import { type FleetCommand, runFleet } from './run-fleet.js';
 
 // the commands that start a second web color next to the live one

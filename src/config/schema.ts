@@ -4,8 +4,8 @@
 // directives: control characters, and for paths also whitespace, quotes, %, $ and \.
 import path from 'node:path';
 import { z } from 'zod';
-import { validateRef } from '../adapters/ref.js';
 import { parseDurationMs } from './duration.js';
+import { validateRef } from './ref.js';
 
 type Result<T> = { ok: T } | { bad: string };
 const ok = <T>(v: T): Result<T> => ({ ok: v });

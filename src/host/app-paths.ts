@@ -1,7 +1,7 @@
 // Paths root (bg, systemd, Caddy) opens or follows must not lie where the app's user can write:
 // there it could put a link in their place, and root would read or write wherever it points
 // (another app's secrets as the app's environment, a log line appended to /etc/profile.d/...).
-// Pure: `readAppPaths` (src/run/connect-host.ts) reads the directories with lstat; this decides.
+// Pure: `readAppPaths` (src/execute/connect-host.ts) reads the directories with lstat; this decides.
 import type { PathSeen } from '../adapters/path-walk.js';
 import { oldEnvFile, SYSTEM_ENV_DIR, scopePaths } from '../config/defaults.js';
 import { sharedDir } from '../config/names.js';

@@ -1,8 +1,8 @@
 // Whether a main Caddyfile, with everything it imports, is a config Caddy would load: Caddy's own
 // adapter answers (POST /adapt reads the imported files as Caddy does), and on failure the files
 // it is about are named, with the app each belongs to. Used by observe (the config on disk, for
-// status) and by every install and load (src/run/caddy-guard.ts).
-import type { CaddyPort, FilesPort } from '../run/host.js';
+// status) and by every install and load (src/steps/caddy-guard.ts).
+import type { CaddyPort, FilesPort } from '../execute/host.js';
 import { absoluteImports, type Blamed, blame, importedFiles } from './caddy-sites.js';
 
 export type Adapted = { ok: true; json: string } | { ok: false; error: string; blamed: Blamed[] };

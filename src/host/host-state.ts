@@ -1,6 +1,6 @@
 import type { Headroom } from '../adapters/memory.js';
 import type { Color } from '../config/types.js';
-import type { LockInfo } from '../run/lock.js';
+import type { LockInfo } from '../state/lock.js';
 import type { Blamed, CaddyCommand } from './caddy-sites.js';
 
 // What bg observed on the host before planning. Gathered by observe.ts; planners and diagnose read

@@ -1,8 +1,8 @@
 import { basename, dirname } from 'node:path';
 import { colorDir, inAppDir, maintenanceFlag, presentUnits, releasePath, releaseRecordPath, releasesDir, TCP_MIGRATE_REQ, unitNames, VENV_COMPLETE, venvsDir } from '../config/names.js';
 import { COLORS, type Color, type Config } from '../config/types.js';
+import type { HostReader } from '../execute/host.js';
 import { colorOfPort, parseUpstream } from '../render/upstream.js';
-import type { HostReader } from '../run/host.js';
 import { adaptCaddyfile } from './caddy-config.js';
 import { caddyCommand } from './caddy-sites.js';
 import { type ColorRelease, type HostState, isRunning, type LiveVenv, type MemorySeen, type ObservedUnit, type ReleaseRecord } from './host-state.js';
@@ -37,7 +37,7 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
       summaries,
       head(blueLink),
       head(greenLink),
-      opts.files ? import('../run/install.js').then((m) => m.pendingChanges(cfg, host.files, [...COLORS], true)) : undefined,
+      opts.files ? import('../steps/install.js').then((m) => m.pendingChanges(cfg, host.files, [...COLORS], true)) : undefined,
       opts.ports ? host.listening([cfg.web.ports.blue, cfg.web.ports.green]) : undefined,
       host.readSysctl(TCP_MIGRATE_REQ),
       host.lockHolder(),

@@ -1,6 +1,6 @@
 import { venvsDir } from '../config/names.js';
 import type { Config } from '../config/types.js';
-import type { PathStat } from '../run/host.js';
+import type { PathStat } from '../execute/host.js';
 
 // Whether root may run code from a venv bg built: every directory on the way to it, the venv itself
 // and its `.bg-complete` must be owned by root (in user scope: by the user bg runs as) and writable

@@ -1,7 +1,7 @@
 import type { Color } from '../config/types.js';
 
 // A plan is data: an ordered list of named steps, each with the action that carries it out and the
-// action that takes it back. Pure planners build plans; src/run/ executes them through the Host.
+// action that takes it back. Pure planners build plans; src/execute/ runs them through the Host.
 // An undo that needs to know what its step changed (the files it replaced, where Caddy routed
 // before) gets that step's receipt from the executor.
 

@@ -2,7 +2,7 @@
 // error, and the reports of the read commands. docs/json-protocol.md describes each with an example.
 // The fleet reads other hosts' output with these same types. Pure: types only.
 import type { Step } from '../plan/step.js';
-import type { JournalEntry } from '../run/journal.js';
+import type { JournalEntry } from '../state/journal.js';
 
 /** Bumped when a line changes in a way an older reader would misread; bg versions are compared separately. */
 export const PROTOCOL_VERSION = 1;

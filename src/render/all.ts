@@ -15,7 +15,7 @@ export function renderAll(cfg: Config, exists: (p: string) => boolean): Map<stri
     if (names.worker) files.set(at(names.worker), renderWorkerUnit(cfg, color, celeryCommand(cfg, color, exists)));
     if (names.beat) files.set(at(names.beat), renderBeatUnit(cfg, color, celeryCommand(cfg, color, exists)));
   }
-  // the page is bg's copy (run/maintenance.ts): Caddy cannot enter shared/, and must not read what the app's user can swap
+  // the page is bg's copy (steps/maintenance.ts): Caddy cannot enter shared/, and must not read what the app's user can swap
   const maintenance = exists(maintenanceFlag(cfg)) ? { page: exists(maintenancePageCopy(cfg)) } : undefined;
   files.set(siteFile(cfg), renderSiteFile(cfg, maintenance));
   return files;

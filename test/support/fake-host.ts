@@ -2,8 +2,8 @@ import type { Head } from '../../src/adapters/git.js';
 import type { HealthOptions } from '../../src/adapters/health.js';
 import type { Headroom } from '../../src/adapters/memory.js';
 import type { JobResult, UnitState } from '../../src/adapters/systemd.js';
+import type { Host, PathStat, ShellResult, TransientRun } from '../../src/execute/host.js';
 import type { PasswdEntry } from '../../src/host/host-state.js';
-import type { Host, PathStat, ShellResult, TransientRun } from '../../src/run/host.js';
 
 // An in-memory host for the executor's fast tests: units are states in a map, files are strings,
 // Caddy routes to whatever the upstream file said at its last load. Every call is recorded, a call

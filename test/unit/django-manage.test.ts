@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { manage } from '../../src/run/django.js';
+import { manage } from '../../src/steps/django.js';
 import { FakeHost } from '../support/fake-host.js';
 import { sampleConfig } from '../support/sample-config.js';
 

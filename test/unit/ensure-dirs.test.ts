@@ -1,7 +1,7 @@
 // setup's ensure-dirs in system scope: the env file's directory (e.g. /etc/bg) is root's and 0755
 // when setup makes it, and a new env file is 0640 root:<user>; what is there already is left alone.
 import { describe, expect, it } from 'vitest';
-import { perform } from '../../src/run/actions.js';
+import { perform } from '../../src/steps/actions.js';
 import { FakeHost } from '../support/fake-host.js';
 import { sampleConfig } from '../support/sample-config.js';
 

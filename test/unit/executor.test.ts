@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { outcomeOf, runFailure } from '../../src/cli/outcome.js';
-import { BgError, BusError, EXIT } from '../../src/errors.js';
+import type { ProgressEvent } from '../../src/cli/progress.js';
+import { BgError, BusError, EXIT, messageOf } from '../../src/errors.js';
+import { executePlan } from '../../src/execute/executor.js';
 import { diagnose, servesAsBefore } from '../../src/host/diagnose.js';
 import type { HostState } from '../../src/host/host-state.js';
 import { observe } from '../../src/host/observe.js';
 import { planDeploy } from '../../src/plan/deploy-plan.js';
 import type { Plan } from '../../src/plan/step.js';
-import { executePlan, messageOf } from '../../src/run/executor.js';
-import type { ProgressEvent } from '../../src/run/progress.js';
 import { FakeHost } from '../support/fake-host.js';
 import { sampleConfig } from '../support/sample-config.js';
 

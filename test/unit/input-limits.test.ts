@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeDirs, removeEmptyDirs } from '../../src/adapters/make-dirs.js';
-import { validateRef } from '../../src/adapters/ref.js';
 import { loadConfig } from '../../src/config/load.js';
 import { parseConfig } from '../../src/config/parse.js';
+import { validateRef } from '../../src/config/ref.js';
 import { ConfigError, UsageError } from '../../src/errors.js';
-import { ensureStateDir } from '../../src/run/state-dir.js';
+import { ensureStateDir } from '../../src/state/state-dir.js';
 import { MINIMAL_YAML } from '../support/sample-config.js';
 
 // Issue 17's input findings: what bg refuses before it reads or writes anything.

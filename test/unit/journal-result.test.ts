@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { endResult, runsOf } from '../../src/run/journal.js';
-import { bootId, isAlive } from '../../src/run/lock.js';
+import { endResult, runsOf } from '../../src/state/journal.js';
+import { bootId, isAlive } from '../../src/state/lock.js';
 
 describe('journal: how a run that ended is recorded', () => {
   const undoFailed = [{ step: 'stop-worker-blue', error: new Error('Transaction is destructive') }];

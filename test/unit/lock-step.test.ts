@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireLock } from '../../src/run/lock.js';
+import { acquireLock } from '../../src/state/lock.js';
 
 // The lock names the step being run: `status` reports a killed run at that step, so the name must be
 // on disk before the step begins, not some time later.

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { outcomeOf, runFailure } from '../../src/cli/outcome.js';
 import { BgError, EXIT } from '../../src/errors.js';
+import type { RunResult } from '../../src/execute/executor.js';
 import type { Plan } from '../../src/plan/step.js';
-import { missingVariable } from '../../src/run/build.js';
-import type { RunResult } from '../../src/run/executor.js';
+import { missingVariable } from '../../src/steps/build.js';
 import { sampleConfig } from '../support/sample-config.js';
 
 const cfg = sampleConfig();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateRef } from '../../src/adapters/ref.js';
+import { validateRef } from '../../src/config/ref.js';
 import { UsageError } from '../../src/errors.js';
 
 function refusal(ref: string): UsageError {

@@ -14,7 +14,7 @@ import {
   renderWorkerUnit,
   resolveCommand,
 } from '../../src/render/index.js';
-import { absoluteImports } from '../../src/run/switch.js';
+import { absoluteImports } from '../../src/steps/switch.js';
 import { sampleConfig } from '../support/sample-config.js';
 
 const config = sampleConfig;

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ensureStateDir, openAppendNoFollow, stateDirProblem } from '../../src/run/state-dir.js';
+import { ensureStateDir, openAppendNoFollow, stateDirProblem } from '../../src/state/state-dir.js';
 
 const base = mkdtempSync(join(tmpdir(), 'bg-state-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));

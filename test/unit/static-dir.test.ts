@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isBgError } from '../../src/errors.js';
-import type { Host } from '../../src/run/host.js';
-import { checkStaticDir } from '../../src/run/static-dir.js';
+import type { Host } from '../../src/execute/host.js';
+import { checkStaticDir } from '../../src/steps/static-dir.js';
 import { sampleConfig } from '../support/sample-config.js';
 
 // The static dir Caddy serves, on a real tree: a build could leave links in it to another site's

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { PathStat } from '../../src/execute/host.js';
 import { outsideVenvs, pathChain, trustFor, whyUntrusted } from '../../src/host/venv-trust.js';
-import type { PathStat } from '../../src/run/host.js';
 
 const dir = (uid: number, mode: number): PathStat => ({ kind: 'dir', uid, gid: uid, mode });
 const root = trustFor('system', 0);

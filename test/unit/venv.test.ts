@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isBgError } from '../../src/errors.js';
-import { checkVenvLink, ensureVenv } from '../../src/run/venv.js';
+import { checkVenvLink, ensureVenv } from '../../src/steps/venv.js';
 import { FakeHost } from '../support/fake-host.js';
 import { sampleConfig } from '../support/sample-config.js';
 

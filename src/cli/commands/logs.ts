@@ -3,9 +3,9 @@ import { loadConfig } from '../../config/load.js';
 import { unitLogFile, unitNames } from '../../config/names.js';
 import { COLORS, type Color, otherColor } from '../../config/types.js';
 import { UsageError } from '../../errors.js';
+import { connectReader, readAppPaths } from '../../execute/connect-host.js';
 import { checkAppPaths } from '../../host/app-paths.js';
 import { observe } from '../../host/observe.js';
-import { connectReader, readAppPaths } from '../../run/connect-host.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
 
 export interface LogsOptions extends GlobalOptions {

@@ -1,10 +1,10 @@
 import { loadConfig } from '../../config/load.js';
 import { COLORS } from '../../config/types.js';
+import { connectReader } from '../../execute/connect-host.js';
 import type { HostState } from '../../host/host-state.js';
 import { observe } from '../../host/observe.js';
 import type { ReleaseRow } from '../../protocol/events.js';
 import { jsonOut } from '../../protocol/writer.js';
-import { connectReader } from '../../run/connect-host.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
 
 export type { ReleaseRow };

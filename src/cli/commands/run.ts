@@ -3,12 +3,12 @@ import { runAttached } from '../../adapters/attached.js';
 import { loadConfig } from '../../config/load.js';
 import { currentLink, inAppDir } from '../../config/names.js';
 import { UsageError } from '../../errors.js';
+import { connectReader, readAppPaths } from '../../execute/connect-host.js';
 import { checkAppPaths } from '../../host/app-paths.js';
 import type { HostState } from '../../host/host-state.js';
 import { nameProblems } from '../../host/names-check.js';
 import { observe } from '../../host/observe.js';
 import { runCommandArgs } from '../../render/run-command.js';
-import { connectReader, readAppPaths } from '../../run/connect-host.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
 
 // `bluegreen run -- manage.py createsuperuser`: a transient service (systemd-run) in the live

@@ -1,17 +1,17 @@
 import { loadConfig } from '../../config/load.js';
 import { presentUnits } from '../../config/names.js';
 import { COLORS, type Color, type Config } from '../../config/types.js';
+import { connectReader } from '../../execute/connect-host.js';
 import { diagnose } from '../../host/diagnose.js';
 import type { HostState } from '../../host/host-state.js';
 import { memoryFit, memoryNeed } from '../../host/memory-fit.js';
 import { allUnits, observe } from '../../host/observe.js';
 import type { MemoryReport, StatusReport } from '../../protocol/events.js';
 import { jsonOut } from '../../protocol/writer.js';
-import { connectReader } from '../../run/connect-host.js';
-import { type JournalEntry, readJournal, runsOf } from '../../run/journal.js';
+import { type JournalEntry, readJournal, runsOf } from '../../state/journal.js';
 import { fleetStatus } from '../fleet-read.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
-import { formatStatus } from './status-format.js';
+import { formatStatus } from '../status-format.js';
 
 export type { MemoryReport, StatusReport };
 

@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
+import type { Reporter } from '../cli/progress.js';
 import { unitNames } from '../config/names.js';
 import { COLORS, type Config } from '../config/types.js';
-import { BgError } from '../errors.js';
+import { BgError, messageOf } from '../errors.js';
 import { describeAction, type Plan, type Step } from '../plan/step.js';
-import { type ActionContext, perform, performUndo, type Receipt } from './actions.js';
+import { perform, performUndo } from '../steps/actions.js';
+import type { ActionContext, Receipt } from './context.js';
 import type { Host } from './host.js';
-import type { Reporter } from './progress.js';
 
 export interface StepRecord {
   name: string;
@@ -114,8 +115,6 @@ function webTouched(undo: Step['undo'], webs: Set<string>): string | undefined {
 }
 
 const interruption = (signal: AbortSignal): unknown => signal.reason ?? new BgError('Interrupted.', { code: 'interrupted' });
-
-export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 export function describePlan(plan: Plan): string[] {
   return plan.steps.map((s, i) => `${String(i + 1).padStart(2)}. ${s.name}: ${describeAction(s.action)}${s.undo ? `  (undo: ${describeAction(s.undo)})` : ''}`);

@@ -1,7 +1,7 @@
 import { colorDir, releasePath, releaseRecordPath, releasesDir, repoCacheDir } from '../config/names.js';
 import type { Color, Config } from '../config/types.js';
+import type { Host } from '../execute/host.js';
 import type { ReleaseRecord } from '../host/host-state.js';
-import type { Host } from './host.js';
 import { checkStaticDir } from './static-dir.js';
 
 // Releases on disk: a new directory per checkout with its record beside it, the color links, and

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { inAppDir, releasePath } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { BgError } from '../errors.js';
-import type { Host } from './host.js';
+import type { Host } from '../execute/host.js';
 
 // Caddy serves caddy.static.dir to anyone and follows symbolic links there. The build runs as the
 // app's user in the release, so it could leave `static/x -> /var/lib/caddy/.../site.key` (another

@@ -1,8 +1,8 @@
 import { BROKER_ENV_KEYS } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { BgError } from '../errors.js';
+import type { Host } from '../execute/host.js';
 import { parseEnvFile } from './env-file.js';
-import type { Host } from './host.js';
 
 const ENV_KEYS = BROKER_ENV_KEYS;
 const DEFAULT_PORTS: Record<string, number> = { 'redis:': 6379, 'rediss:': 6379, 'amqp:': 5672, 'amqps:': 5671 };

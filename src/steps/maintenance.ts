@@ -1,7 +1,7 @@
 import { MAINTENANCE_PAGE, maintenanceFlag, maintenancePageCopy, sharedDir } from '../config/names.js';
 import { CaddyError } from '../errors.js';
+import type { ActionContext } from '../execute/context.js';
 import { parseUpstream } from '../render/upstream.js';
-import type { ActionContext } from './actions.js';
 import { loadMainCaddyfile } from './caddy-guard.js';
 import { installFiles, pendingChanges } from './install.js';
 

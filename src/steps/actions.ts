@@ -1,33 +1,22 @@
 import { currentLink, releasePath, unitNames } from '../config/names.js';
 import { COLORS, type Config } from '../config/types.js';
 import { SystemdError } from '../errors.js';
+import type { ActionContext, Receipt, Replaced } from '../execute/context.js';
+import type { Host } from '../execute/host.js';
 import type { Action } from '../plan/step.js';
 import { renderUpstream } from '../render/upstream.js';
 import { brokerLost, checkBroker } from './broker.js';
 import { runBuild } from './build.js';
 import { checkMigrationPlan } from './django.js';
 import { checkRollbackSchema, migrateBack } from './django-rollback.js';
-import type { Host } from './host.js';
-import { diffOf, installFiles, pendingChanges, type Replaced, restoreFiles } from './install.js';
+import { diffOf, installFiles, pendingChanges, restoreFiles } from './install.js';
 import { setMaintenance } from './maintenance.js';
 import { checkoutRelease, markRelease, pointColor, removeReleases } from './releases.js';
 import { checkStaticDir } from './static-dir.js';
-import { type SwitchReceipt, switchBack, switchTo } from './switch.js';
+import { switchBack, switchTo } from './switch.js';
 import { checkVenvLink, ensureVenv } from './venv.js';
 
-// Carries out one Action through the Host. A step that changes something its undo must know about
-// hands the executor a receipt (`keep`) as soon as it has changed it, so a step that fails halfway
-// is put back too; the executor gives that receipt to the step's undo.
-export type Receipt = { kind: 'files'; replaced: Replaced[] } | SwitchReceipt;
-
-export interface ActionContext {
-  cfg: Config;
-  host: Host;
-  signal?: AbortSignal; // Ctrl-C / SIGTERM: long waits (health, drain) stop at once
-  note: (message: string) => void; // shown under the step (e.g. the diff of a replaced file)
-  keep: (receipt: Receipt) => void;
-}
-
+// Carries out one Action through the Host (what a step may keep for its undo: ../execute/context.ts).
 /** What a step reports: a short detail for progress, and the commit a checkout produced. */
 export interface Outcome {
   detail?: string;

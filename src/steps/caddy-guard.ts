@@ -4,9 +4,9 @@
 import { siteFile } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { BgError, CaddyError, EXIT } from '../errors.js';
+import type { CaddyPort, FilesPort } from '../execute/host.js';
 import { adaptCaddyfile } from '../host/caddy-config.js';
 import { absoluteImports, type Blamed, describeBlamed, describeSite, droppedSites } from '../host/caddy-sites.js';
-import type { CaddyPort, FilesPort } from './host.js';
 import type { FileChange } from './install.js';
 
 type Io = { caddy: CaddyPort; files: FilesPort };

@@ -1,6 +1,6 @@
+import type { Reporter } from '../cli/progress.js';
 import type { Config } from '../config/types.js';
-import type { Host } from './host.js';
-import type { Reporter } from './progress.js';
+import type { Host } from '../execute/host.js';
 
 export type HookName = 'post_switch' | 'post_deploy' | 'on_failure';
 

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { inAppDir, releasePath, VENV_COMPLETE, venvPath, venvsDir } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { BuildError } from '../errors.js';
+import type { Host } from '../execute/host.js';
 import { outsideVenvs, pathChain, type Trust, trustFor, whyUntrusted } from '../host/venv-trust.js';
 import { runBuildStep } from './build.js';
-import type { Host } from './host.js';
 
 // The release's .venv, built by bg: one virtualenv per set of requirements (their contents, the
 // Python and the system-site-packages flag make its name) under <root>/venvs/, linked from each

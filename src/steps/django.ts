@@ -2,8 +2,8 @@ import { inAppDir, releasePath } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { destructiveOperations, type PlannedMigration, parseMigratePlan } from '../django/migration-plan.js';
 import { BgError, BuildError, EXIT } from '../errors.js';
+import type { Host, ShellResult } from '../execute/host.js';
 import { runBuildStep } from './build.js';
-import type { Host, ShellResult } from './host.js';
 
 let runs = 0;
 

@@ -1,7 +1,7 @@
 import { type BuildPhase, buildLogPath, inAppDir, releasePath } from '../config/names.js';
 import type { Color, Config } from '../config/types.js';
 import { BuildError } from '../errors.js';
-import type { Host, ShellResult } from './host.js';
+import type { Host, ShellResult } from '../execute/host.js';
 
 // Below systemd's default of 100: while a build and the live app both want the CPU, the app wins.
 const BUILD_CPU_WEIGHT = 20;

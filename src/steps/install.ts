@@ -1,20 +1,16 @@
 import { siteFile } from '../config/names.js';
 import type { Color, Config } from '../config/types.js';
+import type { Replaced } from '../execute/context.js';
+import type { CaddyPort, FilesPort, SystemdPort } from '../execute/host.js';
 import { renderAll } from '../render/all.js';
 import { unifiedDiff } from '../render/diff.js';
 import { mainCaddyfile } from '../render/main-caddyfile.js';
 import { checkCaddyChanges } from './caddy-guard.js';
-import type { CaddyPort, FilesPort, SystemdPort } from './host.js';
 
 export interface FileChange {
   path: string;
   before?: string; // undefined: the file does not exist yet
   after: string;
-}
-/** What an install replaced: the receipt its undo (restore-files) puts back. */
-export interface Replaced {
-  path: string;
-  before?: string;
 }
 
 // The files `install` would write: rendered now, compared with what is on disk.

@@ -2,8 +2,8 @@ import { inAppDir, releasePath } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { backTargets, breaksOlderCode, migrationName, undoPlan } from '../django/migration-plan.js';
 import { BgError, BuildError, EXIT } from '../errors.js';
+import type { Host } from '../execute/host.js';
 import { manage } from './django.js';
-import type { Host } from './host.js';
 
 // A rollback puts older code back on the schema the newer release migrated. The migrations the
 // older release does not know stay applied, which is fine while they only added things; one that

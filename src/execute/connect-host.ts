@@ -21,8 +21,8 @@ import { lockPath } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { FsError } from '../errors.js';
 import { type AppPathsSeen, pathsToRead } from '../host/app-paths.js';
+import { isAlive, readLockInfo } from '../state/lock.js';
 import type { FilesPort, Host, HostReader } from './host.js';
-import { isAlive, readLockInfo } from './lock.js';
 
 const files: FilesPort = {
   read: readText,

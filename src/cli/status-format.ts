@@ -1,6 +1,6 @@
-import { mib } from '../../adapters/memory.js';
-import type { MemoryReport, StatusReport } from '../../protocol/events.js';
-import { transition } from '../../run/progress.js';
+import { mib } from '../adapters/memory.js';
+import type { MemoryReport, StatusReport } from '../protocol/events.js';
+import { transition } from './progress.js';
 
 export function formatStatus(r: StatusReport): string {
   const lines: string[] = [];

@@ -1,20 +1,11 @@
 import { colorDir, currentLink, maintenanceFlag, previousLink, releasePath } from '../config/names.js';
 import type { Color } from '../config/types.js';
 import { BgError, CaddyError } from '../errors.js';
+import type { ActionContext, SwitchReceipt } from '../execute/context.js';
 import { describeSite, droppedSites } from '../host/caddy-sites.js';
 import { renderUpstream } from '../render/upstream.js';
-import type { ActionContext } from './actions.js';
 import { loadMainCaddyfile } from './caddy-guard.js';
 import { markServed } from './releases.js';
-
-/** Where traffic went before a switch: what its undo (switch-back) puts back. */
-export interface SwitchReceipt {
-  kind: 'switch';
-  upstream?: string; // the upstream file's text; undefined: there was none
-  current?: string; // where `current` pointed
-  previous?: string; // where `previous` pointed
-  caddyConfig?: string; // Caddy's running config (JSON text); undefined: it could not be read
-}
 
 // The switch: upstream file, then `current`, then Caddy loads the Caddyfile (which imports the
 // upstream file), and Caddy itself must confirm it routes to the new port.

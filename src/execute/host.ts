@@ -1,5 +1,5 @@
 // The one interface to every side effect a plan can have. Actions, the executor, observe and the
-// status command reach the host only through it; src/run/connect-host.ts builds the real one from
+// status command reach the host only through it; src/execute/connect-host.ts builds the real one from
 // the adapters, and tests build fakes (test/support/fake-host.ts).
 import type { Head } from '../adapters/git.js';
 import type { HealthOptions } from '../adapters/health.js';
@@ -7,7 +7,7 @@ import type { Headroom } from '../adapters/memory.js';
 import type { JobResult, UnitState } from '../adapters/systemd.js';
 import type { ListedUnit, UnitSummary } from '../adapters/systemd-state.js';
 import type { PasswdEntry } from '../host/host-state.js';
-import type { LockInfo } from './lock.js';
+import type { LockInfo } from '../state/lock.js';
 
 /** systemd's Manager, with methods named after its D-Bus methods. */
 export interface SystemdPort {
