@@ -1,6 +1,8 @@
 // How much memory a unit uses and how much more the host can give, read from /proc and the cgroup
 // file systems (v1 memory controller or v2). Parsing is pure and exported for tests.
+
 import { readFile } from 'node:fs/promises';
+import { mib } from '../format/size.js';
 
 /** The tightest limit on new memory: the host's MemAvailable, or a cgroup above the app's units. */
 export interface Headroom {
@@ -131,5 +133,3 @@ export async function pssOf(pids: number[]): Promise<number | undefined> {
   const known = each.filter((x): x is number => x !== undefined);
   return known.length ? known.reduce((a, b) => a + b, 0) : undefined;
 }
-
-export const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;

@@ -1,8 +1,8 @@
 // The app's unprivileged system user: looked up, and created when missing (useradd --system).
 import { execFile } from 'node:child_process';
+import { appUserComment } from '../config/names.js';
 import { FsError } from '../errors.js';
 import type { PasswdEntry } from '../host/host-state.js';
-import { appUserComment } from '../host/names-check.js';
 
 const exec = (cmd: string, args: string[]) =>
   new Promise<{ ok: boolean; out: string }>((resolve) => execFile(cmd, args, { timeout: 30_000 }, (err, stdout, stderr) => resolve({ ok: !err, out: `${stdout}${stderr}`.trim() })));

@@ -1,6 +1,8 @@
 // How a running plan reports itself: a TTY line per step with its duration, plain lines without a
 // TTY, or one JSON event per line with --json. Errors and results are printed by the CLI.
 
+import { fmtMs } from '../format/duration.js';
+import { transition } from '../format/transition.js';
 import type { ProgressEvent } from '../protocol/events.js';
 import { jsonOut } from '../protocol/writer.js';
 
@@ -35,8 +37,3 @@ export function formatEvent(e: ProgressEvent, tty: boolean): string | undefined 
       return `  ↶ undo ${e.step}${e.status === 'failed' ? ` FAILED: ${e.error}` : ` (${fmtMs(e.ms)})`}\n`;
   }
 }
-
-// 'blue → green', 'to blue' (first setup), 'on blue' (nothing moves), '' (unknown).
-export const transition = (from?: string, to?: string, arrow = ' → ') => (from && to && from !== to ? ` ${from}${arrow}${to}` : to && !from ? ` to ${to}` : from ? ` on ${from}` : '');
-
-export const fmtMs = (ms: number | undefined) => (ms === undefined ? '' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`);

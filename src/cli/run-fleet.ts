@@ -6,14 +6,14 @@ import type { Config } from '../config/types.js';
 import { checkFleet, statusOfAll } from '../fleet/preflight.js';
 import type { RemoteEvent } from '../fleet/remote.js';
 import { type HostReport, runRolling } from '../fleet/rolling.js';
+import { fmtMs } from '../format/duration.js';
 import type { BgEvent } from '../protocol/events.js';
 import { isRunEvent } from '../protocol/wire.js';
 import { jsonOut } from '../protocol/writer.js';
 import { acquireLock } from '../state/lock.js';
-import type { GlobalOptions } from './options.js';
+import { type GlobalOptions, lockWaitMs } from './options.js';
 import { printError } from './print-error.js';
-import { fmtMs, formatEvent } from './progress.js';
-import { lockWaitMs } from './run-planned.js';
+import { formatEvent } from './progress.js';
 
 export interface FleetCommand {
   name: 'deploy' | 'rollback' | 'restart';

@@ -1,4 +1,3 @@
-import { parseDurationMs } from '../config/duration.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { BgError, messageOf, UsageError } from '../errors.js';
@@ -9,6 +8,7 @@ import { checkAppPaths } from '../host/app-paths.js';
 import { diagnose, servesAsBefore } from '../host/diagnose.js';
 import type { HostState } from '../host/host-state.js';
 import { observe } from '../host/observe.js';
+import { diffOf, pendingChanges } from '../host/pending-files.js';
 import type { Plan, Step } from '../plan/step.js';
 import type { ResultEvent } from '../protocol/events.js';
 import { jsonOut } from '../protocol/writer.js';
@@ -16,8 +16,7 @@ import { appendJournal, endResult } from '../state/journal.js';
 import { acquireLock, bootId, safeUser } from '../state/lock.js';
 import { makeLogger } from '../state/logger.js';
 import { type HookEnv, runHooks } from '../steps/hooks.js';
-import { diffOf, pendingChanges } from '../steps/install.js';
-import { type GlobalOptions, progressMode, scopeOf } from './options.js';
+import { type GlobalOptions, lockWaitMs, progressMode, scopeOf } from './options.js';
 import { runFailure } from './outcome.js';
 import { makeReporter } from './progress.js';
 import { type FleetCommand, runFleet } from './run-fleet.js';
@@ -173,13 +172,6 @@ async function dryRun(cmd: PlannedCommand, cfg: Config, o: GlobalOptions): Promi
   } finally {
     host.close();
   }
-}
-
-export function lockWaitMs(o: GlobalOptions): number | undefined {
-  if (o.lockWait === undefined) return undefined;
-  const ms = parseDurationMs(o.lockWait);
-  if (ms === undefined) throw new UsageError(`--lock-wait must be a duration like 30s, 2m or 500ms (got ${JSON.stringify(o.lockWait)}).`, { code: 'usage' });
-  return ms;
 }
 
 function out(o: GlobalOptions, text: string, json: ResultEvent) {

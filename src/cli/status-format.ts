@@ -1,6 +1,6 @@
-import { mib } from '../adapters/memory.js';
+import { mib } from '../format/size.js';
+import { transition } from '../format/transition.js';
 import type { MemoryReport, StatusReport } from '../protocol/events.js';
-import { transition } from './progress.js';
 
 export function formatStatus(r: StatusReport): string {
   const lines: string[] = [];

@@ -73,3 +73,6 @@ export const buildLogPath = (cfg: Pick<Config, 'stateDir'>, releaseId: string, p
 
 /** Env file keys that may hold the Celery broker URL, in the order bg looks (after celery.broker). */
 export const BROKER_ENV_KEYS = ['CELERY_BROKER_URL', 'BROKER_URL', 'REDIS_URL'] as const;
+
+/** The GECOS comment bg gives the user it creates for `app`. */
+export const appUserComment = (app: string) => `bg app ${app}`;

@@ -1,7 +1,8 @@
 // Will a second copy of the web tier fit next to the live one? Pure: reads what observe saw.
-import { type Headroom, mib } from '../adapters/memory.js';
+import type { Headroom } from '../adapters/memory.js';
 import { unitNames } from '../config/names.js';
 import { type Config, otherColor } from '../config/types.js';
+import { mib } from '../format/size.js';
 import type { HostState } from './host-state.js';
 
 export interface MemoryFit {

@@ -2,7 +2,7 @@
 // account bg did not create for this app, or another app's user; a `legacy_unit` that is not an app
 // (Caddy, Redis, sshd, systemd's own, another app's bg unit). Pure, from what observe read; each is a
 // Problem that refuses every command that changes the host, with exit 2.
-import { presentUnits } from '../config/names.js';
+import { appUserComment, presentUnits } from '../config/names.js';
 import { COLORS, type Config } from '../config/types.js';
 import { BgError, EXIT } from '../errors.js';
 import type { Blockable, Problem } from './diagnose.js';
@@ -10,8 +10,6 @@ import type { HostState, PasswdEntry } from './host-state.js';
 
 const CHANGES: Blockable[] = ['setup', 'deploy', 'rollback', 'restart', 'cleanup', 'maintenance'];
 
-/** The GECOS comment bg gives the user it creates for `app`. */
-export const appUserComment = (app: string) => `bg app ${app}`;
 const OTHER_APP = /^bg app (\S+)$/;
 
 /** Why `cfg.user` must not run the app, or undefined (missing: bg creates it). */

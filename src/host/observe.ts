@@ -37,7 +37,7 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
       summaries,
       head(blueLink),
       head(greenLink),
-      opts.files ? import('../steps/install.js').then((m) => m.pendingChanges(cfg, host.files, [...COLORS], true)) : undefined,
+      opts.files ? import('./pending-files.js').then((m) => m.pendingChanges(cfg, host.files, [...COLORS], true)) : undefined,
       opts.ports ? host.listening([cfg.web.ports.blue, cfg.web.ports.green]) : undefined,
       host.readSysctl(TCP_MIGRATE_REQ),
       host.lockHolder(),

@@ -1,7 +1,7 @@
-import { mib } from '../adapters/memory.js';
 import { presentUnits, unitNames, unitStem } from '../config/names.js';
 import { type Color, type Config, otherColor } from '../config/types.js';
 import { UsageError } from '../errors.js';
+import { mib } from '../format/size.js';
 import { migrateWarning } from '../host/diagnose.js';
 import { type HostState, isRunning } from '../host/host-state.js';
 import { buildMemoryHigh, memoryFit } from '../host/memory-fit.js';

@@ -7,7 +7,7 @@ import { BgError, CaddyError, EXIT } from '../errors.js';
 import type { CaddyPort, FilesPort } from '../execute/host.js';
 import { adaptCaddyfile } from '../host/caddy-config.js';
 import { absoluteImports, type Blamed, describeBlamed, describeSite, droppedSites } from '../host/caddy-sites.js';
-import type { FileChange } from './install.js';
+import type { FileChange } from '../host/pending-files.js';
 
 type Io = { caddy: CaddyPort; files: FilesPort };
 

@@ -1,35 +1,9 @@
 import { siteFile } from '../config/names.js';
-import type { Color, Config } from '../config/types.js';
+import type { Config } from '../config/types.js';
 import type { Replaced } from '../execute/context.js';
 import type { CaddyPort, FilesPort, SystemdPort } from '../execute/host.js';
-import { renderAll } from '../render/all.js';
-import { unifiedDiff } from '../render/diff.js';
-import { mainCaddyfile } from '../render/main-caddyfile.js';
+import type { FileChange } from '../host/pending-files.js';
 import { checkCaddyChanges } from './caddy-guard.js';
-
-export interface FileChange {
-  path: string;
-  before?: string; // undefined: the file does not exist yet
-  after: string;
-}
-
-// The files `install` would write: rendered now, compared with what is on disk.
-export async function pendingChanges(cfg: Config, files: Pick<FilesPort, 'read' | 'exists'>, colors: Color[], caddyfile: boolean): Promise<FileChange[]> {
-  const changes: FileChange[] = [];
-  for (const [path, after] of renderAll(cfg, files.exists)) {
-    const isUnit = path.startsWith(`${cfg.unitDir}/`);
-    const wanted = isUnit ? colors.some((c) => path.endsWith(`-${c}.service`)) : caddyfile;
-    if (!wanted) continue;
-    const before = await files.read(path);
-    if (before !== after) changes.push({ path, before, after });
-  }
-  if (caddyfile) {
-    const before = await files.read(cfg.caddy.caddyfile);
-    const after = mainCaddyfile(cfg, before);
-    if (before !== after) changes.push({ path: cfg.caddy.caddyfile, before, after });
-  }
-  return changes;
-}
 
 // Writes what changed (atomically), leaves the rest alone, and tells systemd when a unit changed.
 // `replaced` grows as each file is written, so a failure halfway is undone too. A change to Caddy's
@@ -69,5 +43,3 @@ export async function restoreFiles(host: { files: FilesPort; systemd: SystemdPor
   }
   if (replaced.length) await host.systemd.reload();
 }
-
-export const diffOf = (c: FileChange) => unifiedDiff(c.path, c.before, c.after);

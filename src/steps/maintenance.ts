@@ -1,9 +1,10 @@
 import { MAINTENANCE_PAGE, maintenanceFlag, maintenancePageCopy, sharedDir } from '../config/names.js';
 import { CaddyError } from '../errors.js';
 import type { ActionContext } from '../execute/context.js';
+import { pendingChanges } from '../host/pending-files.js';
 import { parseUpstream } from '../render/upstream.js';
 import { loadMainCaddyfile } from './caddy-guard.js';
-import { installFiles, pendingChanges } from './install.js';
+import { installFiles } from './install.js';
 
 const MAX_PAGE_BYTES = 1024 * 1024;
 

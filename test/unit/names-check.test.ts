@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { appUserComment } from '../../src/config/names.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { EXIT, isBgError } from '../../src/errors.js';
 import { diagnose } from '../../src/host/diagnose.js';
 import type { HostState, ObservedUnit, PasswdEntry } from '../../src/host/host-state.js';
-import { appUserComment, appUserProblem, legacyUnitProblem, refuseNames } from '../../src/host/names-check.js';
+import { appUserProblem, legacyUnitProblem, refuseNames } from '../../src/host/names-check.js';
 import { planDeploy } from '../../src/plan/deploy-plan.js';
 import { planSetup } from '../../src/plan/setup-plan.js';
 import { sampleConfig } from '../support/sample-config.js';

@@ -2,10 +2,10 @@ import { validateRef } from '../../config/ref.js';
 import type { Config } from '../../config/types.js';
 import { UsageError } from '../../errors.js';
 import type { RunResult } from '../../execute/executor.js';
+import { fmtMs } from '../../format/duration.js';
 import { planDeploy } from '../../plan/deploy-plan.js';
 import type { Plan } from '../../plan/step.js';
 import type { GlobalOptions } from '../options.js';
-import { fmtMs } from '../progress.js';
 import { runPlanned } from '../run-planned.js';
 
 type MemoryOption = { memoryCheck?: boolean }; // commander's --no-memory-check sets memoryCheck: false

@@ -1,12 +1,12 @@
 import { loadConfig } from '../../config/load.js';
 import { lockPath } from '../../config/names.js';
 import { EXIT, UsageError } from '../../errors.js';
+import { transition } from '../../format/transition.js';
 import { jsonOut } from '../../protocol/writer.js';
 import { readJournal, runsOf } from '../../state/journal.js';
 import { isAlive, readLockInfo } from '../../state/lock.js';
 import { fleetHistory } from '../fleet-read.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
-import { transition } from '../progress.js';
 
 export async function history(o: GlobalOptions & { limit?: string }): Promise<number> {
   const limit = Number(o.limit ?? 20);

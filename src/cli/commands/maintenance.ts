@@ -1,7 +1,7 @@
 import { UsageError } from '../../errors.js';
+import { fmtMs } from '../../format/duration.js';
 import { planMaintenance } from '../../plan/maintenance-plan.js';
 import type { GlobalOptions } from '../options.js';
-import { fmtMs } from '../progress.js';
 import { runPlanned } from '../run-planned.js';
 
 export function maintenance(state: string, o: GlobalOptions) {

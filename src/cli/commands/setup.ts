@@ -1,7 +1,7 @@
+import { fmtMs } from '../../format/duration.js';
 import { refuseCaddyProblems } from '../../host/caddy-problems.js';
 import { planSetup } from '../../plan/setup-plan.js';
 import type { GlobalOptions } from '../options.js';
-import { fmtMs } from '../progress.js';
 import { runPlanned } from '../run-planned.js';
 
 export const setup = (o: GlobalOptions) =>
