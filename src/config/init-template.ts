@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { DEFAULTS } from './defaults.js';
 import { formatMs } from './duration.js';
-import { APP_RE, HOST_PORT_RE } from './schema.js';
+import { APP_RE, HOST_PORT_RE } from './rules.js';
 
 export interface InitOptions {
   cwd: string;

@@ -1,30 +1,15 @@
 // Every key bg.yml accepts is documented twice: in README.md's configuration table and in the
-// commented bg.yml that `bg init` writes. The key list comes from the schema itself, so a new key
-// fails this test until both places name it.
+// commented bg.yml that `bg init` writes. The key list comes from the key table the validator walks,
+// so a new key fails this test until both places name it.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
 import { renderInitConfig } from '../../src/config/init-template.js';
-import { fileSchema } from '../../src/config/schema.js';
+import { keyRows } from '../../src/config/key-types.js';
+import { KEYS } from '../../src/config/keys.js';
 import { layout, uncommentAll } from '../support/init-project.js';
 
-/** The schema without its optional/nullable/default wrappers; a pipe is described by its input. */
-function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
-  const def = schema._zod.def as { type: string; innerType?: z.core.$ZodType; in?: z.core.$ZodType };
-  if (def.innerType && ['optional', 'nullable', 'default', 'prefault', 'readonly', 'nonoptional'].includes(def.type)) return unwrap(def.innerType);
-  if (def.type === 'pipe' && def.in) return unwrap(def.in);
-  return schema;
-}
-
-/** Dotted paths of every leaf key: mappings are walked, anything else (scalars, lists) is a leaf. */
-function schemaKeys(schema: z.core.$ZodType, prefix = ''): string[] {
-  const s = unwrap(schema);
-  if (!(s instanceof z.ZodObject)) return [prefix];
-  return Object.entries(s.shape).flatMap(([k, v]) => schemaKeys(v as z.core.$ZodType, prefix ? `${prefix}.${k}` : k));
-}
-
-const KEYS = schemaKeys(fileSchema);
+const KEYS_ACCEPTED = keyRows(KEYS).map((r) => r.path);
 
 /**
  * README's `| key | default | meaning |` table: each row's keys (the backquoted names in its first
@@ -67,11 +52,11 @@ function yamlKeys(value: unknown, prefix = ''): string[] {
   });
 }
 
-describe('the schema walk', () => {
+describe('the key table walk', () => {
   it('finds the keys at every depth', () => {
-    expect(KEYS).toEqual(expect.arrayContaining(['app', 'build', 'web.ports.blue', 'web.health.path', 'caddy.static.dir', 'celery.queues']));
-    expect(KEYS).not.toContain('web.ports');
-    expect(KEYS).not.toContain('');
+    expect(KEYS_ACCEPTED).toEqual(expect.arrayContaining(['app', 'build', 'web.ports.blue', 'web.health.path', 'caddy.static.dir', 'celery.queues']));
+    expect(KEYS_ACCEPTED).not.toContain('web.ports');
+    expect(KEYS_ACCEPTED).not.toContain('');
   });
 });
 
@@ -83,12 +68,12 @@ describe("README's configuration table", () => {
   });
 
   it('documents every key bg.yml accepts', () => {
-    expect(KEYS.filter((k) => !inReadme(rows, k))).toEqual([]);
+    expect(KEYS_ACCEPTED.filter((k) => !inReadme(rows, k))).toEqual([]);
   });
 
   it('documents no key bg.yml refuses', () => {
     const documented = rows.flatMap((r) => r.keys);
-    expect(documented.filter((k) => !KEYS.includes(k) && !KEYS.some((s) => s.startsWith(`${k}.`)))).toEqual([]);
+    expect(documented.filter((k) => !KEYS_ACCEPTED.includes(k) && !KEYS_ACCEPTED.some((s) => s.startsWith(`${k}.`)))).toEqual([]);
   });
 });
 
@@ -99,6 +84,6 @@ describe('the bg.yml that `bg init` writes', () => {
     ['no recognisable project', layout('/tmp/empty', {})],
   ])('shows every key bg.yml accepts, live or commented out, for %s', (_, project) => {
     const shown = new Set(yamlKeys(parseYaml(uncommentAll(renderInitConfig(project)))));
-    expect(KEYS.filter((k) => !shown.has(k))).toEqual([]);
+    expect(KEYS_ACCEPTED.filter((k) => !shown.has(k))).toEqual([]);
   });
 });
