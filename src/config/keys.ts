@@ -52,7 +52,7 @@ const PORT = 'an integer 1-65535';
 const SECONDS = 'a number of seconds';
 
 const web = requiredBlock({
-  wsgi: requiredKey(WSGI, matching(WSGI, WSGI_RE), { doc: '`module:callable`', hint: 'module:callable that Gunicorn serves' }),
+  wsgi: requiredKey(WSGI, matching(WSGI, WSGI_RE), { example: 'app:app', doc: '`module:callable`', hint: 'module:callable that Gunicorn serves' }),
   ports: requiredBlock(
     {
       blue: requiredKey(PORT, int(1, 65535), { example: '8000', doc: "the blue color's loopback port", hint: '' }),
@@ -135,7 +135,7 @@ const caddy = requiredBlock({
 
 const celery = block(
   {
-    app: requiredKey(PY_MODULE, matching(PY_MODULE, PY_MODULE_RE), { doc: '`-A` module', hint: 'Python module passed to celery -A' }),
+    app: requiredKey(PY_MODULE, matching(PY_MODULE, PY_MODULE_RE), { example: '<app>', doc: '`-A` module', hint: 'Python module passed to celery -A' }),
     beat: key(bool, { default: false, doc: 'run beat (one schedule file in `shared/`, never two beats)', hint: 'also run celery beat (one schedule file under <root>/shared/)' }),
     concurrency: key(int(1, 64), { default: 2, doc: 'worker processes', hint: 'worker processes (1-64)' }),
     command: key(command, {
@@ -229,7 +229,11 @@ const fleetHost = block(
 );
 
 export const KEYS = {
-  app: requiredKey(APP, matching(APP, APP_RE, 40), { doc: 'unit name prefix, `[a-z][a-z0-9-]*`', hint: 'lowercase letters, digits, -; prefixes unit names (<app>-web-blue.service)' }),
+  app: requiredKey(APP, matching(APP, APP_RE, 40), {
+    example: '<app>',
+    doc: 'unit name prefix, `[a-z][a-z0-9-]*`',
+    hint: 'lowercase letters, digits, -; prefixes unit names (<app>-web-blue.service)',
+  }),
   repo: requiredKey(REPO, repo, { example: '/srv/git/<app>.git', doc: 'what `git clone` accepts', hint: 'anything `git clone` accepts' }),
   root: requiredKey(ABS_PATH, root, {
     example: '/srv/<app>',
