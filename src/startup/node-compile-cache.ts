@@ -34,7 +34,7 @@ interface CjsModule {
   filename: string;
   loaded: boolean;
   require: (id: string) => unknown;
-  _compile(source: string, filename: string): void;
+  _compile(source: string, filename: string, format?: 'commonjs'): void;
 }
 
 /** Runs a bundle through Node's CommonJS loader (so through its compile cache once enabled). */
@@ -44,7 +44,7 @@ export function loadBundleWithNode(file: string, source: string, requireBundle?:
   const plainRequire = createRequire(file);
   // the module's `require` calls mod.require: `bg:bundle/<name>` goes to the boot loader
   mod.require = (id: string) => (requireBundle && id.startsWith(BUNDLE_PREFIX) ? requireBundle(id.slice(BUNDLE_PREFIX.length)) : plainRequire(id));
-  mod._compile(source, file);
+  mod._compile(source, file, 'commonjs'); // not left to syntax detection (Node 22)
   mod.loaded = true;
   return { exports: mod.exports, cache: 'node', save: () => {} };
 }
