@@ -46,7 +46,7 @@ const common = {
   define: { BG_BUILD_ID: JSON.stringify(buildId), BG_VERSION: JSON.stringify(version) },
 };
 
-// Config validation (zod + yaml, ~60% of status.cjs) is a bundle of its own: src/config/load.ts
+// Config validation (yaml and the key table's walker) is a bundle of its own: src/config/load.ts
 // imports it only when the config cache misses. Bundles reach each other as `bg:bundle/<name>`,
 // which boot.cjs's require resolves to the same code-cached loader.
 const SEPARATE = { './parse.js': 'config-parse' };

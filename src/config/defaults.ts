@@ -1,67 +1,59 @@
-// Defaults for every optional key. Scope-dependent paths take env and homedir as arguments so the
-// resolution stays pure (tests pass their own).
-import path from 'node:path';
+// Defaults for every optional key, read from the key table (keys.ts) and resolved by each key's own
+// check (durations in ms). The scope-dependent paths are in scope-paths.ts.
+import { isScoped, type Key, type List } from './key-types.js';
+import { KEYS } from './keys.js';
 import type { ConfigFile } from './schema.js';
+import { defaultEnvFile, scopePaths } from './scope-paths.js';
 import type { Config, Scope } from './types.js';
 
+/** A key's default as bg uses it: the table's value run through the key's check. */
+function defaultOf<T>(node: Key<T>): T {
+  const r = node.default === undefined || isScoped(node.default) ? undefined : node.check(node.default);
+  if (!r || !('ok' in r)) throw new Error(`the key table's default ${JSON.stringify(node.default)} is not a value of its key`);
+  return r.ok;
+}
+const listDefault = (node: List): string[] => [...(node.default as string[])];
+
+const { web, caddy, celery, hooks, venv, django } = KEYS;
 export const DEFAULTS = {
-  build: [] as string[],
-  keepReleases: 5,
+  appDir: defaultOf(KEYS.app_dir),
+  keepReleases: defaultOf(KEYS.keep_releases),
+  build: listDefault(KEYS.build),
+  release: listDefault(KEYS.release),
   web: {
-    workers: 2,
-    timeout: 30, // seconds
-    health: { path: '/health/', intervalMs: 100, timeoutMs: 2000, retries: 300, expect: 200 },
+    workers: defaultOf(web.keys.workers),
+    timeout: defaultOf(web.keys.timeout), // seconds
+    health: {
+      path: defaultOf(web.keys.health.keys.path),
+      intervalMs: defaultOf(web.keys.health.keys.interval),
+      timeoutMs: defaultOf(web.keys.health.keys.timeout),
+      retries: defaultOf(web.keys.health.keys.retries),
+      expect: defaultOf(web.keys.health.keys.expect),
+    },
   },
   caddy: {
-    unit: 'caddy.service',
-    admin: 'localhost:2019',
-    staticPath: '/static/',
-    staticDir: 'staticfiles',
+    unit: defaultOf(caddy.keys.unit),
+    admin: defaultOf(caddy.keys.admin),
+    staticPath: defaultOf(caddy.keys.static.keys.path),
+    staticDir: defaultOf(caddy.keys.static.keys.dir),
   },
-  celery: { beat: false, concurrency: 2, stopTimeout: 600, loglevel: 'info' },
+  celery: {
+    beat: defaultOf(celery.keys.beat),
+    concurrency: defaultOf(celery.keys.concurrency),
+    stopTimeout: defaultOf(celery.keys.stop_timeout),
+    loglevel: defaultOf(celery.keys.loglevel),
+  },
+  hooks: {
+    commands: listDefault(hooks.keys.post_switch),
+    timeout: defaultOf(hooks.keys.timeout),
+  },
+  venv: {
+    requirements: listDefault(venv.keys.requirements),
+    python: defaultOf(venv.keys.python),
+    systemSitePackages: defaultOf(venv.keys.system_site_packages),
+  },
+  django: { manage: defaultOf(django.keys.manage) },
 } as const;
-
-export interface ScopePaths {
-  unitDir: string;
-  stateDir: string;
-  caddyfile: string;
-  upstreamFile: string;
-}
-
-// XDG base dirs must be absolute; a relative value is ignored, as the spec says.
-const xdg = (env: NodeJS.ProcessEnv, name: string, fallback: string): string => {
-  const v = env[name];
-  return v && path.isAbsolute(v) ? path.normalize(v) : fallback;
-};
-
-/** Where units, state and Caddy files go when bg.yml does not say. */
-export function scopePaths(scope: Scope, app: string, env: NodeJS.ProcessEnv, homedir: string): ScopePaths {
-  if (scope === 'system') {
-    return {
-      unitDir: '/etc/systemd/system',
-      stateDir: `/var/lib/bg/${app}`,
-      caddyfile: '/etc/caddy/Caddyfile',
-      upstreamFile: `/etc/caddy/${app}-upstream.txt`,
-    };
-  }
-  const configHome = xdg(env, 'XDG_CONFIG_HOME', path.join(homedir, '.config'));
-  const stateHome = xdg(env, 'XDG_STATE_HOME', path.join(homedir, '.local/state'));
-  return {
-    unitDir: path.join(configHome, 'systemd/user'),
-    stateDir: path.join(stateHome, 'bg', app),
-    caddyfile: path.join(configHome, 'bg', app, 'Caddyfile'),
-    upstreamFile: path.join(configHome, 'bg', app, 'upstream.txt'),
-  };
-}
-
-/** Where only root can write in system scope (0640 root:<user>, made by setup); the app's own tree in user scope. */
-export const defaultEnvFile = (scope: Scope, app: string, root: string): string => (scope === 'system' ? `${SYSTEM_ENV_DIR}/${app}.env` : `${root}/shared/.env`);
-
-/** The root-owned directory of system scope's env files. */
-export const SYSTEM_ENV_DIR = '/etc/bg';
-
-/** The env file's default before it moved out of `shared/`: a host set up then still has it there. */
-export const oldEnvFile = (root: string): string => `${root}/shared/.env`;
 
 export interface ResolveContext {
   configPath: string; // absolute
@@ -75,13 +67,14 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
   const paths = scopePaths(ctx.scope, f.app, ctx.env, ctx.homedir);
   const h = f.web.health ?? {};
   const dh = DEFAULTS.web.health;
+  const dv = DEFAULTS.venv;
   const staticBlock = f.caddy.static;
   return {
     app: f.app,
     repo: f.repo,
     ...(f.ref !== undefined && { ref: f.ref }),
     root: f.root,
-    appDir: (f.app_dir ?? '').replace(/^\.\/?$|^\.\//, '').replace(/\/+$/, ''),
+    appDir: (f.app_dir ?? DEFAULTS.appDir).replace(/^\.\/?$|^\.\//, '').replace(/\/+$/, ''),
     scope: ctx.scope,
     user: f.user ?? f.app.slice(0, 32),
     envFile: f.env_file ?? defaultEnvFile(ctx.scope, f.app, f.root),
@@ -92,7 +85,7 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
     ...(f.legacy_unit !== undefined && { legacyUnit: f.legacy_unit }),
     keepReleases: f.keep_releases ?? DEFAULTS.keepReleases,
     build: f.build ?? [...DEFAULTS.build],
-    release: f.release ?? [],
+    release: f.release ?? [...DEFAULTS.release],
     web: {
       wsgi: f.web.wsgi,
       ports: { blue: f.web.ports.blue, green: f.web.ports.green },
@@ -133,15 +126,20 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
         ...(f.celery.memory_max !== undefined && { memoryMax: f.celery.memory_max }),
       },
     }),
-    hooks: { postSwitch: f.hooks?.post_switch ?? [], postDeploy: f.hooks?.post_deploy ?? [], onFailure: f.hooks?.on_failure ?? [], timeout: f.hooks?.timeout ?? 60 },
+    hooks: {
+      postSwitch: f.hooks?.post_switch ?? [...DEFAULTS.hooks.commands],
+      postDeploy: f.hooks?.post_deploy ?? [...DEFAULTS.hooks.commands],
+      onFailure: f.hooks?.on_failure ?? [...DEFAULTS.hooks.commands],
+      timeout: f.hooks?.timeout ?? DEFAULTS.hooks.timeout,
+    },
     ...(f.hosts && { hosts: f.hosts.map((h) => ({ name: h.name, ssh: h.ssh, config: h.config, ...(h.port !== undefined && { port: h.port }) })) }),
     ...(f.celery_host !== undefined && { celeryHost: f.celery_host }),
-    ...(f.django && { django: { manage: f.django.manage ?? 'manage.py' } }),
+    ...(f.django && { django: { manage: f.django.manage ?? DEFAULTS.django.manage } }),
     ...(f.venv && {
       venv: {
-        requirements: f.venv.requirements ?? ['requirements.txt'],
-        python: f.venv.python ?? '/usr/bin/python3',
-        systemSitePackages: f.venv.system_site_packages ?? false,
+        requirements: f.venv.requirements ?? [...dv.requirements],
+        python: f.venv.python ?? dv.python,
+        systemSitePackages: f.venv.system_site_packages ?? dv.systemSitePackages,
       },
     }),
     configPath: ctx.configPath,

@@ -3,8 +3,10 @@
 // commented out at their default; the result always parses.
 import path from 'node:path';
 import { DEFAULTS } from './defaults.js';
-import { formatMs } from './duration.js';
-import { APP_RE, HOST_PORT_RE } from './schema.js';
+import { type Block, isScoped, type List, nodeAt, type Shape, type YamlValue } from './key-types.js';
+import { KEYS } from './keys.js';
+import { APP_RE, HOST_PORT_RE } from './rules.js';
+import { fillDefault, SCOPE_DEFAULTS, type ScopedDefault } from './scope-paths.js';
 
 export interface InitOptions {
   cwd: string;
@@ -25,6 +27,10 @@ export interface DetectedProject {
 }
 
 const PY_IDENT = /^[A-Za-z_]\w*$/;
+// The top-level blocks, each laid out in renderInitConfig.
+const TOP_BLOCKS = Object.entries(KEYS as Shape)
+  .filter(([, node]) => node.kind === 'block')
+  .map(([name]) => name);
 
 /** The directory name made into a valid app name: lowercase, [a-z0-9-], starts with a letter, ≤ 40. */
 export function appNameFrom(dir: string): string {
@@ -134,38 +140,98 @@ export function findProject(o: InitOptions): { project: DetectedProject; appDir?
   return { project: here };
 }
 
+/** A value from the key table as bg.yml writes it (`<app>` filled in). */
+function yamlOf(v: YamlValue | ScopedDefault, app: string): string {
+  if (isScoped(v)) return fillDefault(v.system, { app });
+  return Array.isArray(v) ? `[${v.join(', ')}]` : String(v).replaceAll('<app>', app);
+}
+
+interface LineOptions {
+  value?: string; // else the key's default, else its example
+  hint?: string; // else the key's hint
+  off?: boolean; // commented out; by default an optional key shown at its default or example
+  commented?: boolean; // in a block left commented out as a whole
+}
+
+/** The lines of bg.yml for the keys in the table, each with the table's comment. */
+function keyLines(app: string) {
+  const nodeOf = (keyPath: string) => {
+    const node = nodeAt(KEYS, keyPath);
+    if (!node) throw new Error(`no key ${keyPath} in the key table`);
+    return node;
+  };
+  const code = (keyPath: string, value: string, commented = false) => {
+    const depth = keyPath.split('.').length - 1;
+    const text = `${'  '.repeat(depth)}${keyPath.split('.').at(-1)}:${value ? ` ${value}` : ''}`;
+    return commented ? `# ${text}` : text;
+  };
+  const hintOf = (hint: string | undefined) => hint?.replaceAll('<app>', app);
+  function key(keyPath: string, o: LineOptions = {}): string {
+    const node = nodeOf(keyPath);
+    if (node.kind === 'block') throw new Error(`${keyPath} is a block`);
+    const shown = node.default !== undefined ? yamlOf(node.default, app) : (node.example?.replaceAll('<app>', app) ?? '');
+    const off = o.off ?? (o.value === undefined && !(node.kind === 'key' && node.required));
+    return line(code(keyPath, o.value ?? shown, o.commented), hintOf(o.hint ?? node.hint) ?? '', off);
+  }
+  /** A block's first line; `inline` writes its keys in it, at their defaults or examples. */
+  function block(keyPath: string, o: LineOptions & { inline?: boolean } = {}): string {
+    const node = nodeOf(keyPath);
+    if (node.kind !== 'block') throw new Error(`${keyPath} is not a block`);
+    const inline = Object.entries(node.keys as Shape).map(
+      ([name, k]) => `${name}: ${k.kind !== 'block' && k.default !== undefined ? yamlOf(k.default, app) : k.kind !== 'block' ? k.example : ''}`,
+    );
+    const text = code(keyPath, o.inline ? `{ ${inline.join(', ')} }` : '', o.commented);
+    const hint = hintOf(o.hint ?? node.hint);
+    return hint === undefined ? text : line(text, hint, o.off ?? false);
+  }
+  /**
+   * The lines of a block's keys in the table's order ('' is the top level): a key or an inline block
+   * as one line (`set` changes it, or gives its lines), then the other blocks, each from `set`.
+   * A key added to the table shows up here without a change to the template.
+   */
+  function keys(blockPath: string, o: { set?: Record<string, LineOptions | (LineOptions & { inline: true }) | string[]>; skip?: string[]; commented?: boolean } = {}): string[] {
+    const shape = blockPath ? (nodeOf(blockPath) as Block).keys : (KEYS as Shape);
+    const first: string[] = [];
+    const after: string[] = [];
+    for (const [name, node] of Object.entries(shape)) {
+      if (o.skip?.includes(name)) continue;
+      const path = blockPath ? `${blockPath}.${name}` : name;
+      const set = o.set?.[name];
+      const lineOptions = { ...(o.commented && { off: false, commented: true }), ...(Array.isArray(set) ? {} : set) };
+      if (node.kind !== 'block') first.push(...(Array.isArray(set) ? set : [key(path, lineOptions)]));
+      else if (set && 'inline' in set) first.push(block(path, lineOptions));
+      else after.push(...(Array.isArray(set) ? set : [block(path, lineOptions), ...keys(path, { commented: o.commented })]));
+    }
+    return [...first, ...after];
+  }
+  return {
+    key,
+    block,
+    keys,
+    hintOf: (keyPath: string) => hintOf((nodeOf(keyPath) as { hint?: string }).hint) ?? '',
+    node: nodeOf,
+  };
+}
+
 export function renderInitConfig(o: InitOptions): string {
   const app = appNameFrom(o.cwd);
   const { project: p, appDir } = findProject(o);
-  const appDirLine = appDir
-    ? line(`app_dir: ${appDir}`, `the project inside the repo (${p.kind === 'django' ? 'manage.py' : 'the wsgi module'} is there)`)
-    : line('app_dir: .', "the project's directory inside the repo, when manage.py is one level down", true);
+  const k = keyLines(app);
   const repo = detectRepo(o);
-  const h = DEFAULTS.web.health;
-  const c = DEFAULTS.celery;
   const django = p.kind === 'django';
   const kind = { django: 'Django', flask: 'Flask/WSGI', unknown: 'WSGI' }[p.kind];
-  const host = p.healthHost
-    ? line(`    host: ${p.healthHost}`, 'Host header for checks (from ALLOWED_HOSTS: 127.0.0.1 would get 400)')
+  const host: LineOptions = p.healthHost
+    ? { value: p.healthHost, hint: 'Host header for checks (from ALLOWED_HOSTS: 127.0.0.1 would get 400)' }
     : django
-      ? line(`    host: ${app}.example.com`, "Host header for checks: Django's ALLOWED_HOSTS rejects 127.0.0.1 with 400", true)
-      : line(`    host: ${app}.example.com`, 'Host header for checks (default: 127.0.0.1:<port>)', true);
-  const celery = [
-    line('celery:', "Celery worker (+ beat) per color; only one color's runs at a time"),
-    line(`  app: ${p.celeryApp ?? p.pkg ?? app.replace(/-/g, '_')}`, 'Python module passed to celery -A'),
-    line(`  beat: ${c.beat}`, 'also run celery beat (one schedule file under <root>/shared/)', true),
-    line(`  concurrency: ${c.concurrency}`, 'worker processes (1-64)', true),
-    line('  command: /usr/bin/python3 -m celery', "default: .venv/bin/celery in the release, else celery, else Debian's python3 -m celery", true),
-    line(`  stop_timeout: ${c.stopTimeout}`, 'seconds to finish running tasks on stop: more than your longest task', true),
-    line(`  loglevel: ${c.loglevel}`, 'debug, info, warning, error or critical', true),
-    line('  queues: [celery]', "queues the worker consumes (-Q); a stop quiesces each; default: Celery's own", true),
-    line('  broker: redis://127.0.0.1:6379/0', 'no password here (units are world-readable): default CELERY_BROKER_URL, BROKER_URL or REDIS_URL in the env file', true),
-    line('  memory_max: 512M', 'MemoryMax= of the worker and beat units', true),
-  ].map((l) => (p.celeryApp ? l : `# ${l}`));
+      ? { hint: "Host header for checks: Django's ALLOWED_HOSTS rejects 127.0.0.1 with 400" }
+      : {};
+  const celery = [k.block('celery'), ...k.keys('celery', { set: { app: { value: p.celeryApp ?? p.pkg ?? app.replace(/-/g, '_') } } })].map((l) => (p.celeryApp ? l : `# ${l}`));
   // Debian's Python (the one with python3-django), not whatever `python3` is first on the deployer's PATH
   const venv = '/usr/bin/python3 -m venv --system-site-packages .venv && .venv/bin/pip install -r requirements.txt';
   const builds = django ? [venv, '.venv/bin/python manage.py collectstatic --noinput'] : [venv];
   const releases = django ? ['.venv/bin/python manage.py migrate --noinput'] : ['.venv/bin/flask db upgrade'];
+  const hosts = k.node('hosts') as List<Block>;
+  const envFile = SCOPE_DEFAULTS.envFile;
 
   return [
     `# bg.yml: blue/green deploys of ${app} (${kind}) with bg, also installed as \`bluegreen\`.`,
@@ -173,65 +239,45 @@ export function renderInitConfig(o: InitOptions): string {
     '# Paths must be absolute. With --user, default paths move under ~/.config and ~/.local/state.',
     ...p.notes.map((n) => `# CHECK: ${n}`),
     ...(p.envKeys?.length
-      ? [`# The settings read ${p.envKeys.join(', ')} from the environment: set them in the env file (env_file, default /etc/bg/${app}.env; with --user <root>/shared/.env).`]
+      ? [
+          `# The settings read ${p.envKeys.join(', ')} from the environment: set them in the env file (env_file, default ${fillDefault(envFile.system, { app })}; with --user ${envFile.user}).`,
+        ]
       : []),
     '',
-    line(`app: ${app}`, `lowercase letters, digits, -; prefixes unit names (${app}-web-blue.service)`),
-    repo ? line(`repo: ${q(repo)}`, 'anything `git clone` accepts') : line(`repo: /srv/git/${app}.git`, 'anything `git clone` accepts (no git remote found here)'),
-    line(`root: /srv/${app}`, 'releases/, shared/ and the blue, green and current links live under here'),
-    line('ref: main', "what `bg setup` checks out (default: the repo's default branch)", true),
-    appDirLine,
-    line(`user: ${app}`, 'the unprivileged user the app runs as (system scope; setup creates it)', true),
-    line(`env_file: /etc/bg/${app}.env`, "secrets for the units; new: 0640 root:<user>; never where the app's user can write (--user: <root>/shared/.env)", true),
-    line('unit_dir: /etc/systemd/system', 'where unit files go', true),
-    line(`state_dir: /var/lib/bg/${app}`, 'lock and deploy journal', true),
-    line(`log_dir: /var/log/${app}`, "units append output to files here instead of the journal; root's, never in shared/", true),
-    line(`legacy_unit: ${app}.service`, 'a single-instance unit to take over from without downtime', true),
-    line('keep_releases: 5', 'built releases kept for `bluegreen rollback --to` (cleanup prunes the rest)', true),
-    line('build:', 'commands run in the new release before it starts, in order', true),
-    ...builds.map((b) => `#   - ${b}`),
-    line('release:', 'once per deploy after build, before the new color starts: migrations', true),
-    ...releases.map((b) => `#   - ${b}`),
+    ...k.keys('', {
+      skip: [...TOP_BLOCKS, 'hosts', 'celery_host'],
+      set: {
+        app: { value: app },
+        repo: repo ? { value: q(repo) } : { hint: `${k.hintOf('repo')} (no git remote found here)` },
+        app_dir: appDir ? { value: appDir, hint: `the project inside the repo (${p.kind === 'django' ? 'manage.py' : 'the wsgi module'} is there)` } : {},
+        build: [k.key('build', { value: '', off: true }), ...builds.map((b) => `#   - ${b}`)],
+        release: [k.key('release', { value: '', off: true }), ...releases.map((b) => `#   - ${b}`)],
+      },
+    }),
     '',
-    'web:',
-    line(`  wsgi: ${p.wsgi}`, 'module:callable that Gunicorn serves'),
-    line('  ports: { blue: 8000, green: 8100 }', 'one loopback port per color; must differ'),
-    line(`  workers: ${DEFAULTS.web.workers}`, 'Gunicorn workers per color (1-64)', true),
-    line(`  timeout: ${DEFAULTS.web.timeout}`, 'Gunicorn --timeout in seconds; also bounds draining the old color', true),
-    line('  gunicorn: /usr/bin/gunicorn', "default: .venv/bin/gunicorn in the release, else Debian's /usr/bin/gunicorn", true),
-    line('  memory_max: 512M', 'MemoryMax= of each web unit; without it bg measures what the live color uses', true),
-    line('  health:', 'the gate: a new color takes traffic only after this passes'),
-    line(`    path: ${p.healthPath}`, 'must answer the expected status'),
-    host,
-    line(`    interval: ${formatMs(h.intervalMs)}`, 'pause between tries ("100ms", "2s" or seconds)', true),
-    line(`    timeout: ${formatMs(h.timeoutMs)}`, 'per try', true),
-    line(`    retries: ${h.retries}`, 'tries before the deploy fails and rolls back', true),
-    line(`    expect: ${h.expect}`, 'HTTP status that means healthy', true),
+    k.block('web'),
+    ...k.keys('web', {
+      set: {
+        wsgi: { value: p.wsgi },
+        ports: { inline: true },
+        health: [k.block('web.health'), ...k.keys('web.health', { set: { path: { value: p.healthPath }, host } })],
+      },
+    }),
     '',
-    'caddy:',
-    line('  site: ":8080"', 'site address(es) of the Caddyfile, e.g. shop.example.com for HTTPS'),
-    line('  caddyfile: /etc/caddy/Caddyfile', "the main Caddyfile: bg adds one import of this app's site file, keeps the rest", true),
-    line(`  upstream_file: /etc/caddy/${app}-upstream.txt`, 'holds "to 127.0.0.1:<active port>"', true),
-    line(`  unit: ${DEFAULTS.caddy.unit}`, 'the unit that runs Caddy', true),
-    line(`  admin: ${DEFAULTS.caddy.admin}`, 'Caddy admin API, to confirm where it routes', true),
-    line(`  static: { path: ${DEFAULTS.caddy.staticPath}, dir: ${DEFAULTS.caddy.staticDir} }`, `serve static files from the active release's dir${django ? ' (STATIC_ROOT)' : ''}`, true),
+    k.block('caddy'),
+    ...k.keys('caddy', { set: { static: { inline: true, off: true, ...(django && { hint: `${k.hintOf('caddy.static')} (STATIC_ROOT)` }) } } }),
     '',
     ...celery,
     '',
-    line(django ? 'django:' : '# django:', "bg reads each deploy's migration plan and refuses destructive ones (--allow-destructive)"),
-    line(django ? '  manage: manage.py' : '#   manage: manage.py', 'inside the project (app_dir)'),
-    line('# hooks:', 'commands run with BG_APP, BG_COMMIT, BG_FROM, BG_TO, BG_RESULT... set; a failing one never undoes a deploy'),
-    line('#   post_switch: []', 'right after Caddy routes to the new color'),
-    line('#   post_deploy: []', 'after a run that succeeded, e.g. a webhook with curl'),
-    line('#   on_failure: []', 'after a failed run was put back'),
-    line('#   timeout: 60', 'seconds per command'),
-    line('# venv:', 'bg builds .venv, shared by releases with the same requirements (no pip when none changed)'),
-    line('#   requirements: [requirements.txt]', 'files inside the project'),
-    line('#   python: /usr/bin/python3', "the Python that has your packages (Debian's)"),
-    line('#   system_site_packages: false', "true: see Debian's python3-* packages"),
-    line('# hosts:', 'more than one host: deploy, rollback, restart, status and history run bg on each over ssh'),
-    line(`#   - { name: web1, ssh: deploy@web1.example.com, port: 22, config: /etc/bg/${app}.yml }`, "config: this file's path on that host"),
-    line('# celery_host: web1', 'the one host whose bg.yml has the celery block; it goes last'),
+    k.block('django', { commented: !django }),
+    ...k.keys('django', { commented: !django, ...(django && { set: { manage: { off: false } } }) }),
+    k.block('hooks', { commented: true }),
+    ...k.keys('hooks', { commented: true }),
+    k.block('venv', { commented: true }),
+    ...k.keys('venv', { commented: true }),
+    k.key('hosts', { value: '', off: false, commented: true }),
+    line(`#   - ${hosts.example?.replaceAll('<app>', app)}`, hosts.items.hint ?? ''),
+    k.key('celery_host', { off: false, commented: true }),
     '',
   ].join('\n');
 }

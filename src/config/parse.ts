@@ -1,14 +1,13 @@
 // bg.yml text → Config: parse YAML, validate (schema.ts), fill defaults (defaults.ts). Every
 // problem is collected into one ConfigError so the user fixes them in one pass. Loaded only when
-// load.ts has no cached result for the file: zod and yaml take ~25 ms to load and run.
+// load.ts has no cached result for the file (docs/measurements.md).
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { $ZodIssue } from 'zod/v4/core';
 import { ConfigError } from '../errors.js';
 import { applyDefaults } from './defaults.js';
 import { presentUnits } from './names.js';
-import { fileSchema } from './schema.js';
+import { validateFile } from './schema.js';
 import { COLORS, type Config, type Scope } from './types.js';
 
 export interface ParseOptions {
@@ -21,16 +20,16 @@ export interface ParseOptions {
 /** Pure: the text of a bg.yml → the resolved Config, or a ConfigError listing every problem. */
 export function parseConfig(text: string, opts: ParseOptions): Config {
   const raw = parseYaml(text, opts.configPath);
-  const parsed = fileSchema.safeParse(raw);
-  const problems = [...(parsed.success ? [] : parsed.error.issues.flatMap(describeIssue)), ...crossProblems(raw)];
-  if (!parsed.success || problems.length > 0) {
+  const parsed = validateFile(raw);
+  const problems = [...('problems' in parsed ? parsed.problems : []), ...crossProblems(raw)];
+  if (!('ok' in parsed) || problems.length > 0) {
     const n = problems.length;
     throw new ConfigError(`Invalid config ${opts.configPath}: ${n} problem${n === 1 ? '' : 's'}\n  ${problems.join('\n  ')}`, {
       next: `Fix ${n === 1 ? 'this key' : 'these keys'} in ${opts.configPath}, then run the command again.`,
     });
   }
   const env = opts.env ?? process.env;
-  return applyDefaults(parsed.data, {
+  return applyDefaults(parsed.ok, {
     configPath: path.resolve(opts.configPath),
     scope: opts.scope,
     env,
@@ -81,32 +80,6 @@ function withoutNulls(v: Record<string, unknown>): Record<string, unknown> {
     out[k] = x && typeof x === 'object' && !Array.isArray(x) ? withoutNulls(x as Record<string, unknown>) : x;
   }
   return out;
-}
-
-const keyPath = (segments: readonly PropertyKey[]): string =>
-  segments.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${String(s)}` : String(s)), '') || '(top level)';
-
-function describeIssue(iss: $ZodIssue): string[] {
-  if (iss.code === 'unrecognized_keys') {
-    const allowed = iss.message.replace(/^allowed: /, '').split(', ');
-    return iss.keys.map((k) => {
-      const near = allowed.find((a) => editDistance(a, k) <= 2);
-      return `${keyPath([...iss.path, k])}: unknown key${near ? ` (did you mean ${near}?)` : ''}; ${iss.message}`;
-    });
-  }
-  return [`${keyPath(iss.path)}: ${iss.message}`];
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
 }
 
 // Rules that span keys. They read the raw document and only judge values that are well-typed,

@@ -1,322 +1,73 @@
-// The shape of bg.yml (snake_case, as written) and the rule for every value. Each rule states
-// what is allowed, so a failure reads `<key.path>: must be <allowed> (got <value>)`.
-// Anything that can land in a unit file or the Caddyfile is refused when it could inject
-// directives: control characters, and for paths also whitespace, quotes, %, $ and \.
-import path from 'node:path';
-import { z } from 'zod';
-import { parseDurationMs } from './duration.js';
-import { validateRef } from './ref.js';
+// Validates a parsed bg.yml against the key table (keys.ts): each block is a strict mapping (an unknown
+// key is named, with the near one and the keys allowed there), each key runs its check. Every problem
+// is collected, as `<key.path>: <what is wrong>; allowed: …`, so the user fixes them in one pass.
+import type { Block, FileOf, Key, List, Node } from './key-types.js';
+import { KEYS } from './keys.js';
+import { got } from './rules.js';
 
-type Result<T> = { ok: T } | { bad: string };
-const ok = <T>(v: T): Result<T> => ({ ok: v });
-const bad = (message: string): Result<never> => ({ bad: message });
-type Check<T> = (v: unknown) => Result<T>;
+export type ConfigFile = FileOf<typeof KEYS>;
 
-export const SINGLE_LINE = 'must be a single line (newlines would inject unit directives)';
-// C0, DEL, C1, and the Unicode line/paragraph separators.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-const PATH_UNSAFE = /[\s"'`%$\\]/;
-const WORD_UNSAFE = /["'`%$\\;]/;
+type Path = readonly (string | number)[];
+type Walked = { value: unknown; problems: string[] };
 
-/** A short, quoted rendering of a bad value for messages. */
-export function got(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (Array.isArray(v)) return 'a list';
-  if (v !== null && typeof v === 'object') return 'a mapping';
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 60 ? `${s.slice(0, 57)}..."` : s;
+/** The validated file (checks applied: durations in ms, sizes in bytes, paths normalized), or every problem. */
+export function validateFile(raw: Record<string, unknown>): { ok: ConfigFile } | { problems: string[] } {
+  const { value, problems } = walkBlock({ kind: 'block', keys: KEYS, required: true }, raw, []);
+  return problems.length === 0 ? { ok: value as ConfigFile } : { problems };
 }
 
-const mustBe = (allowed: string, v: unknown) => bad(`must be ${allowed} (got ${got(v)})`);
+const keyPath = (segments: Path): string => segments.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '') || '(top level)';
 
-/** A zod schema running one check; its message becomes the issue for this key. */
-function rule<T>(check: Check<T>) {
-  return z.unknown().transform((v, ctx): T => {
-    const r = check(v);
-    if ('bad' in r) {
-      ctx.addIssue({ code: 'custom', message: r.bad });
-      return z.NEVER;
+const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function walk(node: Node, v: unknown, at: Path): Walked {
+  if (node.kind === 'block') return walkBlock(node, v, at);
+  if (node.kind === 'list') return walkList(node, v, at);
+  return walkKey(node, v, at);
+}
+
+function walkKey(node: Key, v: unknown, at: Path): Walked {
+  if (v === undefined) return node.required === undefined ? { value: undefined, problems: [] } : { value: undefined, problems: [`${keyPath(at)}: is required; allowed: ${node.required}`] };
+  const r = node.check(v);
+  return 'ok' in r ? { value: r.ok, problems: [] } : { value: undefined, problems: [`${keyPath(at)}: ${r.bad}`] };
+}
+
+function walkList(node: List, v: unknown, at: Path): Walked {
+  if (v === undefined) return { value: undefined, problems: [] };
+  if (!Array.isArray(v)) return { value: undefined, problems: [`${keyPath(at)}: must be ${node.listOf} (got ${got(v)})`] };
+  const items = v.map((x, i) => walk(node.items, x, [...at, i]));
+  return { value: items.map((x) => x.value), problems: items.flatMap((x) => x.problems) };
+}
+
+function walkBlock(node: Block, v: unknown, at: Path): Walked {
+  const names = Object.keys(node.keys);
+  const allowed = names.join(', ');
+  if (v === undefined) {
+    return { value: undefined, problems: node.required ? [`${keyPath(at)}: is required; allowed: a mapping with keys ${allowed}`] : [] };
+  }
+  if (!isMapping(v)) return { value: undefined, problems: [`${keyPath(at)}: must be a mapping with keys ${allowed} (got ${got(v)})`] };
+  const value: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const name of names) {
+    const r = walk(node.keys[name], v[name], [...at, name]);
+    if (r.value !== undefined) value[name] = r.value;
+    problems.push(...r.problems);
+  }
+  for (const name of Object.keys(v).filter((k) => !names.includes(k))) {
+    const near = names.find((a) => editDistance(a, name) <= 2);
+    problems.push(`${keyPath([...at, name])}: unknown key${near ? ` (did you mean ${near}?)` : ''}; allowed: ${allowed}`);
+  }
+  return { value, problems };
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     }
-    return r.ok;
-  });
-}
-
-const required =
-  <T>(allowed: string, check: Check<T>): Check<T> =>
-  (v) =>
-    v === undefined ? bad(`is required; allowed: ${allowed}`) : check(v);
-
-// A single-line string passing `test` (which returns a problem or undefined).
-const text =
-  (allowed: string, test?: (s: string) => string | undefined): Check<string> =>
-  (v) => {
-    if (typeof v !== 'string' || v === '') return mustBe(allowed, v);
-    if (CONTROL.test(v)) return bad(SINGLE_LINE);
-    const problem = test?.(v);
-    return problem ? bad(problem) : ok(v);
-  };
-
-const matching = (allowed: string, re: RegExp, maxLen = 255): Check<string> => text(allowed, (s) => (re.test(s) && s.length <= maxLen ? undefined : `must be ${allowed} (got ${got(s)})`));
-
-const int =
-  (lo: number, hi: number, what = 'an integer'): Check<number> =>
-  (v) =>
-    typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? ok(v) : mustBe(`${what} ${lo}-${hi}`, v);
-
-const bool: Check<boolean> = (v) => (typeof v === 'boolean' ? ok(v) : mustBe('true or false', v));
-
-const oneOf =
-  <T extends string>(values: readonly T[]): Check<T> =>
-  (v) =>
-    values.includes(v as T) ? ok(v as T) : mustBe(`one of ${values.join(', ')}`, v);
-
-const duration =
-  (loMs: number, hiMs: number, bounds: string): Check<number> =>
-  (v) => {
-    const allowed = `a duration ${bounds}: seconds as a number (0.5) or a string like "100ms", "2s", "1.5s"`;
-    if (typeof v === 'string' && CONTROL.test(v)) return bad(SINGLE_LINE);
-    const ms = parseDurationMs(v);
-    return ms !== undefined && ms >= loMs && ms <= hiMs ? ok(ms) : mustBe(allowed, v);
-  };
-
-// systemd's size syntax for MemoryMax=: bytes, or a number with K, M, G (1024-based)
-const MEMORY = 'a memory size like 512M or 1.5G (K, M, G: 1024-based; at least 16M)';
-const memorySize: Check<number> = (v) => {
-  const m = typeof v === 'string' ? /^(\d+(?:\.\d+)?)([KMG])?$/.exec(v) : typeof v === 'number' ? [String(v), String(v)] : null;
-  const bytes = m ? Math.round(Number(m[1]) * 1024 ** ' KMG'.indexOf(m[2] ?? ' ')) : Number.NaN;
-  return bytes >= 16 * 2 ** 20 && bytes <= 2 ** 50 ? ok(bytes) : mustBe(MEMORY, v);
-};
-
-const ABS_PATH = 'an absolute path without whitespace, quotes, %, $ or \\';
-const absPath: Check<string> = (v) => {
-  const r = text(ABS_PATH, (s) => (s.startsWith('/') && !PATH_UNSAFE.test(s) ? undefined : `must be ${ABS_PATH} (got ${got(s)})`))(v);
-  return 'ok' in r ? ok(path.posix.normalize(r.ok).replace(/(.)\/+$/, '$1')) : r;
-};
-
-// Paths bg creates and writes (root, state_dir, log_dir, env_file, unit_dir): never in the kernel's
-// own file systems, where mkdir fails in ways that can hang Node and nothing written is kept.
-const KERNEL_FS = /^\/(proc|sys)(\/|$)/;
-const writablePath: Check<string> = (v) => {
-  const r = absPath(v);
-  return 'ok' in r && KERNEL_FS.test(r.ok) ? bad(`must be ${ABS_PATH}, not under /proc or /sys (got ${got(r.ok)})`) : r;
-};
-
-// Caddy serves every file under it to anyone: never the release itself (its .git, its settings), and
-// never a .git directory
-const STATIC_DIR = 'a relative directory inside the release, e.g. staticfiles (not . or .., no .git)';
-const staticDir: Check<string> = (v) => {
-  const r = matching(STATIC_DIR, STATIC_DIR_RE)(v);
-  if (!('ok' in r)) return r;
-  const parts = path.posix
-    .normalize(r.ok)
-    .split('/')
-    .filter((p) => p !== '' && p !== '.');
-  if (parts.length === 0) return bad(`must be ${STATIC_DIR}: ${got(r.ok)} is the whole release, .git included`);
-  if (parts.includes('.git')) return bad(`must be ${STATIC_DIR} (got ${got(r.ok)})`);
-  return ok(parts.join('/'));
-};
-
-// A command line, split on whitespace into words for ExecStart=. No quoting: systemd would
-// interpret quotes, %specifiers, $VARS, \escapes and ';' separators.
-// Its first word is an absolute path or a bare name systemd finds in its own PATH: systemd refuses a
-// relative path like .venv/bin/gunicorn.
-const COMMAND = "a command line of plain words (no quotes, %, $, \\ or ';') whose first word is an absolute path or a bare name";
-const command: Check<string[]> = (v) => {
-  const r = text(COMMAND, (s) => {
-    if (WORD_UNSAFE.test(s) || s.trim() === '') return `must be ${COMMAND} (got ${got(s)})`;
-    const first = s.trim().split(/\s+/)[0];
-    if (first.includes('/') && !first.startsWith('/'))
-      return `starts with the relative path ${got(first)}, which systemd refuses in ExecStart; allowed: an absolute path (e.g. /srv/app/current/${first.replace(/^\.\//, '')}) or a bare name such as gunicorn`;
-    return undefined;
-  })(v);
-  return 'ok' in r ? ok(r.ok.trim().split(/\s+/)) : r;
-};
-
-// Names and addresses.
-const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
-const HOST = `(?:${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])`;
-const PORT = '(?:6553[0-5]|655[0-2]\\d|65[0-4]\\d{2}|6[0-4]\\d{3}|[1-5]\\d{4}|[1-9]\\d{0,3})';
-export const HOST_PORT_RE = new RegExp(`^${HOST}(?::${PORT})?$`);
-const ADMIN_RE = new RegExp(`^${HOST}:${PORT}$`);
-export const APP_RE = /^[a-z][a-z0-9-]*$/;
-export const UNIT_RE = /^[A-Za-z0-9:_.@-]+\.service$/;
-const WSGI_RE = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(?:\(\))?$/;
-const PY_MODULE_RE = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?::[A-Za-z_]\w*)?$/;
-const SITE_UNSAFE = /[{}"'`#\\]/;
-const URL_PATH_RE = /^\/[A-Za-z0-9._~!&()*+,;=:@%/?-]*$/;
-const STATIC_PATH_RE = /^\/(?:[A-Za-z0-9._~-]+\/)*$/;
-const STATIC_DIR_RE = /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[A-Za-z0-9._/-]+$/;
-
-// One rule for refs, shared with `bg deploy <ref>`.
-const REF = 'a branch, tag or commit sha: letters, digits and . _ - / + , = @ (not starting with - or /, no "..", at most 255 bytes)';
-const refProblem = (ref: string): string | undefined => {
-  try {
-    validateRef(ref);
-    return undefined;
-  } catch {
-    return `must be ${REF} (got ${got(ref)})`;
+    prev = cur;
   }
-};
-
-const APP = 'lowercase letters, digits and -, starting with a letter, at most 40 characters';
-const WSGI = 'module:callable, e.g. shop.wsgi:application or app:create_app()';
-const UNIT = 'a unit name ending in .service (letters, digits, : _ . @ -)';
-const SITE = 'Caddy site addresses like ":8080", "example.com" or "http://localhost:8080"';
-
-// One address: [scheme://][host][:port][/path], with a host or a port. A host is a name with a dot,
-// localhost, a wildcard name or an IP: a bare word (`import`) would be read as a Caddyfile directive
-// name by people, and a path alone (`/etc/passwd`) is not an address.
-const SITE_HOST = `(?:localhost|\\*(?:\\.${LABEL})+|${LABEL}(?:\\.${LABEL})+|\\[[0-9A-Fa-f:.]+\\])`;
-const ONE_SITE_RE = new RegExp(`^(?:https?://)?(?:${SITE_HOST}(?::${PORT})?|:${PORT})(?:/[A-Za-z0-9._~/*-]*)?$`);
-const site = text(SITE, (s) => {
-  if (SITE_UNSAFE.test(s)) return `must not contain { } quotes, # or \\ (they would break out of the Caddyfile site block); allowed: ${SITE}`;
-  const addresses = s.split(/[\s,]+/).filter(Boolean);
-  const wrong = addresses.find((a) => !ONE_SITE_RE.test(a));
-  if (addresses.length === 0) return `must be ${SITE} (got ${got(s)})`;
-  return wrong === undefined ? undefined : `must be ${SITE}, separated by commas; ${got(wrong)} is not an address (got ${got(s)})`;
-});
-
-/** A strict mapping: unknown keys are errors that list the allowed keys. */
-function section<S extends z.ZodRawShape>(shape: S) {
-  const keys = Object.keys(shape).join(', ');
-  return z.strictObject(shape, {
-    error: (iss) => {
-      if (iss.code === 'unrecognized_keys') return `allowed: ${keys}`;
-      if (iss.code === 'invalid_type') {
-        return iss.input === undefined ? `is required; allowed: a mapping with keys ${keys}` : `must be a mapping with keys ${keys} (got ${got(iss.input)})`;
-      }
-      return undefined;
-    },
-  });
+  return prev[b.length];
 }
-
-const port = rule(required('an integer 1-65535', int(1, 65535)));
-
-const health = section({
-  path: rule(matching('a URL path starting with /, e.g. /health/', URL_PATH_RE)).optional(),
-  host: rule(matching('a Host header: hostname or hostname:port, e.g. shop.example.com', HOST_PORT_RE)).optional(),
-  interval: rule(duration(1, 60_000, 'from 1ms to 60s')).optional(),
-  timeout: rule(duration(1, 600_000, 'from 1ms to 600s')).optional(),
-  retries: rule(int(1, 100_000)).optional(),
-  expect: rule(int(100, 599, 'an HTTP status')).optional(),
-});
-
-const web = section({
-  wsgi: rule(required(WSGI, matching(WSGI, WSGI_RE))),
-  ports: section({ blue: port, green: port }),
-  workers: rule(int(1, 64)).optional(),
-  timeout: rule(int(1, 3600, 'a number of seconds')).optional(),
-  gunicorn: rule(command).optional(),
-  health: health.optional(),
-  memory_max: rule(memorySize).optional(),
-});
-
-const caddy = section({
-  site: rule(required(SITE, site)),
-  caddyfile: rule(absPath).optional(),
-  upstream_file: rule(absPath).optional(),
-  unit: rule(matching(UNIT, UNIT_RE)).optional(),
-  admin: rule(matching('host:port, e.g. localhost:2019', ADMIN_RE)).optional(),
-  static: section({
-    path: rule(matching('a URL path starting and ending with /, e.g. /static/', STATIC_PATH_RE)).optional(),
-    dir: rule(staticDir).optional(),
-  }).optional(),
-});
-
-export const LOGLEVELS = ['debug', 'info', 'warning', 'error', 'critical'] as const;
-
-const BROKER = 'a broker URL: redis://, rediss://, amqp:// or amqps:// with a host, e.g. redis://127.0.0.1:6379/0';
-const BROKER_RE = /^(?:rediss?|amqps?):\/\/[^\s/?#']+(?:[/?#][^\s']*)?$/;
-// never echoes the value: it may hold a password
-const broker = text(BROKER, (s) => {
-  if (!BROKER_RE.test(s) || s.length > 2000) return `must be ${BROKER}`;
-  if (/^[a-z]+:\/\/[^/@]*:[^/@]*@/.test(s) || /[?&]password=/i.test(s)) {
-    return 'holds a password, and bg writes celery.broker into the worker units, which every user can read: put the URL in the env file as CELERY_BROKER_URL instead';
-  }
-});
-const QUEUES = 'a list of Celery queue names (letters, digits, _ . : -), e.g. [celery, mail]';
-const QUEUE_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
-const queues: Check<string[]> = (v) => {
-  if (!Array.isArray(v) || v.length === 0 || v.length > 20) return mustBe(QUEUES, v);
-  const wrong = v.find((q) => typeof q !== 'string' || !QUEUE_RE.test(q));
-  if (wrong !== undefined) return bad(`must be ${QUEUES} (got ${got(wrong)})`);
-  if (new Set(v).size !== v.length) return bad(`names a queue twice; allowed: ${QUEUES}`);
-  return ok(v as string[]);
-};
-
-const REQ_FILE = 'a relative path inside the project, e.g. requirements.txt (no ..)';
-const venv = section({
-  requirements: z.array(rule(matching(REQ_FILE, STATIC_DIR_RE)), { error: (iss) => `must be a list of requirement files (got ${got(iss.input)})` }).optional(),
-  python: rule(absPath).optional(),
-  system_site_packages: rule(bool).optional(),
-});
-
-const celery = section({
-  app: rule(required('a Python module (or module:attr), e.g. shop', matching('a Python module (or module:attr), e.g. shop', PY_MODULE_RE))),
-  beat: rule(bool).optional(),
-  concurrency: rule(int(1, 64)).optional(),
-  command: rule(command).optional(),
-  stop_timeout: rule(int(1, 86_400, 'a number of seconds')).optional(),
-  loglevel: rule(oneOf(LOGLEVELS)).optional(),
-  queues: rule(queues).optional(),
-  broker: rule(broker).optional(),
-  memory_max: rule(memorySize).optional(),
-});
-
-// hosts: where `bg` runs over ssh. The target is handed to ssh as one argument after `--`-free
-// options, so it must not start with - (an ssh option) and holds no whitespace.
-const SSH_TARGET = 'an ssh destination, user@host or host (letters, digits, . _ - @ and an IPv6 address in [])';
-const SSH_TARGET_RE = /^(?:[a-z_][a-z0-9_.-]*@)?(?:[A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\])$/;
-const HOST_NAME = 'a short name: lowercase letters, digits, - (e.g. web1)';
-const fleetHost = section({
-  name: rule(required(HOST_NAME, matching(HOST_NAME, /^[a-z0-9][a-z0-9-]*$/, 40))),
-  ssh: rule(required(SSH_TARGET, matching(SSH_TARGET, SSH_TARGET_RE))),
-  port: rule(int(1, 65535)).optional(),
-  config: rule(required(ABS_PATH, absPath)),
-});
-
-const commands = z.array(rule(text('a shell command on one line')), {
-  error: (iss) => `must be a list of shell commands, one per item (got ${got(iss.input)})`,
-});
-
-export const fileSchema = section({
-  app: rule(required(APP, matching(APP, APP_RE, 40))),
-  repo: rule(
-    required(
-      'a git URL or path (not starting with -)',
-      text('a git URL or path (not starting with -)', (s) => (s.startsWith('-') ? `must be a git URL or path (not starting with -) (got ${got(s)})` : undefined)),
-    ),
-  ),
-  root: rule(
-    required(ABS_PATH, (v) => {
-      const r = writablePath(v);
-      return 'ok' in r && r.ok === '/' ? bad('must be a directory below / (releases/ and shared/ go under it)') : r;
-    }),
-  ),
-  ref: rule(text(REF, refProblem)).optional(),
-  app_dir: rule(matching('a relative directory inside the repo, e.g. mysite (no ..)', STATIC_DIR_RE)).optional(),
-  user: rule(matching('a user name: lowercase letters, digits, _ and -, starting with a letter or _, at most 32 characters', /^[a-z_][a-z0-9_-]*$/, 32)).optional(),
-  env_file: rule(writablePath).optional(),
-  unit_dir: rule(writablePath).optional(),
-  state_dir: rule(writablePath).optional(),
-  log_dir: rule(writablePath).optional(),
-  legacy_unit: rule(matching(UNIT, UNIT_RE)).optional(),
-  keep_releases: rule(int(1, 100)).optional(),
-  build: commands.optional(),
-  release: commands.optional(),
-  web: web,
-  caddy: caddy,
-  celery: celery.optional(),
-  venv: venv.optional(),
-  hooks: section({
-    post_switch: commands.optional(),
-    post_deploy: commands.optional(),
-    on_failure: commands.optional(),
-    timeout: rule(int(1, 3600, 'a number of seconds')).optional(),
-  }).optional(),
-  django: section({ manage: rule(matching(REQ_FILE, STATIC_DIR_RE)).optional() }).optional(),
-  hosts: z.array(fleetHost, { error: (iss) => `must be a list of hosts, each { name, ssh, port, config } (got ${got(iss.input)})` }).optional(),
-  celery_host: rule(matching(HOST_NAME, /^[a-z0-9][a-z0-9-]*$/, 40)).optional(),
-});
-
-export type ConfigFile = z.infer<typeof fileSchema>;

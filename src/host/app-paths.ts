@@ -3,8 +3,8 @@
 // (another app's secrets as the app's environment, a log line appended to /etc/profile.d/...).
 // Pure: `readAppPaths` (src/execute/connect-host.ts) reads the directories with lstat; this decides.
 import type { PathSeen } from '../adapters/path-walk.js';
-import { oldEnvFile, SYSTEM_ENV_DIR, scopePaths } from '../config/defaults.js';
 import { sharedDir } from '../config/names.js';
+import { oldEnvFile, SYSTEM_ENV_DIR, scopePaths } from '../config/scope-paths.js';
 import type { Config } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 

@@ -6,8 +6,8 @@
 // bg often runs as root with an environment a user chose (sudo -E keeps HOME). So a cache file counts
 // only if this user owns it and nobody else can write it, checked on the open file itself; writes go
 // to a new file (O_EXCL, never through a planted symlink) renamed into place.
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 export function cacheDir(env: NodeJS.ProcessEnv, sub: string): string | undefined {
   const set = env.BG_CACHE_DIR;
@@ -50,6 +50,30 @@ export function writeOwnFile(path: string, data: string | Buffer): boolean {
     } catch {
       // nothing was written
     }
+    return false;
+  }
+}
+
+/**
+ * Whether nobody but this user (and root) can write into `dir` or swap it or a directory above it:
+ * each is a real directory (no symbolic link) owned by root or this user, and writable by no one else,
+ * unless sticky (like /tmp: others cannot rename what is not theirs) and not `dir` itself.
+ */
+export function isPrivateDir(dir: string, uid = process.geteuid?.()): boolean {
+  const abs = resolve(dir);
+  const chain: string[] = [];
+  for (let p = abs; ; p = dirname(p)) {
+    chain.push(p);
+    if (dirname(p) === p) break;
+  }
+  try {
+    return chain.every((p) => {
+      const st = lstatSync(p);
+      if (!st.isDirectory() || (st.uid !== 0 && st.uid !== uid)) return false;
+      if ((st.mode & 0o022) === 0) return true;
+      return p !== abs && (st.mode & 0o1000) !== 0;
+    });
+  } catch {
     return false;
   }
 }

@@ -1,6 +1,6 @@
 // Runs a CommonJS bundle through V8's code cache. Node 20 has no compile cache of its own
-// (module.enableCompileCache is Node 22), and compiling bg's bundles was a large part of each run
-// (docs/measurements.md).
+// (module.enableCompileCache is Node 22.8: node-compile-cache.ts, chosen by loader-choice.ts), and
+// compiling bg's bundles was a large part of each run (docs/measurements.md).
 // The cache is V8's serialized code for the bundle: reused while the bundle (its build id), Node
 // and V8's flags are the same; V8 rejects a cache from another Node or flag set, and bg then
 // recompiles and writes a fresh one. A cache write that fails is ignored: it only costs speed.
@@ -10,12 +10,13 @@ import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { readOwnFile, writeOwnFile } from './cache-dir.js';
 
-const BUNDLE_PREFIX = 'bg:bundle/';
+/** How one bundle requires another (scripts/bundle.mjs). */
+export const BUNDLE_PREFIX = 'bg:bundle/';
 
 export interface LoadedBundle {
   exports: Record<string, unknown>;
-  /** 'hit' | 'miss' (no cache yet) | 'rejected' (V8 refused it) | 'off' */
-  cache: 'hit' | 'miss' | 'rejected' | 'off';
+  /** 'hit' | 'miss' (no cache yet) | 'rejected' (V8 refused it) | 'off' | 'node' (Node's compile cache decides) */
+  cache: 'hit' | 'miss' | 'rejected' | 'off' | 'node';
   /** Writes the code cache when there was none or V8 rejected it; call after the bundle has run, so
    * the functions it compiled lazily are in it. */
   save(): void;

@@ -1,5 +1,5 @@
-// The validated Config of a bg.yml, kept between runs: validation loads zod and yaml, a good part
-// of `bg status` (docs/measurements.md). One file per config path and scope; it is used only when everything the
+// The validated Config of a bg.yml, kept between runs: validation loads yaml and the key table, a
+// part of `bg status` (docs/measurements.md). One file per config path and scope; it is used only when everything the
 // result depends on is the same: the file's text, the paths and env the defaults read, and the bg
 // build (a new schema must validate again). Any doubt means a miss; parse.ts then decides.
 import { createHash } from 'node:crypto';

@@ -1,30 +1,17 @@
 // Every key bg.yml accepts is documented twice: in README.md's configuration table and in the
-// commented bg.yml that `bg init` writes. The key list comes from the schema itself, so a new key
-// fails this test until both places name it.
+// commented bg.yml that `bg init` writes. The key list comes from the key table the validator walks,
+// so a new key fails this test until both places name it.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { renderInitConfig } from '../../src/config/init-template.js';
-import { fileSchema } from '../../src/config/schema.js';
+import { KEY_TABLE_START, withKeyTable } from '../../src/config/key-docs.js';
+import { blockPaths, isScoped, keyRows } from '../../src/config/key-types.js';
+import { KEYS } from '../../src/config/keys.js';
+import { parseConfig } from '../../src/config/parse.js';
 import { layout, uncommentAll } from '../support/init-project.js';
 
-/** The schema without its optional/nullable/default wrappers; a pipe is described by its input. */
-function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
-  const def = schema._zod.def as { type: string; innerType?: z.core.$ZodType; in?: z.core.$ZodType };
-  if (def.innerType && ['optional', 'nullable', 'default', 'prefault', 'readonly', 'nonoptional'].includes(def.type)) return unwrap(def.innerType);
-  if (def.type === 'pipe' && def.in) return unwrap(def.in);
-  return schema;
-}
-
-/** Dotted paths of every leaf key: mappings are walked, anything else (scalars, lists) is a leaf. */
-function schemaKeys(schema: z.core.$ZodType, prefix = ''): string[] {
-  const s = unwrap(schema);
-  if (!(s instanceof z.ZodObject)) return [prefix];
-  return Object.entries(s.shape).flatMap(([k, v]) => schemaKeys(v as z.core.$ZodType, prefix ? `${prefix}.${k}` : k));
-}
-
-const KEYS = schemaKeys(fileSchema);
+const KEYS_ACCEPTED = keyRows(KEYS).map((r) => r.path);
 
 /**
  * README's `| key | default | meaning |` table: each row's keys (the backquoted names in its first
@@ -67,11 +54,11 @@ function yamlKeys(value: unknown, prefix = ''): string[] {
   });
 }
 
-describe('the schema walk', () => {
+describe('the key table walk', () => {
   it('finds the keys at every depth', () => {
-    expect(KEYS).toEqual(expect.arrayContaining(['app', 'build', 'web.ports.blue', 'web.health.path', 'caddy.static.dir', 'celery.queues']));
-    expect(KEYS).not.toContain('web.ports');
-    expect(KEYS).not.toContain('');
+    expect(KEYS_ACCEPTED).toEqual(expect.arrayContaining(['app', 'build', 'web.ports.blue', 'web.health.path', 'caddy.static.dir', 'celery.queues']));
+    expect(KEYS_ACCEPTED).not.toContain('web.ports');
+    expect(KEYS_ACCEPTED).not.toContain('');
   });
 });
 
@@ -83,12 +70,12 @@ describe("README's configuration table", () => {
   });
 
   it('documents every key bg.yml accepts', () => {
-    expect(KEYS.filter((k) => !inReadme(rows, k))).toEqual([]);
+    expect(KEYS_ACCEPTED.filter((k) => !inReadme(rows, k))).toEqual([]);
   });
 
   it('documents no key bg.yml refuses', () => {
     const documented = rows.flatMap((r) => r.keys);
-    expect(documented.filter((k) => !KEYS.includes(k) && !KEYS.some((s) => s.startsWith(`${k}.`)))).toEqual([]);
+    expect(documented.filter((k) => !KEYS_ACCEPTED.includes(k) && !KEYS_ACCEPTED.some((s) => s.startsWith(`${k}.`)))).toEqual([]);
   });
 });
 
@@ -99,6 +86,87 @@ describe('the bg.yml that `bg init` writes', () => {
     ['no recognisable project', layout('/tmp/empty', {})],
   ])('shows every key bg.yml accepts, live or commented out, for %s', (_, project) => {
     const shown = new Set(yamlKeys(parseYaml(uncommentAll(renderInitConfig(project)))));
-    expect(KEYS.filter((k) => !shown.has(k))).toEqual([]);
+    expect(KEYS_ACCEPTED.filter((k) => !shown.has(k))).toEqual([]);
+  });
+});
+
+describe('the key table', () => {
+  const rows = keyRows(KEYS);
+  // every block present, so each key can be set alone
+  const BASE = {
+    app: 'shop',
+    repo: '/srv/git/shop.git',
+    root: '/srv/shop',
+    web: { wsgi: 'shop.wsgi:application', ports: { blue: 8000, green: 8100 } },
+    caddy: { site: ':8080', static: {} },
+    celery: { app: 'shop' },
+    venv: {},
+    hooks: {},
+    django: {},
+  };
+  const parse = (doc: object) => parseConfig(stringifyYaml(doc), { configPath: '/etc/bg/bg.yml', scope: 'system', env: {}, homedir: '/home/op' });
+  const withKey = (path: string, value: unknown) => {
+    const doc = structuredClone(BASE) as Record<string, unknown>;
+    const names = path.split('.');
+    let at = doc;
+    for (const n of names.slice(0, -1)) {
+      at[n] ??= {};
+      at = at[n] as Record<string, unknown>;
+    }
+    at[names.at(-1)!] = value;
+    return doc;
+  };
+  const shownValue = (row: (typeof rows)[number]) => {
+    const d = row.node.default;
+    if (d !== undefined) return isScoped(d) ? d.system.replaceAll('<app>', 'shop') : d;
+    const example = row.node.example?.replaceAll('<app>', 'shop');
+    return example === undefined ? undefined : parseYaml(example);
+  };
+
+  it('gives every key a README text and a default or an example', () => {
+    const missing = rows.filter((r) => !r.node.doc || (r.node.default === undefined && r.node.example === undefined));
+    expect(missing.map((r) => r.path)).toEqual([]);
+  });
+
+  // keys that are refused without another one
+  const NEEDS: Record<string, object> = { celery_host: { hosts: [{ name: 'web1', ssh: 'web1', config: '/etc/bg/shop.yml' }] } };
+
+  it.each(rows.map((r) => [r.path, r] as const))('accepts %s at its default or example', (path, row) => {
+    const value = shownValue(row);
+    expect(() => parse({ ...withKey(path, row.node.kind === 'list' && !Array.isArray(value) ? [value] : value), ...NEEDS[path] })).not.toThrow();
+  });
+
+  it.each(rows.filter((r) => r.node.default !== undefined).map((r) => [r.path, r] as const))('%s set to its default changes nothing', (path, row) => {
+    const { envFileSet: _, ...without } = parse(BASE);
+    const { envFileSet: __, ...withDefault } = parse(withKey(path, shownValue(row)));
+    expect(withDefault).toEqual(without);
+  });
+
+  it.each(['', ...blockPaths(KEYS)])('refuses a key outside the table in %j', (block) => {
+    const path = block ? `${block}.not_a_key` : 'not_a_key';
+    expect(() => parse(withKey(path, 1))).toThrow(`${path}: unknown key`);
+  });
+});
+
+describe("README's configuration table is the one the key table makes", () => {
+  it('(run `npm run docs:keys` after changing src/config/keys.ts)', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(KEY_TABLE_START);
+    expect(withKeyTable(readme)).toBe(readme);
+  });
+});
+
+describe('`bg init` shows each key at its default', () => {
+  it.each([
+    ['a Django project with Celery', layout('/srv/src/shop', { 'manage.py': '', 'shop/wsgi.py': '', 'shop/celery.py': '' })],
+    ['no recognisable project', layout('/tmp/empty', {})],
+  ])('for %s', (_, project) => {
+    const shown = parseYaml(uncommentAll(renderInitConfig(project)));
+    const at = (path: string) => path.split('.').reduce<unknown>((v, n) => (v as Record<string, unknown> | undefined)?.[n], shown);
+    // build and release show example commands instead
+    const withDefault = keyRows(KEYS).filter((r) => r.node.default !== undefined && !['build', 'release'].includes(r.path));
+    expect(withDefault.map((r) => [r.path, at(r.path)])).toEqual(
+      withDefault.map((r) => [r.path, isScoped(r.node.default) ? r.node.default.system.replaceAll('<app>', shown.app) : r.node.default]),
+    );
   });
 });
