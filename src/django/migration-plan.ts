@@ -28,9 +28,7 @@ const DESTRUCTIVE = /^(Remove field|Delete model|Rename field|Rename model|Renam
  */
 export function destructiveOperations(plan: PlannedMigration[]): string[] {
   const fresh = appsFirstMigrated(plan);
-  return plan
-    .filter((m) => !fresh.has(appOf(m.name)))
-    .flatMap((m) => m.operations.filter((op) => DESTRUCTIVE.test(op)).map((op) => `${m.name}: ${op}`));
+  return plan.filter((m) => !fresh.has(appOf(m.name))).flatMap((m) => m.operations.filter((op) => DESTRUCTIVE.test(op)).map((op) => `${m.name}: ${op}`));
 }
 
 const appOf = (name: string) => name.split('.')[0];
