@@ -2,6 +2,7 @@
 # Installs the host packages bg drives (and its tests and demo use) from Debian's apt, if missing.
 set -euo pipefail
 pkgs=(caddy gunicorn python3-flask python3-django python3-celery python3-redis redis-server
+      python3-flask-sqlalchemy python3-flask-migrate postgresql python3-psycopg2
       dbus dbus-user-session systemd git wrk iproute2 curl time zsh openssh-server openssh-client)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -20,9 +20,22 @@ export function parseMigratePlan(text: string): PlannedMigration[] {
 // and code Django cannot describe.
 const DESTRUCTIVE = /^(Remove field|Delete model|Rename field|Rename model|Rename table|Remove index|Raw SQL operation|Raw Python operation)\b/;
 
-/** `app.migration: operation` for every operation the old code cannot survive (or bg cannot judge). */
+/**
+ * `app.migration: operation` for every operation the old code cannot survive (or bg cannot judge).
+ * An app whose first migration is in the plan has no table in this database yet, so no code that
+ * serves reads one of its tables: what its migrations do is left out (a stock project's contrib apps,
+ * contenttypes 0002 and auth 0011, on an empty database or when first installed).
+ */
 export function destructiveOperations(plan: PlannedMigration[]): string[] {
-  return plan.flatMap((m) => m.operations.filter((op) => DESTRUCTIVE.test(op)).map((op) => `${m.name}: ${op}`));
+  const fresh = appsFirstMigrated(plan);
+  return plan.filter((m) => !fresh.has(appOf(m.name))).flatMap((m) => m.operations.filter((op) => DESTRUCTIVE.test(op)).map((op) => `${m.name}: ${op}`));
+}
+
+const appOf = (name: string) => name.split('.')[0];
+
+/** Apps whose first migration (0001_…, squashed or not) the plan applies: new to this database. */
+export function appsFirstMigrated(plan: PlannedMigration[]): Set<string> {
+  return new Set(plan.filter((m) => /^[^.]+\.0001_/.test(m.name)).map((m) => appOf(m.name)));
 }
 
 /** `app.NNNN_name` for every migration file in a project's `<app>/migrations/` dirs. */

@@ -62,7 +62,8 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
   }
   steps.push(...bootRepairSteps(cfg, host, from, to));
   steps.push(...adoptSteps(host));
-  if (!req.rollback && !req.restart) steps.push(...newReleaseSteps(cfg, host, to, target, req.ref, req.allowDestructive, buildMemoryHigh(cfg, host)));
+  if (!req.rollback && !req.restart)
+    steps.push(...newReleaseSteps(cfg, host, to, target, req.ref, { serving: 'live', allowDestructive: !!req.allowDestructive }, buildMemoryHigh(cfg, host)));
   else if (host.colors[to].release !== target) steps.push(pointStep(host, to, target));
   const newer = host.colors[from].release;
   const user = cfg.scope === 'system' ? { user: cfg.user } : {};

@@ -1,6 +1,6 @@
 import { COLORS, type Color, type Config } from '../config/types.js';
 import type { HostState } from '../host/host-state.js';
-import type { Step } from './step.js';
+import type { MigrationGuard, Step } from './step.js';
 
 /** A new release id from the time (UTC, to the second), with a suffix when that id is taken. */
 export function nextReleaseId(now: Date, taken: readonly string[]): string {
@@ -18,7 +18,8 @@ export function nextReleaseId(now: Date, taken: readonly string[]): string {
 // A new release for `color`: checked out into its own directory, built, and only then does the
 // color point at it. A failure before that leaves the color (and so `rollback`) where it was; the
 // release is marked failed.
-export function newReleaseSteps(cfg: Config, host: HostState, color: Color, id: string, ref: string | undefined, allowDestructive = false, memoryHigh?: number): Step[] {
+// guard: what serves while the release commands migrate (src/plan/step.ts)
+export function newReleaseSteps(cfg: Config, host: HostState, color: Color, id: string, ref: string | undefined, guard: MigrationGuard, memoryHigh?: number): Step[] {
   const steps: Step[] = [
     {
       name: `checkout-${color}`,
@@ -36,7 +37,7 @@ export function newReleaseSteps(cfg: Config, host: HostState, color: Color, id: 
     });
   }
   const user = cfg.scope === 'system' ? { user: cfg.user } : {};
-  if (cfg.django) steps.push({ name: `migration-plan-${color}`, action: { kind: 'migration-plan', release: id, allowDestructive, ...user } });
+  if (cfg.django) steps.push({ name: `migration-plan-${color}`, action: { kind: 'migration-plan', release: id, guard, ...user } });
   if (cfg.release.length > 0) {
     steps.push({
       name: `release-${color}`,

@@ -8,7 +8,7 @@ import { celeryUnits } from './boot-steps.js';
 import { brokerCheck, celerySteps } from './celery-steps.js';
 import { kernelSteps } from './kernel.js';
 import { adoptSteps, newReleaseSteps, nextReleaseId } from './release-steps.js';
-import type { Plan, Step } from './step.js';
+import type { MigrationGuard, Plan, Step } from './step.js';
 
 // First-time setup: blue comes up, passes its health gate, takes the traffic; a legacy unit named in
 // the config keeps serving until then and is drained, stopped and disabled after. Run again, it only
@@ -68,7 +68,11 @@ export function planSetup(cfg: Config, host: HostState, now: Date = new Date()):
     now,
     (host.releases ?? []).map((r) => r.id),
   );
-  const steps: Step[] = [...kernel.steps, ...ensureUser, ensure, ...newReleaseSteps(cfg, host, 'blue', release, cfg.ref)];
+  const legacy = cfg.legacyUnit;
+  const legacyRunning = legacy && isRunning(host.units[legacy]);
+  // no color serves yet: only a running legacy unit can be broken by what the release commands migrate
+  const guard: MigrationGuard = legacy && legacyRunning ? { serving: 'legacy', unit: legacy } : { serving: 'nothing' };
+  const steps: Step[] = [...kernel.steps, ...ensureUser, ensure, ...newReleaseSteps(cfg, host, 'blue', release, cfg.ref, guard)];
   steps.push(
     install,
     ...brokerCheck(cfg),
@@ -78,8 +82,6 @@ export function planSetup(cfg: Config, host: HostState, now: Date = new Date()):
     { name: 'enable-web-blue', action: { kind: 'enable', units: [blue.web] }, undo: { kind: 'disable', units: [blue.web] } },
   );
 
-  const legacy = cfg.legacyUnit;
-  const legacyRunning = legacy && isRunning(host.units[legacy]);
   // A legacy app's Celery would double up with blue's: it is stopped with the legacy unit, after the switch.
   steps.push({ name: 'switch-to-blue', action: { kind: 'switch', to: 'blue', release }, undo: { kind: 'switch-back' } });
   if (legacy && legacyRunning) {

@@ -5,6 +5,11 @@ import type { Color } from '../config/types.js';
 // An undo that needs to know what its step changed (the files it replaced, where Caddy routed
 // before) gets that step's receipt from the executor.
 
+// What serves while a new release's migrations run, and so what the migration check protects: the
+// live color (a deploy; --allow-destructive lets it through), a legacy unit (setup beside one), or
+// nothing (a first setup: there is nothing to break, so nothing is refused).
+export type MigrationGuard = { serving: 'live'; allowDestructive: boolean } | { serving: 'legacy'; unit: string } | { serving: 'nothing' };
+
 export type Action =
   | { kind: 'install'; colors: Color[]; caddyfile: boolean } // render + write what changed; daemon-reload if a unit did
   | { kind: 'restore-files' } // undo of install: puts back the files that step's receipt lists
@@ -16,7 +21,7 @@ export type Action =
   // build: in the new release; release: once per deploy after the build (migrations). user: run as it (system scope)
   // memoryHigh: bytes the build may use before the kernel slows it (the host's headroom less what the new color needs)
   | { kind: 'build' | 'release-commands'; color: Color; release: string; commands: string[]; user?: string; memoryHigh?: number }
-  | { kind: 'migration-plan'; release: string; allowDestructive: boolean; user?: string } // django: refuse what the old color cannot live with
+  | { kind: 'migration-plan'; release: string; guard: MigrationGuard; user?: string } // django: refuse what the code serving meanwhile cannot live with
   // django rollbacks: what the older release does not know of the schema; migrate-back: reverse it
   | { kind: 'rollback-schema'; newer: string; older: string; migrateBack: boolean; user?: string }
   | { kind: 'migrate-back'; newer: string; older: string; user?: string }
@@ -72,7 +77,7 @@ export const describeAction = (a: Action): string => {
     case 'release-commands':
       return `once for this deploy, in releases/${a.release}${a.user ? ` as ${a.user}` : ''}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}`;
     case 'migration-plan':
-      return `read releases/${a.release}'s migration plan; ${a.allowDestructive ? 'destructive operations allowed' : 'refuse operations the serving version cannot live with'}`;
+      return `read releases/${a.release}'s migration plan; ${guardText(a.guard)}`;
     case 'rollback-schema':
       return `compare the migrations releases/${a.newer} applied with what releases/${a.older} knows; ${a.migrateBack ? 'check they can be reversed' : 'refuse if the older code cannot run on them'}`;
     case 'migrate-back':
@@ -109,3 +114,9 @@ export const describeAction = (a: Action): string => {
       return `disable ${a.units.join(', ')}`;
   }
 };
+
+function guardText(g: MigrationGuard): string {
+  if (g.serving === 'nothing') return 'nothing serves yet, so none is refused';
+  if (g.serving === 'legacy') return `refuse operations ${g.unit}, which serves meanwhile, cannot live with`;
+  return g.allowDestructive ? 'destructive operations allowed' : 'refuse operations the serving version cannot live with';
+}

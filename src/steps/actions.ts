@@ -74,9 +74,10 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       if (action.user && cfg.venv) await checkVenvLink(host, cfg, action.release);
       return {};
     case 'migration-plan': {
-      const plan = await checkMigrationPlan(host, cfg, action.release, action.allowDestructive, action.user);
+      const plan = await checkMigrationPlan(host, cfg, action.release, action.guard, action.user);
       const names = plan.map((m) => m.name);
-      return { detail: names.length ? `${names.length} to apply: ${names.join(', ')}` : 'nothing to migrate', migrations: names };
+      const unguarded = action.guard.serving === 'nothing' && names.length ? ' (nothing serves yet: none refused)' : '';
+      return { detail: names.length ? `${names.length} to apply${unguarded}: ${names.join(', ')}` : 'nothing to migrate', migrations: names };
     }
     case 'rollback-schema':
       return { detail: await checkRollbackSchema(host, cfg, action.newer, action.older, action.migrateBack, action.user) };

@@ -88,3 +88,27 @@ export function makeDjangoRepo(dir: string): string {
   git('checkout', '-q', 'main');
   return dir;
 }
+
+// A real project fixture as a git repository: main is test/fixtures/<name> with VERSION v1; each
+// later version is a branch off the one before, <name>-<version>/ copied over it (the files that
+// version changes, e.g. a model and the migration makemigrations wrote for it) and VERSION set.
+export function makeProjectRepo(dir: string, name: string, versions: string[] = []): string {
+  mkdirSync(dir, { recursive: true });
+  const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.name=bg test', '-c', 'user.email=test@bg.invalid', ...args], { stdio: 'pipe' });
+  const fixture = (v?: string) => fileURLToPath(new URL(`../fixtures/${name}${v ? `-${v}` : ''}/`, import.meta.url));
+  const noCache = (src: string) => !src.includes('__pycache__');
+  git('init', '-q', '-b', 'main');
+  cpSync(fixture(), dir, { recursive: true, filter: noCache });
+  writeFileSync(`${dir}/VERSION`, 'v1\n');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'v1');
+  for (const v of versions) {
+    git('checkout', '-q', '-b', v);
+    cpSync(fixture(v), dir, { recursive: true, filter: noCache });
+    writeFileSync(`${dir}/VERSION`, `${v}\n`);
+    git('add', '-A');
+    git('commit', '-q', '-m', v);
+  }
+  git('checkout', '-q', 'main');
+  return dir;
+}

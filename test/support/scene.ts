@@ -6,7 +6,7 @@ import { request } from 'undici';
 import { journalPath, unitNames } from '../../src/config/names.js';
 import { COLORS } from '../../src/config/types.js';
 import { freePorts, type Sandbox, sandboxEnv, startCaddyUnit, startRedisUnit, stopService } from '../harness/sandbox.js';
-import { makeDjangoRepo, makeFixtureRepo } from './fixture-repo.js';
+import { makeDjangoRepo, makeFixtureRepo, makeProjectRepo } from './fixture-repo.js';
 
 const BG = fileURLToPath(new URL('../../bin/bg.cjs', import.meta.url));
 let counter = 0;
@@ -18,7 +18,9 @@ export interface SceneOptions {
   release?: string[];
   extraYaml?: string;
   django?: boolean; // the Django fixture (test/fixtures/django) instead of the Flask one
-  env?: string[]; // extra KEY=value lines for the app's env file
+  // a project fixture (test/fixtures/<name>, makeProjectRepo) with its later versions, and its WSGI app
+  project?: { name: string; versions: string[]; wsgi: string };
+  env?: string[] | ((paths: { shared: string }) => string[]); // extra KEY=value lines for the app's env file
 }
 
 export interface Scene {
@@ -52,7 +54,7 @@ export interface Scene {
 export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<Scene> {
   const app = `t${process.pid % 1000}x${++counter}${Math.random().toString(36).slice(2, 6)}`;
   const dir = mkdtempSync(`${sb.tmpRoot}/${app}-`);
-  const repo = opts.django ? makeDjangoRepo(`${dir}/repo`) : makeFixtureRepo(`${dir}/repo`);
+  const repo = opts.project ? makeProjectRepo(`${dir}/repo`, opts.project.name, opts.project.versions) : opts.django ? makeDjangoRepo(`${dir}/repo`) : makeFixtureRepo(`${dir}/repo`);
   const [blue, green, site, admin, legacy, redis] = await freePorts(6);
   const ports = { blue, green, site, admin, legacy, redis };
   const env = { ...process.env, ...sandboxEnv(sb), XDG_STATE_HOME: `${dir}/state-home` };
@@ -89,7 +91,7 @@ export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<S
   }
   writeFileSync(
     `${dir}/srv/shared/.env`,
-    `${[`REDIS_URL=redis://127.0.0.1:${redis}/0`, `BG_FIXTURE_TASK_LOG=${taskLog}`, `BG_FIXTURE_BEAT_LOG=${beatLog}`, 'BG_FIXTURE_GREETING=hello', `DJANGO_SECRET_KEY=test-${app}`, `DATABASE_PATH=${dir}/srv/shared/db.sqlite3`, ...(opts.env ?? [])].join('\n')}\n`,
+    `${[`REDIS_URL=redis://127.0.0.1:${redis}/0`, `BG_FIXTURE_TASK_LOG=${taskLog}`, `BG_FIXTURE_BEAT_LOG=${beatLog}`, 'BG_FIXTURE_GREETING=hello', `DJANGO_SECRET_KEY=test-${app}`, `DATABASE_PATH=${dir}/srv/shared/db.sqlite3`, ...(typeof opts.env === 'function' ? opts.env({ shared: `${dir}/srv/shared` }) : (opts.env ?? []))].join('\n')}\n`,
     { mode: 0o600 },
   );
 
@@ -105,7 +107,7 @@ export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<S
       ...(opts.build ? ['build:', ...opts.build.map((b) => `  - ${JSON.stringify(b)}`)] : []),
       ...(opts.release ? ['release:', ...opts.release.map((b) => `  - ${JSON.stringify(b)}`)] : []),
       'web:',
-      `  wsgi: ${opts.django ? 'site_.wsgi:application' : 'app:app'}`,
+      `  wsgi: ${opts.project?.wsgi ?? (opts.django ? 'site_.wsgi:application' : 'app:app')}`,
       `  ports: { blue: ${blue}, green: ${green} }`,
       '  workers: 2',
       '  timeout: 20',

@@ -50,6 +50,19 @@ describe('planSetup', () => {
     expect(n).toContain('disable-legacy');
   });
 
+  it('django: a first setup checks the migration plan without refusing anything (nothing serves yet); beside a running legacy unit it guards that unit', () => {
+    const migrationPlan = (p: Plan) => p.steps.find((s) => s.action.kind === 'migration-plan')?.action;
+    const django = 'django:\n  manage: manage.py\n';
+    expect(migrationPlan(planSetup(cfgOf(django), host()))).toEqual({ kind: 'migration-plan', release: expect.any(String), guard: { serving: 'nothing' }, user: 'shop' });
+    const legacy = planSetup(cfgOf(`${django}legacy_unit: shop.service\n`), host({ units: { 'shop.service': unit('shop.service', 'active') }, caddyUpstreams: ['127.0.0.1:9000'] }));
+    expect(migrationPlan(legacy)).toMatchObject({ guard: { serving: 'legacy', unit: 'shop.service' } });
+    const stopped = planSetup(cfgOf(`${django}legacy_unit: shop.service\n`), host({ units: { 'shop.service': unit('shop.service', 'inactive') } }));
+    expect(migrationPlan(stopped)).toMatchObject({ guard: { serving: 'nothing' } });
+    // a deploy guards the live color
+    const deploy = planDeploy(cfgOf(django), host({ active: 'blue', units: { 'shop-web-blue.service': unit('shop-web-blue.service', 'active') } }), { ref: 'main' });
+    expect(migrationPlan(deploy)).toMatchObject({ guard: { serving: 'live', allowDestructive: false } });
+  });
+
   it("refuses when Caddy does not answer, or blue's port is taken", () => {
     expect(() => planSetup(cfgOf(), host({ caddyUpstreams: undefined }))).toThrow(/admin API/);
     expect(() => planSetup(cfgOf(), host({ listening: [8000] }))).toThrow(/8000.*in use/);
