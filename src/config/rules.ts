@@ -3,8 +3,8 @@
 // Anything that can land in a unit file or the Caddyfile is refused when it could inject
 // directives: control characters, and for paths also whitespace, quotes, %, $ and \\.
 import path from 'node:path';
-import { validateRef } from './ref.js';
 import { parseDurationMs } from './duration.js';
+import { validateRef } from './ref.js';
 
 export type Result<T> = { ok: T } | { bad: string };
 export const ok = <T>(v: T): Result<T> => ({ ok: v });
