@@ -3,8 +3,9 @@
 // too and would die with the listener), so this counts sockets, not requests. It asks the kernel
 // through `ss` with a port filter (sock_diag): /proc/net/tcp lists every socket, and on a busy host
 // tens of thousands of TIME_WAIT lines follow a load test (docs/measurements.md).
-import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ssEstablishedArgs, ssListeningArgs } from '../render/argv/system.js';
+import { readProcess } from './process.js';
 
 export interface Endpoint {
   addr: string;
@@ -56,21 +57,21 @@ export function establishedTo(sockets: TcpSocket[], port: number): number {
   return conns.size;
 }
 
-async function ss(args: string[], filter: string): Promise<string> {
-  return new Promise((resolve, reject) => execFile('ss', ['-Htn', ...args, filter], { timeout: 5000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))));
+async function ss(args: string[]): Promise<string> {
+  const r = await readProcess('ss', args, { timeoutMs: 5000 });
+  if (!r.ok) throw new Error(r.error?.message ?? `Command failed: ss ${args.join(' ')}\n${r.stderr}`);
+  return r.stdout;
 }
-
-const portFilter = (key: 'sport' | 'dport', ports: number[]) => ports.map((p) => `${key} = :${p}`).join(' or ');
 
 /** Established TCP connections to local `port` right now. */
 export async function countEstablished(port: number): Promise<number> {
-  const text = await ss(['state', 'established'], `( ${portFilter('sport', [port])} or ${portFilter('dport', [port])} )`);
+  const text = await ss(ssEstablishedArgs(port));
   return establishedTo(parseSs(text, 'established'), port);
 }
 
 /** Which of `ports` something listens on now (any address), in the order given. */
 export async function listeningOn(ports: number[]): Promise<number[]> {
-  const text = await ss(['-l'], `( ${portFilter('sport', ports)} )`);
+  const text = await ss(ssListeningArgs(ports));
   const listening = new Set(parseSs(text, 'listen').map((s) => s.local.port));
   return ports.filter((p) => listening.has(p));
 }

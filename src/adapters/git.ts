@@ -1,16 +1,14 @@
 // Checks out releases: a local cache clone of the repo is fetched, and each release is a new clone
-// of it moved to a detached commit. git runs without a shell, refs are validated first and every user value sits after
-// `--` or `--end-of-options`, so a ref or repo can never become a git option.
+// of it moved to a detached commit. git runs without a shell, refs are validated first, and the
+// command lines are src/render/argv/git.ts's.
 
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { validateRef } from '../config/ref.js';
 import { GitError } from '../errors.js';
-
-// Only the transports a repository URL needs: `ext::` (runs a command) and the like never reach git.
-const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', GIT_ALLOW_PROTOCOL: 'file:git:http:https:ssh' };
+import { GIT_ENV, gitArgs } from '../render/argv/git.js';
+import { readProcess, runProcess } from './process.js';
 
 interface GitResult {
   ok: boolean;
@@ -18,16 +16,14 @@ interface GitResult {
   stderr: string;
 }
 
+// the git command in a command line: the first word that is neither an option nor -c's or -C's value
+const verb = (args: string[]) => args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c' && args[i - 1] !== '-C');
+
+/** `args`: one of gitArgs' command lines. */
 async function git(args: string[], timeoutMs = 300_000): Promise<GitResult> {
   try {
-    const { execa } = await import('execa'); // deploys only: status reads the head with execFile below
-    const r = await execa('git', ['-c', 'advice.detachedHead=false', ...args], {
-      env: GIT_ENV,
-      reject: false,
-      stdin: 'ignore',
-      timeout: timeoutMs,
-    });
-    if (r.timedOut) return { ok: false, stdout: '', stderr: `git ${args[0]} timed out after ${timeoutMs / 1000} s` };
+    const r = await runProcess('git', args, { env: GIT_ENV, timeoutMs });
+    if (r.timedOut) return { ok: false, stdout: '', stderr: `git ${verb(args)} timed out after ${timeoutMs / 1000} s` };
     return { ok: r.exitCode === 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     throw new GitError('Could not run git', { detail: (err as Error).message, next: 'Install git (apt install git).' });
@@ -50,13 +46,13 @@ const hasCheckout = (dir: string) => existsSync(join(dir, '.git', 'index'));
 
 async function ensureClone(repo: string, dir: string): Promise<void> {
   if (!existsSync(join(dir, '.git'))) {
-    const r = await git(['clone', '--no-checkout', '--quiet', '--', repo, dir]);
+    const r = await git(gitArgs.clone(repo, dir));
     if (!r.ok) throw failed(`Could not clone ${repo} into ${dir}`, r, 'Check `repo` in bg.yml and that this user can read it.');
     return;
   }
-  const url = await git(['-C', dir, 'config', '--get', 'remote.origin.url']);
+  const url = await git(gitArgs.originUrl(dir));
   if (url.stdout.trim() !== repo) {
-    const r = await git(['-C', dir, 'remote', 'set-url', 'origin', '--', repo]);
+    const r = await git(gitArgs.setOrigin(dir, repo));
     if (!r.ok) throw failed(`Could not point ${dir} at ${repo}`, r, `Remove ${dir} and run the command again.`);
   }
 }
@@ -73,7 +69,7 @@ const parseHead = (out: string): Head => {
 
 async function resolve(dir: string, candidates: string[]): Promise<Head | undefined> {
   for (const c of candidates) {
-    const r = await git(['-C', dir, 'log', '-1', '--format=%H%x00%s', '--end-of-options', `${c}^{commit}`, '--']);
+    const r = await git(gitArgs.commitOf(dir, c));
     if (r.ok) return parseHead(r.stdout);
   }
   return undefined;
@@ -99,13 +95,13 @@ async function fetchRef(repo: string, dir: string, ref: string | undefined): Pro
   if (ref !== undefined) validateRef(ref);
   await ensureClone(repo, dir);
 
-  const fetch = await git(['-C', dir, 'fetch', '--quiet', '--prune', '--tags', '--force', 'origin', '--', '+refs/heads/*:refs/remotes/origin/*']);
+  const fetch = await git(gitArgs.fetch(dir));
   if (!fetch.ok) throw failed(`Could not fetch from ${repo}`, fetch, 'Check `repo` in bg.yml and that this user can reach it.');
 
   let name = ref;
   if (name === undefined) {
-    await git(['-C', dir, 'remote', 'set-head', 'origin', '--auto']); // follow a renamed default branch
-    const head = await git(['-C', dir, 'symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']);
+    await git(gitArgs.followDefaultBranch(dir)); // follow a renamed default branch
+    const head = await git(gitArgs.defaultBranch(dir));
     if (!head.ok) throw failed(`Could not tell the default branch of ${repo}`, head, 'Set `ref` in bg.yml to the branch to deploy.');
     name = head.stdout.trim().replace(/^origin\//, '');
   }
@@ -120,7 +116,7 @@ async function fetchRef(repo: string, dir: string, ref: string | undefined): Pro
 }
 
 async function checkoutDetached(dir: string, name: string, head: Head): Promise<void> {
-  const co = await git(['-C', dir, 'checkout', '--quiet', '--force', '--detach', head.commit]);
+  const co = await git(gitArgs.checkoutDetached(dir, head.commit));
   if (!co.ok) throw failed(`Could not check out ${name} (${head.commit.slice(0, 12)}) in ${dir}`, co, `Remove ${dir} and run the command again.`);
   await recordHead(dir, head).catch(() => {}); // only a shortcut for status: git answers without it
 }
@@ -129,8 +125,7 @@ async function checkoutDetached(dir: string, name: string, head: Head): Promise<
 export async function checkoutRelease(repo: string, dir: string, ref: string | undefined): Promise<{ commit: string; ref: string }> {
   const { head, name } = await fetchRef(repo, dir, ref);
   await checkoutDetached(dir, name, head);
-  // Untracked leftovers go; ignored files (a .venv built by a previous build step) stay.
-  const clean = await git(['-C', dir, 'clean', '-ffd', '--quiet']);
+  const clean = await git(gitArgs.clean(dir));
   if (!clean.ok) throw failed(`Could not clean ${dir}`, clean, `Remove ${dir} and run the command again.`);
   return { commit: head.commit, ref: name };
 }
@@ -142,7 +137,7 @@ export async function checkoutRelease(repo: string, dir: string, ref: string | u
 export async function checkoutNewRelease(repo: string, cache: string, dir: string, ref: string | undefined): Promise<{ commit: string; ref: string; subject: string }> {
   const { head, name } = await fetchRef(repo, cache, ref);
   if (existsSync(dir)) throw new GitError(`${dir} already exists: a release directory is never reused.`, { code: 'release-exists', next: `Remove ${dir} if no color uses it, then retry.` });
-  const clone = await git(['clone', '--no-checkout', '--quiet', '--', cache, dir]);
+  const clone = await git(gitArgs.clone(cache, dir));
   if (!clone.ok) throw failed(`Could not make the release directory ${dir}`, clone, `Check that ${dir} can be written, then retry.`);
   await checkoutDetached(dir, name, head);
   return { commit: head.commit, ref: name, subject: head.subject };
@@ -153,9 +148,6 @@ export async function headCommit(dir: string): Promise<Head | undefined> {
   if (!hasCheckout(dir)) return undefined;
   const recorded = await recordedHead(dir);
   if (recorded) return recorded;
-  // node's execFile, not execa: this runs on every `bg status`, which must not load execa (docs/measurements.md)
-  const out = await new Promise<string | undefined>((resolve) =>
-    execFile('git', ['-C', dir, 'log', '-1', '--format=%H%x00%s', 'HEAD'], { env: { ...process.env, ...GIT_ENV }, timeout: 30_000 }, (err, stdout) => resolve(err ? undefined : stdout)),
-  );
-  return out === undefined ? undefined : parseHead(out);
+  const r = await readProcess('git', gitArgs.head(dir), { env: GIT_ENV, timeoutMs: 30_000 }); // every `bg status` may run it
+  return r.ok ? parseHead(r.stdout) : undefined;
 }

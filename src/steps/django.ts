@@ -4,6 +4,7 @@ import { destructiveOperations, type PlannedMigration, parseMigratePlan } from '
 import { BgError, BuildError, EXIT } from '../errors.js';
 import type { Host, ShellResult } from '../execute/host.js';
 import type { MigrationGuard } from '../plan/step.js';
+import { manageLine } from '../render/argv/python.js';
 import { runBuildStep } from './build.js';
 
 let runs = 0;
@@ -21,7 +22,7 @@ export async function manage(host: Host, cfg: Config, release: string, args: str
     phase: 'manage',
     release,
     n: ++runs,
-    command: `'${python}' '${cfg.django!.manage}' ${args}`,
+    command: manageLine(python, cfg.django!.manage, args),
     cwd: project,
     envFile: cfg.envFile,
     env: user ? { HOME: project } : {},

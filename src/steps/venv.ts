@@ -4,6 +4,7 @@ import type { Config } from '../config/types.js';
 import { BuildError } from '../errors.js';
 import type { Host } from '../execute/host.js';
 import { outsideVenvs, pathChain, type Trust, trustFor, whyUntrusted } from '../host/venv-trust.js';
+import { importCheckLine, pipInstallLine, venvCreateLine } from '../render/argv/python.js';
 import { runBuildStep } from './build.js';
 
 // The release's .venv, built by bg: one virtualenv per set of requirements (their contents, the
@@ -43,17 +44,16 @@ export async function ensureVenv(host: Host, cfg: Config, release: string, box: 
         });
       }
     };
-    // -I: the release (the working directory) is not on the Python path of root's `-m venv`
-    await run(`${q(v.python)} -I -m venv ${v.systemSitePackages ? '--system-site-packages ' : ''}${q(tmp)}`, `${v.python} -m venv`);
+    await run(venvCreateLine(v.python, v.systemSitePackages, tmp), `${v.python} -m venv`);
     for (const file of v.requirements) {
-      if (host.files.exists(`${project}/${file}`)) await run(`${q(`${tmp}/bin/pip`)} install --no-input -r ${q(file)}`, `pip install -r ${file}`);
+      if (host.files.exists(`${project}/${file}`)) await run(pipInstallLine(`${tmp}/bin/pip`, file), `pip install -r ${file}`);
     }
     // the units run gunicorn (and celery) from here: say so now, not as a unit that cannot start.
     // The venv's Python runs as the units run it: as the app's user in system scope, never root.
     const user = cfg.scope === 'system' ? { user: cfg.user } : {};
     if (user.user) await host.ensureSystemUser(user.user, cfg.root);
     for (const tool of cfg.celery ? ['gunicorn', 'celery'] : ['gunicorn']) {
-      const has = await runBuildStep(host, cfg, { ...step, ...user, n: ++n, command: `${q(`${tmp}/bin/python`)} -c ${q(`import ${tool}`)}` });
+      const has = await runBuildStep(host, cfg, { ...step, ...user, n: ++n, command: importCheckLine(`${tmp}/bin/python`, tool) });
       if (has.exitCode !== 0) {
         await host.files.removeTree(tmp);
         throw new BuildError(`The venv has no ${tool}: the units run ${tool} on the venv's Python.`, {
@@ -124,5 +124,3 @@ export async function checkVenvLink(host: Host, cfg: Config, release: string): P
       next: `With venv: in bg.yml, bg makes .venv: take the command that creates .venv out of build/release, then deploy again.`,
     });
 }
-
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;

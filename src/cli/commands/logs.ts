@@ -1,4 +1,4 @@
-import { runAttached } from '../../adapters/attached.js';
+import { runAttached } from '../../adapters/process.js';
 import { loadConfig } from '../../config/load.js';
 import { unitLogFile, unitNames } from '../../config/names.js';
 import { COLORS, type Color, otherColor } from '../../config/types.js';
@@ -6,6 +6,7 @@ import { UsageError } from '../../errors.js';
 import { connectReader, readAppPaths } from '../../execute/connect-host.js';
 import { checkAppPaths } from '../../host/app-paths.js';
 import { observe } from '../../host/observe.js';
+import { journalctlArgs, tailArgs } from '../../render/argv/journalctl.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
 
 export interface LogsOptions extends GlobalOptions {
@@ -39,7 +40,6 @@ export async function logs(kind: string | undefined, o: LogsOptions): Promise<nu
   const files = units.map((u) => unitLogFile(cfg, u!));
   // tail runs as root and opens what it is given: the same check as every command that opens log_dir
   if (files.every((f) => f) && cfg.scope === 'system') checkAppPaths(cfg, await readAppPaths(cfg));
-  if (files.every((f) => f)) return runAttached('tail', ['-n', String(n), ...(o.follow ? ['-F'] : []), ...(files as string[])]);
-  const args = [...(cfg.scope === 'user' ? ['--user'] : []), ...units.flatMap((u) => ['-u', u!]), '-n', String(n), '--no-pager', '-o', o.json ? 'json' : 'short-iso'];
-  return runAttached('journalctl', [...args, ...(o.follow ? ['-f'] : [])]);
+  if (files.every((f) => f)) return runAttached('tail', tailArgs(files as string[], n, !!o.follow));
+  return runAttached('journalctl', journalctlArgs({ scope: cfg.scope, units: units as string[], lines: n, output: o.json ? 'json' : 'short-iso', follow: o.follow }));
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { runAttached } from '../../adapters/attached.js';
+import { runAttached } from '../../adapters/process.js';
 import { loadConfig } from '../../config/load.js';
 import { currentLink, inAppDir } from '../../config/names.js';
 import { UsageError } from '../../errors.js';
