@@ -1,13 +1,25 @@
-// `bluegreen completion bash|zsh|fish`: completion scripts made from the CLI's own commands and
-// options, so they never drift from what the CLI accepts. Pure.
+// `bluegreen completion bash|zsh|fish`: completion scripts made from the CLI's own commands,
+// options and argument choices as commander holds them, so they never drift from what the CLI
+// accepts. Pure.
+import type { Command, Option } from 'commander';
 
 export interface CommandSpec {
   name: string;
   options: string[]; // long forms, e.g. --allow-destructive
-  args?: string[]; // fixed words the first argument takes (maintenance on|off)
+  args?: string[]; // the choices of the first argument (maintenance on|off)
 }
 
 const words = (xs: string[]) => xs.join(' ');
+
+export const longOptions = (options: readonly Option[]): string[] => options.map((o) => o.long).filter((l): l is string => !!l);
+
+/** What completion offers after each command: its options, and the choices of its first argument (maintenance on|off). */
+export function commandSpecs(commands: readonly Command[]): CommandSpec[] {
+  return commands.map((c) => {
+    const choices = c.registeredArguments[0]?.argChoices;
+    return { name: c.name(), options: longOptions(c.options), ...(choices && { args: [...choices] }) };
+  });
+}
 
 export function completionScript(shell: string, commands: CommandSpec[], globals: string[]): string | undefined {
   const names = commands.map((c) => c.name);

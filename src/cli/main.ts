@@ -1,8 +1,9 @@
-import { Command, CommanderError, Option } from 'commander';
-import { EXIT, UsageError } from '../errors.js';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { EXIT } from '../errors.js';
 import { bgVersion } from '../protocol/version.js';
+import { COLOR_CHOICES, LOG_KINDS, LOG_LEVELS, ON_OFF, SHELLS, wholeNumber } from './arguments.js';
 import type { LoadCommand } from './command-loader.js';
-import { completionScript } from './completion.js';
+import { commandSpecs, completionScript, longOptions } from './completion.js';
 import type { GlobalOptions } from './options.js';
 import { printError } from './print-error.js';
 
@@ -18,8 +19,9 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .option('--user', "talk to your user's systemd manager (session bus) instead of the system manager")
     .option('--dry-run', 'print the plan and the files that would change; touch nothing')
     .option('--json', 'machine-readable output')
-    .addOption(new Option('--log-level <level>', 'level of the JSON log in the state dir').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
+    .addOption(new Option('--log-level <level>', 'level of the JSON log in the state dir').choices(LOG_LEVELS).default('info'))
     .option('-y, --yes', 'answer yes to prompts (init: overwrite)')
+    // checked where a command takes the lock (lockWaitMs), not by an argParser: `status` takes none and ignores it
     .option('--lock-wait <duration>', 'wait this long (30s, 2m) for another bg to finish instead of exit 3')
     .version(bgVersion, '-V, --version')
     .exitOverride()
@@ -29,7 +31,10 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
 
   let code: number = EXIT.ok;
   const NO_MEMORY_CHECK = 'start the second web color even when bg measures that it would not fit in memory';
-  const PARALLEL = 'with hosts in bg.yml: how many web hosts to do at once (default 1; the Celery host always goes last, alone)';
+  const parallel = () =>
+    new Option('--parallel <n>', 'with hosts in bg.yml: how many web hosts to do at once (default 1; the Celery host always goes last, alone)').argParser(
+      wholeNumber('--parallel must be a whole number 1-100', 1, 100),
+    );
   const opts = () => program.opts<GlobalOptions>();
   const run = (fn: () => Promise<number>) => async () => {
     code = await fn();
@@ -47,9 +52,9 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .argument('<ref>', 'branch, tag or commit to deploy')
     .option('--allow-destructive', 'django: apply migrations the serving version cannot live with (with maintenance on)')
     .option('--no-memory-check', NO_MEMORY_CHECK)
-    .option('--parallel <n>', PARALLEL)
+    .addOption(parallel())
     .description('deploy <ref> to the idle color with no failed request; rolls back on any failure')
-    .action(async (ref: string, cmdOpts: { allowDestructive?: boolean; memoryCheck?: boolean; parallel?: string }) => {
+    .action(async (ref: string, cmdOpts: { allowDestructive?: boolean; memoryCheck?: boolean; parallel?: number }) => {
       code = await (await load('deploy')).deploy(ref, { ...opts(), ...cmdOpts });
     });
   program
@@ -61,19 +66,19 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .option('--to <release>', 'a kept release (see `bluegreen releases`) instead of the one that served before')
     .option('--migrate-back', 'django: after the switch, reverse the migrations the older release does not know')
     .option('--no-memory-check', NO_MEMORY_CHECK)
-    .option('--parallel <n>', PARALLEL)
+    .addOption(parallel())
     .description('put the release that served before the last deploy back in service, through the same gate, switch and drain')
-    .action(async (cmdOpts: { to?: string; migrateBack?: boolean; memoryCheck?: boolean; parallel?: string }) => {
+    .action(async (cmdOpts: { to?: string; migrateBack?: boolean; memoryCheck?: boolean; parallel?: number }) => {
       code = await (await load('deploy')).rollback({ ...opts(), ...cmdOpts });
     });
   program
     .command('logs')
-    .argument('[kind]', 'web (default), worker or beat')
-    .option('--color <color>', 'blue or green (default: the live color)')
-    .option('-n, --lines <n>', 'how many lines', '50')
+    .addArgument(new Argument('[kind]', 'web (default), worker or beat').choices(LOG_KINDS))
+    .addOption(new Option('--color <color>', 'blue or green (default: the live color)').choices(COLOR_CHOICES))
+    .addOption(new Option('-n, --lines <n>', 'how many lines').argParser(wholeNumber('-n must be a whole number of lines', 0)).default(50))
     .option('-f, --follow', 'keep following (both colors when no --color: a deploy does not end it)')
     .description("the app's logs from journald (or log_dir), the live color by default")
-    .action(async (kind: string | undefined, cmdOpts: { color?: string; lines?: string; follow?: boolean }) => {
+    .action(async (kind: string | undefined, cmdOpts: { color?: string; lines: number; follow?: boolean }) => {
       code = await (await load('logs')).logs(kind, { ...opts(), ...cmdOpts });
     });
   program
@@ -86,14 +91,14 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
   program
     .command('restart')
     .option('--no-memory-check', NO_MEMORY_CHECK)
-    .option('--parallel <n>', PARALLEL)
+    .addOption(parallel())
     .description('the live release again, into the idle color, through the same gate, switch and drain (e.g. after editing the env file)')
-    .action(async (cmdOpts: { memoryCheck?: boolean; parallel?: string }) => {
+    .action(async (cmdOpts: { memoryCheck?: boolean; parallel?: number }) => {
       code = await (await load('deploy')).restart({ ...opts(), ...cmdOpts });
     });
   program
     .command('maintenance')
-    .argument('<on|off>', 'on: Caddy answers 503 with Retry-After (and <root>/shared/maintenance.html when there is one); off: back to the app')
+    .addArgument(new Argument('<on|off>', 'on: Caddy answers 503 with Retry-After (and <root>/shared/maintenance.html when there is one); off: back to the app').choices(ON_OFF))
     .description('take the site down for maintenance while the app keeps running, or bring it back')
     .action(async (state: string) => {
       code = await (await load('maintenance')).maintenance(state, opts());
@@ -108,28 +113,18 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .action(run(async () => (await load('cleanup')).cleanup(opts())));
   program
     .command('history')
-    .option('--limit <n>', 'how many entries', '20')
+    .addOption(new Option('--limit <n>', 'how many entries').argParser(wholeNumber('--limit must be a whole number of entries, 1 or more', 1)).default(20))
     .description('the deploy journal')
-    .action(async (cmdOpts: { limit: string }) => {
+    .action(async (cmdOpts: { limit: number }) => {
       code = await (await load('history')).history({ ...opts(), limit: cmdOpts.limit });
     });
 
   program
     .command('completion')
-    .argument('<shell>', 'bash, zsh or fish')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS))
     .description('print a completion script for bluegreen (README: how to install it)')
     .action((shell: string) => {
-      const specs = program.commands.map((c) => ({
-        name: c.name(),
-        options: c.options.map((o) => o.long).filter((l): l is string => !!l),
-        ...(c.name() === 'maintenance' && { args: ['on', 'off'] }),
-        ...(c.name() === 'logs' && { args: ['web', 'worker', 'beat'] }),
-        ...(c.name() === 'completion' && { args: ['bash', 'zsh', 'fish'] }),
-      }));
-      const globals = program.options.map((o) => o.long).filter((l): l is string => !!l);
-      const script = completionScript(shell, specs, globals);
-      if (!script) throw new UsageError(`bluegreen completion takes bash, zsh or fish (got ${JSON.stringify(shell)}).`, { code: 'usage' });
-      process.stdout.write(script);
+      process.stdout.write(completionScript(shell, commandSpecs(program.commands), longOptions(program.options)) ?? ''); // commander checked the shell
     });
 
   try {

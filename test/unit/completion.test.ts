@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { completionScript } from '../../src/cli/completion.js';
+import { main } from '../../src/cli/main.js';
 
 const specs = [
   { name: 'deploy', options: ['--allow-destructive'] },
@@ -48,5 +49,56 @@ describe('bluegreen completion', () => {
     expect(completionScript('zsh', specs, globals)).toMatch(/^#compdef bluegreen bg\n[\s\S]*bashcompinit[\s\S]*complete -F _bluegreen bluegreen bg\n$/);
     expect(completionScript('fish', specs, globals)).toContain("complete -c bluegreen -n '__fish_seen_subcommand_from deploy' -l allow-destructive");
     expect(completionScript('tcsh', specs, globals)).toBeUndefined();
+  });
+});
+
+// The real CLI: commander checks the fixed words and numbers before any command loads, and
+// completion offers the same choices commander holds.
+describe("bluegreen's own arguments", () => {
+  const noLoad = async () => {
+    throw new Error('no command may load: commander refuses the argument first');
+  };
+  async function cli(args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => out.push(String(s)) > 0);
+    const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => err.push(String(s)) > 0);
+    try {
+      const code = await main(['node', 'bluegreen', ...args], noLoad as never);
+      return { code, out: out.join(''), err: err.join('') };
+    } finally {
+      so.mockRestore();
+      se.mockRestore();
+    }
+  }
+
+  it('a word or number outside what an argument takes is exit 2, with what it takes', async () => {
+    const cases: [string[], string][] = [
+      [['history', '--limit', 'abc'], '--limit must be a whole number of entries, 1 or more'],
+      [['history', '--limit', '0'], '--limit must be a whole number'],
+      [['deploy', 'main', '--parallel', '101'], '--parallel must be a whole number 1-100'],
+      [['restart', '--parallel', '1.5'], '--parallel must be a whole number 1-100'],
+      [['logs', '-n', '-3'], '-n must be a whole number of lines'],
+      [['logs', 'celery'], 'Allowed choices are web, worker, beat'],
+      [['logs', '--color', 'red'], 'Allowed choices are blue, green'],
+      [['maintenance', 'maybe'], 'Allowed choices are on, off'],
+      [['completion', 'tcsh'], 'Allowed choices are bash, zsh, fish'],
+      [['--log-level', 'loud', 'status'], 'Allowed choices are trace, debug, info, warn, error, silent'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err, args.join(' ')).toContain(message);
+    }
+  });
+
+  it("completion offers each command's argument choices and options, as commander holds them", async () => {
+    const r = await cli(['completion', 'bash']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('    maintenance) words="on off";;');
+    expect(r.out).toContain('    logs) words="web worker beat --color --lines --follow";;');
+    expect(r.out).toContain('    completion) words="bash zsh fish";;');
+    expect(r.out).toContain('    deploy) words="--allow-destructive --no-memory-check --parallel";;');
+    expect(r.out).toMatch(/compgen -W "\$words --config --user --dry-run --json --log-level --yes --lock-wait --version"/);
   });
 });

@@ -1,6 +1,5 @@
 import { validateRef } from '../../config/ref.js';
 import type { Config } from '../../config/types.js';
-import { UsageError } from '../../errors.js';
 import type { RunResult } from '../../execute/executor.js';
 import { fmtMs } from '../../format/duration.js';
 import { planDeploy } from '../../plan/deploy-plan.js';
@@ -9,7 +8,7 @@ import type { GlobalOptions } from '../options.js';
 import { runPlanned } from '../run-planned.js';
 
 type MemoryOption = { memoryCheck?: boolean }; // commander's --no-memory-check sets memoryCheck: false
-type FleetOption = { parallel?: string }; // with hosts: how many web hosts at once
+type FleetOption = { parallel?: number }; // with hosts: how many web hosts at once (commander checked it)
 
 export function deploy(ref: string, o: GlobalOptions & MemoryOption & FleetOption & { allowDestructive?: boolean }) {
   validateRef(ref); // before anything runs: a ref is never passed to git unchecked
@@ -52,12 +51,7 @@ export const restart = (o: GlobalOptions & MemoryOption & FleetOption) =>
 
 const flag = (on: boolean, name: string) => (on ? [name] : []);
 
-function parallelOf(o: FleetOption): number {
-  if (o.parallel === undefined) return 1;
-  const n = Number(o.parallel);
-  if (!Number.isInteger(n) || n < 1 || n > 100) throw new UsageError(`--parallel must be a whole number 1-100 (got ${JSON.stringify(o.parallel)}).`, { code: 'usage' });
-  return n;
-}
+const parallelOf = (o: FleetOption) => o.parallel ?? 1;
 
 // The human-in-the-loop step: print exactly what to run next.
 const summarize = (ref: string | undefined) => (cfg: Config, plan: Plan, result: RunResult, o: GlobalOptions) => {

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../config/load.js';
 import { lockPath } from '../../config/names.js';
-import { EXIT, UsageError } from '../../errors.js';
+import { EXIT } from '../../errors.js';
 import { transition } from '../../format/transition.js';
 import { jsonOut } from '../../protocol/writer.js';
 import { readJournal, runsOf } from '../../state/journal.js';
@@ -8,9 +8,9 @@ import { isAlive, readLockInfo } from '../../state/lock.js';
 import { fleetHistory } from '../fleet-read.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
 
-export async function history(o: GlobalOptions & { limit?: string }): Promise<number> {
-  const limit = Number(o.limit ?? 20);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number of entries, 1 or more (got ${JSON.stringify(o.limit)}).`, { code: 'usage' });
+// `limit`: a whole number, 1 or more (commander checked it)
+export async function history(o: GlobalOptions & { limit: number }): Promise<number> {
+  const limit = o.limit;
   const cfg = await loadConfig({ path: o.config, scope: scopeOf(o) });
   if (cfg.hosts) return fleetHistory(cfg, o, limit);
   const [lines, lock] = await Promise.all([readJournal(cfg.stateDir, 2 * limit), readLockInfo(lockPath(cfg.stateDir))]);

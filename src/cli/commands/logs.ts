@@ -1,7 +1,7 @@
 import { runAttached } from '../../adapters/process.js';
 import { loadConfig } from '../../config/load.js';
 import { unitLogFile, unitNames } from '../../config/names.js';
-import { COLORS, type Color, otherColor } from '../../config/types.js';
+import { type Color, otherColor } from '../../config/types.js';
 import { UsageError } from '../../errors.js';
 import { connectReader, readAppPaths } from '../../execute/connect-host.js';
 import { checkAppPaths } from '../../host/app-paths.js';
@@ -9,20 +9,18 @@ import { observe } from '../../host/observe.js';
 import { journalctlArgs, tailArgs } from '../../render/argv/journalctl.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
 
+// commander checked kind (web, worker, beat), color (blue, green) and lines (a whole number)
 export interface LogsOptions extends GlobalOptions {
   color?: string;
-  lines?: string;
+  lines: number;
   follow?: boolean;
 }
 
 // The app's logs: journald filtered to the unit (or log_dir's files), the live color by default.
 // With -f and no --color, both colors are followed, so a deploy does not end the stream.
 export async function logs(kind: string | undefined, o: LogsOptions): Promise<number> {
-  const k = kind ?? 'web';
-  if (k !== 'web' && k !== 'worker' && k !== 'beat') throw new UsageError(`bluegreen logs takes web, worker or beat (got ${JSON.stringify(k)}).`, { code: 'usage' });
-  if (o.color !== undefined && !COLORS.includes(o.color as Color)) throw new UsageError(`--color takes blue or green (got ${JSON.stringify(o.color)}).`, { code: 'usage' });
-  const n = Number(o.lines ?? 50);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`-n must be a whole number of lines (got ${JSON.stringify(o.lines)}).`, { code: 'usage' });
+  const k = (kind ?? 'web') as 'web' | 'worker' | 'beat';
+  const n = o.lines;
   const cfg = await loadConfig({ path: o.config, scope: scopeOf(o) });
   let color = o.color as Color | undefined;
   if (!color) {

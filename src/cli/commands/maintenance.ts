@@ -1,11 +1,10 @@
-import { UsageError } from '../../errors.js';
 import { fmtMs } from '../../format/duration.js';
 import { planMaintenance } from '../../plan/maintenance-plan.js';
 import type { GlobalOptions } from '../options.js';
 import { runPlanned } from '../run-planned.js';
 
+// `state`: on or off (commander checked it)
 export function maintenance(state: string, o: GlobalOptions) {
-  if (state !== 'on' && state !== 'off') throw new UsageError(`bluegreen maintenance takes on or off (got ${JSON.stringify(state)}).`, { code: 'usage' });
   const on = state === 'on';
   return runPlanned(
     {
