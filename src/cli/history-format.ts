@@ -1,6 +1,6 @@
+import { transition } from '../format/transition.js';
 import { type JournalEntry, runsOf } from '../state/journal.js';
 import type { LockInfo } from '../state/lock.js';
-import { transition } from './progress.js';
 
 /**
  * The last `limit` runs of the journal's lines: a start without its end is `running` while its
