@@ -1,7 +1,6 @@
 import { loadConfig } from '../../config/load.js';
 import { lockPath } from '../../config/names.js';
 import { EXIT, UsageError } from '../../errors.js';
-import { transition } from '../../format/transition.js';
 import { jsonOut } from '../../protocol/writer.js';
 import { readJournal } from '../../state/journal.js';
 import { isAlive, readLockInfo } from '../../state/lock.js';
