@@ -95,7 +95,7 @@ export async function readText(path: string): Promise<string | undefined> {
 }
 
 /**
- * The last `n` lines of a file ('' when it does not exist), read from its end in 64 KB steps: access
+ * The last `n` lines of a file ('' when it does not exist), read from its end a `chunk` at a time: access
  * logs and the deploy journal grow for years, and `bg status` needs a line or two of them. Reads at
  * most about `maxBytes` (a log of one endless line). Only a regular file, never through a symbolic
  * link: root reads these, and a link or FIFO in a log_dir someone else can write leads elsewhere or hangs.

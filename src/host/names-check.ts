@@ -5,8 +5,8 @@
 import { appUserComment, presentUnits } from '../config/names.js';
 import { COLORS, type Config } from '../config/types.js';
 import { BgError, EXIT } from '../errors.js';
-import type { Blockable, Problem } from './diagnose.js';
 import type { HostState, PasswdEntry } from './host-state.js';
+import type { Blockable, Problem } from './problem.js';
 
 const CHANGES: Blockable[] = ['setup', 'deploy', 'rollback', 'restart', 'cleanup', 'maintenance'];
 
@@ -52,32 +52,33 @@ export function legacyUnitProblem(cfg: Config, host: Pick<HostState, 'units' | '
   return undefined;
 }
 
-export function nameProblems(cfg: Config, host: HostState): Problem[] {
-  const problems: Problem[] = [];
+export function userNotTheApps(cfg: Config, host: HostState): Problem | undefined {
   const user = cfg.scope === 'system' ? appUserProblem(cfg, host.appUser) : undefined;
-  if (user) {
-    problems.push({
-      code: 'user-not-the-apps',
-      severity: 'error',
-      message: `user: ${user}.`,
-      next: `Set user in ${cfg.configPath} to a name no account has yet (bg creates it, marked "${appUserComment(cfg.app)}"), e.g. user: ${cfg.app}-app.`,
-      blocks: CHANGES,
-      exitCode: EXIT.usage,
-    });
-  }
-  const legacy = legacyUnitProblem(cfg, host);
-  if (legacy) {
-    problems.push({
-      code: 'legacy-unit-not-an-app',
-      severity: 'error',
-      message: `legacy_unit: ${legacy}.`,
-      next: `Set legacy_unit in ${cfg.configPath} to the unit that ran this app before bg (its ExecStart runs gunicorn or the like), or remove the key.`,
-      blocks: ['setup'],
-      exitCode: EXIT.usage,
-    });
-  }
-  return problems;
+  if (!user) return undefined;
+  return {
+    code: 'user-not-the-apps',
+    severity: 'error',
+    message: `user: ${user}.`,
+    next: `Set user in ${cfg.configPath} to a name no account has yet (bg creates it, marked "${appUserComment(cfg.app)}"), e.g. user: ${cfg.app}-app.`,
+    blocks: CHANGES,
+    exitCode: EXIT.usage,
+  };
 }
+
+export function legacyUnitNotAnApp(cfg: Config, host: HostState): Problem | undefined {
+  const legacy = legacyUnitProblem(cfg, host);
+  if (!legacy) return undefined;
+  return {
+    code: 'legacy-unit-not-an-app',
+    severity: 'error',
+    message: `legacy_unit: ${legacy}.`,
+    next: `Set legacy_unit in ${cfg.configPath} to the unit that ran this app before bg (its ExecStart runs gunicorn or the like), or remove the key.`,
+    blocks: ['setup'],
+    exitCode: EXIT.usage,
+  };
+}
+
+export const nameProblems = (cfg: Config, host: HostState): Problem[] => [userNotTheApps(cfg, host), legacyUnitNotAnApp(cfg, host)].filter((p) => p !== undefined);
 
 /** Refuses `command` (exit 2, nothing changed) when a name in bg.yml hands out privileges. */
 export function refuseNames(cfg: Config, host: HostState, command: Blockable): void {

@@ -30,18 +30,18 @@ function brokerArgs(c: CeleryControl): string {
   return `b=${fromEnv}; if [ -n "$b" ]; then CELERY_BROKER_URL=$b; BROKER_URL=$b; export CELERY_BROKER_URL BROKER_URL; set --; else set -- -A ${quote(c.app, 'celery.app')}; fi`;
 }
 
-// kombu's Redis transport polls with a 1 s BRPOP: a message it pops after the quiesce is requeued
-// while the worker still reads, and lost if the connection closes first. Waiting this long after the
-// quiesce outlasts the BRPOP that was in flight.
+// kombu's Redis transport polls with a BRPOP that blocks for its timeout (docs/measurements.md): a
+// message it pops after the quiesce is requeued while the worker still reads, and lost if the
+// connection closes first. Waiting this long after the quiesce outlasts the BRPOP that was in flight.
 export const BRPOP_WAIT_S = 1.2;
 
 /**
  * One ExecStop= line, run before the warm shutdown: every queue's cancel_consumer at once, so the
  * worker stops consuming from all of them together; then, while outwaiting kombu's poll, the idle
- * prefork processes are let go (`pool_shrink`), which cuts the warm shutdown from about 1.5 s to
- * about 0.1 s. Only when the worker holds no reserved task: a task on its way to a pool process is
- * never handed to one that is going away. Busy processes are not shrunk; they finish their task in
- * the warm shutdown as before.
+ * prefork processes are let go (`pool_shrink`), which cuts most of the warm shutdown's time
+ * (docs/measurements.md). Only when the worker holds no reserved task: a task on its way to a pool
+ * process is never handed to one that is going away. Busy processes are not shrunk; they finish their
+ * task in the warm shutdown as before.
  */
 export function quiesceLine(c: CeleryControl, queues: string[], concurrency: number): string {
   const node = quote(c.node + NODE_HOST, 'app');
@@ -52,7 +52,7 @@ export function quiesceLine(c: CeleryControl, queues: string[], concurrency: num
 }
 
 // Celery has no sd_notify, and a broadcast sent before the worker listens is lost, so the start job
-// pings until answered: each try is a process waiting up to 0.5 s for the answer (a worker that is up answers within milliseconds).
+// pings until answered: each try is a process waiting for the answer up to its `--timeout` (a worker that is up answers within milliseconds).
 export const READY_TRIES = 60;
 
 /** One ExecStartPost= line: ping the worker until it answers (it consumes and listens for control commands). */

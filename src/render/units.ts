@@ -76,7 +76,7 @@ export function renderWorkerUnit(cfg: Config, color: Color, celery: string[]): s
     '--hostname',
     `${cfg.app}-${color}@%h`,
     ...(c.queues ? ['-Q', c.queues.join(',')] : []),
-    // Mingle syncs revoked ids with the app's other workers at boot, ~1 s: under bg there are none
+    // Mingle syncs revoked ids with the app's other workers at boot, which delays its start (docs/measurements.md): under bg there are none
     // (the other color's worker is stopped before this one starts).
     '--without-mingle',
   ];
@@ -92,7 +92,7 @@ export function renderWorkerUnit(cfg: Config, color: Color, celery: string[]): s
     brokerEnv: c.broker === undefined ? undefined : environmentValue(BROKER_CONFIG_VAR, c.broker, 'celery.broker'),
     execStopQuiesce: quiesceLine(control, c.queues ?? ['celery'], c.concurrency),
     execStartPostReady: readyLine(control),
-    // the readiness pings (READY_TRIES, each up to ~2 s) plus the worker's own boot
+    // the readiness pings (READY_TRIES of them, each a Python start and the ping's `--timeout`) plus the worker's own boot
     timeoutStartSec: String(READY_TRIES * 2 + 30),
     timeoutStopSec: String(c.stopTimeout),
   });

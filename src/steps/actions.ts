@@ -99,8 +99,9 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     case 'start': {
       // A health gate usually follows, and this job's wait is idle time: load its HTTP client now.
       setImmediate(() => host.warmHttpClient());
-      // systemd refuses a 6th start within 10 s (StartLimitBurst), e.g. deploy, rollback, deploy in
-      // quick succession. That limit is for crash loops; a start bg asks for is deliberate.
+      // systemd refuses a start beyond its start limit (`StartLimitBurst=5` in `StartLimitIntervalSec=10s`
+      // by default), e.g. deploy, rollback, deploy in quick succession. That limit is for crash loops; a
+      // start bg asks for is deliberate.
       await host.systemd.resetFailed(action.unit);
       const started = host.systemd.startUnit(action.unit).catch(async (err: unknown) => {
         throw (await unitRefused(host, action.unit)) ?? err;

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { unitLogFile, unitNames } from '../../src/config/names.js';
 import {
   exactlyOnce,
@@ -16,14 +16,13 @@ import {
 } from '../support/celery-probe.js';
 import { jsonEvent } from '../support/json-events.js';
 import { startLoop } from '../support/load-loop.js';
-import { makeSetUpScene, type Scene } from '../support/scene.js';
+import { useScene } from '../support/scene.js';
 
 // bg's invariants for Celery, against the real user manager, Redis and Celery (prefork):
 // never two beats, never both colors' workers, a task queued during a deploy runs exactly once, and
 // the old worker's stop is a warm shutdown that lets a running task finish.
 describe('Celery worker and beat through setup, deploy and a failed deploy', () => {
-  const sb = inject('sandbox');
-  let s: Scene;
+  const s = useScene({ celery: true, env: ['BG_FIXTURE_TASK_SECONDS=0.05'], setUp: true });
   const unit = (kind: 'web' | 'worker' | 'beat', c: 'blue' | 'green') => unitNames({ app: s.app, celery: { beat: true } }, c)[kind]!;
   const states = () => Object.fromEntries((['worker', 'beat'] as const).flatMap((k) => (['blue', 'green'] as const).map((c) => [`${k}-${c}`, s.activeState(unit(k, c))])));
   const unitLog = (u: string) => tail(unitLogFile({ logDir: `${s.dir}/logs` }, u)!, 2500);
@@ -33,11 +32,6 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
       r ? `bg exit ${r.code}\n${r.stderr.slice(-2000)}\n${r.stdout.slice(-2000)}` : '',
       ...(['blue', 'green'] as const).map((c) => `--- worker-${c} log ---\n${unitLog(unit('worker', c))}`),
     ].join('\n');
-
-  beforeAll(async () => {
-    s = await makeSetUpScene(sb, { celery: true, env: ['BG_FIXTURE_TASK_SECONDS=0.05'] });
-  });
-  afterAll(async () => s?.close());
 
   it('setup runs blue’s worker and beat, not green’s; queued tasks are processed by blue', async () => {
     expect(states(), evidence()).toEqual({ 'worker-blue': 'active', 'worker-green': 'inactive', 'beat-blue': 'active', 'beat-green': 'inactive' });

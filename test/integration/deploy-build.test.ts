@@ -1,15 +1,21 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { jsonEvent } from '../support/json-events.js';
-import { makeScene, type Scene } from '../support/scene.js';
+import { useScene } from '../support/scene.js';
 
 // Each deploy builds a new release directory; a color points at it only once its build passed, so
 // a failed build never changes what `rollback` goes back to.
 describe('build steps and releases', () => {
-  const sb = inject('sandbox');
-  let s: Scene;
+  const s = useScene({
+    build: [
+      '/usr/bin/python3 -m venv --system-site-packages .venv',
+      'echo "built for $BG_COLOR with greeting=$BG_FIXTURE_GREETING in $BG_RELEASE" > BUILT',
+      'test "$(cat MODE)" != broken-build || { echo "compiling assets... error: broken on purpose" >&2; exit 3; }',
+    ],
+    release: ['echo "release $(cat VERSION) for $BG_COLOR" >> "$(dirname "$(dirname "$(pwd -P)")")/shared/release.log"'],
+  });
   const srv = () => `${s.dir}/srv`;
   const releaseOf = (color: string) => basename(readlinkSync(`${srv()}/${color}`));
   const releases = async () =>
@@ -17,19 +23,10 @@ describe('build steps and releases', () => {
   let firstRelease = '';
 
   beforeAll(async () => {
-    s = await makeScene(sb, {
-      build: [
-        '/usr/bin/python3 -m venv --system-site-packages .venv',
-        'echo "built for $BG_COLOR with greeting=$BG_FIXTURE_GREETING in $BG_RELEASE" > BUILT',
-        'test "$(cat MODE)" != broken-build || { echo "compiling assets... error: broken on purpose" >&2; exit 3; }',
-      ],
-      release: ['echo "release $(cat VERSION) for $BG_COLOR" >> "$(dirname "$(dirname "$(pwd -P)")")/shared/release.log"'],
-    });
     const r = await s.bg(['setup']);
     expect(r.code, r.stderr).toBe(0);
     firstRelease = releaseOf('blue');
   });
-  afterAll(async () => s?.close());
 
   it('setup built its release with the env file, and blue points at it', () => {
     const dir = `${srv()}/releases/${firstRelease}`;

@@ -1,18 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jsonEvent } from '../support/json-events.js';
 import { startLoop } from '../support/load-loop.js';
-import { makeSetUpScene, type Scene } from '../support/scene.js';
+import { useScene } from '../support/scene.js';
 
 // A deploy of a broken version fails, exits 1, says why and "old version still serving", and the
 // old version served every request meanwhile. Nothing is left half-done.
 describe('bg deploy of a broken version', () => {
-  const sb = inject('sandbox');
-  let s: Scene;
-  beforeAll(async () => {
-    s = await makeSetUpScene(sb);
-  });
-  afterAll(async () => s?.close());
+  const s = useScene({ setUp: true });
 
   const cases = [
     { branch: 'unhealthy', step: 'health-gate-green', why: /unhealthy on purpose/ },
@@ -80,12 +75,7 @@ describe('bg deploy of a broken version', () => {
 });
 
 describe('the lock', () => {
-  const sb = inject('sandbox');
-  let s: Scene;
-  beforeAll(async () => {
-    s = await makeSetUpScene(sb);
-  });
-  afterAll(async () => s?.close());
+  const s = useScene({ setUp: true });
 
   it('a second deploy while one runs gets exit 3 with who holds it', async () => {
     const first = s.bg(['deploy', 'v2']);

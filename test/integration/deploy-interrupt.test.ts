@@ -1,21 +1,16 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startLoop } from '../support/load-loop.js';
-import { makeSetUpScene, type Scene } from '../support/scene.js';
+import { useScene } from '../support/scene.js';
 
 const BG = fileURLToPath(new URL('../../bin/bg.cjs', import.meta.url));
 
 // A deployer stopped mid-deploy (Ctrl-C, or SIGKILL) leaves the old version serving; the next bg
 // command sees what was left and recovers.
 describe('a deployer interrupted mid-deploy', () => {
-  const sb = inject('sandbox');
-  let s: Scene;
-  beforeAll(async () => {
-    s = await makeSetUpScene(sb);
-  });
-  afterAll(async () => s?.close());
+  const s = useScene({ setUp: true });
 
   async function deployUntilHealthGate(branch: string) {
     // forceKillAfterDelay off: no SIGKILL from execa behind a signal the test expects bg to handle

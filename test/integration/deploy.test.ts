@@ -1,17 +1,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jsonEvent } from '../support/json-events.js';
 import { startLoop } from '../support/load-loop.js';
-import { makeSetUpScene, type Scene } from '../support/scene.js';
+import { useScene } from '../support/scene.js';
 
 describe('bg deploy under load', () => {
-  const sb = inject('sandbox');
-  let s: Scene;
-  beforeAll(async () => {
-    s = await makeSetUpScene(sb);
-  });
-  afterAll(async () => s?.close());
+  const s = useScene({ setUp: true });
 
   it('blue → green with a request loop: no failure, a slow request in flight at the switch completes with 200', async () => {
     const loop = startLoop(s.url('/'), { concurrency: 4, maxMs: 60_000 });

@@ -1,22 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { jsonEvent } from '../support/json-events.js';
 import { startLoop } from '../support/load-loop.js';
-import { makeScene, type Scene } from '../support/scene.js';
+import { useScene } from '../support/scene.js';
 
 // A Django project (Debian's python3-django, SQLite in shared/): migrations run once per deploy
 // (release), and a migration the serving version cannot live with is refused before anything
 // changes what serves, unless allowed.
 describe('Django: migrations across blue/green', () => {
-  const sb = inject('sandbox');
-  let s: Scene;
+  const s = useScene({ django: true, release: ['/usr/bin/python3 manage.py migrate --noinput'], extraYaml: 'django:\n  manage: manage.py\n' });
   beforeAll(async () => {
-    s = await makeScene(sb, { django: true, release: ['/usr/bin/python3 manage.py migrate --noinput'], extraYaml: 'django:\n  manage: manage.py\n' });
     const r = await s.bg(['setup']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
   });
-  afterAll(async () => s?.close());
 
   it('setup migrated the database and serves v1', async () => {
     expect(await s.get('/')).toEqual({ status: 200, body: 'v1 questions=0' });

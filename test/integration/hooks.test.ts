@@ -1,31 +1,28 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { makeScene, type Scene } from '../support/scene.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useScene } from '../support/scene.js';
 
 // The operator's hooks get the BG_* environment on success and on failure; a failing post_deploy hook
 // is reported and leaves the new version serving.
 describe('hooks', () => {
-  const sb = inject('sandbox');
-  let s: Scene;
+  const out = '>> $BG_APP_DIR_LOG';
+  const s = useScene({
+    extraYaml: [
+      'hooks:',
+      `  post_switch: ['echo "switch $BG_COMMAND $BG_FROM>$BG_TO $BG_RESULT $BG_REF" ${out}']`,
+      `  post_deploy: ['echo "deploy $BG_COMMAND $BG_RESULT $BG_RELEASE \${BG_COMMIT%\${BG_COMMIT#????????}}" ${out}', 'test "$BG_REF" != v3']`,
+      `  on_failure: ['echo "failure $BG_COMMAND $BG_RESULT $BG_ERROR" ${out}']`,
+      '  timeout: 10',
+    ].join('\n'),
+    env: [],
+  });
   const log = () => readFileSync(`${s.dir}/hooks.log`, 'utf8').trim().split('\n');
   beforeAll(async () => {
-    const out = '>> $BG_APP_DIR_LOG';
-    s = await makeScene(sb, {
-      extraYaml: [
-        'hooks:',
-        `  post_switch: ['echo "switch $BG_COMMAND $BG_FROM>$BG_TO $BG_RESULT $BG_REF" ${out}']`,
-        `  post_deploy: ['echo "deploy $BG_COMMAND $BG_RESULT $BG_RELEASE \${BG_COMMIT%\${BG_COMMIT#????????}}" ${out}', 'test "$BG_REF" != v3']`,
-        `  on_failure: ['echo "failure $BG_COMMAND $BG_RESULT $BG_ERROR" ${out}']`,
-        '  timeout: 10',
-      ].join('\n'),
-      env: [],
-    });
     process.env.BG_APP_DIR_LOG = `${s.dir}/hooks.log`;
     s.env.BG_APP_DIR_LOG = `${s.dir}/hooks.log`;
     const r = await s.bg(['setup']);
     expect(r.code, r.stderr).toBe(0);
   });
-  afterAll(async () => s?.close());
 
   it('on success: post_switch then post_deploy, with the BG_* values', async () => {
     const r = await s.bg(['deploy', 'v2']);

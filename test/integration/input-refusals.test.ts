@@ -1,16 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { makeScene, type Scene } from '../support/scene.js';
+import { describe, expect, it } from 'vitest';
+import { useScene } from '../support/scene.js';
 
 // Input the CLI refuses with exit 2 and nothing written: no state dir, no bg.log, no lock.
 describe('input refusals', () => {
-  const sb = inject('sandbox');
-  let s: Scene;
-  beforeAll(async () => {
-    s = await makeScene(sb);
-  });
-  afterAll(async () => s?.close());
+  const s = useScene();
 
   const variant = (name: string, edit: (text: string) => string) => {
     const path = `${s.dir}/${name}.yml`;
@@ -65,12 +60,7 @@ describe('input refusals', () => {
 });
 
 describe('a static dir that holds a .git', () => {
-  const sb = inject('sandbox');
-  let s: Scene;
-  beforeAll(async () => {
-    s = await makeScene(sb, { build: ['mkdir -p staticfiles/.git && echo "[core]" > staticfiles/.git/config'] });
-  });
-  afterAll(async () => s?.close());
+  const s = useScene({ build: ['mkdir -p staticfiles/.git && echo "[core]" > staticfiles/.git/config'] });
 
   it('fails the build step and rolls back: Caddy never serves it', async () => {
     const r = await s.bg(['setup']);

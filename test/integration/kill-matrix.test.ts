@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonEvent } from '../support/json-events.js';
 import { startLoop } from '../support/load-loop.js';
-import { makeSetUpScene, type Scene } from '../support/scene.js';
+import { useScene } from '../support/scene.js';
 
 const BG = fileURLToPath(new URL('../../bin/bg.cjs', import.meta.url));
 
@@ -19,15 +19,13 @@ function planOf(seen: string): { steps: string[] } | undefined {
 // cannot): under a loop of quick and slow requests through Caddy, no request fails, `status` tells
 // what happened, and the next command recovers.
 describe('a deployer stopped at each step', () => {
-  const sb = inject('sandbox');
-  let s: Scene;
+  const s = useScene({ setUp: true });
   let steps: string[] = [];
   let next = 0;
   const refs = ['v2', 'v3'];
   const matrix: string[] = [];
 
   beforeAll(async () => {
-    s = await makeSetUpScene(sb);
     const plan = jsonEvent((await s.bg(['--json', '--dry-run', 'deploy', 'v2'])).stdout, 'plan') as { steps: { name: string }[] };
     steps = plan.steps.map((x) => x.name);
   });

@@ -1,18 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { makeSetUpScene, type Scene } from '../support/scene.js';
+import { describe, expect, it } from 'vitest';
+import { useScene } from '../support/scene.js';
 
 const BG = fileURLToPath(new URL('../../bin/bg.cjs', import.meta.url));
 
 // Day two: the app's logs, and a command run in the live release with its env file.
 describe('logs and run', () => {
-  const sb = inject('sandbox');
-  let s: Scene;
-  beforeAll(async () => {
-    s = await makeSetUpScene(sb);
-  });
-  afterAll(async () => s?.close());
+  const s = useScene({ setUp: true });
 
   it('logs shows the request just made, from the live web', async () => {
     await s.get('/?from=logs-test');

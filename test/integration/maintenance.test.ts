@@ -1,19 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { jsonEvent } from '../support/json-events.js';
-import { makeSetUpScene, type Scene } from '../support/scene.js';
+import { useScene } from '../support/scene.js';
 
 // `bluegreen maintenance on|off`: Caddy answers 503 for the app while it keeps running, and then
 // proxies again; under a request loop every answer is a 200 or a 503, never a failed connection.
 describe('maintenance', () => {
-  const sb = inject('sandbox');
-  let s: Scene;
+  const s = useScene({ setUp: true });
   beforeAll(async () => {
-    s = await makeSetUpScene(sb);
     writeFileSync(`${s.dir}/srv/shared/maintenance.html`, '<h1>Back soon</h1>\n');
   });
-  afterAll(async () => s?.close());
 
   async function loopStatuses(run: () => Promise<void>) {
     const seen = new Map<string, number>();

@@ -1,17 +1,12 @@
 import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startLoop } from '../support/load-loop.js';
-import { makeSetUpScene, type Scene } from '../support/scene.js';
+import { useScene } from '../support/scene.js';
 
 // `bluegreen restart`: the live release again, into the idle color, through the gate, switch and
 // drain: the zero-downtime way to pick up an edited env file.
 describe('restart', () => {
-  const sb = inject('sandbox');
-  let s: Scene;
-  beforeAll(async () => {
-    s = await makeSetUpScene(sb);
-  });
-  afterAll(async () => s?.close());
+  const s = useScene({ setUp: true });
 
   it('picks up an edited env file with no failed request; both colors hold the same release', async () => {
     const envFile = `${s.dir}/srv/shared/.env`;

@@ -1,19 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jsonEvent } from '../support/json-events.js';
-import { makeScene, type Scene } from '../support/scene.js';
+import { useScene } from '../support/scene.js';
 
 // Each error a user can meet on setup: one clear message (what happened, state, what to do), the
 // documented exit code (README "Commands"), no stack trace, and the host left as it was.
 describe('bg setup errors', () => {
-  const sb = inject('sandbox');
-  let s: Scene;
-  beforeAll(async () => {
-    s = await makeScene(sb);
-  });
-  afterAll(async () => s?.close());
+  const s = useScene();
 
   const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
 

@@ -1,14 +1,9 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startLoop } from '../support/load-loop.js';
-import { makeScene, type Scene } from '../support/scene.js';
+import { useScene } from '../support/scene.js';
 
 describe('bg setup migrating from a legacy single-instance unit', () => {
-  const sb = inject('sandbox');
-  let s: Scene;
-  beforeAll(async () => {
-    s = await makeScene(sb, { legacy: true });
-  });
-  afterAll(async () => s?.close());
+  const s = useScene({ legacy: true });
 
   it('keeps the legacy unit serving until blue takes over: no request fails', async () => {
     expect((await s.get('/')).body).toBe('v1');

@@ -1,23 +1,20 @@
 import { readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { jsonEvent } from '../support/json-events.js';
 import { startLoop } from '../support/load-loop.js';
-import { makeSetUpScene, type Scene } from '../support/scene.js';
+import { useScene } from '../support/scene.js';
 
 // `setup` on a host that already serves never changes which release serves: with the upstream file
 // lost or wrong, it finds the live color from Caddy and the units and writes the file again.
 describe('setup when the upstream file is lost or wrong', () => {
-  const sb = inject('sandbox');
-  let s: Scene;
+  const s = useScene({ setUp: true });
   const upstream = () => `${s.dir}/caddy/upstream.txt`;
   const status = async () => jsonEvent((await s.bg(['status', '--json'])).stdout, 'status') as { active: string | null; problems: { code: string; next: string }[] };
 
   beforeAll(async () => {
-    s = await makeSetUpScene(sb);
     const r = await s.bg(['deploy', 'v2']);
     expect(r.code, r.stderr).toBe(0); // green serves v2; blue holds v1
   });
-  afterAll(async () => s?.close());
 
   it('deleted: status says so and what to do; deploy refuses (exit 2); setup rewrites it for green, which keeps serving v2', async () => {
     const release = readlinkSync(`${s.dir}/srv/current`);

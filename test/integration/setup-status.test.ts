@@ -1,16 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { jsonEvent } from '../support/json-events.js';
-import { makeScene, type Scene } from '../support/scene.js';
+import { useScene } from '../support/scene.js';
 
 // bg setup and bg status against the real thing: systemd user manager over D-Bus, Caddy, Gunicorn.
 describe('bg setup from nothing, then status', () => {
   const sb = inject('sandbox');
-  let s: Scene;
-  beforeAll(async () => {
-    s = await makeScene(sb);
-  });
-  afterAll(async () => s?.close());
+  const s = useScene();
 
   it('setup --dry-run prints the plan and the files as diffs, and touches nothing', async () => {
     const r = await s.bg(['setup', '--dry-run']);

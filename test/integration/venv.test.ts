@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { makeScene, type Scene } from '../support/scene.js';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { useScene } from '../support/scene.js';
 
 // venv: bg builds the release's .venv from Debian's Python, one per set of requirements, shared by
 // the releases that have the same ones; a deploy that changes no requirement runs no pip. (No
 // package index here: requirements stay empty, and the venv sees Debian's packages.)
 describe('venv', () => {
   const sb = inject('sandbox');
-  let s: Scene;
+  const s = useScene({ extraYaml: 'venv:\n  requirements: [requirements.txt]\n  python: /usr/bin/python3\n  system_site_packages: true\n' });
   const steps = (stdout: string) =>
     stdout
       .split('\n')
@@ -17,7 +17,6 @@ describe('venv', () => {
   const venvDetail = (stdout: string) => steps(stdout).find((e) => e.step?.startsWith('venv-') && e.status === 'done')?.detail ?? '';
 
   beforeAll(async () => {
-    s = await makeScene(sb, { extraYaml: 'venv:\n  requirements: [requirements.txt]\n  python: /usr/bin/python3\n  system_site_packages: true\n' });
     const git = (...a: string[]) => execFileSync('git', ['-C', s.repo, '-c', 'user.name=t', '-c', 'user.email=t@t.invalid', ...a]);
     for (const branch of ['main', 'v2']) {
       git('checkout', '-q', branch);
@@ -30,7 +29,6 @@ describe('venv', () => {
     git('commit', '-qam', 'changed requirements');
     git('checkout', '-q', 'main');
   });
-  afterAll(async () => s?.close());
 
   it("setup builds the venv from the named Python; gunicorn runs on the venv's Python", async () => {
     const r = await s.bg(['--json', 'setup']);

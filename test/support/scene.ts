@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { request } from 'undici';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { journalPath, unitNames } from '../../src/config/names.js';
 import { COLORS } from '../../src/config/types.js';
 import { freePorts, type Sandbox, sandboxEnv, startCaddyUnit, startRedisUnit, stopService } from '../harness/sandbox.js';
@@ -181,4 +182,30 @@ export async function makeSetUpScene(sb: Sandbox, opts: SceneOptions = {}): Prom
   const r = await s.bg(['setup']);
   if (r.code !== 0) throw new Error(`bg setup failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
   return s;
+}
+
+/**
+ * The opening integration files share: one scene for the enclosing `describe`, made in its
+ * `beforeAll` (with `setUp`, one on which `bg setup` succeeded) and closed in its `afterAll`. The
+ * scene it returns is usable from the hooks registered after this call and from the tests.
+ */
+export function useScene(opts: SceneOptions & { setUp?: boolean } = {}): Scene {
+  const { setUp, ...sceneOpts } = opts;
+  const sb = inject('sandbox');
+  let made: Scene | undefined;
+  beforeAll(async () => {
+    made = await (setUp ? makeSetUpScene : makeScene)(sb, sceneOpts);
+  });
+  afterAll(async () => made?.close());
+  const scene = (): Scene => {
+    if (!made) throw new Error('useScene: the scene is made in beforeAll; use it inside a hook or a test');
+    return made;
+  };
+  return new Proxy({} as Scene, {
+    get: (_, key) => Reflect.get(scene(), key),
+    set: (_, key, value) => Reflect.set(scene(), key, value),
+    has: (_, key) => Reflect.has(scene(), key),
+    ownKeys: () => Reflect.ownKeys(scene()),
+    getOwnPropertyDescriptor: (_, key) => Reflect.getOwnPropertyDescriptor(scene(), key),
+  });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { caddyProblems } from '../../src/host/caddy-problems.js';
 import { blame, caddyCommand, droppedSites, importedFiles, siteAddresses, siteFileApp, sitesOf } from '../../src/host/caddy-sites.js';
-import type { HostState } from '../../src/host/host-state.js';
+import { hostState } from '../support/host-state.js';
 import { sampleConfig } from '../support/sample-config.js';
 
 // Shaped like what Caddy 2.6's caddyfile adapter produces for Debian's stock :80 site plus two bg
@@ -110,26 +110,28 @@ describe("the file Caddy's unit runs", () => {
   });
 
   const cfg = sampleConfig();
-  const seen = (over: Partial<HostState>): HostState => ({ upstreamFile: 'ok', units: {}, colors: { blue: { linked: true }, green: { linked: true } }, ...over });
   const runs = (argv: string[]) => ({ loadState: 'loaded', command: caddyCommand(argv) });
 
   it('another file, none, or a missing one is refused (exit 2) for every command that writes or loads Caddy', () => {
-    const other = caddyProblems(cfg, seen({ caddyUnit: runs(['caddy', 'run', '--config', '/etc/caddy/Main', '--adapter', 'caddyfile']), caddyfileExists: true }));
+    const other = caddyProblems(cfg, hostState({ caddyUnit: runs(['caddy', 'run', '--config', '/etc/caddy/Main', '--adapter', 'caddyfile']), caddyfileExists: true }));
     expect(other).toMatchObject([{ code: 'caddyfile-not-run', exitCode: 2, blocks: ['setup', 'deploy', 'rollback', 'restart', 'maintenance'] }]);
     expect(other[0].message).toContain('caddy.service runs /etc/caddy/Main');
     expect(other[0].next).toContain('caddy.caddyfile: /etc/caddy/Main');
-    expect(caddyProblems(cfg, seen({ caddyUnit: runs(['caddy', 'run', '--resume']) })).map((p) => p.code)).toEqual(['caddyfile-not-run']);
-    expect(caddyProblems(cfg, seen({ caddyUnit: { loadState: 'not-found' } })).map((p) => p.code)).toEqual(['caddy-unit-unknown']);
-    expect(caddyProblems(cfg, seen({ caddyUnit: runs(['caddy', 'run', '--config', cfg.caddy.caddyfile]), caddyfileExists: false })).map((p) => p.code)).toEqual(['caddyfile-missing']);
-    expect(caddyProblems(cfg, seen({ caddyUnit: runs(['caddy', 'run', '--config', cfg.caddy.caddyfile]), caddyfileExists: true }))).toEqual([]);
+    expect(caddyProblems(cfg, hostState({ caddyUnit: runs(['caddy', 'run', '--resume']) })).map((p) => p.code)).toEqual(['caddyfile-not-run']);
+    expect(caddyProblems(cfg, hostState({ caddyUnit: { loadState: 'not-found' } })).map((p) => p.code)).toEqual(['caddy-unit-unknown']);
+    expect(caddyProblems(cfg, hostState({ caddyUnit: runs(['caddy', 'run', '--config', cfg.caddy.caddyfile]), caddyfileExists: false })).map((p) => p.code)).toEqual(['caddyfile-missing']);
+    expect(caddyProblems(cfg, hostState({ caddyUnit: runs(['caddy', 'run', '--config', cfg.caddy.caddyfile]), caddyfileExists: true }))).toEqual([]);
   });
 
   it('a config on disk that does not load is reported, naming the other app; it blocks nothing by itself', () => {
-    const [p] = caddyProblems(cfg, seen({ caddyOnDisk: { ok: false, error: '/etc/caddy/blog.caddy:3 - Error during parsing', blamed: [{ path: '/etc/caddy/blog.caddy', app: 'blog' }] } }));
+    const [p] = caddyProblems(
+      cfg,
+      hostState({ caddyOnDisk: { ok: false, error: '/etc/caddy/blog.caddy:3 - Error during parsing', blamed: [{ path: '/etc/caddy/blog.caddy', app: 'blog' }] } }),
+    );
     expect(p).toMatchObject({ code: 'caddy-config-invalid', severity: 'error', blocks: [] });
     expect(p.message).toContain("/etc/caddy/blog.caddy (blog's site) breaks it");
     expect(p.next).toContain("shop's deploys too");
-    const [own] = caddyProblems(cfg, seen({ caddyOnDisk: { ok: false, error: 'x', blamed: [{ path: '/etc/caddy/shop.caddy', app: 'shop' }] } }));
+    const [own] = caddyProblems(cfg, hostState({ caddyOnDisk: { ok: false, error: 'x', blamed: [{ path: '/etc/caddy/shop.caddy', app: 'shop' }] } }));
     expect(own.next).toContain('bluegreen setup');
   });
 });

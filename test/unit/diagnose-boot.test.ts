@@ -1,20 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { diagnose } from '../../src/host/diagnose.js';
-import type { HostState, ObservedUnit } from '../../src/host/host-state.js';
+import type { HostState } from '../../src/host/host-state.js';
+import { BLUE_SERVES, hostState, observedUnit } from '../support/host-state.js';
 import { sampleConfig } from '../support/sample-config.js';
 
 // What a reboot would bring up, as status sees it: Caddy reads the upstream file at boot, so the live
 // color must be enabled and the idle one not.
 const cfg = sampleConfig();
-const unit = (name: string, activeState: string, fileState: string): ObservedUnit => ({ name, loadState: 'loaded', activeState, subState: '', mainPid: 0, fileState });
+// blue serves; each unit enabled or disabled as `files` says ('web-blue': 'disabled'), else blue's enabled and green's disabled
 function host(files: Record<string, string>): HostState {
-  const units = Object.fromEntries(
-    ['web', 'worker', 'beat'].flatMap((k) => [
-      [`shop-${k}-blue.service`, unit(`shop-${k}-blue.service`, 'active', files[`${k}-blue`] ?? 'enabled')],
-      [`shop-${k}-green.service`, unit(`shop-${k}-green.service`, 'inactive', files[`${k}-green`] ?? 'disabled')],
-    ]),
-  );
-  return { active: 'blue', upstreamFile: 'ok', upstreamPort: 8000, caddyUpstreams: ['127.0.0.1:8000'], units, colors: { blue: { linked: true }, green: { linked: true } } };
+  const enablement = (name: string) => {
+    const [, kind, color] = /^shop-(\w+)-(\w+)\.service$/.exec(name)!;
+    return files[`${kind}-${color}`] ?? (color === 'blue' ? 'enabled' : 'disabled');
+  };
+  return hostState({ units: Object.fromEntries(Object.entries(BLUE_SERVES).map(([name, state]) => [name, observedUnit(name, state, { fileState: enablement(name) })])) });
 }
 const problem = (h: HostState, code: string) => diagnose(cfg, h).find((p) => p.code === code);
 

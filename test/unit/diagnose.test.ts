@@ -2,33 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { outcomeOf } from '../../src/cli/outcome.js';
 import { EXIT, isBgError } from '../../src/errors.js';
 import { diagnose } from '../../src/host/diagnose.js';
-import type { HostState, ObservedUnit } from '../../src/host/host-state.js';
+import type { HostState } from '../../src/host/host-state.js';
 import { preflight } from '../../src/host/preflight.js';
+import { BLUE_SERVES, hostState, NOT_SET_UP, units } from '../support/host-state.js';
 import { sampleConfig } from '../support/sample-config.js';
 
 const cfg = sampleConfig();
-const unit = (name: string, activeState: string): ObservedUnit => ({ name, loadState: 'loaded', activeState, subState: '', mainPid: 0 });
-const units = (states: Record<string, string>) => Object.fromEntries(Object.entries(states).map(([n, s]) => [n, unit(n, s)]));
-const healthyBlue = {
-  'shop-web-blue.service': 'active',
-  'shop-worker-blue.service': 'active',
-  'shop-beat-blue.service': 'active',
-  'shop-web-green.service': 'inactive',
-  'shop-worker-green.service': 'inactive',
-  'shop-beat-green.service': 'inactive',
-};
-
-function host(over: Partial<HostState> = {}): HostState {
-  return {
-    active: 'blue',
-    upstreamFile: 'ok',
-    upstreamPort: 8000,
-    caddyUpstreams: ['127.0.0.1:8000'],
-    units: units(healthyBlue),
-    colors: { blue: { linked: true }, green: { linked: true } },
-    ...over,
-  };
-}
 const codes = (h: HostState) => diagnose(cfg, h).map((p) => p.code);
 
 function refusal(fn: () => void) {
@@ -43,13 +22,13 @@ function refusal(fn: () => void) {
 
 describe('diagnose', () => {
   it('finds nothing on a healthy host', () => {
-    expect(diagnose(cfg, host())).toEqual([]);
+    expect(diagnose(cfg, hostState())).toEqual([]);
   });
 
   it('lists every problem of one observation, not only the first', () => {
-    const h = host({
+    const h = hostState({
       caddyUpstreams: ['127.0.0.1:8100'],
-      units: units({ ...healthyBlue, 'shop-web-blue.service': 'failed', 'shop-beat-blue.service': 'inactive', 'shop-worker-green.service': 'active', 'shop-web-green.service': 'active' }),
+      units: units({ ...BLUE_SERVES, 'shop-web-blue.service': 'failed', 'shop-beat-blue.service': 'inactive', 'shop-worker-green.service': 'active', 'shop-web-green.service': 'active' }),
       lock: { info: { pid: 999999, user: 'root', host: 'h', command: 'bg deploy main', since: '2026-12-01T00:00:00Z', step: 'switch-to-green' }, alive: false },
       tcpMigrateReq: false,
     });
@@ -58,56 +37,55 @@ describe('diagnose', () => {
   });
 
   it('tells "not set up" apart by what the upstream file holds', () => {
-    const fresh = { active: undefined, upstreamPort: undefined, caddyUpstreams: [], units: {} };
-    expect(diagnose(cfg, host({ ...fresh, upstreamFile: 'missing' }))[0]).toMatchObject({ code: 'not-set-up', severity: 'error' });
-    expect(diagnose(cfg, host({ ...fresh, upstreamFile: 'unreadable' }))[0].message).toContain("not in bg's format");
+    expect(diagnose(cfg, hostState(NOT_SET_UP))[0]).toMatchObject({ code: 'not-set-up', severity: 'error' });
+    expect(diagnose(cfg, hostState({ ...NOT_SET_UP, upstreamFile: 'unreadable' }))[0].message).toContain("not in bg's format");
     // a legacy app's port: what a host looks like before its first setup
-    expect(diagnose(cfg, host({ active: undefined, upstreamPort: 9000, caddyUpstreams: ['127.0.0.1:9000'], units: {} }))[0]).toMatchObject({ code: 'not-set-up', severity: 'warning' });
+    expect(diagnose(cfg, hostState({ active: undefined, upstreamPort: 9000, caddyUpstreams: ['127.0.0.1:9000'], units: {} }))[0]).toMatchObject({ code: 'not-set-up', severity: 'warning' });
   });
 
   it('a lost upstream file with a color Caddy routes to and that runs: that color is live, setup repairs the file', () => {
-    const lost = host({ active: undefined, upstreamFile: 'missing', upstreamPort: undefined });
+    const lost = hostState({ active: undefined, upstreamFile: 'missing', upstreamPort: undefined });
     expect(diagnose(cfg, lost)[0]).toMatchObject({ code: 'upstream-file-lost', blocks: ['deploy', 'rollback', 'cleanup', 'restart'] });
     expect(refusal(() => preflight(cfg, lost, 'setup', 'blue'))).toBeUndefined();
   });
 
   it('a color that runs while neither the file nor Caddy names it: setup refuses with exit 2 and the commands', () => {
-    const h = host({ active: undefined, upstreamFile: 'missing', upstreamPort: undefined, caddyUpstreams: [] });
+    const h = hostState({ active: undefined, upstreamFile: 'missing', upstreamPort: undefined, caddyUpstreams: [] });
     const r = refusal(() => preflight(cfg, h, 'setup', 'blue'));
     expect(r).toMatchObject({ code: 'unknown-live-color', exitCode: EXIT.usage });
     expect(diagnose(cfg, h)[0].next).toContain("echo 'to 127.0.0.1:8000'");
   });
 
   it('says nothing about ports it did not look at, and reports a taken port when it did', () => {
-    expect(codes(host({ listening: undefined }))).not.toContain('port-taken');
-    expect(codes(host({ listening: [8000] }))).toEqual([]);
-    const taken = diagnose(cfg, host({ listening: [8000, 8100] }));
+    expect(codes(hostState({ listening: undefined }))).not.toContain('port-taken');
+    expect(codes(hostState({ listening: [8000] }))).toEqual([]);
+    const taken = diagnose(cfg, hostState({ listening: [8000, 8100] }));
     expect(taken).toMatchObject([{ code: 'port-taken', color: 'green' }]);
     // our own Gunicorn still exiting from the previous deploy is not another process
-    expect(codes(host({ listening: [8000, 8100], units: units({ ...healthyBlue, 'shop-web-green.service': 'deactivating' }) }))).toEqual([]);
+    expect(codes(hostState({ listening: [8000, 8100], units: units({ ...BLUE_SERVES, 'shop-web-green.service': 'deactivating' }) }))).toEqual([]);
   });
 
   it('an env file replaced by a symbolic link blocks every command that starts units (exit 2)', () => {
-    const h = host({ envFileIsLink: true });
+    const h = hostState({ envFileIsLink: true });
     expect(codes(h)).toEqual(['env-file-link']);
     expect(refusal(() => preflight(cfg, h, 'deploy', 'green'))).toMatchObject({ code: 'env-file-link', exitCode: EXIT.usage });
   });
 
   it('a lock whose process is alive is a run in progress, not a problem', () => {
-    expect(codes(host({ lock: { info: { pid: process.pid, user: 'u', host: 'h', command: 'bg deploy x', since: '' }, alive: true } }))).toEqual([]);
+    expect(codes(hostState({ lock: { info: { pid: process.pid, user: 'u', host: 'h', command: 'bg deploy x', since: '' }, alive: true } }))).toEqual([]);
   });
 });
 
 describe('preflight: the first problem that blocks the command, with its exit code', () => {
   it('deploy on a host that is not set up: exit 2', () => {
-    expect(refusal(() => preflight(cfg, host({ active: undefined, upstreamFile: 'missing', upstreamPort: undefined, units: {} }), 'deploy', 'green'))).toMatchObject({
+    expect(refusal(() => preflight(cfg, hostState({ active: undefined, upstreamFile: 'missing', upstreamPort: undefined, units: {} }), 'deploy', 'green'))).toMatchObject({
       code: 'not-set-up',
       exitCode: EXIT.usage,
     });
   });
 
   it('Caddy not answering: exit 1, nothing changed', () => {
-    expect(refusal(() => preflight(cfg, host({ caddyUpstreams: undefined }), 'deploy', 'green'))).toMatchObject({
+    expect(refusal(() => preflight(cfg, hostState({ caddyUpstreams: undefined }), 'deploy', 'green'))).toMatchObject({
       code: 'caddy-unreachable',
       exitCode: EXIT.deployFailed,
       state: 'Nothing was changed.',
@@ -115,17 +93,17 @@ describe('preflight: the first problem that blocks the command, with its exit co
   });
 
   it('upstream file and Caddy disagree: the host is half switched, exit 4', () => {
-    expect(refusal(() => preflight(cfg, host({ caddyUpstreams: ['127.0.0.1:8100'] }), 'rollback', 'green'))).toMatchObject({ code: 'upstream-mismatch', exitCode: EXIT.attention });
+    expect(refusal(() => preflight(cfg, hostState({ caddyUpstreams: ['127.0.0.1:8100'] }), 'rollback', 'green'))).toMatchObject({ code: 'upstream-mismatch', exitCode: EXIT.attention });
   });
 
   it('a taken port blocks only the command that starts that color', () => {
-    const h = host({ listening: [8000, 8100] });
+    const h = hostState({ listening: [8000, 8100] });
     expect(refusal(() => preflight(cfg, h, 'deploy', 'green'))).toMatchObject({ code: 'port-taken', exitCode: EXIT.deployFailed });
     expect(refusal(() => preflight(cfg, h, 'cleanup'))).toBeUndefined();
   });
 
   it('status-only problems block nothing', () => {
-    const h = host({ units: units({ ...healthyBlue, 'shop-worker-green.service': 'active' }), tcpMigrateReq: false });
+    const h = hostState({ units: units({ ...BLUE_SERVES, 'shop-worker-green.service': 'active' }), tcpMigrateReq: false });
     expect(refusal(() => preflight(cfg, h, 'deploy', 'green'))).toBeUndefined();
   });
 });
@@ -133,7 +111,7 @@ describe('preflight: the first problem that blocks the command, with its exit co
 describe("the live release's venv", () => {
   const withVenv = { ...cfg, venv: { requirements: ['requirements.txt'], python: '/usr/bin/python3', systemSitePackages: true } };
   const link = '/srv/shop/releases/r1/.venv';
-  const problem = (liveVenv: HostState['liveVenv']) => diagnose(withVenv, host({ liveVenv })).find((p) => p.code === 'venv-untrusted');
+  const problem = (liveVenv: HostState['liveVenv']) => diagnose(withVenv, hostState({ liveVenv })).find((p) => p.code === 'venv-untrusted');
 
   it("a venv outside <root>/venvs (an old host's shared/venvs) is an error; the next deploy builds it root's", () => {
     const p = problem({ link, target: '/srv/shop/shared/venvs/0123456789abcdef', untrusted: `${link} points at /srv/shop/shared/venvs/0123456789abcdef, outside /srv/shop/venvs` });
