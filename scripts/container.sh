@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A real systemd as PID 1 (system manager, system bus, journald, Debian's caddy and redis units)
-# for tests: systemd-nspawn --boot over an overlay of this machine's own /, with a private network.
+# for tests: systemd-nspawn --boot over an overlay of this machine's own / (or of another root,
+# BG_CT_LOWER), with a private network.
 #
 #   scripts/container.sh start <dir> [checkout]  boot it (the checkout is bound read-only); waits
 #                                                until its systemd is up; prints its PID 1
@@ -9,6 +10,8 @@
 #   scripts/container.sh wait <dir>              wait until its systemd is up again (after a reboot)
 #   scripts/container.sh stop <dir>              halt it, then kill what is left by PID; idempotent
 #
+# BG_CT_LOWER=<dir> (default /): the overlay's lower layer, e.g. the Debian 13 root that
+# scripts/trixie-root.sh builds. Read-only to the container; nothing may write into it while it runs.
 # BG_CT_MEMORY_LIMIT=400M puts the whole container in a memory cgroup (v1) with that limit: a small
 # host, as the processes inside see it through their cgroup.
 # BG_CT_NETNS=<netns> BG_CT_BRIDGE=<bridge>: instead of a private loopback only, a veth on that
@@ -97,7 +100,16 @@ start() {
   local bin
   bin=$(nspawn)
   [ ! -s "$wrapperfile" ] || ! kill -0 "$(cat "$wrapperfile")" 2>/dev/null || die "already running ($dir)"
-  case "$dir/" in "$checkout"/*) die "the container dir must not be under the bound checkout" ;; esac
+  if [ -n "$checkout" ]; then
+    [ -d "$checkout" ] || die "no checkout at $checkout"
+    checkout=$(cd "$checkout" && pwd -P)
+    case "$dir/" in "$checkout"/*) die "the container dir must not be under the bound checkout" ;; esac
+  fi
+  local lower=${BG_CT_LOWER:-/}
+  [ -d "$lower" ] || die "BG_CT_LOWER=$lower is not a directory"
+  lower=$(cd "$lower" && pwd -P)
+  [ -x "$lower/usr/lib/systemd/systemd" ] || [ -x "$lower/lib/systemd/systemd" ] || die "no systemd in $lower (BG_CT_LOWER): not a root to boot"
+  case "$dir/" in "$lower"/*) [ "$lower" = / ] || die "the container dir must not be under its lower layer $lower" ;; esac
   local cg=$name
   # a cgroup with processes is someone else's container (or one left running): never share it, since
   # `stop` kills everything in it
@@ -121,14 +133,14 @@ start() {
     [ -n "${BG_CT_NETNS:-}" ] && netns=(nsenter "--net=/run/netns/$BG_CT_NETNS")
     exec "${netns[@]}" unshare --mount --propagation private bash -c '
       set -e
-      dir=$1 bin=$2 checkout=$3 bridge=$4
+      dir=$1 bin=$2 checkout=$3 bridge=$4 lower=$5
       mount -t tmpfs -o mode=755 bg-ct-layer "$dir/layer"
       mkdir -p "$dir/layer/upper/etc/systemd/system" "$dir/layer/work"
       # equal host and container machine ids make nspawn refuse
       od -An -N16 -tx1 /dev/urandom | tr -d " \n" >"$dir/layer/upper/etc/machine-id"
       # PostgreSQL costs seconds of every boot and no test uses it here
       for u in postgresql.service postgresql@.service; do ln -sf /dev/null "$dir/layer/upper/etc/systemd/system/$u"; done
-      mount -t overlay -o "lowerdir=/,upperdir=$dir/layer/upper,workdir=$dir/layer/work" bg-ct-root "$dir/root"
+      mount -t overlay -o "lowerdir=$lower,upperdir=$dir/layer/upper,workdir=$dir/layer/work" bg-ct-root "$dir/root"
       # nspawn keeps lock files under /run: they must not reach the host
       mount -t tmpfs -o mode=755 bg-ct-run "$dir/root/run"
       binds=()
@@ -141,7 +153,7 @@ start() {
           "${net[@]}" "${binds[@]}" || rc=$?
         [ "$rc" = 133 ] || exit "$rc" # 133: systemctl reboot inside
       done
-    ' bg-container "$dir" "$bin" "$checkout" "${BG_CT_BRIDGE:-}"
+    ' bg-container "$dir" "$bin" "$checkout" "${BG_CT_BRIDGE:-}" "$lower"
   ) >"$dir/nspawn.log" 2>&1 &
   echo $! >"$wrapperfile"
   wait_up

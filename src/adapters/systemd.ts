@@ -79,11 +79,12 @@ export class Systemd {
 
   /**
    * Creates the [Install] symlinks (e.g. default.target.wants/) for `files` (unit names or
-   * absolute paths), replacing conflicting ones. No daemon-reload is needed: the wants only
-   * matter at the next boot, when the manager reads them anyway.
+   * absolute paths), replacing conflicting ones. The wants only matter at the next boot, but
+   * systemd 257 marks every unit "changed on disk" after it: see reloadIfUnitsChanged.
    */
   async enableUnitFiles(files: string[]): Promise<void> {
     await this.bus.call({ member: 'EnableUnitFiles', signature: 'asbb', body: [files, false, true], unit: files.join(' ') });
+    await this.reloadIfUnitsChanged(files);
   }
 
   async systemState(): Promise<string> {
@@ -92,6 +93,19 @@ export class Systemd {
 
   async disableUnitFiles(files: string[]): Promise<void> {
     await this.bus.call({ member: 'DisableUnitFiles', signature: 'asb', body: [files, false], unit: files.join(' ') });
+    await this.reloadIfUnitsChanged(files);
+  }
+
+  /**
+   * systemd 257 reports every unit (caddy.service too) NeedDaemonReload after Enable/DisableUnitFiles
+   * until a daemon-reload, so `systemctl` warns "changed on disk" on each; earlier versions do not.
+   * systemctl itself reloads after every enable; bg reloads only when the manager says it is needed.
+   */
+  private async reloadIfUnitsChanged(files: string[]): Promise<void> {
+    const name = files[0]?.split('/').at(-1);
+    if (!name) return;
+    const stale = await this.bus.getProperty(unitObjectPath(name), 'org.freedesktop.systemd1.Unit', 'NeedDaemonReload', name).catch(() => false);
+    if (stale === true) await this.reload();
   }
 
   /** State of `name`, loaded or not (a unit that does not exist has loadState 'not-found'). */

@@ -1,5 +1,6 @@
-// A real systemd as PID 1 for the system-scope suite (test/system): scripts/container.sh boots
-// systemd-nspawn over an overlay of this machine's / with a private network, in its own cgroup;
+// A real systemd as PID 1 for the system-scope suites (test/system, test/trixie): scripts/container.sh
+// boots systemd-nspawn over an overlay of this machine's / (or of another root: `lower`) with a
+// private network, in its own cgroup;
 // this wraps it. Everything bg does runs inside, as root, through nsenter: the container's loopback
 // is its own, so request loops run inside too (test/support/loop-cli.mjs).
 import { execFile, spawn } from 'node:child_process';
@@ -42,13 +43,15 @@ function script(args: string[], timeoutMs = 120_000, env: Record<string, string>
 /**
  * `memoryLimit` (e.g. "700M"): the whole container in a memory cgroup with that limit, a small host
  * as its processes see it. `net`: a veth on that bridge in that network namespace instead of a
- * private loopback only (the caller gives host0 its address).
+ * private loopback only (the caller gives host0 its address). `lower`: the root the overlay is laid
+ * over instead of this machine's / (e.g. the Debian 13 root from scripts/trixie-root.sh).
  */
-export async function startContainer(opts: { memoryLimit?: string; net?: { netns: string; bridge: string } } = {}): Promise<Container> {
+export async function startContainer(opts: { memoryLimit?: string; net?: { netns: string; bridge: string }; lower?: string } = {}): Promise<Container> {
   const dir = await mkdtemp(join(tmpdir(), 'bg-ct-'));
   const env: Record<string, string> = {
     ...(opts.memoryLimit && { BG_CT_MEMORY_LIMIT: opts.memoryLimit }),
     ...(opts.net && { BG_CT_NETNS: opts.net.netns, BG_CT_BRIDGE: opts.net.bridge }),
+    ...(opts.lower && { BG_CT_LOWER: opts.lower }),
   };
   const started = await script(['start', dir, CHECKOUT], 60_000, env);
   if (started.code !== 0) throw new Error(`the container did not boot:\n${started.stdout}${started.stderr}`);
