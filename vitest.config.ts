@@ -42,6 +42,18 @@ export default defineConfig({
       },
       {
         define,
+        // the system scope again, on a Debian 13 root (scripts/trixie-root.sh builds and caches it;
+        // the hook's timeout covers that first build)
+        test: {
+          name: 'trixie',
+          include: ['test/trixie/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        define,
         // `npm run soak`: long runs of the integration invariants; not part of `npm test`
         test: {
           name: 'soak',
