@@ -1,16 +1,17 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKOUT, type Container, startContainer } from '../harness/container.js';
 
 // The container script's cgroup: `stop` kills everything in it by PID, so it must be this
 // container's alone.
-const script = (args: string[]) =>
-  new Promise<{ code: number; stderr: string }>((res) =>
-    execFile('bash', [join(CHECKOUT, 'scripts/container.sh'), ...args], { timeout: 60_000 }, (err, _out, stderr) =>
-      res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr: String(stderr) }),
+const script = (args: string[], env: Record<string, string> = {}) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((res) =>
+    execFile('bash', [join(CHECKOUT, 'scripts/container.sh'), ...args], { timeout: 60_000, env: { ...process.env, ...env } }, (err, stdout, stderr) =>
+      res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
     ),
   );
 
@@ -37,5 +38,23 @@ describe('scripts/container.sh', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/the cgroup bg-ct-\S+ already has processes/);
     expect((await c.sh('systemctl is-system-running')).stdout.trim()).toMatch(/running|degraded/);
+  });
+
+  it('starts without a checkout (it is optional), and refuses a lower layer that is not a root to boot', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bg-ct-'));
+    const notRoot = await mkdtemp(join(tmpdir(), 'bg-ct-lower-'));
+    try {
+      const started = await script(['start', dir]);
+      expect(started.code, started.stderr).toBe(0);
+      expect((await script(['run', dir, 'systemctl', 'is-system-running'])).stdout.trim()).toMatch(/running|degraded/);
+      const refused = await script(['start', join(dir, 'other')], { BG_CT_LOWER: notRoot });
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain(`no systemd in ${notRoot} (BG_CT_LOWER)`);
+    } finally {
+      const stopped = await script(['stop', dir]);
+      expect(stopped.code, stopped.stderr).toBe(0);
+      await rm(dir, { recursive: true, force: true });
+      await rm(notRoot, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKOUT, type Container, startContainer } from '../harness/container.js';
 import { makeDjangoRepo } from '../support/fixture-repo.js';
@@ -133,9 +136,15 @@ async function makeDjangoApp(c: Container): Promise<App> {
   const app = await makeApp(c, 'site', { blue: 8021, green: 8022, site: 8100 }, extra);
   await c.ok(`set -e; sed -i 's/wsgi: app:app/wsgi: site_.wsgi:application/' ${app.config}; rm -rf /srv/git/site
     umask 077; printf 'DJANGO_SECRET_KEY=trixie-test-key\\nDATABASE_PATH=/srv/site/shared/db.sqlite3\\n' > /etc/bg/site.env`);
-  // written from outside through the container's root: the fixture's history is made by fixture-repo.ts
-  const pid1 = execFileSync('bash', [`${CHECKOUT}/scripts/container.sh`, 'pid1', c.dir], { encoding: 'utf8' }).trim();
-  makeDjangoRepo(`/proc/${pid1}/root/srv/git/site`);
+  // the fixture's history is made here by fixture-repo.ts, then copied in through the container's root
+  const made = mkdtempSync(join(tmpdir(), 'bg-trixie-django-'));
+  try {
+    makeDjangoRepo(`${made}/repo`);
+    const pid1 = execFileSync('bash', [`${CHECKOUT}/scripts/container.sh`, 'pid1', c.dir], { encoding: 'utf8' }).trim();
+    cpSync(`${made}/repo`, `/proc/${pid1}/root/srv/git/site`, { recursive: true });
+  } finally {
+    rmSync(made, { recursive: true, force: true });
+  }
   return app;
 }
 
