@@ -118,7 +118,11 @@ describe('Debian 13 (trixie)', () => {
     expect(await c.ok(`systemctl is-active shop-worker-${live}.service shop-beat-${live}.service`)).toBe('active\nactive\n');
 
     const journal = (await c.ok(`journalctl -b -1 --no-pager -o short-monotonic -u shop-worker-${live}.service -u redis-server.service`)).split('\n');
-    const at = (re: RegExp) => journal.findIndex((l) => re.test(l));
+    // the last of each: the boot's deploys stopped workers too, and the shutdown is the end of the boot
+    const at = (re: RegExp) => {
+      for (let i = journal.length - 1; i >= 0; i--) if (re.test(journal[i])) return i;
+      return -1;
+    };
     const workerStopping = at(new RegExp(`Stopping shop-worker-${live}\\.service`));
     const workerStopped = at(new RegExp(`Stopped shop-worker-${live}\\.service`));
     const redisStopping = at(/Stopping redis-server\.service/);
@@ -126,7 +130,11 @@ describe('Debian 13 (trixie)', () => {
     expect(workerStopping, journal.join('\n')).toBeGreaterThan(-1);
     expect(workerStopped, shutdown).toBeGreaterThan(workerStopping);
     expect(redisStopping, journal.join('\n')).toBeGreaterThan(workerStopped);
+    // the stop's quiesce reached the worker through the broker, and nothing failed to reach it
+    expect(shutdown).toContain('Canceling queue celery');
     expect(shutdown).not.toMatch(/Error 111|Connection refused|Cannot connect|ConnectionError|OperationalError/i);
+    const secs = (i: number) => Number(/^\[\s*([\d.]+)\]/.exec(journal[i])?.[1]);
+    process.stdout.write(`trixie shutdown: shop-worker-${live} stopped in ${(secs(workerStopped) - secs(workerStopping)).toFixed(2)} s, before redis:\n${shutdown}\n`);
   });
 });
 
