@@ -61,6 +61,22 @@ export class UsageError extends BgError {
   }
 }
 
+/** A run failed and everything is as it was before (nothing changed, or all of it put back). */
+export class FailedError extends BgError {
+  override readonly name = 'FailedError';
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, { exitCode: EXIT.deployFailed, ...details }, 'failed');
+  }
+}
+
+/** Putting things back did not work: a host may be half switched, and needs the operator. */
+export class HalfDoneError extends BgError {
+  override readonly name = 'HalfDoneError';
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, { exitCode: EXIT.attention, ...details }, 'half-done');
+  }
+}
+
 export class LockError extends BgError {
   override readonly name = 'LockError';
   constructor(message: string, details: ErrorDetails = {}) {

@@ -1,13 +1,13 @@
 // status and history with `hosts:` in bg.yml: each host's own answer, one block per host.
 import { SshBg } from '../adapters/ssh.js';
 import type { Config } from '../config/types.js';
-import { EXIT } from '../errors.js';
 import { statusOfAll } from '../fleet/preflight.js';
 import { whyFailed } from '../fleet/remote.js';
 import type { FleetHistoryEvent, FleetStatusRow } from '../protocol/events.js';
 import { eventOf, header } from '../protocol/wire.js';
 import { jsonOut } from '../protocol/writer.js';
 import type { GlobalOptions } from './options.js';
+import { fleetReadExit } from './outcome.js';
 
 /** One line per host: its live color and release, and its problems; exit 1 when a host does not answer. */
 export async function fleetStatus(cfg: Config, o: GlobalOptions): Promise<number> {
@@ -43,7 +43,7 @@ export async function fleetStatus(cfg: Config, o: GlobalOptions): Promise<number
       process.stdout.write(`${r.name.padEnd(w)}${r.celery ? ' (celery)' : ''}  ${what}${other}\n`);
     }
   }
-  return rows.every((r) => r.reachable) ? EXIT.ok : EXIT.deployFailed;
+  return fleetReadExit(rows.every((r) => r.reachable));
 }
 
 /** Each host's own history, its lines prefixed with its name. */
@@ -68,5 +68,5 @@ export async function fleetHistory(cfg: Config, o: GlobalOptions, limit: number)
       for (const l of text.trimEnd().split('\n')) process.stdout.write(`[${h.name}] ${l}\n`);
     }
   }
-  return runs.every(({ r }) => r.exitCode === 0) ? EXIT.ok : EXIT.deployFailed;
+  return fleetReadExit(runs.every(({ r }) => r.exitCode === 0));
 }

@@ -5,6 +5,7 @@ import { COLOR_CHOICES, LOG_KINDS, LOG_LEVELS, ON_OFF, SHELLS, wholeNumber } fro
 import type { LoadCommand } from './command-loader.js';
 import { commandSpecs, completionScript, longOptions } from './completion.js';
 import type { GlobalOptions } from './options.js';
+import { commanderExit } from './outcome.js';
 import { printError } from './print-error.js';
 
 // Commands load lazily so `bg status` pays only for what it uses.
@@ -132,7 +133,7 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return commanderExit(err.exitCode);
     }
     return printError(err, !!program.opts<GlobalOptions>().json);
   }

@@ -5,7 +5,8 @@ import type { Problem } from '../host/diagnose.js';
 import type { Plan } from '../plan/step.js';
 
 // The one place a command's outcome is decided: the state line and the exit code. Exit 4 only when
-// putting things back failed, so the host may really be half switched.
+// putting things back failed, so the host may really be half switched, or a bug struck after a step
+// began. Other modules return results or throw typed errors; no other module picks an exit code.
 
 /**
  * A run that failed: rolled back (exit 1), or not all the way (exit 4). `servesAsBefore` is what bg
@@ -61,6 +62,40 @@ export function runFailure(command: string, cfg: Config, plan: Plan, result: Run
     state,
     next: isBgError(cause) && cause.next ? cause.next : 'Fix the cause above and run it again.',
   });
+}
+
+export const exitOk = (): ExitCode => EXIT.ok;
+
+/** commander stopped on its own: --help or --version (0), else bad usage. */
+export const commanderExit = (code: number): ExitCode => (code === 0 ? EXIT.ok : EXIT.usage);
+
+/** A second SIGINT or SIGTERM ends bg at once, as the shell reports a process killed by it. */
+export const signalExitCode = (sig: NodeJS.Signals): number => (sig === 'SIGINT' ? 130 : 143);
+
+/** A fleet's dry run: each host's own exit code; the last one that is not 0 is bg's. */
+export const fleetDryRunExit = (codes: number[]): number => codes.filter((c) => c !== EXIT.ok).at(-1) ?? EXIT.ok;
+
+/** status and history across hosts: exit 1 when a host did not answer. */
+export const fleetReadExit = (allAnswered: boolean): ExitCode => (allAnswered ? EXIT.ok : EXIT.deployFailed);
+
+// A bug (not a BgError) thrown once a step began or a fleet host ran: the host may have changed.
+// A property, not a WeakSet: the command's bundle and main's are separate module instances.
+const AFTER_CHANGE = 'bgAfterChange';
+
+/** Marks a bug thrown after something may have changed; a BgError carries its own outcome. */
+export function afterChange(err: unknown): unknown {
+  if (isBgError(err)) return err;
+  const e = err instanceof Error ? err : new Error(String(err));
+  Object.defineProperty(e, AFTER_CHANGE, { value: true });
+  return e;
+}
+
+/** A bug: exit 1 when it was thrown before anything changed, exit 4 once a step had begun. */
+export function bugOutcome(err: unknown): { exitCode: ExitCode; state: string } {
+  const changed = typeof err === 'object' && err !== null && (err as Record<string, unknown>)[AFTER_CHANGE] === true;
+  return changed
+    ? { exitCode: EXIT.attention, state: 'Unknown: it stopped after a step had begun. Run `bluegreen status` to see what the host runs.' }
+    : { exitCode: EXIT.deployFailed, state: 'Nothing was changed by this command.' };
 }
 
 /**

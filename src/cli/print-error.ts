@@ -1,6 +1,6 @@
-import { EXIT, isBgError } from '../errors.js';
+import { isBgError } from '../errors.js';
 import { jsonOut } from '../protocol/writer.js';
-import { outcomeOf } from './outcome.js';
+import { bugOutcome, outcomeOf } from './outcome.js';
 
 // The single place errors become output: what happened, the state the host is in, what to do.
 // Expected errors never show a stack; anything else is a bug and says so.
@@ -25,6 +25,7 @@ export function printError(err: unknown, json: boolean): number {
     return exitCode;
   }
   const e = err as Error;
-  process.stderr.write(`bg: internal error: ${e?.message ?? String(err)}\n${e?.stack ?? ''}\n  This is a bug in bg; please report it with the output above.\n`);
-  return EXIT.attention;
+  const { exitCode, state } = bugOutcome(err);
+  process.stderr.write(`bg: internal error: ${e?.message ?? String(err)}\n${e?.stack ?? ''}\n  state: ${state}\n  This is a bug in bg; please report it with the output above.\n`);
+  return exitCode;
 }

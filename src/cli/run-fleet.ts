@@ -12,7 +12,7 @@ import { isRunEvent } from '../protocol/wire.js';
 import { jsonOut } from '../protocol/writer.js';
 import { acquireLock } from '../state/lock.js';
 import { type GlobalOptions, lockWaitMs } from './options.js';
-import { printError } from './print-error.js';
+import { afterChange, exitOk, fleetDryRunExit } from './outcome.js';
 import { formatEvent } from './progress.js';
 
 export interface FleetCommand {
@@ -38,19 +38,22 @@ export async function runFleet(cfg: Config, cmd: FleetCommand, o: GlobalOptions)
     waitMs: lockWaitMs(o),
     onWait: (holder) => say('local', { event: 'note', message: `Waiting for the other bg: ${holder}` }),
   });
+  let rolling = false;
   try {
     checkFleet(cfg, await statusOfAll(cfg, remote), cmd.name);
     const passOn = o.lockWait ? ['--lock-wait', o.lockWait] : [];
+    rolling = true;
     const outcome = await runRolling(cfg, { command: cmd.name, args: [...passOn, ...cmd.args], undoArgs: [...passOn, 'rollback'], parallel: cmd.parallel ?? 1 }, remote, say);
     if (!o.json) process.stderr.write(table(outcome.hosts));
-    if (outcome.error) return printError(outcome.error, !!o.json);
+    if (outcome.error) throw outcome.error;
     const text = `${cmd.name} ${cmd.args.slice(1).join(' ')}`.trim();
     const message = `${text}: done on ${outcome.hosts.length} hosts (${outcome.hosts.map((h) => h.name).join(', ')}${cfg.celeryHost ? `; Celery on ${cfg.celeryHost}, last` : ''}) in ${fmtMs(Date.now() - started)}.`;
     if (o.json) jsonOut({ event: 'result', result: 'ok', command: cmd.name, hosts: outcome.hosts, ms: Date.now() - started });
     else process.stdout.write(`${message}\n`);
-    return 0;
+    return exitOk();
   } catch (err) {
-    return printError(err, !!o.json);
+    // the error and its exit code are printed by main, after the lock is released
+    throw rolling ? afterChange(err) : err;
   } finally {
     await lock.release();
   }
@@ -75,11 +78,11 @@ function table(hosts: HostReport[]): string {
 
 // What each host would do, host by host; nothing changes anywhere.
 async function dryRunFleet(cfg: Config, cmd: FleetCommand, remote: SshBg): Promise<number> {
-  let code = 0;
+  const codes: number[] = [];
   for (const host of cfg.hosts!) {
     const r = await remote.run(host, ['--dry-run', ...cmd.args]);
     for (const l of `${r.stdout}${r.stderr}`.trimEnd().split('\n')) process.stdout.write(`[${host.name}] ${l}\n`);
-    if (r.exitCode !== 0) code = r.exitCode;
+    codes.push(r.exitCode);
   }
-  return code;
+  return fleetDryRunExit(codes);
 }

@@ -2,7 +2,7 @@
 // its status), runs the same bg and --json protocol as the deploying machine, and Celery is
 // configured on the Celery host only.
 import type { Config, FleetHost } from '../config/types.js';
-import { BgError, EXIT } from '../errors.js';
+import { FailedError, UsageError } from '../errors.js';
 import type { ProtocolHeader, StatusReport } from '../protocol/events.js';
 import { header as localHeader } from '../protocol/wire.js';
 import { type RemoteBg, type RemoteResult, whyFailed } from './remote.js';
@@ -52,34 +52,31 @@ export function upgradeCommand(host: FleetHost, version: string): string {
 export function checkFleet(cfg: Config, seen: HostStatus[], command: string, local: ProtocolHeader = localHeader()): void {
   const mismatched = mismatchedHosts(seen, local);
   if (mismatched.length) {
-    throw new BgError(
+    throw new UsageError(
       `${command} stopped before it began: ${mismatched.length === 1 ? 'a host runs' : `${mismatched.length} hosts run`} another bg than this machine (bg ${local.bg}, protocol ${local.v}): ${mismatched.map((s) => `${s.host.name} (${s.host.ssh}) runs ${versionOf(s.result.header)}`).join('; ')}`,
       {
         code: 'fleet-version-mismatch',
         state: 'Nothing was changed on any host.',
         next: `Install bg ${local.bg} on each host named (the package \`npm pack\` built here), then run it again: ${mismatched.map((s) => upgradeCommand(s.host, local.bg)).join(' ; ')}`,
-        exitCode: EXIT.usage,
       },
     );
   }
   const silent = seen.filter((s) => !s.status);
   if (silent.length) {
     const lines = silent.map((s) => `${s.host.name} (${s.host.ssh}): ${whyFailed(s.result).message}`);
-    throw new BgError(`${command} stopped before it began: ${silent.length === 1 ? 'a host does' : `${silent.length} hosts do`} not answer: ${lines.join('; ')}`, {
+    throw new FailedError(`${command} stopped before it began: ${silent.length === 1 ? 'a host does' : `${silent.length} hosts do`} not answer: ${lines.join('; ')}`, {
       code: 'fleet-host-unreachable',
       state: 'Nothing was changed on any host.',
       next: 'Check that each host named answers `ssh <host> bluegreen --config <its config> status` (keys, host key, bg installed), then run it again.',
-      exitCode: EXIT.deployFailed,
     });
   }
   const celery = seen.filter(runsCelery).map((s) => s.host.name);
   const wrong = celery.filter((n) => n !== cfg.celeryHost);
   if (wrong.length) {
-    throw new BgError(`Celery is set up on ${wrong.join(', ')}, but ${cfg.celeryHost ? `celery_host is ${cfg.celeryHost}` : 'no celery_host is named'}: two hosts would run workers.`, {
+    throw new UsageError(`Celery is set up on ${wrong.join(', ')}, but ${cfg.celeryHost ? `celery_host is ${cfg.celeryHost}` : 'no celery_host is named'}: two hosts would run workers.`, {
       code: 'fleet-celery-host',
       state: 'Nothing was changed on any host.',
       next: cfg.celeryHost ? `Remove the celery block from the bg.yml of ${wrong.join(', ')}.` : 'Name the one host that runs Celery in celery_host.',
-      exitCode: EXIT.usage,
     });
   }
 }

@@ -2,7 +2,7 @@
 // last. At the first failure the hosts already done are rolled back through their own
 // `bluegreen rollback`, newest first. Every host runs the same bg; this only orders the runs.
 import type { Config, FleetHost } from '../config/types.js';
-import { BgError, EXIT } from '../errors.js';
+import { type BgError, EXIT, FailedError, HalfDoneError } from '../errors.js';
 import type { FleetHostReport, FleetHostResult } from '../protocol/events.js';
 import { rollingBatches } from './order.js';
 import { type RemoteBg, type RemoteEvent, whyFailed } from './remote.js';
@@ -88,19 +88,17 @@ function failure(
     ...(untouched.length ? [`not touched: ${untouched.join(', ')}`] : []),
   ].join('; ');
   if (needsHand.length) {
-    return new BgError(`${req.command} failed on ${where}: ${why.message}; putting every host back did not work.`, {
+    return new HalfDoneError(`${req.command} failed on ${where}: ${why.message}; putting every host back did not work.`, {
       code: 'fleet-half-done',
       state,
       next: `On each host named, look at \`bluegreen status\`, then: ${needsHand.map((h) => remote.commandFor(h, notBack.includes(h) ? req.undoArgs : ['status'])).join(' ; ')}`,
-      exitCode: EXIT.attention,
       step: why.step,
     });
   }
-  return new BgError(`${req.command} failed on ${where}: ${why.message}`, {
+  return new FailedError(`${req.command} failed on ${where}: ${why.message}`, {
     code: why.code === 'ssh-failed' ? 'fleet-host-unreachable' : 'fleet-host-failed',
     state: `Every host serves what it served before (${state}).`,
     next: why.next ?? `Fix what ${first.h.name} reports (\`${remote.commandFor(first.h, ['status'])}\`), then run the ${req.command} again.`,
-    exitCode: EXIT.deployFailed,
     step: why.step,
   });
 }

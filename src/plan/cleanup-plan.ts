@@ -2,11 +2,14 @@ import { presentUnits, unitNames, unitStem } from '../config/names.js';
 import { COLORS, type Config, otherColor } from '../config/types.js';
 import { type HostState, isRunning, type ReleaseRecord } from '../host/host-state.js';
 import { preflight } from '../host/preflight.js';
-import type { Plan, Step } from './step.js';
+import type { Observes, Plan, Step } from './step.js';
 
 // The operator's last step after a deploy: whatever the idle color still holds is stopped and
 // disabled, and releases beyond keep_releases are removed. The release each color points at stays,
 // so `bg rollback` keeps working.
+/** The releases on disk: what to prune. */
+export const CLEANUP_OBSERVES: Observes = { releases: true };
+
 export function planCleanup(cfg: Config, host: HostState): Plan {
   preflight(cfg, host, 'cleanup');
   const active = host.active!;

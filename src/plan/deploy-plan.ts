@@ -10,7 +10,7 @@ import { preflight } from '../host/preflight.js';
 import { bootRepairSteps, bootSteps } from './boot-steps.js';
 import { brokerCheck, celerySteps } from './celery-steps.js';
 import { adoptSteps, newReleaseSteps, nextReleaseId, pointStep } from './release-steps.js';
-import type { Plan, Step } from './step.js';
+import type { Observes, Plan, Step } from './step.js';
 
 export interface DeployRequest {
   ref?: string; // deploy: what to check out into a new release
@@ -30,6 +30,9 @@ export interface DeployRequest {
 // Celery's stop comes after the health gate and its start right after the switch: the old worker
 // consumes until the new code is proven, no task the new code enqueues reaches the old worker,
 // and no worker consumes only for the old stop plus the new boot.
+/** deploy, rollback and restart: the releases on disk (a new id, `--to`), and memory (a second web color must fit). */
+export const DEPLOY_OBSERVES: Observes = { releases: true, memory: true };
+
 export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Plan {
   const command = req.restart ? 'restart' : req.rollback ? 'rollback' : 'deploy';
   refuseNames(cfg, host, command);

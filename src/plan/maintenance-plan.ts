@@ -1,9 +1,12 @@
 import type { Config } from '../config/types.js';
 import type { HostState } from '../host/host-state.js';
 import { preflight } from '../host/preflight.js';
-import type { Plan } from './step.js';
+import type { Observes, Plan } from './step.js';
 
 // Maintenance on: Caddy answers 503 for this app (the app keeps running); off: the proxy comes back.
+/** Nothing beyond what observe always reads. */
+export const MAINTENANCE_OBSERVES: Observes = {};
+
 export function planMaintenance(cfg: Config, host: HostState, on: boolean): Plan {
   preflight(cfg, host, 'maintenance');
   const from = host.active;

@@ -8,11 +8,14 @@ import { celeryUnits } from './boot-steps.js';
 import { brokerCheck, celerySteps } from './celery-steps.js';
 import { kernelSteps } from './kernel.js';
 import { adoptSteps, newReleaseSteps, nextReleaseId } from './release-steps.js';
-import type { MigrationGuard, Plan, Step } from './step.js';
+import type { MigrationGuard, Observes, Plan, Step } from './step.js';
 
 // First-time setup: blue comes up, passes its health gate, takes the traffic; a legacy unit named in
 // the config keeps serving until then and is drained, stopped and disabled after. Run again, it only
 // re-installs files that changed.
+/** Every rendered file against disk (a setup that only re-installs what changed), and the releases on disk. */
+export const SETUP_OBSERVES: Observes = { files: true, releases: true };
+
 export function planSetup(cfg: Config, host: HostState, now: Date = new Date()): Plan {
   refuseNames(cfg, host, 'setup');
   const dirs = [releasesDir(cfg), sharedDir(cfg), cfg.stateDir, ...(cfg.logDir ? [cfg.logDir] : [])];

@@ -58,6 +58,16 @@ export interface Plan {
   notes: string[]; // why steps were left out (e.g. "already set up")
 }
 
+/**
+ * What a planner reads beyond what `observe` always reads, declared next to the planner: each flag
+ * costs a read (files renders every template, releases lists the disk, memory reads each unit's use).
+ */
+export interface Observes {
+  files?: boolean; // every rendered file compared with disk
+  releases?: boolean; // every release on disk
+  memory?: boolean; // what each running unit uses and the host's headroom: a second web color must fit
+}
+
 export const describeAction = (a: Action): string => {
   switch (a.kind) {
     case 'install':

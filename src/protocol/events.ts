@@ -55,7 +55,8 @@ export interface DryRunEvent {
 
 export type ResultEvent =
   | { event: 'result'; result: 'ok'; command: string; from?: string; to?: string; ms: number; commit?: string }
-  | { event: 'result'; result: 'nothing-to-do'; message: string }
+  // the host already is as asked: one line, the planner's notes in it (message: the notes joined)
+  | { event: 'result'; result: 'nothing-to-do'; command: string; from?: string; to?: string; notes: string[]; message: string }
   | { event: 'result'; result: 'ok'; command: string; hosts: FleetHostReport[]; ms: number }; // a fleet run
 
 /** Any expected error: what happened, the state the host is in, what to do. The last line; its exitCode is bg's. */

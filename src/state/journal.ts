@@ -6,7 +6,7 @@ import { openAppendNoFollow } from './state-dir.js';
 
 // The deploy journal, <state_dir>/journal.jsonl: a line when a setup/deploy/rollback/cleanup starts
 // (result `started`) and another when it ends, both with the same `run`. A run killed before its
-// end line shows as `interrupted`.
+// end line shows as `interrupted`. A command that found nothing to do writes one line, `nothing-to-do`.
 export interface JournalEntry {
   time: string;
   run?: string; // pairs a run's start and end lines
@@ -25,6 +25,7 @@ export interface JournalEntry {
   undoFailed?: string[]; // the steps whose undo did not complete
   migrations?: string[]; // the migrations this run applied (django)
   hooks?: { name: string; ok: boolean }[]; // the operator's hooks that ran, and whether they succeeded
+  notes?: string[]; // nothing-to-do: why (the planner's notes)
   ms: number;
   steps: { name: string; ms: number; ok: boolean }[];
 }
@@ -68,6 +69,9 @@ export function runsOf(entries: JournalEntry[], alive: (pid: number, boot?: stri
     .filter((e) => e.result !== 'started' || !ended.has(e.run))
     .map((e) => (e.result === 'started' ? { ...e, result: e.pid && alive(e.pid, e.boot) ? 'running' : 'interrupted', failedStep: stepOf?.(e) ?? e.failedStep } : e));
 }
+
+/** A run that did something (or began to): status's last deploy skips the nothing-to-do lines. */
+export const didSomething = (e: JournalEntry): boolean => e.result !== 'nothing-to-do';
 
 /**
  * How a run that ended is journaled. A run stopped by a signal or a shutdown whose undo could not

@@ -96,7 +96,7 @@ async function tryLock(stateDir: string, command: string): Promise<Lock> {
           release: async () => {
             // only our own: never a lock another bg took over after this one was judged gone
             if ((await readLockInfo(path))?.pid === process.pid) await rm(path, { force: true });
-            // a run that wrote nothing else (refused, nothing to do) leaves no state dir behind
+            // a run that wrote nothing else (refused at planning) leaves no state dir behind
             await removeEmptyDirs(created);
           },
         };

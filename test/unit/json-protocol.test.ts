@@ -40,7 +40,7 @@ const EVENTS: BgEvent[] = [
   { event: 'undo', step: 'start-green-web', status: 'done', ms: 120 },
   { event: 'note', message: 'Took over a stale lock from pid 77 (bg deploy main, since 2026-12-03T09:00:00.000Z).' },
   { event: 'result', result: 'ok', command: 'deploy', from: 'blue', to: 'green', ms: 9001, commit: 'a1b2c3d' },
-  { event: 'result', result: 'nothing-to-do', message: 'already set up' },
+  { event: 'result', result: 'nothing-to-do', command: 'setup', from: 'blue', to: 'blue', notes: ['Nothing to do.'], message: 'Nothing to do.' },
   { event: 'result', result: 'ok', command: 'deploy', hosts: [{ name: 'web1', result: 'done', ms: 9001 }], ms: 9100 },
   {
     event: 'error',

@@ -1,4 +1,4 @@
-import { planCleanup } from '../../plan/cleanup-plan.js';
+import { CLEANUP_OBSERVES, planCleanup } from '../../plan/cleanup-plan.js';
 import type { GlobalOptions } from '../options.js';
 import { runPlanned } from '../run-planned.js';
 
@@ -6,7 +6,7 @@ export const cleanup = (o: GlobalOptions) =>
   runPlanned(
     {
       name: 'cleanup',
-      observeReleases: true,
+      observes: CLEANUP_OBSERVES,
       plan: planCleanup,
       summary: (_cfg, plan, result) => {
         const did = result.steps.map((s) => `  ${s.name}${s.detail ? ` (${s.detail})` : ''}`);

@@ -2,7 +2,7 @@ import { validateRef } from '../../config/ref.js';
 import type { Config } from '../../config/types.js';
 import type { RunResult } from '../../execute/executor.js';
 import { fmtMs } from '../../format/duration.js';
-import { planDeploy } from '../../plan/deploy-plan.js';
+import { DEPLOY_OBSERVES, planDeploy } from '../../plan/deploy-plan.js';
 import type { Plan } from '../../plan/step.js';
 import type { GlobalOptions } from '../options.js';
 import { runPlanned } from '../run-planned.js';
@@ -18,7 +18,7 @@ export function deploy(ref: string, o: GlobalOptions & MemoryOption & FleetOptio
     args: ['deploy', ref, ...flag(req.allowDestructive, '--allow-destructive'), ...flag(req.noMemoryCheck, '--no-memory-check')],
     parallel: parallelOf(o),
   };
-  return runPlanned({ name: 'deploy', ref, fleet, observeReleases: true, plan: (cfg, host) => planDeploy(cfg, host, { ...req, now: new Date() }), summary: summarize(ref) }, o);
+  return runPlanned({ name: 'deploy', ref, fleet, observes: DEPLOY_OBSERVES, plan: (cfg, host) => planDeploy(cfg, host, { ...req, now: new Date() }), summary: summarize(ref) }, o);
 }
 
 export const rollback = (o: GlobalOptions & MemoryOption & FleetOption & { to?: string; migrateBack?: boolean }) =>
@@ -30,7 +30,7 @@ export const rollback = (o: GlobalOptions & MemoryOption & FleetOption & { to?: 
         args: ['rollback', ...(o.to ? ['--to', o.to] : []), ...flag(!!o.migrateBack, '--migrate-back'), ...flag(o.memoryCheck === false, '--no-memory-check')],
         parallel: parallelOf(o),
       },
-      observeReleases: true,
+      observes: DEPLOY_OBSERVES,
       plan: (cfg, host) => planDeploy(cfg, host, { rollback: true, toRelease: o.to, migrateBack: !!o.migrateBack, noMemoryCheck: o.memoryCheck === false }),
       summary: summarize(undefined),
     },
@@ -42,7 +42,7 @@ export const restart = (o: GlobalOptions & MemoryOption & FleetOption) =>
     {
       name: 'restart',
       fleet: { name: 'restart', args: ['restart', ...flag(o.memoryCheck === false, '--no-memory-check')], parallel: parallelOf(o) },
-      observeReleases: true,
+      observes: DEPLOY_OBSERVES,
       plan: (cfg, host) => planDeploy(cfg, host, { restart: true, noMemoryCheck: o.memoryCheck === false }),
       summary: summarize(undefined),
     },

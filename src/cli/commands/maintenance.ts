@@ -1,5 +1,5 @@
 import { fmtMs } from '../../format/duration.js';
-import { planMaintenance } from '../../plan/maintenance-plan.js';
+import { MAINTENANCE_OBSERVES, planMaintenance } from '../../plan/maintenance-plan.js';
 import type { GlobalOptions } from '../options.js';
 import { runPlanned } from '../run-planned.js';
 
@@ -10,6 +10,7 @@ export function maintenance(state: string, o: GlobalOptions) {
     {
       name: 'maintenance',
       ref: state, // on or off, in the journal and the lock
+      observes: MAINTENANCE_OBSERVES,
       plan: (cfg, host) => planMaintenance(cfg, host, on),
       summary: (cfg, plan, result) =>
         on

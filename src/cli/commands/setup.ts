@@ -1,6 +1,6 @@
 import { fmtMs } from '../../format/duration.js';
 import { refuseCaddyProblems } from '../../host/caddy-problems.js';
-import { planSetup } from '../../plan/setup-plan.js';
+import { planSetup, SETUP_OBSERVES } from '../../plan/setup-plan.js';
 import type { GlobalOptions } from '../options.js';
 import { runPlanned } from '../run-planned.js';
 
@@ -8,8 +8,7 @@ export const setup = (o: GlobalOptions) =>
   runPlanned(
     {
       name: 'setup',
-      observeFiles: true,
-      observeReleases: true,
+      observes: SETUP_OBSERVES,
       // a setup that only re-installs files plans no preflight: Caddy's file must be checked anyway
       plan: (cfg, host) => {
         refuseCaddyProblems(cfg, host, 'setup');

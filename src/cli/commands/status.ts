@@ -8,12 +8,15 @@ import { memoryFit, memoryNeed } from '../../host/memory-fit.js';
 import { allUnits, observe } from '../../host/observe.js';
 import type { MemoryReport, StatusReport } from '../../protocol/events.js';
 import { jsonOut } from '../../protocol/writer.js';
-import { type JournalEntry, readJournal, runsOf } from '../../state/journal.js';
+import { didSomething, type JournalEntry, readJournal, runsOf } from '../../state/journal.js';
 import { fleetStatus } from '../fleet-read.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
 import { formatStatus } from '../status-format.js';
 
 export type { MemoryReport, StatusReport };
+
+// the last run's start and end lines, behind a few nothing-to-do lines
+const LAST_LINES = 16;
 
 // Reads the host once (observe), then reports it with every problem diagnose finds.
 export async function status(o: GlobalOptions): Promise<number> {
@@ -21,14 +24,14 @@ export async function status(o: GlobalOptions): Promise<number> {
   if (cfg.hosts) return fleetStatus(cfg, o);
   const host = await connectReader(cfg);
   try {
-    const [state, journal] = await Promise.all([observe(cfg, host, { logLines: 1, memory: true }), readJournal(cfg.stateDir, 2)]);
+    const [state, journal] = await Promise.all([observe(cfg, host, { logLines: 1, memory: true }), readJournal(cfg.stateDir, LAST_LINES)]);
     const lock = state.lock?.info;
     const runs = runsOf(
       journal,
       () => !!state.lock?.alive,
       (e) => (lock && lock.pid === e.pid ? lock.step : undefined),
     );
-    const report = buildReport(cfg, state, runs.at(-1) ?? null);
+    const report = buildReport(cfg, state, runs.filter(didSomething).at(-1) ?? null);
     if (o.json) jsonOut({ event: 'status', ...report });
     else process.stdout.write(formatStatus(report));
     return 0;
