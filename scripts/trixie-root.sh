@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Debian 13 (trixie) root the trixie suite boots (test/trixie/): built once with mmdebstrap from
-# the Debian mirror this machine's apt uses, cached as /var/cache/bg-test/trixie-<point release>.
+# the Debian mirror this machine's apt uses, cached as /var/cache/bg-test/trixie-<point release>-<hash of the package list>.
 # Prints that directory. A second call finds it and builds nothing.
 #
 #   scripts/trixie-root.sh            build it if missing; print its path
@@ -16,7 +16,8 @@ set -euo pipefail
 CACHE=/var/cache/bg-test
 SUITE=trixie
 # what bg drives and what the suite runs inside (systemd as PID 1, caddy, gunicorn, Celery, redis, Django, node for bg)
-PACKAGES=systemd,systemd-sysv,dbus,caddy,gunicorn,python3-flask,python3-celery,python3-redis,redis-server,nodejs,npm,git,curl,ca-certificates,iproute2,procps,python3-django
+# and man-db (the Debian package's test reads `man bluegreen`)
+PACKAGES=systemd,systemd-sysv,dbus,caddy,gunicorn,python3-flask,python3-celery,python3-redis,redis-server,nodejs,npm,git,curl,ca-certificates,iproute2,procps,python3-django,man-db
 
 die() { echo "trixie-root: $*" >&2; exit 1; }
 
@@ -54,7 +55,8 @@ if [ -z "$point" ]; then
 fi
 [[ $point =~ ^[0-9]+(\.[0-9]+)*$ ]] || die "unexpected Version '$point' in $url/dists/$SUITE/Release"
 
-root=$CACHE/$SUITE-$point
+# keyed by the package list too: a root built for another list is another root
+root=$CACHE/$SUITE-$point-$(printf %s "$PACKAGES" | sha256sum | cut -c1-8)
 if [ -x "$root/usr/lib/systemd/systemd" ]; then
   echo "$root"
   exit 0

@@ -1,5 +1,5 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { EXIT } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
 import { bgVersion } from '../protocol/version.js';
 import { COLOR_CHOICES, LOG_KINDS, LOG_LEVELS, ON_OFF, SHELLS, wholeNumber } from './arguments.js';
 import type { LoadCommand } from './command-loader.js';
@@ -26,8 +26,9 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .option('--lock-wait <duration>', 'wait this long (30s, 2m) for another bg to finish instead of exit 3')
     .version(bgVersion, '-V, --version')
     .exitOverride()
-    .showHelpAfterError()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    // commander's own refusals (an unknown option, a value outside the choices) are printed below
+    // like bg's: one message, the state, what to do; under --json as an error event
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => {} })
     .configureHelp({ showGlobalOptions: true });
 
   let code: number = EXIT.ok;
@@ -133,6 +134,15 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
+      // help shown (asked for, or bg run with no command) is not a refusal
+      if (err.exitCode === 0 || err.code === 'commander.help') return commanderExit(err.exitCode);
+      const words = argv.slice(2).filter((a) => !a.startsWith('-'));
+      const command = program.commands.find((c) => words.includes(c.name()))?.name();
+      const usage = new UsageError(`${err.message.replace(/^error: /, '')}`, {
+        code: 'usage',
+        next: `See \`bluegreen ${command ? `${command} ` : ''}--help\` for what it takes.`,
+      });
+      printError(usage, argv.includes('--json'));
       return commanderExit(err.exitCode);
     }
     return printError(err, !!program.opts<GlobalOptions>().json);

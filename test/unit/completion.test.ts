@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
 import { completionScript } from '../../src/cli/completion.js';
 import { main } from '../../src/cli/main.js';
+import { jsonEvent } from '../support/json-events.js';
 
 const specs = [
   { name: 'deploy', options: ['--allow-destructive'] },
@@ -90,6 +91,20 @@ describe("bluegreen's own arguments", () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.err, args.join(' ')).toContain(message);
     }
+  });
+
+  it("commander's refusals read like bg's: the message, the state, what to do; under --json an error event", async () => {
+    const text = await cli(['logs', 'celery']);
+    expect(text.err).toContain("bg: command-argument value 'celery' is invalid for argument 'kind'. Allowed choices are web, worker, beat.\n  state: Nothing was changed.\n");
+    expect(text.err).toContain('next:  See `bluegreen logs --help` for what it takes.');
+    expect(text.err).not.toContain('Usage:');
+    const json = await cli(['--json', 'deploy']);
+    expect(json.code).toBe(2);
+    expect(jsonEvent(json.out, 'error')).toMatchObject({ error: 'UsageError', code: 'usage', message: "missing required argument 'ref'", exitCode: 2 });
+    expect(json.err).toBe('');
+    const help = await cli([]);
+    expect(help.err).toContain('Usage: bluegreen');
+    expect(help.err).not.toContain('bg: ');
   });
 
   it("completion offers each command's argument choices and options, as commander holds them", async () => {

@@ -1,20 +1,22 @@
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Container, startContainer } from '../harness/container.js';
+import { CHECKOUT, type Container, startContainer } from '../harness/container.js';
 import { buildDeb } from '../support/deb-package.js';
-import { makeApp } from './app-host.js';
+import { makeApp } from '../system/app-host.js';
 
-// The Debian package, installed with apt on a real systemd host: the commands, the man page, the
-// completions, a setup run by the installed bluegreen, and a clean removal.
+// The Debian package, installed with apt on a Debian 13 host (its own nodejs satisfies the Depends): the
+// commands, the man page, the completions, a setup run by the installed bluegreen, and a clean removal.
 describe('bluegreen_<version>_all.deb', () => {
   let c: Container;
   let deb: string;
 
   beforeAll(async () => {
     deb = buildDeb();
-    c = await startContainer();
-  }, 180_000);
+    const lower = execFileSync('bash', [`${CHECKOUT}/scripts/trixie-root.sh`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 900_000 }).trim();
+    c = await startContainer({ lower });
+  }, 900_000);
   afterAll(async () => {
     await c?.stop();
     if (deb) rmSync(dirname(deb), { recursive: true, force: true });
