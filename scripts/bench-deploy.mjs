@@ -123,7 +123,8 @@ const systemctl = (...args) => execFileSync('systemctl', ['--user', ...args], { 
 
 function makeRepo(repo) {
   mkdirSync(repo, { recursive: true });
-  const git = (...a) => execFileSync('git', ['-C', repo, '-c', 'user.name=bg bench', '-c', 'user.email=bench@bg.invalid', ...a], { stdio: 'pipe' });
+  const git = (...a) =>
+    execFileSync('git', ['-C', repo, '-c', 'user.name=bg bench', '-c', 'user.email=bench@bg.invalid', ...a], { stdio: 'pipe' });
   git('init', '-q', '-b', 'main');
   cpSync(FIXTURE_APP, repo, { recursive: true, filter: (src) => !src.includes('__pycache__') });
   const commit = (version) => {
@@ -182,7 +183,9 @@ async function bg(args, timeoutMs = 90_000) {
 }
 
 function fail(what, r) {
-  throw new Error(`${what} exited ${r.code}${r.signal ? ` (${r.signal})` : ''}\n--- stdout ---\n${r.stdout.slice(-3000)}\n--- stderr ---\n${r.stderr.slice(-3000)}`);
+  throw new Error(
+    `${what} exited ${r.code}${r.signal ? ` (${r.signal})` : ''}\n--- stdout ---\n${r.stdout.slice(-3000)}\n--- stderr ---\n${r.stderr.slice(-3000)}`,
+  );
 }
 
 // One deploy with --json; everything the table needs from it.
@@ -236,7 +239,14 @@ async function timeStatus(extra) {
     rss.push(r.rssMb);
     cpu.push(r.cpuMs);
   }
-  return { runs: STATUS_RUNS, medianMs: median(walls), p95Ms: quantile(walls, 0.95), maxMs: max(walls), cpuMedianMs: median(cpu), peakRssMb: max(rss) };
+  return {
+    runs: STATUS_RUNS,
+    medianMs: median(walls),
+    p95Ms: quantile(walls, 0.95),
+    maxMs: max(walls),
+    cpuMedianMs: median(cpu),
+    peakRssMb: max(rss),
+  };
 }
 
 async function timePlain(cmd, args, n = 5) {
@@ -261,7 +271,11 @@ function parseWrk(text) {
 // listener (what tcp_migrate_req is about); 'keep-alive' is wrk's default.
 async function wrkWhile(url, mode, seconds, during) {
   let wrk;
-  const w = run('wrk', ['-t2', '-c16', '-d60s', ...(mode === 'close' ? ['-H', 'Connection: close'] : []), url], { env, timeoutMs: 90_000, onSpawn: (c) => (wrk = c) });
+  const w = run('wrk', ['-t2', '-c16', '-d60s', ...(mode === 'close' ? ['-H', 'Connection: close'] : []), url], {
+    env,
+    timeoutMs: 90_000,
+    onSpawn: (c) => (wrk = c),
+  });
   await sleep(500);
   let d;
   if (during) d = await during();
@@ -271,7 +285,12 @@ async function wrkWhile(url, mode, seconds, during) {
   const r = await w;
   if (r.code !== 0) fail('wrk', r);
   const p = parseWrk(r.stdout);
-  return { ...p, seconds: Number(r.stdout.match(/requests in ([\d.]+)s/)?.[1] ?? NaN), socketErrors: sum(Object.values(p.socket)), deploy: d };
+  return {
+    ...p,
+    seconds: Number(r.stdout.match(/requests in ([\d.]+)s/)?.[1] ?? NaN),
+    socketErrors: sum(Object.values(p.socket)),
+    deploy: d,
+  };
 }
 
 const readMigrate = () => (existsSync(MIGRATE) ? readFileSync(MIGRATE, 'utf8').trim() : undefined);
@@ -364,7 +383,8 @@ async function main() {
         if (value !== undefined) writeFileSync(MIGRATE, `${value}\n`);
         const res = await wrkWhile(url, mode, wrkSeconds, () => deploy(nextRef()));
         const after = readMigrate();
-        if (value !== undefined && after !== value) log(`  warning: tcp_migrate_req was ${after} after the run, not ${value}: another process writes it`);
+        if (value !== undefined && after !== value)
+          log(`  warning: tcp_migrate_req was ${after} after the run, not ${value}: another process writes it`);
         load.runs.push({
           tcpMigrateReq: value,
           tcpMigrateReqAfter: after,
@@ -373,13 +393,25 @@ async function main() {
           ...res,
           deploy: { wallMs: res.deploy.wallMs, to: res.deploy.to, overheadMs: res.deploy.overheadMs },
         });
-        log(`  tcp_migrate_req=${value ?? '-'} ${mode} deploy → ${res.deploy.to}: ${res.requests} requests, ${res.non2xx} non-2xx, socket errors ${JSON.stringify(res.socket)}`);
+        log(
+          `  tcp_migrate_req=${value ?? '-'} ${mode} deploy → ${res.deploy.to}: ${res.requests} requests, ${res.non2xx} non-2xx, socket errors ${JSON.stringify(res.socket)}`,
+        );
       }
   }
   if (load.original !== undefined) writeFileSync(MIGRATE, `${load.original}\n`);
 
   facts.loadavgEnd = loadavg().map(r1);
-  const summary = summarize({ facts, ref, deploys, status, statusJson, control, load, wrkSeconds, totalS: (performance.now() - started) / 1000 });
+  const summary = summarize({
+    facts,
+    ref,
+    deploys,
+    status,
+    statusJson,
+    control,
+    load,
+    wrkSeconds,
+    totalS: (performance.now() - started) / 1000,
+  });
   process.stdout.write(summary.table);
   if (OUT) {
     writeFileSync(OUT, `${JSON.stringify(summary.json, null, 2)}\n`);
@@ -409,7 +441,12 @@ function summarize({ facts, ref, deploys, status, statusJson, control, load, wrk
     ['deploy wall time', d.wallMs, 'ms', ''],
     ['  boot→healthy (start-web + health-gate)', d.bootToHealthyMs, 'ms', ''],
     ['  drain', d.drainMs, 'ms', ''],
-    ['  overhead = wall − boot→healthy − drain', d.overheadMs, 'ms', `≤ ${TARGETS.overheadMs} ms ${verdict(d.overheadMs.median <= TARGETS.overheadMs)}`],
+    [
+      '  overhead = wall − boot→healthy − drain',
+      d.overheadMs,
+      'ms',
+      `≤ ${TARGETS.overheadMs} ms ${verdict(d.overheadMs.median <= TARGETS.overheadMs)}`,
+    ],
     ['  healthy→switched (switch step)', d.switchMs, 'ms', `≤ ${TARGETS.switchMs} ms ${verdict(d.switchMs.median <= TARGETS.switchMs)}`],
     ['  spawn → first JSON event', d.firstEventAtMs, 'ms', ''],
     ['old web inactive, after the deploy returned', d.oldDownAfterMs, 'ms', '(systemd finishing SIGQUIT)'],
@@ -418,12 +455,17 @@ function summarize({ facts, ref, deploys, status, statusJson, control, load, wrk
   const f = (x, unit) => (unit === 'MB' ? r1(x).toFixed(1) : String(Math.round(x)));
   const L = [];
   L.push('');
-  L.push(`bg benchmark — ${facts.nproc} vCPU (${facts.cpu}), kernel ${facts.kernel}, node ${facts.node}, load avg at start ${facts.loadavgStart.join(' ')}`);
+  L.push(
+    `bg benchmark — ${facts.nproc} vCPU (${facts.cpu}), kernel ${facts.kernel}, node ${facts.node}, load avg at start ${facts.loadavgStart.join(' ')}`,
+  );
   // the bench's own wrk + Caddy + Gunicorn fill the CPUs later: only the load before it started tells
   if (facts.loadavgStart[0] > facts.nproc / 2)
-    L.push(`NOTE: the machine was busy when the bench started (1-min load avg ${facts.loadavgStart[0]} > nproc/2): wall times are inflated; CPU times less so`);
+    L.push(
+      `NOTE: the machine was busy when the bench started (1-min load avg ${facts.loadavgStart[0]} > nproc/2): wall times are inflated; CPU times less so`,
+    );
   L.push(`${deploys.length} deploys (v2/v3 alternating, no load; deploy 1 clones the green release)     median      max   target`);
-  for (const [name, s, unit, target] of rows) L.push(`${name.padEnd(52)}${`${f(s.median, unit)} ${unit}`.padStart(10)}${`${f(s.max, unit)} ${unit}`.padStart(10)}   ${target}`);
+  for (const [name, s, unit, target] of rows)
+    L.push(`${name.padEnd(52)}${`${f(s.median, unit)} ${unit}`.padStart(10)}${`${f(s.max, unit)} ${unit}`.padStart(10)}   ${target}`);
   L.push(
     `(verdicts: median against the target; peak RSS: max of all runs; deploy 1 ran with empty caches: wall ${Math.round(deploys[0].wallMs)} ms, overhead ${Math.round(deploys[0].overheadMs)} ms)`,
   );
@@ -458,12 +500,25 @@ function summarize({ facts, ref, deploys, status, statusJson, control, load, wrk
           `${sum(rs.map((r) => r.socketErrors))} socket errors (${rs.map((r) => r.socketErrors).join(', ')} per deploy)`,
       );
     }
-  L.push(`for comparison, a hand-written recipe measured 2026-11-23 (docs/benchmarks.md): 0 non-2xx, 0-6 socket read errors per deploy, 2.9-3.2 s per deploy`);
+  L.push(
+    `for comparison, a hand-written recipe measured 2026-11-23 (docs/benchmarks.md): 0 non-2xx, 0-6 socket read errors per deploy, 2.9-3.2 s per deploy`,
+  );
   L.push(`total ${r1(totalS)} s`);
   L.push('');
   return {
     table: L.join('\n'),
-    json: { facts, targets: TARGETS, deploy: d, stepMedians: steps, reference: ref, deploys, status, statusJson, load: { wrkSeconds, control, ...load }, totalS },
+    json: {
+      facts,
+      targets: TARGETS,
+      deploy: d,
+      stepMedians: steps,
+      reference: ref,
+      deploys,
+      status,
+      statusJson,
+      load: { wrkSeconds, control, ...load },
+      totalS,
+    },
   };
 }
 

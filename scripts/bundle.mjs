@@ -28,7 +28,14 @@ const files = (p) =>
         .flatMap((f) => files(join(p, f)))
     : [p];
 const hash = createHash('sha256');
-for (const f of ['package.json', 'package-lock.json', 'scripts/bundle.mjs', ...files('scripts/bundle-stubs'), ...files('src'), ...files('templates')]) {
+for (const f of [
+  'package.json',
+  'package-lock.json',
+  'scripts/bundle.mjs',
+  ...files('scripts/bundle-stubs'),
+  ...files('src'),
+  ...files('templates'),
+]) {
   hash.update(`${f}\0`).update(readFileSync(f));
 }
 const buildId = hash.digest('hex').slice(0, 16);
@@ -53,7 +60,9 @@ const SEPARATE = { './parse.js': 'config-parse' };
 const separateBundles = {
   name: 'separate-bundles',
   setup(b) {
-    b.onResolve({ filter: /^\.\/parse\.js$/ }, (args) => (args.importer.endsWith('src/config/load.ts') ? { path: `bg:bundle/${SEPARATE[args.path]}`, external: true } : undefined));
+    b.onResolve({ filter: /^\.\/parse\.js$/ }, (args) =>
+      args.importer.endsWith('src/config/load.ts') ? { path: `bg:bundle/${SEPARATE[args.path]}`, external: true } : undefined,
+    );
   },
 };
 

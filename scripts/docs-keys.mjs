@@ -9,7 +9,14 @@ import { build } from 'esbuild';
 const dir = mkdtempSync(join(tmpdir(), 'bg-docs-keys-'));
 try {
   const out = join(dir, 'key-docs.cjs');
-  await build({ entryPoints: ['src/config/key-docs.ts'], bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'warning' });
+  await build({
+    entryPoints: ['src/config/key-docs.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile: out,
+    logLevel: 'warning',
+  });
   const { withKeyTable } = createRequire(import.meta.url)(out);
   const before = readFileSync('README.md', 'utf8');
   const after = withKeyTable(before);

@@ -16,14 +16,21 @@ const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const outArg = process.argv.indexOf('--out');
 const outDir = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(root, 'dist/deb');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const node = (...args) => execFileSync(process.execPath, [join(root, 'bin/bg.cjs'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, BG_CACHE_DIR: 'off' } });
+const node = (...args) =>
+  execFileSync(process.execPath, [join(root, 'bin/bg.cjs'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, BG_CACHE_DIR: 'off' },
+  });
 
 const stage = mkdtempSync(join(tmpdir(), 'bluegreen-deb-'));
 chmodSync(stage, 0o755); // the archive's ./, which dpkg would otherwise see as 0700
 try {
   const lib = join(stage, 'usr/lib/bluegreen');
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }))[0].files;
-  if (!packed.some((f) => f.path.startsWith('dist/bundle/'))) throw new Error('dist/bundle is missing: run `npm run build` first (or `npm run package`).');
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }))[0]
+    .files;
+  if (!packed.some((f) => f.path.startsWith('dist/bundle/')))
+    throw new Error('dist/bundle is missing: run `npm run build` first (or `npm run package`).');
   // README.md goes to /usr/share/doc, where Debian keeps it
   for (const f of packed.filter((p) => p.path !== 'README.md')) {
     mkdirSync(dirname(join(lib, f.path)), { recursive: true });
@@ -52,7 +59,10 @@ try {
   const doc = join(stage, 'usr/share/doc/bluegreen');
   mkdirSync(doc, { recursive: true });
   cpSync(join(root, 'README.md'), join(doc, 'README.md'));
-  writeFileSync(join(doc, 'copyright'), `Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: bluegreen\n\nFiles: *\nLicense: ${pkg.license}\n`);
+  writeFileSync(
+    join(doc, 'copyright'),
+    `Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: bluegreen\n\nFiles: *\nLicense: ${pkg.license}\n`,
+  );
 
   const installedKb = Number(execFileSync('du', ['-sk', '--apparent-size', join(stage, 'usr')], { encoding: 'utf8' }).split('\t')[0]);
   mkdirSync(join(stage, 'DEBIAN'));

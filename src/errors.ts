@@ -43,7 +43,8 @@ export class BgError extends Error {
 }
 
 /** True for a BgError from any bundle: each command is bundled on its own, with its own copy of these classes. */
-export const isBgError = (e: unknown): e is BgError => typeof e === 'object' && e !== null && (e as { isBgError?: unknown }).isBgError === true;
+export const isBgError = (e: unknown): e is BgError =>
+  typeof e === 'object' && e !== null && (e as { isBgError?: unknown }).isBgError === true;
 
 /** bg.yml missing, unreadable or invalid; nothing was changed. */
 export class ConfigError extends BgError {

@@ -14,4 +14,6 @@ let gap = 0;
 for (let i = 1; i < stamps.length; i++) gap = Math.max(gap, stamps[i].t - stamps[i - 1].t);
 const firstNew = stamps.find((s) => s.color === newColor && s.t >= Number(startS));
 const boot = firstNew ? firstNew.t - Number(startS) : null;
-console.log(JSON.stringify({ gapMs: Math.round(gap * 1000), bootMs: boot === null ? null : Math.round(boot * 1000), tasks: stamps.length }));
+console.log(
+  JSON.stringify({ gapMs: Math.round(gap * 1000), bootMs: boot === null ? null : Math.round(boot * 1000), tasks: stamps.length }),
+);

@@ -7,7 +7,8 @@ import { CaddyError } from '../errors.js';
 
 const RESPONSE_TIMEOUT_MS = 15_000; // a /load waits for Caddy to start the new config
 
-const START_CADDY = (admin: string) => `Start Caddy (systemctl start caddy) and make sure caddy.admin in bg.yml matches its admin address (now ${admin})`;
+const START_CADDY = (admin: string) =>
+  `Start Caddy (systemctl start caddy) and make sure caddy.admin in bg.yml matches its admin address (now ${admin})`;
 
 export class CaddyAdmin {
   constructor(readonly admin: string) {}

@@ -84,7 +84,10 @@ export async function listeningOn(ports: number[]): Promise<number[]> {
  * before the reload, and such a request opens its upstream connection only after Caddy has read it.
  * A single zero reading taken in that gap would let the old Gunicorn go with a request on its way.
  */
-export async function waitDrained(port: number, opts: { maxMs: number; pollMs?: number; quietMs?: number; signal?: AbortSignal }): Promise<{ drained: boolean; ms: number; left: number }> {
+export async function waitDrained(
+  port: number,
+  opts: { maxMs: number; pollMs?: number; quietMs?: number; signal?: AbortSignal },
+): Promise<{ drained: boolean; ms: number; left: number }> {
   const pollMs = opts.pollMs ?? 20;
   const quietMs = opts.quietMs ?? 40;
   const start = performance.now();

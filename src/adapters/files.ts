@@ -28,7 +28,9 @@ function writeError(path: string, err: unknown): FsError {
   if (err instanceof FsError) return err;
   const code = (err as NodeJS.ErrnoException).code ?? '';
   return new FsError(`Cannot write ${path}: ${reasonOf(err)}`, {
-    next: PERMISSION_CODES.has(code) ? "Run as root, or pass --user to install into your user's systemd" : `Fix the cause above for ${dirname(path)}, then run the command again`,
+    next: PERMISSION_CODES.has(code)
+      ? "Run as root, or pass --user to install into your user's systemd"
+      : `Fix the cause above for ${dirname(path)}, then run the command again`,
     detail: (err as Error).message,
   });
 }
@@ -166,12 +168,24 @@ export async function readUntrusted(path: string, maxBytes: number): Promise<str
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
     const why = code === 'ELOOP' ? 'it is a symbolic link' : reasonOf(err);
-    throw new FsError(`Refused to read ${path}: ${why}.`, { code: 'untrusted-file', next: `Make ${path} a regular file.`, detail: (err as Error).message });
+    throw new FsError(`Refused to read ${path}: ${why}.`, {
+      code: 'untrusted-file',
+      next: `Make ${path} a regular file.`,
+      detail: (err as Error).message,
+    });
   }
   try {
     const st = await fh.stat();
-    if (!st.isFile()) throw new FsError(`Refused to read ${path}: it is not a regular file.`, { code: 'untrusted-file', next: `Make ${path} a regular file.` });
-    if (st.size > maxBytes) throw new FsError(`Refused to read ${path}: it is larger than ${maxBytes} bytes.`, { code: 'untrusted-file', next: `Make ${path} smaller.` });
+    if (!st.isFile())
+      throw new FsError(`Refused to read ${path}: it is not a regular file.`, {
+        code: 'untrusted-file',
+        next: `Make ${path} a regular file.`,
+      });
+    if (st.size > maxBytes)
+      throw new FsError(`Refused to read ${path}: it is larger than ${maxBytes} bytes.`, {
+        code: 'untrusted-file',
+        next: `Make ${path} smaller.`,
+      });
     const buf = Buffer.alloc(st.size);
     const { bytesRead } = await fh.read(buf, 0, st.size, 0);
     return buf.subarray(0, bytesRead).toString('utf8');

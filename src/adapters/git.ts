@@ -117,7 +117,8 @@ async function fetchRef(repo: string, dir: string, ref: string | undefined): Pro
 
 async function checkoutDetached(dir: string, name: string, head: Head): Promise<void> {
   const co = await git(gitArgs.checkoutDetached(dir, head.commit));
-  if (!co.ok) throw failed(`Could not check out ${name} (${head.commit.slice(0, 12)}) in ${dir}`, co, `Remove ${dir} and run the command again.`);
+  if (!co.ok)
+    throw failed(`Could not check out ${name} (${head.commit.slice(0, 12)}) in ${dir}`, co, `Remove ${dir} and run the command again.`);
   await recordHead(dir, head).catch(() => {}); // only a shortcut for status: git answers without it
 }
 
@@ -134,9 +135,18 @@ export async function checkoutRelease(repo: string, dir: string, ref: string | u
  * A new release: `repo` is fetched into the local `cache` clone, and `ref` checked out into `dir`, a
  * new directory cloned from the cache (objects hardlinked, so it costs little). Never reuses `dir`.
  */
-export async function checkoutNewRelease(repo: string, cache: string, dir: string, ref: string | undefined): Promise<{ commit: string; ref: string; subject: string }> {
+export async function checkoutNewRelease(
+  repo: string,
+  cache: string,
+  dir: string,
+  ref: string | undefined,
+): Promise<{ commit: string; ref: string; subject: string }> {
   const { head, name } = await fetchRef(repo, cache, ref);
-  if (existsSync(dir)) throw new GitError(`${dir} already exists: a release directory is never reused.`, { code: 'release-exists', next: `Remove ${dir} if no color uses it, then retry.` });
+  if (existsSync(dir))
+    throw new GitError(`${dir} already exists: a release directory is never reused.`, {
+      code: 'release-exists',
+      next: `Remove ${dir} if no color uses it, then retry.`,
+    });
   const clone = await git(gitArgs.clone(cache, dir));
   if (!clone.ok) throw failed(`Could not make the release directory ${dir}`, clone, `Check that ${dir} can be written, then retry.`);
   await checkoutDetached(dir, name, head);

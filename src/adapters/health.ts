@@ -37,7 +37,8 @@ export type ProbeResult = { status: number; body: string } | { error: string };
 
 const BODY_KEEP = 300;
 
-export const describeTarget = (o: Pick<ProbeOptions, 'port' | 'path' | 'host'>) => `GET http://127.0.0.1:${o.port}${o.path}${o.host ? ` (Host: ${o.host})` : ''}`;
+export const describeTarget = (o: Pick<ProbeOptions, 'port' | 'path' | 'host'>) =>
+  `GET http://127.0.0.1:${o.port}${o.path}${o.host ? ` (Host: ${o.host})` : ''}`;
 
 function errorText(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
@@ -77,7 +78,8 @@ export async function probe(opts: ProbeOptions): Promise<ProbeResult> {
   }
 }
 
-const describeResult = (r: ProbeResult) => ('error' in r ? `last error: ${r.error}` : `last response: HTTP ${r.status}${r.body ? `: ${r.body}` : ''}`);
+const describeResult = (r: ProbeResult) =>
+  'error' in r ? `last error: ${r.error}` : `last response: HTTP ${r.status}${r.body ? `: ${r.body}` : ''}`;
 
 /** Polls until the expected status, `retries` tries at most; throws HealthError otherwise. */
 export async function waitHealthy(opts: HealthOptions): Promise<{ tries: number; ms: number; status: number }> {

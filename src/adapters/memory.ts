@@ -97,7 +97,11 @@ export async function cgroupLimits(pid: number, unit: string): Promise<CgroupLim
   const paths = parseProcCgroup(own);
   const mounts = parseCgroupMounts(mountinfo);
   const found: CgroupLimit[] = [];
-  const walk = async (mount: { dir: string; root: string } | undefined, path: string | undefined, files: { limit: string; usage: string; inactive: string }) => {
+  const walk = async (
+    mount: { dir: string; root: string } | undefined,
+    path: string | undefined,
+    files: { limit: string; usage: string; inactive: string },
+  ) => {
     if (!mount || path === undefined) return;
     for (const { dir, path: p } of ancestorDirs(mount, path, unit)) {
       const limit = bytesOf(await readOr(`${dir}/${files.limit}`));

@@ -74,7 +74,9 @@ export function readProcess(cmd: string, args: string[], o: { env?: Record<strin
         stdout: String(stdout ?? ''),
         stderr: String(stderr ?? ''),
         timedOut: !!e?.killed && !!e.signal,
-        ...(e && exitCode === undefined && !e.signal && { error: { code: typeof e.code === 'string' ? e.code : undefined, message: e.message } }),
+        ...(e &&
+          exitCode === undefined &&
+          !e.signal && { error: { code: typeof e.code === 'string' ? e.code : undefined, message: e.message } }),
       });
     }),
   );
@@ -92,8 +94,12 @@ export function streamProcess(cmd: string, args: string[], onStdout: (text: stri
       onStdout(text);
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', (err: NodeJS.ErrnoException) => resolve({ ok: false, stdout, stderr, timedOut: false, error: { code: err.code, message: err.message } }));
-    child.on('close', (code, signal) => resolve({ ok: code === 0, exitCode: code ?? undefined, signal: signal ?? undefined, stdout, stderr, timedOut: false }));
+    child.on('error', (err: NodeJS.ErrnoException) =>
+      resolve({ ok: false, stdout, stderr, timedOut: false, error: { code: err.code, message: err.message } }),
+    );
+    child.on('close', (code, signal) =>
+      resolve({ ok: code === 0, exitCode: code ?? undefined, signal: signal ?? undefined, stdout, stderr, timedOut: false }),
+    );
   });
 }
 

@@ -8,7 +8,13 @@ import { type RunOptions, runProcess } from './process.js';
  * (TIOCSTI would type into root's shell), and none of bg's environment (root's tokens), only PATH,
  * LANG and what it is given.
  */
-export function shellOptions(opts: { cwd: string; env: Record<string, string>; uid?: number; gid?: number; timeoutMs?: number }): RunOptions {
+export function shellOptions(opts: {
+  cwd: string;
+  env: Record<string, string>;
+  uid?: number;
+  gid?: number;
+  timeoutMs?: number;
+}): RunOptions {
   const asOther = opts.uid !== undefined;
   return {
     cwd: opts.cwd,

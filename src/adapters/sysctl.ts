@@ -16,5 +16,7 @@ export async function readSysctl(name: string): Promise<string | undefined> {
 /** Sets it now and for every boot (a drop-in in /etc/sysctl.d). Needs root. */
 export async function enableSysctl(name: string, value: string, dropIn: string): Promise<void> {
   await writeFile(procPath(name), `${value}\n`);
-  await writeAtomic(dropIn, `# Written by bg: Caddy config reloads must not reset queued connections.\n${name} = ${value}\n`, { mode: 0o644 });
+  await writeAtomic(dropIn, `# Written by bg: Caddy config reloads must not reset queued connections.\n${name} = ${value}\n`, {
+    mode: 0o644,
+  });
 }

@@ -80,7 +80,13 @@ export class SystemdBus {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     });
     try {
-      await Promise.race([Promise.all([conn.call({ path: MANAGER_PATH, iface: 'org.freedesktop.DBus.Peer', member: 'Ping' }), ...matches.map((m) => conn.addMatch(m))]), timeout]);
+      await Promise.race([
+        Promise.all([
+          conn.call({ path: MANAGER_PATH, iface: 'org.freedesktop.DBus.Peer', member: 'Ping' }),
+          ...matches.map((m) => conn.addMatch(m)),
+        ]),
+        timeout,
+      ]);
     } catch (err) {
       conn.close();
       const cause = err instanceof BusError || err instanceof SystemdError ? (err.detail ?? err.message) : errorText(err);
@@ -186,7 +192,8 @@ export class SystemdBus {
   }
 
   private callError(spec: CallSpec, err: unknown): SystemdError {
-    if (!(err instanceof DBusError)) return new SystemdError(`systemd ${spec.member} failed: ${errorText(err)}`, { detail: errorText(err) });
+    if (!(err instanceof DBusError))
+      return new SystemdError(`systemd ${spec.member} failed: ${errorText(err)}`, { detail: errorText(err) });
     const what = spec.unit ? `${spec.member} ${spec.unit}` : spec.member;
     const denied = /AccessDenied|InteractiveAuthorizationRequired|NotAuthorized/.test(err.type);
     const next = denied

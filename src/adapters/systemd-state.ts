@@ -17,7 +17,9 @@ export interface UnitState {
 }
 
 /** What observe() needs of each unit, for many units at once (Systemd.unitSummaries). */
-export type UnitSummary = Pick<UnitState, 'name' | 'loadState' | 'activeState' | 'subState' | 'mainPid' | 'since' | 'invocationId'> & { fileState?: string };
+export type UnitSummary = Pick<UnitState, 'name' | 'loadState' | 'activeState' | 'subState' | 'mainPid' | 'since' | 'invocationId'> & {
+  fileState?: string;
+};
 
 /** One row of Manager.ListUnitsByNames: (name, description, load, active, sub, following, path, job id, job type, job path). */
 export type ListUnitsRow = [string, string, string, string, string, string, string, number, string, string];
@@ -30,10 +32,25 @@ export interface ListedUnit {
   path: string; // the unit's D-Bus object path
 }
 
-export const toListedUnit = ([name, , loadState, activeState, subState, , path]: ListUnitsRow): ListedUnit => ({ name, loadState, activeState, subState, path });
+export const toListedUnit = ([name, , loadState, activeState, subState, , path]: ListUnitsRow): ListedUnit => ({
+  name,
+  loadState,
+  activeState,
+  subState,
+  path,
+});
 
 const UNIT_IFACE = 'org.freedesktop.systemd1.Unit';
-const UNIT_PROPS = ['LoadState', 'ActiveState', 'SubState', 'StateChangeTimestamp', 'ActiveEnterTimestamp', 'FragmentPath', 'LoadError', 'InvocationID'];
+const UNIT_PROPS = [
+  'LoadState',
+  'ActiveState',
+  'SubState',
+  'StateChangeTimestamp',
+  'ActiveEnterTimestamp',
+  'FragmentPath',
+  'LoadError',
+  'InvocationID',
+];
 const SERVICE_PROPS = ['MainPID', 'Result', 'NRestarts', 'ExecMainStatus'];
 const HAS_RESULT = ['socket', 'timer', 'mount', 'automount', 'path', 'scope', 'swap'];
 

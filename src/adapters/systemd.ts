@@ -104,7 +104,9 @@ export class Systemd {
   private async reloadIfUnitsChanged(files: string[]): Promise<void> {
     const name = files[0]?.split('/').at(-1);
     if (!name) return;
-    const stale = await this.bus.getProperty(unitObjectPath(name), 'org.freedesktop.systemd1.Unit', 'NeedDaemonReload', name).catch(() => false);
+    const stale = await this.bus
+      .getProperty(unitObjectPath(name), 'org.freedesktop.systemd1.Unit', 'NeedDaemonReload', name)
+      .catch(() => false);
     if (stale === true) await this.reload();
   }
 
@@ -123,7 +125,10 @@ export class Systemd {
     if (loadState !== 'loaded') return { loadState };
     const service = 'org.freedesktop.systemd1.Service';
     // a(sasbttttuii): path, argv, ignore-failure, then timestamps and status of its last run
-    const [exec, dir] = await Promise.all([this.bus.getProperty(path, service, 'ExecStart', name), this.bus.getProperty(path, service, 'WorkingDirectory', name)]);
+    const [exec, dir] = await Promise.all([
+      this.bus.getProperty(path, service, 'ExecStart', name),
+      this.bus.getProperty(path, service, 'WorkingDirectory', name),
+    ]);
     const first = Array.isArray(exec) ? (exec[0] as unknown[] | undefined) : undefined;
     const argv = Array.isArray(first?.[1]) ? (first[1] as unknown[]).map(String) : undefined;
     return { loadState, argv, workingDirectory: typeof dir === 'string' && dir ? dir : undefined };
@@ -156,7 +161,11 @@ export class Systemd {
         .call({ member: 'GetUnitFileState', signature: 's', body: [name], unit: name })
         .then(([state]) => (typeof state === 'string' && state ? state : undefined))
         .catch(() => undefined);
-    const [rows, values, fileStates] = await Promise.all([this.listUnits(names), Promise.all(names.map(props)), Promise.all(names.map(fileState))]);
+    const [rows, values, fileStates] = await Promise.all([
+      this.listUnits(names),
+      Promise.all(names.map(props)),
+      Promise.all(names.map(fileState)),
+    ]);
     const byName = new Map(names.map((n, i) => [n, values[i]]));
     const files = new Map(names.map((n, i) => [n, fileStates[i]]));
     return rows.map((row) => {
@@ -179,20 +188,29 @@ export class Systemd {
       ['TimeoutStartUSec', new Variant('t', 2n ** 64n - 1n)],
       ...props,
     ];
-    const [path] = (await this.bus.call({ member: 'StartTransientUnit', signature: 'ssa(sv)a(sa(sv))', body: [name, 'fail', all, []], unit: name })) as [string];
+    const [path] = (await this.bus.call({
+      member: 'StartTransientUnit',
+      signature: 'ssa(sv)a(sa(sv))',
+      body: [name, 'fail', all, []],
+      unit: name,
+    })) as [string];
     return this.jobs.wait(path, name, 'start', Number.POSITIVE_INFINITY);
   }
 
   /** systemd's MemoryCurrent of a service (its cgroup's usage); undefined when systemd does not account memory. */
   async memoryCurrent(name: string): Promise<number | undefined> {
-    const v = await this.bus.getProperty(unitObjectPath(name), 'org.freedesktop.systemd1.Service', 'MemoryCurrent', name).catch(() => undefined);
+    const v = await this.bus
+      .getProperty(unitObjectPath(name), 'org.freedesktop.systemd1.Service', 'MemoryCurrent', name)
+      .catch(() => undefined);
     // UINT64_MAX: not accounted (no memory controller for this manager)
     return typeof v === 'bigint' && v < 2n ** 63n ? Number(v) : undefined;
   }
 
   /** The PIDs in a unit's cgroup (Manager.GetUnitProcesses); [] when it has none or is not loaded. */
   async unitProcesses(name: string): Promise<number[]> {
-    const [rows] = (await this.bus.call({ member: 'GetUnitProcesses', signature: 's', body: [name], unit: name }).catch(() => [[]])) as [[string, number, string][]];
+    const [rows] = (await this.bus.call({ member: 'GetUnitProcesses', signature: 's', body: [name], unit: name }).catch(() => [[]])) as [
+      [string, number, string][],
+    ];
     return rows.map((r) => r[1]);
   }
 

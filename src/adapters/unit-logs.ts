@@ -11,7 +11,11 @@ import { readProcess } from './process.js';
 export async function lastLogLines(cfg: Pick<Config, 'logDir' | 'scope'>, unit: string, n = 10, invocationId?: string): Promise<string> {
   const file = unitLogFile(cfg, unit);
   if (file) return (await readLastLines(file, n)).join('\n') || `(no output in ${file})`;
-  const r = await readProcess('journalctl', journalctlArgs({ scope: cfg.scope, units: [unit], invocationId, lines: n, output: 'short-iso', quiet: true }), { timeoutMs: 3000 });
+  const r = await readProcess(
+    'journalctl',
+    journalctlArgs({ scope: cfg.scope, units: [unit], invocationId, lines: n, output: 'short-iso', quiet: true }),
+    { timeoutMs: 3000 },
+  );
   const stdout = r.stdout.trim();
   const missing = r.error?.code === 'ENOENT';
   const stderr = r.stderr;

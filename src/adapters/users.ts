@@ -44,7 +44,11 @@ export async function ensureSystemUser(name: string, home: string, app?: string)
 
 /** The user's uid, primary gid and every group it is in; undefined when there is no such user. */
 export async function lookupUser(name: string): Promise<{ uid: number; gid: number; groups: number[] } | undefined> {
-  const [uid, gid, groups] = await Promise.all([read('id', idArgs('-u', name)), read('id', idArgs('-g', name)), read('id', idArgs('-G', name))]);
+  const [uid, gid, groups] = await Promise.all([
+    read('id', idArgs('-u', name)),
+    read('id', idArgs('-g', name)),
+    read('id', idArgs('-G', name)),
+  ]);
   if (!uid.ok || !gid.ok || !groups.ok) return undefined;
   return { uid: Number(uid.out), gid: Number(gid.out), groups: groups.out.split(/\s+/).filter(Boolean).map(Number) };
 }

@@ -49,7 +49,12 @@ export async function fleetStatus(cfg: Config, o: GlobalOptions): Promise<number
 /** Each host's own history, its lines prefixed with its name. */
 export async function fleetHistory(cfg: Config, o: GlobalOptions, limit: number): Promise<number> {
   const remote = new SshBg();
-  const runs = await Promise.all((cfg.hosts ?? []).map(async (h) => ({ h, r: await remote.run(h, [...(o.json ? ['--json'] : []), 'history', '--limit', String(limit)]) })));
+  const runs = await Promise.all(
+    (cfg.hosts ?? []).map(async (h) => ({
+      h,
+      r: await remote.run(h, [...(o.json ? ['--json'] : []), 'history', '--limit', String(limit)]),
+    })),
+  );
   if (o.json) {
     const hosts: FleetHistoryEvent['hosts'] = runs.map(({ h, r }) => {
       const entries = r.exitCode === 0 ? eventOf(r.events, 'history')?.entries : undefined;

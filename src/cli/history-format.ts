@@ -6,7 +6,12 @@ import type { LockInfo } from '../state/lock.js';
  * The last `limit` runs of the journal's lines: a start without its end is `running` while its
  * process is `alive`, else `interrupted`, at the step its lock (left behind when it was cut off) names.
  */
-export function historyEntries(lines: JournalEntry[], lock: LockInfo | null | undefined, alive: (pid: number, boot?: string) => boolean, limit: number): JournalEntry[] {
+export function historyEntries(
+  lines: JournalEntry[],
+  lock: LockInfo | null | undefined,
+  alive: (pid: number, boot?: string) => boolean,
+  limit: number,
+): JournalEntry[] {
   return runsOf(lines, alive, (e) => (lock && lock.pid === e.pid ? lock.step : undefined)).slice(-limit);
 }
 

@@ -15,7 +15,9 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
   // that must be tighter (state dir, env file, logs) are set explicitly.
   process.umask(0o022);
   const program = new Command('bluegreen')
-    .description('Zero-downtime blue/green deploys of a Gunicorn app behind Caddy, over systemd. (`bg` is also a shell builtin: type `bluegreen`.)')
+    .description(
+      'Zero-downtime blue/green deploys of a Gunicorn app behind Caddy, over systemd. (`bg` is also a shell builtin: type `bluegreen`.)',
+    )
     .option('-c, --config <file>', 'config file (default ./bg.yml, env BG_CONFIG)')
     .option('--user', "talk to your user's systemd manager (session bus) instead of the system manager")
     .option('--dry-run', 'print the plan and the files that would change; touch nothing')
@@ -34,9 +36,10 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
   let code: number = EXIT.ok;
   const NO_MEMORY_CHECK = 'start the second web color even when bg measures that it would not fit in memory';
   const parallel = () =>
-    new Option('--parallel <n>', 'with hosts in bg.yml: how many web hosts to do at once (default 1; the Celery host always goes last, alone)').argParser(
-      wholeNumber('--parallel must be a whole number 1-100', 1, 100),
-    );
+    new Option(
+      '--parallel <n>',
+      'with hosts in bg.yml: how many web hosts to do at once (default 1; the Celery host always goes last, alone)',
+    ).argParser(wholeNumber('--parallel must be a whole number 1-100', 1, 100));
   const opts = () => program.opts<GlobalOptions>();
   const run = (fn: () => Promise<number>) => async () => {
     code = await fn();
@@ -86,7 +89,9 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
   program
     .command('run')
     .argument('<command...>', 'the command and its arguments (put -- before it)')
-    .description("run a command in the live release (manage.py shell, flask shell) as a transient service: the app's user and sandbox, the env file, its own terminal; its exit code is bg's")
+    .description(
+      "run a command in the live release (manage.py shell, flask shell) as a transient service: the app's user and sandbox, the env file, its own terminal; its exit code is bg's",
+    )
     .action(async (command: string[]) => {
       code = await (await load('run')).run(command, opts());
     });
@@ -100,7 +105,12 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     });
   program
     .command('maintenance')
-    .addArgument(new Argument('<on|off>', 'on: Caddy answers 503 with Retry-After (and <root>/shared/maintenance.html when there is one); off: back to the app').choices(ON_OFF))
+    .addArgument(
+      new Argument(
+        '<on|off>',
+        'on: Caddy answers 503 with Retry-After (and <root>/shared/maintenance.html when there is one); off: back to the app',
+      ).choices(ON_OFF),
+    )
     .description('take the site down for maintenance while the app keeps running, or bring it back')
     .action(async (state: string) => {
       code = await (await load('maintenance')).maintenance(state, opts());
@@ -115,7 +125,11 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .action(run(async () => (await load('cleanup')).cleanup(opts())));
   program
     .command('history')
-    .addOption(new Option('--limit <n>', 'how many entries').argParser(wholeNumber('--limit must be a whole number of entries, 1 or more', 1)).default(20))
+    .addOption(
+      new Option('--limit <n>', 'how many entries')
+        .argParser(wholeNumber('--limit must be a whole number of entries, 1 or more', 1))
+        .default(20),
+    )
     .description('the deploy journal')
     .action(async (cmdOpts: { limit: number }) => {
       code = await (await load('history')).history({ ...opts(), limit: cmdOpts.limit });

@@ -20,6 +20,7 @@ export const progressMode = (o: GlobalOptions) => (o.json ? 'json' : process.std
 export function lockWaitMs(o: GlobalOptions): number | undefined {
   if (o.lockWait === undefined) return undefined;
   const ms = parseDurationMs(o.lockWait);
-  if (ms === undefined) throw new UsageError(`--lock-wait must be a duration like 30s, 2m or 500ms (got ${JSON.stringify(o.lockWait)}).`, { code: 'usage' });
+  if (ms === undefined)
+    throw new UsageError(`--lock-wait must be a duration like 30s, 2m or 500ms (got ${JSON.stringify(o.lockWait)}).`, { code: 'usage' });
   return ms;
 }

@@ -12,7 +12,14 @@ import type { Plan } from '../plan/step.js';
  * A run that failed: rolled back (exit 1), or not all the way (exit 4). `servesAsBefore` is what bg
  * found when it looked at the host again after an undo failed: exit 4 only when it does not.
  */
-export function runFailure(command: string, cfg: Config, plan: Plan, result: RunResult, servesAsBefore = false, problems: Problem[] = []): BgError {
+export function runFailure(
+  command: string,
+  cfg: Config,
+  plan: Plan,
+  result: RunResult,
+  servesAsBefore = false,
+  problems: Problem[] = [],
+): BgError {
   const failed = result.failed!;
   const cause = failed.error;
   const why = messageOf(cause);
@@ -48,7 +55,14 @@ export function runFailure(command: string, cfg: Config, plan: Plan, result: Run
   }
   // refused by a check before anything changed what serves (a destructive migration): its own words
   if (isBgError(cause) && cause.exitCode === EXIT.usage) {
-    return new BgError(`${command} refused at step ${failed.step}: ${why}`, { code, step: failed.step, exitCode: EXIT.usage, detail, state: cause.state, next: cause.next });
+    return new BgError(`${command} refused at step ${failed.step}: ${why}`, {
+      code,
+      step: failed.step,
+      exitCode: EXIT.usage,
+      detail,
+      state: cause.state,
+      next: cause.next,
+    });
   }
   const state = plan.from
     ? `Rolled back: old version still serving from ${serving}; Celery as before.`

@@ -8,7 +8,17 @@ export function printError(err: unknown, json: boolean): number {
   if (isBgError(err)) {
     const { exitCode, state } = outcomeOf(err);
     if (json) {
-      jsonOut({ event: 'error', error: err.name, code: err.code, step: err.step, message: err.message, state, next: err.next, detail: err.detail, exitCode });
+      jsonOut({
+        event: 'error',
+        error: err.name,
+        code: err.code,
+        step: err.step,
+        message: err.message,
+        state,
+        next: err.next,
+        detail: err.detail,
+        exitCode,
+      });
     } else {
       const lines = [`bg: ${err.message}`];
       if (err.detail)
@@ -26,6 +36,8 @@ export function printError(err: unknown, json: boolean): number {
   }
   const e = err as Error;
   const { exitCode, state } = bugOutcome(err);
-  process.stderr.write(`bg: internal error: ${e?.message ?? String(err)}\n${e?.stack ?? ''}\n  state: ${state}\n  This is a bug in bg; please report it with the output above.\n`);
+  process.stderr.write(
+    `bg: internal error: ${e?.message ?? String(err)}\n${e?.stack ?? ''}\n  state: ${state}\n  This is a bug in bg; please report it with the output above.\n`,
+  );
   return exitCode;
 }

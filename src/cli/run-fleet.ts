@@ -43,7 +43,12 @@ export async function runFleet(cfg: Config, cmd: FleetCommand, o: GlobalOptions)
     checkFleet(cfg, await statusOfAll(cfg, remote), cmd.name);
     const passOn = o.lockWait ? ['--lock-wait', o.lockWait] : [];
     rolling = true;
-    const outcome = await runRolling(cfg, { command: cmd.name, args: [...passOn, ...cmd.args], undoArgs: [...passOn, 'rollback'], parallel: cmd.parallel ?? 1 }, remote, say);
+    const outcome = await runRolling(
+      cfg,
+      { command: cmd.name, args: [...passOn, ...cmd.args], undoArgs: [...passOn, 'rollback'], parallel: cmd.parallel ?? 1 },
+      remote,
+      say,
+    );
     if (!o.json) process.stderr.write(table(outcome.hosts));
     if (outcome.error) throw outcome.error;
     const text = `${cmd.name} ${cmd.args.slice(1).join(' ')}`.trim();

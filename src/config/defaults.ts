@@ -132,7 +132,9 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
       onFailure: f.hooks?.on_failure ?? [...DEFAULTS.hooks.commands],
       timeout: f.hooks?.timeout ?? DEFAULTS.hooks.timeout,
     },
-    ...(f.hosts && { hosts: f.hosts.map((h) => ({ name: h.name, ssh: h.ssh, config: h.config, ...(h.port !== undefined && { port: h.port }) })) }),
+    ...(f.hosts && {
+      hosts: f.hosts.map((h) => ({ name: h.name, ssh: h.ssh, config: h.config, ...(h.port !== undefined && { port: h.port }) })),
+    }),
     ...(f.celery_host !== undefined && { celeryHost: f.celery_host }),
     ...(f.django && { django: { manage: f.django.manage ?? DEFAULTS.django.manage } }),
     ...(f.venv && {

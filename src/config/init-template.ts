@@ -71,7 +71,9 @@ function djangoProject(o: InitOptions): DetectedProject {
 
 /** The environment variables the settings read (os.environ[...], os.environ.get, os.getenv, env(...)). */
 export function envKeys(settings: string): string[] {
-  const found = [...settings.matchAll(/(?:os\.environ(?:\.get)?\s*[[(]|os\.getenv\s*\(|\benv(?:\.\w+)?\s*\()\s*["']([A-Z][A-Z0-9_]*)["']/g)].map((m) => m[1]);
+  const found = [
+    ...settings.matchAll(/(?:os\.environ(?:\.get)?\s*[[(]|os\.getenv\s*\(|\benv(?:\.\w+)?\s*\()\s*["']([A-Z][A-Z0-9_]*)["']/g),
+  ].map((m) => m[1]);
   return [...new Set(found)];
 }
 
@@ -88,7 +90,11 @@ function wsgiModule(o: InitOptions, file: string): DetectedProject | undefined {
   if (!o.exists(path.join(o.cwd, file))) return undefined;
   const mod = file.replace(/\.py$/, '');
   const src = o.readFile(path.join(o.cwd, file)) ?? '';
-  const callable = /^application\s*[:=]/m.test(src) ? 'application' : /^app\s*[:=]/m.test(src) || !/^def create_app\b/m.test(src) ? 'app' : 'create_app()';
+  const callable = /^application\s*[:=]/m.test(src)
+    ? 'application'
+    : /^app\s*[:=]/m.test(src) || !/^def create_app\b/m.test(src)
+      ? 'app'
+      : 'create_app()';
   const route = HEALTH_ROUTE.exec(src)?.[1];
   return {
     kind: 'flask',
@@ -178,7 +184,8 @@ function keyLines(app: string) {
     const node = nodeOf(keyPath);
     if (node.kind !== 'block') throw new Error(`${keyPath} is not a block`);
     const inline = Object.entries(node.keys as Shape).map(
-      ([name, k]) => `${name}: ${k.kind !== 'block' && k.default !== undefined ? yamlOf(k.default, app) : k.kind !== 'block' ? k.example : ''}`,
+      ([name, k]) =>
+        `${name}: ${k.kind !== 'block' && k.default !== undefined ? yamlOf(k.default, app) : k.kind !== 'block' ? k.example : ''}`,
     );
     const text = code(keyPath, o.inline ? `{ ${inline.join(', ')} }` : '', o.commented);
     const hint = hintOf(o.hint ?? node.hint);
@@ -189,7 +196,10 @@ function keyLines(app: string) {
    * as one line (`set` changes it, or gives its lines), then the other blocks, each from `set`.
    * A key added to the table shows up here without a change to the template.
    */
-  function keys(blockPath: string, o: { set?: Record<string, LineOptions | (LineOptions & { inline: true }) | string[]>; skip?: string[]; commented?: boolean } = {}): string[] {
+  function keys(
+    blockPath: string,
+    o: { set?: Record<string, LineOptions | (LineOptions & { inline: true }) | string[]>; skip?: string[]; commented?: boolean } = {},
+  ): string[] {
     const shape = blockPath ? (nodeOf(blockPath) as Block).keys : (KEYS as Shape);
     const first: string[] = [];
     const after: string[] = [];
@@ -225,7 +235,9 @@ export function renderInitConfig(o: InitOptions): string {
     : django
       ? { hint: "Host header for checks: Django's ALLOWED_HOSTS rejects 127.0.0.1 with 400" }
       : {};
-  const celery = [k.block('celery'), ...k.keys('celery', { set: { app: { value: p.celeryApp ?? p.pkg ?? app.replace(/-/g, '_') } } })].map((l) => (p.celeryApp ? l : `# ${l}`));
+  const celery = [k.block('celery'), ...k.keys('celery', { set: { app: { value: p.celeryApp ?? p.pkg ?? app.replace(/-/g, '_') } } })].map(
+    (l) => (p.celeryApp ? l : `# ${l}`),
+  );
   // Debian's Python (the one with python3-django), not whatever `python3` is first on the deployer's PATH
   const venv = '/usr/bin/python3 -m venv --system-site-packages .venv && .venv/bin/pip install -r requirements.txt';
   const builds = django ? [venv, '.venv/bin/python manage.py collectstatic --noinput'] : [venv];
@@ -249,7 +261,9 @@ export function renderInitConfig(o: InitOptions): string {
       set: {
         app: { value: app },
         repo: repo ? { value: q(repo) } : { hint: `${k.hintOf('repo')} (no git remote found here)` },
-        app_dir: appDir ? { value: appDir, hint: `the project inside the repo (${p.kind === 'django' ? 'manage.py' : 'the wsgi module'} is there)` } : {},
+        app_dir: appDir
+          ? { value: appDir, hint: `the project inside the repo (${p.kind === 'django' ? 'manage.py' : 'the wsgi module'} is there)` }
+          : {},
         build: [k.key('build', { value: '', off: true }), ...builds.map((b) => `#   - ${b}`)],
         release: [k.key('release', { value: '', off: true }), ...releases.map((b) => `#   - ${b}`)],
       },
@@ -265,7 +279,9 @@ export function renderInitConfig(o: InitOptions): string {
     }),
     '',
     k.block('caddy'),
-    ...k.keys('caddy', { set: { static: { inline: true, off: true, ...(django && { hint: `${k.hintOf('caddy.static')} (STATIC_ROOT)` }) } } }),
+    ...k.keys('caddy', {
+      set: { static: { inline: true, off: true, ...(django && { hint: `${k.hintOf('caddy.static')} (STATIC_ROOT)` }) } },
+    }),
     '',
     ...celery,
     '',

@@ -28,6 +28,7 @@ export function renderKeyTable(): string {
 export function withKeyTable(readme: string): string {
   const start = readme.indexOf(KEY_TABLE_START);
   const end = readme.indexOf(KEY_TABLE_END);
-  if (start < 0 || end < start) throw new Error(`README.md has no key table section: put ${KEY_TABLE_START} and ${KEY_TABLE_END} around it`);
+  if (start < 0 || end < start)
+    throw new Error(`README.md has no key table section: put ${KEY_TABLE_START} and ${KEY_TABLE_END} around it`);
   return `${readme.slice(0, start + KEY_TABLE_START.length)}\n${renderKeyTable()}\n${readme.slice(end)}`;
 }

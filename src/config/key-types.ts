@@ -49,7 +49,9 @@ export type Node = Key | List | Block;
 // The shape of a validated bg.yml, read off the table: required keys are present, others optional.
 type ValueOf<N> = N extends Key<infer T> ? T : N extends List<infer I> ? ValueOf<I>[] : N extends Block<infer S> ? FileOf<S> : never;
 type RequiredNames<S extends Shape> = { [K in keyof S]: S[K] extends { required: string | true } ? K : never }[keyof S];
-export type FileOf<S extends Shape> = { -readonly [K in RequiredNames<S>]: ValueOf<S[K]> } & { -readonly [K in Exclude<keyof S, RequiredNames<S>>]?: ValueOf<S[K]> };
+export type FileOf<S extends Shape> = { -readonly [K in RequiredNames<S>]: ValueOf<S[K]> } & {
+  -readonly [K in Exclude<keyof S, RequiredNames<S>>]?: ValueOf<S[K]>;
+};
 
 type KeyRow<T> = Omit<Key<T>, 'kind' | 'check' | 'required'>;
 type ListRow = Omit<List, 'kind' | 'items' | 'listOf'>;
@@ -57,10 +59,20 @@ type ListRow = Omit<List, 'kind' | 'items' | 'listOf'>;
 /** An optional key. */
 export const key = <T>(check: Check<T>, row: KeyRow<T>): Key<T> => ({ kind: 'key', check, ...row });
 /** A key that must be present; `allowed` completes "is required; allowed: …". */
-export const requiredKey = <T>(allowed: string, check: Check<T>, row: KeyRow<T>): Key<T> & { required: string } => ({ kind: 'key', check, required: allowed, ...row });
+export const requiredKey = <T>(allowed: string, check: Check<T>, row: KeyRow<T>): Key<T> & { required: string } => ({
+  kind: 'key',
+  check,
+  required: allowed,
+  ...row,
+});
 export const list = <I extends Key | Block>(items: I, listOf: string, row: ListRow): List<I> => ({ kind: 'list', items, listOf, ...row });
 export const block = <S extends Shape>(keys: S, hint?: string): Block<S> => ({ kind: 'block', keys, ...(hint !== undefined && { hint }) });
-export const requiredBlock = <S extends Shape>(keys: S, hint?: string): Block<S> & { required: true } => ({ kind: 'block', keys, required: true, ...(hint !== undefined && { hint }) });
+export const requiredBlock = <S extends Shape>(keys: S, hint?: string): Block<S> & { required: true } => ({
+  kind: 'block',
+  keys,
+  required: true,
+  ...(hint !== undefined && { hint }),
+});
 
 /** A documented key: a key or a list (a list's items are documented by its row). */
 export interface KeyRowAt {

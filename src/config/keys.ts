@@ -47,21 +47,38 @@ import {
 } from './rules.js';
 import { SCOPE_DEFAULTS } from './scope-paths.js';
 
-const commands = (doc: string, hint: string) => list(key(text('a shell command on one line'), { doc: '', hint: '' }), 'a list of shell commands, one per item', { default: [], doc, hint });
+const commands = (doc: string, hint: string) =>
+  list(key(text('a shell command on one line'), { doc: '', hint: '' }), 'a list of shell commands, one per item', {
+    default: [],
+    doc,
+    hint,
+  });
 const PORT = 'an integer 1-65535';
 const SECONDS = 'a number of seconds';
 
 const web = requiredBlock({
-  wsgi: requiredKey(WSGI, matching(WSGI, WSGI_RE), { example: 'app:app', doc: '`module:callable`', hint: 'module:callable that Gunicorn serves' }),
+  wsgi: requiredKey(WSGI, matching(WSGI, WSGI_RE), {
+    example: 'app:app',
+    doc: '`module:callable`',
+    hint: 'module:callable that Gunicorn serves',
+  }),
   ports: requiredBlock(
     {
       blue: requiredKey(PORT, int(1, 65535), { example: '8000', doc: "the blue color's loopback port", hint: '' }),
-      green: requiredKey(PORT, int(1, 65535), { example: '8100', doc: "the green color's loopback port; must differ from blue's", hint: '' }),
+      green: requiredKey(PORT, int(1, 65535), {
+        example: '8100',
+        doc: "the green color's loopback port; must differ from blue's",
+        hint: '',
+      }),
     },
     'one loopback port per color; must differ',
   ),
   workers: key(int(1, 64), { default: 2, doc: 'gunicorn `--workers`', hint: 'Gunicorn workers per color (1-64)' }),
-  timeout: key(int(1, 3600, SECONDS), { default: 30, doc: 'gunicorn `--timeout` (s); also bounds the drain', hint: 'Gunicorn --timeout in seconds; also bounds draining the old color' }),
+  timeout: key(int(1, 3600, SECONDS), {
+    default: 30,
+    doc: 'gunicorn `--timeout` (s); also bounds the drain',
+    hint: 'Gunicorn --timeout in seconds; also bounds draining the old color',
+  }),
   gunicorn: key(command, {
     defaultDoc: '`<release>/.venv/bin/gunicorn`, else `/usr/bin/gunicorn`',
     example: '/usr/bin/gunicorn',
@@ -70,7 +87,11 @@ const web = requiredBlock({
   }),
   health: block(
     {
-      path: key(matching('a URL path starting with /, e.g. /health/', URL_PATH_RE), { default: '/health/', doc: 'health endpoint', hint: 'must answer the expected status' }),
+      path: key(matching('a URL path starting with /, e.g. /health/', URL_PATH_RE), {
+        default: '/health/',
+        doc: 'health endpoint',
+        hint: 'must answer the expected status',
+      }),
       host: key(matching('a Host header: hostname or hostname:port, e.g. shop.example.com', HOST_PORT_RE), {
         example: '<app>.example.com',
         doc: "Host header for the check (Django's `ALLOWED_HOSTS`)",
@@ -82,7 +103,11 @@ const web = requiredBlock({
         hint: 'pause between tries ("100ms", "2s" or seconds)',
       }),
       timeout: key(duration(1, 600_000, 'from 1ms to 600s'), { default: '2s', doc: 'per try', hint: 'per try' }),
-      retries: key(int(1, 100_000), { default: 300, doc: 'tries before the gate fails', hint: 'tries before the deploy fails and rolls back' }),
+      retries: key(int(1, 100_000), {
+        default: 300,
+        doc: 'tries before the gate fails',
+        hint: 'tries before the deploy fails and rolls back',
+      }),
       expect: key(int(100, 599, 'an HTTP status'), { default: 200, doc: 'expected status', hint: 'HTTP status that means healthy' }),
     },
     'the gate: a new color takes traffic only after this passes',
@@ -135,8 +160,16 @@ const caddy = requiredBlock({
 
 const celery = block(
   {
-    app: requiredKey(PY_MODULE, matching(PY_MODULE, PY_MODULE_RE), { example: '<app>', doc: '`-A` module', hint: 'Python module passed to celery -A' }),
-    beat: key(bool, { default: false, doc: 'run beat (one schedule file in `shared/`, never two beats)', hint: 'also run celery beat (one schedule file under <root>/shared/)' }),
+    app: requiredKey(PY_MODULE, matching(PY_MODULE, PY_MODULE_RE), {
+      example: '<app>',
+      doc: '`-A` module',
+      hint: 'Python module passed to celery -A',
+    }),
+    beat: key(bool, {
+      default: false,
+      doc: 'run beat (one schedule file in `shared/`, never two beats)',
+      hint: 'also run celery beat (one schedule file under <root>/shared/)',
+    }),
     concurrency: key(int(1, 64), { default: 2, doc: 'worker processes', hint: 'worker processes (1-64)' }),
     command: key(command, {
       defaultDoc: '`<release>/.venv/bin/celery`, else `celery`, else `/usr/bin/python3 -m celery`',
@@ -162,7 +195,11 @@ const celery = block(
       doc: "the broker (`redis://`, `amqp://`) a deploy checks answers before it touches Celery, and the one the worker units' stop and readiness commands talk to (without importing the app). No password here: it would land in the units; put such a URL in the env file",
       hint: 'no password here (units are world-readable): default CELERY_BROKER_URL, BROKER_URL or REDIS_URL in the env file',
     }),
-    memory_max: key(memorySize, { example: '512M', doc: '`MemoryMax=` of the worker and beat units', hint: 'MemoryMax= of the worker and beat units' }),
+    memory_max: key(memorySize, {
+      example: '512M',
+      doc: '`MemoryMax=` of the worker and beat units',
+      hint: 'MemoryMax= of the worker and beat units',
+    }),
   },
   "Celery worker (+ beat) per color; only one color's runs at a time",
 );
@@ -251,12 +288,19 @@ export const KEYS = {
     doc: "the project's directory inside the repo (where `manage.py` or the wsgi module is), e.g. `mysite`: units run there, `build` runs there, `caddy.static.dir` is under it",
     hint: "the project's directory inside the repo, when manage.py is one level down",
   }),
-  user: key(matching('a user name: lowercase letters, digits, _ and -, starting with a letter or _, at most 32 characters', /^[a-z_][a-z0-9_-]*$/, 32), {
-    defaultDoc: '`<app>`',
-    example: '<app>',
-    doc: "system scope: the unprivileged user the units and `build` run as; `setup` creates it (a system user, comment `bg app <app>`) when missing. `shared/` is writable by it, releases only readable, the env file `0640 root:<user>`. Refused (exit 2, nothing changed): uid 0, an account bg did not create for this app (`caddy`, `redis`, `www-data`, `nobody`, ...) or another app's user; an account without the comment whose home is `root` and shell `/usr/sbin/nologin` (made by an earlier bg) is accepted",
-    hint: 'the unprivileged user the app runs as (system scope; setup creates it)',
-  }),
+  user: key(
+    matching(
+      'a user name: lowercase letters, digits, _ and -, starting with a letter or _, at most 32 characters',
+      /^[a-z_][a-z0-9_-]*$/,
+      32,
+    ),
+    {
+      defaultDoc: '`<app>`',
+      example: '<app>',
+      doc: "system scope: the unprivileged user the units and `build` run as; `setup` creates it (a system user, comment `bg app <app>`) when missing. `shared/` is writable by it, releases only readable, the env file `0640 root:<user>`. Refused (exit 2, nothing changed): uid 0, an account bg did not create for this app (`caddy`, `redis`, `www-data`, `nobody`, ...) or another app's user; an account without the comment whose home is `root` and shell `/usr/sbin/nologin` (made by an earlier bg) is accepted",
+      hint: 'the unprivileged user the app runs as (system scope; setup creates it)',
+    },
+  ),
   env_file: key(writablePath, {
     default: SCOPE_DEFAULTS.envFile,
     doc: "`EnvironmentFile=` of every unit, created empty (system scope `0640 root:<user>`, user scope `0600`); secrets go here, never in units. System scope: refused inside `shared/` or any directory the app's user can write",
@@ -284,7 +328,10 @@ export const KEYS = {
     doc: 'built releases kept on disk for `rollback --to`; `cleanup` removes older ones, never one a color points at',
     hint: 'built releases kept for `bluegreen rollback --to` (cleanup prunes the rest)',
   }),
-  build: commands('commands run with `sh -c` in the new release, with the env file, before it starts', 'commands run in the new release before it starts, in order'),
+  build: commands(
+    'commands run with `sh -c` in the new release, with the env file, before it starts',
+    'commands run in the new release before it starts, in order',
+  ),
   release: commands(
     'commands run once per deploy after `build`, before the new color starts (database migrations): in the new release, with the env file, as `user`; a failure stops the deploy like a failed build (bg cannot undo what a migration did: keep migrations backward compatible, expand before contract)',
     'once per deploy after build, before the new color starts: migrations',

@@ -16,7 +16,8 @@ export interface LoadOptions {
 }
 
 /** Where the config is read from: --config, else $BG_CONFIG, else ./bg.yml; absolute. */
-export const configPathFor = (opts: { path?: string; env?: NodeJS.ProcessEnv }): string => path.resolve(opts.path || (opts.env ?? process.env).BG_CONFIG || 'bg.yml');
+export const configPathFor = (opts: { path?: string; env?: NodeJS.ProcessEnv }): string =>
+  path.resolve(opts.path || (opts.env ?? process.env).BG_CONFIG || 'bg.yml');
 
 export async function loadConfig(opts: LoadOptions): Promise<Config> {
   const env = opts.env ?? process.env;
@@ -54,10 +55,19 @@ async function readConfigText(configPath: string): Promise<string> {
   try {
     const st = await fh.stat();
     if (!st.isFile()) {
-      const what = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a named pipe' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
-      throw new ConfigError(`Cannot read config ${configPath}${st.isDirectory() ? ' (EISDIR)' : ''}: it is ${what}, not a file, so bg did not read it.`, {
-        next: 'Pass --config FILE (or set BG_CONFIG) naming a bg.yml file.',
-      });
+      const what = st.isDirectory()
+        ? 'a directory'
+        : st.isFIFO()
+          ? 'a named pipe'
+          : st.isCharacterDevice() || st.isBlockDevice()
+            ? 'a device'
+            : 'not a regular file';
+      throw new ConfigError(
+        `Cannot read config ${configPath}${st.isDirectory() ? ' (EISDIR)' : ''}: it is ${what}, not a file, so bg did not read it.`,
+        {
+          next: 'Pass --config FILE (or set BG_CONFIG) naming a bg.yml file.',
+        },
+      );
     }
     if (st.size > MAX_CONFIG_BYTES) {
       throw new ConfigError(`Config ${configPath} is ${st.size} bytes: not read (a bg.yml is at most ${MAX_CONFIG_BYTES} bytes).`, {

@@ -13,13 +13,15 @@ export const unitNames = (cfg: UnitNaming, color: Color) => ({
 });
 
 /** The units a color has, without the ones this config does not use. */
-export const presentUnits = (cfg: UnitNaming, color: Color): string[] => Object.values(unitNames(cfg, color)).filter((x): x is string => typeof x === 'string');
+export const presentUnits = (cfg: UnitNaming, color: Color): string[] =>
+  Object.values(unitNames(cfg, color)).filter((x): x is string => typeof x === 'string');
 
 /** `shop-web-blue.service` → `shop-web-blue`: step names and per-unit log files use it. */
 export const unitStem = (unit: string) => unit.replace(/\.service$/, '');
 
 /** Where a unit appends its output when `log_dir` is set. */
-export const unitLogFile = (cfg: Pick<Config, 'logDir'>, unit: string): string | undefined => (cfg.logDir ? `${cfg.logDir}/${unitStem(unit)}.log` : undefined);
+export const unitLogFile = (cfg: Pick<Config, 'logDir'>, unit: string): string | undefined =>
+  cfg.logDir ? `${cfg.logDir}/${unitStem(unit)}.log` : undefined;
 
 // Releases: one immutable directory per build under <root>/releases/<id>, with <id>.json beside it
 // (commit, ref, when, built or failed). Each color is a symlink <root>/<color> → releases/<id>, and
@@ -44,7 +46,8 @@ export const venvsDir = (cfg: Pick<Config, 'root'>) => `${cfg.root}/venvs`;
 export const venvPath = (cfg: Pick<Config, 'root'>, id: string) => `${venvsDir(cfg)}/${id}`;
 export const VENV_COMPLETE = '.bg-complete';
 /** This app's Caddy site (bg owns it); the main Caddyfile imports it. Next to the upstream file. */
-export const siteFile = (cfg: Pick<Config, 'app' | 'caddy'>) => `${cfg.caddy.upstreamFile.slice(0, cfg.caddy.upstreamFile.lastIndexOf('/'))}/${cfg.app}.caddy`;
+export const siteFile = (cfg: Pick<Config, 'app' | 'caddy'>) =>
+  `${cfg.caddy.upstreamFile.slice(0, cfg.caddy.upstreamFile.lastIndexOf('/'))}/${cfg.app}.caddy`;
 
 /** The symlink to the live release (Caddy serves static files through it). */
 export const currentLink = (cfg: Pick<Config, 'root'>) => `${cfg.root}/current`;
@@ -63,13 +66,15 @@ export const maintenanceFlag = (cfg: Pick<Config, 'stateDir'>) => `${cfg.stateDi
 /** The page Caddy answers with during maintenance, when it exists: <root>/shared/maintenance.html. */
 export const MAINTENANCE_PAGE = 'maintenance.html';
 /** The page Caddy serves during maintenance: bg's root-owned copy of shared/maintenance.html, beside the site file (Caddy cannot enter shared/). */
-export const maintenancePageCopy = (cfg: Pick<Config, 'app' | 'caddy'>) => `${siteFile(cfg).slice(0, siteFile(cfg).lastIndexOf('/'))}/${cfg.app}.maintenance.html`;
+export const maintenancePageCopy = (cfg: Pick<Config, 'app' | 'caddy'>) =>
+  `${siteFile(cfg).slice(0, siteFile(cfg).lastIndexOf('/'))}/${cfg.app}.maintenance.html`;
 export const journalPath = (stateDir: string) => `${stateDir}/journal.jsonl`;
 export const bgLogPath = (stateDir: string) => `${stateDir}/bg.log`;
 /** The output of a release's build (or its release commands). */
 /** What a transient build unit runs for: the build, the release commands, the venv, or manage.py (migration plans, migrating back). */
 export type BuildPhase = 'build' | 'release' | 'venv' | 'manage';
-export const buildLogPath = (cfg: Pick<Config, 'stateDir'>, releaseId: string, phase: BuildPhase = 'build') => `${cfg.stateDir}/${phase}-${releaseId}.log`;
+export const buildLogPath = (cfg: Pick<Config, 'stateDir'>, releaseId: string, phase: BuildPhase = 'build') =>
+  `${cfg.stateDir}/${phase}-${releaseId}.log`;
 
 /** Env file keys that may hold the Celery broker URL, in the order bg looks (after celery.broker). */
 export const BROKER_ENV_KEYS = ['CELERY_BROKER_URL', 'BROKER_URL', 'REDIS_URL'] as const;

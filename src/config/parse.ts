@@ -106,7 +106,8 @@ function crossProblems(raw: Record<string, unknown>): string[] {
   if (hosts && hosts.length === 0) problems.push('hosts: is empty; allowed: at least one host, or no hosts key for this host only');
   if (typeof raw.celery_host === 'string') {
     if (!hosts) problems.push('celery_host: needs hosts; allowed: the name of one of the hosts');
-    else if (!names.includes(raw.celery_host)) problems.push(`celery_host: ${raw.celery_host} is not one of the hosts (${names.join(', ')}); allowed: one of their names`);
+    else if (!names.includes(raw.celery_host))
+      problems.push(`celery_host: ${raw.celery_host} is not one of the hosts (${names.join(', ')}); allowed: one of their names`);
   }
   if (typeof raw.legacy_unit === 'string' && typeof raw.app === 'string') {
     const app = raw.app;

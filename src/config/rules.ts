@@ -131,7 +131,8 @@ export const STATIC_PATH_RE = /^\/(?:[A-Za-z0-9._~-]+\/)*$/;
 export const STATIC_DIR_RE = /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[A-Za-z0-9._/-]+$/;
 
 // One rule for refs, shared with `bg deploy <ref>`.
-export const REF = 'a branch, tag or commit sha: letters, digits and . _ - / + , = @ (not starting with - or /, no "..", at most 255 bytes)';
+export const REF =
+  'a branch, tag or commit sha: letters, digits and . _ - / + , = @ (not starting with - or /, no "..", at most 255 bytes)';
 export const refProblem = (ref: string): string | undefined => {
   try {
     validateRef(ref);
@@ -152,7 +153,8 @@ export const SITE = 'Caddy site addresses like ":8080", "example.com" or "http:/
 const SITE_HOST = `(?:localhost|\\*(?:\\.${LABEL})+|${LABEL}(?:\\.${LABEL})+|\\[[0-9A-Fa-f:.]+\\])`;
 const ONE_SITE_RE = new RegExp(`^(?:https?://)?(?:${SITE_HOST}(?::${PORT})?|:${PORT})(?:/[A-Za-z0-9._~/*-]*)?$`);
 export const site = text(SITE, (s) => {
-  if (SITE_UNSAFE.test(s)) return `must not contain { } quotes, # or \\ (they would break out of the Caddyfile site block); allowed: ${SITE}`;
+  if (SITE_UNSAFE.test(s))
+    return `must not contain { } quotes, # or \\ (they would break out of the Caddyfile site block); allowed: ${SITE}`;
   const addresses = s.split(/[\s,]+/).filter(Boolean);
   const wrong = addresses.find((a) => !ONE_SITE_RE.test(a));
   if (addresses.length === 0) return `must be ${SITE} (got ${got(s)})`;

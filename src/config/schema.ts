@@ -16,7 +16,8 @@ export function validateFile(raw: Record<string, unknown>): { ok: ConfigFile } |
   return problems.length === 0 ? { ok: value as ConfigFile } : { problems };
 }
 
-const keyPath = (segments: Path): string => segments.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '') || '(top level)';
+const keyPath = (segments: Path): string =>
+  segments.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '') || '(top level)';
 
 const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -27,7 +28,10 @@ function walk(node: Node, v: unknown, at: Path): Walked {
 }
 
 function walkKey(node: Key, v: unknown, at: Path): Walked {
-  if (v === undefined) return node.required === undefined ? { value: undefined, problems: [] } : { value: undefined, problems: [`${keyPath(at)}: is required; allowed: ${node.required}`] };
+  if (v === undefined)
+    return node.required === undefined
+      ? { value: undefined, problems: [] }
+      : { value: undefined, problems: [`${keyPath(at)}: is required; allowed: ${node.required}`] };
   const r = node.check(v);
   return 'ok' in r ? { value: r.ok, problems: [] } : { value: undefined, problems: [`${keyPath(at)}: ${r.bad}`] };
 }

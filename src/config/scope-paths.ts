@@ -52,14 +52,21 @@ export const fillDefault = (template: string, f: Fill): string =>
 /** Where units, state and Caddy files go when bg.yml does not say. */
 export function scopePaths(scope: Scope, app: string, env: NodeJS.ProcessEnv, homedir: string): ScopePaths {
   const f: Fill =
-    scope === 'system' ? { app } : { app, configHome: xdg(env, 'XDG_CONFIG_HOME', path.join(homedir, '.config')), stateHome: xdg(env, 'XDG_STATE_HOME', path.join(homedir, '.local/state')) };
+    scope === 'system'
+      ? { app }
+      : {
+          app,
+          configHome: xdg(env, 'XDG_CONFIG_HOME', path.join(homedir, '.config')),
+          stateHome: xdg(env, 'XDG_STATE_HOME', path.join(homedir, '.local/state')),
+        };
   const at = (d: ScopedDefault) => fillDefault(d[scope], f);
   const s = SCOPE_DEFAULTS;
   return { unitDir: at(s.unitDir), stateDir: at(s.stateDir), caddyfile: at(s.caddyfile), upstreamFile: at(s.upstreamFile) };
 }
 
 /** Where only root can write in system scope (0640 root:<user>, made by setup); the app's own tree in user scope. */
-export const defaultEnvFile = (scope: Scope, app: string, root: string): string => fillDefault(SCOPE_DEFAULTS.envFile[scope], { app, root });
+export const defaultEnvFile = (scope: Scope, app: string, root: string): string =>
+  fillDefault(SCOPE_DEFAULTS.envFile[scope], { app, root });
 
 /** The root-owned directory of system scope's env files. */
 export const SYSTEM_ENV_DIR = path.dirname(SCOPE_DEFAULTS.envFile.system);

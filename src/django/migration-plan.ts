@@ -18,7 +18,8 @@ export function parseMigratePlan(text: string): PlannedMigration[] {
 
 // Operations that break the code still serving (it reads or writes what they remove or rename),
 // and code Django cannot describe.
-const DESTRUCTIVE = /^(Remove field|Delete model|Rename field|Rename model|Rename table|Remove index|Raw SQL operation|Raw Python operation)\b/;
+const DESTRUCTIVE =
+  /^(Remove field|Delete model|Rename field|Rename model|Rename table|Remove index|Raw SQL operation|Raw Python operation)\b/;
 
 /**
  * `app.migration: operation` for every operation the old code cannot survive (or bg cannot judge).
@@ -28,7 +29,9 @@ const DESTRUCTIVE = /^(Remove field|Delete model|Rename field|Rename model|Renam
  */
 export function destructiveOperations(plan: PlannedMigration[]): string[] {
   const fresh = appsFirstMigrated(plan);
-  return plan.filter((m) => !fresh.has(appOf(m.name))).flatMap((m) => m.operations.filter((op) => DESTRUCTIVE.test(op)).map((op) => `${m.name}: ${op}`));
+  return plan
+    .filter((m) => !fresh.has(appOf(m.name)))
+    .flatMap((m) => m.operations.filter((op) => DESTRUCTIVE.test(op)).map((op) => `${m.name}: ${op}`));
 }
 
 const appOf = (name: string) => name.split('.')[0];
@@ -61,4 +64,5 @@ export function undoPlan(text: string): { operations: string[]; irreversible: bo
 }
 
 /** An undo of one of these puts back what the older code needs: the older code breaks without it. */
-export const breaksOlderCode = (undoOperation: string) => /Undo (Remove field|Delete model|Rename field|Rename model|Rename table)\b/.test(undoOperation);
+export const breaksOlderCode = (undoOperation: string) =>
+  /Undo (Remove field|Delete model|Rename field|Rename model|Rename table)\b/.test(undoOperation);

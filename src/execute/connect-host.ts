@@ -52,7 +52,12 @@ const files: FilesPort = {
     ),
   lstat: (path) =>
     lstat(path).then(
-      (s) => ({ kind: s.isSymbolicLink() ? 'link' : s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other', uid: s.uid, gid: s.gid, mode: s.mode & 0o7777 }),
+      (s) => ({
+        kind: s.isSymbolicLink() ? 'link' : s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other',
+        uid: s.uid,
+        gid: s.gid,
+        mode: s.mode & 0o7777,
+      }),
       () => undefined,
     ),
   list: (dir) => readdir(dir).catch(() => []),
@@ -76,7 +81,13 @@ function readerOver(cfg: Config, systemd: Systemd): HostReader {
   const caddy = new CaddyAdmin(cfg.caddy.admin);
   return {
     systemd,
-    caddy: { config: () => caddy.config(), load: (c) => caddy.load(c), loadJson: (c) => caddy.loadJson(c), adapt: (c) => caddy.adapt(c), upstreams: () => caddy.upstreams(cfg.app) },
+    caddy: {
+      config: () => caddy.config(),
+      load: (c) => caddy.load(c),
+      loadJson: (c) => caddy.loadJson(c),
+      adapt: (c) => caddy.adapt(c),
+      upstreams: () => caddy.upstreams(cfg.app),
+    },
     files,
     releaseHead: headCommit,
     listening: listeningOn,

@@ -90,7 +90,10 @@ async function undoAll(begun: Begun[], ctx: ActionContext, report: Reporter) {
     const web = webTouched(step.undo, webs);
     if (switchBackFailed && web) {
       report({ event: 'undo', step: step.name, status: 'failed', error: `skipped: left ${web} as it is, Caddy may still route to it` });
-      failures.push({ step: step.name, error: new BgError(`left ${web} as it is: Caddy may still route to it.`, { code: 'undo-skipped' }) });
+      failures.push({
+        step: step.name,
+        error: new BgError(`left ${web} as it is: Caddy may still route to it.`, { code: 'undo-skipped' }),
+      });
       continue;
     }
     const t0 = performance.now();
@@ -117,5 +120,7 @@ function webTouched(undo: Step['undo'], webs: Set<string>): string | undefined {
 const interruption = (signal: AbortSignal): unknown => signal.reason ?? new BgError('Interrupted.', { code: 'interrupted' });
 
 export function describePlan(plan: Plan): string[] {
-  return plan.steps.map((s, i) => `${String(i + 1).padStart(2)}. ${s.name}: ${describeAction(s.action)}${s.undo ? `  (undo: ${describeAction(s.undo)})` : ''}`);
+  return plan.steps.map(
+    (s, i) => `${String(i + 1).padStart(2)}. ${s.name}: ${describeAction(s.action)}${s.undo ? `  (undo: ${describeAction(s.undo)})` : ''}`,
+  );
 }

@@ -123,9 +123,17 @@ export interface TransientRun {
 /** The reader plus what only a run does: these load execa and undici, which status never needs. */
 export interface Host extends HostReader {
   /** Fetches `repo` into the local `cache` clone and checks `ref` out into the new directory `dir`. */
-  checkoutRelease(repo: string, cache: string, dir: string, ref: string | undefined): Promise<{ commit: string; ref: string; subject: string }>;
+  checkoutRelease(
+    repo: string,
+    cache: string,
+    dir: string,
+    ref: string | undefined,
+  ): Promise<{ commit: string; ref: string; subject: string }>;
   /** Runs one operator command with `sh -c` (as uid/gid when given). */
-  shell(command: string, opts: { cwd: string; env: Record<string, string>; uid?: number; gid?: number; timeoutMs?: number }): Promise<ShellResult>;
+  shell(
+    command: string,
+    opts: { cwd: string; env: Record<string, string>; uid?: number; gid?: number; timeoutMs?: number },
+  ): Promise<ShellResult>;
   /** Runs `run.command` as a transient service and waits for it; output is what it wrote to its log file. */
   runTransient(run: TransientRun): Promise<ShellResult>;
   /** The system user the app runs as, created when missing. */

@@ -28,7 +28,8 @@ export async function statusOfAll(cfg: Config, remote: RemoteBg): Promise<HostSt
 const runsCelery = (s: HostStatus) => (s.status?.units ?? []).some((u) => /-worker-(blue|green)\.service$/.test(u.name));
 
 /** What a host's bg said it is: its header, or, from a bg that answered without one, a bg older than the protocol. */
-const versionOf = (h: ProtocolHeader | undefined) => (h ? `bg ${h.bg} (protocol ${h.v})` : 'a bg from before the versioned --json protocol');
+const versionOf = (h: ProtocolHeader | undefined) =>
+  h ? `bg ${h.bg} (protocol ${h.v})` : 'a bg from before the versioned --json protocol';
 
 /**
  * The hosts whose bg differs from this one's (version or protocol). A host that did not answer at
@@ -64,19 +65,27 @@ export function checkFleet(cfg: Config, seen: HostStatus[], command: string, loc
   const silent = seen.filter((s) => !s.status);
   if (silent.length) {
     const lines = silent.map((s) => `${s.host.name} (${s.host.ssh}): ${whyFailed(s.result).message}`);
-    throw new FailedError(`${command} stopped before it began: ${silent.length === 1 ? 'a host does' : `${silent.length} hosts do`} not answer: ${lines.join('; ')}`, {
-      code: 'fleet-host-unreachable',
-      state: 'Nothing was changed on any host.',
-      next: 'Check that each host named answers `ssh <host> bluegreen --config <its config> status` (keys, host key, bg installed), then run it again.',
-    });
+    throw new FailedError(
+      `${command} stopped before it began: ${silent.length === 1 ? 'a host does' : `${silent.length} hosts do`} not answer: ${lines.join('; ')}`,
+      {
+        code: 'fleet-host-unreachable',
+        state: 'Nothing was changed on any host.',
+        next: 'Check that each host named answers `ssh <host> bluegreen --config <its config> status` (keys, host key, bg installed), then run it again.',
+      },
+    );
   }
   const celery = seen.filter(runsCelery).map((s) => s.host.name);
   const wrong = celery.filter((n) => n !== cfg.celeryHost);
   if (wrong.length) {
-    throw new UsageError(`Celery is set up on ${wrong.join(', ')}, but ${cfg.celeryHost ? `celery_host is ${cfg.celeryHost}` : 'no celery_host is named'}: two hosts would run workers.`, {
-      code: 'fleet-celery-host',
-      state: 'Nothing was changed on any host.',
-      next: cfg.celeryHost ? `Remove the celery block from the bg.yml of ${wrong.join(', ')}.` : 'Name the one host that runs Celery in celery_host.',
-    });
+    throw new UsageError(
+      `Celery is set up on ${wrong.join(', ')}, but ${cfg.celeryHost ? `celery_host is ${cfg.celeryHost}` : 'no celery_host is named'}: two hosts would run workers.`,
+      {
+        code: 'fleet-celery-host',
+        state: 'Nothing was changed on any host.',
+        next: cfg.celeryHost
+          ? `Remove the celery block from the bg.yml of ${wrong.join(', ')}.`
+          : 'Name the one host that runs Celery in celery_host.',
+      },
+    );
   }
 }

@@ -30,5 +30,9 @@ export function whyFailed(r: RemoteResult): { message: string; step?: string; st
   if (error) return { message: error.message, step: error.step, state: error.state, next: error.next, code: error.code };
   const failedStep = r.events.filter((e) => e.event === 'step' && e.status === 'failed').at(-1) as StepEvent | undefined;
   const last = r.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${r.exitCode}`;
-  return { message: r.exitCode === SSH_FAILED ? `ssh: ${last.replace(/^ssh: /, '')}` : last, step: failedStep?.step, code: r.exitCode === SSH_FAILED ? 'ssh-failed' : undefined };
+  return {
+    message: r.exitCode === SSH_FAILED ? `ssh: ${last.replace(/^ssh: /, '')}` : last,
+    step: failedStep?.step,
+    code: r.exitCode === SSH_FAILED ? 'ssh-failed' : undefined,
+  };
 }

@@ -23,7 +23,12 @@ export interface RollingOutcome {
 }
 
 /** `say(host, event)`: each host's progress, as it comes. */
-export async function runRolling(cfg: Config, req: RollingRequest, remote: RemoteBg, say: (host: string, e: RemoteEvent) => void): Promise<RollingOutcome> {
+export async function runRolling(
+  cfg: Config,
+  req: RollingRequest,
+  remote: RemoteBg,
+  say: (host: string, e: RemoteEvent) => void,
+): Promise<RollingOutcome> {
   const hosts = cfg.hosts ?? [];
   const reports = new Map<string, HostReport>(hosts.map((h) => [h.name, { name: h.name, result: 'not-run', ms: 0 }]));
   const done: FleetHost[] = [];
@@ -82,7 +87,10 @@ function failure(
   const halfSwitched = failed.filter((x) => x.r.exitCode === EXIT.attention).map((x) => x.h);
   const needsHand = [...notBack, ...halfSwitched];
   const state = [
-    ...failed.map((x) => `${x.h.name}: ${x.r.exitCode === EXIT.attention ? 'half switched (its own undo failed)' : (whyFailed(x.r).state ?? 'its own run put it back')}`),
+    ...failed.map(
+      (x) =>
+        `${x.h.name}: ${x.r.exitCode === EXIT.attention ? 'half switched (its own undo failed)' : (whyFailed(x.r).state ?? 'its own run put it back')}`,
+    ),
     ...(back.length ? [`rolled back: ${back.join(', ')}`] : []),
     ...(notBack.length ? [`rollback FAILED on: ${notBack.map((h) => h.name).join(', ')}`] : []),
     ...(untouched.length ? [`not touched: ${untouched.join(', ')}`] : []),
@@ -98,7 +106,8 @@ function failure(
   return new FailedError(`${req.command} failed on ${where}: ${why.message}`, {
     code: why.code === 'ssh-failed' ? 'fleet-host-unreachable' : 'fleet-host-failed',
     state: `Every host serves what it served before (${state}).`,
-    next: why.next ?? `Fix what ${first.h.name} reports (\`${remote.commandFor(first.h, ['status'])}\`), then run the ${req.command} again.`,
+    next:
+      why.next ?? `Fix what ${first.h.name} reports (\`${remote.commandFor(first.h, ['status'])}\`), then run the ${req.command} again.`,
     step: why.step,
   });
 }

@@ -24,12 +24,20 @@ export function guardedPaths(cfg: Config): GuardedPath[] {
   const defaults = scopePaths('system', cfg.app, {}, '/');
   const paths: (GuardedPath | undefined)[] = [
     // releases, venvs and the color and `current` links: root clones, prunes and builds there, PID 1 and Caddy follow the links
-    { key: 'root', path: cfg.root, instead: `keep root but make it and every directory above it root's (chown root:root ${cfg.root} && chmod 755 ${cfg.root}); only shared/ is the app's` },
+    {
+      key: 'root',
+      path: cfg.root,
+      instead: `keep root but make it and every directory above it root's (chown root:root ${cfg.root} && chmod 755 ${cfg.root}); only shared/ is the app's`,
+    },
     { key: 'env_file', path: cfg.envFile, instead: `remove env_file (the default, ${SYSTEM_ENV_DIR}/${cfg.app}.env)` },
     cfg.logDir ? { key: 'log_dir', path: cfg.logDir, instead: `remove log_dir (the journal), or e.g. /var/log/${cfg.app}` } : undefined,
     { key: 'state_dir', path: cfg.stateDir, instead: `remove state_dir (the default, ${defaults.stateDir})` },
     { key: 'unit_dir', path: cfg.unitDir, instead: `remove unit_dir (the default, ${defaults.unitDir})` },
-    { key: 'caddy.upstream_file', path: cfg.caddy.upstreamFile, instead: `remove caddy.upstream_file (the default, ${defaults.upstreamFile})` },
+    {
+      key: 'caddy.upstream_file',
+      path: cfg.caddy.upstreamFile,
+      instead: `remove caddy.upstream_file (the default, ${defaults.upstreamFile})`,
+    },
     { key: 'caddy.caddyfile', path: cfg.caddy.caddyfile, instead: `the file Caddy runs (the default, ${defaults.caddyfile})` },
   ];
   return paths.filter((p): p is GuardedPath => p !== undefined);
@@ -46,7 +54,8 @@ export function writableOnTheWay(cfg: Config, path: string, seen: PathSeen | und
   if (inside(path, shared)) return `it is inside ${shared}, which belongs to the app's user ${cfg.user}`;
   for (const d of seen?.dirs ?? []) {
     if (user && user.uid !== 0 && d.uid === user.uid) return `${d.path} belongs to the app's user ${cfg.user}`;
-    if (user && d.mode & 0o020 && user.groups.includes(d.gid)) return `${d.path} is writable by its group (gid ${d.gid}), which the app's user ${cfg.user} is in`;
+    if (user && d.mode & 0o020 && user.groups.includes(d.gid))
+      return `${d.path} is writable by its group (gid ${d.gid}), which the app's user ${cfg.user} is in`;
     if (d.mode & 0o002) return `${d.path} is writable by every user (mode ${(d.mode & 0o7777).toString(8)})`;
   }
   if (seen?.stopped) return `bg could not look at every directory on the way (${seen.stopped})`;
@@ -65,11 +74,14 @@ export function checkAppPaths(cfg: Config, seen: AppPathsSeen): void {
   });
   if (problems.length > 0) {
     const [first] = problems;
-    throw new ConfigError(`${first.key} ${first.path} lies where the app's user can write: ${first.why}. It could put a link there, and root (bg, systemd, Caddy) would follow it.`, {
-      code: 'path-app-writable',
-      detail: problems.length > 1 ? problems.map((p) => `${p.key} ${p.path}: ${p.why}`).join('\n') : undefined,
-      next: `In ${cfg.configPath}: ${problems.map((p) => `${p.key}: ${p.instead}`).join('; ')}. Every directory on the way must be root's and writable by no one else.`,
-    });
+    throw new ConfigError(
+      `${first.key} ${first.path} lies where the app's user can write: ${first.why}. It could put a link there, and root (bg, systemd, Caddy) would follow it.`,
+      {
+        code: 'path-app-writable',
+        detail: problems.length > 1 ? problems.map((p) => `${p.key} ${p.path}: ${p.why}`).join('\n') : undefined,
+        next: `In ${cfg.configPath}: ${problems.map((p) => `${p.key}: ${p.instead}`).join('; ')}. Every directory on the way must be root's and writable by no one else.`,
+      },
+    );
   }
   const old = oldEnvFile(cfg.root);
   if (!cfg.envFileSet && seen.paths[old]?.present && !seen.paths[cfg.envFile]?.present) {

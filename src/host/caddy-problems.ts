@@ -16,9 +16,18 @@ export function refuseCaddyProblems(cfg: Config, host: HostState, command: Block
 }
 
 export const caddyProblems = (cfg: Config, host: HostState): Problem[] =>
-  [caddyUnitUnknown(cfg, host), caddyfileNotRun(cfg, host), caddyfileMissing(cfg, host), caddyConfigInvalid(cfg, host)].filter((p) => p !== undefined);
+  [caddyUnitUnknown(cfg, host), caddyfileNotRun(cfg, host), caddyfileMissing(cfg, host), caddyConfigInvalid(cfg, host)].filter(
+    (p) => p !== undefined,
+  );
 
-const refusal = (code: string, message: string, next: string): Problem => ({ code, severity: 'error', message, next, blocks: WRITES_CADDY, exitCode: EXIT.usage });
+const refusal = (code: string, message: string, next: string): Problem => ({
+  code,
+  severity: 'error',
+  message,
+  next,
+  blocks: WRITES_CADDY,
+  exitCode: EXIT.usage,
+});
 
 export function caddyUnitUnknown(cfg: Config, host: HostState): Problem | undefined {
   const u = host.caddyUnit;
@@ -36,7 +45,11 @@ export function caddyfileNotRun(cfg: Config, host: HostState): Problem | undefin
   if (u && u.loadState !== 'loaded') return undefined; // caddy-unit-unknown
   const cmd = u?.command;
   if (u && (!cmd?.config || !cmd.caddyfile || cmd.resume)) {
-    const why = !cmd?.config ? 'no --config' : cmd.resume ? '--resume (its autosaved config, not a file)' : `${cmd.config}, which is not a Caddyfile`;
+    const why = !cmd?.config
+      ? 'no --config'
+      : cmd.resume
+        ? '--resume (its autosaved config, not a file)'
+        : `${cmd.config}, which is not a Caddyfile`;
     return refusal(
       'caddyfile-not-run',
       `${unit} runs Caddy with ${why}: bg adds ${cfg.app} to ${caddyfile}, which Caddy would not load at its next start.`,

@@ -50,12 +50,17 @@ const address = (key: string) => {
   const [listen, host] = key.split(' ');
   return host === '*' ? listen : `${host} on ${listen}`;
 };
-export const describeSite = (s: Site) => (s.apps.length ? `${s.apps.join(', ')}'s site ${address(s.key)}` : `${address(s.key)} (a site bg does not manage)`);
+export const describeSite = (s: Site) =>
+  s.apps.length ? `${s.apps.join(', ')}'s site ${address(s.key)}` : `${address(s.key)} (a site bg does not manage)`;
 
 function hostsOf(route: unknown): string[] {
   const match = (route as { match?: unknown })?.match;
   if (!Array.isArray(match)) return [];
-  return match.flatMap((m) => (Array.isArray((m as { host?: unknown })?.host) ? ((m as { host: unknown[] }).host.filter((h) => typeof h === 'string') as string[]) : []));
+  return match.flatMap((m) =>
+    Array.isArray((m as { host?: unknown })?.host)
+      ? ((m as { host: unknown[] }).host.filter((h) => typeof h === 'string') as string[])
+      : [],
+  );
 }
 
 function marksIn(node: unknown, out: string[] = []): string[] {
@@ -97,7 +102,9 @@ export function blame(error: string, mainPath: string, files: Array<{ path: stri
   };
   const clash = /ambiguous site definition: (\S+)/.exec(error);
   if (clash) {
-    const found = files.filter((f) => f.path !== mainPath && siteAddresses(f.text).includes(clash[1])).map((f) => ({ path: f.path, app: siteFileApp(f.text) }));
+    const found = files
+      .filter((f) => f.path !== mainPath && siteAddresses(f.text).includes(clash[1]))
+      .map((f) => ({ path: f.path, app: siteFileApp(f.text) }));
     const inMain = siteAddresses(files.find((f) => f.path === mainPath)?.text ?? '').includes(clash[1]);
     return inMain ? [{ path: mainPath }, ...found] : found;
   }
@@ -152,5 +159,7 @@ export function caddyCommand(argv: string[], workingDirectory?: string): CaddyCo
  */
 export function absoluteImports(text: string, caddyfilePath: string): string {
   const dir = caddyfilePath.slice(0, caddyfilePath.lastIndexOf('/')) || '/';
-  return text.replace(/^(\s*import\s+)(\S+)/gm, (all, head: string, arg: string) => (arg.startsWith('/') || !/[/.*]/.test(arg) || arg.startsWith('{') ? all : `${head}${dir}/${arg}`));
+  return text.replace(/^(\s*import\s+)(\S+)/gm, (all, head: string, arg: string) =>
+    arg.startsWith('/') || !/[/.*]/.test(arg) || arg.startsWith('{') ? all : `${head}${dir}/${arg}`,
+  );
 }

@@ -8,7 +8,14 @@ import { memoryShort, tcpMigrateReqOff } from './problems/machine.js';
 import { interruptedRun, maintenanceOn } from './problems/runs.js';
 import { envFileLink, venvUntrusted } from './problems/trust.js';
 import { activeCeleryDown, activeWebDown, idleCeleryRunning, idleWebRunning, portTaken } from './problems/units.js';
-import { caddyUnreachable, liveColorWithoutFile, notSetUp, unknownLiveColor, upstreamFileLost, upstreamMismatch } from './problems/upstream.js';
+import {
+  caddyUnreachable,
+  liveColorWithoutFile,
+  notSetUp,
+  unknownLiveColor,
+  upstreamFileLost,
+  upstreamMismatch,
+} from './problems/upstream.js';
 
 export type { Blockable, Problem } from './problem.js';
 export { migrateWarning } from './problems/machine.js';
@@ -43,7 +50,8 @@ export const PROBLEMS: readonly { code: string; check: Check }[] = [
   { code: 'tcp-migrate-req-off', check: tcpMigrateReqOff },
 ];
 
-const completed = (found: ReturnType<Check>): Problem[] => (found === undefined ? [] : Array.isArray(found) ? found : [found]).map(completeProblem);
+const completed = (found: ReturnType<Check>): Problem[] =>
+  (found === undefined ? [] : Array.isArray(found) ? found : [found]).map(completeProblem);
 
 export const diagnose = (cfg: Config, host: HostState): Problem[] => PROBLEMS.flatMap(({ check }) => completed(check(cfg, host)));
 

@@ -81,4 +81,5 @@ export interface ReleaseRecord {
   servedAt?: string; // when a switch first made it live
 }
 
-export const isRunning = (u: ObservedUnit | undefined): boolean => !!u && (u.activeState === 'active' || u.activeState === 'activating' || u.activeState === 'reloading');
+export const isRunning = (u: ObservedUnit | undefined): boolean =>
+  !!u && (u.activeState === 'active' || u.activeState === 'activating' || u.activeState === 'reloading');

@@ -26,7 +26,8 @@ export function appUserProblem(cfg: Config, user: PasswdEntry | undefined): stri
 }
 
 // units that run the host, never an app: Caddy, databases, brokers, the bus, ssh, systemd's own
-const SYSTEM_UNIT = /^(caddy|redis|redis-server|postgresql|mysql|mariadb|memcached|rabbitmq-server|dbus|ssh|sshd|nginx|apache2|cron|getty|user|systemd-[^.]*)(@[^.]*)?\.service$|^systemd-/;
+const SYSTEM_UNIT =
+  /^(caddy|redis|redis-server|postgresql|mysql|mariadb|memcached|rabbitmq-server|dbus|ssh|sshd|nginx|apache2|cron|getty|user|systemd-[^.]*)(@[^.]*)?\.service$|^systemd-/;
 // what a unit that serves a Python web app runs
 const APP_PROGRAM = /^(gunicorn[0-9.]*|uwsgi|waitress-serve|uvicorn|daphne|hypercorn|flask|python[0-9.]*|manage\.py)$/;
 const BG_UNIT = /-(web|worker|beat)-(blue|green)\.service$/;
@@ -78,7 +79,8 @@ export function legacyUnitNotAnApp(cfg: Config, host: HostState): Problem | unde
   };
 }
 
-export const nameProblems = (cfg: Config, host: HostState): Problem[] => [userNotTheApps(cfg, host), legacyUnitNotAnApp(cfg, host)].filter((p) => p !== undefined);
+export const nameProblems = (cfg: Config, host: HostState): Problem[] =>
+  [userNotTheApps(cfg, host), legacyUnitNotAnApp(cfg, host)].filter((p) => p !== undefined);
 
 /** Refuses `command` (exit 2, nothing changed) when a name in bg.yml hands out privileges. */
 export function refuseNames(cfg: Config, host: HostState, command: Blockable): void {

@@ -1,11 +1,31 @@
 import { basename, dirname } from 'node:path';
-import { colorDir, inAppDir, maintenanceFlag, presentUnits, releasePath, releaseRecordPath, releasesDir, TCP_MIGRATE_REQ, unitNames, VENV_COMPLETE, venvsDir } from '../config/names.js';
+import {
+  colorDir,
+  inAppDir,
+  maintenanceFlag,
+  presentUnits,
+  releasePath,
+  releaseRecordPath,
+  releasesDir,
+  TCP_MIGRATE_REQ,
+  unitNames,
+  VENV_COMPLETE,
+  venvsDir,
+} from '../config/names.js';
 import { COLORS, type Color, type Config } from '../config/types.js';
 import type { HostReader } from '../execute/host.js';
 import { colorOfPort, parseUpstream } from '../render/upstream.js';
 import { adaptCaddyfile } from './caddy-config.js';
 import { caddyCommand } from './caddy-sites.js';
-import { type ColorRelease, type HostState, isRunning, type LiveVenv, type MemorySeen, type ObservedUnit, type ReleaseRecord } from './host-state.js';
+import {
+  type ColorRelease,
+  type HostState,
+  isRunning,
+  type LiveVenv,
+  type MemorySeen,
+  type ObservedUnit,
+  type ReleaseRecord,
+} from './host-state.js';
 import { outsideVenvs, trustFor, whyUntrusted } from './venv-trust.js';
 
 export interface ObserveOptions {
@@ -20,7 +40,11 @@ export interface ObserveOptions {
 // The upstream file and the color links are read first: they say which color is active (whose log
 // to read) and which releases the colors hold.
 export async function observe(cfg: Config, host: HostReader, opts: ObserveOptions = {}): Promise<HostState> {
-  const [upstreamText, blueLink, greenLink] = await Promise.all([host.files.read(cfg.caddy.upstreamFile), colorLink(cfg, host, 'blue'), colorLink(cfg, host, 'green')]);
+  const [upstreamText, blueLink, greenLink] = await Promise.all([
+    host.files.read(cfg.caddy.upstreamFile),
+    colorLink(cfg, host, 'blue'),
+    colorLink(cfg, host, 'green'),
+  ]);
   const upstreamPort = upstreamText === undefined ? undefined : parseUpstream(upstreamText);
   const active = upstreamPort === undefined ? undefined : colorOfPort(cfg, upstreamPort);
   const activeWeb = active && unitNames(cfg, active).web;
@@ -29,32 +53,49 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
   // the active web's log is read for its current run only: its invocation comes with the summaries
   const logLines = (n: number, unit: string) => summaries.then((s) => host.unitLog(unit, n, s.find((u) => u.name === unit)?.invocationId));
   const liveRelease = active && (active === 'blue' ? blueLink : greenLink).release;
-  const [caddyUpstreams, caddyUnit, caddyOnDisk, states, blueHead, greenHead, changes, listening, migrate, lock, lines, releases, envLink, memory, liveVenv, appUser, legacyExecStart] =
-    await Promise.all([
-      host.caddy.upstreams().catch(() => undefined),
-      readCaddyUnit(cfg, host),
-      readCaddyOnDisk(cfg, host),
-      summaries,
-      head(blueLink),
-      head(greenLink),
-      opts.files ? import('./pending-files.js').then((m) => m.pendingChanges(cfg, host.files, [...COLORS], true)) : undefined,
-      opts.ports ? host.listening([cfg.web.ports.blue, cfg.web.ports.green]) : undefined,
-      host.readSysctl(TCP_MIGRATE_REQ),
-      host.lockHolder(),
-      opts.logLines && activeWeb ? logLines(opts.logLines, activeWeb) : undefined,
-      opts.releases ? listReleases(cfg, host) : undefined,
-      host.files.isSymlink(cfg.envFile),
-      opts.memory ? summaries.then((s) => readMemory(host, s, activeWeb)) : undefined,
-      cfg.venv && liveRelease ? readLiveVenv(cfg, host, liveRelease) : undefined,
-      // who `user` is and what the legacy unit runs: names that must not hand out privileges (names-check.ts)
-      cfg.scope === 'system' ? host.passwdEntry(cfg.user).catch(() => undefined) : undefined,
-      cfg.legacyUnit
-        ? host.systemd
-            .execStart(cfg.legacyUnit)
-            .then((e) => (e.loadState === 'loaded' ? (e.argv ? [e.argv] : []) : undefined))
-            .catch(() => undefined)
-        : undefined,
-    ]);
+  const [
+    caddyUpstreams,
+    caddyUnit,
+    caddyOnDisk,
+    states,
+    blueHead,
+    greenHead,
+    changes,
+    listening,
+    migrate,
+    lock,
+    lines,
+    releases,
+    envLink,
+    memory,
+    liveVenv,
+    appUser,
+    legacyExecStart,
+  ] = await Promise.all([
+    host.caddy.upstreams().catch(() => undefined),
+    readCaddyUnit(cfg, host),
+    readCaddyOnDisk(cfg, host),
+    summaries,
+    head(blueLink),
+    head(greenLink),
+    opts.files ? import('./pending-files.js').then((m) => m.pendingChanges(cfg, host.files, [...COLORS], true)) : undefined,
+    opts.ports ? host.listening([cfg.web.ports.blue, cfg.web.ports.green]) : undefined,
+    host.readSysctl(TCP_MIGRATE_REQ),
+    host.lockHolder(),
+    opts.logLines && activeWeb ? logLines(opts.logLines, activeWeb) : undefined,
+    opts.releases ? listReleases(cfg, host) : undefined,
+    host.files.isSymlink(cfg.envFile),
+    opts.memory ? summaries.then((s) => readMemory(host, s, activeWeb)) : undefined,
+    cfg.venv && liveRelease ? readLiveVenv(cfg, host, liveRelease) : undefined,
+    // who `user` is and what the legacy unit runs: names that must not hand out privileges (names-check.ts)
+    cfg.scope === 'system' ? host.passwdEntry(cfg.user).catch(() => undefined) : undefined,
+    cfg.legacyUnit
+      ? host.systemd
+          .execStart(cfg.legacyUnit)
+          .then((e) => (e.loadState === 'loaded' ? (e.argv ? [e.argv] : []) : undefined))
+          .catch(() => undefined)
+      : undefined,
+  ]);
   const units: Record<string, ObservedUnit> = {};
   for (const s of states) units[s.name] = s;
   return {

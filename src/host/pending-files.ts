@@ -12,7 +12,12 @@ export interface FileChange {
   after: string;
 }
 
-export async function pendingChanges(cfg: Config, files: Pick<FilesPort, 'read' | 'exists'>, colors: Color[], caddyfile: boolean): Promise<FileChange[]> {
+export async function pendingChanges(
+  cfg: Config,
+  files: Pick<FilesPort, 'read' | 'exists'>,
+  colors: Color[],
+  caddyfile: boolean,
+): Promise<FileChange[]> {
   const changes: FileChange[] = [];
   for (const [path, after] of renderAll(cfg, files.exists)) {
     const isUnit = path.startsWith(`${cfg.unitDir}/`);

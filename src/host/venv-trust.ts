@@ -16,19 +16,27 @@ export interface Trust {
  * System scope: root only, and nobody else may write. User scope: root or the user bg runs as, who
  * runs everything there anyway; its group bits are its own business (a umask of 002 is common).
  */
-export const trustFor = (scope: Config['scope'], euid: number): Trust => (scope === 'system' ? { owners: [0], modes: true } : { owners: euid === 0 ? [0] : [0, euid], modes: false });
+export const trustFor = (scope: Config['scope'], euid: number): Trust =>
+  scope === 'system' ? { owners: [0], modes: true } : { owners: euid === 0 ? [0] : [0, euid], modes: false };
 
 /**
  * Why `path` (what lstat said of it) must not be trusted as a `want`; undefined when it may be.
  * `sticky`: a root-owned sticky directory writable by all (/tmp) is trusted on the way to a venv,
  * since nobody else can rename or remove what is in it.
  */
-export function whyUntrusted(path: string, st: PathStat | undefined, want: 'dir' | 'file', trust: Trust, sticky = false): string | undefined {
+export function whyUntrusted(
+  path: string,
+  st: PathStat | undefined,
+  want: 'dir' | 'file',
+  trust: Trust,
+  sticky = false,
+): string | undefined {
   const { owners } = trust;
   if (!st) return `${path} does not exist`;
   if (st.kind === 'link') return `${path} is a symbolic link`;
   if (st.kind !== want) return `${path} is not a ${want === 'dir' ? 'directory' : 'regular file'}`;
-  if (!owners.includes(st.uid)) return `${path} is owned by uid ${st.uid}, not ${owners.map((u) => (u === 0 ? 'root' : `uid ${u}`)).join(' or ')}`;
+  if (!owners.includes(st.uid))
+    return `${path} is owned by uid ${st.uid}, not ${owners.map((u) => (u === 0 ? 'root' : `uid ${u}`)).join(' or ')}`;
   const stickyRoot = sticky && st.kind === 'dir' && st.uid === 0 && (st.mode & 0o1000) !== 0;
   if (trust.modes && (st.mode & 0o022) !== 0 && !stickyRoot)
     return `${path} is writable by ${['its group', 'others'].filter((_, i) => st.mode & (i ? 0o002 : 0o020)).join(' and ')} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;

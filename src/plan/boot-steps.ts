@@ -20,10 +20,20 @@ export function bootSteps(cfg: Config, from: Color, to: Color): { beforeSwitch: 
   const newWeb = unitNames(cfg, to).web;
   return {
     beforeSwitch: [
-      ...(oldCelery.length ? [{ name: `disable-celery-${from}`, action: { kind: 'disable', units: oldCelery }, undo: { kind: 'enable', units: oldCelery } } satisfies Step] : []),
+      ...(oldCelery.length
+        ? [
+            {
+              name: `disable-celery-${from}`,
+              action: { kind: 'disable', units: oldCelery },
+              undo: { kind: 'enable', units: oldCelery },
+            } satisfies Step,
+          ]
+        : []),
       { name: `enable-web-${to}`, action: { kind: 'enable', units: [newWeb] }, undo: { kind: 'disable', units: [newWeb] } },
     ],
-    afterCeleryStart: newCelery.length ? [{ name: `enable-celery-${to}`, action: { kind: 'enable', units: newCelery }, undo: { kind: 'disable', units: newCelery } }] : [],
+    afterCeleryStart: newCelery.length
+      ? [{ name: `enable-celery-${to}`, action: { kind: 'enable', units: newCelery }, undo: { kind: 'disable', units: newCelery } }]
+      : [],
     afterStop: [{ name: `disable-web-${from}`, action: { kind: 'disable', units: [oldWeb] }, undo: { kind: 'enable', units: [oldWeb] } }],
   };
 }

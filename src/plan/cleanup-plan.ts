@@ -17,7 +17,10 @@ export function planCleanup(cfg: Config, host: HostState): Plan {
   const units = presentUnits(cfg, idle);
   const steps: Step[] = units
     .filter((u) => isRunning(host.units[u]) || host.units[u]?.activeState === 'failed')
-    .map((unit) => ({ name: `stop-${unitStem(unit)}`, action: { kind: 'stop', unit, ...(unit === webOf(cfg, idle) && { drainPort: cfg.web.ports[idle] }) } }));
+    .map((unit) => ({
+      name: `stop-${unitStem(unit)}`,
+      action: { kind: 'stop', unit, ...(unit === webOf(cfg, idle) && { drainPort: cfg.web.ports[idle] }) },
+    }));
   steps.push({ name: `disable-${idle}`, action: { kind: 'disable', units } });
   const prune = releasesToPrune(cfg, host);
   if (prune.length > 0) steps.push({ name: 'prune-releases', action: { kind: 'remove-releases', releases: prune } });

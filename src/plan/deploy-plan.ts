@@ -66,12 +66,26 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
   steps.push(...bootRepairSteps(cfg, host, from, to));
   steps.push(...adoptSteps(host));
   if (!req.rollback && !req.restart)
-    steps.push(...newReleaseSteps(cfg, host, to, target, req.ref, { serving: 'live', allowDestructive: !!req.allowDestructive }, buildMemoryHigh(cfg, host)));
+    steps.push(
+      ...newReleaseSteps(
+        cfg,
+        host,
+        to,
+        target,
+        req.ref,
+        { serving: 'live', allowDestructive: !!req.allowDestructive },
+        buildMemoryHigh(cfg, host),
+      ),
+    );
   else if (host.colors[to].release !== target) steps.push(pointStep(host, to, target));
   const newer = host.colors[from].release;
   const user = cfg.scope === 'system' ? { user: cfg.user } : {};
   const schemaCheck = req.rollback && cfg.django && newer && newer !== target;
-  if (schemaCheck) steps.push({ name: `rollback-schema-${to}`, action: { kind: 'rollback-schema', newer, older: target, migrateBack: !!req.migrateBack, ...user } });
+  if (schemaCheck)
+    steps.push({
+      name: `rollback-schema-${to}`,
+      action: { kind: 'rollback-schema', newer, older: target, migrateBack: !!req.migrateBack, ...user },
+    });
 
   steps.push({ name: `install-${to}-units`, action: { kind: 'install', colors: [to], caddyfile: false }, undo: { kind: 'restore-files' } });
   steps.push(...brokerCheck(cfg));
@@ -85,7 +99,9 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
     ...celerySteps(cfg, from).stop,
     ...boot.beforeSwitch,
     { name: `switch-to-${to}`, action: { kind: 'switch', to, release: target }, undo: { kind: 'switch-back' } },
-    ...(schemaCheck && req.migrateBack ? [{ name: `migrate-back-${to}`, action: { kind: 'migrate-back' as const, newer, older: target, ...user } }] : []),
+    ...(schemaCheck && req.migrateBack
+      ? [{ name: `migrate-back-${to}`, action: { kind: 'migrate-back' as const, newer, older: target, ...user } }]
+      : []),
     ...celerySteps(cfg, to).start,
     ...boot.afterCeleryStart,
     { name: `drain-${from}`, action: { kind: 'drain', ports: [cfg.web.ports[from]] } },
@@ -97,7 +113,9 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
   const notes = req.restart
     ? [`Restarting releases/${target} (live on ${from}) in ${to}: it reads the env file anew.`]
     : req.rollback
-      ? [`Rolling back to releases/${target} on ${to}${host.colors[to].release === target && host.colors[to].commit ? ` (${host.colors[to].commit?.slice(0, 12)})` : ''}.`]
+      ? [
+          `Rolling back to releases/${target} on ${to}${host.colors[to].release === target && host.colors[to].commit ? ` (${host.colors[to].commit?.slice(0, 12)})` : ''}.`,
+        ]
       : [`New release: releases/${target}.`];
   const fit = memoryFit(cfg, host);
   if (fit)
@@ -111,7 +129,11 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
 // What a restart runs again: the release the live color holds.
 function liveRelease(host: HostState, from: Color): string {
   const id = host.colors[from].release;
-  if (!id) throw new UsageError(`${from} is live but holds no release bg knows.`, { code: 'no-live-release', next: 'Run `bluegreen setup`, then restart again.' });
+  if (!id)
+    throw new UsageError(`${from} is live but holds no release bg knows.`, {
+      code: 'no-live-release',
+      next: 'Run `bluegreen setup`, then restart again.',
+    });
   return id;
 }
 
@@ -121,7 +143,11 @@ function rollbackTarget(cfg: Config, host: HostState, from: Color, to: Color, wa
   if (wanted === undefined) {
     const id = host.colors[to].release;
     if (!id || !host.colors[to].commit) {
-      throw new UsageError(`Nothing to roll back to: ${to} holds no release.`, { code: 'nothing-to-roll-back', state: serving, next: 'Deploy a ref instead (bluegreen deploy <ref>).' });
+      throw new UsageError(`Nothing to roll back to: ${to} holds no release.`, {
+        code: 'nothing-to-roll-back',
+        state: serving,
+        next: 'Deploy a ref instead (bluegreen deploy <ref>).',
+      });
     }
     // a deploy cut off between pointing the idle color and its switch leaves a release that never served
     const record = host.releases?.find((x) => x.id === id);
@@ -137,10 +163,20 @@ function rollbackTarget(cfg: Config, host: HostState, from: Color, to: Color, wa
   const r = host.releases?.find((x) => x.id === wanted);
   const kept = (host.releases ?? []).filter((x) => x.status === 'built' || x.status === 'adopted').map((x) => x.id);
   const list = `kept releases: ${kept.join(', ') || 'none'} (bluegreen releases)`;
-  if (!r) throw new UsageError(`No release ${wanted} in ${cfg.root}/releases.`, { code: 'no-such-release', state: serving, next: `Pick one of the ${list}.` });
+  if (!r)
+    throw new UsageError(`No release ${wanted} in ${cfg.root}/releases.`, {
+      code: 'no-such-release',
+      state: serving,
+      next: `Pick one of the ${list}.`,
+    });
   if (r.status !== 'built' && r.status !== 'adopted') {
-    throw new UsageError(`Release ${wanted} never passed its build (${r.status}).`, { code: 'release-not-built', state: serving, next: `Pick one of the ${list}.` });
+    throw new UsageError(`Release ${wanted} never passed its build (${r.status}).`, {
+      code: 'release-not-built',
+      state: serving,
+      next: `Pick one of the ${list}.`,
+    });
   }
-  if (host.colors[from].release === wanted) throw new UsageError(`Release ${wanted} is already live on ${from}.`, { code: 'release-is-live', state: serving });
+  if (host.colors[from].release === wanted)
+    throw new UsageError(`Release ${wanted} is already live on ${from}.`, { code: 'release-is-live', state: serving });
   return wanted;
 }

@@ -19,7 +19,15 @@ export function nextReleaseId(now: Date, taken: readonly string[]): string {
 // color point at it. A failure before that leaves the color (and so `rollback`) where it was; the
 // release is marked failed.
 // guard: what serves while the release commands migrate (src/plan/step.ts)
-export function newReleaseSteps(cfg: Config, host: HostState, color: Color, id: string, ref: string | undefined, guard: MigrationGuard, memoryHigh?: number): Step[] {
+export function newReleaseSteps(
+  cfg: Config,
+  host: HostState,
+  color: Color,
+  id: string,
+  ref: string | undefined,
+  guard: MigrationGuard,
+  memoryHigh?: number,
+): Step[] {
   const steps: Step[] = [
     {
       name: `checkout-${color}`,
@@ -33,7 +41,14 @@ export function newReleaseSteps(cfg: Config, host: HostState, color: Color, id: 
   if (cfg.build.length > 0) {
     steps.push({
       name: `build-${color}`,
-      action: { kind: 'build', color, release: id, commands: cfg.build, ...(cfg.scope === 'system' && { user: cfg.user }), ...(memoryHigh && { memoryHigh }) },
+      action: {
+        kind: 'build',
+        color,
+        release: id,
+        commands: cfg.build,
+        ...(cfg.scope === 'system' && { user: cfg.user }),
+        ...(memoryHigh && { memoryHigh }),
+      },
     });
   }
   const user = cfg.scope === 'system' ? { user: cfg.user } : {};
@@ -41,7 +56,14 @@ export function newReleaseSteps(cfg: Config, host: HostState, color: Color, id: 
   if (cfg.release.length > 0) {
     steps.push({
       name: `release-${color}`,
-      action: { kind: 'release-commands', color, release: id, commands: cfg.release, ...(cfg.scope === 'system' && { user: cfg.user }), ...(memoryHigh && { memoryHigh }) },
+      action: {
+        kind: 'release-commands',
+        color,
+        release: id,
+        commands: cfg.release,
+        ...(cfg.scope === 'system' && { user: cfg.user }),
+        ...(memoryHigh && { memoryHigh }),
+      },
     });
   }
   steps.push(pointStep(host, color, id));

@@ -20,7 +20,9 @@ export function planSetup(cfg: Config, host: HostState, now: Date = new Date()):
   refuseNames(cfg, host, 'setup');
   const dirs = [releasesDir(cfg), sharedDir(cfg), cfg.stateDir, ...(cfg.logDir ? [cfg.logDir] : [])];
   const system = cfg.scope === 'system';
-  const ensureUser: Step[] = system ? [{ name: `ensure-user-${cfg.user}`, action: { kind: 'ensure-user', user: cfg.user, home: cfg.root } }] : [];
+  const ensureUser: Step[] = system
+    ? [{ name: `ensure-user-${cfg.user}`, action: { kind: 'ensure-user', user: cfg.user, home: cfg.root } }]
+    : [];
   const ensure: Step = {
     name: 'ensure-dirs',
     action: { kind: 'ensure-dirs', dirs, envFile: cfg.envFile, ...(system && { shared: sharedDir(cfg), owner: cfg.user }) },
@@ -41,8 +43,14 @@ export function planSetup(cfg: Config, host: HostState, now: Date = new Date()):
     // Recovery: a deployer killed between stopping the active color's Celery and starting the new
     // color's (or a unit stopped by hand) leaves the active color short; setup starts what is missing.
     const missing = presentUnits(cfg, active).filter((u) => !isRunning(host.units[u]));
-    const restart: Step[] = missing.map((unit) => ({ name: `start-${unitStem(unit)}`, action: { kind: 'start', unit }, undo: { kind: 'stop', unit } }));
-    const repair: Step[] = found ? [{ name: 'repair-upstream-file', action: { kind: 'repair-upstream', color: found, release: host.colors[found].release } }] : [];
+    const restart: Step[] = missing.map((unit) => ({
+      name: `start-${unitStem(unit)}`,
+      action: { kind: 'start', unit },
+      undo: { kind: 'stop', unit },
+    }));
+    const repair: Step[] = found
+      ? [{ name: 'repair-upstream-file', action: { kind: 'repair-upstream', color: found, release: host.colors[found].release } }]
+      : [];
     const files = host.changedFiles.length > 0 ? [...ensureUser, ensure, ...adoptSteps(host), install] : adoptSteps(host);
     // what setup starts (Celery added to a running install) or finds disabled comes back after a reboot too
     const toEnable = presentUnits(cfg, active).filter((u) => missing.includes(u) || host.units[u]?.fileState === 'disabled');
@@ -50,9 +58,16 @@ export function planSetup(cfg: Config, host: HostState, now: Date = new Date()):
     const celeryMissing = missing.some((u) => u !== unitNames(cfg, active).web);
     // the idle color enabled would start at boot too (its Celery beside the live one's): disabled first
     const idleEnabled = presentUnits(cfg, otherColor(active)).filter((u) => host.units[u]?.fileState === 'enabled');
-    const disableIdle: Step[] = idleEnabled.length ? [{ name: `disable-idle-${otherColor(active)}`, action: { kind: 'disable', units: idleEnabled } }] : [];
+    const disableIdle: Step[] = idleEnabled.length
+      ? [{ name: `disable-idle-${otherColor(active)}`, action: { kind: 'disable', units: idleEnabled } }]
+      : [];
     const steps = [...kernel.steps, ...repair, ...files, ...disableIdle, ...(celeryMissing ? brokerCheck(cfg) : []), ...restart, ...enable];
-    const said = host.upstreamFile === 'missing' ? 'is missing' : host.upstreamFile === 'unreadable' ? "is not bg's" : `says 127.0.0.1:${host.upstreamPort}`;
+    const said =
+      host.upstreamFile === 'missing'
+        ? 'is missing'
+        : host.upstreamFile === 'unreadable'
+          ? "is not bg's"
+          : `says 127.0.0.1:${host.upstreamPort}`;
     const notes = found
       ? [
           `${cfg.caddy.upstreamFile} ${said}, but Caddy routes to ${found} (127.0.0.1:${cfg.web.ports[found]}) and its web unit runs: ${found} is live. Writing the file again; nothing else changes what serves.`,
@@ -79,7 +94,11 @@ export function planSetup(cfg: Config, host: HostState, now: Date = new Date()):
   steps.push(
     install,
     ...brokerCheck(cfg),
-    { name: 'start-web-blue', action: { kind: 'start', unit: blue.web }, undo: { kind: 'stop', unit: blue.web, drainPort: cfg.web.ports.blue } },
+    {
+      name: 'start-web-blue',
+      action: { kind: 'start', unit: blue.web },
+      undo: { kind: 'stop', unit: blue.web, drainPort: cfg.web.ports.blue },
+    },
     { name: 'health-gate-blue', action: { kind: 'health-gate', color: 'blue', unit: blue.web } },
     // before the switch writes the upstream file: a reboot from then on brings blue up (src/plan/boot-steps.ts)
     { name: 'enable-web-blue', action: { kind: 'enable', units: [blue.web] }, undo: { kind: 'disable', units: [blue.web] } },
@@ -101,7 +120,8 @@ export function planSetup(cfg: Config, host: HostState, now: Date = new Date()):
   }
   steps.push(...celerySteps(cfg, 'blue').start);
   const celery = celeryUnits(cfg, 'blue');
-  if (celery.length) steps.push({ name: 'enable-celery-blue', action: { kind: 'enable', units: celery }, undo: { kind: 'disable', units: celery } });
+  if (celery.length)
+    steps.push({ name: 'enable-celery-blue', action: { kind: 'enable', units: celery }, undo: { kind: 'disable', units: celery } });
 
   const notes = [`Blue checks out into ${releasePath(cfg, release)}.`, ...kernel.notes];
   if (legacy && !legacyRunning) notes.push(`${legacy} is not running: nothing to migrate from.`);

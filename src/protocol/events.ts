@@ -160,11 +160,33 @@ export interface FleetHistoryEvent {
 export type HostEvent = (ProgressEvent | ErrorEvent | ResultEvent) & { host: string; at: number };
 
 /** Every line after the header. */
-export type BgEvent = ProgressEvent | DryRunEvent | ResultEvent | ErrorEvent | StatusEvent | HistoryEvent | ReleasesEvent | FleetStatusEvent | FleetHistoryEvent | HostEvent;
+export type BgEvent =
+  | ProgressEvent
+  | DryRunEvent
+  | ResultEvent
+  | ErrorEvent
+  | StatusEvent
+  | HistoryEvent
+  | ReleasesEvent
+  | FleetStatusEvent
+  | FleetHistoryEvent
+  | HostEvent;
 
 export type EventName = BgEvent['event'];
 
-export const EVENT_NAMES = ['plan', 'step', 'undo', 'note', 'result', 'error', 'status', 'history', 'releases', 'fleet-status', 'fleet-history'] as const satisfies readonly EventName[];
+export const EVENT_NAMES = [
+  'plan',
+  'step',
+  'undo',
+  'note',
+  'result',
+  'error',
+  'status',
+  'history',
+  'releases',
+  'fleet-status',
+  'fleet-history',
+] as const satisfies readonly EventName[];
 
 /** never while EVENT_NAMES lists every event; test/unit/json-protocol.test.ts checks it at compile time. */
 export type UnlistedEventName = Exclude<EventName, (typeof EVENT_NAMES)[number]>;

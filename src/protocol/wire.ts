@@ -1,5 +1,13 @@
 // The --json wire format: JSON Lines, the header first, then one event per line. Pure: text in, text out.
-import { type BgEvent, type ErrorEvent, EVENT_NAMES, PROTOCOL_VERSION, type ProgressEvent, type ProtocolHeader, type ResultEvent } from './events.js';
+import {
+  type BgEvent,
+  type ErrorEvent,
+  EVENT_NAMES,
+  PROTOCOL_VERSION,
+  type ProgressEvent,
+  type ProtocolHeader,
+  type ResultEvent,
+} from './events.js';
 import { bgVersion } from './version.js';
 
 export const header = (bg: string = bgVersion): ProtocolHeader => ({ v: PROTOCOL_VERSION, bg });
@@ -11,7 +19,8 @@ export type Line = { kind: 'header'; header: ProtocolHeader } | { kind: 'event';
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isHeader = (x: Record<string, unknown>): boolean => typeof x.v === 'number' && typeof x.bg === 'string' && x.event === undefined;
-const isEvent = (x: Record<string, unknown>): boolean => typeof x.event === 'string' && (EVENT_NAMES as readonly string[]).includes(x.event);
+const isEvent = (x: Record<string, unknown>): boolean =>
+  typeof x.event === 'string' && (EVENT_NAMES as readonly string[]).includes(x.event);
 
 /** One line of --json output; anything that is not a header or a known event (ssh's banner, an older bg's multi-line JSON) is `other`. */
 export function parseLine(line: string): Line {
@@ -51,4 +60,10 @@ export function eventOf<N extends BgEvent['event']>(events: BgEvent[], name: N):
 
 /** A line of a run (progress, result, error), the ones a fleet passes on with the host's name. */
 export const isRunEvent = (e: BgEvent): e is ProgressEvent | ErrorEvent | ResultEvent =>
-  !('host' in e) && (e.event === 'step' || e.event === 'undo' || e.event === 'note' || e.event === 'error' || e.event === 'result' || (e.event === 'plan' && !e.dryRun));
+  !('host' in e) &&
+  (e.event === 'step' ||
+    e.event === 'undo' ||
+    e.event === 'note' ||
+    e.event === 'error' ||
+    e.event === 'result' ||
+    (e.event === 'plan' && !e.dryRun));

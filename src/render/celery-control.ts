@@ -45,7 +45,8 @@ export const BRPOP_WAIT_S = 1.2;
  */
 export function quiesceLine(c: CeleryControl, queues: string[], concurrency: number): string {
   const node = quote(c.node + NODE_HOST, 'app');
-  const cancel = (q: string) => `${words(c)} "$@" control cancel_consumer ${quote(q, 'celery.queues')} --timeout 2 --destination ${node} >/dev/null &`;
+  const cancel = (q: string) =>
+    `${words(c)} "$@" control cancel_consumer ${quote(q, 'celery.queues')} --timeout 2 --destination ${node} >/dev/null &`;
   const idle = `${words(c)} "$@" inspect reserved --timeout 0.5 --destination ${node} --json 2>/dev/null | grep -q ': \\[\\]}$'`;
   const shrink = `${words(c)} "$@" control pool_shrink ${concurrency} --timeout 0.5 --destination ${node} >/dev/null 2>&1`;
   return shellLine(`${brokerArgs(c)}; ${queues.map(cancel).join(' ')} wait; { ${idle} && ${shrink}; } & sleep ${BRPOP_WAIT_S}; wait`);
@@ -60,7 +61,9 @@ export function readyLine(c: CeleryControl): string {
   const ping = `${words(c)} "$@" inspect ping --timeout 0.5 --destination ${quote(c.node + NODE_HOST, 'app')} >/dev/null 2>&1`;
   // $MAINPID (systemd sets it for ExecStartPost): a worker that died at import ends the wait at once
   const giveUp = `echo "bg: the worker did not answer a ping through its broker ${READY_TRIES} times; if the app uses another broker than the env file names, set celery.broker" >&2; exit 1`;
-  return shellLine(`${brokerArgs(c)}; n=0; until ${ping}; do kill -0 "$MAINPID" 2>/dev/null || exit 1; n=$((n+1)); [ "$n" -lt ${READY_TRIES} ] || { ${giveUp}; }; done`);
+  return shellLine(
+    `${brokerArgs(c)}; n=0; until ${ping}; do kill -0 "$MAINPID" 2>/dev/null || exit 1; n=$((n+1)); [ "$n" -lt ${READY_TRIES} ] || { ${giveUp}; }; done`,
+  );
 }
 
 const words = (c: CeleryControl) => c.celery.map((w) => quote(w, 'celery.command')).join(' ');

@@ -8,7 +8,12 @@ import type { Color, Config } from '../config/types.js';
  * not the deployer's. Else the release's virtualenv binary, else the first fallback whose
  * executable exists, else the bare tool name so that systemd reports what is missing.
  */
-export function resolveCommand(configured: string[] | undefined, releaseBin: string, fallbacks: string[][], exists: (p: string) => boolean): string[] {
+export function resolveCommand(
+  configured: string[] | undefined,
+  releaseBin: string,
+  fallbacks: string[][],
+  exists: (p: string) => boolean,
+): string[] {
   if (configured && configured.length > 0) return [...configured];
   if (exists(releaseBin)) return [releaseBin];
   const found = fallbacks.find((words) => words.length > 0 && exists(words[0]));
@@ -21,11 +26,21 @@ export const GUNICORN_FALLBACKS: string[][] = [['/usr/bin/gunicorn'], ['/usr/loc
 export const CELERY_FALLBACKS: string[][] = [['/usr/bin/celery'], ['/usr/local/bin/celery'], ['/usr/bin/python3', '-m', 'celery']];
 
 export function gunicornCommand(cfg: Config, color: Color, exists: (p: string) => boolean): string[] {
-  return resolveCommand(cfg.web.gunicorn, `${colorAppDir(cfg, color)}/.venv/bin/gunicorn`, venvModule(cfg, color, 'gunicorn', GUNICORN_FALLBACKS), exists);
+  return resolveCommand(
+    cfg.web.gunicorn,
+    `${colorAppDir(cfg, color)}/.venv/bin/gunicorn`,
+    venvModule(cfg, color, 'gunicorn', GUNICORN_FALLBACKS),
+    exists,
+  );
 }
 
 export function celeryCommand(cfg: Config, color: Color, exists: (p: string) => boolean): string[] {
-  return resolveCommand(cfg.celery?.command, `${colorAppDir(cfg, color)}/.venv/bin/celery`, venvModule(cfg, color, 'celery', CELERY_FALLBACKS), exists);
+  return resolveCommand(
+    cfg.celery?.command,
+    `${colorAppDir(cfg, color)}/.venv/bin/celery`,
+    venvModule(cfg, color, 'celery', CELERY_FALLBACKS),
+    exists,
+  );
 }
 
 // With a venv bg builds, the tool runs on the venv's Python even when only a system site package

@@ -105,7 +105,16 @@ export function renderBeatUnit(cfg: Config, color: Color, celery: string[]): str
   const c = requireCelery(cfg);
   const unit = unitNames(cfg, color).beat;
   if (!unit) throw new ConfigError('celery.beat is off, so there is no beat unit to render.');
-  const words = [...celery, '-A', assertOneLine(c.app, 'celery.app'), 'beat', '--loglevel', assertOneLine(c.loglevel, 'celery.loglevel'), '--schedule', beatSchedule(cfg)];
+  const words = [
+    ...celery,
+    '-A',
+    assertOneLine(c.app, 'celery.app'),
+    'beat',
+    '--loglevel',
+    assertOneLine(c.loglevel, 'celery.loglevel'),
+    '--schedule',
+    beatSchedule(cfg),
+  ];
   return renderTemplate('beat.service.ejs', {
     ...common(cfg, color, unit),
     description: unitValue(`${cfg.app} celery beat (${color})`, 'app'),

@@ -34,7 +34,8 @@ type LoadOne = (file: string, name: string, requireBundle: (name: string) => unk
 function chooseLoader(): LoadOne {
   if (loaderFor(process.version) === 'node-compile-cache') {
     const dir = cacheDir(process.env, 'node');
-    if (dir && enableNodeCompileCache(dir)) return (file, _name, requireBundle) => loadBundleWithNode(file, readFileSync(file, 'utf8'), requireBundle);
+    if (dir && enableNodeCompileCache(dir))
+      return (file, _name, requireBundle) => loadBundleWithNode(file, readFileSync(file, 'utf8'), requireBundle);
   }
   const dir = cacheDir(process.env, 'v8');
   const cacheFile = (name: string) => (dir && buildId ? join(dir, cacheFileName(name, buildId)) : undefined);

@@ -6,7 +6,18 @@
 // bg often runs as root with an environment a user chose (sudo -E keeps HOME). So a cache file counts
 // only if this user owns it and nobody else can write it, checked on the open file itself; writes go
 // to a new file (O_EXCL, never through a planted symlink) renamed into place.
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 export function cacheDir(env: NodeJS.ProcessEnv, sub: string): string | undefined {

@@ -29,10 +29,14 @@ export const cacheFileName = (name: string, buildId: string) => `${name}-${build
 export function loadBundle(file: string, cacheFile: string | undefined, requireBundle?: (name: string) => unknown): LoadedBundle {
   const source = readFileSync(file, 'utf8');
   const cached = cacheFile ? readOwnFile(cacheFile) : undefined;
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData: cached });
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file,
+    cachedData: cached,
+  });
   const module = { exports: {} as Record<string, unknown> };
   const plainRequire = createRequire(file);
-  const require = (id: string) => (requireBundle && id.startsWith(BUNDLE_PREFIX) ? requireBundle(id.slice(BUNDLE_PREFIX.length)) : plainRequire(id));
+  const require = (id: string) =>
+    requireBundle && id.startsWith(BUNDLE_PREFIX) ? requireBundle(id.slice(BUNDLE_PREFIX.length)) : plainRequire(id);
   script.runInThisContext()(module.exports, require, module, file, dirname(file));
   const cache = !cacheFile ? 'off' : !cached ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit';
   return {

@@ -21,7 +21,9 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 function where(i: ConfigInputs, build = buildId): { file: string; key: string } | undefined {
   const dir = cacheDir(i.env, 'config');
   if (!dir || !build) return undefined;
-  const key = sha(JSON.stringify([build, sha(i.text), i.configPath, i.scope, i.homedir, i.env.XDG_CONFIG_HOME ?? null, i.env.XDG_STATE_HOME ?? null]));
+  const key = sha(
+    JSON.stringify([build, sha(i.text), i.configPath, i.scope, i.homedir, i.env.XDG_CONFIG_HOME ?? null, i.env.XDG_STATE_HOME ?? null]),
+  );
   return { file: join(dir, `${sha(`${i.scope}\0${i.configPath}`).slice(0, 24)}.json`), key };
 }
 

@@ -43,7 +43,8 @@ export function loadBundleWithNode(file: string, source: string, requireBundle?:
   mod.filename = file;
   const plainRequire = createRequire(file);
   // the module's `require` calls mod.require: `bg:bundle/<name>` goes to the boot loader
-  mod.require = (id: string) => (requireBundle && id.startsWith(BUNDLE_PREFIX) ? requireBundle(id.slice(BUNDLE_PREFIX.length)) : plainRequire(id));
+  mod.require = (id: string) =>
+    requireBundle && id.startsWith(BUNDLE_PREFIX) ? requireBundle(id.slice(BUNDLE_PREFIX.length)) : plainRequire(id);
   mod._compile(source, file, 'commonjs'); // not left to syntax detection (Node 22)
   mod.loaded = true;
   return { exports: mod.exports, cache: 'node', save: () => {} };

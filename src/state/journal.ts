@@ -63,11 +63,19 @@ export async function readJournal(stateDir: string, limit = 20): Promise<Journal
  * One entry per run: the end line where there is one; a start line without its end becomes
  * `running` (its process is alive) or `interrupted`, with the step it had reached when known.
  */
-export function runsOf(entries: JournalEntry[], alive: (pid: number, boot?: string) => boolean, stepOf?: (e: JournalEntry) => string | undefined): JournalEntry[] {
+export function runsOf(
+  entries: JournalEntry[],
+  alive: (pid: number, boot?: string) => boolean,
+  stepOf?: (e: JournalEntry) => string | undefined,
+): JournalEntry[] {
   const ended = new Set(entries.filter((e) => e.result !== 'started' && e.run).map((e) => e.run));
   return entries
     .filter((e) => e.result !== 'started' || !ended.has(e.run))
-    .map((e) => (e.result === 'started' ? { ...e, result: e.pid && alive(e.pid, e.boot) ? 'running' : 'interrupted', failedStep: stepOf?.(e) ?? e.failedStep } : e));
+    .map((e) =>
+      e.result === 'started'
+        ? { ...e, result: e.pid && alive(e.pid, e.boot) ? 'running' : 'interrupted', failedStep: stepOf?.(e) ?? e.failedStep }
+        : e,
+    );
 }
 
 /** A run that did something (or began to): status's last deploy skips the nothing-to-do lines. */

@@ -36,7 +36,11 @@ export interface Lock {
  * The lock; with `waitMs`, a lock another live bg holds is waited for (polled) that long, and
  * `onWait` hears once who holds it, before the wait.
  */
-export async function acquireLock(stateDir: string, command: string, opts: { waitMs?: number; onWait?: (holder: string) => void } = {}): Promise<Lock> {
+export async function acquireLock(
+  stateDir: string,
+  command: string,
+  opts: { waitMs?: number; onWait?: (holder: string) => void } = {},
+): Promise<Lock> {
   const deadline = Date.now() + (opts.waitMs ?? 0);
   let told = false;
   for (;;) {
@@ -44,7 +48,8 @@ export async function acquireLock(stateDir: string, command: string, opts: { wai
       return await tryLock(stateDir, command);
     } catch (e) {
       if (!(e instanceof LockError) || e.code !== 'locked' || Date.now() >= deadline) {
-        if (e instanceof LockError && opts.waitMs) throw new LockError(`${e.message} Waited ${Math.round(opts.waitMs / 1000)} s.`, { state: e.state, next: e.next });
+        if (e instanceof LockError && opts.waitMs)
+          throw new LockError(`${e.message} Waited ${Math.round(opts.waitMs / 1000)} s.`, { state: e.state, next: e.next });
         throw e;
       }
       if (!told) opts.onWait?.(e.message.replace(/^Another bg is running: /, ''));
@@ -56,7 +61,14 @@ export async function acquireLock(stateDir: string, command: string, opts: { wai
 
 async function tryLock(stateDir: string, command: string): Promise<Lock> {
   const path = lockPath(stateDir);
-  const me: LockInfo = { pid: process.pid, user: safeUser(), host: hostname(), command, since: new Date().toISOString(), ...(bootId() && { boot: bootId() }) };
+  const me: LockInfo = {
+    pid: process.pid,
+    user: safeUser(),
+    host: hostname(),
+    command,
+    since: new Date().toISOString(),
+    ...(bootId() && { boot: bootId() }),
+  };
   const tmp = `${path}.${process.pid}.tmp`;
   let created: string[];
   try {

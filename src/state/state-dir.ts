@@ -37,4 +37,5 @@ export function stateDirProblem(st: DirStat, me: number): string | undefined {
 }
 
 /** Opens `path` to append, creating it with `mode`; a symlink at `path` is refused, not followed. */
-export const openAppendNoFollow = (path: string, mode = 0o600) => open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, mode);
+export const openAppendNoFollow = (path: string, mode = 0o600) =>
+  open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, mode);

@@ -77,7 +77,10 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       const plan = await checkMigrationPlan(host, cfg, action.release, action.guard, action.user);
       const names = plan.map((m) => m.name);
       const unguarded = action.guard.serving === 'nothing' && names.length ? ' (nothing serves yet: none refused)' : '';
-      return { detail: names.length ? `${names.length} to apply${unguarded}: ${names.join(', ')}` : 'nothing to migrate', migrations: names };
+      return {
+        detail: names.length ? `${names.length} to apply${unguarded}: ${names.join(', ')}` : 'nothing to migrate',
+        migrations: names,
+      };
     }
     case 'rollback-schema':
       return { detail: await checkRollbackSchema(host, cfg, action.newer, action.older, action.migrateBack, action.user) };
@@ -126,8 +129,11 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
         return { detail: 'stopping' };
       }
       // A unit that is already down (never loaded, refused by systemd, failed) is stopped: nothing to undo.
-      const result = await host.systemd.stopUnit(action.unit).catch(async (err: unknown) => ((await isDown(host, action.unit)) ? 'done' : Promise.reject(err)));
-      if (result !== 'done' && !(await isDown(host, action.unit))) throw new SystemdError(`Stopping ${action.unit} failed (job result: ${result}).`, { code: 'stop-failed' });
+      const result = await host.systemd
+        .stopUnit(action.unit)
+        .catch(async (err: unknown) => ((await isDown(host, action.unit)) ? 'done' : Promise.reject(err)));
+      if (result !== 'done' && !(await isDown(host, action.unit)))
+        throw new SystemdError(`Stopping ${action.unit} failed (job result: ${result}).`, { code: 'stop-failed' });
       return {};
     }
     case 'health-gate': {

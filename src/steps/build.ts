@@ -86,12 +86,15 @@ async function runCommands(host: Host, cfg: Config, dir: string, b: BuildRun, as
     if (r.exitCode !== 0) {
       await host.files.write(logPath, log, 0o600);
       const missing = missingVariable(r.output);
-      throw new BuildError(`${b.phase === 'build' ? 'Build' : 'Release'} step failed in releases/${b.release}: ${cmd} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`, {
-        detail: tail(r.output, 20),
-        next: missing
-          ? `It reads ${missing} from its environment: set ${missing}=... in ${cfg.envFile} (the build and the units read that file), then run it again.`
-          : `Fix the build (full output in ${logPath}) and run it again.`,
-      });
+      throw new BuildError(
+        `${b.phase === 'build' ? 'Build' : 'Release'} step failed in releases/${b.release}: ${cmd} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`,
+        {
+          detail: tail(r.output, 20),
+          next: missing
+            ? `It reads ${missing} from its environment: set ${missing}=... in ${cfg.envFile} (the build and the units read that file), then run it again.`
+            : `Fix the build (full output in ${logPath}) and run it again.`,
+        },
+      );
     }
   }
   await host.files.write(logPath, log, 0o600);

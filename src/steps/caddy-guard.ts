@@ -70,17 +70,21 @@ export async function loadMainCaddyfile(io: Io, cfg: Config): Promise<void> {
   }
   const dropped = droppedSites(await io.caddy.config(), r.json, cfg.app);
   if (dropped.length) {
-    throw new CaddyError(`bg did not load ${cfg.caddy.caddyfile} into Caddy: it would drop ${dropped.map(describeSite).join(', ')}, which Caddy serves now.`, {
-      code: 'caddy-would-drop-sites',
-      state: 'Caddy keeps serving its previous config',
-      detail: `Caddy runs: ${dropped.map((d) => d.key).join(', ')}`,
-      next: `Check that ${cfg.caddy.caddyfile} is the file Caddy's unit ${cfg.caddy.unit} runs and that it imports every app's site file. If those sites were removed on purpose, reload Caddy once (systemctl reload ${cfg.caddy.unit}), then run the command again.`,
-    });
+    throw new CaddyError(
+      `bg did not load ${cfg.caddy.caddyfile} into Caddy: it would drop ${dropped.map(describeSite).join(', ')}, which Caddy serves now.`,
+      {
+        code: 'caddy-would-drop-sites',
+        state: 'Caddy keeps serving its previous config',
+        detail: `Caddy runs: ${dropped.map((d) => d.key).join(', ')}`,
+        next: `Check that ${cfg.caddy.caddyfile} is the file Caddy's unit ${cfg.caddy.unit} runs and that it imports every app's site file. If those sites were removed on purpose, reload Caddy once (systemctl reload ${cfg.caddy.unit}), then run the command again.`,
+      },
+    );
   }
   await io.caddy.load(absoluteImports(text, cfg.caddy.caddyfile));
 }
 
-const blamedText = (blamed: Blamed[]) => (blamed.length ? `: ${blamed.map(describeBlamed).join(' and ')} ${blamed.length > 1 ? 'clash' : 'breaks it'}` : '');
+const blamedText = (blamed: Blamed[]) =>
+  blamed.length ? `: ${blamed.map(describeBlamed).join(' and ')} ${blamed.length > 1 ? 'clash' : 'breaks it'}` : '';
 
 function missingCaddyfile(cfg: Config): CaddyError {
   return new CaddyError(`The Caddyfile ${cfg.caddy.caddyfile} is missing.`, {

@@ -53,7 +53,14 @@ export async function rollbackSchema(host: Host, cfg: Config, newer: string, old
 }
 
 /** Before a rollback starts anything: says what stays applied, refuses what would break the older code. */
-export async function checkRollbackSchema(host: Host, cfg: Config, newer: string, older: string, migrateBack: boolean, user?: string): Promise<string> {
+export async function checkRollbackSchema(
+  host: Host,
+  cfg: Config,
+  newer: string,
+  older: string,
+  migrateBack: boolean,
+  user?: string,
+): Promise<string> {
   const s = await rollbackSchema(host, cfg, newer, older, user);
   if (s.unknown.length === 0) return `releases/${older} knows every applied migration`;
   if (migrateBack) {

@@ -17,7 +17,9 @@ let runs = 0;
 export async function manage(host: Host, cfg: Config, release: string, args: string, user?: string): Promise<ShellResult> {
   const project = inAppDir(cfg, releasePath(cfg, release));
   if (user) await host.ensureSystemUser(user, cfg.root, cfg.app);
-  const python = host.files.exists(`${project}/.venv/bin/python`) ? `${project}/.venv/bin/python` : (cfg.venv?.python ?? '/usr/bin/python3');
+  const python = host.files.exists(`${project}/.venv/bin/python`)
+    ? `${project}/.venv/bin/python`
+    : (cfg.venv?.python ?? '/usr/bin/python3');
   return runBuildStep(host, cfg, {
     phase: 'manage',
     release,
@@ -33,14 +35,23 @@ export async function manage(host: Host, cfg: Config, release: string, args: str
 // Before the new release migrates (release commands): its migration plan, refused when the code
 // serving meanwhile cannot live with it, unless the operator allowed it. Nothing is refused when
 // nothing serves yet (a first setup).
-export async function checkMigrationPlan(host: Host, cfg: Config, release: string, guard: MigrationGuard, user?: string): Promise<PlannedMigration[]> {
+export async function checkMigrationPlan(
+  host: Host,
+  cfg: Config,
+  release: string,
+  guard: MigrationGuard,
+  user?: string,
+): Promise<PlannedMigration[]> {
   const r = await manage(host, cfg, release, 'migrate --plan', user);
   if (r.exitCode !== 0) {
-    throw new BuildError(`${cfg.django!.manage} migrate --plan failed in releases/${release} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`, {
-      code: 'migrate-plan',
-      detail: r.output.trimEnd().split('\n').slice(-20).join('\n'),
-      next: `Fix what it says (settings, the env file ${cfg.envFile}), then run the command again.`,
-    });
+    throw new BuildError(
+      `${cfg.django!.manage} migrate --plan failed in releases/${release} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`,
+      {
+        code: 'migrate-plan',
+        detail: r.output.trimEnd().split('\n').slice(-20).join('\n'),
+        next: `Fix what it says (settings, the env file ${cfg.envFile}), then run the command again.`,
+      },
+    );
   }
   const plan = parseMigratePlan(r.output);
   const destructive = destructiveOperations(plan);

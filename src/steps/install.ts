@@ -9,7 +9,12 @@ import { checkCaddyChanges } from './caddy-guard.js';
 // `replaced` grows as each file is written, so a failure halfway is undone too. A change to Caddy's
 // files is checked first against everything else Caddy loads (caddy-guard.ts); the upstream file
 // the site file imports is written before it, so no reload ever finds the import missing.
-export async function installFiles(host: { files: FilesPort; systemd: SystemdPort; caddy: CaddyPort }, cfg: Config, changes: FileChange[], replaced: Replaced[]): Promise<void> {
+export async function installFiles(
+  host: { files: FilesPort; systemd: SystemdPort; caddy: CaddyPort },
+  cfg: Config,
+  changes: FileChange[],
+  replaced: Replaced[],
+): Promise<void> {
   if (changes.some((c) => c.path === siteFile(cfg) || c.path === cfg.caddy.caddyfile)) {
     if ((await host.files.read(cfg.caddy.upstreamFile)) === undefined) {
       await host.files.write(cfg.caddy.upstreamFile, await placeholderUpstream(host.caddy, cfg), 0o644);

@@ -7,7 +7,13 @@ import { checkStaticDir } from './static-dir.js';
 // Releases on disk: a new directory per checkout with its record beside it, the color links, and
 // pruning. A release directory is never written again once its build passed.
 
-export async function checkoutRelease(host: Host, cfg: Config, id: string, ref: string | undefined, built: boolean): Promise<{ commit: string }> {
+export async function checkoutRelease(
+  host: Host,
+  cfg: Config,
+  id: string,
+  ref: string | undefined,
+  built: boolean,
+): Promise<{ commit: string }> {
   const createdAt = new Date().toISOString();
   await host.files.makeDirs([releasesDir(cfg)]);
   await writeRecord(host, cfg, { id, ref, createdAt, status: 'building' });
@@ -57,4 +63,5 @@ async function readRecord(host: Host, cfg: Config, id: string): Promise<ReleaseR
   }
 }
 
-const writeRecord = (host: Host, cfg: Config, r: ReleaseRecord) => host.files.write(releaseRecordPath(cfg, r.id), `${JSON.stringify(r)}\n`, 0o644);
+const writeRecord = (host: Host, cfg: Config, r: ReleaseRecord) =>
+  host.files.write(releaseRecordPath(cfg, r.id), `${JSON.stringify(r)}\n`, 0o644);

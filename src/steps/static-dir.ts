@@ -17,21 +17,31 @@ export async function checkStaticDir(host: Host, cfg: Config, id: string): Promi
   const release = releasePath(cfg, id);
   const dir = `${inAppDir(cfg, release)}/${cfg.caddy.staticDir}`;
   if (host.files.exists(`${dir}/.git`)) {
-    throw new BgError(`${dir} holds a .git: Caddy would serve the repository (its history, its config) under ${cfg.caddy.staticPath ?? '/static/'}.`, {
-      code: 'static-dir-has-git',
-      next: 'Set caddy.static.dir to the directory your build collects static files into (e.g. staticfiles), or stop the build putting a repository there.',
-    });
+    throw new BgError(
+      `${dir} holds a .git: Caddy would serve the repository (its history, its config) under ${cfg.caddy.staticPath ?? '/static/'}.`,
+      {
+        code: 'static-dir-has-git',
+        next: 'Set caddy.static.dir to the directory your build collects static files into (e.g. staticfiles), or stop the build putting a repository there.',
+      },
+    );
   }
   const bad = await linkLeavingRelease(host, dir, release);
   if (bad) {
-    throw new BgError(`${bad.link} is a symbolic link to ${bad.target}, ${bad.why}: Caddy would serve whatever it leads to under ${cfg.caddy.staticPath ?? '/static/'}.`, {
-      code: 'static-dir-link',
-      next: 'Make the build copy static files into caddy.static.dir (collectstatic without --link), then deploy again.',
-    });
+    throw new BgError(
+      `${bad.link} is a symbolic link to ${bad.target}, ${bad.why}: Caddy would serve whatever it leads to under ${cfg.caddy.staticPath ?? '/static/'}.`,
+      {
+        code: 'static-dir-link',
+        next: 'Make the build copy static files into caddy.static.dir (collectstatic without --link), then deploy again.',
+      },
+    );
   }
 }
 
-async function linkLeavingRelease(host: Host, dir: string, release: string): Promise<{ link: string; target: string; why: string } | undefined> {
+async function linkLeavingRelease(
+  host: Host,
+  dir: string,
+  release: string,
+): Promise<{ link: string; target: string; why: string } | undefined> {
   const st = await host.files.lstat(dir);
   if (!st) return undefined;
   if (st.kind === 'link') return judgeLink(host, dir, release);

@@ -54,7 +54,8 @@ export async function switchBack(ctx: ActionContext, before: SwitchReceipt): Pro
     if (before.upstream === undefined) await host.files.remove(cfg.caddy.upstreamFile);
     else await host.files.write(cfg.caddy.upstreamFile, before.upstream);
   }
-  if (before.current && (await host.files.readLink(currentLink(cfg))) !== before.current) await host.files.pointLink(currentLink(cfg), before.current);
+  if (before.current && (await host.files.readLink(currentLink(cfg))) !== before.current)
+    await host.files.pointLink(currentLink(cfg), before.current);
   const previous = await host.files.readLink(previousLink(cfg));
   if (before.previous && previous !== before.previous) await host.files.pointLink(previousLink(cfg), before.previous);
   else if (!before.previous && previous !== undefined) await host.files.remove(previousLink(cfg));
@@ -64,14 +65,19 @@ export async function switchBack(ctx: ActionContext, before: SwitchReceipt): Pro
   );
   if (loaded) return;
   if (before.caddyConfig === undefined) {
-    throw new BgError('Could not put back the previous Caddy config: it was not readable before the switch.', { code: 'caddy-config-unknown' });
+    throw new BgError('Could not put back the previous Caddy config: it was not readable before the switch.', {
+      code: 'caddy-config-unknown',
+    });
   }
   // the config from before the switch, unless another app changed its sites since (a first setup)
   const dropped = droppedSites(await host.caddy.config(), before.caddyConfig, cfg.app);
   if (dropped.length) {
-    throw new BgError(`Could not put back the previous Caddy config: ${cfg.caddy.caddyfile} does not load, and the saved config would drop ${dropped.map(describeSite).join(', ')}.`, {
-      code: 'caddy-config-unknown',
-    });
+    throw new BgError(
+      `Could not put back the previous Caddy config: ${cfg.caddy.caddyfile} does not load, and the saved config would drop ${dropped.map(describeSite).join(', ')}.`,
+      {
+        code: 'caddy-config-unknown',
+      },
+    );
   }
   await host.caddy.loadJson(before.caddyConfig);
 }

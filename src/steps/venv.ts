@@ -16,7 +16,12 @@ import { runBuildStep } from './build.js';
 // every directory above it are root's and writable by no one else (checked with lstat), the
 // requirements are read while the release is still root's (this step runs before the build hands
 // the release to the app's user), and the venv's own Python runs only as the app's user.
-export async function ensureVenv(host: Host, cfg: Config, release: string, box: { memoryHigh?: number; signal?: AbortSignal } = {}): Promise<{ id: string; built: boolean }> {
+export async function ensureVenv(
+  host: Host,
+  cfg: Config,
+  release: string,
+  box: { memoryHigh?: number; signal?: AbortSignal } = {},
+): Promise<{ id: string; built: boolean }> {
   const v = cfg.venv!;
   const project = inAppDir(cfg, releasePath(cfg, release));
   const hash = createHash('sha256').update(`${v.python}\0${v.systemSitePackages}\0`);
@@ -31,7 +36,14 @@ export async function ensureVenv(host: Host, cfg: Config, release: string, box: 
     const tmp = `${dir}.tmp-${process.pid}`;
     await host.files.removeTree(tmp);
     let n = 0;
-    const step = { phase: 'venv' as const, release, cwd: project, env: { PIP_DISABLE_PIP_VERSION_CHECK: '1' }, memoryHigh: box.memoryHigh, signal: box.signal };
+    const step = {
+      phase: 'venv' as const,
+      release,
+      cwd: project,
+      env: { PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+      memoryHigh: box.memoryHigh,
+      signal: box.signal,
+    };
     // venv and pip (the memory-hungry part of a build) run as transient units, like the build commands
     const run = async (cmd: string, what: string) => {
       const r = await runBuildStep(host, cfg, { ...step, n: ++n, command: cmd });
@@ -74,7 +86,8 @@ export async function ensureVenv(host: Host, cfg: Config, release: string, box: 
 async function trustedVenvsDir(host: Host, cfg: Config, trust: Trust): Promise<void> {
   const venvs = venvsDir(cfg);
   const chain = pathChain(venvs);
-  for (const d of chain.slice(0, -1)) await refuseUntrusted(d, whyUntrusted(d, await host.files.lstat(d), 'dir', trust, true), `chown root:root ${d} && chmod go-w ${d}`);
+  for (const d of chain.slice(0, -1))
+    await refuseUntrusted(d, whyUntrusted(d, await host.files.lstat(d), 'dir', trust, true), `chown root:root ${d} && chmod go-w ${d}`);
   if (!(await host.files.lstat(venvs))) {
     await host.files.makeDirs([venvs]);
     if (cfg.scope === 'system') await host.setOwner(venvs, 0, 0, 0o755);

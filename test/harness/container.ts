@@ -33,10 +33,15 @@ export interface Container {
 
 function script(args: string[], timeoutMs = 120_000, env: Record<string, string> = {}): Promise<Result> {
   return new Promise((res) => {
-    execFile('bash', [SCRIPT, ...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      res({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
+    execFile(
+      'bash',
+      [SCRIPT, ...args],
+      { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+        res({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
   });
 }
 
@@ -46,7 +51,9 @@ function script(args: string[], timeoutMs = 120_000, env: Record<string, string>
  * private loopback only (the caller gives host0 its address). `lower`: the root the overlay is laid
  * over instead of this machine's / (e.g. the Debian 13 root from scripts/trixie-root.sh).
  */
-export async function startContainer(opts: { memoryLimit?: string; net?: { netns: string; bridge: string }; lower?: string } = {}): Promise<Container> {
+export async function startContainer(
+  opts: { memoryLimit?: string; net?: { netns: string; bridge: string }; lower?: string } = {},
+): Promise<Container> {
   const dir = await mkdtemp(join(tmpdir(), 'bg-ct-'));
   const env: Record<string, string> = {
     ...(opts.memoryLimit && { BG_CT_MEMORY_LIMIT: opts.memoryLimit }),

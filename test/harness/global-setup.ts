@@ -61,7 +61,9 @@ async function existingManager(tmpRoot: string): Promise<Sandbox | undefined> {
   if (!busAddress) return undefined;
   const env = { ...process.env };
   try {
-    const { stdout: state } = await run('systemctl', ['--user', 'is-system-running'], { env, timeout: 5_000 }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
+    const { stdout: state } = await run('systemctl', ['--user', 'is-system-running'], { env, timeout: 5_000 }).catch(
+      (e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }),
+    );
     if (!state.trim() || state.trim() === 'unknown') return undefined;
     const { stdout: unitPath } = await run('systemctl', ['--user', 'show', '--property=UnitPath', '--value'], { env, timeout: 5_000 });
     const configDir = unitPath

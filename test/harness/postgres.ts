@@ -48,7 +48,10 @@ export async function startPostgres(sb: Sandbox): Promise<Postgres> {
 
   const port = await freePort();
   try {
-    await run(`${BIN}/initdb`, ['-D', dataDir, '-U', SERVER_USER, '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'], { ...asServer, timeout: 60_000 });
+    await run(`${BIN}/initdb`, ['-D', dataDir, '-U', SERVER_USER, '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'], {
+      ...asServer,
+      timeout: 60_000,
+    });
     const opts = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
     await run(`${BIN}/pg_ctl`, ['start', '-w', '-t', '60', '-D', dataDir, '-l', log, '-o', opts], { ...asServer, timeout: 90_000 });
   } catch (e) {
@@ -59,9 +62,11 @@ export async function startPostgres(sb: Sandbox): Promise<Postgres> {
   if (!Number.isInteger(pid) || pid <= 1) throw new Error(`PostgreSQL in ${dataDir}: no postmaster PID in postmaster.pid`);
 
   const psql = (db: string, sql: string) =>
-    run(`${BIN}/psql`, ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-h', socketDir, '-p', String(port), '-U', SERVER_USER, '-d', db, '-c', sql], { timeout: 30_000 }).then((r) =>
-      r.stdout.trim(),
-    );
+    run(
+      `${BIN}/psql`,
+      ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-h', socketDir, '-p', String(port), '-U', SERVER_USER, '-d', db, '-c', sql],
+      { timeout: 30_000 },
+    ).then((r) => r.stdout.trim());
 
   return {
     socketDir,

@@ -90,14 +90,19 @@ describe('CaddyAdmin against a real Caddy', () => {
   });
 
   it('finds upstreams nested in subroutes (handle blocks)', async () => {
-    await admin.load(caddyfile(`\thandle /api/* {\n\t\treverse_proxy 127.0.0.1:${appPorts[0]}\n\t}\n\thandle {\n\t\treverse_proxy {\n\t\t\timport ${upstreamFile()}\n\t\t}\n\t}`));
+    await admin.load(
+      caddyfile(
+        `\thandle /api/* {\n\t\treverse_proxy 127.0.0.1:${appPorts[0]}\n\t}\n\thandle {\n\t\treverse_proxy {\n\t\t\timport ${upstreamFile()}\n\t\t}\n\t}`,
+      ),
+    );
     expect((await admin.upstreams('shop')).sort()).toEqual([`127.0.0.1:${appPorts[0]}`, `127.0.0.1:${appPorts[1]}`].sort());
     await admin.load(proxied());
     expect(await admin.upstreams('shop')).toEqual([`127.0.0.1:${appPorts[1]}`]);
   });
 
   it("reads only this app's route: the one marked `vars bg_app <app>`, else the unmarked ones", async () => {
-    const site = (port: number, app: string | undefined, to: number) => `:${port} {\n\thandle {\n${app ? `\t\tvars bg_app ${app}\n` : ''}\t\treverse_proxy 127.0.0.1:${to}\n\t}\n}\n`;
+    const site = (port: number, app: string | undefined, to: number) =>
+      `:${port} {\n\thandle {\n${app ? `\t\tvars bg_app ${app}\n` : ''}\t\treverse_proxy 127.0.0.1:${to}\n\t}\n}\n`;
     const [other, legacy] = [await freePort(), await freePort()];
     const head = `{\n\tadmin localhost:${adminPort}\n}\n`;
     await admin.load(`${head}${site(sitePort, 'shop', appPorts[0])}${site(other, 'blog', appPorts[1])}`);
@@ -128,13 +133,17 @@ describe('CaddyAdmin against a real Caddy', () => {
     expect(Object.values(json.apps.http.servers).map((s) => s.listen)).toEqual([[`:${sitePort}`]]);
     const clash = await admin.adapt(`${proxied()}\n:${sitePort} {\n\trespond "again"\n}\n`).catch((e: CaddyError) => e);
     expect(clash).toMatchObject({ code: 'caddy-adapt-failed', detail: `ambiguous site definition: :${sitePort}` });
-    const missing = await admin.adapt(caddyfile(`\treverse_proxy {\n\t\timport ${join(tmp, 'no-such-upstream.txt')}\n\t}`)).catch((e: CaddyError) => e);
+    const missing = await admin
+      .adapt(caddyfile(`\treverse_proxy {\n\t\timport ${join(tmp, 'no-such-upstream.txt')}\n\t}`))
+      .catch((e: CaddyError) => e);
     expect((missing as CaddyError).detail).toContain('File to import not found');
     expect(await throughCaddy()).toBe(before);
   });
 
   it('a relative import is refused (imports must be absolute)', async () => {
-    await expect(admin.load(caddyfile('\treverse_proxy {\n\t\timport upstream-relative.txt\n\t}'))).rejects.toThrow('Caddy refused the new config');
+    await expect(admin.load(caddyfile('\treverse_proxy {\n\t\timport upstream-relative.txt\n\t}'))).rejects.toThrow(
+      'Caddy refused the new config',
+    );
     expect(await throughCaddy()).toBe('200 app-two');
   });
 

@@ -24,7 +24,10 @@ import { useScene } from '../support/scene.js';
 describe('Celery worker and beat through setup, deploy and a failed deploy', () => {
   const s = useScene({ celery: true, env: ['BG_FIXTURE_TASK_SECONDS=0.05'], setUp: true });
   const unit = (kind: 'web' | 'worker' | 'beat', c: 'blue' | 'green') => unitNames({ app: s.app, celery: { beat: true } }, c)[kind]!;
-  const states = () => Object.fromEntries((['worker', 'beat'] as const).flatMap((k) => (['blue', 'green'] as const).map((c) => [`${k}-${c}`, s.activeState(unit(k, c))])));
+  const states = () =>
+    Object.fromEntries(
+      (['worker', 'beat'] as const).flatMap((k) => (['blue', 'green'] as const).map((c) => [`${k}-${c}`, s.activeState(unit(k, c))])),
+    );
   const unitLog = (u: string) => tail(unitLogFile({ logDir: `${s.dir}/logs` }, u)!, 2500);
   const evidence = (r?: TimedRun) =>
     [
@@ -34,7 +37,12 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     ].join('\n');
 
   it('setup runs blue’s worker and beat, not green’s; queued tasks are processed by blue', async () => {
-    expect(states(), evidence()).toEqual({ 'worker-blue': 'active', 'worker-green': 'inactive', 'beat-blue': 'active', 'beat-green': 'inactive' });
+    expect(states(), evidence()).toEqual({
+      'worker-blue': 'active',
+      'worker-green': 'inactive',
+      'beat-blue': 'active',
+      'beat-green': 'inactive',
+    });
     const want = Array.from({ length: 10 }, (_, i) => i);
     const enq = startEnqueuer(s, { first: 0, maxCount: want.length, maxMs: 10_000 });
     const sent = await enq.done; // maxCount ends it
@@ -80,8 +88,14 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
 
     expect(samples.violations, evidence(r)).toEqual([]);
     expect(samples.samples.length).toBeGreaterThan(40);
-    for (const k of ['worker', 'beat'] as const) for (const c of ['blue', 'green'] as const) expect(seen(samples, k, c), `${k} ${c} never sampled`).toBe(true);
-    expect(states(), evidence(r)).toEqual({ 'worker-blue': 'inactive', 'worker-green': 'active', 'beat-blue': 'inactive', 'beat-green': 'active' });
+    for (const k of ['worker', 'beat'] as const)
+      for (const c of ['blue', 'green'] as const) expect(seen(samples, k, c), `${k} ${c} never sampled`).toBe(true);
+    expect(states(), evidence(r)).toEqual({
+      'worker-blue': 'inactive',
+      'worker-green': 'active',
+      'beat-blue': 'inactive',
+      'beat-green': 'active',
+    });
 
     const deadline = Date.now() + 5_000;
     while (!readBeatLog(s).some((k) => k.beatColor === 'green') && Date.now() < deadline) await sleep(100);
@@ -118,7 +132,12 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     expect(r.steps.has('stop-worker-green'), evidence(r)).toBe(false);
     expect(samples.samples.every((x) => x.workerMain.green.length === 1)).toBe(true);
     expect(samples.samples.at(-1)!.beat.green.length).toBe(1);
-    expect(states(), evidence(r)).toEqual({ 'worker-blue': 'inactive', 'worker-green': 'active', 'beat-blue': 'inactive', 'beat-green': 'active' });
+    expect(states(), evidence(r)).toEqual({
+      'worker-blue': 'inactive',
+      'worker-green': 'active',
+      'beat-blue': 'inactive',
+      'beat-green': 'active',
+    });
     expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
 
     const restarted = Date.now() / 1000;
@@ -160,7 +179,12 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     expect(exactlyOnce(mine, sent.queued), evidence(r)).toMatchObject({ missing: [], twice: [] });
     expect(mine.filter((l) => l.color !== from)).toEqual([]);
     expect(samples.violations, evidence(r)).toEqual([]);
-    expect(states(), evidence(r)).toEqual({ [`worker-${from}`]: 'active', [`worker-${to}`]: 'inactive', [`beat-${from}`]: 'active', [`beat-${to}`]: 'inactive' });
+    expect(states(), evidence(r)).toEqual({
+      [`worker-${from}`]: 'active',
+      [`worker-${to}`]: 'inactive',
+      [`beat-${from}`]: 'active',
+      [`beat-${to}`]: 'inactive',
+    });
     expect(await s.settledState(unit('web', to))).toBe('inactive');
     expect(await s.get('/')).toEqual({ status: 200, body: served });
   });
@@ -187,7 +211,12 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     ).toEqual(['green']);
     expect(tail(workerLog, 1e9)).not.toMatch(/WorkerLostError|SIGKILL/);
     expect(samples.violations, evidence(r)).toEqual([]);
-    expect(states(), evidence(r)).toEqual({ 'worker-blue': 'active', 'worker-green': 'inactive', 'beat-blue': 'active', 'beat-green': 'inactive' });
+    expect(states(), evidence(r)).toEqual({
+      'worker-blue': 'active',
+      'worker-green': 'inactive',
+      'beat-blue': 'active',
+      'beat-green': 'inactive',
+    });
   });
 
   it('an active color left without its Celery (interrupted deploy) is flagged by status and started by setup', async () => {

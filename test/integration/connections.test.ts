@@ -88,9 +88,16 @@ describe('countEstablished / waitDrained', () => {
 
   it('counts connections still waiting in the listen backlog (never accepted)', async () => {
     // A listener that never calls accept(): the kernel completes the handshakes and queues them.
-    const py = spawn('/usr/bin/python3', ['-c', "import socket,sys,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(16)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(60)"], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }) as ChildProcess;
+    const py = spawn(
+      '/usr/bin/python3',
+      [
+        '-c',
+        "import socket,sys,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(16)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(60)",
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    ) as ChildProcess;
     cleanups.push(() => py.pid && process.kill(py.pid, 'SIGKILL'));
     const [line] = (await once(py.stdout!, 'data')) as [Buffer];
     const port = Number(line.toString().trim());

@@ -19,7 +19,13 @@ describe('build steps and releases', () => {
   const srv = () => `${s.dir}/srv`;
   const releaseOf = (color: string) => basename(readlinkSync(`${srv()}/${color}`));
   const releases = async () =>
-    jsonEvent((await s.bg(['releases', '--json'])).stdout, 'releases').releases as { id: string; status: string; colors: string[]; live: boolean; ref: string | null }[];
+    jsonEvent((await s.bg(['releases', '--json'])).stdout, 'releases').releases as {
+      id: string;
+      status: string;
+      colors: string[];
+      live: boolean;
+      ref: string | null;
+    }[];
   let firstRelease = '';
 
   beforeAll(async () => {

@@ -110,7 +110,10 @@ describe('the lock', () => {
     const { writeFileSync } = await import('node:fs');
     const lock = `${s.dir}/state-home/bg/${s.app}/lock`;
     const { hostname } = await import('node:os');
-    writeFileSync(lock, JSON.stringify({ pid: 999_999, user: 'ghost', host: hostname(), command: 'bg deploy old', since: '2026-01-01T00:00:00Z' }));
+    writeFileSync(
+      lock,
+      JSON.stringify({ pid: 999_999, user: 'ghost', host: hostname(), command: 'bg deploy old', since: '2026-01-01T00:00:00Z' }),
+    );
     const r = await s.bg(['deploy', 'v3']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('stale lock from pid 999999');

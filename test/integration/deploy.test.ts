@@ -10,7 +10,10 @@ describe('bg deploy under load', () => {
 
   it('blue → green with a request loop: no failure, a slow request in flight at the switch completes with 200', async () => {
     const loop = startLoop(s.url('/'), { concurrency: 4, maxMs: 60_000 });
-    const slow = request(s.url('/slow?s=3'), { reset: true, headersTimeout: 20_000, bodyTimeout: 20_000 }).then(async (r) => ({ status: r.statusCode, body: await r.body.text() }));
+    const slow = request(s.url('/slow?s=3'), { reset: true, headersTimeout: 20_000, bodyTimeout: 20_000 }).then(async (r) => ({
+      status: r.statusCode,
+      body: await r.body.text(),
+    }));
     await new Promise((r) => setTimeout(r, 300)); // the slow request is inside blue now
     const r = await s.bg(['deploy', 'v2']);
     const res = await loop.stop();

@@ -27,7 +27,9 @@ for (const db of ['sqlite', 'postgresql'] as const) {
         release: ['/usr/bin/python3 manage.py migrate --noinput'],
         extraYaml: 'django:\n  manage: manage.py\n',
         env: ({ shared }) =>
-          pg ? ['DATABASE_ENGINE=postgresql', `PGHOST=${pg.socketDir}`, `PGPORT=${pg.port}`, 'PGDATABASE=mysite', 'PGUSER=mysite'] : [`SQLITE_PATH=${shared}/db.sqlite3`],
+          pg
+            ? ['DATABASE_ENGINE=postgresql', `PGHOST=${pg.socketDir}`, `PGPORT=${pg.port}`, 'PGDATABASE=mysite', 'PGUSER=mysite']
+            : [`SQLITE_PATH=${shared}/db.sqlite3`],
       });
     });
     afterAll(async () => {
@@ -37,11 +39,17 @@ for (const db of ['sqlite', 'postgresql'] as const) {
 
     const columns = () =>
       pg
-        ? pg.query('mysite', "select column_name from information_schema.columns where table_name = 'polls_question'").then((o) => o.split('\n').sort())
+        ? pg
+            .query('mysite', "select column_name from information_schema.columns where table_name = 'polls_question'")
+            .then((o) => o.split('\n').sort())
         : Promise.resolve(
             execFileSync(
               '/usr/bin/python3',
-              ['-c', 'import sqlite3,sys; print("\\n".join(r[1] for r in sqlite3.connect(sys.argv[1]).execute("pragma table_info(polls_question)")))', `${s.dir}/srv/shared/db.sqlite3`],
+              [
+                '-c',
+                'import sqlite3,sys; print("\\n".join(r[1] for r in sqlite3.connect(sys.argv[1]).execute("pragma table_info(polls_question)")))',
+                `${s.dir}/srv/shared/db.sqlite3`,
+              ],
               { encoding: 'utf8' },
             )
               .trim()
@@ -60,7 +68,12 @@ for (const db of ['sqlite', 'postgresql'] as const) {
       const setup = s.journal().at(-1) as { command: string; result: string; migrations: string[] };
       expect(setup).toMatchObject({ command: 'setup', result: 'ok' });
       expect(setup.migrations).toEqual(
-        expect.arrayContaining(['contenttypes.0002_remove_content_type_name', 'auth.0011_update_proxy_permissions', 'polls.0001_initial', 'sessions.0001_initial']),
+        expect.arrayContaining([
+          'contenttypes.0002_remove_content_type_name',
+          'auth.0011_update_proxy_permissions',
+          'polls.0001_initial',
+          'sessions.0001_initial',
+        ]),
       );
       expect(await s.get('/')).toEqual({ status: 200, body: 'v1 questions=0' });
       // the contrib apps work: the admin's login page, its static files collected by the build and served by Caddy

@@ -9,7 +9,11 @@ import { useScene } from '../support/scene.js';
 // (release), and a migration the serving version cannot live with is refused before anything
 // changes what serves, unless allowed.
 describe('Django: migrations across blue/green', () => {
-  const s = useScene({ django: true, release: ['/usr/bin/python3 manage.py migrate --noinput'], extraYaml: 'django:\n  manage: manage.py\n' });
+  const s = useScene({
+    django: true,
+    release: ['/usr/bin/python3 manage.py migrate --noinput'],
+    extraYaml: 'django:\n  manage: manage.py\n',
+  });
   beforeAll(async () => {
     const r = await s.bg(['setup']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -99,7 +103,11 @@ describe('Django: migrations across blue/green', () => {
   const columns = () =>
     execFileSync(
       '/usr/bin/python3',
-      ['-c', 'import sqlite3,sys; print(" ".join(r[1] for r in sqlite3.connect(sys.argv[1]).execute("pragma table_info(polls_question)")))', `${s.dir}/srv/shared/db.sqlite3`],
+      [
+        '-c',
+        'import sqlite3,sys; print(" ".join(r[1] for r in sqlite3.connect(sys.argv[1]).execute("pragma table_info(polls_question)")))',
+        `${s.dir}/srv/shared/db.sqlite3`,
+      ],
       {
         encoding: 'utf8',
       },
@@ -126,9 +134,9 @@ describe('Django: migrations across blue/green', () => {
 
   it('a rollback over migrations that only added things goes ahead and says they stay applied', async () => {
     // v2 serves, v3 is the idle color's: deploy v2 again is not needed; go back to v1 with --to
-    const v1 = (jsonEvent((await s.bg(['releases', '--json'])).stdout, 'releases').releases as { id: string; ref: string | null; status: string }[]).find(
-      (x) => x.ref === 'main' && x.status === 'built',
-    )!;
+    const v1 = (
+      jsonEvent((await s.bg(['releases', '--json'])).stdout, 'releases').releases as { id: string; ref: string | null; status: string }[]
+    ).find((x) => x.ref === 'main' && x.status === 'built')!;
     const r = await s.bg(['--json', 'rollback', '--to', v1.id]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('polls.0002_question_note stay applied');

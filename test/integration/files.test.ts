@@ -135,11 +135,20 @@ describe('unifiedDiff', () => {
   });
   it('shows a change as a unified diff with file headers', () => {
     expect(unifiedDiff('/etc/caddy/upstream.txt', 'to 127.0.0.1:8000\n', 'to 127.0.0.1:8100\n')).toBe(
-      ['--- /etc/caddy/upstream.txt', '+++ /etc/caddy/upstream.txt', '@@ -1,1 +1,1 @@', '-to 127.0.0.1:8000', '+to 127.0.0.1:8100', ''].join('\n'),
+      [
+        '--- /etc/caddy/upstream.txt',
+        '+++ /etc/caddy/upstream.txt',
+        '@@ -1,1 +1,1 @@',
+        '-to 127.0.0.1:8000',
+        '+to 127.0.0.1:8100',
+        '',
+      ].join('\n'),
     );
   });
   it('shows a new file against /dev/null', () => {
-    expect(unifiedDiff('/etc/x.service', undefined, '[Unit]\n')).toBe(['--- /dev/null', '+++ /etc/x.service', '@@ -0,0 +1,1 @@', '+[Unit]', ''].join('\n'));
+    expect(unifiedDiff('/etc/x.service', undefined, '[Unit]\n')).toBe(
+      ['--- /dev/null', '+++ /etc/x.service', '@@ -0,0 +1,1 @@', '+[Unit]', ''].join('\n'),
+    );
   });
 });
 

@@ -23,9 +23,18 @@ describe('Flask-Migrate app on SQLite: setup on an empty database, deploy a null
   afterAll(async () => s?.close());
 
   const sqlite = (sql: string) =>
-    execFileSync('/usr/bin/python3', ['-c', 'import sqlite3,sys; print("\\n".join("|".join(map(str, r)) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])))', db, sql], {
-      encoding: 'utf8',
-    }).trim();
+    execFileSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        'import sqlite3,sys; print("\\n".join("|".join(map(str, r)) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])))',
+        db,
+        sql,
+      ],
+      {
+        encoding: 'utf8',
+      },
+    ).trim();
 
   it('setup runs `flask db upgrade` on the empty database and serves v1', async () => {
     const loop = startLoop(s.url('/'), { concurrency: 2, maxMs: 120_000 });

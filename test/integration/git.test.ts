@@ -11,7 +11,8 @@ let tmp: string;
 let origin: string;
 const sha: Record<string, string> = {};
 
-const g = async (cwd: string, ...args: string[]) => (await execa('git', ['-c', 'user.name=Test', '-c', 'user.email=t@example.com', ...args], { cwd })).stdout.trim();
+const g = async (cwd: string, ...args: string[]) =>
+  (await execa('git', ['-c', 'user.name=Test', '-c', 'user.email=t@example.com', ...args], { cwd })).stdout.trim();
 
 async function commit(file: string, content: string, message: string): Promise<string> {
   await writeFile(join(origin, file), content);
@@ -102,7 +103,9 @@ describe('checkoutRelease', () => {
     const allow = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'protocol.ext.allow', GIT_CONFIG_VALUE_0: 'always' };
     Object.assign(process.env, allow);
     try {
-      const err = await checkoutNewRelease(`ext::sh -c touch% ${marker}`, join(tmp, 'ext/.repo'), join(tmp, 'ext/r1'), undefined).catch((e: unknown) => e);
+      const err = await checkoutNewRelease(`ext::sh -c touch% ${marker}`, join(tmp, 'ext/.repo'), join(tmp, 'ext/r1'), undefined).catch(
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(GitError);
       expect((err as GitError).detail).toContain("transport 'ext' not allowed");
       expect(existsSync(marker)).toBe(false);

@@ -35,7 +35,9 @@ describe('hooks', () => {
   it('on failure: on_failure after the undo, with the reason', async () => {
     const r = await s.bg(['deploy', 'unhealthy']);
     expect(r.code).toBe(1);
-    expect(log().at(-1)).toMatch(/^failure deploy rolled-back deploy failed at step health-gate-blue|^failure deploy rolled-back Health check never passed/);
+    expect(log().at(-1)).toMatch(
+      /^failure deploy rolled-back deploy failed at step health-gate-blue|^failure deploy rolled-back Health check never passed/,
+    );
   });
 
   it('a failing post_deploy hook is reported and the deploy stands (exit 0, new version serving)', async () => {

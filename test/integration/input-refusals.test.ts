@@ -12,7 +12,8 @@ describe('input refusals', () => {
     writeFileSync(path, edit(readFileSync(s.configPath, 'utf8')));
     return path;
   };
-  const withStateDir = (name: string, stateDir: string, edit: (text: string) => string = (t) => t) => variant(name, (t) => `${edit(t)}\nstate_dir: ${stateDir}\n`);
+  const withStateDir = (name: string, stateDir: string, edit: (text: string) => string = (t) => t) =>
+    variant(name, (t) => `${edit(t)}\nstate_dir: ${stateDir}\n`);
 
   it('a run refused at planning (deploy before setup) leaves no state dir, no bg.log and no parents behind', async () => {
     const fresh = `${s.dir}/not-yet/var/state`;
@@ -45,7 +46,9 @@ describe('input refusals', () => {
 
   it('root under /proc: exit 2, and nothing is made', async () => {
     const fresh = `${s.dir}/proc-root-state`;
-    const r = await s.bg(['--config', withStateDir('proc-root', fresh, (t) => t.replace(/^root: .*$/m, 'root: /proc/x')), 'setup'], { config: false });
+    const r = await s.bg(['--config', withStateDir('proc-root', fresh, (t) => t.replace(/^root: .*$/m, 'root: /proc/x')), 'setup'], {
+      config: false,
+    });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/root: must be .*not under \/proc or \/sys/);
     expect(existsSync(fresh)).toBe(false);

@@ -35,7 +35,11 @@ describe('a deployer stopped at each step', () => {
   });
 
   const status = async () =>
-    jsonEvent((await s.bg(['status', '--json'])).stdout, 'status') as { active: string; problems: { code: string; message: string }[]; lastDeploy: { result: string; failedStep?: string } };
+    jsonEvent((await s.bg(['status', '--json'])).stdout, 'status') as {
+      active: string;
+      problems: { code: string; message: string }[];
+      lastDeploy: { result: string; failedStep?: string };
+    };
 
   // Stops the deploy when its `index`th step starts (the colors alternate, so names do too).
   async function deployStoppedAt(index: number, signal: NodeJS.Signals) {
@@ -76,7 +80,8 @@ describe('a deployer stopped at each step', () => {
           // a step that ends the run anyway (the last ones) may finish before the signal lands
           expect([0, 1], `${step}\n${r.stdout}\n${r.stderr}`).toContain(r.exitCode);
           // put back completely: no half-done run, nothing of the idle color running or enabled
-          for (const c of ['interrupted-run', 'idle-web-running', 'idle-enabled', 'upstream-mismatch']) expect(codes, step).not.toContain(c);
+          for (const c of ['interrupted-run', 'idle-web-running', 'idle-enabled', 'upstream-mismatch'])
+            expect(codes, step).not.toContain(c);
         } else {
           expect(r.signal).toBe('SIGKILL');
           expect(codes, `${step}: ${JSON.stringify(st.problems)}`).toContain('interrupted-run');

@@ -28,6 +28,8 @@ describe('PostgreSQL harness', () => {
   it('stops by its PID: the process is gone', async () => {
     const pid = pg.pid;
     await pg.stop();
-    expect(readFileSync(`/proc/${pid}/stat`, 'utf8').includes('(postgres)') && !/ Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))).toBe(false);
+    expect(readFileSync(`/proc/${pid}/stat`, 'utf8').includes('(postgres)') && !/ Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))).toBe(
+      false,
+    );
   });
 });

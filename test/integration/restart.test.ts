@@ -21,6 +21,13 @@ describe('restart', () => {
     expect(readlinkSync(`${s.dir}/srv/green`)).toBe(readlinkSync(`${s.dir}/srv/blue`));
     const [setup, restart] = s.journal().filter((e) => e.result === 'ok');
     // the journal names what runs now: the live release's commit, not what the idle color held
-    expect(restart).toMatchObject({ command: 'restart', result: 'ok', from: 'blue', to: 'green', commit: setup.commit, release: setup.release });
+    expect(restart).toMatchObject({
+      command: 'restart',
+      result: 'ok',
+      from: 'blue',
+      to: 'green',
+      commit: setup.commit,
+      release: setup.release,
+    });
   });
 });

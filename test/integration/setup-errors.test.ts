@@ -88,7 +88,10 @@ describe('bg setup errors', () => {
 
   it('Caddy not running: says so before changing anything', async () => {
     const cfg = `${s.dir}/nocaddy.yml`;
-    writeFileSync(cfg, readFileSync(s.configPath, 'utf8').replace(`admin: 127.0.0.1:${s.ports.admin}`, `admin: 127.0.0.1:${s.ports.legacy}`));
+    writeFileSync(
+      cfg,
+      readFileSync(s.configPath, 'utf8').replace(`admin: 127.0.0.1:${s.ports.admin}`, `admin: 127.0.0.1:${s.ports.legacy}`),
+    );
     const r = await s.bg(['--config', cfg, 'setup'], { config: false });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/Caddy/);

@@ -9,7 +9,8 @@ import { useScene } from '../support/scene.js';
 describe('setup when the upstream file is lost or wrong', () => {
   const s = useScene({ setUp: true });
   const upstream = () => `${s.dir}/caddy/upstream.txt`;
-  const status = async () => jsonEvent((await s.bg(['status', '--json'])).stdout, 'status') as { active: string | null; problems: { code: string; next: string }[] };
+  const status = async () =>
+    jsonEvent((await s.bg(['status', '--json'])).stdout, 'status') as { active: string | null; problems: { code: string; next: string }[] };
 
   beforeAll(async () => {
     const r = await s.bg(['deploy', 'v2']);

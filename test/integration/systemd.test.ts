@@ -139,7 +139,15 @@ describe('Systemd over D-Bus (real user manager)', () => {
     expect(await timed('StopUnit gunicorn', () => sd.stopUnit(name))).toBe('done');
     const stopped = await sd.unitState(name);
     expect(stopped).toMatchObject({ activeState: 'inactive', subState: 'dead', mainPid: 0 });
-    expect((await sd.unitSummaries([name]))[0]).toEqual({ name, loadState: 'loaded', activeState: 'inactive', subState: 'dead', mainPid: 0, since: stopped.since, fileState: 'disabled' });
+    expect((await sd.unitSummaries([name]))[0]).toEqual({
+      name,
+      loadState: 'loaded',
+      activeState: 'inactive',
+      subState: 'dead',
+      mainPid: 0,
+      since: stopped.since,
+      fileState: 'disabled',
+    });
     expect(existsSync(`/proc/${st.mainPid}`)).toBe(false);
   });
 
@@ -228,7 +236,10 @@ describe('Systemd over D-Bus (real user manager)', () => {
     const name = `${tag}-sig.service`;
     const out = join(dir, 'sig.out');
     started.add(name);
-    await writeFile(join(sb.unitDir, name), `[Service]\nExecStart=/usr/bin/python3 ${join(dir, 'sig.py')} ${out}\nStandardError=append:${unitLog(sb, name)}\n`);
+    await writeFile(
+      join(sb.unitDir, name),
+      `[Service]\nExecStart=/usr/bin/python3 ${join(dir, 'sig.py')} ${out}\nStandardError=append:${unitLog(sb, name)}\n`,
+    );
     await sd.reload();
     expect(await sd.startUnit(name)).toBe('done');
     await waitForLine(out, 'ready');

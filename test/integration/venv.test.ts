@@ -8,7 +8,9 @@ import { useScene } from '../support/scene.js';
 // package index here: requirements stay empty, and the venv sees Debian's packages.)
 describe('venv', () => {
   const sb = inject('sandbox');
-  const s = useScene({ extraYaml: 'venv:\n  requirements: [requirements.txt]\n  python: /usr/bin/python3\n  system_site_packages: true\n' });
+  const s = useScene({
+    extraYaml: 'venv:\n  requirements: [requirements.txt]\n  python: /usr/bin/python3\n  system_site_packages: true\n',
+  });
   const steps = (stdout: string) =>
     stdout
       .split('\n')

@@ -30,7 +30,9 @@ describe('Celery under saturation across many deploys', () => {
       const t = Date.now();
       const r = await runBgTimed(s, ['deploy', i % 2 === 0 ? 'v2' : 'v3']);
       walls.push(Date.now() - t);
-      for (const [name, st] of r.steps) if (st.ms !== undefined) stepMs.set(name.replace(/-(blue|green)/g, ''), [...(stepMs.get(name.replace(/-(blue|green)/g, '')) ?? []), st.ms]);
+      for (const [name, st] of r.steps)
+        if (st.ms !== undefined)
+          stepMs.set(name.replace(/-(blue|green)/g, ''), [...(stepMs.get(name.replace(/-(blue|green)/g, '')) ?? []), st.ms]);
       expect(r.code, `deploy ${i + 1}: ${r.stderr.slice(-2000)}`).toBe(0);
     }
     const sent = await enq.stop();

@@ -20,7 +20,10 @@ export function unitCgroupDirs(s: Scene, units: string[]): Map<string, string> {
     const slice = s.systemctl('show', '-p', 'Slice', '--value', unit).trim();
     const sliceCg = slice ? s.systemctl('show', '-p', 'ControlGroup', '--value', slice).trim() : '';
     const root = roots.find((r) => sliceCg && existsSync(`${r}${sliceCg}/cgroup.procs`));
-    if (!root) throw new Error(`cannot find the cgroup of ${unit} (slice ${slice || '?'}, ControlGroup ${sliceCg || '?'}) under ${roots.join(' or ')}`);
+    if (!root)
+      throw new Error(
+        `cannot find the cgroup of ${unit} (slice ${slice || '?'}, ControlGroup ${sliceCg || '?'}) under ${roots.join(' or ')}`,
+      );
     dirs.set(unit, `${root}${sliceCg}/${unit}`);
   }
   return dirs;
@@ -200,7 +203,11 @@ export function exactlyOnce(lines: TaskLine[], want: number[]): { missing: numbe
   for (const l of lines) count.set(l.n, (count.get(l.n) ?? 0) + 1);
   const missing = want.filter((n) => !count.has(n));
   const twice = want.filter((n) => (count.get(n) ?? 0) > 1);
-  return { missing: missing.slice(0, 20), twice: twice.slice(0, 20), counts: `${want.length} queued, ${missing.length} missing, ${twice.length} more than once` };
+  return {
+    missing: missing.slice(0, 20),
+    twice: twice.slice(0, 20),
+    counts: `${want.length} queued, ${missing.length} missing, ${twice.length} more than once`,
+  };
 }
 
 export interface Tick {
@@ -289,12 +296,16 @@ export async function pushTask(s: Scene, color: Color, n: number, seconds: numbe
     const m = line.match(/^([A-Z_][A-Z0-9_]*)=(.*)$/);
     if (m) env[m[1]] = m[2];
   }
-  await execa('/usr/bin/python3', ['-c', 'import sys, tasks; tasks.record.delay(int(sys.argv[1]), float(sys.argv[2]))', String(n), String(seconds)], {
-    cwd: `${s.dir}/srv/${color}`,
-    env: { PATH: '/usr/bin:/bin', ...env },
-    extendEnv: false,
-    timeout: 30_000,
-  });
+  await execa(
+    '/usr/bin/python3',
+    ['-c', 'import sys, tasks; tasks.record.delay(int(sys.argv[1]), float(sys.argv[2]))', String(n), String(seconds)],
+    {
+      cwd: `${s.dir}/srv/${color}`,
+      env: { PATH: '/usr/bin:/bin', ...env },
+      extendEnv: false,
+      timeout: 30_000,
+    },
+  );
 }
 
 /** The last `chars` of a file, for assertion messages. */

@@ -59,7 +59,8 @@ export class FakeHost implements Host {
   private checkBoot(after: string) {
     const target = /to (\S+)/.exec(this.fileMap.get(this.opts.upstreamFile) ?? '')?.[1];
     const web = target && this.opts.webOf?.[target];
-    if (web && !this.enabled.has(web)) this.bootViolations.push(`after ${after}: the upstream file names ${target} but ${web} is not enabled`);
+    if (web && !this.enabled.has(web))
+      this.bootViolations.push(`after ${after}: the upstream file names ${target} but ${web} is not enabled`);
     for (const kind of ['worker', 'beat']) {
       const on = [...this.enabled].filter((u) => u.includes(`-${kind}-`));
       if (on.length > 1) this.bootViolations.push(`after ${after}: two ${kind}s enabled: ${on.join(', ')}`);
@@ -130,8 +131,10 @@ export class FakeHost implements Host {
         ...(refused && { loadError: refused }),
       };
     },
-    listUnits: async (names: string[]) => names.map((name) => ({ name, loadState: 'loaded', activeState: this.state(name), subState: '', path: '' })),
-    unitSummaries: async (names: string[]) => names.map((name) => ({ name, loadState: 'loaded', activeState: this.state(name), subState: '', mainPid: 0 })),
+    listUnits: async (names: string[]) =>
+      names.map((name) => ({ name, loadState: 'loaded', activeState: this.state(name), subState: '', path: '' })),
+    unitSummaries: async (names: string[]) =>
+      names.map((name) => ({ name, loadState: 'loaded', activeState: this.state(name), subState: '', mainPid: 0 })),
     enableUnitFiles: async (units: string[]) => {
       if (this.failing(`enable ${units.join(' ')}`)) throw new Error(`systemd refused EnableUnitFiles ${units.join(' ')}`);
       for (const u of units) this.enabled.add(u);
@@ -147,7 +150,15 @@ export class FakeHost implements Host {
     // any other unit (a legacy_unit) runs gunicorn
     execStart: async (unit: string) =>
       unit.startsWith('caddy')
-        ? { loadState: 'loaded', argv: ['/usr/bin/caddy', 'run', '--config', [...this.fileMap.keys()].find((p) => p.endsWith('/Caddyfile')) ?? '/etc/caddy/Caddyfile'] }
+        ? {
+            loadState: 'loaded',
+            argv: [
+              '/usr/bin/caddy',
+              'run',
+              '--config',
+              [...this.fileMap.keys()].find((p) => p.endsWith('/Caddyfile')) ?? '/etc/caddy/Caddyfile',
+            ],
+          }
         : { loadState: 'loaded', argv: ['/usr/bin/gunicorn', 'app:app'] },
     systemState: async () => this.systemStateNow,
   };
@@ -237,7 +248,8 @@ export class FakeHost implements Host {
   releaseHead = async (): Promise<Head | undefined> => undefined;
   listening = async () => [];
   readSysctl = async () => '1';
-  tcpReachable = async (host: string, port: number) => (this.failing(`connect ${host}:${port}`) || this.brokerDown ? 'connection refused' : undefined);
+  tcpReachable = async (host: string, port: number) =>
+    this.failing(`connect ${host}:${port}`) || this.brokerDown ? 'connection refused' : undefined;
   unitLog = async (unit: string) => `(last lines of ${unit})`;
   lockHolder = async () => undefined;
   passwdEntry = async (): Promise<PasswdEntry | undefined> => undefined;
@@ -248,7 +260,8 @@ export class FakeHost implements Host {
     this.dirs.add(dir);
     return { commit: `c0ffee${dir.length}`.padEnd(40, '0'), ref: ref ?? 'main', subject: 'a commit' };
   };
-  shell = async (command: string): Promise<ShellResult> => (this.failing(`shell ${command}`) ? { exitCode: 1, output: 'boom' } : { exitCode: 0, output: '' });
+  shell = async (command: string): Promise<ShellResult> =>
+    this.failing(`shell ${command}`) ? { exitCode: 1, output: 'boom' } : { exitCode: 0, output: '' };
   /** The build's transient units: each run is recorded; `shell <cmd>` in `fail` makes it exit 1. */
   readonly transients: TransientRun[] = [];
   runTransient = async (run: TransientRun): Promise<ShellResult> => {
@@ -275,5 +288,6 @@ export class FakeHost implements Host {
     return { uid: 990, gid: 990, created: false };
   };
   chownTree = async (path: string, uid: number) => void this.calls.push(`chown -R ${uid} ${path}`);
-  setOwner = async (path: string, uid: number, gid: number, mode: number) => void this.calls.push(`chown ${uid}:${gid} ${mode.toString(8)} ${path}`);
+  setOwner = async (path: string, uid: number, gid: number, mode: number) =>
+    void this.calls.push(`chown ${uid}:${gid} ${mode.toString(8)} ${path}`);
 }

@@ -11,7 +11,8 @@ export type Mode = 'ok' | 'unhealthy' | 'crash' | 'hang' | 'celery-crash';
 // fine, the Celery worker cannot boot).
 export function makeFixtureRepo(dir: string): string {
   mkdirSync(dir, { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.name=bg test', '-c', 'user.email=test@bg.invalid', ...args], { stdio: 'pipe' });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', dir, '-c', 'user.name=bg test', '-c', 'user.email=test@bg.invalid', ...args], { stdio: 'pipe' });
   git('init', '-q', '-b', 'main');
   cpSync(FIXTURE_APP, dir, { recursive: true, filter: (src) => !src.includes('__pycache__') });
   commitVersion(dir, git, 'v1', 'ok');
@@ -64,7 +65,8 @@ class Migration(migrations.Migration):
 // a nullable field (safe while v1 serves); v3 removes it again (v2, still serving, would break).
 export function makeDjangoRepo(dir: string): string {
   mkdirSync(dir, { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.name=bg test', '-c', 'user.email=test@bg.invalid', ...args], { stdio: 'pipe' });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', dir, '-c', 'user.name=bg test', '-c', 'user.email=test@bg.invalid', ...args], { stdio: 'pipe' });
   git('init', '-q', '-b', 'main');
   cpSync(DJANGO_APP, dir, { recursive: true, filter: (src) => !src.includes('__pycache__') });
   const models = `${dir}/polls/models.py`;
@@ -94,7 +96,8 @@ export function makeDjangoRepo(dir: string): string {
 // version changes, e.g. a model and the migration makemigrations wrote for it) and VERSION set.
 export function makeProjectRepo(dir: string, name: string, versions: string[] = []): string {
   mkdirSync(dir, { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.name=bg test', '-c', 'user.email=test@bg.invalid', ...args], { stdio: 'pipe' });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', dir, '-c', 'user.name=bg test', '-c', 'user.email=test@bg.invalid', ...args], { stdio: 'pipe' });
   const fixture = (v?: string) => fileURLToPath(new URL(`../fixtures/${name}${v ? `-${v}` : ''}/`, import.meta.url));
   const noCache = (src: string) => !src.includes('__pycache__');
   git('init', '-q', '-b', 'main');

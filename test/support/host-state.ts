@@ -14,7 +14,8 @@ export const observedUnit = (name: string, activeState: string, more: Partial<Ob
 });
 
 /** Units by name, each in the given ActiveState. */
-export const units = (states: Record<string, string>): Record<string, ObservedUnit> => Object.fromEntries(Object.entries(states).map(([n, s]) => [n, observedUnit(n, s)]));
+export const units = (states: Record<string, string>): Record<string, ObservedUnit> =>
+  Object.fromEntries(Object.entries(states).map(([n, s]) => [n, observedUnit(n, s)]));
 
 /** Blue's units run, green's are stopped. */
 export const BLUE_SERVES: Record<string, string> = {
@@ -27,7 +28,13 @@ export const BLUE_SERVES: Record<string, string> = {
 };
 
 /** What a host looks like before its first setup: no upstream file, nothing of ours, Caddy routes nowhere. */
-export const NOT_SET_UP: Partial<HostState> = { active: undefined, upstreamFile: 'missing', upstreamPort: undefined, caddyUpstreams: [], units: {} };
+export const NOT_SET_UP: Partial<HostState> = {
+  active: undefined,
+  upstreamFile: 'missing',
+  upstreamPort: undefined,
+  caddyUpstreams: [],
+  units: {},
+};
 
 export function hostState(over: Partial<HostState> = {}): HostState {
   return {

@@ -34,7 +34,14 @@ export function startPostLoop(url: string, opts: { csrf?: boolean; concurrency?:
           headers.cookie = String(form.headers['set-cookie'] ?? '').split(';')[0];
           headers['x-csrftoken'] = token;
         }
-        const r = await request(url, { method: 'POST', reset: true, headers, body: `text=load-${result.sent}`, headersTimeout: 10_000, bodyTimeout: 10_000 });
+        const r = await request(url, {
+          method: 'POST',
+          reset: true,
+          headers,
+          body: `text=load-${result.sent}`,
+          headersTimeout: 10_000,
+          bodyTimeout: 10_000,
+        });
         const body = await r.body.text();
         if (r.statusCode === 200) result.ok++;
         else fail(`POST ${r.statusCode} ${body.slice(0, 120)}`);

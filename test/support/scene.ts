@@ -55,7 +55,11 @@ export interface Scene {
 export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<Scene> {
   const app = `t${process.pid % 1000}x${++counter}${Math.random().toString(36).slice(2, 6)}`;
   const dir = mkdtempSync(`${sb.tmpRoot}/${app}-`);
-  const repo = opts.project ? makeProjectRepo(`${dir}/repo`, opts.project.name, opts.project.versions) : opts.django ? makeDjangoRepo(`${dir}/repo`) : makeFixtureRepo(`${dir}/repo`);
+  const repo = opts.project
+    ? makeProjectRepo(`${dir}/repo`, opts.project.name, opts.project.versions)
+    : opts.django
+      ? makeDjangoRepo(`${dir}/repo`)
+      : makeFixtureRepo(`${dir}/repo`);
   const [blue, green, site, admin, legacy, redis] = await freePorts(6);
   const ports = { blue, green, site, admin, legacy, redis };
   const env = { ...process.env, ...sandboxEnv(sb), XDG_STATE_HOME: `${dir}/state-home` };
@@ -121,7 +125,17 @@ export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<S
       `  admin: 127.0.0.1:${admin}`,
       '  static: { path: /static/, dir: staticfiles }',
       // two queues: every Celery test also runs the worker with -Q and a stop that quiesces both
-      ...(opts.celery ? ['celery:', '  app: tasks', '  beat: true', '  concurrency: 2', '  command: /usr/bin/python3 -m celery', '  stop_timeout: 60', '  queues: [celery, bg-extra]'] : []),
+      ...(opts.celery
+        ? [
+            'celery:',
+            '  app: tasks',
+            '  beat: true',
+            '  concurrency: 2',
+            '  command: /usr/bin/python3 -m celery',
+            '  stop_timeout: 60',
+            '  queues: [celery, bg-extra]',
+          ]
+        : []),
       opts.extraYaml ?? '',
     ].join('\n')}\n`,
   );
@@ -146,7 +160,12 @@ export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<S
         .map((l) => JSON.parse(l) as Record<string, unknown>),
     async bg(args, o = {}) {
       const cfgArgs = o.config === false ? [] : ['--config', configPath];
-      const r = await execa(process.execPath, [BG, '--user', ...cfgArgs, ...args], { env: { ...env, ...o.env }, reject: false, stdin: 'ignore', timeout: 180_000 });
+      const r = await execa(process.execPath, [BG, '--user', ...cfgArgs, ...args], {
+        env: { ...env, ...o.env },
+        reject: false,
+        stdin: 'ignore',
+        timeout: 180_000,
+      });
       return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
     },
     url: (path) => `http://127.0.0.1:${site}${path}`,

@@ -55,7 +55,9 @@ YML
     get: async (path = '/') => (await c.sh(`curl -sS --max-time 5 http://127.0.0.1:${ports.site}${path}`)).stdout,
     loop(path = '/', concurrency = 3) {
       const stop = `/run/bg-loop-${name}-${++loops}.stop`;
-      const running = c.spawn(`rm -f ${stop}; /usr/bin/node ${CHECKOUT}/test/support/loop-cli.mjs http://127.0.0.1:${ports.site}${path} ${concurrency} ${stop}`);
+      const running = c.spawn(
+        `rm -f ${stop}; /usr/bin/node ${CHECKOUT}/test/support/loop-cli.mjs http://127.0.0.1:${ports.site}${path} ${concurrency} ${stop}`,
+      );
       return {
         async stop() {
           await c.sh(`touch ${stop}`);

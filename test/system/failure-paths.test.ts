@@ -11,14 +11,21 @@ describe('failure paths on a real systemd', () => {
 
   beforeAll(async () => {
     c = await startContainer();
-    shop = await makeApp(c, 'shop', { blue: 8001, green: 8002, site: 8080 }, 'celery:\n  app: tasks\n  beat: true\n  broker: redis://127.0.0.1:6379/0\n');
+    shop = await makeApp(
+      c,
+      'shop',
+      { blue: 8001, green: 8002, site: 8080 },
+      'celery:\n  app: tasks\n  beat: true\n  broker: redis://127.0.0.1:6379/0\n',
+    );
     const r = await shop.bg('setup');
     if (r.code !== 0) throw new Error(`setup failed:\n${r.stdout}${r.stderr}`);
   }, 120_000);
   afterAll(async () => c?.stop());
 
-  const code = async (path = '/') => (await c.ok(`curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:8080${path}`)).trim();
-  const status = async () => jsonEvent((await shop.bg('status --json')).stdout, 'status') as { active: string; problems: { code: string; severity: string }[] };
+  const code = async (path = '/') =>
+    (await c.ok(`curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:8080${path}`)).trim();
+  const status = async () =>
+    jsonEvent((await shop.bg('status --json')).stdout, 'status') as { active: string; problems: { code: string; severity: string }[] };
   /** Runs `bg deploy <ref>` and runs `action` inside the container when the lock names `step`. */
   async function deployWith(ref: string, step: (to: string, from: string) => string, action: string) {
     const from = (await status()).active;
@@ -58,7 +65,9 @@ describe('failure paths on a real systemd', () => {
     const r = await deployWith('v2', (to) => `switch-to-${to}`, 'systemctl stop redis-server.service');
     const took = Date.now() - t0;
     expect(r.killed).toBe(true);
-    expect(r.output).toMatch(/deploy failed at start-worker-(blue|green): The Celery broker redis:\/\/127\.0\.0\.1:6379 \(.*\) does not answer/);
+    expect(r.output).toMatch(
+      /deploy failed at start-worker-(blue|green): The Celery broker redis:\/\/127\.0\.0\.1:6379 \(.*\) does not answer/,
+    );
     expect(r.output).not.toContain('never bound its port');
     expect(r.output).toContain('Start the broker');
     expect(await code()).toBe('200');
@@ -73,9 +82,15 @@ describe('failure paths on a real systemd', () => {
     const to = before.active === 'blue' ? 'green' : 'blue';
     // bg as a unit of the container's systemd, as under an operator's session: the reboot SIGTERMs it
     await c.ok(`systemd-run --unit=bg-deploy --service-type=exec -p TimeoutStopSec=60 ${BG} --config ${shop.config} deploy v3`);
-    await c.ok(`for i in $(seq 600); do grep -q '"step":"start-worker-${to}"' /var/lib/bg/shop/lock 2>/dev/null && break; sleep 0.05; done`);
+    await c.ok(
+      `for i in $(seq 600); do grep -q '"step":"start-worker-${to}"' /var/lib/bg/shop/lock 2>/dev/null && break; sleep 0.05; done`,
+    );
     await c.reboot();
-    const history = jsonEvent((await shop.bg('history --json')).stdout, 'history').entries as { command: string; result: string; failedStep?: string }[];
+    const history = jsonEvent((await shop.bg('history --json')).stdout, 'history').entries as {
+      command: string;
+      result: string;
+      failedStep?: string;
+    }[];
     expect(history.at(-1)).toMatchObject({ command: 'deploy', result: 'interrupted' });
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline && (await code()) !== '200') await new Promise((r) => setTimeout(r, 200));

@@ -27,7 +27,16 @@ describe('more than one host: rolling deploys over ssh', () => {
 
   const fleet = (args: string[], config = 'fleet.yml'): Promise<Result> =>
     new Promise((res) => {
-      const argv = [...net.inNet.slice(1), 'env', `BG_SSH=${dir}/ssh`, '/usr/bin/node', `${CHECKOUT}/bin/bg.cjs`, '--config', join(dir, config), ...args];
+      const argv = [
+        ...net.inNet.slice(1),
+        'env',
+        `BG_SSH=${dir}/ssh`,
+        '/usr/bin/node',
+        `${CHECKOUT}/bin/bg.cjs`,
+        '--config',
+        join(dir, config),
+        ...args,
+      ];
       execFile(net.inNet[0], argv, { timeout: 170_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
         res({ code, stdout: String(stdout), stderr: String(stderr) });
@@ -39,7 +48,10 @@ describe('more than one host: rolling deploys over ssh', () => {
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as { host?: string; event: string; step?: string; status?: string });
-  const workersActive = (h: FleetHost) => h.c.sh("systemctl list-units --plain --no-legend 'shop-worker-*' | awk '$3 == \"active\"' | wc -l").then((r) => Number(r.stdout.trim()));
+  const workersActive = (h: FleetHost) =>
+    h.c
+      .sh("systemctl list-units --plain --no-legend 'shop-worker-*' | awk '$3 == \"active\"' | wc -l")
+      .then((r) => Number(r.stdout.trim()));
   const workerUnits = (h: FleetHost) => h.c.ok("systemctl list-units --all --plain --no-legend 'shop-worker-*' 'shop-beat-*'");
 
   beforeAll(async () => {
@@ -58,17 +70,30 @@ describe('more than one host: rolling deploys over ssh', () => {
           npm install -g --offline --no-audit --no-fund ${tarball} >/dev/null
           mkdir -p /etc/bg
           printf 'REDIS_URL=redis://127.0.0.1:6379/0\\n${name === 'web3' ? 'BG_FIXTURE_UNHEALTHY_VERSION=v2\\n' : ''}' > /etc/bg/shop.env`);
-        const app = await makeApp(c, 'shop', { blue: 8001, green: 8002, site: 8080 }, name === 'web3' ? 'celery:\n  app: tasks\n  beat: true\n' : '');
+        const app = await makeApp(
+          c,
+          'shop',
+          { blue: 8001, green: 8002, site: 8080 },
+          name === 'web3' ? 'celery:\n  app: tasks\n  beat: true\n' : '',
+        );
         const r = await c.sh('bluegreen --config /etc/bg/shop.yml setup');
         if (r.code !== 0) throw new Error(`setup on ${name}: ${r.stdout}${r.stderr}`);
         return { name, ip, c, app };
       }),
     );
-    const keyscan = execFileSync(net.inNet[0], [...net.inNet.slice(1), 'ssh-keyscan', '-T', '5', ...hosts.map((h) => h.ip)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const keyscan = execFileSync(net.inNet[0], [...net.inNet.slice(1), 'ssh-keyscan', '-T', '5', ...hosts.map((h) => h.ip)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     writeFileSync(join(dir, 'known_hosts'), keyscan);
     writeFileSync(
       join(dir, 'ssh_config'),
-      hosts.map((h) => `Host ${h.name}\n  HostName ${h.ip}\n  User root\n  IdentityFile ${dir}/id\n  UserKnownHostsFile ${dir}/known_hosts\n  StrictHostKeyChecking yes\n`).join('') +
+      hosts
+        .map(
+          (h) =>
+            `Host ${h.name}\n  HostName ${h.ip}\n  User root\n  IdentityFile ${dir}/id\n  UserKnownHostsFile ${dir}/known_hosts\n  StrictHostKeyChecking yes\n`,
+        )
+        .join('') +
         `Host web4\n  HostName ${net.subnet}.1\n  User root\n  IdentityFile ${dir}/id\n  UserKnownHostsFile ${dir}/known_hosts\n`,
     );
     writeFileSync(join(dir, 'ssh'), `#!/bin/sh\nexec ssh -F ${dir}/ssh_config "$@"\n`);
@@ -160,7 +185,9 @@ describe('more than one host: rolling deploys over ssh', () => {
     const r = await fleet(['deploy', 'v2'], 'fleet4.yml');
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(Date.now() - t).toBeLessThan(15_000);
-    expect(r.stderr).toMatch(/deploy stopped before it began: a host does not answer: web4 \(root@web4\): ssh: connect to host .* Connection refused/);
+    expect(r.stderr).toMatch(
+      /deploy stopped before it began: a host does not answer: web4 \(root@web4\): ssh: connect to host .* Connection refused/,
+    );
     expect(r.stderr).toContain('Nothing was changed on any host.');
     expect(await Promise.all(hosts.map((h) => h.c.ok('ls /srv/shop/releases')))).toEqual(before);
   });

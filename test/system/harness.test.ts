@@ -10,8 +10,12 @@ import { CHECKOUT, type Container, startContainer } from '../harness/container.j
 // container's alone.
 const script = (args: string[], env: Record<string, string> = {}) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((res) =>
-    execFile('bash', [join(CHECKOUT, 'scripts/container.sh'), ...args], { timeout: 60_000, env: { ...process.env, ...env } }, (err, stdout, stderr) =>
-      res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
+    execFile(
+      'bash',
+      [join(CHECKOUT, 'scripts/container.sh'), ...args],
+      { timeout: 60_000, env: { ...process.env, ...env } },
+      (err, stdout, stderr) =>
+        res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
     ),
   );
 

@@ -31,7 +31,9 @@ describe('installed from the package, the quick start as the README writes it', 
     expect(files).toContain('package/templates/web.service.ejs');
     expect(files.filter((f) => /\/(test|src|scripts)\//.test(f))).toEqual([]);
     // everything it runs is bundled: installing it needs no registry
-    expect(JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' })).dependencies ?? {}).toEqual({});
+    expect(JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' })).dependencies ?? {}).toEqual(
+      {},
+    );
   });
 
   it('npm install -g works offline, and the quick start runs as written (as root: sudo is a no-op)', async () => {

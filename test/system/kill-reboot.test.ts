@@ -17,7 +17,12 @@ describe('a deploy killed at each step, then a reboot', () => {
 
   beforeAll(async () => {
     c = await startContainer();
-    shop = await makeApp(c, 'shop', { blue: 8001, green: 8002, site: 8080 }, 'build:\n  - echo built > BUILT\ncelery:\n  app: tasks\n  beat: true\n');
+    shop = await makeApp(
+      c,
+      'shop',
+      { blue: 8001, green: 8002, site: 8080 },
+      'build:\n  - echo built > BUILT\ncelery:\n  app: tasks\n  beat: true\n',
+    );
     const r = await shop.bg('setup');
     if (r.code !== 0) throw new Error(`setup failed:\n${r.stdout}${r.stderr}`);
     steps = await planned('v2');
@@ -28,7 +33,12 @@ describe('a deploy killed at each step, then a reboot', () => {
   });
 
   type Problem = { code: string; severity: string; message: string; next: string };
-  const status = async () => jsonEvent((await shop.bg('status --json')).stdout, 'status') as { active: string; problems: Problem[]; lastDeploy: { result: string; failedStep?: string } };
+  const status = async () =>
+    jsonEvent((await shop.bg('status --json')).stdout, 'status') as {
+      active: string;
+      problems: Problem[];
+      lastDeploy: { result: string; failedStep?: string };
+    };
   const errors = (ps: Problem[]) => ps.filter((p) => p.severity === 'error');
   async function planned(ref: string): Promise<string[]> {
     const r = await shop.bg(`--json --dry-run deploy ${ref}`);
@@ -61,7 +71,9 @@ describe('a deploy killed at each step, then a reboot', () => {
       expect(names.length, `plan for ${ref}: ${names.join(', ')}`).toBe(steps.length);
       const step = names[i];
       const run = JSON.parse(
-        await c.ok(`/usr/bin/node ${CHECKOUT}/test/support/kill-at-step.mjs /var/lib/bg/shop/lock ${step} /usr/bin/node ${CHECKOUT}/bin/bg.cjs --config ${shop.config} deploy ${ref}`),
+        await c.ok(
+          `/usr/bin/node ${CHECKOUT}/test/support/kill-at-step.mjs /var/lib/bg/shop/lock ${step} /usr/bin/node ${CHECKOUT}/bin/bg.cjs --config ${shop.config} deploy ${ref}`,
+        ),
       ) as { killed: boolean; seen: string[]; output: string; signal: string | null };
       expect(run.killed, `${step} never named by the lock (saw ${run.seen.join(', ')})\n${run.output}`).toBe(true);
       expect(run.signal).toBe('SIGKILL');

@@ -12,7 +12,9 @@ describe('names that hand out privileges', () => {
   afterAll(async () => c?.stop());
 
   const nothingFor = async (app: string) =>
-    expect((await c.sh(`ls -d /srv/${app} /var/lib/bg/${app} /etc/systemd/system/${app}-web-blue.service 2>&1`)).stdout).not.toMatch(/^\/(srv|var|etc)\//m);
+    expect((await c.sh(`ls -d /srv/${app} /var/lib/bg/${app} /etc/systemd/system/${app}-web-blue.service 2>&1`)).stdout).not.toMatch(
+      /^\/(srv|var|etc)\//m,
+    );
 
   it.each([
     ['root', 'uid 0 \\(root\\)'],
@@ -67,7 +69,9 @@ describe('names that hand out privileges', () => {
     const agent = await makeApp(c, 'lagent', { blue: 8041, green: 8042, site: 8120 }, 'legacy_unit: backup-agent.service\n');
     const r = await agent.bg('setup');
     expect(r.code, r.stdout + r.stderr).toBe(2);
-    expect(r.stderr).toContain("legacy_unit: backup-agent.service does not look like an app's unit: its ExecStart runs /bin/sleep infinity");
+    expect(r.stderr).toContain(
+      "legacy_unit: backup-agent.service does not look like an app's unit: its ExecStart runs /bin/sleep infinity",
+    );
     expect(await c.ok('systemctl is-active backup-agent.service')).toBe('active\n');
 
     const site = await makeApp(c, 'lsite', { blue: 8051, green: 8052, site: 8130 }, 'legacy_unit: oldsite.service\n');

@@ -12,7 +12,12 @@ describe('system scope on a real systemd', () => {
 
   beforeAll(async () => {
     c = await startContainer();
-    shop = await makeApp(c, 'shop', { blue: 8001, green: 8002, site: 8080 }, 'build:\n  - echo "built by $(id -un)" > BUILT\ncelery:\n  app: tasks\n  beat: true\n');
+    shop = await makeApp(
+      c,
+      'shop',
+      { blue: 8001, green: 8002, site: 8080 },
+      'build:\n  - echo "built by $(id -un)" > BUILT\ncelery:\n  app: tasks\n  beat: true\n',
+    );
     blog = await makeApp(c, 'blog', { blue: 8011, green: 8012, site: 8090 });
   });
   afterAll(async () => c?.stop());
@@ -37,9 +42,9 @@ describe('system scope on a real systemd', () => {
       expect(await c.ok(`ps -o user= -p $(systemctl show -p MainPID --value ${unit}.service)`), unit).toBe('shop\n');
     }
     expect(await c.ok('cat /srv/shop/blue/BUILT')).toBe('built by shop\n');
-    expect(await c.ok('stat -c "%U:%G %a" /srv/shop/shared /etc/bg/shop.env $(readlink -f /srv/shop/blue) $(readlink -f /srv/shop/blue)/app.py')).toBe(
-      'shop:shop 750\nroot:shop 640\nroot:root 755\nroot:root 644\n',
-    );
+    expect(
+      await c.ok('stat -c "%U:%G %a" /srv/shop/shared /etc/bg/shop.env $(readlink -f /srv/shop/blue) $(readlink -f /srv/shop/blue)/app.py'),
+    ).toBe('shop:shop 750\nroot:shop 640\nroot:root 755\nroot:root 644\n');
   });
 
   it("bluegreen run: in the live release as the app's user, with the env file; its exit code comes back", async () => {
@@ -129,7 +134,8 @@ describe('system scope on a real systemd', () => {
     await c.reboot();
     expect(await c.ok('sysctl -n net.ipv4.tcp_migrate_req')).toBe('1\n');
     const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && ((await shop.get()) !== 'v3' || (await blog.get()) !== 'v3')) await new Promise((r) => setTimeout(r, 200));
+    while (Date.now() < deadline && ((await shop.get()) !== 'v3' || (await blog.get()) !== 'v3'))
+      await new Promise((r) => setTimeout(r, 200));
     expect(await shop.get()).toBe('v3');
     expect(await blog.get()).toBe('v3');
     expect([(await status(shop)).active, (await status(blog)).active]).toEqual(before);

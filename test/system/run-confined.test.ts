@@ -22,13 +22,18 @@ describe('bluegreen run is confined', () => {
   // a root shell on a terminal: runs `body`, then reads one more line from its terminal and runs it,
   // as an interactive shell would run whatever was typed (or injected) next
   const onTerminal = (body: string) =>
-    c.sh(`/usr/bin/python3 ${CHECKOUT}/test/support/pty-session.py ${shq(`${body}\nread -t 2 -r next && { echo "root shell runs: $next"; eval "$next"; }; exit 0`)}`);
+    c.sh(
+      `/usr/bin/python3 ${CHECKOUT}/test/support/pty-session.py ${shq(`${body}\nread -t 2 -r next && { echo "root shell runs: $next"; eval "$next"; }; exit 0`)}`,
+    );
   const bgRun = (cmd: string) => `cd /etc/bg && ${BG} --config ${shop.config} run -- ${cmd}`;
   const inject = (text: string) =>
     `/usr/bin/python3 -c ${shq(`import fcntl,termios\nfor b in ${JSON.stringify(text)}.encode(): fcntl.ioctl(0, termios.TIOCSTI, bytes([b]))\nprint("injected")`)}`;
 
   it("root's environment does not reach the command; the env file's variables, BG_COLOR and a minimal PATH do", async () => {
-    const r = await shop.bg(`run -- sh -c 'echo "token=[$ROOT_ONLY_TOKEN] secret=$SHOP_SECRET color=$BG_COLOR user=$(id -un)"; env'`, 'ROOT_ONLY_TOKEN=x');
+    const r = await shop.bg(
+      `run -- sh -c 'echo "token=[$ROOT_ONLY_TOKEN] secret=$SHOP_SECRET color=$BG_COLOR user=$(id -un)"; env'`,
+      'ROOT_ONLY_TOKEN=x',
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('token=[] secret=from-the-env-file color=blue user=shop\n');
     expect(r.stdout).not.toMatch(/ROOT_ONLY_TOKEN|=x$/m);
@@ -42,7 +47,9 @@ describe('bluegreen run is confined', () => {
   });
 
   it("on a terminal the command has a terminal of its own, not the caller's", async () => {
-    const r = await onTerminal(`echo "caller tty: $(tty)"\n${bgRun(`sh -c 'echo "command tty: $(tty)"; test -t 0 && test -t 1 && echo on-a-tty'`)}\necho "bg exit: $?"`);
+    const r = await onTerminal(
+      `echo "caller tty: $(tty)"\n${bgRun(`sh -c 'echo "command tty: $(tty)"; test -t 0 && test -t 1 && echo on-a-tty'`)}\necho "bg exit: $?"`,
+    );
     const caller = /caller tty: (\S+)/.exec(r.stdout)?.[1];
     const inner = /command tty: (\S+)/.exec(r.stdout)?.[1];
     expect(caller, r.stdout).toMatch(/^\/dev\/pts\/\d+$/);

@@ -32,10 +32,12 @@ describe("an app's user against the secrets of the host", () => {
   afterAll(async () => c?.stop());
 
   it('setup puts each env file in /etc/bg, root-owned and readable by its own app only', async () => {
-    expect(await c.ok('stat -c "%U:%G %a %F" /etc/bg /etc/bg/alpha.env /etc/bg/beta.env')).toBe('root:root 755 directory\nroot:root 600 regular file\nroot:beta 640 regular file\n');
-    expect(await c.ok('grep -h ^EnvironmentFile= /etc/systemd/system/alpha-web-blue.service /etc/systemd/system/beta-web-blue.service')).toBe(
-      'EnvironmentFile=/etc/bg/alpha.env\nEnvironmentFile=/etc/bg/beta.env\n',
+    expect(await c.ok('stat -c "%U:%G %a %F" /etc/bg /etc/bg/alpha.env /etc/bg/beta.env')).toBe(
+      'root:root 755 directory\nroot:root 600 regular file\nroot:beta 640 regular file\n',
     );
+    expect(
+      await c.ok('grep -h ^EnvironmentFile= /etc/systemd/system/alpha-web-blue.service /etc/systemd/system/beta-web-blue.service'),
+    ).toBe('EnvironmentFile=/etc/bg/alpha.env\nEnvironmentFile=/etc/bg/beta.env\n');
     expect(await c.sh('test -e /srv/alpha/shared/.env || test -e /srv/beta/shared/.env').then((r) => r.code)).toBe(1);
   });
 
@@ -76,9 +78,15 @@ describe("an app's user against the secrets of the host", () => {
       for (const cmd of ['setup', 'deploy v2', '--dry-run setup', 'run -- true']) {
         const r = await app.bg(cmd);
         expect(r.code, `${name} ${cmd}: ${r.stdout}${r.stderr}`).toBe(2);
-        expect(r.stderr).toContain(`${key} lies where the app's user can write: it is inside /srv/${name}/shared, which belongs to the app's user ${name}.`);
+        expect(r.stderr).toContain(
+          `${key} lies where the app's user can write: it is inside /srv/${name}/shared, which belongs to the app's user ${name}.`,
+        );
       }
-      expect(await c.sh(`ls -d /var/lib/bg/${name} /srv/${name} /etc/bg/${name}.env /etc/systemd/system/${name}-web-blue.service 2>&1`).then((r) => r.code)).not.toBe(0);
+      expect(
+        await c
+          .sh(`ls -d /var/lib/bg/${name} /srv/${name} /etc/bg/${name}.env /etc/systemd/system/${name}-web-blue.service 2>&1`)
+          .then((r) => r.code),
+      ).not.toBe(0);
       expect(await c.ok(`ls /var/lib/bg /srv`)).not.toContain(name);
     }
   });
@@ -89,7 +97,9 @@ describe("an app's user against the secrets of the host", () => {
     const r = await alpha.bg('deploy v2');
     await c.ok(`sed -i '/^log_dir:/d' /etc/bg/alpha.yml`);
     expect(r.code, r.stdout + r.stderr).toBe(2);
-    expect(r.stderr).toContain("log_dir /var/log/alpha-own/logs lies where the app's user can write: /var/log/alpha-own belongs to the app's user alpha.");
+    expect(r.stderr).toContain(
+      "log_dir /var/log/alpha-own/logs lies where the app's user can write: /var/log/alpha-own belongs to the app's user alpha.",
+    );
     expect(await c.sh('test -e /var/log/alpha-own/logs').then((x) => x.code)).toBe(1);
   });
 
@@ -108,7 +118,9 @@ describe("an app's user against the secrets of the host", () => {
     expect(move, r.stderr).toBeDefined();
     await c.ok(move!);
     expect(await c.ok('stat -c "%U:%G %a" /etc/bg/omega.env')).toBe('root:omega 640\n');
-    expect(r.stderr).toContain("then bluegreen --config /etc/bg/omega.yml setup, which points both colors' units at it; then rm /srv/omega/shared/.env.");
+    expect(r.stderr).toContain(
+      "then bluegreen --config /etc/bg/omega.yml setup, which points both colors' units at it; then rm /srv/omega/shared/.env.",
+    );
     const s = await app.bg('setup');
     expect(s.code, s.stdout + s.stderr).toBe(0);
     await c.ok('rm /srv/omega/shared/.env');
@@ -131,7 +143,9 @@ describe("an app's user against the secrets of the host", () => {
     expect(await c.ok('grep -c "cancel_consumer" /run/bg-ps-control')).not.toBe('0\n');
     // ... and never the password
     expect(await c.ok('cat /run/bg-ps-hits')).toBe('');
-    expect(await c.ok('systemctl is-active alpha-worker-green.service; systemctl is-active alpha-worker-blue.service || true')).toBe('active\ninactive\n');
+    expect(await c.ok('systemctl is-active alpha-worker-green.service; systemctl is-active alpha-worker-blue.service || true')).toBe(
+      'active\ninactive\n',
+    );
     expect(await alpha.get()).toBe('v2');
     expect(await beta.get()).toBe('v1');
   });

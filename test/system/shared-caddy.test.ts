@@ -24,7 +24,8 @@ describe('one Caddy shared by several apps', () => {
   });
   afterAll(async () => c?.stop());
 
-  const status = async (app: App) => jsonEvent((await app.bg('status --json')).stdout, 'status') as { problems: { code: string; message: string; next: string }[] };
+  const status = async (app: App) =>
+    jsonEvent((await app.bg('status --json')).stdout, 'status') as { problems: { code: string; message: string; next: string }[] };
   const noFailures = (counts: LoopCounts[]) => {
     for (const n of counts) {
       expect(n.failed, n.failures.join('\n')).toBe(0);
@@ -54,7 +55,9 @@ describe('one Caddy shared by several apps', () => {
     expect(missing.code, missing.stdout + missing.stderr).toBe(2);
     expect(missing.stderr).toContain('/etc/caddy/Caddyfile, the Caddyfile caddy.service runs, does not exist');
 
-    expect(await c.ok('ls /etc/caddy; test ! -e /srv/stray && echo no-root')).toBe('Caddyfile\nblog-upstream.txt\nblog.caddy\nshop-upstream.txt\nshop.caddy\nno-root\n');
+    expect(await c.ok('ls /etc/caddy; test ! -e /srv/stray && echo no-root')).toBe(
+      'Caddyfile\nblog-upstream.txt\nblog.caddy\nshop-upstream.txt\nshop.caddy\nno-root\n',
+    );
     expect(await c.ok('cat /etc/caddy/Caddyfile')).toBe(main);
     await restartServes([shop, blog], ['v1', 'v1']);
   });
@@ -94,7 +97,9 @@ describe('one Caddy shared by several apps', () => {
   });
 
   it("another app's broken site file: status names it, a deploy fails saying so and rolls back, the others keep serving", async () => {
-    await c.ok(String.raw`sed -i 's/^\(\s*\)reverse_proxy {$/&\n\1\tnot_a_subdirective 1/' /etc/caddy/blog.caddy && grep -q not_a_subdirective /etc/caddy/blog.caddy`);
+    await c.ok(
+      String.raw`sed -i 's/^\(\s*\)reverse_proxy {$/&\n\1\tnot_a_subdirective 1/' /etc/caddy/blog.caddy && grep -q not_a_subdirective /etc/caddy/blog.caddy`,
+    );
     const st = await status(shop);
     const invalid = st.problems.find((p) => p.code === 'caddy-config-invalid');
     expect(invalid?.message).toContain("/etc/caddy/blog.caddy (blog's site) breaks it");

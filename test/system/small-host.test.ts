@@ -93,7 +93,9 @@ describe('a small host: the memory check and the build as a transient unit', () 
     const r = await app.bg('deploy v3');
     const counts = await loop.stop();
     expect(r.code, r.stdout + r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/Not enough memory for a second copy of the web tier: \w+ needs about \d+ MiB \(what \w+'s web uses now\), and \d+ MiB is free \(memory cgroup \//);
+    expect(r.stderr).toMatch(
+      /Not enough memory for a second copy of the web tier: \w+ needs about \d+ MiB \(what \w+'s web uses now\), and \d+ MiB is free \(memory cgroup \//,
+    );
     expect(r.stderr).toContain(`${s1.active} keeps serving`);
     expect(r.stderr).toContain('--no-memory-check');
     expect(await c.ok('ls /srv/tiny/releases')).toBe(releases);

@@ -16,9 +16,13 @@ describe('the venv against its own app user', () => {
   // as the app runs: its uid and gid, its groups, no capabilities
   const asApp = (script: string) => `setpriv --reuid=shop --regid=shop --init-groups -- sh -c '${script.replace(/'/g, `'\\''`)}'`;
   // the venv's name, as bg derives it from the requirements: an attacker can compute it too
-  const venvId = (requirements: string) => createHash('sha256').update(`/usr/bin/python3\0true\0requirements.txt\0${requirements}\0`).digest('hex').slice(0, 16);
+  const venvId = (requirements: string) =>
+    createHash('sha256').update(`/usr/bin/python3\0true\0requirements.txt\0${requirements}\0`).digest('hex').slice(0, 16);
   const status = async () =>
-    jsonEvent((await shop.bg('status --json')).stdout, 'status') as { active: string; problems: { code: string; severity: string; message: string; next: string }[] };
+    jsonEvent((await shop.bg('status --json')).stdout, 'status') as {
+      active: string;
+      problems: { code: string; severity: string; message: string; next: string }[];
+    };
   const venvProblem = async () => (await status()).problems.find((p) => p.code === 'venv-untrusted');
   // every component of the path, links followed, with its owner: none may be the app's
   const ownersOnTheWay = (path: string) => c.ok(`namei -l ${path} | tail -n +2 | awk '{print $2}' | sort -u`);
@@ -42,7 +46,9 @@ describe('the venv against its own app user', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const id = venvId(await c.ok('git -C /srv/git/shop show main:requirements.txt'));
     expect(await c.ok('readlink /srv/shop/blue/.venv')).toBe(`${VENVS}/${id}\n`);
-    expect(await c.ok(`stat -c '%U:%G %a' ${VENVS} ${VENVS}/${id} ${VENVS}/${id}/.bg-complete`)).toBe('root:root 755\nroot:root 755\nroot:root 644\n');
+    expect(await c.ok(`stat -c '%U:%G %a' ${VENVS} ${VENVS}/${id} ${VENVS}/${id}/.bg-complete`)).toBe(
+      'root:root 755\nroot:root 755\nroot:root 644\n',
+    );
     expect(await c.ok('test ! -e /srv/shop/shared/venvs && echo none')).toBe('none\n');
     expect(await c.ok('systemctl show -p ExecStart --value shop-web-blue.service')).toContain('path=/srv/shop/blue/.venv/bin/python ;');
     expect(await shop.get()).toBe('v1');
@@ -120,7 +126,9 @@ describe('the venv against its own app user', () => {
     const live = (await c.ok('readlink -f /srv/shop/blue')).trim();
     const id = (await c.ok(`basename $(readlink ${live}/.venv)`)).trim();
     // what an older bg left: the venv under shared/venvs, and the release linked to it
-    await c.ok(`set -e; mkdir -p /srv/shop/shared/venvs; cp -a ${VENVS}/${id} /srv/shop/shared/venvs/${id}; ln -sfn /srv/shop/shared/venvs/${id} ${live}/.venv`);
+    await c.ok(
+      `set -e; mkdir -p /srv/shop/shared/venvs; cp -a ${VENVS}/${id} /srv/shop/shared/venvs/${id}; ln -sfn /srv/shop/shared/venvs/${id} ${live}/.venv`,
+    );
     const p = await venvProblem();
     expect(p?.severity).toBe('error');
     expect(p?.message).toContain(`points at /srv/shop/shared/venvs/${id}, outside ${VENVS}`);

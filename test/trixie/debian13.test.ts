@@ -20,9 +20,18 @@ describe('Debian 13 (trixie)', () => {
   let site: App;
 
   beforeAll(async () => {
-    const lower = execFileSync('bash', [`${CHECKOUT}/scripts/trixie-root.sh`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 900_000 }).trim();
+    const lower = execFileSync('bash', [`${CHECKOUT}/scripts/trixie-root.sh`], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 900_000,
+    }).trim();
     c = await startContainer({ lower });
-    shop = await makeApp(c, 'shop', { blue: 8001, green: 8002, site: 8080 }, 'celery:\n  app: tasks\n  beat: true\n  broker: redis://127.0.0.1:6379/0\n');
+    shop = await makeApp(
+      c,
+      'shop',
+      { blue: 8001, green: 8002, site: 8080 },
+      'celery:\n  app: tasks\n  beat: true\n  broker: redis://127.0.0.1:6379/0\n',
+    );
     await c.ok(`umask 077; echo 'BG_FIXTURE_TASK_LOG=${TASK_LOG}' > /etc/bg/shop.env`);
     site = await makeDjangoApp(c);
   }, 900_000);
@@ -33,7 +42,9 @@ describe('Debian 13 (trixie)', () => {
   it('the container runs Debian 13: systemd ≥ 257 as PID 1, and bg on its own node 20', async () => {
     expect(await c.ok('. /etc/os-release; echo "$ID $VERSION_ID"')).toBe('debian 13\n');
     expect(Number((await c.ok('systemctl --version')).match(/^systemd (\d+)/)?.[1])).toBeGreaterThanOrEqual(257);
-    expect(await c.ok(`/usr/bin/node --version; /usr/bin/node ${CHECKOUT}/bin/bg.cjs --version >/dev/null && echo runs`)).toMatch(/^v20\.\d+\.\d+\nruns\n$/);
+    expect(await c.ok(`/usr/bin/node --version; /usr/bin/node ${CHECKOUT}/bin/bg.cjs --version >/dev/null && echo runs`)).toMatch(
+      /^v20\.\d+\.\d+\nruns\n$/,
+    );
     // what bg's reload after enable/disable is for: without one, every unit reads "changed on disk"
     await c.ok('systemctl disable --no-reload --quiet redis-server.service; systemctl enable --no-reload --quiet redis-server.service');
     expect(await needReload('caddy.service')).toBe('yes');
@@ -44,7 +55,9 @@ describe('Debian 13 (trixie)', () => {
     const r = await shop.bg('setup');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(await shop.get()).toBe('v1');
-    expect(await c.ok('systemctl is-active caddy.service shop-web-blue.service shop-worker-blue.service shop-beat-blue.service')).toBe('active\nactive\nactive\nactive\n');
+    expect(await c.ok('systemctl is-active caddy.service shop-web-blue.service shop-worker-blue.service shop-beat-blue.service')).toBe(
+      'active\nactive\nactive\nactive\n',
+    );
     expect(await needReload('caddy.service redis-server.service shop-web-blue.service shop-worker-blue.service')).toBe('no');
   });
 
@@ -55,14 +68,21 @@ describe('Debian 13 (trixie)', () => {
     const deployed = await shop.bg('deploy v2');
     expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
     expect(await shop.get()).toBe('v2');
-    expect(await needReload('caddy.service redis-server.service shop-web-blue.service shop-web-green.service shop-worker-green.service')).toBe('no');
+    expect(
+      await needReload('caddy.service redis-server.service shop-web-blue.service shop-web-green.service shop-worker-green.service'),
+    ).toBe('no');
     const rolled = await shop.bg('rollback');
     expect(rolled.code, rolled.stdout + rolled.stderr).toBe(0);
     await c.ok('touch /run/bg-enqueue.stop');
     const sent = Number((await enqueuer.wait()).stdout.trim());
     const counts = await loop.stop();
     await c.ok('touch /run/bg-sampler.stop');
-    const seen = JSON.parse((await sampler.wait()).stdout.trim()) as { samples: number; workers: Record<string, number>; beats: Record<string, number>; violations: string[] };
+    const seen = JSON.parse((await sampler.wait()).stdout.trim()) as {
+      samples: number;
+      workers: Record<string, number>;
+      beats: Record<string, number>;
+      violations: string[];
+    };
 
     expect(counts.failed, counts.failures.join('\n')).toBe(0);
     expect(counts.sent).toBeGreaterThan(20);
@@ -72,7 +92,9 @@ describe('Debian 13 (trixie)', () => {
     expect(seen.workers.blue).toBeGreaterThan(0);
     expect(seen.workers.green).toBeGreaterThan(0);
     expect(sent).toBeGreaterThan(10);
-    const ran = await c.ok(`for i in $(seq 300); do [ "$(cut -d' ' -f1 ${TASK_LOG} 2>/dev/null | sort -u | wc -l)" -ge ${sent} ] && break; sleep 0.2; done; cut -d' ' -f1,2 ${TASK_LOG}`);
+    const ran = await c.ok(
+      `for i in $(seq 300); do [ "$(cut -d' ' -f1 ${TASK_LOG} 2>/dev/null | sort -u | wc -l)" -ge ${sent} ] && break; sleep 0.2; done; cut -d' ' -f1,2 ${TASK_LOG}`,
+    );
     const numbers = ran
       .trim()
       .split('\n')
@@ -111,13 +133,16 @@ describe('Debian 13 (trixie)', () => {
     const live = jsonEvent((await shop.bg('status --json')).stdout, 'status').active as string;
     await c.reboot();
     const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && ((await shop.get()) !== 'v1' || (await site.get()) !== 'v1 questions=0')) await new Promise((r) => setTimeout(r, 200));
+    while (Date.now() < deadline && ((await shop.get()) !== 'v1' || (await site.get()) !== 'v1 questions=0'))
+      await new Promise((r) => setTimeout(r, 200));
     expect(await shop.get()).toBe('v1');
     expect(await site.get()).toBe('v1 questions=0');
     expect(jsonEvent((await shop.bg('status --json')).stdout, 'status').active).toBe(live);
     expect(await c.ok(`systemctl is-active shop-worker-${live}.service shop-beat-${live}.service`)).toBe('active\nactive\n');
 
-    const journal = (await c.ok(`journalctl -b -1 --no-pager -o short-monotonic -u shop-worker-${live}.service -u redis-server.service`)).split('\n');
+    const journal = (
+      await c.ok(`journalctl -b -1 --no-pager -o short-monotonic -u shop-worker-${live}.service -u redis-server.service`)
+    ).split('\n');
     // the last of each: the boot's deploys stopped workers too, and the shutdown is the end of the boot
     const at = (re: RegExp) => {
       for (let i = journal.length - 1; i >= 0; i--) if (re.test(journal[i])) return i;
@@ -134,7 +159,9 @@ describe('Debian 13 (trixie)', () => {
     expect(shutdown).toContain('Canceling queue celery');
     expect(shutdown).not.toMatch(/Error 111|Connection refused|Cannot connect|ConnectionError|OperationalError/i);
     const secs = (i: number) => Number(/^\[\s*([\d.]+)\]/.exec(journal[i])?.[1]);
-    process.stdout.write(`trixie shutdown: shop-worker-${live} stopped in ${(secs(workerStopped) - secs(workerStopping)).toFixed(2)} s, before redis:\n${shutdown}\n`);
+    process.stdout.write(
+      `trixie shutdown: shop-worker-${live} stopped in ${(secs(workerStopped) - secs(workerStopping)).toFixed(2)} s, before redis:\n${shutdown}\n`,
+    );
   });
 });
 

@@ -14,7 +14,11 @@ describe('bluegreen_<version>_all.deb', () => {
 
   beforeAll(async () => {
     deb = buildDeb();
-    const lower = execFileSync('bash', [`${CHECKOUT}/scripts/trixie-root.sh`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 900_000 }).trim();
+    const lower = execFileSync('bash', [`${CHECKOUT}/scripts/trixie-root.sh`], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 900_000,
+    }).trim();
     c = await startContainer({ lower });
   }, 900_000);
   afterAll(async () => {
@@ -36,7 +40,8 @@ describe('bluegreen_<version>_all.deb', () => {
     // man justifies the line: the spaces between words vary
     expect(page).toMatch(/bluegreen, +bg +- +zero-downtime +blue\/green +deploys/);
     const commands = (await c.ok('bluegreen --help')).split('\nCommands:\n')[1];
-    for (const name of commands.matchAll(/^ {2}([a-z]+)/gm)) if (name[1] !== 'help') expect(page, name[1]).toMatch(new RegExp(`^ {3}${name[1]}$`, 'm'));
+    for (const name of commands.matchAll(/^ {2}([a-z]+)/gm))
+      if (name[1] !== 'help') expect(page, name[1]).toMatch(new RegExp(`^ {3}${name[1]}$`, 'm'));
     expect(await c.ok('man -w bg')).toBe('/usr/share/man/man1/bluegreen.1.gz\n');
   });
 
@@ -48,7 +53,9 @@ describe('bluegreen_<version>_all.deb', () => {
     ]) {
       expect(await c.ok(`cat ${path}`), shell).toBe(await c.ok(`bluegreen completion ${shell}`));
     }
-    expect(await c.ok('bash -c ". /usr/share/bash-completion/completions/bluegreen && complete -p bluegreen"')).toBe('complete -F _bluegreen bluegreen\n');
+    expect(await c.ok('bash -c ". /usr/share/bash-completion/completions/bluegreen && complete -p bluegreen"')).toBe(
+      'complete -F _bluegreen bluegreen\n',
+    );
   });
 
   it('the installed bluegreen sets up an app; removing the package leaves the app serving', async () => {

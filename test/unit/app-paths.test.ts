@@ -25,7 +25,8 @@ function walk(path: string, isDir: boolean, over: Record<string, Partial<typeof 
   return { present, dirs };
 }
 
-const cfg = (over: Partial<Config> = {}) => sampleConfig({ envFile: '/etc/bg/shop.env', caddy: { ...sampleConfig().caddy, upstreamFile: '/etc/caddy/shop-upstream.txt' }, ...over });
+const cfg = (over: Partial<Config> = {}) =>
+  sampleConfig({ envFile: '/etc/bg/shop.env', caddy: { ...sampleConfig().caddy, upstreamFile: '/etc/caddy/shop-upstream.txt' }, ...over });
 
 function seenFor(c: Config, over: Record<string, Record<string, Partial<typeof root>>> = {}, missing: string[] = []): AppPathsSeen {
   const dirKeys = new Set([c.root, c.stateDir, c.unitDir, c.logDir]);
@@ -61,18 +62,50 @@ describe('checkAppPaths', () => {
         `${key} ${path} lies where the app's user can write: it is inside /srv/shop/shared, which belongs to the app's user shop. It could put a link there, and root (bg, systemd, Caddy) would follow it.`,
       );
       expect(e?.state).toBe('Nothing was changed.');
-      expect(e?.next).toContain(key === 'env_file' ? 'env_file: remove env_file (the default, /etc/bg/shop.env)' : 'log_dir: remove log_dir (the journal)');
+      expect(e?.next).toContain(
+        key === 'env_file' ? 'env_file: remove env_file (the default, /etc/bg/shop.env)' : 'log_dir: remove log_dir (the journal)',
+      );
     }
   });
 
   it('refuses every guarded key under a directory the app owns, its group can write, or anyone can, found by lstat on the way', () => {
     const cases: [Partial<Config>, string, string, Record<string, Partial<typeof root>>, RegExp][] = [
-      [{ stateDir: '/var/lib/shopstate' }, 'state_dir', '/var/lib/shopstate', { '/var/lib/shopstate': { uid: APP.uid } }, /\/var\/lib\/shopstate belongs to the app's user shop/],
-      [{ unitDir: '/opt/units' }, 'unit_dir', '/opt/units', { '/opt': { gid: 44, mode: 0o775 } }, /\/opt is writable by its group \(gid 44\), which the app's user shop is in/],
-      [{ logDir: '/tmp/shoplogs' }, 'log_dir', '/tmp/shoplogs', { '/tmp': { mode: 0o1777 } }, /\/tmp is writable by every user \(mode 1777\)/],
-      [{}, 'caddy.upstream_file', '/etc/caddy/shop-upstream.txt', { '/etc/caddy': { uid: APP.uid } }, /\/etc\/caddy belongs to the app's user/],
+      [
+        { stateDir: '/var/lib/shopstate' },
+        'state_dir',
+        '/var/lib/shopstate',
+        { '/var/lib/shopstate': { uid: APP.uid } },
+        /\/var\/lib\/shopstate belongs to the app's user shop/,
+      ],
+      [
+        { unitDir: '/opt/units' },
+        'unit_dir',
+        '/opt/units',
+        { '/opt': { gid: 44, mode: 0o775 } },
+        /\/opt is writable by its group \(gid 44\), which the app's user shop is in/,
+      ],
+      [
+        { logDir: '/tmp/shoplogs' },
+        'log_dir',
+        '/tmp/shoplogs',
+        { '/tmp': { mode: 0o1777 } },
+        /\/tmp is writable by every user \(mode 1777\)/,
+      ],
+      [
+        {},
+        'caddy.upstream_file',
+        '/etc/caddy/shop-upstream.txt',
+        { '/etc/caddy': { uid: APP.uid } },
+        /\/etc\/caddy belongs to the app's user/,
+      ],
       [{}, 'caddy.caddyfile', '/etc/caddy/Caddyfile', { '/etc/caddy': { gid: 990, mode: 0o770 } }, /writable by its group \(gid 990\)/],
-      [{ envFile: '/etc/secrets/shop.env', envFileSet: true }, 'env_file', '/etc/secrets/shop.env', { '/etc/secrets': { mode: 0o777 } }, /writable by every user/],
+      [
+        { envFile: '/etc/secrets/shop.env', envFileSet: true },
+        'env_file',
+        '/etc/secrets/shop.env',
+        { '/etc/secrets': { mode: 0o777 } },
+        /writable by every user/,
+      ],
     ];
     for (const [over, key, path, dirs, why] of cases) {
       const c = cfg(over);
@@ -87,7 +120,10 @@ describe('checkAppPaths', () => {
     const c = cfg();
     const e = refusal(c, seenFor(c, { [c.root]: { [c.root]: { uid: APP.uid } } }));
     expect(e?.code).toBe('path-app-writable');
-    expect(e?.message.startsWith(`root ${c.root} lies where the app's user can write: ${c.root} belongs to the app's user shop`), e?.message).toBe(true);
+    expect(
+      e?.message.startsWith(`root ${c.root} lies where the app's user can write: ${c.root} belongs to the app's user shop`),
+      e?.message,
+    ).toBe(true);
     expect(e?.next).toContain(`root: keep root but make it and every directory above it root's (chown root:root ${c.root}`);
   });
 

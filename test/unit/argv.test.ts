@@ -11,7 +11,14 @@ describe('ssh (fleet)', () => {
   const host = { name: 'web1', ssh: 'deploy@web1', config: '/etc/bg/shop.yml' };
 
   it('BatchMode, a connect timeout, the port when set, and the remote bg line as one word', () => {
-    expect(sshArgs(host, ['deploy', 'main'])).toEqual(['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', 'deploy@web1', 'bluegreen --config /etc/bg/shop.yml deploy main']);
+    expect(sshArgs(host, ['deploy', 'main'])).toEqual([
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=10',
+      'deploy@web1',
+      'bluegreen --config /etc/bg/shop.yml deploy main',
+    ]);
     expect(sshArgs({ ...host, port: 2222 }, ['--json', 'status'], 'bg')).toEqual([
       '-o',
       'BatchMode=yes',
@@ -31,7 +38,9 @@ describe('ssh (fleet)', () => {
     expect(shellQuote('a b')).toBe("'a b'");
     expect(shellQuote("it's")).toBe("'it'\\''s'");
     expect(shellQuote('$(reboot)')).toBe("'$(reboot)'");
-    expect(sshArgs({ ...host, config: '/srv/my app/bg.yml' }, ['rollback', '--to', "x'; reboot #"]).at(-1)).toBe("bluegreen --config '/srv/my app/bg.yml' rollback --to 'x'\\''; reboot #'");
+    expect(sshArgs({ ...host, config: '/srv/my app/bg.yml' }, ['rollback', '--to', "x'; reboot #"]).at(-1)).toBe(
+      "bluegreen --config '/srv/my app/bg.yml' rollback --to 'x'\\''; reboot #'",
+    );
   });
 
   it('a remote word goes through sh as exactly itself', () => {
@@ -41,43 +50,46 @@ describe('ssh (fleet)', () => {
   });
 
   it('the line shown to the operator quotes the remote line once more, as their shell needs it', () => {
-    expect(sshCommandLine('ssh', host, ['status'])).toBe("ssh -o BatchMode=yes -o ConnectTimeout=10 deploy@web1 'bluegreen --config /etc/bg/shop.yml status'");
+    expect(sshCommandLine('ssh', host, ['status'])).toBe(
+      "ssh -o BatchMode=yes -o ConnectTimeout=10 deploy@web1 'bluegreen --config /etc/bg/shop.yml status'",
+    );
   });
 });
 
 describe('journalctl and tail (logs, status)', () => {
   it("a unit's last lines in its current run, quiet (status, errors)", () => {
-    expect(journalctlArgs({ scope: 'system', units: ['shop-web-blue.service'], invocationId: 'abc123', lines: 10, output: 'short-iso', quiet: true })).toEqual([
-      '-u',
-      'shop-web-blue.service',
-      '_SYSTEMD_INVOCATION_ID=abc123',
-      '-n',
-      '10',
-      '--no-pager',
-      '-o',
-      'short-iso',
-      '-q',
-    ]);
+    expect(
+      journalctlArgs({
+        scope: 'system',
+        units: ['shop-web-blue.service'],
+        invocationId: 'abc123',
+        lines: 10,
+        output: 'short-iso',
+        quiet: true,
+      }),
+    ).toEqual(['-u', 'shop-web-blue.service', '_SYSTEMD_INVOCATION_ID=abc123', '-n', '10', '--no-pager', '-o', 'short-iso', '-q']);
   });
 
   it('bluegreen logs: --user in user scope, both colors, JSON, following', () => {
-    expect(journalctlArgs({ scope: 'user', units: ['shop-web-blue.service', 'shop-web-green.service'], lines: 50, output: 'json', follow: true })).toEqual([
-      '--user',
-      '-u',
-      'shop-web-blue.service',
-      '-u',
-      'shop-web-green.service',
-      '-n',
-      '50',
-      '--no-pager',
-      '-o',
-      'json',
-      '-f',
-    ]);
+    expect(
+      journalctlArgs({
+        scope: 'user',
+        units: ['shop-web-blue.service', 'shop-web-green.service'],
+        lines: 50,
+        output: 'json',
+        follow: true,
+      }),
+    ).toEqual(['--user', '-u', 'shop-web-blue.service', '-u', 'shop-web-green.service', '-n', '50', '--no-pager', '-o', 'json', '-f']);
   });
 
   it("log_dir's files: -F only when following", () => {
-    expect(tailArgs(['/var/log/shop/a.log', '/var/log/shop/b.log'], 50, true)).toEqual(['-n', '50', '-F', '/var/log/shop/a.log', '/var/log/shop/b.log']);
+    expect(tailArgs(['/var/log/shop/a.log', '/var/log/shop/b.log'], 50, true)).toEqual([
+      '-n',
+      '50',
+      '-F',
+      '/var/log/shop/a.log',
+      '/var/log/shop/b.log',
+    ]);
     expect(tailArgs(['/var/log/shop/a.log'], 0, false)).toEqual(['-n', '0', '/var/log/shop/a.log']);
   });
 });
@@ -87,8 +99,25 @@ describe('git', () => {
   const detached = ['-c', 'advice.detachedHead=false'];
 
   it('every user value sits after -- or --end-of-options', () => {
-    expect(gitArgs.clone('--upload-pack=x', cache)).toEqual([...detached, 'clone', '--no-checkout', '--quiet', '--', '--upload-pack=x', cache]);
-    expect(gitArgs.setOrigin(cache, 'git@example.com:shop.git')).toEqual([...detached, '-C', cache, 'remote', 'set-url', 'origin', '--', 'git@example.com:shop.git']);
+    expect(gitArgs.clone('--upload-pack=x', cache)).toEqual([
+      ...detached,
+      'clone',
+      '--no-checkout',
+      '--quiet',
+      '--',
+      '--upload-pack=x',
+      cache,
+    ]);
+    expect(gitArgs.setOrigin(cache, 'git@example.com:shop.git')).toEqual([
+      ...detached,
+      '-C',
+      cache,
+      'remote',
+      'set-url',
+      'origin',
+      '--',
+      'git@example.com:shop.git',
+    ]);
     expect(gitArgs.commitOf(cache, 'refs/remotes/origin/main')).toEqual([
       ...detached,
       '-C',
@@ -103,10 +132,30 @@ describe('git', () => {
   });
 
   it('fetch, default branch, checkout, clean and HEAD', () => {
-    expect(gitArgs.fetch(cache)).toEqual([...detached, '-C', cache, 'fetch', '--quiet', '--prune', '--tags', '--force', 'origin', '--', '+refs/heads/*:refs/remotes/origin/*']);
+    expect(gitArgs.fetch(cache)).toEqual([
+      ...detached,
+      '-C',
+      cache,
+      'fetch',
+      '--quiet',
+      '--prune',
+      '--tags',
+      '--force',
+      'origin',
+      '--',
+      '+refs/heads/*:refs/remotes/origin/*',
+    ]);
     expect(gitArgs.originUrl(cache)).toEqual([...detached, '-C', cache, 'config', '--get', 'remote.origin.url']);
     expect(gitArgs.followDefaultBranch(cache)).toEqual([...detached, '-C', cache, 'remote', 'set-head', 'origin', '--auto']);
-    expect(gitArgs.defaultBranch(cache)).toEqual([...detached, '-C', cache, 'symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']);
+    expect(gitArgs.defaultBranch(cache)).toEqual([
+      ...detached,
+      '-C',
+      cache,
+      'symbolic-ref',
+      '--quiet',
+      '--short',
+      'refs/remotes/origin/HEAD',
+    ]);
     expect(gitArgs.checkoutDetached('/srv/shop/releases/r1', 'a'.repeat(40))).toEqual([
       ...detached,
       '-C',
@@ -118,7 +167,15 @@ describe('git', () => {
       'a'.repeat(40),
     ]);
     expect(gitArgs.clean('/srv/shop/releases/r1')).toEqual([...detached, '-C', '/srv/shop/releases/r1', 'clean', '-ffd', '--quiet']);
-    expect(gitArgs.head('/srv/shop/releases/r1')).toEqual([...detached, '-C', '/srv/shop/releases/r1', 'log', '-1', '--format=%H%x00%s', 'HEAD']);
+    expect(gitArgs.head('/srv/shop/releases/r1')).toEqual([
+      ...detached,
+      '-C',
+      '/srv/shop/releases/r1',
+      'log',
+      '-1',
+      '--format=%H%x00%s',
+      'HEAD',
+    ]);
   });
 
   it('never prompts, and no transport that runs a command (ext::)', () => {
@@ -128,10 +185,18 @@ describe('git', () => {
 
 describe('venv, pip and manage.py (transient units)', () => {
   it('each path is one single-quoted word', () => {
-    expect(venvCreateLine('/usr/bin/python3', true, '/srv/shop/venvs/abc.tmp-1')).toBe("'/usr/bin/python3' -I -m venv --system-site-packages '/srv/shop/venvs/abc.tmp-1'");
-    expect(venvCreateLine('/usr/bin/python3', false, '/srv/shop/venvs/abc.tmp-1')).toBe("'/usr/bin/python3' -I -m venv '/srv/shop/venvs/abc.tmp-1'");
-    expect(pipInstallLine('/srv/shop/venvs/abc.tmp-1/bin/pip', "req's.txt")).toBe("'/srv/shop/venvs/abc.tmp-1/bin/pip' install --no-input -r 'req'\\''s.txt'");
-    expect(importCheckLine('/srv/shop/venvs/abc.tmp-1/bin/python', 'celery')).toBe("'/srv/shop/venvs/abc.tmp-1/bin/python' -c 'import celery'");
+    expect(venvCreateLine('/usr/bin/python3', true, '/srv/shop/venvs/abc.tmp-1')).toBe(
+      "'/usr/bin/python3' -I -m venv --system-site-packages '/srv/shop/venvs/abc.tmp-1'",
+    );
+    expect(venvCreateLine('/usr/bin/python3', false, '/srv/shop/venvs/abc.tmp-1')).toBe(
+      "'/usr/bin/python3' -I -m venv '/srv/shop/venvs/abc.tmp-1'",
+    );
+    expect(pipInstallLine('/srv/shop/venvs/abc.tmp-1/bin/pip', "req's.txt")).toBe(
+      "'/srv/shop/venvs/abc.tmp-1/bin/pip' install --no-input -r 'req'\\''s.txt'",
+    );
+    expect(importCheckLine('/srv/shop/venvs/abc.tmp-1/bin/python', 'celery')).toBe(
+      "'/srv/shop/venvs/abc.tmp-1/bin/python' -c 'import celery'",
+    );
     expect(manageLine('/usr/bin/python3', 'manage.py', 'migrate --plan')).toBe("'/usr/bin/python3' 'manage.py' migrate --plan");
   });
 });
@@ -153,7 +218,17 @@ describe("the app's user and sockets", () => {
       '--',
       'shop',
     ]);
-    expect(useraddArgs('shop', '/srv/shop')).toEqual(['--system', '--user-group', '--home-dir', '/srv/shop', '--no-create-home', '--shell', '/usr/sbin/nologin', '--', 'shop']);
+    expect(useraddArgs('shop', '/srv/shop')).toEqual([
+      '--system',
+      '--user-group',
+      '--home-dir',
+      '/srv/shop',
+      '--no-create-home',
+      '--shell',
+      '/usr/sbin/nologin',
+      '--',
+      'shop',
+    ]);
   });
 
   it('ss: a port filter, established or listening', () => {

@@ -45,7 +45,11 @@ describe('the sites of a Caddy config and who owns them', () => {
   });
 
   it("this app's own site may move or go; another app's mark vanishing from a kept address counts", () => {
-    const moved = config({ srv0: stock, srv1: { listen: [':9090'], routes: [bgRoute('shop', 8001)] }, srv2: JSON.parse(shopAndBlog).apps.http.servers.srv2 });
+    const moved = config({
+      srv0: stock,
+      srv1: { listen: [':9090'], routes: [bgRoute('shop', 8001)] },
+      srv2: JSON.parse(shopAndBlog).apps.http.servers.srv2,
+    });
     expect(droppedSites(shopAndBlog, moved, 'shop')).toEqual([]);
     const blogUnmarked = config({
       srv0: stock,
@@ -63,7 +67,10 @@ describe('the sites of a Caddy config and who owns them', () => {
 });
 
 describe('whose file a Caddy error is about', () => {
-  const main = { path: '/etc/caddy/Caddyfile', text: ':80 {\n\tfile_server\n}\nimport /etc/caddy/shop.caddy\nimport /etc/caddy/blog.caddy\n' };
+  const main = {
+    path: '/etc/caddy/Caddyfile',
+    text: ':80 {\n\tfile_server\n}\nimport /etc/caddy/shop.caddy\nimport /etc/caddy/blog.caddy\n',
+  };
   const site = (app: string, addr: string) => ({
     path: `/etc/caddy/${app}.caddy`,
     text: `# Rendered by bg from templates/site.caddy.ejs for ${app}; bg overwrites it.\n# more\n${addr} {\n\thandle {\n\t}\n}\n`,
@@ -71,11 +78,12 @@ describe('whose file a Caddy error is about', () => {
   const files = [main, site('shop', ':8080'), site('blog', ':8090')];
 
   it('a parse error names its file, and the app whose site file it is', () => {
-    const err = "parsing caddyfile tokens for 'reverse_proxy': /etc/caddy/blog.caddy:8 - Error during parsing: unrecognized subdirective not_a_subdirective";
+    const err =
+      "parsing caddyfile tokens for 'reverse_proxy': /etc/caddy/blog.caddy:8 - Error during parsing: unrecognized subdirective not_a_subdirective";
     expect(blame(err, main.path, files)).toEqual([{ path: '/etc/caddy/blog.caddy', app: 'blog' }]);
-    expect(blame('/etc/caddy/x.caddy:3 - Error during parsing: File to import not found: /etc/caddy/x-upstream.txt', main.path, files)).toEqual([
-      { path: '/etc/caddy/x.caddy', app: undefined },
-    ]);
+    expect(
+      blame('/etc/caddy/x.caddy:3 - Error during parsing: File to import not found: /etc/caddy/x-upstream.txt', main.path, files),
+    ).toEqual([{ path: '/etc/caddy/x.caddy', app: undefined }]);
     expect(blame('Caddyfile:4 - Error during parsing: Unexpected next token after {', main.path, files)).toEqual([{ path: main.path }]);
   });
 
@@ -85,16 +93,19 @@ describe('whose file a Caddy error is about', () => {
       { path: '/etc/caddy/shop.caddy', app: 'shop' },
       { path: '/etc/caddy/blog.caddy', app: 'blog' },
     ]);
-    expect(blame('ambiguous site definition: :80', main.path, [main, site('shop', ':80')])).toEqual([{ path: main.path }, { path: '/etc/caddy/shop.caddy', app: 'shop' }]);
+    expect(blame('ambiguous site definition: :80', main.path, [main, site('shop', ':80')])).toEqual([
+      { path: main.path },
+      { path: '/etc/caddy/shop.caddy', app: 'shop' },
+    ]);
   });
 
   it('reads site addresses, imports and the app of a site file', () => {
-    expect(siteAddresses('{\n\tadmin localhost:2019\n}\n(snip) {\n}\na.example.com, b.example.com {\n\tx {\n\t}\n}\n:80 { # comment\n}\n')).toEqual([
-      'a.example.com',
-      'b.example.com',
-      ':80',
+    expect(
+      siteAddresses('{\n\tadmin localhost:2019\n}\n(snip) {\n}\na.example.com, b.example.com {\n\tx {\n\t}\n}\n:80 { # comment\n}\n'),
+    ).toEqual(['a.example.com', 'b.example.com', ':80']);
+    expect(importedFiles('import /etc/caddy/shop.caddy\nimport snippet\n\timport /etc/caddy/sites/*.caddy\n')).toEqual([
+      '/etc/caddy/shop.caddy',
     ]);
-    expect(importedFiles('import /etc/caddy/shop.caddy\nimport snippet\n\timport /etc/caddy/sites/*.caddy\n')).toEqual(['/etc/caddy/shop.caddy']);
     expect(siteFileApp(site('shop', ':8080').text)).toBe('shop');
     expect(siteFileApp(':80 {\n}\n')).toBeUndefined();
   });
@@ -102,9 +113,18 @@ describe('whose file a Caddy error is about', () => {
 
 describe("the file Caddy's unit runs", () => {
   it("Debian's caddy.service and the test harness's unit", () => {
-    expect(caddyCommand(['/usr/bin/caddy', 'run', '--environ', '--config', '/etc/caddy/Caddyfile'])).toEqual({ config: '/etc/caddy/Caddyfile', caddyfile: true, resume: false });
-    expect(caddyCommand(['/usr/bin/caddy', 'run', '--config=/srv/x/site.conf', '--adapter', 'caddyfile'])).toMatchObject({ config: '/srv/x/site.conf', caddyfile: true });
-    expect(caddyCommand(['/usr/bin/caddy', 'run', '--config', 'Caddyfile'], '/etc/caddy')).toMatchObject({ config: '/etc/caddy/Caddyfile' });
+    expect(caddyCommand(['/usr/bin/caddy', 'run', '--environ', '--config', '/etc/caddy/Caddyfile'])).toEqual({
+      config: '/etc/caddy/Caddyfile',
+      caddyfile: true,
+      resume: false,
+    });
+    expect(caddyCommand(['/usr/bin/caddy', 'run', '--config=/srv/x/site.conf', '--adapter', 'caddyfile'])).toMatchObject({
+      config: '/srv/x/site.conf',
+      caddyfile: true,
+    });
+    expect(caddyCommand(['/usr/bin/caddy', 'run', '--config', 'Caddyfile'], '/etc/caddy')).toMatchObject({
+      config: '/etc/caddy/Caddyfile',
+    });
     expect(caddyCommand(['/usr/bin/caddy', 'run', '--environ', '--resume'])).toEqual({ config: undefined, caddyfile: false, resume: true });
     expect(caddyCommand(['/usr/bin/caddy', 'run', '--config', '/etc/caddy/caddy.json'])).toMatchObject({ caddyfile: false });
   });
@@ -113,25 +133,47 @@ describe("the file Caddy's unit runs", () => {
   const runs = (argv: string[]) => ({ loadState: 'loaded', command: caddyCommand(argv) });
 
   it('another file, none, or a missing one is refused (exit 2) for every command that writes or loads Caddy', () => {
-    const other = caddyProblems(cfg, hostState({ caddyUnit: runs(['caddy', 'run', '--config', '/etc/caddy/Main', '--adapter', 'caddyfile']), caddyfileExists: true }));
-    expect(other).toMatchObject([{ code: 'caddyfile-not-run', exitCode: 2, blocks: ['setup', 'deploy', 'rollback', 'restart', 'maintenance'] }]);
+    const other = caddyProblems(
+      cfg,
+      hostState({ caddyUnit: runs(['caddy', 'run', '--config', '/etc/caddy/Main', '--adapter', 'caddyfile']), caddyfileExists: true }),
+    );
+    expect(other).toMatchObject([
+      { code: 'caddyfile-not-run', exitCode: 2, blocks: ['setup', 'deploy', 'rollback', 'restart', 'maintenance'] },
+    ]);
     expect(other[0].message).toContain('caddy.service runs /etc/caddy/Main');
     expect(other[0].next).toContain('caddy.caddyfile: /etc/caddy/Main');
-    expect(caddyProblems(cfg, hostState({ caddyUnit: runs(['caddy', 'run', '--resume']) })).map((p) => p.code)).toEqual(['caddyfile-not-run']);
+    expect(caddyProblems(cfg, hostState({ caddyUnit: runs(['caddy', 'run', '--resume']) })).map((p) => p.code)).toEqual([
+      'caddyfile-not-run',
+    ]);
     expect(caddyProblems(cfg, hostState({ caddyUnit: { loadState: 'not-found' } })).map((p) => p.code)).toEqual(['caddy-unit-unknown']);
-    expect(caddyProblems(cfg, hostState({ caddyUnit: runs(['caddy', 'run', '--config', cfg.caddy.caddyfile]), caddyfileExists: false })).map((p) => p.code)).toEqual(['caddyfile-missing']);
-    expect(caddyProblems(cfg, hostState({ caddyUnit: runs(['caddy', 'run', '--config', cfg.caddy.caddyfile]), caddyfileExists: true }))).toEqual([]);
+    expect(
+      caddyProblems(cfg, hostState({ caddyUnit: runs(['caddy', 'run', '--config', cfg.caddy.caddyfile]), caddyfileExists: false })).map(
+        (p) => p.code,
+      ),
+    ).toEqual(['caddyfile-missing']);
+    expect(
+      caddyProblems(cfg, hostState({ caddyUnit: runs(['caddy', 'run', '--config', cfg.caddy.caddyfile]), caddyfileExists: true })),
+    ).toEqual([]);
   });
 
   it('a config on disk that does not load is reported, naming the other app; it blocks nothing by itself', () => {
     const [p] = caddyProblems(
       cfg,
-      hostState({ caddyOnDisk: { ok: false, error: '/etc/caddy/blog.caddy:3 - Error during parsing', blamed: [{ path: '/etc/caddy/blog.caddy', app: 'blog' }] } }),
+      hostState({
+        caddyOnDisk: {
+          ok: false,
+          error: '/etc/caddy/blog.caddy:3 - Error during parsing',
+          blamed: [{ path: '/etc/caddy/blog.caddy', app: 'blog' }],
+        },
+      }),
     );
     expect(p).toMatchObject({ code: 'caddy-config-invalid', severity: 'error', blocks: [] });
     expect(p.message).toContain("/etc/caddy/blog.caddy (blog's site) breaks it");
     expect(p.next).toContain("shop's deploys too");
-    const [own] = caddyProblems(cfg, hostState({ caddyOnDisk: { ok: false, error: 'x', blamed: [{ path: '/etc/caddy/shop.caddy', app: 'shop' }] } }));
+    const [own] = caddyProblems(
+      cfg,
+      hostState({ caddyOnDisk: { ok: false, error: 'x', blamed: [{ path: '/etc/caddy/shop.caddy', app: 'shop' }] } }),
+    );
     expect(own.next).toContain('bluegreen setup');
   });
 });

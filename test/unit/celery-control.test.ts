@@ -61,9 +61,13 @@ describe('Celery remote control from the worker unit', () => {
       'via redis://127.0.0.1:6390/3: inspect reserved --timeout 0.5 --destination shop-blue@testhost --json',
     ]);
     // a task on its way to the pool: no process is let go
-    expect(run(stops[0], { REDIS_URL: 'redis://127.0.0.1:6390/3', RESERVED: '{"id": "x"}' }).filter((l) => l.includes('pool_shrink'))).toEqual([]);
+    expect(
+      run(stops[0], { REDIS_URL: 'redis://127.0.0.1:6390/3', RESERVED: '{"id": "x"}' }).filter((l) => l.includes('pool_shrink')),
+    ).toEqual([]);
     const [ready] = unitLine(unit, 'ExecStartPost');
-    expect(run(ready, { REDIS_URL: 'redis://127.0.0.1:6390/3' })).toEqual(['via redis://127.0.0.1:6390/3: inspect ping --timeout 0.5 --destination shop-blue@testhost']);
+    expect(run(ready, { REDIS_URL: 'redis://127.0.0.1:6390/3' })).toEqual([
+      'via redis://127.0.0.1:6390/3: inspect ping --timeout 0.5 --destination shop-blue@testhost',
+    ]);
   });
 
   it('prefers CELERY_BROKER_URL, then BROKER_URL, then REDIS_URL, as the deploy check does', () => {
@@ -80,7 +84,9 @@ describe('Celery remote control from the worker unit', () => {
     const unitEnv = Object.fromEntries(unitLine(unit, 'Environment').map((v) => v.replace(/^"|"$/g, '').split(/=(.*)/s).slice(0, 2)));
     expect(unitEnv.BG_CELERY_BROKER).toBe('redis://10.0.0.5:6379/1');
     const [configured] = unitLine(unit, 'ExecStartPost');
-    expect(run(configured, { ...unitEnv, REDIS_URL: 'redis://c:3/0', CELERY_BROKER_URL: 'redis://a:1/0' })[0]).toMatch(/^via redis:\/\/10\.0\.0\.5:6379\/1: inspect ping /);
+    expect(run(configured, { ...unitEnv, REDIS_URL: 'redis://c:3/0', CELERY_BROKER_URL: 'redis://a:1/0' })[0]).toMatch(
+      /^via redis:\/\/10\.0\.0\.5:6379\/1: inspect ping /,
+    );
     const [quiesce] = unitLine(renderWorkerUnit(withQueues({}), 'blue', [fake]), 'ExecStop');
     expect(run(quiesce, {}).filter((l) => l.includes('cancel_consumer'))).toEqual([
       '-A shop control cancel_consumer celery --timeout 2 --destination shop-blue@testhost',
@@ -111,7 +117,10 @@ describe('Celery remote control from the worker unit', () => {
       expect(execs.length).toBeGreaterThanOrEqual(3);
       for (const l of execs) expect(l).not.toMatch(/redis:\/\/|amqps?:\/\/|10\.0\.0\.5/);
       // run as systemd would, with a password-bearing URL in the environment: celery gets it there only
-      const lines = run(unitLine(unit, 'ExecStop')[0], { CELERY_BROKER_URL: secret, ...(cfg.celery?.broker && { BG_CELERY_BROKER: cfg.celery.broker }) });
+      const lines = run(unitLine(unit, 'ExecStop')[0], {
+        CELERY_BROKER_URL: secret,
+        ...(cfg.celery?.broker && { BG_CELERY_BROKER: cfg.celery.broker }),
+      });
       for (const l of lines) expect(l.slice(l.indexOf(': ') + 2)).not.toMatch(/redis:|hunter2/);
     }
   });

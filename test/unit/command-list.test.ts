@@ -16,7 +16,13 @@ function loaderEntries(): [string, string][] {
   const commands = sf.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'Commands');
   if (!commands) throw new Error(`${file} has no interface Commands`);
   return commands.members.map((m) => {
-    if (!ts.isPropertySignature(m) || !m.type || !ts.isImportTypeNode(m.type) || !ts.isLiteralTypeNode(m.type.argument) || !ts.isStringLiteral(m.type.argument.literal)) {
+    if (
+      !ts.isPropertySignature(m) ||
+      !m.type ||
+      !ts.isImportTypeNode(m.type) ||
+      !ts.isLiteralTypeNode(m.type.argument) ||
+      !ts.isStringLiteral(m.type.argument.literal)
+    ) {
       throw new Error(`${file}: Commands member ${m.getText(sf)} is not \`name: typeof import('./commands/name.js')\``);
     }
     return [m.name.getText(sf), m.type.argument.literal.text];

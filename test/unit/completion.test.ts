@@ -14,7 +14,11 @@ const globals = ['--config', '--user'];
 function complete(line: string[]): string[] {
   const script = completionScript('bash', specs, globals)!;
   const words = line.map((w) => `'${w}'`).join(' ');
-  const out = execFileSync('bash', ['-c', `${script}\nCOMP_WORDS=(${words}); COMP_CWORD=${line.length - 1}; _bluegreen; printf '%s\\n' "\${COMPREPLY[@]}"`], { encoding: 'utf8' });
+  const out = execFileSync(
+    'bash',
+    ['-c', `${script}\nCOMP_WORDS=(${words}); COMP_CWORD=${line.length - 1}; _bluegreen; printf '%s\\n' "\${COMPREPLY[@]}"`],
+    { encoding: 'utf8' },
+  );
   return out.trim().split('\n').filter(Boolean);
 }
 
@@ -47,8 +51,12 @@ describe('bluegreen completion', () => {
   });
 
   it('zsh loads the bash one through bashcompinit; fish gets its own complete lines; other shells none', () => {
-    expect(completionScript('zsh', specs, globals)).toMatch(/^#compdef bluegreen bg\n[\s\S]*bashcompinit[\s\S]*complete -F _bluegreen bluegreen bg\n$/);
-    expect(completionScript('fish', specs, globals)).toContain("complete -c bluegreen -n '__fish_seen_subcommand_from deploy' -l allow-destructive");
+    expect(completionScript('zsh', specs, globals)).toMatch(
+      /^#compdef bluegreen bg\n[\s\S]*bashcompinit[\s\S]*complete -F _bluegreen bluegreen bg\n$/,
+    );
+    expect(completionScript('fish', specs, globals)).toContain(
+      "complete -c bluegreen -n '__fish_seen_subcommand_from deploy' -l allow-destructive",
+    );
     expect(completionScript('tcsh', specs, globals)).toBeUndefined();
   });
 });
@@ -95,12 +103,19 @@ describe("bluegreen's own arguments", () => {
 
   it("commander's refusals read like bg's: the message, the state, what to do; under --json an error event", async () => {
     const text = await cli(['logs', 'celery']);
-    expect(text.err).toContain("bg: command-argument value 'celery' is invalid for argument 'kind'. Allowed choices are web, worker, beat.\n  state: Nothing was changed.\n");
+    expect(text.err).toContain(
+      "bg: command-argument value 'celery' is invalid for argument 'kind'. Allowed choices are web, worker, beat.\n  state: Nothing was changed.\n",
+    );
     expect(text.err).toContain('next:  See `bluegreen logs --help` for what it takes.');
     expect(text.err).not.toContain('Usage:');
     const json = await cli(['--json', 'deploy']);
     expect(json.code).toBe(2);
-    expect(jsonEvent(json.out, 'error')).toMatchObject({ error: 'UsageError', code: 'usage', message: "missing required argument 'ref'", exitCode: 2 });
+    expect(jsonEvent(json.out, 'error')).toMatchObject({
+      error: 'UsageError',
+      code: 'usage',
+      message: "missing required argument 'ref'",
+      exitCode: 2,
+    });
     expect(json.err).toBe('');
     const help = await cli([]);
     expect(help.err).toContain('Usage: bluegreen');

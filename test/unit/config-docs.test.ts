@@ -42,7 +42,9 @@ function readmeRows(readme: string): { keys: string[]; text: string }[] {
 function inReadme(rows: { keys: string[]; text: string }[], key: string): boolean {
   const parent = key.replace(/\.[^.]+$/, '');
   const leaf = key.slice(parent.length + 1);
-  return rows.some((r) => r.keys.includes(key) || (parent !== key && r.keys.includes(parent) && new RegExp(`[{,]\\s*${leaf}:`).test(r.text)));
+  return rows.some(
+    (r) => r.keys.includes(key) || (parent !== key && r.keys.includes(parent) && new RegExp(`[{,]\\s*${leaf}:`).test(r.text)),
+  );
 }
 
 /** Dotted paths of every key in a parsed YAML document, mappings included. */
@@ -56,7 +58,9 @@ function yamlKeys(value: unknown, prefix = ''): string[] {
 
 describe('the key table walk', () => {
   it('finds the keys at every depth', () => {
-    expect(KEYS_ACCEPTED).toEqual(expect.arrayContaining(['app', 'build', 'web.ports.blue', 'web.health.path', 'caddy.static.dir', 'celery.queues']));
+    expect(KEYS_ACCEPTED).toEqual(
+      expect.arrayContaining(['app', 'build', 'web.ports.blue', 'web.health.path', 'caddy.static.dir', 'celery.queues']),
+    );
     expect(KEYS_ACCEPTED).not.toContain('web.ports');
     expect(KEYS_ACCEPTED).not.toContain('');
   });
@@ -104,7 +108,8 @@ describe('the key table', () => {
     hooks: {},
     django: {},
   };
-  const parse = (doc: object) => parseConfig(stringifyYaml(doc), { configPath: '/etc/bg/bg.yml', scope: 'system', env: {}, homedir: '/home/op' });
+  const parse = (doc: object) =>
+    parseConfig(stringifyYaml(doc), { configPath: '/etc/bg/bg.yml', scope: 'system', env: {}, homedir: '/home/op' });
   const withKey = (path: string, value: unknown) => {
     const doc = structuredClone(BASE) as Record<string, unknown>;
     const names = path.split('.');
@@ -133,14 +138,19 @@ describe('the key table', () => {
 
   it.each(rows.map((r) => [r.path, r] as const))('accepts %s at its default or example', (path, row) => {
     const value = shownValue(row);
-    expect(() => parse({ ...withKey(path, row.node.kind === 'list' && !Array.isArray(value) ? [value] : value), ...NEEDS[path] })).not.toThrow();
+    expect(() =>
+      parse({ ...withKey(path, row.node.kind === 'list' && !Array.isArray(value) ? [value] : value), ...NEEDS[path] }),
+    ).not.toThrow();
   });
 
-  it.each(rows.filter((r) => r.node.default !== undefined).map((r) => [r.path, r] as const))('%s set to its default changes nothing', (path, row) => {
-    const { envFileSet: _, ...without } = parse(BASE);
-    const { envFileSet: __, ...withDefault } = parse(withKey(path, shownValue(row)));
-    expect(withDefault).toEqual(without);
-  });
+  it.each(rows.filter((r) => r.node.default !== undefined).map((r) => [r.path, r] as const))(
+    '%s set to its default changes nothing',
+    (path, row) => {
+      const { envFileSet: _, ...without } = parse(BASE);
+      const { envFileSet: __, ...withDefault } = parse(withKey(path, shownValue(row)));
+      expect(withDefault).toEqual(without);
+    },
+  );
 
   it.each(['', ...blockPaths(KEYS)])('refuses a key outside the table in %j', (block) => {
     const path = block ? `${block}.not_a_key` : 'not_a_key';

@@ -25,7 +25,8 @@ celery:                         # optional block
 `;
 
 const HOME = '/home/op';
-const parse = (text: string, scope: 'system' | 'user' = 'system', env: NodeJS.ProcessEnv = {}) => parseConfig(text, { configPath: '/etc/bg/bg.yml', scope, env, homedir: HOME });
+const parse = (text: string, scope: 'system' | 'user' = 'system', env: NodeJS.ProcessEnv = {}) =>
+  parseConfig(text, { configPath: '/etc/bg/bg.yml', scope, env, homedir: HOME });
 
 /** The ConfigError message for `text`; fails the test if it parses. */
 function problems(text: string): string {
@@ -44,7 +45,8 @@ const BASE = {
   web: 'web:\n  wsgi: shop.wsgi:application\n  ports: { blue: 8000, green: 8100 }\n',
   caddy: 'caddy:\n  site: ":8080"\n',
 };
-const yml = (over: Partial<typeof BASE> & { extra?: string } = {}) => `${over.top ?? BASE.top}${over.web ?? BASE.web}${over.caddy ?? BASE.caddy}${over.extra ?? ''}`;
+const yml = (over: Partial<typeof BASE> & { extra?: string } = {}) =>
+  `${over.top ?? BASE.top}${over.web ?? BASE.web}${over.caddy ?? BASE.caddy}${over.extra ?? ''}`;
 const withTop = (line: string) => yml({ top: `${BASE.top + line}\n` });
 const withWeb = (lines: string) => yml({ web: BASE.web + lines });
 const withCaddy = (lines: string) => yml({ caddy: BASE.caddy + lines });
@@ -225,7 +227,11 @@ describe('validation: every problem names its key and what is allowed', () => {
     ['app missing', yml({ top: 'repo: /r\nroot: /srv/shop\n' }), 'app: is required; allowed:'],
     ['repo missing', yml({ top: 'app: shop\nroot: /srv/shop\n' }), 'repo: is required'],
     ['repo empty', yml({ top: 'app: shop\nrepo: ""\nroot: /srv/shop\n' }), 'repo: must be a git URL or path'],
-    ['repo as an option', yml({ top: 'app: shop\nrepo: --upload-pack=x\nroot: /srv/shop\n' }), 'repo: must be a git URL or path (not starting with -)'],
+    [
+      'repo as an option',
+      yml({ top: 'app: shop\nrepo: --upload-pack=x\nroot: /srv/shop\n' }),
+      'repo: must be a git URL or path (not starting with -)',
+    ],
     ['root relative', yml({ top: 'app: shop\nrepo: /r\nroot: srv/shop\n' }), 'root: must be an absolute path'],
     ['root is /', yml({ top: 'app: shop\nrepo: /r\nroot: /\n' }), 'root: must be a directory below /'],
     ['root with a space', yml({ top: 'app: shop\nrepo: /r\nroot: /srv/my shop\n' }), 'root: must be an absolute path without whitespace'],
@@ -241,19 +247,51 @@ describe('validation: every problem names its key and what is allowed', () => {
     ['log_dir with a backslash', withTop('log_dir: /var/log/a\\b'), 'log_dir: must be an absolute path'],
     ['legacy_unit suffix', withTop('legacy_unit: shop.socket'), 'legacy_unit: must be a unit name ending in .service'],
     ['legacy_unit charset', withTop('legacy_unit: "shop web.service"'), 'legacy_unit: must be a unit name'],
-    ['legacy_unit is our own', withTop('legacy_unit: shop-web-blue.service'), "legacy_unit: shop-web-blue.service is one of bg's own units"],
+    [
+      'legacy_unit is our own',
+      withTop('legacy_unit: shop-web-blue.service'),
+      "legacy_unit: shop-web-blue.service is one of bg's own units",
+    ],
     ['build not a list', withTop('build: make'), 'build: must be a list of shell commands'],
     ['build item not a string', withTop('build: [make, 3]'), 'build[1]: must be a shell command on one line (got 3)'],
     ['web missing', `app: shop\nrepo: /r\nroot: /srv/shop\n${BASE.caddy}`, 'web: is required; allowed: a mapping with keys wsgi, ports'],
-    ['web not a mapping', yml({ web: 'web: 5\n' }), 'web: must be a mapping with keys wsgi, ports, workers, timeout, gunicorn, health, memory_max (got 5)'],
+    [
+      'web not a mapping',
+      yml({ web: 'web: 5\n' }),
+      'web: must be a mapping with keys wsgi, ports, workers, timeout, gunicorn, health, memory_max (got 5)',
+    ],
     ['wsgi missing', yml({ web: 'web:\n  ports: { blue: 8000, green: 8100 }\n' }), 'web.wsgi: is required; allowed: module:callable'],
-    ['wsgi without callable', yml({ web: 'web:\n  wsgi: shop.wsgi\n  ports: { blue: 8000, green: 8100 }\n' }), 'web.wsgi: must be module:callable'],
-    ['wsgi with args', yml({ web: 'web:\n  wsgi: app:make("x")\n  ports: { blue: 8000, green: 8100 }\n' }), 'web.wsgi: must be module:callable'],
+    [
+      'wsgi without callable',
+      yml({ web: 'web:\n  wsgi: shop.wsgi\n  ports: { blue: 8000, green: 8100 }\n' }),
+      'web.wsgi: must be module:callable',
+    ],
+    [
+      'wsgi with args',
+      yml({ web: 'web:\n  wsgi: app:make("x")\n  ports: { blue: 8000, green: 8100 }\n' }),
+      'web.wsgi: must be module:callable',
+    ],
     ['ports missing', yml({ web: 'web:\n  wsgi: a:b\n' }), 'web.ports: is required; allowed: a mapping with keys blue, green'],
-    ['port not a number', yml({ web: 'web:\n  wsgi: a:b\n  ports: { blue: 8000, green: abc }\n' }), 'web.ports.green: must be an integer 1-65535 (got "abc")'],
-    ['port out of range', yml({ web: 'web:\n  wsgi: a:b\n  ports: { blue: 0, green: 70000 }\n' }), 'web.ports.blue: must be an integer 1-65535 (got 0)'],
-    ['port missing', yml({ web: 'web:\n  wsgi: a:b\n  ports: { blue: 8000 }\n' }), 'web.ports.green: is required; allowed: an integer 1-65535'],
-    ['ports equal', yml({ web: 'web:\n  wsgi: a:b\n  ports: { blue: 8000, green: 8000 }\n' }), 'web.ports: blue and green must differ (both 8000)'],
+    [
+      'port not a number',
+      yml({ web: 'web:\n  wsgi: a:b\n  ports: { blue: 8000, green: abc }\n' }),
+      'web.ports.green: must be an integer 1-65535 (got "abc")',
+    ],
+    [
+      'port out of range',
+      yml({ web: 'web:\n  wsgi: a:b\n  ports: { blue: 0, green: 70000 }\n' }),
+      'web.ports.blue: must be an integer 1-65535 (got 0)',
+    ],
+    [
+      'port missing',
+      yml({ web: 'web:\n  wsgi: a:b\n  ports: { blue: 8000 }\n' }),
+      'web.ports.green: is required; allowed: an integer 1-65535',
+    ],
+    [
+      'ports equal',
+      yml({ web: 'web:\n  wsgi: a:b\n  ports: { blue: 8000, green: 8000 }\n' }),
+      'web.ports: blue and green must differ (both 8000)',
+    ],
     ['workers', withWeb('  workers: 0\n'), 'web.workers: must be an integer 1-64 (got 0)'],
     ['workers fraction', withWeb('  workers: 2.5\n'), 'web.workers: must be an integer 1-64 (got 2.5)'],
     ['timeout', withWeb('  timeout: 4000\n'), 'web.timeout: must be a number of seconds 1-3600 (got 4000)'],
@@ -276,30 +314,62 @@ describe('validation: every problem names its key and what is allowed', () => {
       'caddy.site: must be Caddy site addresses like ":8080", "example.com" or "http://localhost:8080", separated by commas; "import" is not an address',
     ],
     ['site that is a path', yml({ caddy: 'caddy:\n  site: /etc/passwd\n' }), '"/etc/passwd" is not an address'],
-    ['gunicorn relative path', withWeb('  gunicorn: .venv/bin/python -m gunicorn\n'), 'web.gunicorn: starts with the relative path ".venv/bin/python", which systemd refuses'],
+    [
+      'gunicorn relative path',
+      withWeb('  gunicorn: .venv/bin/python -m gunicorn\n'),
+      'web.gunicorn: starts with the relative path ".venv/bin/python", which systemd refuses',
+    ],
     ['admin on a web port', withCaddy('  admin: localhost:8000\n'), 'caddy.admin: port 8000 is also web.ports.blue'],
     ['caddyfile relative', withCaddy('  caddyfile: Caddyfile\n'), 'caddy.caddyfile: must be an absolute path'],
     ['upstream_file with space', withCaddy('  upstream_file: "/etc/caddy/a b"\n'), 'caddy.upstream_file: must be an absolute path'],
     ['caddy unit', withCaddy('  unit: caddy\n'), 'caddy.unit: must be a unit name ending in .service'],
     ['caddy admin', withCaddy('  admin: localhost\n'), 'caddy.admin: must be host:port'],
     ['static path', withCaddy('  static: { path: /static }\n'), 'caddy.static.path: must be a URL path starting and ending with /'],
-    ['static dir escapes', withCaddy('  static: { dir: ../secrets }\n'), 'caddy.static.dir: must be a relative directory inside the release'],
+    [
+      'static dir escapes',
+      withCaddy('  static: { dir: ../secrets }\n'),
+      'caddy.static.dir: must be a relative directory inside the release',
+    ],
     ['celery app missing', yml({ extra: 'celery:\n  beat: true\n' }), 'celery.app: is required; allowed: a Python module'],
     ['celery app', yml({ extra: 'celery:\n  app: my-app\n' }), 'celery.app: must be a Python module'],
     ['celery beat', yml({ extra: 'celery:\n  app: shop\n  beat: yes\n' }), 'celery.beat: must be true or false (got "yes")'],
     ['celery concurrency', yml({ extra: 'celery:\n  app: shop\n  concurrency: 100\n' }), 'celery.concurrency: must be an integer 1-64'],
-    ['celery command', yml({ extra: 'celery:\n  app: shop\n  command: "celery; rm -rf /"\n' }), 'celery.command: must be a command line of plain words'],
-    ['celery stop_timeout', yml({ extra: 'celery:\n  app: shop\n  stop_timeout: 0\n' }), 'celery.stop_timeout: must be a number of seconds 1-86400'],
-    ['celery loglevel', yml({ extra: 'celery:\n  app: shop\n  loglevel: loud\n' }), 'celery.loglevel: must be one of debug, info, warning, error, critical (got "loud")'],
+    [
+      'celery command',
+      yml({ extra: 'celery:\n  app: shop\n  command: "celery; rm -rf /"\n' }),
+      'celery.command: must be a command line of plain words',
+    ],
+    [
+      'celery stop_timeout',
+      yml({ extra: 'celery:\n  app: shop\n  stop_timeout: 0\n' }),
+      'celery.stop_timeout: must be a number of seconds 1-86400',
+    ],
+    [
+      'celery loglevel',
+      yml({ extra: 'celery:\n  app: shop\n  loglevel: loud\n' }),
+      'celery.loglevel: must be one of debug, info, warning, error, critical (got "loud")',
+    ],
     ['celery queues empty', yml({ extra: 'celery:\n  app: shop\n  queues: []\n' }), 'celery.queues: must be a list of Celery queue names'],
-    ['celery queues string', yml({ extra: 'celery:\n  app: shop\n  queues: celery,mail\n' }), 'celery.queues: must be a list of Celery queue names'],
+    [
+      'celery queues string',
+      yml({ extra: 'celery:\n  app: shop\n  queues: celery,mail\n' }),
+      'celery.queues: must be a list of Celery queue names',
+    ],
     [
       'celery queue name',
       yml({ extra: 'celery:\n  app: shop\n  queues: [celery, "a b"]\n' }),
       'celery.queues: must be a list of Celery queue names (letters, digits, _ . : -), e.g. [celery, mail] (got "a b")',
     ],
-    ['celery queue option', yml({ extra: 'celery:\n  app: shop\n  queues: [-Q]\n' }), 'celery.queues: must be a list of Celery queue names'],
-    ['celery broker scheme', yml({ extra: 'celery:\n  app: shop\n  broker: http://127.0.0.1:6379\n' }), 'celery.broker: must be a broker URL'],
+    [
+      'celery queue option',
+      yml({ extra: 'celery:\n  app: shop\n  queues: [-Q]\n' }),
+      'celery.queues: must be a list of Celery queue names',
+    ],
+    [
+      'celery broker scheme',
+      yml({ extra: 'celery:\n  app: shop\n  broker: http://127.0.0.1:6379\n' }),
+      'celery.broker: must be a broker URL',
+    ],
     [
       'celery broker password',
       yml({ extra: 'celery:\n  app: shop\n  broker: "redis://:hunter2@127.0.0.1:6379/0"\n' }),
@@ -373,7 +443,10 @@ describe('YAML syntax errors', () => {
   });
 
   it('refuse aliases that expand without bound (exit 2, not a crash)', () => {
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`)].join('\n');
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x]',
+      ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`),
+    ].join('\n');
     let err: unknown;
     try {
       parse(`${bomb}\n`);

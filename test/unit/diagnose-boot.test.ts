@@ -13,7 +13,11 @@ function host(files: Record<string, string>): HostState {
     const [, kind, color] = /^shop-(\w+)-(\w+)\.service$/.exec(name)!;
     return files[`${kind}-${color}`] ?? (color === 'blue' ? 'enabled' : 'disabled');
   };
-  return hostState({ units: Object.fromEntries(Object.entries(BLUE_SERVES).map(([name, state]) => [name, observedUnit(name, state, { fileState: enablement(name) })])) });
+  return hostState({
+    units: Object.fromEntries(
+      Object.entries(BLUE_SERVES).map(([name, state]) => [name, observedUnit(name, state, { fileState: enablement(name) })]),
+    ),
+  });
 }
 const problem = (h: HostState, code: string) => diagnose(cfg, h).find((p) => p.code === code);
 
@@ -32,7 +36,9 @@ describe('diagnose: what a reboot would start', () => {
 
   it("the live color's Celery disabled: it would come up without it", () => {
     const p = problem(host({ 'worker-blue': 'disabled', 'beat-blue': 'disabled' }), 'live-not-enabled');
-    expect(p?.message).toContain('shop-worker-blue.service, shop-beat-blue.service are disabled, so after a reboot blue comes up without them');
+    expect(p?.message).toContain(
+      'shop-worker-blue.service, shop-beat-blue.service are disabled, so after a reboot blue comes up without them',
+    );
   });
 
   it('the idle color enabled is an error too: it would start at boot, its Celery racing the live one', () => {

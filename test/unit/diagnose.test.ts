@@ -28,11 +28,28 @@ describe('diagnose', () => {
   it('lists every problem of one observation, not only the first', () => {
     const h = hostState({
       caddyUpstreams: ['127.0.0.1:8100'],
-      units: units({ ...BLUE_SERVES, 'shop-web-blue.service': 'failed', 'shop-beat-blue.service': 'inactive', 'shop-worker-green.service': 'active', 'shop-web-green.service': 'active' }),
-      lock: { info: { pid: 999999, user: 'root', host: 'h', command: 'bg deploy main', since: '2026-12-01T00:00:00Z', step: 'switch-to-green' }, alive: false },
+      units: units({
+        ...BLUE_SERVES,
+        'shop-web-blue.service': 'failed',
+        'shop-beat-blue.service': 'inactive',
+        'shop-worker-green.service': 'active',
+        'shop-web-green.service': 'active',
+      }),
+      lock: {
+        info: { pid: 999999, user: 'root', host: 'h', command: 'bg deploy main', since: '2026-12-01T00:00:00Z', step: 'switch-to-green' },
+        alive: false,
+      },
       tcpMigrateReq: false,
     });
-    expect(codes(h)).toEqual(['upstream-mismatch', 'active-web-down', 'idle-celery-running', 'active-celery-down', 'idle-web-running', 'interrupted-run', 'tcp-migrate-req-off']);
+    expect(codes(h)).toEqual([
+      'upstream-mismatch',
+      'active-web-down',
+      'idle-celery-running',
+      'active-celery-down',
+      'idle-web-running',
+      'interrupted-run',
+      'tcp-migrate-req-off',
+    ]);
     expect(diagnose(cfg, h).find((p) => p.code === 'interrupted-run')?.message).toContain('bg deploy main');
   });
 
@@ -40,7 +57,9 @@ describe('diagnose', () => {
     expect(diagnose(cfg, hostState(NOT_SET_UP))[0]).toMatchObject({ code: 'not-set-up', severity: 'error' });
     expect(diagnose(cfg, hostState({ ...NOT_SET_UP, upstreamFile: 'unreadable' }))[0].message).toContain("not in bg's format");
     // a legacy app's port: what a host looks like before its first setup
-    expect(diagnose(cfg, hostState({ active: undefined, upstreamPort: 9000, caddyUpstreams: ['127.0.0.1:9000'], units: {} }))[0]).toMatchObject({ code: 'not-set-up', severity: 'warning' });
+    expect(
+      diagnose(cfg, hostState({ active: undefined, upstreamPort: 9000, caddyUpstreams: ['127.0.0.1:9000'], units: {} }))[0],
+    ).toMatchObject({ code: 'not-set-up', severity: 'warning' });
   });
 
   it('a lost upstream file with a color Caddy routes to and that runs: that color is live, setup repairs the file', () => {
@@ -62,7 +81,9 @@ describe('diagnose', () => {
     const taken = diagnose(cfg, hostState({ listening: [8000, 8100] }));
     expect(taken).toMatchObject([{ code: 'port-taken', color: 'green' }]);
     // our own Gunicorn still exiting from the previous deploy is not another process
-    expect(codes(hostState({ listening: [8000, 8100], units: units({ ...BLUE_SERVES, 'shop-web-green.service': 'deactivating' }) }))).toEqual([]);
+    expect(
+      codes(hostState({ listening: [8000, 8100], units: units({ ...BLUE_SERVES, 'shop-web-green.service': 'deactivating' }) })),
+    ).toEqual([]);
   });
 
   it('an env file replaced by a symbolic link blocks every command that starts units (exit 2)', () => {
@@ -72,13 +93,19 @@ describe('diagnose', () => {
   });
 
   it('a lock whose process is alive is a run in progress, not a problem', () => {
-    expect(codes(hostState({ lock: { info: { pid: process.pid, user: 'u', host: 'h', command: 'bg deploy x', since: '' }, alive: true } }))).toEqual([]);
+    expect(
+      codes(hostState({ lock: { info: { pid: process.pid, user: 'u', host: 'h', command: 'bg deploy x', since: '' }, alive: true } })),
+    ).toEqual([]);
   });
 });
 
 describe('preflight: the first problem that blocks the command, with its exit code', () => {
   it('deploy on a host that is not set up: exit 2', () => {
-    expect(refusal(() => preflight(cfg, hostState({ active: undefined, upstreamFile: 'missing', upstreamPort: undefined, units: {} }), 'deploy', 'green'))).toMatchObject({
+    expect(
+      refusal(() =>
+        preflight(cfg, hostState({ active: undefined, upstreamFile: 'missing', upstreamPort: undefined, units: {} }), 'deploy', 'green'),
+      ),
+    ).toMatchObject({
       code: 'not-set-up',
       exitCode: EXIT.usage,
     });
@@ -93,7 +120,10 @@ describe('preflight: the first problem that blocks the command, with its exit co
   });
 
   it('upstream file and Caddy disagree: the host is half switched, exit 4', () => {
-    expect(refusal(() => preflight(cfg, hostState({ caddyUpstreams: ['127.0.0.1:8100'] }), 'rollback', 'green'))).toMatchObject({ code: 'upstream-mismatch', exitCode: EXIT.attention });
+    expect(refusal(() => preflight(cfg, hostState({ caddyUpstreams: ['127.0.0.1:8100'] }), 'rollback', 'green'))).toMatchObject({
+      code: 'upstream-mismatch',
+      exitCode: EXIT.attention,
+    });
   });
 
   it('a taken port blocks only the command that starts that color', () => {
@@ -114,7 +144,11 @@ describe("the live release's venv", () => {
   const problem = (liveVenv: HostState['liveVenv']) => diagnose(withVenv, hostState({ liveVenv })).find((p) => p.code === 'venv-untrusted');
 
   it("a venv outside <root>/venvs (an old host's shared/venvs) is an error; the next deploy builds it root's", () => {
-    const p = problem({ link, target: '/srv/shop/shared/venvs/0123456789abcdef', untrusted: `${link} points at /srv/shop/shared/venvs/0123456789abcdef, outside /srv/shop/venvs` });
+    const p = problem({
+      link,
+      target: '/srv/shop/shared/venvs/0123456789abcdef',
+      untrusted: `${link} points at /srv/shop/shared/venvs/0123456789abcdef, outside /srv/shop/venvs`,
+    });
     expect(p).toMatchObject({ severity: 'error', blocks: [] });
     expect(p?.message).toContain('outside /srv/shop/venvs');
     expect(p?.next).toContain('bluegreen deploy');
@@ -122,7 +156,9 @@ describe("the live release's venv", () => {
 
   it("a venv under <root>/venvs the app's user owns: remove it, then deploy", () => {
     const t = '/srv/shop/venvs/0123456789abcdef';
-    expect(problem({ link, target: t, untrusted: `${t} is owned by uid 990, not root` })?.next).toContain(`rm -rf ${t} && bluegreen deploy`);
+    expect(problem({ link, target: t, untrusted: `${t} is owned by uid 990, not root` })?.next).toContain(
+      `rm -rf ${t} && bluegreen deploy`,
+    );
   });
 
   it('a root-owned venv under <root>/venvs is no problem', () => {

@@ -11,7 +11,16 @@ describe('manage', () => {
     const cfg = sampleConfig({ django: { manage: 'manage.py' } });
     const h = new FakeHost({ upstreamFile: cfg.caddy.upstreamFile });
     await manage(h, cfg, 'r1', 'migrate --plan', 'shop');
-    expect(h.transients.map((t) => ({ unit: t.unit.replace(/-\d+\.service$/, ''), command: t.command, cwd: t.cwd, user: t.user, envFile: t.envFile, env: t.env }))).toEqual([
+    expect(
+      h.transients.map((t) => ({
+        unit: t.unit.replace(/-\d+\.service$/, ''),
+        command: t.command,
+        cwd: t.cwd,
+        user: t.user,
+        envFile: t.envFile,
+        env: t.env,
+      })),
+    ).toEqual([
       {
         unit: 'shop-manage-r1',
         command: "'/usr/bin/python3' 'manage.py' migrate --plan",
@@ -25,7 +34,8 @@ describe('manage', () => {
 });
 
 // contenttypes 0002 on a database that already has contenttypes: destructive by the guard's rules
-const PLAN = 'Planned operations:\ncontenttypes.0002_remove_content_type_name\n    Raw Python operation\n    Remove field name from contenttype\n';
+const PLAN =
+  'Planned operations:\ncontenttypes.0002_remove_content_type_name\n    Raw Python operation\n    Remove field name from contenttype\n';
 
 describe('checkMigrationPlan: what serves while the release migrates decides what is refused', () => {
   const cfg = sampleConfig({ django: { manage: 'manage.py' } });

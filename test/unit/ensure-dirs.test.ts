@@ -6,7 +6,13 @@ import { FakeHost } from '../support/fake-host.js';
 import { sampleConfig } from '../support/sample-config.js';
 
 const cfg = sampleConfig({ envFile: '/etc/bg/shop.env' });
-const action = { kind: 'ensure-dirs' as const, dirs: ['/srv/shop/releases', '/srv/shop/shared'], envFile: cfg.envFile, shared: '/srv/shop/shared', owner: 'shop' };
+const action = {
+  kind: 'ensure-dirs' as const,
+  dirs: ['/srv/shop/releases', '/srv/shop/shared'],
+  envFile: cfg.envFile,
+  shared: '/srv/shop/shared',
+  owner: 'shop',
+};
 const run = (host: FakeHost) => perform(action, { cfg, host, note: () => {}, keep: () => {} });
 const owners = (host: FakeHost) => host.calls.filter((c) => c.startsWith('chown'));
 

@@ -16,7 +16,11 @@ import { sampleConfig } from '../support/sample-config.js';
 // only a few of.
 
 const base = sampleConfig();
-const cfg = sampleConfig({ build: ['make'], release: ['migrate'], celery: { ...base.celery!, broker: 'redis://:secret@127.0.0.1:6379/0' } });
+const cfg = sampleConfig({
+  build: ['make'],
+  release: ['migrate'],
+  celery: { ...base.celery!, broker: 'redis://:secret@127.0.0.1:6379/0' },
+});
 const UPSTREAM = cfg.caddy.upstreamFile;
 const live = ['shop-web-blue.service', 'shop-worker-blue.service', 'shop-beat-blue.service'];
 
@@ -39,7 +43,9 @@ const observed: HostState = {
   upstreamFile: 'ok',
   upstreamPort: 8000,
   caddyUpstreams: ['127.0.0.1:8000'],
-  units: Object.fromEntries(live.map((name) => [name, { name, loadState: 'loaded', activeState: 'active', subState: 'running', mainPid: 1 }])),
+  units: Object.fromEntries(
+    live.map((name) => [name, { name, loadState: 'loaded', activeState: 'active', subState: 'running', mainPid: 1 }]),
+  ),
   colors: { blue: { release: 'r1', linked: true, commit: 'a'.repeat(40) }, green: { release: 'r0', linked: true, commit: 'b'.repeat(40) } },
   changedFiles: [],
   listening: [8000],
@@ -49,7 +55,11 @@ const deployPlan: Plan = planDeploy(cfg, observed, { ref: 'main' });
 async function run(host: FakeHost, plan = deployPlan, signal?: AbortSignal) {
   const events: ProgressEvent[] = [];
   const result = await executePlan(plan, cfg, host, (e) => events.push(e), signal);
-  return { result, events, undone: events.filter((e) => e.event === 'undo' && e.status === 'done').map((e) => (e as { step: string }).step) };
+  return {
+    result,
+    events,
+    undone: events.filter((e) => e.event === 'undo' && e.status === 'done').map((e) => (e as { step: string }).step),
+  };
 }
 
 /** The calls that make a step fail, for each step of the deploy plan. */
@@ -104,7 +114,8 @@ describe('executor: a deploy that fails at any step is put back', () => {
       expect(host.fileMap.get(UPSTREAM)).toBe('to 127.0.0.1:8000\n');
       expect(host.routes).toEqual(['127.0.0.1:8000']);
       for (const u of live) expect(host.state(u), u).toBe('active');
-      for (const u of ['shop-web-green.service', 'shop-worker-green.service', 'shop-beat-green.service']) expect(['inactive', 'failed'], u).toContain(host.state(u));
+      for (const u of ['shop-web-green.service', 'shop-worker-green.service', 'shop-beat-green.service'])
+        expect(['inactive', 'failed'], u).toContain(host.state(u));
 
       const err = runFailure('deploy', cfg, deployPlan, result);
       expect(outcomeOf(err).exitCode).toBe(EXIT.deployFailed);
@@ -268,7 +279,9 @@ describe('executor: exit 4 only when putting things back fails', () => {
     });
     const { result } = await run(host);
     expect(result.failed?.step).toBe('start-web-green');
-    expect(messageOf(result.failed?.error)).toContain('systemd refused shop-web-green.service (bad-setting): Neither a valid executable name nor an absolute path');
+    expect(messageOf(result.failed?.error)).toContain(
+      'systemd refused shop-web-green.service (bad-setting): Neither a valid executable name nor an absolute path',
+    );
     expect(result.undoFailed).toEqual([]);
     expect(outcomeOf(runFailure('deploy', cfg, deployPlan, result)).exitCode).toBe(EXIT.deployFailed);
   });
@@ -301,7 +314,8 @@ describe('executor: interrupts', () => {
       host,
       (e) => {
         events.push(e);
-        if (e.event === 'step' && e.status === 'done' && e.step === 'start-web-green') abort.abort(new BgError('Interrupted by SIGINT.', { code: 'interrupted' }));
+        if (e.event === 'step' && e.status === 'done' && e.step === 'start-web-green')
+          abort.abort(new BgError('Interrupted by SIGINT.', { code: 'interrupted' }));
       },
       abort.signal,
     );
@@ -328,12 +342,39 @@ describe('executor: interrupts', () => {
 describe('executor: build and release commands run as transient units', () => {
   it('one unit per command, as the app user, with the env file, a low CPU weight and the planned MemoryHigh', async () => {
     const host = blueServing();
-    const plan = planDeploy(cfg, { ...observed, memory: { units: {}, headroom: { bytes: 900 * 2 ** 20, by: 'MemAvailable' } } }, { ref: 'main' });
+    const plan = planDeploy(
+      cfg,
+      { ...observed, memory: { units: {}, headroom: { bytes: 900 * 2 ** 20, by: 'MemAvailable' } } },
+      { ref: 'main' },
+    );
     const { result } = await run(host, plan);
     expect(result.failed).toBeUndefined();
-    expect(host.transients.map((t) => ({ unit: t.unit, command: t.command, user: t.user, envFile: t.envFile, cpuWeight: t.cpuWeight, memoryHigh: t.memoryHigh }))).toEqual([
-      { unit: `shop-build-${plan.release}-1.service`, command: 'make', user: 'shop', envFile: cfg.envFile, cpuWeight: 20, memoryHigh: 900 * 2 ** 20 },
-      { unit: `shop-release-${plan.release}-1.service`, command: 'migrate', user: 'shop', envFile: cfg.envFile, cpuWeight: 20, memoryHigh: 900 * 2 ** 20 },
+    expect(
+      host.transients.map((t) => ({
+        unit: t.unit,
+        command: t.command,
+        user: t.user,
+        envFile: t.envFile,
+        cpuWeight: t.cpuWeight,
+        memoryHigh: t.memoryHigh,
+      })),
+    ).toEqual([
+      {
+        unit: `shop-build-${plan.release}-1.service`,
+        command: 'make',
+        user: 'shop',
+        envFile: cfg.envFile,
+        cpuWeight: 20,
+        memoryHigh: 900 * 2 ** 20,
+      },
+      {
+        unit: `shop-release-${plan.release}-1.service`,
+        command: 'migrate',
+        user: 'shop',
+        envFile: cfg.envFile,
+        cpuWeight: 20,
+        memoryHigh: 900 * 2 ** 20,
+      },
     ]);
     expect(host.transients[0].env).toMatchObject({ BG_COLOR: 'green', BG_RELEASE: `/srv/shop/releases/${plan.release}` });
   });

@@ -76,11 +76,14 @@ class FakeHosts implements RemoteBg {
     this.calls.push(`${host.name} ${command}`);
     const f = this.fail[`${host.name} ${command}`];
     if (command === 'status' && !f) {
-      const units = this.celeryOn.includes(host.name) ? [{ name: 'shop-worker-blue.service', active: 'active', load: 'loaded', sub: 'running', pid: 10, since: null, memory: null }] : [];
+      const units = this.celeryOn.includes(host.name)
+        ? [{ name: 'shop-worker-blue.service', active: 'active', load: 'loaded', sub: 'running', pid: 10, since: null, memory: null }]
+        : [];
       return this.answer(host, 0, [{ event: 'status', ...statusOf(units) }]);
     }
     if (!f) return this.answer(host, 0, [{ event: 'step', step: 'switch-to-green', status: 'done', ms: 12 }], onEvent);
-    if (f.exitCode === 255) return { exitCode: 255, events: [], stdout: '', stderr: `ssh: connect to host ${host.ssh} port 22: Connection refused\n` };
+    if (f.exitCode === 255)
+      return { exitCode: 255, events: [], stdout: '', stderr: `ssh: connect to host ${host.ssh} port 22: Connection refused\n` };
     const error: BgEvent = {
       event: 'error',
       error: 'BgError',
@@ -108,7 +111,9 @@ describe('rolling across hosts', () => {
   it('deploys every host once, in that order', async () => {
     const remote = new FakeHosts();
     const seen: string[] = [];
-    const out = await runRolling(cfgOf(['web1', 'web2', 'web3'], 'web1'), deploy, remote, (h, e) => seen.push(`${h} ${'step' in e ? e.step : e.event}`));
+    const out = await runRolling(cfgOf(['web1', 'web2', 'web3'], 'web1'), deploy, remote, (h, e) =>
+      seen.push(`${h} ${'step' in e ? e.step : e.event}`),
+    );
     expect(out.error).toBeUndefined();
     expect(remote.calls).toEqual(['web2 deploy', 'web3 deploy', 'web1 deploy']);
     expect(out.hosts.map((h) => [h.name, h.result])).toEqual([
@@ -131,7 +136,10 @@ describe('rolling across hosts', () => {
   });
 
   it('exit 4 only when a rollback fails, with the exact command for that host', async () => {
-    const remote = new FakeHosts({ 'web3 deploy': { exitCode: 1, step: 'switch-to-green' }, 'web1 rollback': { exitCode: 1, message: 'Caddy refused' } });
+    const remote = new FakeHosts({
+      'web3 deploy': { exitCode: 1, step: 'switch-to-green' },
+      'web1 rollback': { exitCode: 1, message: 'Caddy refused' },
+    });
     const out = await runRolling(cfgOf(['web1', 'web2', 'web3']), deploy, remote, quiet);
     expect(out.error?.exitCode).toBe(EXIT.attention);
     expect(out.error?.state).toContain('rollback FAILED on: web1');

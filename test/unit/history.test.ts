@@ -18,7 +18,14 @@ const line = (run: string, result: JournalEntry['result'], over: Partial<Journal
   steps: [],
   ...over,
 });
-const lockOf = (pid: number, step?: string): LockInfo => ({ pid, user: 'root', host: 'h', command: 'bg deploy main', since: '2026-12-01T10:00:00Z', step });
+const lockOf = (pid: number, step?: string): LockInfo => ({
+  pid,
+  user: 'root',
+  host: 'h',
+  command: 'bg deploy main',
+  since: '2026-12-01T10:00:00Z',
+  step,
+});
 const nobodyAlive = () => false;
 
 describe('historyEntries', () => {
@@ -71,12 +78,16 @@ describe('formatHistory', () => {
         { name: 'switch-to-green', ms: 40, ok: true },
       ],
     });
-    expect(formatHistory([e])).toBe(`2026-12-01T10:00:01.000Z  root     deploy   main         ${'c'.repeat(12)} blue→green     ok  5000 ms (slowest: build-green 3000 ms)\n`);
+    expect(formatHistory([e])).toBe(
+      `2026-12-01T10:00:01.000Z  root     deploy   main         ${'c'.repeat(12)} blue→green     ok  5000 ms (slowest: build-green 3000 ms)\n`,
+    );
   });
 
   it('an interrupted or running run shows its pid and where it stopped', () => {
     const [cut] = historyEntries([line('1', 'started')], lockOf(101, 'switch-to-green'), nobodyAlive, 20);
     expect(formatHistory([cut])).toContain(' interrupted at switch-to-green (pid 101)  0 ms\n');
-    expect(formatHistory([line('2', 'rolled-back', { failedStep: 'health-gate-green' })])).toContain(' rolled-back at health-gate-green  5000 ms\n');
+    expect(formatHistory([line('2', 'rolled-back', { failedStep: 'health-gate-green' })])).toContain(
+      ' rolled-back at health-gate-green  5000 ms\n',
+    );
   });
 });

@@ -12,7 +12,8 @@ const DJANGO = {
   'mysite/urls.py': "urlpatterns = [path('healthz/', health)]\n",
   'mysite/wsgi.py': 'application = get_wsgi_application()\n',
   'mysite/celery.py': "app = Celery('mysite')\n",
-  '.git/config': '[core]\n\tbare = false\n[remote "origin"]\n\turl = https://deploy:s3cret@git.example.com/shop.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n',
+  '.git/config':
+    '[core]\n\tbare = false\n[remote "origin"]\n\turl = https://deploy:s3cret@git.example.com/shop.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n',
 };
 
 describe('bg init for a Django project one level down (the tutorial layout: the repo holds mysite/manage.py)', () => {
@@ -30,9 +31,12 @@ describe('bg init for a Django project one level down (the tutorial layout: the 
   it('names the environment variables the settings read, for the env file', () => {
     const withEnv = {
       ...nested,
-      'mysite/mysite/settings.py': "SECRET_KEY = os.environ['DJANGO_SECRET_KEY']\nDEBUG = os.getenv('DEBUG') == '1'\nDB = os.environ.get(\"DATABASE_URL\")\nALLOWED_HOSTS = ['*']\n",
+      'mysite/mysite/settings.py':
+        "SECRET_KEY = os.environ['DJANGO_SECRET_KEY']\nDEBUG = os.getenv('DEBUG') == '1'\nDB = os.environ.get(\"DATABASE_URL\")\nALLOWED_HOSTS = ['*']\n",
     };
-    expect(renderInitConfig(layout('/home/op/shop', withEnv))).toContain('# The settings read DJANGO_SECRET_KEY, DEBUG, DATABASE_URL from the environment: set them in the env file');
+    expect(renderInitConfig(layout('/home/op/shop', withEnv))).toContain(
+      '# The settings read DJANGO_SECRET_KEY, DEBUG, DATABASE_URL from the environment: set them in the env file',
+    );
   });
 
   it('leaves app_dir commented out when the project is at the top', () => {

@@ -74,7 +74,14 @@ describe('--config', () => {
 });
 
 describe('paths under /proc or /sys', () => {
-  it.each(['root: /proc/x', 'root: /sys/fs/x', 'state_dir: /proc/self/x', 'log_dir: /sys', 'env_file: /proc/1/environ', 'unit_dir: /sys/x'])('%s is refused (exit 2)', (line) => {
+  it.each([
+    'root: /proc/x',
+    'root: /sys/fs/x',
+    'state_dir: /proc/self/x',
+    'log_dir: /sys',
+    'env_file: /proc/1/environ',
+    'unit_dir: /sys/x',
+  ])('%s is refused (exit 2)', (line) => {
     const [key] = line.split(':');
     const text = key === 'root' ? MINIMAL.replace('root: /srv/shop', line) : `${MINIMAL}${line}\n`;
     expect(problemsOf(text)).toMatch(new RegExp(`^ {2}${key}: must be .*not under /proc or /sys`, 'm'));

@@ -13,14 +13,32 @@ describe('journal: how a run that ended is recorded', () => {
     expect(endResult({ ok: false, undoFailed }, true)).toBe('interrupted');
     // put back completely despite the signal: that is a rollback
     expect(endResult({ ok: false, undoFailed: [] }, true)).toBe('rolled-back');
-    const end = { time: 't', run: 'r', user: 'root', command: 'deploy', result: endResult({ ok: false, undoFailed }, true), failedStep: 'switch-to-green', ms: 1, steps: [] };
+    const end = {
+      time: 't',
+      run: 'r',
+      user: 'root',
+      command: 'deploy',
+      result: endResult({ ok: false, undoFailed }, true),
+      failedStep: 'switch-to-green',
+      ms: 1,
+      steps: [],
+    };
     expect(runsOf([{ ...end, result: 'started', failedStep: undefined }, end], () => false)).toEqual([end]);
   });
 });
 
 describe('a run started before a reboot', () => {
   it('is interrupted, not running, even when its pid now names a live process (another boot)', () => {
-    const started = { time: 't', run: 'r', pid: process.pid, user: 'root', command: 'deploy', result: 'started' as const, ms: 0, steps: [] };
+    const started = {
+      time: 't',
+      run: 'r',
+      pid: process.pid,
+      user: 'root',
+      command: 'deploy',
+      result: 'started' as const,
+      ms: 0,
+      steps: [],
+    };
     expect(runsOf([{ ...started, boot: 'an-earlier-boot' }], isAlive)[0].result).toBe('interrupted');
     expect(runsOf([{ ...started, boot: bootId() }], isAlive)[0].result).toBe('running');
     // journals written before bg recorded the boot: the pid alone decides, as before

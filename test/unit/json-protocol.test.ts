@@ -12,11 +12,43 @@ const status = {
   active: 'blue',
   maintenance: false,
   upstream: { file: '/srv/shop/upstream.txt', port: 8000, caddy: ['127.0.0.1:8000'], mismatch: false },
-  problems: [{ code: 'unit-failed', severity: 'warning' as const, message: 'shop-worker-green.service failed', next: 'bluegreen logs worker --color green' }],
-  units: [{ name: 'shop-web-blue.service', load: 'loaded', active: 'active', sub: 'running', pid: 4242, since: '2026-12-03T10:00:00.000Z', memory: 52_000_000 }],
-  memory: { colors: { blue: 52_000_000, green: null }, headroom: { bytes: 900_000_000, by: 'MemAvailable' }, need: { bytes: 52_000_000, from: 'blue' }, fits: true },
-  releases: { blue: { id: '20261203-100000', commit: 'a1b2c3d', subject: 'Add checkout' }, green: { id: null, commit: null, subject: null } },
-  lastDeploy: { time: '2026-12-03T10:00:00.000Z', user: 'root', command: 'deploy', result: 'ok' as const, ms: 8123, steps: [{ name: 'switch-to-blue', ms: 40, ok: true }] },
+  problems: [
+    {
+      code: 'unit-failed',
+      severity: 'warning' as const,
+      message: 'shop-worker-green.service failed',
+      next: 'bluegreen logs worker --color green',
+    },
+  ],
+  units: [
+    {
+      name: 'shop-web-blue.service',
+      load: 'loaded',
+      active: 'active',
+      sub: 'running',
+      pid: 4242,
+      since: '2026-12-03T10:00:00.000Z',
+      memory: 52_000_000,
+    },
+  ],
+  memory: {
+    colors: { blue: 52_000_000, green: null },
+    headroom: { bytes: 900_000_000, by: 'MemAvailable' },
+    need: { bytes: 52_000_000, from: 'blue' },
+    fits: true,
+  },
+  releases: {
+    blue: { id: '20261203-100000', commit: 'a1b2c3d', subject: 'Add checkout' },
+    green: { id: null, commit: null, subject: null },
+  },
+  lastDeploy: {
+    time: '2026-12-03T10:00:00.000Z',
+    user: 'root',
+    command: 'deploy',
+    result: 'ok' as const,
+    ms: 8123,
+    steps: [{ name: 'switch-to-blue', ms: 40, ok: true }],
+  },
   lastLog: { unit: 'shop-web-blue.service', lines: 'Booting worker with pid: 4243' },
   warnings: ['shop-worker-green.service failed'],
 };
@@ -30,7 +62,13 @@ const EVENTS: BgEvent[] = [
     command: 'deploy',
     from: 'blue',
     to: 'green',
-    steps: [{ name: 'start-green-web', action: { kind: 'start', unit: 'shop-web-green.service' }, undo: { kind: 'stop', unit: 'shop-web-green.service' } }] as never,
+    steps: [
+      {
+        name: 'start-green-web',
+        action: { kind: 'start', unit: 'shop-web-green.service' },
+        undo: { kind: 'stop', unit: 'shop-web-green.service' },
+      },
+    ] as never,
     notes: [],
     diffs: ['--- a\n+++ b'],
   },
@@ -40,7 +78,15 @@ const EVENTS: BgEvent[] = [
   { event: 'undo', step: 'start-green-web', status: 'done', ms: 120 },
   { event: 'note', message: 'Took over a stale lock from pid 77 (bg deploy main, since 2026-12-03T09:00:00.000Z).' },
   { event: 'result', result: 'ok', command: 'deploy', from: 'blue', to: 'green', ms: 9001, commit: 'a1b2c3d' },
-  { event: 'result', result: 'nothing-to-do', command: 'setup', from: 'blue', to: 'blue', notes: ['Nothing to do.'], message: 'Nothing to do.' },
+  {
+    event: 'result',
+    result: 'nothing-to-do',
+    command: 'setup',
+    from: 'blue',
+    to: 'blue',
+    notes: ['Nothing to do.'],
+    message: 'Nothing to do.',
+  },
   { event: 'result', result: 'ok', command: 'deploy', hosts: [{ name: 'web1', result: 'done', ms: 9001 }], ms: 9100 },
   {
     event: 'error',
@@ -54,10 +100,36 @@ const EVENTS: BgEvent[] = [
   },
   { event: 'status', ...status },
   { event: 'history', entries: [status.lastDeploy] },
-  { event: 'releases', releases: [{ id: '20261203-100000', commit: 'a1b2c3d', ref: 'main', builtAt: '2026-12-03T10:00:00.000Z', status: 'built', colors: ['blue'], live: true }] },
+  {
+    event: 'releases',
+    releases: [
+      {
+        id: '20261203-100000',
+        commit: 'a1b2c3d',
+        ref: 'main',
+        builtAt: '2026-12-03T10:00:00.000Z',
+        status: 'built',
+        colors: ['blue'],
+        live: true,
+      },
+    ],
+  },
   {
     event: 'fleet-status',
-    hosts: [{ name: 'web1', ssh: 'deploy@web1', celery: false, reachable: true, bg: '0.1.0', active: 'blue', release: '20261203-100000', commit: 'a1b2c3d', problems: [], status }],
+    hosts: [
+      {
+        name: 'web1',
+        ssh: 'deploy@web1',
+        celery: false,
+        reachable: true,
+        bg: '0.1.0',
+        active: 'blue',
+        release: '20261203-100000',
+        commit: 'a1b2c3d',
+        problems: [],
+        status,
+      },
+    ],
   },
   {
     event: 'fleet-history',
@@ -76,7 +148,13 @@ describe('the --json protocol', () => {
   });
 
   it.each(
-    EVENTS.map((e) => [`${e.event}${'status' in e && typeof e.status === 'string' ? ` ${e.status}` : ''}${'result' in e && typeof e.result === 'string' ? ` ${e.result}` : ''}`, e] as const),
+    EVENTS.map(
+      (e) =>
+        [
+          `${e.event}${'status' in e && typeof e.status === 'string' ? ` ${e.status}` : ''}${'result' in e && typeof e.result === 'string' ? ` ${e.result}` : ''}`,
+          e,
+        ] as const,
+    ),
   )('round-trips %s: written by the writer, read back equal', (_, event) => {
     let text = '';
     makeJsonWriter((t) => (text += t))(event);
@@ -117,6 +195,17 @@ describe('the --json protocol', () => {
   });
 
   it('a fleet passes on a host run lines only, never a dry run plan or a line that already names a host', () => {
-    expect(EVENTS.filter(isRunEvent).map((e) => e.event)).toEqual(['plan', 'step', 'step', 'step', 'undo', 'note', 'result', 'result', 'result', 'error']);
+    expect(EVENTS.filter(isRunEvent).map((e) => e.event)).toEqual([
+      'plan',
+      'step',
+      'step',
+      'step',
+      'undo',
+      'note',
+      'result',
+      'result',
+      'result',
+      'error',
+    ]);
   });
 });

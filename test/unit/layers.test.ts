@@ -62,7 +62,10 @@ const sourceFiles = (dir: string): string[] =>
     });
 
 const allTypeOnly = (names: ts.NamedImportBindings | ts.NamedExportBindings | undefined) =>
-  !!names && (ts.isNamedImports(names) || ts.isNamedExports(names)) && names.elements.length > 0 && names.elements.every((e) => e.isTypeOnly);
+  !!names &&
+  (ts.isNamedImports(names) || ts.isNamedExports(names)) &&
+  names.elements.length > 0 &&
+  names.elements.every((e) => e.isTypeOnly);
 
 /** Every relative import of a file (static, re-export, dynamic, type), resolved to its .ts file. */
 function importsOf(file: string, text = readFileSync(file, 'utf8')): Import[] {
@@ -79,7 +82,12 @@ function importsOf(file: string, text = readFileSync(file, 'utf8')): Import[] {
       add(n.moduleSpecifier.text, !(c && (c.isTypeOnly || (!c.name && allTypeOnly(c.namedBindings)))), n);
     } else if (ts.isExportDeclaration(n) && n.moduleSpecifier && ts.isStringLiteral(n.moduleSpecifier)) {
       add(n.moduleSpecifier.text, !(n.isTypeOnly || allTypeOnly(n.exportClause)), n);
-    } else if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword && n.arguments[0] && ts.isStringLiteralLike(n.arguments[0])) {
+    } else if (
+      ts.isCallExpression(n) &&
+      n.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      n.arguments[0] &&
+      ts.isStringLiteralLike(n.arguments[0])
+    ) {
       add(n.arguments[0].text, true, n);
     } else if (ts.isImportTypeNode(n) && ts.isLiteralTypeNode(n.argument) && ts.isStringLiteral(n.argument.literal)) {
       add(n.argument.literal.text, false, n);
@@ -145,7 +153,8 @@ describe(`the layer table in ${DOC}`, () => {
   });
 
   it('names only layers that exist in its "may import" column', () => {
-    for (const [layer, may] of table.allowed) for (const other of may) expect(table.allowed.has(other), `${layer} may import ${other}`).toBe(true);
+    for (const [layer, may] of table.allowed)
+      for (const other of may) expect(table.allowed.has(other), `${layer} may import ${other}`).toBe(true);
   });
 
   it('lists each exception once, for an import that exists and that the table does not allow anyway', () => {
@@ -178,8 +187,13 @@ describe('the imports of src/', () => {
 describe('the checker itself', () => {
   it('catches a forbidden import, a type-only import passes, and a cycle is found', () => {
     const planFile = 'src/plan/deploy-plan.ts';
-    const added = importsOf(planFile, "import { passwdEntry } from '../adapters/users.js';\nimport type { Ids } from '../adapters/users.js';\n");
-    expect(forbidden(added, table)).toEqual([`${planFile} (plan/) may not import src/adapters/users.ts (adapters/): import { passwdEntry } from '../adapters/users.js';`]);
+    const added = importsOf(
+      planFile,
+      "import { passwdEntry } from '../adapters/users.js';\nimport type { Ids } from '../adapters/users.js';\n",
+    );
+    expect(forbidden(added, table)).toEqual([
+      `${planFile} (plan/) may not import src/adapters/users.ts (adapters/): import { passwdEntry } from '../adapters/users.js';`,
+    ]);
     const a = importsOf('src/x/a.ts', "import { b } from './b.js';");
     const b = importsOf('src/x/b.ts', "export { a } from './a.js';");
     expect(runtimeCycles([...a, ...b])).toEqual([['src/x/a.ts', 'src/x/b.ts']]);

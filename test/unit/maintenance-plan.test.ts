@@ -29,12 +29,17 @@ describe('planMaintenance', () => {
 
   it('off: one step, undone by turning it on again', () => {
     const p = planMaintenance(cfg, hostState({ maintenance: true }), false);
-    expect(p.steps).toEqual([{ name: 'maintenance-off', action: { kind: 'maintenance', on: false }, undo: { kind: 'maintenance', on: true } }]);
+    expect(p.steps).toEqual([
+      { name: 'maintenance-off', action: { kind: 'maintenance', on: false }, undo: { kind: 'maintenance', on: true } },
+    ]);
     expect(p.notes).toEqual([]);
   });
 
   it('already as asked: nothing to do', () => {
-    expect(planMaintenance(cfg, hostState({ maintenance: true }), true)).toMatchObject({ steps: [], notes: ['Maintenance is already on. Nothing to do.'] });
+    expect(planMaintenance(cfg, hostState({ maintenance: true }), true)).toMatchObject({
+      steps: [],
+      notes: ['Maintenance is already on. Nothing to do.'],
+    });
     expect(planMaintenance(cfg, hostState(), false)).toMatchObject({ steps: [], notes: ['Maintenance is already off. Nothing to do.'] });
   });
 

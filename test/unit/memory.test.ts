@@ -1,6 +1,14 @@
 // The memory check: parsing /proc and cgroup files, the headroom, and what a deploy does with them.
 import { describe, expect, it } from 'vitest';
-import { ancestorDirs, parseCgroupMounts, parseMemAvailable, parseProcCgroup, parsePss, statValue, tightest } from '../../src/adapters/memory.js';
+import {
+  ancestorDirs,
+  parseCgroupMounts,
+  parseMemAvailable,
+  parseProcCgroup,
+  parsePss,
+  statValue,
+  tightest,
+} from '../../src/adapters/memory.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { BgError, EXIT } from '../../src/errors.js';
 import type { HostState, ObservedUnit } from '../../src/host/host-state.js';
@@ -18,7 +26,8 @@ describe('reading memory from /proc and the cgroup file systems', () => {
   });
 
   it("a process's memory cgroup, v1 (hybrid) and v2", () => {
-    const hybrid = '9:name=systemd:/system.slice/shop-web-blue.service\n4:memory:/bg-ct-1/system.slice\n3:cpu,cpuacct:/\n0::/system.slice/shop-web-blue.service\n';
+    const hybrid =
+      '9:name=systemd:/system.slice/shop-web-blue.service\n4:memory:/bg-ct-1/system.slice\n3:cpu,cpuacct:/\n0::/system.slice/shop-web-blue.service\n';
     expect(parseProcCgroup(hybrid)).toEqual({ v1: '/bg-ct-1/system.slice', v2: '/system.slice/shop-web-blue.service' });
     expect(parseProcCgroup('0::/user.slice/x.service\n')).toEqual({ v2: '/user.slice/x.service' });
   });
@@ -30,7 +39,10 @@ describe('reading memory from /proc and the cgroup file systems', () => {
       '35 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory',
       '36 30 0:32 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu',
     ].join('\n');
-    expect(parseCgroupMounts(mountinfo)).toEqual({ v1: { dir: '/sys/fs/cgroup/memory', root: '/' }, v2: { dir: '/sys/fs/cgroup/unified', root: '/' } });
+    expect(parseCgroupMounts(mountinfo)).toEqual({
+      v1: { dir: '/sys/fs/cgroup/memory', root: '/' },
+      v2: { dir: '/sys/fs/cgroup/unified', root: '/' },
+    });
   });
 
   it('walks from the unit up to the root, leaving out the unit itself', () => {
@@ -89,7 +101,10 @@ function refusal(fn: () => unknown): BgError {
 }
 
 describe('a deploy checks that a second web color fits', () => {
-  const tight = { units: { 'shop-web-blue.service': 300 * MiB }, headroom: { bytes: 180 * MiB, by: 'memory cgroup /bg-ct-1 (limit 600 MiB, 420 MiB in use)' } };
+  const tight = {
+    units: { 'shop-web-blue.service': 300 * MiB },
+    headroom: { bytes: 180 * MiB, by: 'memory cgroup /bg-ct-1 (limit 600 MiB, 420 MiB in use)' },
+  };
 
   it('refuses with exit 2 when it does not: needed, free, what to do', () => {
     for (const req of [{ ref: 'main' }, { restart: true }]) {
@@ -116,6 +131,8 @@ describe('a deploy checks that a second web color fits', () => {
     const e = refusal(() => planDeploy(cfgOf('  memory_max: 256M\n'.replace(/^/, '')), blueLive(unmeasured), { ref: 'main' }));
     expect(e.message).toMatch(/green needs about 256 MiB \(web\.memory_max\), and 180 MiB is free \(MemAvailable\)/);
     expect(planDeploy(cfgOf(), blueLive(unmeasured), { ref: 'main' }).steps.length).toBeGreaterThan(0);
-    expect(planDeploy(cfgOf(), blueLive(undefined), { ref: 'main' }).steps.find((s) => s.name === 'build-green')?.action).not.toHaveProperty('memoryHigh');
+    expect(
+      planDeploy(cfgOf(), blueLive(undefined), { ref: 'main' }).steps.find((s) => s.name === 'build-green')?.action,
+    ).not.toHaveProperty('memoryHigh');
   });
 });

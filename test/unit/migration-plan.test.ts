@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { appsFirstMigrated, backTargets, breaksOlderCode, destructiveOperations, migrationName, parseMigratePlan, undoPlan } from '../../src/django/migration-plan.js';
+import {
+  appsFirstMigrated,
+  backTargets,
+  breaksOlderCode,
+  destructiveOperations,
+  migrationName,
+  parseMigratePlan,
+  undoPlan,
+} from '../../src/django/migration-plan.js';
 
 const PLAN = `Planned operations:
 polls.0002_question_note
@@ -72,10 +80,18 @@ describe("Django's migration plan", () => {
   it('for a rollback: where each app goes back to, what undoing does, and what the older code needs undone', () => {
     expect(migrationName('polls', '0003_remove_question_note.py')).toBe('polls.0003_remove_question_note');
     expect(migrationName('polls', '__init__.py')).toBeUndefined();
-    expect(backTargets(['polls.0003_x', 'shop.0001_initial'], ['polls.0001_initial', 'polls.0002_y'])).toEqual({ polls: '0002_y', shop: 'zero' });
-    const undo = undoPlan('Planned operations:\npolls.0003_remove_question_note\n    Undo Remove field note from question\nshop.0002_data\n    Raw Python operation -> IRREVERSIBLE\n');
+    expect(backTargets(['polls.0003_x', 'shop.0001_initial'], ['polls.0001_initial', 'polls.0002_y'])).toEqual({
+      polls: '0002_y',
+      shop: 'zero',
+    });
+    const undo = undoPlan(
+      'Planned operations:\npolls.0003_remove_question_note\n    Undo Remove field note from question\nshop.0002_data\n    Raw Python operation -> IRREVERSIBLE\n',
+    );
     expect(undo).toEqual({
-      operations: ['polls.0003_remove_question_note: Undo Remove field note from question', 'shop.0002_data: Raw Python operation -> IRREVERSIBLE'],
+      operations: [
+        'polls.0003_remove_question_note: Undo Remove field note from question',
+        'shop.0002_data: Raw Python operation -> IRREVERSIBLE',
+      ],
       irreversible: true,
     });
     expect(undo.operations.filter(breaksOlderCode)).toEqual(['polls.0003_remove_question_note: Undo Remove field note from question']);

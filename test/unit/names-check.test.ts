@@ -11,7 +11,13 @@ import { sampleConfig } from '../support/sample-config.js';
 
 // Names in bg.yml that would hand the app someone else's privileges (issue 17, finding 6).
 const cfg = sampleConfig();
-const account = (over: Partial<PasswdEntry> = {}): PasswdEntry => ({ uid: 990, comment: appUserComment('shop'), home: '/srv/shop', shell: '/usr/sbin/nologin', ...over });
+const account = (over: Partial<PasswdEntry> = {}): PasswdEntry => ({
+  uid: 990,
+  comment: appUserComment('shop'),
+  home: '/srv/shop',
+  shell: '/usr/sbin/nologin',
+  ...over,
+});
 const loaded = (name: string): ObservedUnit => ({ name, loadState: 'loaded', activeState: 'active', subState: 'running', mainPid: 42 });
 const fresh = (over: Partial<HostState> = {}): HostState => ({
   upstreamFile: 'missing',
@@ -82,7 +88,9 @@ describe('legacy_unit', () => {
 
   it('a unit whose ExecStart runs no app server is refused; gunicorn, uwsgi, python -m, manage.py are accepted', () => {
     const u = 'oldshop.service';
-    expect(legacyUnitProblem(withLegacy(u), seen(u, [['/usr/sbin/cron', '-f']]))).toMatch(/does not look like an app's unit: its ExecStart runs \/usr\/sbin\/cron -f/);
+    expect(legacyUnitProblem(withLegacy(u), seen(u, [['/usr/sbin/cron', '-f']]))).toMatch(
+      /does not look like an app's unit: its ExecStart runs \/usr\/sbin\/cron -f/,
+    );
     expect(legacyUnitProblem(withLegacy(u), seen(u, []))).toMatch(/runs nothing bg could read/);
     for (const exec of [
       ['/usr/bin/gunicorn', 'app:app'],
@@ -108,7 +116,12 @@ describe('legacy_unit', () => {
 
 describe('caddy.static.dir', () => {
   const base = `app: shop\nrepo: /srv/git/shop.git\nroot: /srv/shop\nweb:\n  wsgi: shop.wsgi:application\n  ports: { blue: 8000, green: 8100 }\ncaddy:\n  site: ":8080"\n`;
-  const parse = (dir: string) => parseConfig(`${base}  static: { path: /static/, dir: ${JSON.stringify(dir)} }\n`, { configPath: '/etc/bg/bg.yml', scope: 'system', env: {} });
+  const parse = (dir: string) =>
+    parseConfig(`${base}  static: { path: /static/, dir: ${JSON.stringify(dir)} }\n`, {
+      configPath: '/etc/bg/bg.yml',
+      scope: 'system',
+      env: {},
+    });
   it.each(['.', './', '..', '../x', 'a/../..', '/etc', '.git', 'static/.git', 'a/./.git/objects'])('%j is refused', (dir) => {
     expect(() => parse(dir)).toThrow(/caddy\.static\.dir: must be a relative directory inside the release/);
   });

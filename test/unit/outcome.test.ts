@@ -7,7 +7,13 @@ import { missingVariable } from '../../src/steps/build.js';
 import { sampleConfig } from '../support/sample-config.js';
 
 const cfg = sampleConfig();
-const failed = (step: string): RunResult => ({ ok: false, ms: 1, steps: [], failed: { step, error: new BgError('boom', { code: 'build' }) }, undoFailed: [] });
+const failed = (step: string): RunResult => ({
+  ok: false,
+  ms: 1,
+  steps: [],
+  failed: { step, error: new BgError('boom', { code: 'build' }) },
+  undoFailed: [],
+});
 
 describe('the outcome of a failed run', () => {
   it('a first setup says nothing of the app serves yet, not "old version still serving"', () => {
@@ -20,7 +26,9 @@ describe('the outcome of a failed run', () => {
 
   it('a deploy says the old version still serves, and from where', () => {
     const plan: Plan = { command: 'deploy', from: 'blue', to: 'green', steps: [], notes: [] };
-    expect(outcomeOf(runFailure('deploy', cfg, plan, failed('build-green'))).state).toBe('Rolled back: old version still serving from blue (port 8000); Celery as before.');
+    expect(outcomeOf(runFailure('deploy', cfg, plan, failed('build-green'))).state).toBe(
+      'Rolled back: old version still serving from blue (port 8000); Celery as before.',
+    );
   });
 
   it('a build that wanted an environment variable is pointed at the env file', () => {

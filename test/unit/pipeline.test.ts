@@ -47,13 +47,17 @@ const observed: HostState = {
   upstreamFile: 'ok',
   upstreamPort: 8000,
   caddyUpstreams: ['127.0.0.1:8000'],
-  units: Object.fromEntries(live.map((name) => [name, { name, loadState: 'loaded', activeState: 'active', subState: 'running', mainPid: 1 }])),
+  units: Object.fromEntries(
+    live.map((name) => [name, { name, loadState: 'loaded', activeState: 'active', subState: 'running', mainPid: 1 }]),
+  ),
   colors: { blue: { release: 'r1', linked: true, commit: 'a'.repeat(40) }, green: { release: 'r0', linked: true, commit: 'b'.repeat(40) } },
   changedFiles: [],
   listening: [8000],
 };
 
-const deploy = (plan: (cfg: Config, host: HostState) => Plan = () => planDeploy(cfg, observed, { ref: 'main', now: new Date('2026-12-03T10:00:00Z') })): PlannedCommand => ({
+const deploy = (
+  plan: (cfg: Config, host: HostState) => Plan = () => planDeploy(cfg, observed, { ref: 'main', now: new Date('2026-12-03T10:00:00Z') }),
+): PlannedCommand => ({
   name: 'deploy',
   ref: 'main',
   observes: DEPLOY_OBSERVES,
@@ -213,7 +217,13 @@ describe('pipeline: prepare', () => {
 describe('pipeline: nothing to do', () => {
   it('one nothing-to-do result with the notes in it, and one journal line', async () => {
     const w = new World(blueServing());
-    const cmd: PlannedCommand = { name: 'maintenance', ref: 'off', observes: MAINTENANCE_OBSERVES, plan: (c, h) => planMaintenance(c, h, false), summary: () => '' };
+    const cmd: PlannedCommand = {
+      name: 'maintenance',
+      ref: 'off',
+      observes: MAINTENANCE_OBSERVES,
+      plan: (c, h) => planMaintenance(c, h, false),
+      summary: () => '',
+    };
     expect(await w.run(cmd)).toBe(EXIT.ok);
     expect(w.results).toEqual([
       {
@@ -239,7 +249,9 @@ describe('pipeline: nothing to do', () => {
     expect(w.changes()).toEqual([]);
     expect(w.progress).toEqual([]);
     // history shows the line with why, not a duration
-    expect(formatHistory(historyEntries(w.journal, undefined, () => false, 20))).toMatch(/maintenance off .* nothing-to-do {2}Maintenance is already off\. Nothing to do\.\n$/);
+    expect(formatHistory(historyEntries(w.journal, undefined, () => false, 20))).toMatch(
+      /maintenance off .* nothing-to-do {2}Maintenance is already off\. Nothing to do\.\n$/,
+    );
   });
 
   it('several notes are still one result', async () => {

@@ -12,7 +12,13 @@ const base = MINIMAL_YAML;
 const celery = `celery:\n  app: shop\n  beat: true\n`;
 const cfgOf = (extra = '') => parseConfig(base + extra, { configPath: '/srv/shop/bg.yml', scope: 'system', env: {}, homedir: '/root' });
 
-const unit = (name: string, activeState: string): ObservedUnit => ({ name, loadState: 'loaded', activeState, subState: '', mainPid: activeState === 'active' ? 42 : 0 });
+const unit = (name: string, activeState: string): ObservedUnit => ({
+  name,
+  loadState: 'loaded',
+  activeState,
+  subState: '',
+  mainPid: activeState === 'active' ? 42 : 0,
+});
 function host(over: Partial<HostState> = {}): HostState {
   return {
     upstreamFile: over.active ? 'ok' : 'missing',
@@ -29,8 +35,22 @@ const names = (p: Plan) => p.steps.map((s) => s.name);
 describe('planSetup', () => {
   it('brings blue up behind the health gate before switching', () => {
     const p = planSetup(cfgOf(), host({ changedFiles: ['x'] }));
-    expect(names(p)).toEqual(['ensure-user-shop', 'ensure-dirs', 'checkout-blue', 'point-blue', 'install-files', 'start-web-blue', 'health-gate-blue', 'enable-web-blue', 'switch-to-blue']);
-    expect(p.steps.find((s) => s.name === 'start-web-blue')?.undo).toEqual({ kind: 'stop', unit: 'shop-web-blue.service', drainPort: 8000 });
+    expect(names(p)).toEqual([
+      'ensure-user-shop',
+      'ensure-dirs',
+      'checkout-blue',
+      'point-blue',
+      'install-files',
+      'start-web-blue',
+      'health-gate-blue',
+      'enable-web-blue',
+      'switch-to-blue',
+    ]);
+    expect(p.steps.find((s) => s.name === 'start-web-blue')?.undo).toEqual({
+      kind: 'stop',
+      unit: 'shop-web-blue.service',
+      drainPort: 8000,
+    });
     expect(p.steps.find((s) => s.name === 'switch-to-blue')?.undo).toEqual({ kind: 'switch-back' });
   });
 
@@ -53,13 +73,28 @@ describe('planSetup', () => {
   it('django: a first setup checks the migration plan without refusing anything (nothing serves yet); beside a running legacy unit it guards that unit', () => {
     const migrationPlan = (p: Plan) => p.steps.find((s) => s.action.kind === 'migration-plan')?.action;
     const django = 'django:\n  manage: manage.py\n';
-    expect(migrationPlan(planSetup(cfgOf(django), host()))).toEqual({ kind: 'migration-plan', release: expect.any(String), guard: { serving: 'nothing' }, user: 'shop' });
-    const legacy = planSetup(cfgOf(`${django}legacy_unit: shop.service\n`), host({ units: { 'shop.service': unit('shop.service', 'active') }, caddyUpstreams: ['127.0.0.1:9000'] }));
+    expect(migrationPlan(planSetup(cfgOf(django), host()))).toEqual({
+      kind: 'migration-plan',
+      release: expect.any(String),
+      guard: { serving: 'nothing' },
+      user: 'shop',
+    });
+    const legacy = planSetup(
+      cfgOf(`${django}legacy_unit: shop.service\n`),
+      host({ units: { 'shop.service': unit('shop.service', 'active') }, caddyUpstreams: ['127.0.0.1:9000'] }),
+    );
     expect(migrationPlan(legacy)).toMatchObject({ guard: { serving: 'legacy', unit: 'shop.service' } });
-    const stopped = planSetup(cfgOf(`${django}legacy_unit: shop.service\n`), host({ units: { 'shop.service': unit('shop.service', 'inactive') } }));
+    const stopped = planSetup(
+      cfgOf(`${django}legacy_unit: shop.service\n`),
+      host({ units: { 'shop.service': unit('shop.service', 'inactive') } }),
+    );
     expect(migrationPlan(stopped)).toMatchObject({ guard: { serving: 'nothing' } });
     // a deploy guards the live color
-    const deploy = planDeploy(cfgOf(django), host({ active: 'blue', units: { 'shop-web-blue.service': unit('shop-web-blue.service', 'active') } }), { ref: 'main' });
+    const deploy = planDeploy(
+      cfgOf(django),
+      host({ active: 'blue', units: { 'shop-web-blue.service': unit('shop-web-blue.service', 'active') } }),
+      { ref: 'main' },
+    );
     expect(migrationPlan(deploy)).toMatchObject({ guard: { serving: 'live', allowDestructive: false } });
   });
 
@@ -140,21 +175,37 @@ describe('planDeploy', () => {
   });
 
   it('stops an idle color left running before booting the new code into it', () => {
-    const p = planDeploy(cfgOf(), host({ active: 'blue', units: { 'shop-web-green.service': unit('shop-web-green.service', 'active') }, listening: [8000, 8100] }), { ref: 'x' });
+    const p = planDeploy(
+      cfgOf(),
+      host({ active: 'blue', units: { 'shop-web-green.service': unit('shop-web-green.service', 'active') }, listening: [8000, 8100] }),
+      { ref: 'x' },
+    );
     expect(names(p)[0]).toBe('stop-stale-shop-web-green');
   });
 
   it('lets a stop still finishing from the previous deploy end before starting that color', () => {
     // its Gunicorn may still hold the port: that is not "another process"
-    const p = planDeploy(cfgOf(), host({ active: 'blue', units: { 'shop-web-green.service': unit('shop-web-green.service', 'deactivating') }, listening: [8000, 8100] }), { ref: 'x' });
+    const p = planDeploy(
+      cfgOf(),
+      host({
+        active: 'blue',
+        units: { 'shop-web-green.service': unit('shop-web-green.service', 'deactivating') },
+        listening: [8000, 8100],
+      }),
+      { ref: 'x' },
+    );
     expect(p.steps[0]).toEqual({ name: 'finish-stop-shop-web-green', action: { kind: 'stop', unit: 'shop-web-green.service' } });
     expect(names(p).indexOf('start-web-green')).toBeGreaterThan(0);
   });
 
   it('rollback skips checkout and build, and needs a release to go back to', () => {
-    const p = planDeploy(cfgOf('build: ["true"]\n'), host({ active: 'green', colors: { blue: { release: 'r1', linked: true, commit: 'a'.repeat(40) }, green: { linked: true } } }), {
-      rollback: true,
-    });
+    const p = planDeploy(
+      cfgOf('build: ["true"]\n'),
+      host({ active: 'green', colors: { blue: { release: 'r1', linked: true, commit: 'a'.repeat(40) }, green: { linked: true } } }),
+      {
+        rollback: true,
+      },
+    );
     expect(names(p)[0]).toBe('install-blue-units');
     expect(names(p)).not.toContain('build-blue');
     expect(() => planDeploy(cfgOf(), host({ active: 'green' }), { rollback: true })).toThrow(/Nothing to roll back/);
@@ -180,7 +231,10 @@ describe('planCleanup', () => {
     const cfg = cfgOf(celery);
     const p = planCleanup(cfg, host({ active: 'green', units: { 'shop-web-blue.service': unit('shop-web-blue.service', 'active') } }));
     expect(names(p)).toEqual(['stop-shop-web-blue', 'disable-blue']);
-    expect(p.steps[1].action).toEqual({ kind: 'disable', units: ['shop-web-blue.service', 'shop-worker-blue.service', 'shop-beat-blue.service'] });
+    expect(p.steps[1].action).toEqual({
+      kind: 'disable',
+      units: ['shop-web-blue.service', 'shop-worker-blue.service', 'shop-beat-blue.service'],
+    });
   });
 });
 
@@ -209,7 +263,10 @@ describe('cut-off runs', () => {
   });
 
   it('rollback will not put live a release that never served (a deploy cut off before its switch)', () => {
-    const colors = { blue: { release: 'r2', linked: true, commit: 'b'.repeat(40) }, green: { release: 'r1', linked: true, commit: 'a'.repeat(40) } };
+    const colors = {
+      blue: { release: 'r2', linked: true, commit: 'b'.repeat(40) },
+      green: { release: 'r1', linked: true, commit: 'a'.repeat(40) },
+    };
     const releases: ReleaseRecord[] = [
       { id: 'r2', status: 'built' },
       { id: 'r1', status: 'built', servedAt: 't' },
@@ -258,7 +315,8 @@ function rebootProblems(cfg: ReturnType<typeof cfgOf>, p: Plan, enabled0: string
     const stack: ('blue' | 'green' | undefined)[] = [];
     const check = (when: string) => {
       if (upstream && !enabled.has(webOf(upstream))) problems.push(`${when}: upstream names ${upstream}, its web is not enabled`);
-      for (const kind of ['worker', 'beat']) if ([...enabled].filter((u) => u.includes(`-${kind}-`)).length > 1) problems.push(`${when}: two ${kind}s enabled`);
+      for (const kind of ['worker', 'beat'])
+        if ([...enabled].filter((u) => u.includes(`-${kind}-`)).length > 1) problems.push(`${when}: two ${kind}s enabled`);
     };
     const apply = (a: Plan['steps'][number]['action'], when: string) => {
       if (a.kind === 'enable') for (const u of a.units) enabled.add(u);
@@ -281,7 +339,10 @@ function rebootProblems(cfg: ReturnType<typeof cfgOf>, p: Plan, enabled0: string
 
 describe('reboot-safe at every instant', () => {
   const blueUnits = ['shop-web-blue.service', 'shop-worker-blue.service', 'shop-beat-blue.service'];
-  const colors = { blue: { release: 'r2', linked: true, commit: 'b'.repeat(40) }, green: { release: 'r1', linked: true, commit: 'a'.repeat(40) } };
+  const colors = {
+    blue: { release: 'r2', linked: true, commit: 'b'.repeat(40) },
+    green: { release: 'r1', linked: true, commit: 'a'.repeat(40) },
+  };
   const releases: ReleaseRecord[] = [
     { id: 'r2', status: 'built', servedAt: 't' },
     { id: 'r1', status: 'built', servedAt: 't' },
@@ -294,7 +355,8 @@ describe('reboot-safe at every instant', () => {
       const cfg = cfgOf(extra);
       const h = host({ active: 'blue', colors, releases });
       const on = extra ? blueUnits : blueUnits.slice(0, 1);
-      for (const req of [{ ref: 'x' }, { rollback: true }, { restart: true }]) expect(rebootProblems(cfg, planDeploy(cfg, h, req), on, 'blue'), JSON.stringify(req)).toEqual([]);
+      for (const req of [{ ref: 'x' }, { rollback: true }, { restart: true }])
+        expect(rebootProblems(cfg, planDeploy(cfg, h, req), on, 'blue'), JSON.stringify(req)).toEqual([]);
     });
     it(`first setup ${what}: forward and every undo`, () => {
       const cfg = cfgOf(extra);
@@ -322,7 +384,10 @@ describe('reboot-safe at every instant', () => {
 
   it('a deploy first repairs what an older cut-off run left: the live color disabled, the idle one enabled', () => {
     const cfg = cfgOf(celery);
-    const u = (name: string, fileState: string): ObservedUnit => ({ ...unit(name, name.includes('blue') ? 'active' : 'inactive'), fileState });
+    const u = (name: string, fileState: string): ObservedUnit => ({
+      ...unit(name, name.includes('blue') ? 'active' : 'inactive'),
+      fileState,
+    });
     const units = Object.fromEntries(
       [
         u('shop-web-blue.service', 'disabled'),

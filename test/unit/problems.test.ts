@@ -10,7 +10,10 @@ import { sampleConfig } from '../support/sample-config.js';
 const MiB = 2 ** 20;
 const cfg = sampleConfig();
 const withUnits = (states: Record<string, string>) => hostState({ units: units({ ...BLUE_SERVES, ...states }) });
-const runsCaddyfile = (file: string) => ({ loadState: 'loaded', command: caddyCommand(['/usr/bin/caddy', 'run', '--environ', '--config', file]) });
+const runsCaddyfile = (file: string) => ({
+  loadState: 'loaded',
+  command: caddyCommand(['/usr/bin/caddy', 'run', '--environ', '--config', file]),
+});
 const webUses = (free: number) => ({ units: { 'shop-web-blue.service': 300 * MiB }, headroom: { bytes: free, by: 'MemAvailable' } });
 
 interface Case {
@@ -27,12 +30,20 @@ const CASES: Record<string, Case> = {
   'legacy-unit-not-an-app': {
     cfg: sampleConfig({ legacyUnit: 'shop-old.service' }),
     has: hostState({ units: units({ ...BLUE_SERVES, 'shop-old.service': 'active' }), legacyExecStart: [['/usr/bin/sleep', 'infinity']] }),
-    hasNot: hostState({ units: units({ ...BLUE_SERVES, 'shop-old.service': 'active' }), legacyExecStart: [['/usr/bin/gunicorn', 'app:app']] }),
+    hasNot: hostState({
+      units: units({ ...BLUE_SERVES, 'shop-old.service': 'active' }),
+      legacyExecStart: [['/usr/bin/gunicorn', 'app:app']],
+    }),
   },
   'upstream-file-lost': {
     has: hostState({ active: undefined, upstreamFile: 'missing', upstreamPort: undefined }),
     // Caddy routes to blue, but blue's web does not run: nothing says which color is live
-    hasNot: hostState({ active: undefined, upstreamFile: 'missing', upstreamPort: undefined, units: units({ ...BLUE_SERVES, 'shop-web-blue.service': 'failed' }) }),
+    hasNot: hostState({
+      active: undefined,
+      upstreamFile: 'missing',
+      upstreamPort: undefined,
+      units: units({ ...BLUE_SERVES, 'shop-web-blue.service': 'failed' }),
+    }),
   },
   'unknown-live-color': {
     has: hostState({ ...NOT_SET_UP, units: units(BLUE_SERVES) }),
@@ -46,7 +57,10 @@ const CASES: Record<string, Case> = {
     hasNot: hostState({ caddyUpstreams: ['127.0.0.1:8100'], maintenance: true }),
   },
   'active-web-down': { has: withUnits({ 'shop-web-blue.service': 'failed' }), hasNot: hostState() },
-  'idle-celery-running': { has: withUnits({ 'shop-worker-green.service': 'active' }), hasNot: withUnits({ 'shop-beat-green.service': 'active' }) },
+  'idle-celery-running': {
+    has: withUnits({ 'shop-worker-green.service': 'active' }),
+    hasNot: withUnits({ 'shop-beat-green.service': 'active' }),
+  },
   'active-celery-down': {
     has: withUnits({ 'shop-beat-blue.service': 'inactive' }),
     // a unit observe did not see (not installed) is not "down"
@@ -54,12 +68,26 @@ const CASES: Record<string, Case> = {
   },
   'idle-web-running': { has: withUnits({ 'shop-web-green.service': 'active' }), hasNot: withUnits({ 'shop-web-green.service': 'failed' }) },
   'live-not-enabled': {
-    has: hostState({ units: { ...units(BLUE_SERVES), 'shop-web-blue.service': { ...units(BLUE_SERVES)['shop-web-blue.service'], fileState: 'disabled' } } }),
-    hasNot: hostState({ units: { ...units(BLUE_SERVES), 'shop-web-blue.service': { ...units(BLUE_SERVES)['shop-web-blue.service'], fileState: 'enabled' } } }),
+    has: hostState({
+      units: { ...units(BLUE_SERVES), 'shop-web-blue.service': { ...units(BLUE_SERVES)['shop-web-blue.service'], fileState: 'disabled' } },
+    }),
+    hasNot: hostState({
+      units: { ...units(BLUE_SERVES), 'shop-web-blue.service': { ...units(BLUE_SERVES)['shop-web-blue.service'], fileState: 'enabled' } },
+    }),
   },
   'idle-enabled': {
-    has: hostState({ units: { ...units(BLUE_SERVES), 'shop-worker-green.service': { ...units(BLUE_SERVES)['shop-worker-green.service'], fileState: 'enabled' } } }),
-    hasNot: hostState({ units: { ...units(BLUE_SERVES), 'shop-worker-green.service': { ...units(BLUE_SERVES)['shop-worker-green.service'], fileState: 'disabled' } } }),
+    has: hostState({
+      units: {
+        ...units(BLUE_SERVES),
+        'shop-worker-green.service': { ...units(BLUE_SERVES)['shop-worker-green.service'], fileState: 'enabled' },
+      },
+    }),
+    hasNot: hostState({
+      units: {
+        ...units(BLUE_SERVES),
+        'shop-worker-green.service': { ...units(BLUE_SERVES)['shop-worker-green.service'], fileState: 'disabled' },
+      },
+    }),
   },
   'port-taken': {
     has: hostState({ listening: [8000, 8100] }),
@@ -67,12 +95,22 @@ const CASES: Record<string, Case> = {
     hasNot: hostState({ listening: [8000, 8100], units: units({ ...BLUE_SERVES, 'shop-web-green.service': 'deactivating' }) }),
   },
   'interrupted-run': {
-    has: hostState({ lock: { info: { pid: 4242, user: 'root', host: 'h', command: 'bg deploy v2', since: '2026-12-01T00:00:00Z', step: 'switch-to-green' }, alive: false } }),
-    hasNot: hostState({ lock: { info: { pid: 4242, user: 'root', host: 'h', command: 'bg deploy v2', since: '2026-12-01T00:00:00Z' }, alive: true } }),
+    has: hostState({
+      lock: {
+        info: { pid: 4242, user: 'root', host: 'h', command: 'bg deploy v2', since: '2026-12-01T00:00:00Z', step: 'switch-to-green' },
+        alive: false,
+      },
+    }),
+    hasNot: hostState({
+      lock: { info: { pid: 4242, user: 'root', host: 'h', command: 'bg deploy v2', since: '2026-12-01T00:00:00Z' }, alive: true },
+    }),
   },
   'maintenance-on': { has: hostState({ maintenance: true }), hasNot: hostState({ maintenance: false }) },
   'env-file-link': { has: hostState({ envFileIsLink: true }), hasNot: hostState({ envFileIsLink: false }) },
-  'caddy-unit-unknown': { has: hostState({ caddyUnit: { loadState: 'not-found' } }), hasNot: hostState({ caddyUnit: runsCaddyfile(cfg.caddy.caddyfile) }) },
+  'caddy-unit-unknown': {
+    has: hostState({ caddyUnit: { loadState: 'not-found' } }),
+    hasNot: hostState({ caddyUnit: runsCaddyfile(cfg.caddy.caddyfile) }),
+  },
   'caddyfile-not-run': {
     has: hostState({ caddyUnit: runsCaddyfile('/etc/caddy/Other') }),
     // a unit systemd does not have: caddy-unit-unknown says so instead
@@ -88,7 +126,13 @@ const CASES: Record<string, Case> = {
     hasNot: hostState({ caddyOnDisk: { ok: true } }),
   },
   'venv-untrusted': {
-    has: hostState({ liveVenv: { link: '/srv/shop/releases/r1/.venv', target: '/srv/shop/shared/venv', untrusted: '/srv/shop/shared/venv is outside /srv/shop/venvs' } }),
+    has: hostState({
+      liveVenv: {
+        link: '/srv/shop/releases/r1/.venv',
+        target: '/srv/shop/shared/venv',
+        untrusted: '/srv/shop/shared/venv is outside /srv/shop/venvs',
+      },
+    }),
     hasNot: hostState({ liveVenv: { link: '/srv/shop/releases/r1/.venv', target: '/srv/shop/venvs/0123456789abcdef' } }),
   },
   'memory-short': { has: hostState({ memory: webUses(100 * MiB) }), hasNot: hostState({ memory: webUses(400 * MiB) }) },
@@ -145,7 +189,9 @@ describe('what a problem blocks', () => {
   });
 
   it('keeps each severity', () => {
-    const severity = Object.fromEntries(Object.entries(CASES).map(([code, c]) => [code, findProblem(code, c.cfg ?? cfg, c.has)[0].severity]));
+    const severity = Object.fromEntries(
+      Object.entries(CASES).map(([code, c]) => [code, findProblem(code, c.cfg ?? cfg, c.has)[0].severity]),
+    );
     const warnings = Object.entries(severity)
       .filter(([, s]) => s === 'warning')
       .map(([code]) => code);

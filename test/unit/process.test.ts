@@ -14,8 +14,16 @@ describe('the process module', () => {
   });
 
   it('readProcess (child_process): the same answers, and a timeout', async () => {
-    expect(await readProcess('sh', ['-c', 'echo "out $GIVEN"; exit 3'], { env: { GIVEN: 'yes' }, timeoutMs: 10_000 })).toMatchObject({ ok: false, exitCode: 3, stdout: 'out yes\n' });
-    expect(await readProcess('/nonexistent/bg-no-such-command', [], { timeoutMs: 10_000 })).toMatchObject({ ok: false, exitCode: undefined, error: { code: 'ENOENT' } });
+    expect(await readProcess('sh', ['-c', 'echo "out $GIVEN"; exit 3'], { env: { GIVEN: 'yes' }, timeoutMs: 10_000 })).toMatchObject({
+      ok: false,
+      exitCode: 3,
+      stdout: 'out yes\n',
+    });
+    expect(await readProcess('/nonexistent/bg-no-such-command', [], { timeoutMs: 10_000 })).toMatchObject({
+      ok: false,
+      exitCode: undefined,
+      error: { code: 'ENOENT' },
+    });
     const slow = await readProcess('sleep', ['30'], { timeoutMs: 100 });
     expect(slow).toMatchObject({ ok: false, timedOut: true, signal: 'SIGTERM' });
     expect(slow.error).toBeUndefined();

@@ -13,9 +13,12 @@ function refusal(ref: string): UsageError {
 }
 
 describe('validateRef', () => {
-  it.each(['main', 'feature/x', 'v1.2.3', 'release-2024_01', 'a1b2c3d', '0123456789abcdef0123456789abcdef01234567', 'user@host', 'x+y'])('accepts %j', (ref) => {
-    expect(() => validateRef(ref)).not.toThrow();
-  });
+  it.each(['main', 'feature/x', 'v1.2.3', 'release-2024_01', 'a1b2c3d', '0123456789abcdef0123456789abcdef01234567', 'user@host', 'x+y'])(
+    'accepts %j',
+    (ref) => {
+      expect(() => validateRef(ref)).not.toThrow();
+    },
+  );
 
   it.each([
     ['', 'empty'],

@@ -15,7 +15,8 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 function run(cmd: string, args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000, env: { ...process.env, ...env } });
   if (r.error) {
-    const why = (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is not installed (not on PATH)' : `could not run: ${r.error.message}`;
+    const why =
+      (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is not installed (not on PATH)' : `could not run: ${r.error.message}`;
     throw new Error(`${cmd} ${why}; this test needs the real tool (apt-get install systemd caddy).`);
   }
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
@@ -30,7 +31,13 @@ function config(dir: string, scope: Scope): Config {
     unitDir: `${dir}/units`,
     stateDir: `${dir}/state`,
     logDir: `${dir}/logs`,
-    caddy: { ...base.caddy, caddyfile: `${dir}/caddy/Caddyfile`, upstreamFile: `${dir}/caddy/upstream.txt`, staticPath: '/static/', staticDir: 'staticfiles' },
+    caddy: {
+      ...base.caddy,
+      caddyfile: `${dir}/caddy/Caddyfile`,
+      upstreamFile: `${dir}/caddy/upstream.txt`,
+      staticPath: '/static/',
+      staticDir: 'staticfiles',
+    },
     configPath: `${dir}/bg.yml`,
     // one scope's worker also gets -Q and a quiesce line per queue
     ...(scope === 'user' && { celery: { ...base.celery!, queues: ['celery', 'mail.high'] } }),

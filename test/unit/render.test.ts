@@ -109,11 +109,15 @@ describe('celery units', () => {
 
   it('worker: warm shutdown with KillMode=mixed, %h escaped, conflicts with the other color', () => {
     const u = renderWorkerUnit(config(), 'blue', celery);
-    expect(line(u, 'ExecStart')).toEqual(['ExecStart=/usr/bin/python3 -m celery -A shop worker --concurrency 2 --loglevel info --hostname shop-blue@%%h --without-mingle']);
+    expect(line(u, 'ExecStart')).toEqual([
+      'ExecStart=/usr/bin/python3 -m celery -A shop worker --concurrency 2 --loglevel info --hostname shop-blue@%%h --without-mingle',
+    ]);
     // what the ExecStartPost ping and the ExecStop quiesce run: test/unit/celery-control.test.ts
     expect(line(u, 'ExecStartPost')).toHaveLength(1);
     expect(line(u, 'TimeoutStartSec')).toEqual(['TimeoutStartSec=150']);
-    expect(line(u, 'ExecStop')).toEqual([expect.stringMatching(/^ExecStop=-\/bin\/sh -c .* control cancel_consumer .* sleep 1\.2; wait"$/)]);
+    expect(line(u, 'ExecStop')).toEqual([
+      expect.stringMatching(/^ExecStop=-\/bin\/sh -c .* control cancel_consumer .* sleep 1\.2; wait"$/),
+    ]);
     expect(line(u, 'Type')).toEqual(['Type=simple']);
     expect(line(u, 'KillMode')).toEqual(['KillMode=mixed']);
     const q = renderWorkerUnit(config({ celery: { ...config().celery!, queues: ['celery', 'mail.high'] } }), 'blue', celery);
@@ -139,7 +143,9 @@ describe('celery units', () => {
     const schedule = (u: string) => /--schedule (\S+)/.exec(line(u, 'ExecStart')[0])?.[1];
     expect(schedule(blue)).toBe('/srv/shop/shared/celerybeat-schedule');
     expect(schedule(green)).toBe(schedule(blue));
-    expect(line(blue, 'ExecStart')).toEqual(['ExecStart=/usr/bin/python3 -m celery -A shop beat --loglevel info --schedule /srv/shop/shared/celerybeat-schedule']);
+    expect(line(blue, 'ExecStart')).toEqual([
+      'ExecStart=/usr/bin/python3 -m celery -A shop beat --loglevel info --schedule /srv/shop/shared/celerybeat-schedule',
+    ]);
     expect(line(blue, 'KillMode')).toEqual(['KillMode=mixed']);
     expect(line(blue, 'TimeoutStopSec')).toEqual(['TimeoutStopSec=30']);
     expect(line(green, 'Conflicts')).toEqual(['Conflicts=shop-beat-blue.service']);
@@ -178,10 +184,14 @@ describe('Caddy site file and main Caddyfile', () => {
     const page = renderSiteFile(config(), { page: true });
     expect(page).toContain('\t\tvars bg_app shop\n\t\t# bluegreen maintenance on');
     // the root-owned copy beside the site file: Caddy cannot enter shared/ (the app's user's, 0750)
-    expect(page).toContain('\t\theader Retry-After 120\n\t\troot * /etc/caddy\n\t\trewrite * /shop.maintenance.html\n\t\tfile_server {\n\t\t\tstatus 503\n\t\t}\n');
+    expect(page).toContain(
+      '\t\theader Retry-After 120\n\t\troot * /etc/caddy\n\t\trewrite * /shop.maintenance.html\n\t\tfile_server {\n\t\t\tstatus 503\n\t\t}\n',
+    );
     expect(page).not.toContain('/srv/shop/shared');
     expect(page).not.toContain('reverse_proxy');
-    expect(renderSiteFile(config(), { page: false })).toContain('\t\trespond "shop is down for maintenance. Please try again in a few minutes." 503\n');
+    expect(renderSiteFile(config(), { page: false })).toContain(
+      '\t\trespond "shop is down for maintenance. Please try again in a few minutes." 503\n',
+    );
   });
 
   it('serves static files from the current symlink when static_path is set', () => {
@@ -205,7 +215,8 @@ describe('Caddy site file and main Caddyfile', () => {
     expect(() => renderSiteFile(cfg)).toThrow(ConfigError);
   });
 
-  const debianStock = '# The Caddyfile is an easy way to configure your Caddy web server.\n\n:80 {\n\troot * /usr/share/caddy\n\tfile_server\n}\n';
+  const debianStock =
+    '# The Caddyfile is an easy way to configure your Caddy web server.\n\n:80 {\n\troot * /usr/share/caddy\n\tfile_server\n}\n';
 
   it("the main Caddyfile keeps the operator's text and gains one import, once", () => {
     const cfg = config();
@@ -222,14 +233,18 @@ describe('Caddy site file and main Caddyfile', () => {
     const cfg = config();
     const before = `{\n\tadmin 127.0.0.1:2999\n}\n\n:8080 {\n\t# the app before bg\n\thandle {\n\t\treverse_proxy 127.0.0.1:9000\n\t}\n}\n\n:80 {\n\tfile_server\n}\n`;
     const after = mainCaddyfile(cfg, before);
-    expect(after).toBe(`{\n\tadmin 127.0.0.1:2999\n}\n\n# bg: the :8080 site now lives in /etc/caddy/shop.caddy (shop).\nimport /etc/caddy/shop.caddy\n\n:80 {\n\tfile_server\n}\n`);
+    expect(after).toBe(
+      `{\n\tadmin 127.0.0.1:2999\n}\n\n# bg: the :8080 site now lives in /etc/caddy/shop.caddy (shop).\nimport /etc/caddy/shop.caddy\n\n:80 {\n\tfile_server\n}\n`,
+    );
   });
 
   it('made anew when missing (with the admin address when it is not the default), or when bg rendered it whole before', () => {
     const cfg = config();
     expect(mainCaddyfile(cfg, undefined)).toMatch(/^# Caddy's main config, created by bg.*\nimport \/etc\/caddy\/shop\.caddy\n$/s);
     cfg.caddy = { ...cfg.caddy, admin: '127.0.0.1:2999' };
-    expect(mainCaddyfile(cfg, '# Rendered by bg from templates/Caddyfile.ejs; bg overwrites it.\n:8080 {\n}\n')).toContain('{\n\tadmin 127.0.0.1:2999\n}\n\nimport /etc/caddy/shop.caddy\n');
+    expect(mainCaddyfile(cfg, '# Rendered by bg from templates/Caddyfile.ejs; bg overwrites it.\n:8080 {\n}\n')).toContain(
+      '{\n\tadmin 127.0.0.1:2999\n}\n\nimport /etc/caddy/shop.caddy\n',
+    );
   });
 });
 
@@ -269,7 +284,9 @@ describe('resolveCommand', () => {
     const all = () => true;
     expect(resolveCommand(['celery', '--foo'], venv, fallbacks, all)).toEqual(['celery', '--foo']);
     expect(resolveCommand(undefined, venv, fallbacks, all)).toEqual([venv]);
-    expect(resolveCommand(undefined, venv, fallbacks, only('/usr/local/bin/celery', '/usr/bin/python3'))).toEqual(['/usr/local/bin/celery']);
+    expect(resolveCommand(undefined, venv, fallbacks, only('/usr/local/bin/celery', '/usr/bin/python3'))).toEqual([
+      '/usr/local/bin/celery',
+    ]);
     expect(resolveCommand(undefined, venv, fallbacks, only('/usr/bin/python3'))).toEqual(['/usr/bin/python3', '-m', 'celery']);
     expect(resolveCommand(undefined, venv, fallbacks, only())).toEqual(['celery']);
     expect(resolveCommand([], venv, fallbacks, only())).toEqual(['celery']);
@@ -297,7 +314,9 @@ describe('renderAll', () => {
       '/etc/systemd/system/shop-worker-blue.service',
       '/etc/systemd/system/shop-worker-green.service',
     ]);
-    expect(line(files.get('/etc/systemd/system/shop-web-blue.service')!, 'ExecStart')[0]).toMatch(/^ExecStart=gunicorn --bind 127\.0\.0\.1:8000 /);
+    expect(line(files.get('/etc/systemd/system/shop-web-blue.service')!, 'ExecStart')[0]).toMatch(
+      /^ExecStart=gunicorn --bind 127\.0\.0\.1:8000 /,
+    );
     expect(renderAll(config({ celery: undefined }), () => false).size).toBe(3);
   });
 });

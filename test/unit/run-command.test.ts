@@ -14,7 +14,13 @@ describe("bluegreen run's systemd-run line", () => {
     const args = runCommandArgs(cfg, { ...input, venvBin: '/srv/shop/current/.venv/bin' });
     expect(args.slice(0, 4)).toEqual(['--pty', '--wait', '--collect', '--quiet']);
     expect(args).toContain('--working-directory=/srv/shop/current');
-    expect(envOf(args)).toEqual([`PATH=/srv/shop/current/.venv/bin:${SYSTEM_PATH}`, 'HOME=/srv/shop', 'LANG=en_US.UTF-8', 'TERM=xterm-256color', 'BG_COLOR=green']);
+    expect(envOf(args)).toEqual([
+      `PATH=/srv/shop/current/.venv/bin:${SYSTEM_PATH}`,
+      'HOME=/srv/shop',
+      'LANG=en_US.UTF-8',
+      'TERM=xterm-256color',
+      'BG_COLOR=green',
+    ]);
     expect(propsOf(args)).toEqual(['EnvironmentFile=/etc/bg/shop.env', ...sandboxLines(cfg)]);
     expect(propsOf(args)).toContain('User=shop');
   });

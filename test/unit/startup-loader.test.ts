@@ -33,7 +33,8 @@ describe('loaderFor: which loader runs the bundles', () => {
 describe("loadBundleWithNode (Node's CommonJS loader, under its compile cache on Node 22.8+)", () => {
   it('runs a bundle and hands bg:bundle/<name> to the boot loader, anything else to require', () => {
     const file = join(dir, 'b.cjs');
-    const source = 'const other = require("bg:bundle/other"); const { join } = require("node:path"); module.exports = { got: other.v, joined: join("a", "b"), file: __filename };';
+    const source =
+      'const other = require("bg:bundle/other"); const { join } = require("node:path"); module.exports = { got: other.v, joined: join("a", "b"), file: __filename };';
     const asked: string[] = [];
     const b = loadBundleWithNode(file, source, (name) => {
       asked.push(name);

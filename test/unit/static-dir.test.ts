@@ -17,7 +17,12 @@ const files = {
   readLink: (p: string) => readlink(p).catch(() => undefined),
   lstat: (p: string) =>
     lstat(p).then(
-      (s) => ({ kind: s.isSymbolicLink() ? 'link' : s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other', uid: s.uid, gid: s.gid, mode: s.mode & 0o7777 }),
+      (s) => ({
+        kind: s.isSymbolicLink() ? 'link' : s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other',
+        uid: s.uid,
+        gid: s.gid,
+        mode: s.mode & 0o7777,
+      }),
       () => undefined,
     ),
 };
@@ -52,13 +57,17 @@ describe('checkStaticDir', () => {
 
   it('refuses a link out of the release, however deep, naming it', async () => {
     await symlink('/etc/passwd', join(rel(), 'staticfiles', 'css', 'key.pem'));
-    expect(await outcome()).toMatch(/^static-dir-link: .*staticfiles\/css\/key\.pem is a symbolic link to \/etc\/passwd, outside the release/);
+    expect(await outcome()).toMatch(
+      /^static-dir-link: .*staticfiles\/css\/key\.pem is a symbolic link to \/etc\/passwd, outside the release/,
+    );
   });
 
   it('refuses a link to a link inside the release that leads out, and a link to a directory', async () => {
     await symlink('/etc', join(rel(), 'out'));
     await symlink('../out/passwd', join(rel(), 'staticfiles', 'p'));
-    expect(await outcome()).toMatch(/^static-dir-link: .*staticfiles\/p is a symbolic link to .*\/out\/passwd, reached through the link .*\/out:/);
+    expect(await outcome()).toMatch(
+      /^static-dir-link: .*staticfiles\/p is a symbolic link to .*\/out\/passwd, reached through the link .*\/out:/,
+    );
     await rm(join(rel(), 'staticfiles', 'p'));
     await symlink('..', join(rel(), 'staticfiles', 'up'));
     expect(await outcome()).toMatch(/^static-dir-link: .*staticfiles\/up .* not a regular file/);

@@ -46,12 +46,26 @@ describe('buildReport', () => {
       'shop-worker-green.service',
       'shop-beat-green.service',
     ]);
-    expect(r.units[0]).toEqual({ name: 'shop-web-blue.service', load: 'loaded', active: 'active', sub: '', pid: null, since: null, memory: null });
+    expect(r.units[0]).toEqual({
+      name: 'shop-web-blue.service',
+      load: 'loaded',
+      active: 'active',
+      sub: '',
+      pid: null,
+      since: null,
+      memory: null,
+    });
   });
 
   it('a unit observe did not see is unknown; pid and since when it runs', () => {
     const since = new Date('2026-12-01T09:00:00Z');
-    const r = buildReport(cfg, hostState({ units: { 'shop-web-blue.service': observedUnit('shop-web-blue.service', 'active', { subState: 'running', mainPid: 42, since }) } }), null);
+    const r = buildReport(
+      cfg,
+      hostState({
+        units: { 'shop-web-blue.service': observedUnit('shop-web-blue.service', 'active', { subState: 'running', mainPid: 42, since }) },
+      }),
+      null,
+    );
     expect(r.units[0]).toMatchObject({ active: 'active', sub: 'running', pid: 42, since: since.toISOString() });
     expect(r.units[1]).toMatchObject({ name: 'shop-worker-blue.service', load: 'unknown', active: 'unknown', sub: 'unknown', pid: null });
   });
@@ -63,7 +77,12 @@ describe('buildReport', () => {
   it('file and Caddy disagree: mismatch, and the first error is the one-line problem', () => {
     const r = buildReport(cfg, hostState({ caddyUpstreams: ['127.0.0.1:8100'] }), null);
     expect(r.upstream.mismatch).toBe(true);
-    expect(r.problems[0]).toEqual({ code: 'upstream-mismatch', severity: 'error', message: expect.stringContaining('Caddy routes to 127.0.0.1:8100'), next: expect.any(String) });
+    expect(r.problems[0]).toEqual({
+      code: 'upstream-mismatch',
+      severity: 'error',
+      message: expect.stringContaining('Caddy routes to 127.0.0.1:8100'),
+      next: expect.any(String),
+    });
     expect(r.problem).toBe(r.problems[0].message);
   });
 
@@ -81,9 +100,17 @@ describe('buildReport', () => {
   });
 
   it("each color's memory is its units together; a second web color's need against the headroom", () => {
-    const memory = { units: { 'shop-web-blue.service': 300 * MiB, 'shop-worker-blue.service': 100 * MiB }, headroom: { bytes: 200 * MiB, by: 'MemAvailable' } };
+    const memory = {
+      units: { 'shop-web-blue.service': 300 * MiB, 'shop-worker-blue.service': 100 * MiB },
+      headroom: { bytes: 200 * MiB, by: 'MemAvailable' },
+    };
     const r = buildReport(cfg, hostState({ memory }), null);
-    expect(r.memory).toEqual({ colors: { blue: 400 * MiB, green: null }, headroom: memory.headroom, need: { bytes: 300 * MiB, from: "what blue's web uses now" }, fits: false });
+    expect(r.memory).toEqual({
+      colors: { blue: 400 * MiB, green: null },
+      headroom: memory.headroom,
+      need: { bytes: 300 * MiB, from: "what blue's web uses now" },
+      fits: false,
+    });
     expect(r.units[0].memory).toBe(300 * MiB);
     expect(r.warnings).toEqual([expect.stringContaining('Not enough memory')]);
   });
@@ -91,7 +118,10 @@ describe('buildReport', () => {
   it("each color's release, the last run and the active web's last log line pass through", () => {
     const colors = { blue: { linked: true, release: 'r1', commit: 'a'.repeat(40), subject: 'first' }, green: { linked: true } };
     const r = buildReport(cfg, hostState({ colors, activeLog: { unit: 'shop-web-blue.service', lines: 'booted' } }), lastDeploy);
-    expect(r.releases).toEqual({ blue: { id: 'r1', commit: 'a'.repeat(40), subject: 'first' }, green: { id: null, commit: null, subject: null } });
+    expect(r.releases).toEqual({
+      blue: { id: 'r1', commit: 'a'.repeat(40), subject: 'first' },
+      green: { id: null, commit: null, subject: null },
+    });
     expect(r.lastDeploy).toBe(lastDeploy);
     expect(r.lastLog).toEqual({ unit: 'shop-web-blue.service', lines: 'booted' });
   });
@@ -102,17 +132,30 @@ describe('formatStatus', () => {
 
   it('a healthy host, line by line', () => {
     const lines = text(cfg, hostState(), null).split('\n');
-    expect(lines.slice(0, 4)).toEqual(['shop (system scope)', '  active:   blue', '  upstream: 127.0.0.1:8000 in /etc/caddy/upstream.txt; Caddy routes to 127.0.0.1:8000', '  units:']);
+    expect(lines.slice(0, 4)).toEqual([
+      'shop (system scope)',
+      '  active:   blue',
+      '  upstream: 127.0.0.1:8000 in /etc/caddy/upstream.txt; Caddy routes to 127.0.0.1:8000',
+      '  units:',
+    ]);
     expect(lines[4]).toBe('    shop-web-blue.service      active/');
     expect(lines).toContain('  memory:   blue -, green -');
-    expect(lines.slice(-5)).toEqual(['  releases:', '    blue   (no release)', '    green  (no release)', '  last:     no deploy recorded', '']);
+    expect(lines.slice(-5)).toEqual([
+      '  releases:',
+      '    blue   (no release)',
+      '    green  (no release)',
+      '  last:     no deploy recorded',
+      '',
+    ]);
   });
 
   it('not set up: no active color, no upstream, the problem and what to do next', () => {
     const out = text(cfg, hostState(NOT_SET_UP), null);
     expect(out).toContain('  active:   none (not set up)\n');
     expect(out).toContain('  upstream: none in /etc/caddy/upstream.txt; Caddy routes to nothing\n');
-    expect(out).toContain('  PROBLEM:  shop is not set up: /etc/caddy/upstream.txt is missing.\n            next: Run `bluegreen setup` first.\n');
+    expect(out).toContain(
+      '  PROBLEM:  shop is not set up: /etc/caddy/upstream.txt is missing.\n            next: Run `bluegreen setup` first.\n',
+    );
   });
 
   it('a warning is a note, without a next line; maintenance shows on the active line', () => {
@@ -128,7 +171,11 @@ describe('formatStatus', () => {
     const h = hostState({
       units: {
         ...units(BLUE_SERVES),
-        'shop-web-blue.service': observedUnit('shop-web-blue.service', 'active', { subState: 'running', mainPid: 42, since: new Date('2026-12-01T09:00:00Z') }),
+        'shop-web-blue.service': observedUnit('shop-web-blue.service', 'active', {
+          subState: 'running',
+          mainPid: 42,
+          since: new Date('2026-12-01T09:00:00Z'),
+        }),
         'shop-beat-green.service': observedUnit('shop-beat-green.service', 'inactive', { loadState: 'not-found' }),
       },
       memory: { units: { 'shop-web-blue.service': 300 * MiB }, headroom: { bytes: 900 * MiB, by: 'MemAvailable' } },
@@ -140,13 +187,18 @@ describe('formatStatus', () => {
   });
 
   it('the last run: when, what, the colors, its result and where it stopped', () => {
-    expect(text(cfg, hostState(), lastDeploy)).toContain('  last:     2026-12-01T10:00:00.000Z deploy main blue→green ok (5123 ms, by root)\n');
+    expect(text(cfg, hostState(), lastDeploy)).toContain(
+      '  last:     2026-12-01T10:00:00.000Z deploy main blue→green ok (5123 ms, by root)\n',
+    );
     const cut = { ...lastDeploy, result: 'interrupted' as const, failedStep: 'switch-to-green' };
     expect(text(cfg, hostState(), cut)).toContain('deploy main blue→green interrupted at switch-to-green (5123 ms, by root)\n');
   });
 
   it("each color's release, and the last line of the active web's log", () => {
-    const colors = { blue: { linked: true, release: '20261201-100000', commit: 'a'.repeat(40), subject: 'first' }, green: { linked: true } };
+    const colors = {
+      blue: { linked: true, release: '20261201-100000', commit: 'a'.repeat(40), subject: 'first' },
+      green: { linked: true },
+    };
     const out = text(cfg, hostState({ colors, activeLog: { unit: 'shop-web-blue.service', lines: 'older\nBooting worker' } }), null);
     expect(out).toContain(`    blue   20261201-100000    ${'a'.repeat(12)}  first\n`);
     expect(out.endsWith('  log:      shop-web-blue.service: Booting worker\n')).toBe(true);

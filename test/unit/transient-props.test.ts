@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { transientProps } from '../../src/adapters/transient.js';
 
-const run = { unit: 'shop-build-1-1.service', command: 'make', cwd: '/srv/shop/releases/1', env: {}, cpuWeight: 20, logFile: '/var/lib/bg/shop/build-1.log.1' };
+const run = {
+  unit: 'shop-build-1-1.service',
+  command: 'make',
+  cwd: '/srv/shop/releases/1',
+  env: {},
+  cpuWeight: 20,
+  logFile: '/var/lib/bg/shop/build-1.log.1',
+};
 const props = (r: Parameters<typeof transientProps>[0]) => Object.fromEntries(transientProps(r).map(([k, v]) => [k, v.value]));
 
 describe("a build command's transient unit", () => {

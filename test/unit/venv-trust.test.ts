@@ -13,10 +13,14 @@ describe('what root may run a venv through', () => {
 
   it("the app user's directory, a symlink, a group- or world-writable one, or the wrong kind is not, and says why", () => {
     expect(whyUntrusted('/srv/shop/venvs', dir(990, 0o755), 'dir', root)).toBe('/srv/shop/venvs is owned by uid 990, not root');
-    expect(whyUntrusted('/srv/shop/venvs', { kind: 'link', uid: 0, gid: 0, mode: 0o777 }, 'dir', root)).toBe('/srv/shop/venvs is a symbolic link');
+    expect(whyUntrusted('/srv/shop/venvs', { kind: 'link', uid: 0, gid: 0, mode: 0o777 }, 'dir', root)).toBe(
+      '/srv/shop/venvs is a symbolic link',
+    );
     expect(whyUntrusted('/srv/shop/venvs', dir(0, 0o775), 'dir', root)).toBe('/srv/shop/venvs is writable by its group (mode 0775)');
     expect(whyUntrusted('/srv/shop/venvs', dir(0, 0o757), 'dir', root)).toBe('/srv/shop/venvs is writable by others (mode 0757)');
-    expect(whyUntrusted('/srv/shop/venvs/a/.bg-complete', dir(0, 0o755), 'file', root)).toBe('/srv/shop/venvs/a/.bg-complete is not a regular file');
+    expect(whyUntrusted('/srv/shop/venvs/a/.bg-complete', dir(0, 0o755), 'file', root)).toBe(
+      '/srv/shop/venvs/a/.bg-complete is not a regular file',
+    );
     expect(whyUntrusted('/srv/shop/venvs', undefined, 'dir', root)).toBe('/srv/shop/venvs does not exist');
   });
 
@@ -31,8 +35,12 @@ describe('what root may run a venv through', () => {
     expect(trustFor('user', 1000)).toEqual({ owners: [0, 1000], modes: false });
     expect(trustFor('user', 0)).toEqual({ owners: [0], modes: false });
     expect(whyUntrusted('/home/me/app/venvs', dir(1000, 0o775), 'dir', trustFor('user', 1000))).toBeUndefined();
-    expect(whyUntrusted('/home/me/app/venvs', dir(1001, 0o755), 'dir', trustFor('user', 1000))).toBe('/home/me/app/venvs is owned by uid 1001, not root or uid 1000');
-    expect(whyUntrusted('/home/me/app/venvs', { kind: 'link', uid: 1000, gid: 1000, mode: 0o777 }, 'dir', trustFor('user', 1000))).toMatch(/symbolic link/);
+    expect(whyUntrusted('/home/me/app/venvs', dir(1001, 0o755), 'dir', trustFor('user', 1000))).toBe(
+      '/home/me/app/venvs is owned by uid 1001, not root or uid 1000',
+    );
+    expect(whyUntrusted('/home/me/app/venvs', { kind: 'link', uid: 1000, gid: 1000, mode: 0o777 }, 'dir', trustFor('user', 1000))).toMatch(
+      /symbolic link/,
+    );
   });
 
   it('every directory from / down to the venvs dir is checked', () => {
@@ -42,7 +50,9 @@ describe('what root may run a venv through', () => {
   it("a .venv link is bg's only when it names <root>/venvs/<16 hex digits>", () => {
     const cfg = { root: '/srv/shop' };
     expect(outsideVenvs(cfg, '/srv/shop/venvs/0123456789abcdef')).toBeUndefined();
-    expect(outsideVenvs(cfg, '/srv/shop/shared/venvs/0123456789abcdef')).toBe('points at /srv/shop/shared/venvs/0123456789abcdef, outside /srv/shop/venvs');
+    expect(outsideVenvs(cfg, '/srv/shop/shared/venvs/0123456789abcdef')).toBe(
+      'points at /srv/shop/shared/venvs/0123456789abcdef, outside /srv/shop/venvs',
+    );
     expect(outsideVenvs(cfg, '/srv/shop/venvs/0123456789abcdef/../../releases/x')).toMatch(/outside/);
     expect(outsideVenvs(cfg, '/srv/shop/venvs/0123456789abcdef.tmp-12')).toMatch(/outside/);
     expect(outsideVenvs(cfg, undefined)).toBe("is not a symbolic link to one of bg's venvs");

@@ -36,7 +36,10 @@ describe('ensureVenv', () => {
       ["-c 'import celery'", 'shop'],
     ]);
     // root's own steps: the Debian Python's -m venv (isolated: not the release on its path) and pip
-    expect(h.transients.filter((t) => !t.user).map((t) => t.command.split(' ')[0])).toEqual(["'/usr/bin/python3'", `'${dir}.tmp-${process.pid}/bin/pip'`]);
+    expect(h.transients.filter((t) => !t.user).map((t) => t.command.split(' ')[0])).toEqual([
+      "'/usr/bin/python3'",
+      `'${dir}.tmp-${process.pid}/bin/pip'`,
+    ]);
     expect(h.transients[0].command).toContain("'/usr/bin/python3' -I -m venv");
   });
 
@@ -64,7 +67,9 @@ describe('ensureVenv', () => {
       h.owners.set(what === 'dir' ? dir : `${dir}/.bg-complete`, stat);
       const r = await refusal(ensureVenv(h, cfg, 'r1'));
       expect(r.code).toBe('venv-untrusted');
-      expect(r.message).toContain(what === 'dir' ? `${dir} is owned by uid 990, not root` : `${dir}/.bg-complete is writable by its group and others (mode 0666)`);
+      expect(r.message).toContain(
+        what === 'dir' ? `${dir} is owned by uid 990, not root` : `${dir}/.bg-complete is writable by its group and others (mode 0666)`,
+      );
       expect(r.next).toContain(`rm -rf ${dir}`);
       expect(h.transients).toEqual([]);
       expect(h.links.has(`${REL}/.venv`)).toBe(false);

@@ -10,7 +10,11 @@ export const cleanup = (o: GlobalOptions) =>
       plan: planCleanup,
       summary: (_cfg, plan, result) => {
         const did = result.steps.map((s) => `  ${s.name}${s.detail ? ` (${s.detail})` : ''}`);
-        return [`cleanup: ${plan.to} serving; the idle color holds nothing running or enabled now:`, ...did, ...plan.notes.map((n) => `  ${n}`)].join('\n');
+        return [
+          `cleanup: ${plan.to} serving; the idle color holds nothing running or enabled now:`,
+          ...did,
+          ...plan.notes.map((n) => `  ${n}`),
+        ].join('\n');
       },
     },
     o,

@@ -18,7 +18,17 @@ export function deploy(ref: string, o: GlobalOptions & MemoryOption & FleetOptio
     args: ['deploy', ref, ...flag(req.allowDestructive, '--allow-destructive'), ...flag(req.noMemoryCheck, '--no-memory-check')],
     parallel: parallelOf(o),
   };
-  return runPlanned({ name: 'deploy', ref, fleet, observes: DEPLOY_OBSERVES, plan: (cfg, host) => planDeploy(cfg, host, { ...req, now: new Date() }), summary: summarize(ref) }, o);
+  return runPlanned(
+    {
+      name: 'deploy',
+      ref,
+      fleet,
+      observes: DEPLOY_OBSERVES,
+      plan: (cfg, host) => planDeploy(cfg, host, { ...req, now: new Date() }),
+      summary: summarize(ref),
+    },
+    o,
+  );
 }
 
 export const rollback = (o: GlobalOptions & MemoryOption & FleetOption & { to?: string; migrateBack?: boolean }) =>
@@ -27,11 +37,17 @@ export const rollback = (o: GlobalOptions & MemoryOption & FleetOption & { to?: 
       name: 'rollback',
       fleet: {
         name: 'rollback',
-        args: ['rollback', ...(o.to ? ['--to', o.to] : []), ...flag(!!o.migrateBack, '--migrate-back'), ...flag(o.memoryCheck === false, '--no-memory-check')],
+        args: [
+          'rollback',
+          ...(o.to ? ['--to', o.to] : []),
+          ...flag(!!o.migrateBack, '--migrate-back'),
+          ...flag(o.memoryCheck === false, '--no-memory-check'),
+        ],
         parallel: parallelOf(o),
       },
       observes: DEPLOY_OBSERVES,
-      plan: (cfg, host) => planDeploy(cfg, host, { rollback: true, toRelease: o.to, migrateBack: !!o.migrateBack, noMemoryCheck: o.memoryCheck === false }),
+      plan: (cfg, host) =>
+        planDeploy(cfg, host, { rollback: true, toRelease: o.to, migrateBack: !!o.migrateBack, noMemoryCheck: o.memoryCheck === false }),
       summary: summarize(undefined),
     },
     o,

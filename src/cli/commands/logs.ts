@@ -31,13 +31,20 @@ export async function logs(kind: string | undefined, o: LogsOptions): Promise<nu
       host.close();
     }
   }
-  if (!color) throw new UsageError(`${cfg.app} is not set up: no color is live.`, { next: 'Pass --color blue|green, or run `bluegreen setup` first.' });
+  if (!color)
+    throw new UsageError(`${cfg.app} is not set up: no color is live.`, {
+      next: 'Pass --color blue|green, or run `bluegreen setup` first.',
+    });
   const colors = o.follow && !o.color ? [color, otherColor(color)] : [color];
   const units = colors.map((c) => unitNames(cfg, c)[k]);
-  if (units.some((u) => !u)) throw new UsageError(`${cfg.app} has no ${k} unit (no ${k === 'beat' ? 'celery.beat' : 'celery block'} in ${cfg.configPath}).`);
+  if (units.some((u) => !u))
+    throw new UsageError(`${cfg.app} has no ${k} unit (no ${k === 'beat' ? 'celery.beat' : 'celery block'} in ${cfg.configPath}).`);
   const files = units.map((u) => unitLogFile(cfg, u!));
   // tail runs as root and opens what it is given: the same check as every command that opens log_dir
   if (files.every((f) => f) && cfg.scope === 'system') checkAppPaths(cfg, await readAppPaths(cfg));
   if (files.every((f) => f)) return runAttached('tail', tailArgs(files as string[], n, !!o.follow));
-  return runAttached('journalctl', journalctlArgs({ scope: cfg.scope, units: units as string[], lines: n, output: o.json ? 'json' : 'short-iso', follow: o.follow }));
+  return runAttached(
+    'journalctl',
+    journalctlArgs({ scope: cfg.scope, units: units as string[], lines: n, output: o.json ? 'json' : 'short-iso', follow: o.follow }),
+  );
 }

@@ -40,7 +40,15 @@ export function releaseRows(state: HostState): ReleaseRow[] {
 function formatReleases(rows: ReleaseRow[]): string {
   if (rows.length === 0) return 'no releases on disk\n';
   const lines = rows.map((r) =>
-    [r.live ? '*' : ' ', r.id.padEnd(18), (r.commit ?? '').slice(0, 12).padEnd(12), (r.ref ?? '').padEnd(14), (r.builtAt ?? '').padEnd(24), r.status.padEnd(8), r.colors.join(',')]
+    [
+      r.live ? '*' : ' ',
+      r.id.padEnd(18),
+      (r.commit ?? '').slice(0, 12).padEnd(12),
+      (r.ref ?? '').padEnd(14),
+      (r.builtAt ?? '').padEnd(24),
+      r.status.padEnd(8),
+      r.colors.join(','),
+    ]
       .join(' ')
       .trimEnd(),
   );

@@ -16,7 +16,8 @@ import { type GlobalOptions, scopeOf } from '../options.js';
 // a minimal environment; a pseudo-terminal of its own when this one is a terminal, else this one's
 // pipes. It never gets bg's terminal (TIOCSTI) or bg's environment. Its exit code is bg's.
 export async function run(command: string[], o: GlobalOptions): Promise<number> {
-  if (command.length === 0) throw new UsageError('bluegreen run needs a command: bluegreen run -- python3 manage.py shell', { code: 'usage' });
+  if (command.length === 0)
+    throw new UsageError('bluegreen run needs a command: bluegreen run -- python3 manage.py shell', { code: 'usage' });
   const cfg = await loadConfig({ path: o.config, scope: scopeOf(o) });
   // systemd reads the env file as root into the command's environment: never one the app could redirect
   if (cfg.scope === 'system') checkAppPaths(cfg, await readAppPaths(cfg));

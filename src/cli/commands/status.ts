@@ -49,7 +49,12 @@ export function buildReport(cfg: Config, host: HostState, lastDeploy: JournalEnt
     scope: cfg.scope,
     active: host.active ?? null,
     maintenance: !!host.maintenance,
-    upstream: { file: cfg.caddy.upstreamFile, port: host.upstreamPort ?? null, caddy, mismatch: caddy !== null && want !== undefined && !caddy.includes(want) },
+    upstream: {
+      file: cfg.caddy.upstreamFile,
+      port: host.upstreamPort ?? null,
+      caddy,
+      mismatch: caddy !== null && want !== undefined && !caddy.includes(want),
+    },
     problem: problems.find((p) => p.severity === 'error')?.message,
     problems,
     units: allUnits(cfg).map((name) => {
@@ -66,7 +71,12 @@ export function buildReport(cfg: Config, host: HostState, lastDeploy: JournalEnt
       };
     }),
     memory: memoryReport(cfg, host),
-    releases: Object.fromEntries(COLORS.map((c) => [c, { id: host.colors[c].release ?? null, commit: host.colors[c].commit ?? null, subject: host.colors[c].subject ?? null }])),
+    releases: Object.fromEntries(
+      COLORS.map((c) => [
+        c,
+        { id: host.colors[c].release ?? null, commit: host.colors[c].commit ?? null, subject: host.colors[c].subject ?? null },
+      ]),
+    ),
     lastDeploy,
     lastLog: host.activeLog ?? null,
     warnings: problems.filter((p) => p.severity === 'warning').map((p) => p.message),
@@ -80,5 +90,10 @@ function memoryReport(cfg: Config, host: HostState): MemoryReport {
     return used.length ? used.reduce((a, u) => a + units[u], 0) : null;
   };
   const fit = memoryFit(cfg, host);
-  return { colors: { blue: sum('blue'), green: sum('green') }, headroom: host.memory?.headroom ?? null, need: memoryNeed(cfg, host) ?? null, fits: fit ? fit.fits : null };
+  return {
+    colors: { blue: sum('blue'), green: sum('green') },
+    headroom: host.memory?.headroom ?? null,
+    need: memoryNeed(cfg, host) ?? null,
+    fits: fit ? fit.fits : null,
+  };
 }

@@ -43,7 +43,8 @@ export const executor: Execute = async (run) => {
   const result = await executePlan(plan, cfg, host, progress, signal, run.afterStep);
   // a reboot or shutdown mid-run: systemd cancels the run's jobs and refuses the undo's starts,
   // whether or not its SIGTERM reached bg first
-  const stopping = !result.ok && !!result.undoFailed?.length && !signal.aborted && (await host.systemd.systemState().catch(() => '')) === 'stopping';
+  const stopping =
+    !result.ok && !!result.undoFailed?.length && !signal.aborted && (await host.systemd.systemState().catch(() => '')) === 'stopping';
   return { result, resultName: endResult(result, signal.aborted || stopping), hooks: run.hooks };
 };
 

@@ -49,7 +49,9 @@ export async function prepare(cmd: PlannedCommand, o: GlobalOptions, rt: Runtime
   const stopListening = lock
     ? rt.signals.onInterrupt((sig) => {
         if (abort.signal.aborted) {
-          rt.output.warn(`bg: ${sig} again: exiting now, without waiting for the step or its undo. Run \`bluegreen status\` to see what the host runs.`);
+          rt.output.warn(
+            `bg: ${sig} again: exiting now, without waiting for the step or its undo. Run \`bluegreen status\` to see what the host runs.`,
+          );
           rt.exit(signalExitCode(sig));
         }
         abort.abort(new BgError(`Interrupted by ${sig}.`, { code: 'interrupted' }));
@@ -74,7 +76,10 @@ export async function prepare(cmd: PlannedCommand, o: GlobalOptions, rt: Runtime
 
 async function takeLock(cmd: PlannedCommand, o: GlobalOptions, cfg: Config, rt: Runtime): Promise<Lock> {
   const note = (message: string) => rt.output.progress({ event: 'note', message });
-  const lock = await rt.lock(cfg, `bg ${cmd.name}${cmd.ref ? ` ${cmd.ref}` : ''}`, { waitMs: lockWaitMs(o), onWait: (holder) => note(`Waiting for the other bg: ${holder}`) });
+  const lock = await rt.lock(cfg, `bg ${cmd.name}${cmd.ref ? ` ${cmd.ref}` : ''}`, {
+    waitMs: lockWaitMs(o),
+    onWait: (holder) => note(`Waiting for the other bg: ${holder}`),
+  });
   const was = lock.tookOverFrom;
   if (was) note(`Took over a stale lock from pid ${was.pid} (${was.command}, since ${was.since}).`);
   return lock;

@@ -43,8 +43,16 @@ export async function recordEnd(rt: Runtime, p: Prepared, base: JournalBase, { r
 export async function recordNothingToDo(rt: Runtime, cmd: PlannedCommand, p: Prepared): Promise<void> {
   const { plan } = p;
   await rt.journal
-    .append(p.cfg.stateDir, { ...journalBase(cmd, p, rt), time: rt.clock.now().toISOString(), result: 'nothing-to-do', notes: plan.notes, ms: 0, steps: [] })
+    .append(p.cfg.stateDir, {
+      ...journalBase(cmd, p, rt),
+      time: rt.clock.now().toISOString(),
+      result: 'nothing-to-do',
+      notes: plan.notes,
+      ms: 0,
+      steps: [],
+    })
     .catch((e: unknown) => unrecorded(rt, e));
 }
 
-const unrecorded = (rt: Runtime, e: unknown) => rt.output.progress({ event: 'note', message: `${messageOf(e)} The run itself is reported below.` });
+const unrecorded = (rt: Runtime, e: unknown) =>
+  rt.output.progress({ event: 'note', message: `${messageOf(e)} The run itself is reported below.` });

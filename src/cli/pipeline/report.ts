@@ -22,14 +22,30 @@ export async function reportRun(cmd: PlannedCommand, o: GlobalOptions, p: Prepar
     throw runFailure(cmd.name, cfg, plan, result, serves, problems);
   }
   const text = cmd.summary(cfg, plan, result, o);
-  rt.output.result(text, { event: 'result', result: 'ok', command: cmd.name, from: plan.from, to: plan.to, ms: Math.round(result.ms), commit: result.commit });
+  rt.output.result(text, {
+    event: 'result',
+    result: 'ok',
+    command: cmd.name,
+    from: plan.from,
+    to: plan.to,
+    ms: Math.round(result.ms),
+    commit: result.commit,
+  });
   return exitOk();
 }
 
 export function reportNothingToDo(cmd: PlannedCommand, { plan }: Prepared, rt: Runtime): number {
   const { notes } = plan;
   const said = notes.length ? notes : [`${cmd.name}: nothing to do.`];
-  rt.output.result(said.join('\n'), { event: 'result', result: 'nothing-to-do', command: cmd.name, from: plan.from, to: plan.to, notes, message: said.join(' ') });
+  rt.output.result(said.join('\n'), {
+    event: 'result',
+    result: 'nothing-to-do',
+    command: cmd.name,
+    from: plan.from,
+    to: plan.to,
+    notes,
+    message: said.join(' '),
+  });
   return exitOk();
 }
 
@@ -45,6 +61,15 @@ export async function reportDryRun(cmd: PlannedCommand, { cfg, host, plan }: Pre
     if (s.action.kind !== 'install') continue;
     for (const c of await pendingChanges(cfg, host.files, s.action.colors, s.action.caddyfile)) diffs.push(diffOf(c));
   }
-  rt.output.result([...lines, ...diffs].join('\n'), { event: 'plan', dryRun: true, command: cmd.name, from: plan.from, to: plan.to, steps: plan.steps, notes: plan.notes, diffs });
+  rt.output.result([...lines, ...diffs].join('\n'), {
+    event: 'plan',
+    dryRun: true,
+    command: cmd.name,
+    from: plan.from,
+    to: plan.to,
+    steps: plan.steps,
+    notes: plan.notes,
+    diffs,
+  });
   return exitOk();
 }

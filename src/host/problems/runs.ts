@@ -6,7 +6,9 @@ import type { Found } from '../problem.js';
 export function interruptedRun(_cfg: Config, host: HostState): Found | undefined {
   if (!host.lock || host.lock.alive) return undefined;
   const l = host.lock.info;
-  const who = l ? `${l.command} (pid ${l.pid}, started ${l.since})${l.step ? ` was cut off at step ${l.step}` : ' was cut off'}` : 'a bg run left an unreadable lock file';
+  const who = l
+    ? `${l.command} (pid ${l.pid}, started ${l.since})${l.step ? ` was cut off at step ${l.step}` : ' was cut off'}`
+    : 'a bg run left an unreadable lock file';
   return {
     code: 'interrupted-run',
     message: `${who}; its lock is stale.`,

@@ -20,7 +20,11 @@ export function idleCeleryRunning(cfg: Config, host: HostState): Found | undefin
   if (!host.active) return undefined;
   const worker = unitNames(cfg, otherColor(host.active)).worker;
   if (!worker || host.units[worker]?.activeState !== 'active') return undefined;
-  return { code: 'idle-celery-running', message: `the idle color's Celery worker ${worker} is running.`, next: 'Run `bluegreen cleanup` to stop it.' };
+  return {
+    code: 'idle-celery-running',
+    message: `the idle color's Celery worker ${worker} is running.`,
+    next: 'Run `bluegreen cleanup` to stop it.',
+  };
 }
 
 export function activeCeleryDown(cfg: Config, host: HostState): Found | undefined {

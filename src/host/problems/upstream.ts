@@ -74,7 +74,8 @@ export function caddyUnreachable(cfg: Config, host: HostState): Found | undefine
 
 export function upstreamMismatch(cfg: Config, host: HostState): Found | undefined {
   const routed = host.caddyUpstreams;
-  if (routed === undefined || host.maintenance || host.upstreamPort === undefined || routed.includes(`127.0.0.1:${host.upstreamPort}`)) return undefined;
+  if (routed === undefined || host.maintenance || host.upstreamPort === undefined || routed.includes(`127.0.0.1:${host.upstreamPort}`))
+    return undefined;
   const file = cfg.caddy.upstreamFile;
   const found = liveColorWithoutFile(cfg, host);
   const serves = routed.join(', ') || 'nothing';

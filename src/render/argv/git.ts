@@ -11,7 +11,8 @@ export const gitArgs = {
   clone: (repo: string, dir: string) => git('clone', '--no-checkout', '--quiet', '--', repo, dir),
   originUrl: (dir: string) => git('-C', dir, 'config', '--get', 'remote.origin.url'),
   setOrigin: (dir: string, repo: string) => git('-C', dir, 'remote', 'set-url', 'origin', '--', repo),
-  fetch: (dir: string) => git('-C', dir, 'fetch', '--quiet', '--prune', '--tags', '--force', 'origin', '--', '+refs/heads/*:refs/remotes/origin/*'),
+  fetch: (dir: string) =>
+    git('-C', dir, 'fetch', '--quiet', '--prune', '--tags', '--force', 'origin', '--', '+refs/heads/*:refs/remotes/origin/*'),
   followDefaultBranch: (dir: string) => git('-C', dir, 'remote', 'set-head', 'origin', '--auto'),
   defaultBranch: (dir: string) => git('-C', dir, 'symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD'),
   /** The commit and subject `rev` names, NUL-separated. */

@@ -28,4 +28,9 @@ export function journalctlArgs(q: JournalQuery): string[] {
 }
 
 /** The argv after `tail` for log_dir's files: -F follows a file across its rotation. */
-export const tailArgs = (files: string[], lines: number, follow: boolean): string[] => ['-n', String(lines), ...(follow ? ['-F'] : []), ...files];
+export const tailArgs = (files: string[], lines: number, follow: boolean): string[] => [
+  '-n',
+  String(lines),
+  ...(follow ? ['-F'] : []),
+  ...files,
+];

@@ -4,7 +4,8 @@
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** `-I`: the release (the working directory) is not on the Python path of root's `-m venv`. */
-export const venvCreateLine = (python: string, systemSitePackages: boolean, dir: string) => `${q(python)} -I -m venv ${systemSitePackages ? '--system-site-packages ' : ''}${q(dir)}`;
+export const venvCreateLine = (python: string, systemSitePackages: boolean, dir: string) =>
+  `${q(python)} -I -m venv ${systemSitePackages ? '--system-site-packages ' : ''}${q(dir)}`;
 
 export const pipInstallLine = (pip: string, requirements: string) => `${q(pip)} install --no-input -r ${q(requirements)}`;
 

@@ -13,4 +13,5 @@ export function sshArgs(host: FleetHost, args: string[], bg = 'bluegreen'): stri
 }
 
 /** The same command as one line the operator can paste into a shell. */
-export const sshCommandLine = (ssh: string, host: FleetHost, args: string[], bg = 'bluegreen') => [ssh, ...sshArgs(host, args, bg).map(shellQuote)].join(' ');
+export const sshCommandLine = (ssh: string, host: FleetHost, args: string[], bg = 'bluegreen') =>
+  [ssh, ...sshArgs(host, args, bg).map(shellQuote)].join(' ');

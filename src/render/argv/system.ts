@@ -8,13 +8,29 @@ export const idArgs = (what: '-u' | '-g' | '-G', name: string) => [what, '--', n
 
 /** The argv after `useradd`: a system user with a group of its own, no home made, no login; `comment` marks it as an app's. */
 export function useraddArgs(name: string, home: string, comment?: string): string[] {
-  return ['--system', '--user-group', '--home-dir', home, '--no-create-home', '--shell', '/usr/sbin/nologin', ...(comment ? ['--comment', comment] : []), '--', name];
+  return [
+    '--system',
+    '--user-group',
+    '--home-dir',
+    home,
+    '--no-create-home',
+    '--shell',
+    '/usr/sbin/nologin',
+    ...(comment ? ['--comment', comment] : []),
+    '--',
+    name,
+  ];
 }
 
 const portFilter = (key: 'sport' | 'dport', ports: number[]) => ports.map((p) => `${key} = :${p}`).join(' or ');
 
 /** The argv after `ss`: established TCP connections from or to local `port`. */
-export const ssEstablishedArgs = (port: number) => ['-Htn', 'state', 'established', `( ${portFilter('sport', [port])} or ${portFilter('dport', [port])} )`];
+export const ssEstablishedArgs = (port: number) => [
+  '-Htn',
+  'state',
+  'established',
+  `( ${portFilter('sport', [port])} or ${portFilter('dport', [port])} )`,
+];
 
 /** The argv after `ss`: TCP listeners on any of `ports`. */
 export const ssListeningArgs = (ports: number[]) => ['-Htn', '-l', `( ${portFilter('sport', ports)} )`];
