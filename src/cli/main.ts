@@ -151,10 +151,12 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
       // help shown (asked for, or bg run with no command) is not a refusal
       if (err.exitCode === 0 || err.code === 'commander.help') return commanderExit(err.exitCode);
       const words = argv.slice(2).filter((a) => !a.startsWith('-'));
-      const command = program.commands.find((c) => words.includes(c.name()))?.name();
-      const usage = new UsageError(`${err.message.replace(/^error: /, '')}`, {
+      const command = program.commands.find((c) => words.includes(c.name()));
+      const usage = new UsageError(err.message.replace(/^error: /, ''), {
         code: 'usage',
-        next: `See \`bluegreen ${command ? `${command} ` : ''}--help\` for what it takes.`,
+        next: command
+          ? `Usage: bluegreen ${command.name()} ${command.usage()} (\`bluegreen ${command.name()} --help\` says more).`
+          : 'See `bluegreen --help` for the commands and options.',
       });
       printError(usage, argv.includes('--json'));
       return commanderExit(err.exitCode);

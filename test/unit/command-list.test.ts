@@ -25,7 +25,7 @@ function loaderEntries(): [string, string][] {
     ) {
       throw new Error(`${file}: Commands member ${m.getText(sf)} is not \`name: typeof import('./commands/name.js')\``);
     }
-    return [m.name.getText(sf), m.type.argument.literal.text];
+    return [ts.isStringLiteral(m.name) ? m.name.text : m.name.getText(sf), m.type.argument.literal.text];
   });
 }
 

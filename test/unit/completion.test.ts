@@ -106,8 +106,8 @@ describe("bluegreen's own arguments", () => {
     expect(text.err).toContain(
       "bg: command-argument value 'celery' is invalid for argument 'kind'. Allowed choices are web, worker, beat.\n  state: Nothing was changed.\n",
     );
-    expect(text.err).toContain('next:  See `bluegreen logs --help` for what it takes.');
-    expect(text.err).not.toContain('Usage:');
+    expect(text.err).toContain('next:  Usage: bluegreen logs [options] [kind] (`bluegreen logs --help` says more).');
+    expect(text.err).not.toContain('Global Options:');
     const json = await cli(['--json', 'deploy']);
     expect(json.code).toBe(2);
     expect(jsonEvent(json.out, 'error')).toMatchObject({
@@ -118,7 +118,7 @@ describe("bluegreen's own arguments", () => {
     });
     expect(json.err).toBe('');
     const help = await cli([]);
-    expect(help.err).toContain('Usage: bluegreen');
+    expect(help.err).toContain('\nCommands:\n');
     expect(help.err).not.toContain('bg: ');
   });
 
