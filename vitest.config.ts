@@ -14,6 +14,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // a hang guard, not a speed target: some cases start zsh, sh or node, which takes seconds
+          // while the container projects boot beside them
+          testTimeout: 30_000,
         },
       },
       {
