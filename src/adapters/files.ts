@@ -3,9 +3,10 @@
 // the new one, never half a file, and a crash mid-write leaves the old file in place.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, readFile, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
+import { lstat, open, readFile, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FsError } from '../errors.js';
+import type { PathStat } from '../execute/host.js';
 import { makeDirs } from './make-dirs.js';
 
 const PERMISSION_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOTDIR']);
@@ -192,4 +193,17 @@ export async function readUntrusted(path: string, maxBytes: number): Promise<str
   } finally {
     await fh.close();
   }
+}
+
+/** What `lstat` says of a path (never following a link), or undefined when there is nothing there. */
+export function lstatPath(path: string): Promise<PathStat | undefined> {
+  return lstat(path).then(
+    (s) => ({
+      kind: s.isSymbolicLink() ? 'link' : s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other',
+      uid: s.uid,
+      gid: s.gid,
+      mode: s.mode & 0o7777,
+    }),
+    () => undefined,
+  );
 }

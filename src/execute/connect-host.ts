@@ -4,7 +4,7 @@ import { chmod, lchown, lstat, open, readdir, readlink, rename, rm } from 'node:
 import { CaddyAdmin } from '../adapters/caddy-admin.js';
 import { chownTree } from '../adapters/chown-tree.js';
 import { listeningOn, waitDrained } from '../adapters/connections.js';
-import { pointSymlink, readText, readUntrusted, removeFile, writeAtomic } from '../adapters/files.js';
+import { lstatPath, pointSymlink, readText, readUntrusted, removeFile, writeAtomic } from '../adapters/files.js';
 import { checkoutNewRelease, headCommit } from '../adapters/git.js';
 import { loadHttpClient, waitHealthy } from '../adapters/health.js';
 import { makeDirs } from '../adapters/make-dirs.js';
@@ -50,16 +50,7 @@ const files: FilesPort = {
       (s) => s.isSymbolicLink(),
       () => undefined,
     ),
-  lstat: (path) =>
-    lstat(path).then(
-      (s) => ({
-        kind: s.isSymbolicLink() ? 'link' : s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other',
-        uid: s.uid,
-        gid: s.gid,
-        mode: s.mode & 0o7777,
-      }),
-      () => undefined,
-    ),
+  lstat: lstatPath,
   list: (dir) => readdir(dir).catch(() => []),
   removeTree: (path) => rm(path, { recursive: true, force: true }),
   rename: (from, to) => rename(from, to),

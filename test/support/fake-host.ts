@@ -2,6 +2,7 @@ import type { Head } from '../../src/adapters/git.js';
 import type { HealthOptions } from '../../src/adapters/health.js';
 import type { Headroom } from '../../src/adapters/memory.js';
 import type { JobResult, UnitState } from '../../src/adapters/systemd.js';
+import type { Config } from '../../src/config/types.js';
 import type { Host, PathStat, ShellResult, TransientRun } from '../../src/execute/host.js';
 import type { PasswdEntry } from '../../src/host/host-state.js';
 
@@ -290,4 +291,24 @@ export class FakeHost implements Host {
   chownTree = async (path: string, uid: number) => void this.calls.push(`chown -R ${uid} ${path}`);
   setOwner = async (path: string, uid: number, gid: number, mode: number) =>
     void this.calls.push(`chown ${uid}:${gid} ${mode.toString(8)} ${path}`);
+}
+
+/** The sample app's blue units, active and enabled: what a host serving blue runs. */
+export const BLUE_UNITS = ['shop-web-blue.service', 'shop-worker-blue.service', 'shop-beat-blue.service'];
+
+/** A host where blue serves `cfg`'s app (upstream 127.0.0.1:8000); `over` makes calls fail or hang. */
+export function blueServingHost(
+  cfg: Config,
+  over: { fail?: string[]; failAlways?: string[]; hangHealth?: boolean; webOf?: Record<string, string> } = {},
+): FakeHost {
+  return new FakeHost({
+    upstreamFile: cfg.caddy.upstreamFile,
+    files: { [cfg.caddy.upstreamFile]: 'to 127.0.0.1:8000\n', [cfg.caddy.caddyfile]: 'caddyfile' },
+    active: Object.fromEntries(BLUE_UNITS.map((u) => [u, 'active'])),
+    fail: new Set(over.fail ?? []),
+    failAlways: new Set(over.failAlways ?? []),
+    hangHealth: over.hangHealth,
+    enabled: BLUE_UNITS,
+    webOf: over.webOf,
+  });
 }

@@ -8,7 +8,7 @@ import type { HostState } from '../../src/host/host-state.js';
 import { observe } from '../../src/host/observe.js';
 import { planDeploy } from '../../src/plan/deploy-plan.js';
 import type { Plan } from '../../src/plan/step.js';
-import { FakeHost } from '../support/fake-host.js';
+import { BLUE_UNITS, blueServingHost, FakeHost } from '../support/fake-host.js';
 import { sampleConfig } from '../support/sample-config.js';
 
 // The executor against an in-memory host: no systemd, milliseconds. Real components are in
@@ -22,20 +22,10 @@ const cfg = sampleConfig({
   celery: { ...base.celery!, broker: 'redis://:secret@127.0.0.1:6379/0' },
 });
 const UPSTREAM = cfg.caddy.upstreamFile;
-const live = ['shop-web-blue.service', 'shop-worker-blue.service', 'shop-beat-blue.service'];
+const live = BLUE_UNITS;
 
-function blueServing(over: { fail?: string[]; failAlways?: string[]; hangHealth?: boolean } = {}) {
-  return new FakeHost({
-    upstreamFile: UPSTREAM,
-    files: { [UPSTREAM]: 'to 127.0.0.1:8000\n', [cfg.caddy.caddyfile]: 'caddyfile' },
-    active: Object.fromEntries(live.map((u) => [u, 'active'])),
-    fail: new Set(over.fail ?? []),
-    failAlways: new Set(over.failAlways ?? []),
-    hangHealth: over.hangHealth,
-    enabled: live,
-    webOf: { '127.0.0.1:8000': 'shop-web-blue.service', '127.0.0.1:8100': 'shop-web-green.service' },
-  });
-}
+const blueServing = (over: Parameters<typeof blueServingHost>[1] = {}) =>
+  blueServingHost(cfg, { ...over, webOf: { '127.0.0.1:8000': 'shop-web-blue.service', '127.0.0.1:8100': 'shop-web-green.service' } });
 const greenUnits = ['shop-web-green.service', 'shop-worker-green.service', 'shop-beat-green.service'];
 
 const observed: HostState = {

@@ -14,7 +14,7 @@ import { MAINTENANCE_OBSERVES, planMaintenance } from '../../src/plan/maintenanc
 import type { Plan } from '../../src/plan/step.js';
 import type { DryRunEvent, ResultEvent } from '../../src/protocol/events.js';
 import type { JournalEntry } from '../../src/state/journal.js';
-import { FakeHost } from '../support/fake-host.js';
+import { BLUE_UNITS, blueServingHost, FakeHost } from '../support/fake-host.js';
 import { sampleConfig } from '../support/sample-config.js';
 
 // The command pipeline (prepare → execute → record → report) over a fake Runtime: the fake host, an
@@ -27,19 +27,9 @@ const cfg: Config = {
   celery: { ...base.celery!, broker: 'redis://127.0.0.1:6379/0' },
 };
 const UPSTREAM = cfg.caddy.upstreamFile;
-const live = ['shop-web-blue.service', 'shop-worker-blue.service', 'shop-beat-blue.service'];
+const live = BLUE_UNITS;
 
-function blueServing(over: { fail?: string[]; failAlways?: string[]; hangHealth?: boolean } = {}) {
-  return new FakeHost({
-    upstreamFile: UPSTREAM,
-    files: { [UPSTREAM]: 'to 127.0.0.1:8000\n', [cfg.caddy.caddyfile]: 'caddyfile' },
-    active: Object.fromEntries(live.map((u) => [u, 'active'])),
-    fail: new Set(over.fail ?? []),
-    failAlways: new Set(over.failAlways ?? []),
-    hangHealth: over.hangHealth,
-    enabled: live,
-  });
-}
+const blueServing = (over: Parameters<typeof blueServingHost>[1] = {}) => blueServingHost(cfg, over);
 
 // what a deploy planner sees on a host where blue serves release r1 (the fake host lists no releases)
 const observed: HostState = {

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { lstatPath } from '../../src/adapters/files.js';
 import { isBgError } from '../../src/errors.js';
 import type { Host } from '../../src/execute/host.js';
 import { checkStaticDir } from '../../src/steps/static-dir.js';
@@ -15,16 +16,7 @@ const files = {
   exists: (p: string) => existsSync(p),
   list: (d: string) => readdir(d).catch(() => []),
   readLink: (p: string) => readlink(p).catch(() => undefined),
-  lstat: (p: string) =>
-    lstat(p).then(
-      (s) => ({
-        kind: s.isSymbolicLink() ? 'link' : s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other',
-        uid: s.uid,
-        gid: s.gid,
-        mode: s.mode & 0o7777,
-      }),
-      () => undefined,
-    ),
+  lstat: lstatPath,
 };
 const host = { files } as unknown as Host;
 const cfgOf = () => sampleConfig({ root, caddy: { ...sampleConfig().caddy, staticPath: '/static/', staticDir: 'staticfiles' } });
