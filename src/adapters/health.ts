@@ -29,6 +29,8 @@ export interface HealthOptions extends ProbeOptions {
   intervalMs: number;
   retries: number; // max tries
   expect: number; // expected status
+  /** Consecutive 5xx answers that end the gate at once: the app is up and failing. Timeouts and refused connections never count. */
+  failAfter?: number;
   /** Returns a reason when the unit has died, so the gate fails at once instead of waiting out its budget. */
   alive?: () => Promise<string | undefined>;
 }
@@ -78,14 +80,18 @@ export async function probe(opts: ProbeOptions): Promise<ProbeResult> {
   }
 }
 
-const describeResult = (r: ProbeResult) =>
-  'error' in r ? `last error: ${r.error}` : `last response: HTTP ${r.status}${r.body ? `: ${r.body}` : ''}`;
+// An HTML error page (Django's, Werkzeug's) says nothing the app's own log does not say better.
+const isHtml = (body: string) => /^\s*<(!doctype|html|head|body|title)\b/i.test(body);
+const bodyText = (body: string) => (!body ? '' : isHtml(body) ? ': (an HTML page, not shown)' : `: ${body}`);
+
+const describeResult = (r: ProbeResult) => ('error' in r ? `last error: ${r.error}` : `last response: HTTP ${r.status}${bodyText(r.body)}`);
 
 /** Polls until the expected status, `retries` tries at most; throws HealthError otherwise. */
 export async function waitHealthy(opts: HealthOptions): Promise<{ tries: number; ms: number; status: number }> {
   const start = performance.now();
   const elapsed = () => Math.round(performance.now() - start);
   let last: ProbeResult | undefined;
+  let failing = 0; // 5xx answers in a row
   for (let tries = 1; tries <= opts.retries; tries++) {
     opts.signal?.throwIfAborted();
     const dead = await opts.alive?.();
@@ -97,6 +103,13 @@ export async function waitHealthy(opts: HealthOptions): Promise<{ tries: number;
     }
     last = await probe(opts);
     if (!('error' in last) && last.status === opts.expect) return { tries, ms: elapsed(), status: last.status };
+    failing = !('error' in last) && last.status >= 500 ? failing + 1 : 0;
+    if (opts.failAfter !== undefined && failing >= opts.failAfter) {
+      throw new HealthError(`The app answered HTTP ${(last as { status: number }).status} ${failing} times in a row: ${describeTarget(opts)}`, {
+        code: 'health-failing',
+        detail: `${tries} tries in ${elapsed()} ms, expected HTTP ${opts.expect}; ${describeResult(last)}`,
+      });
+    }
     if (tries < opts.retries) {
       await sleep(opts.intervalMs, undefined, { signal: opts.signal }).catch((err) => {
         opts.signal?.throwIfAborted(); // reject with the caller's reason

@@ -29,6 +29,7 @@ export const DEFAULTS = {
       timeoutMs: defaultOf(web.keys.health.keys.timeout),
       retries: defaultOf(web.keys.health.keys.retries),
       expect: defaultOf(web.keys.health.keys.expect),
+      failAfter: defaultOf(web.keys.health.keys.fail_after),
     },
   },
   caddy: {
@@ -100,6 +101,7 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
         timeoutMs: h.timeout ?? dh.timeoutMs,
         retries: h.retries ?? dh.retries,
         expect: h.expect ?? dh.expect,
+        failAfter: h.fail_after ?? dh.failAfter,
       },
     },
     caddy: {

@@ -109,6 +109,11 @@ const web = requiredBlock({
         hint: 'tries before the deploy fails and rolls back',
       }),
       expect: key(int(100, 599, 'an HTTP status'), { default: 200, doc: 'expected status', hint: 'HTTP status that means healthy' }),
+      fail_after: key(int(1, 100_000), {
+        default: 10,
+        doc: 'consecutive 5xx answers that fail the gate at once (timeouts and refused connections wait out `retries`)',
+        hint: 'consecutive 5xx answers that end the gate early',
+      }),
     },
     'the gate: a new color takes traffic only after this passes',
   ),

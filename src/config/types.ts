@@ -14,6 +14,7 @@ export interface HealthConfig {
   timeoutMs: number; // per-try timeout
   retries: number; // max tries before the gate fails
   expect: number; // expected HTTP status
+  failAfter: number; // consecutive 5xx answers that end the gate
 }
 
 export interface WebConfig {

@@ -2,6 +2,7 @@ import { type BuildPhase, buildLogPath, inAppDir, releasePath } from '../config/
 import type { Color, Config } from '../config/types.js';
 import { BuildError } from '../errors.js';
 import type { Host, ShellResult } from '../execute/host.js';
+import { exitStatus, exitStatusLine } from '../host/exit-status.js';
 
 // Below systemd's default of 100: while a build and the live app both want the CPU, the app wins.
 const BUILD_CPU_WEIGHT = 20;
@@ -19,11 +20,13 @@ export interface BuildStep {
   signal?: AbortSignal;
 }
 
+const stepUnit = (cfg: Config, phase: BuildPhase, release: string, n: number) => `${cfg.app}-${phase}-${release}-${n}.service`;
+
 /** One command of a build as the transient unit <app>-<phase>-<release>-<n>.service; its output comes back, its log file goes. */
 export async function runBuildStep(host: Host, cfg: Config, s: BuildStep): Promise<ShellResult> {
   const logFile = `${buildLogPath(cfg, s.release, s.phase)}.${s.n}`;
   const r = await host.runTransient({
-    unit: `${cfg.app}-${s.phase}-${s.release}-${s.n}.service`,
+    unit: stepUnit(cfg, s.phase, s.release, s.n),
     command: s.command,
     cwd: s.cwd,
     ...(s.envFile && { envFile: s.envFile }),
@@ -85,16 +88,18 @@ async function runCommands(host: Host, cfg: Config, dir: string, b: BuildRun, as
     log += `$ ${cmd}\n${r.output}\n`;
     if (r.exitCode !== 0) {
       await host.files.write(logPath, log, 0o600);
+      const cwd = inAppDir(cfg, dir);
+      const status = exitStatus(r.exitCode, { unit: stepUnit(cfg, b.phase, b.release, i + 1), cwd, command: cmd, ...(asUser && { user: b.user }) });
       const missing = missingVariable(r.output);
-      throw new BuildError(
-        `${b.phase === 'build' ? 'Build' : 'Release'} step failed in releases/${b.release}: ${cmd} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`,
-        {
-          detail: tail(r.output, 20),
-          next: missing
+      const exit = status ? exitStatusLine(status) : (r.exitCode ?? r.signal ?? 'unknown');
+      throw new BuildError(`${b.phase === 'build' ? 'Build' : 'Release'} step failed in releases/${b.release}: ${cmd} (exit ${exit}).`, {
+        detail: tail(r.output, 20) || (status?.byRunner ? `(no output: systemd stopped before running the command)` : ''),
+        next: status?.byRunner
+          ? status.next
+          : missing
             ? `It reads ${missing} from its environment: set ${missing}=... in ${cfg.envFile} (the build and the units read that file), then run it again.`
             : `Fix the build (full output in ${logPath}) and run it again.`,
-        },
-      );
+      });
     }
   }
   await host.files.write(logPath, log, 0o600);

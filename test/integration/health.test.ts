@@ -77,6 +77,37 @@ describe('waitHealthy', () => {
     expect(err.code).toBe('health-gate');
   });
 
+  it('ends after `failAfter` 5xx answers in a row, long before `retries`, without the HTML error page', async () => {
+    let hits = 0;
+    const port = await serve(0, (_q, r) => {
+      hits++;
+      r.statusCode = 500;
+      r.setHeader('content-type', 'text/html');
+      r.end('<!DOCTYPE html><html><head><title>Server Error (500)</title></head><body>x</body></html>');
+    });
+    const err = await healthErrorOf(waitHealthy({ ...base, port, retries: 100_000, intervalMs: 10, failAfter: 5 }));
+    expect(hits).toBe(5);
+    expect(err.code).toBe('health-failing');
+    expect(err.message).toBe(`The app answered HTTP 500 5 times in a row: GET http://127.0.0.1:${port}/health/`);
+    expect(err.detail).toContain('last response: HTTP 500: (an HTML page, not shown)');
+    expect(err.detail).not.toContain('DOCTYPE');
+  });
+
+  it('counts only consecutive 5xx answers: a 404 or a refused connection starts the count again', async () => {
+    let hits = 0;
+    const port = await serve(0, (_q, r) => {
+      hits++;
+      r.statusCode = hits % 3 === 0 ? 404 : 503; // never 3 5xx in a row
+      r.end('no');
+    });
+    const err = await healthErrorOf(waitHealthy({ ...base, port, retries: 12, intervalMs: 5, failAfter: 3 }));
+    expect(hits).toBe(12);
+    expect(err.code).toBe('health-gate');
+    const refused = await freePort(); // nothing listens: refused connections wait out `retries`
+    const err2 = await healthErrorOf(waitHealthy({ ...base, port: refused, retries: 6, intervalMs: 5, failAfter: 2 }));
+    expect(err2.detail).toContain('6 tries');
+  });
+
   it('fails at once when `alive` reports the unit died', async () => {
     let hits = 0;
     const port = await serve(0, (_q, r) => {
