@@ -105,10 +105,13 @@ export async function waitHealthy(opts: HealthOptions): Promise<{ tries: number;
     if (!('error' in last) && last.status === opts.expect) return { tries, ms: elapsed(), status: last.status };
     failing = !('error' in last) && last.status >= 500 ? failing + 1 : 0;
     if (opts.failAfter !== undefined && failing >= opts.failAfter) {
-      throw new HealthError(`The app answered HTTP ${(last as { status: number }).status} ${failing} times in a row: ${describeTarget(opts)}`, {
-        code: 'health-failing',
-        detail: `${tries} tries in ${elapsed()} ms, expected HTTP ${opts.expect}; ${describeResult(last)}`,
-      });
+      throw new HealthError(
+        `The app answered HTTP ${(last as { status: number }).status} ${failing} times in a row: ${describeTarget(opts)}`,
+        {
+          code: 'health-failing',
+          detail: `${tries} tries in ${elapsed()} ms, expected HTTP ${opts.expect}; ${describeResult(last)}`,
+        },
+      );
     }
     if (tries < opts.retries) {
       await sleep(opts.intervalMs, undefined, { signal: opts.signal }).catch((err) => {

@@ -43,7 +43,10 @@ const SYSTEMD: Record<number, [string, Words]> = {
       next: `Check that the path exists in the release and that ${c.user ?? 'its user'} may run it (for a venv: that its python exists; \`bluegreen setup\` rebuilds the venv), then try again.`,
     }),
   ],
-  204: ['MEMORY', () => ({ what: 'systemd ran out of memory while setting the process up', next: 'Free memory on the host, then try again.' })],
+  204: [
+    'MEMORY',
+    () => ({ what: 'systemd ran out of memory while setting the process up', next: 'Free memory on the host, then try again.' }),
+  ],
   205: ['LIMITS', (c) => ({ what: 'systemd could not set a resource limit (Limit*=)', next: `See ${statusOf(c)}.` })],
   206: ['OOM_ADJUST', (c) => ({ what: 'systemd could not set OOMScoreAdjust=', next: `See ${statusOf(c)}.` })],
   207: ['SIGNAL_MASK', (c) => ({ what: 'systemd could not set the signal mask', next: `See ${statusOf(c)}.` })],
@@ -101,10 +104,7 @@ const SYSTEMD: Record<number, [string, Words]> = {
       next: `Check that every directory the unit names exists (\`bluegreen setup\` creates bg's own), see ${statusOf(c)}, then try again.`,
     }),
   ],
-  227: [
-    'NO_NEW_PRIVILEGES',
-    (c) => ({ what: 'systemd could not set NoNewPrivileges=', next: `See ${statusOf(c)}.` }),
-  ],
+  227: ['NO_NEW_PRIVILEGES', (c) => ({ what: 'systemd could not set NoNewPrivileges=', next: `See ${statusOf(c)}.` })],
   228: [
     'SECCOMP',
     (c) => ({
@@ -116,13 +116,13 @@ const SYSTEMD: Record<number, [string, Words]> = {
   230: ['PERSONALITY', (c) => ({ what: 'systemd could not set the execution domain (Personality=)', next: `See ${statusOf(c)}.` })],
   231: [
     'APPARMOR',
-    (c) => ({ what: 'systemd could not switch to the AppArmor profile', next: `Check the profile is loaded (\`aa-status\`); see ${statusOf(c)}.` }),
+    (c) => ({
+      what: 'systemd could not switch to the AppArmor profile',
+      next: `Check the profile is loaded (\`aa-status\`); see ${statusOf(c)}.`,
+    }),
   ],
   232: ['ADDRESS_FAMILIES', (c) => ({ what: 'systemd could not restrict the address families', next: `See ${statusOf(c)}.` })],
-  233: [
-    'RUNTIME_DIRECTORY',
-    (c) => ({ what: 'systemd could not create the RuntimeDirectory= under /run', next: `See ${statusOf(c)}.` }),
-  ],
+  233: ['RUNTIME_DIRECTORY', (c) => ({ what: 'systemd could not create the RuntimeDirectory= under /run', next: `See ${statusOf(c)}.` })],
   235: ['CHOWN', (c) => ({ what: 'systemd could not change the owner of a socket or directory', next: `See ${statusOf(c)}.` })],
   236: ['SMACK_PROCESS_LABEL', (c) => ({ what: 'systemd could not set the SMACK label', next: `See ${statusOf(c)}.` })],
   237: ['KEYRING', (c) => ({ what: 'systemd could not set up the kernel keyring', next: `See ${statusOf(c)}.` })],
@@ -147,11 +147,17 @@ const ownOutput = (c: ExitContext) => `See its output${c.unit ? ` (\`journalctl 
 // The program's own exit code by the LSB convention: systemd says the name, the program means it.
 const LSB: Record<number, [string, Words]> = {
   1: ['FAILURE', (c) => ({ what: 'the program exited with a generic failure', next: ownOutput(c) })],
-  2: ['INVALIDARGUMENT', (c) => ({ what: 'the program exited with an invalid argument or usage error', next: `Check the command line. ${ownOutput(c)}` })],
+  2: [
+    'INVALIDARGUMENT',
+    (c) => ({ what: 'the program exited with an invalid argument or usage error', next: `Check the command line. ${ownOutput(c)}` }),
+  ],
   3: ['NOTIMPLEMENTED', (c) => ({ what: 'the program exited: not implemented', next: ownOutput(c) })],
   4: ['NOPERMISSION', (c) => ({ what: `the program exited: permission denied to ${who(c)}`, next: ownOutput(c) })],
   5: ['NOTINSTALLED', (c) => ({ what: 'the program exited: something it needs is not installed', next: ownOutput(c) })],
-  6: ['NOTCONFIGURED', (c) => ({ what: 'the program exited: not configured', next: `Check its settings and the env file. ${ownOutput(c)}` })],
+  6: [
+    'NOTCONFIGURED',
+    (c) => ({ what: 'the program exited: not configured', next: `Check its settings and the env file. ${ownOutput(c)}` }),
+  ],
   7: ['NOTRUNNING', (c) => ({ what: 'the program exited: not running', next: ownOutput(c) })],
 };
 

@@ -1,8 +1,10 @@
+import type { UnitState } from '../adapters/systemd.js';
 import { currentLink, releasePath, unitNames } from '../config/names.js';
 import { COLORS, type Config } from '../config/types.js';
-import { SystemdError } from '../errors.js';
+import { isBgError, SystemdError } from '../errors.js';
 import type { ActionContext, Receipt, Replaced } from '../execute/context.js';
 import type { Host } from '../execute/host.js';
+import { type ExitStatus, exitStatus, exitStatusLine } from '../host/exit-status.js';
 import { diffOf, pendingChanges } from '../host/pending-files.js';
 import type { Action } from '../plan/step.js';
 import { renderUpstream } from '../render/upstream.js';
@@ -10,6 +12,7 @@ import { brokerLost, checkBroker } from './broker.js';
 import { runBuild } from './build.js';
 import { checkMigrationPlan } from './django.js';
 import { checkRollbackSchema, migrateBack } from './django-rollback.js';
+import { gateFailure } from './gate-failure.js';
 import { installFiles, restoreFiles } from './install.js';
 import { setMaintenance } from './maintenance.js';
 import { checkoutRelease, markRelease, pointColor, removeReleases } from './releases.js';
@@ -112,11 +115,13 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       const result = isWorker(cfg, action.unit) ? await unlessBrokerLost(host, cfg, action.unit, started) : await started;
       if (result !== 'done') {
         const st = await host.systemd.unitState(action.unit).catch(() => undefined);
+        const status = st && (await unitExit(host, cfg, st));
         throw new SystemdError(
-          `Starting ${action.unit} failed (job ${result}${st ? `, unit ${st.activeState}, result ${st.result}` : ''}).${whyStartFailed(st?.result, isWorker(cfg, action.unit))}`,
+          `Starting ${action.unit} failed (job ${result}${st ? `, unit ${st.activeState}, result ${st.result}` : ''}).${status ? ` ${exitStatusLine(status)}.` : ''}${status?.byRunner ? '' : whyStartFailed(st?.result, isWorker(cfg, action.unit))}`,
           {
             code: 'start-failed',
             detail: await host.unitLog(action.unit, 10, st?.invocationId),
+            ...(status?.byRunner && { next: status.next }),
           },
         );
       }
@@ -138,17 +143,23 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     }
     case 'health-gate': {
       const h = cfg.web.health;
-      const r = await host.waitHealthy({
-        port: cfg.web.ports[action.color],
-        path: h.path,
-        host: h.host,
-        intervalMs: h.intervalMs,
-        timeoutMs: h.timeoutMs,
-        retries: h.retries,
-        expect: h.expect,
-        signal: ctx.signal,
-        alive: () => diedWhileGated(host, action.unit),
-      });
+      const r = await host
+        .waitHealthy({
+          port: cfg.web.ports[action.color],
+          path: h.path,
+          host: h.host,
+          intervalMs: h.intervalMs,
+          timeoutMs: h.timeoutMs,
+          retries: h.retries,
+          expect: h.expect,
+          failAfter: h.failAfter,
+          signal: ctx.signal,
+          alive: () => diedWhileGated(host, cfg, action.unit),
+        })
+        .catch(async (err: unknown) => {
+          if (!isBgError(err) || ctx.signal?.aborted) throw err;
+          throw await gateFailure(host, cfg, action.color, action.unit, err);
+        });
       return { detail: `${r.status} after ${r.tries} tries` };
     }
     case 'check-broker':
@@ -230,13 +241,24 @@ async function isDown(host: Host, unit: string): Promise<boolean> {
   return !!st && (st.activeState === 'inactive' || st.activeState === 'failed');
 }
 
-// One cheap call before each try; the full state only once the unit looks dead.
-async function diedWhileGated(host: Host, unit: string): Promise<string | undefined> {
+// One cheap call before each try; the full state only once the unit looks dead. Its log is added by gateFailure.
+async function diedWhileGated(host: Host, cfg: Config, unit: string): Promise<string | undefined> {
   const [u] = await host.systemd.listUnits([unit]);
   if (u?.activeState !== 'failed' && u?.activeState !== 'inactive') return undefined;
   const s = await host.systemd.unitState(unit);
   if (s.activeState !== 'failed' && s.activeState !== 'inactive') return undefined;
-  return `${unit} died while its health was checked (${s.activeState}/${s.subState}, result ${s.result}).\n${await host.unitLog(unit, 10, s.invocationId)}`;
+  const status = await unitExit(host, cfg, s);
+  return `${unit} died while its health was checked (${s.activeState}/${s.subState}, result ${s.result}${status ? `, ${exitStatusLine(status)}` : ''})`;
+}
+
+/** A unit's exit status in words, when it exited with one systemd names. */
+async function unitExit(host: Host, cfg: Config, st: UnitState): Promise<ExitStatus | undefined> {
+  if (st.result !== 'exit-code' || !st.execMainStatus) return undefined;
+  const cwd = await host.systemd
+    .execStart(st.name)
+    .then((e) => e.workingDirectory)
+    .catch(() => undefined);
+  return exitStatus(st.execMainStatus, { unit: st.name, ...(cwd && { cwd }), ...(cfg.scope === 'system' && { user: cfg.user }) });
 }
 
 // systemd's unit Result, said for people.

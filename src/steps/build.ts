@@ -89,7 +89,12 @@ async function runCommands(host: Host, cfg: Config, dir: string, b: BuildRun, as
     if (r.exitCode !== 0) {
       await host.files.write(logPath, log, 0o600);
       const cwd = inAppDir(cfg, dir);
-      const status = exitStatus(r.exitCode, { unit: stepUnit(cfg, b.phase, b.release, i + 1), cwd, command: cmd, ...(asUser && { user: b.user }) });
+      const status = exitStatus(r.exitCode, {
+        unit: stepUnit(cfg, b.phase, b.release, i + 1),
+        cwd,
+        command: cmd,
+        ...(asUser && { user: b.user }),
+      });
       const missing = missingVariable(r.output);
       const exit = status ? exitStatusLine(status) : (r.exitCode ?? r.signal ?? 'unknown');
       throw new BuildError(`${b.phase === 'build' ? 'Build' : 'Release'} step failed in releases/${b.release}: ${cmd} (exit ${exit}).`, {

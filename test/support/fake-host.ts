@@ -251,7 +251,7 @@ export class FakeHost implements Host {
   readSysctl = async () => '1';
   tcpReachable = async (host: string, port: number) =>
     this.failing(`connect ${host}:${port}`) || this.brokerDown ? 'connection refused' : undefined;
-  unitLog = async (unit: string) => `(last lines of ${unit})`;
+  unitLog = async (unit: string, _n: number, _invocationId?: string) => `(last lines of ${unit})`;
   lockHolder = async () => undefined;
   passwdEntry = async (): Promise<PasswdEntry | undefined> => undefined;
   close() {}

@@ -21,7 +21,7 @@ export function sampleConfig(over: Partial<Config> = {}): Config {
       ports: { blue: 8000, green: 8100 },
       workers: 2,
       timeout: 30,
-      health: { path: '/health/', intervalMs: 200, timeoutMs: 2000, retries: 50, expect: 200 },
+      health: { path: '/health/', intervalMs: 200, timeoutMs: 2000, retries: 50, expect: 200, failAfter: 10 },
     },
     caddy: {
       site: ':8080',

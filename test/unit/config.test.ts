@@ -73,7 +73,7 @@ describe('the minimal example', () => {
         ports: { blue: 8000, green: 8100 },
         workers: 2,
         timeout: 30,
-        health: { path: '/health/', intervalMs: 100, timeoutMs: 2000, retries: 300, expect: 200 },
+        health: { path: '/health/', intervalMs: 100, timeoutMs: 2000, retries: 300, expect: 200, failAfter: 10 },
       },
       caddy: {
         site: ':8080',
