@@ -1,7 +1,7 @@
 import { readLastLines } from '../adapters/files.js';
 import { makeDirs } from '../adapters/make-dirs.js';
 import { journalPath } from '../config/names.js';
-import { FsError } from '../errors.js';
+import { EXIT, FsError, isBgError } from '../errors.js';
 import { openAppendNoFollow } from './state-dir.js';
 
 // The deploy journal, <state_dir>/journal.jsonl: a line when a setup/deploy/rollback/cleanup starts
@@ -19,7 +19,7 @@ export interface JournalEntry {
   release?: string; // the release the target color runs
   from?: string;
   to?: string;
-  result: 'started' | 'ok' | 'rolled-back' | 'rollback-failed' | 'nothing-to-do' | 'interrupted' | 'running';
+  result: 'started' | 'ok' | 'refused' | 'rolled-back' | 'rollback-failed' | 'nothing-to-do' | 'interrupted' | 'running';
   error?: string;
   failedStep?: string;
   undoFailed?: string[]; // the steps whose undo did not complete
@@ -86,8 +86,10 @@ export const didSomething = (e: JournalEntry): boolean => e.result !== 'nothing-
  * finish (systemd refuses new start jobs while it goes down) was interrupted, not a rollback that
  * failed on its own: the next command finds and recovers it like a killed run.
  */
-export function endResult(r: { ok: boolean; undoFailed?: unknown[] }, interrupted: boolean): JournalEntry['result'] {
+export function endResult(r: { ok: boolean; undoFailed?: unknown[]; failed?: { error: unknown } }, interrupted: boolean): JournalEntry['result'] {
   if (r.ok) return 'ok';
+  // a step's check said no (a destructive migration, bad input: exit 2) and what it began was put back
+  if (!r.undoFailed?.length && isBgError(r.failed?.error) && r.failed.error.exitCode === EXIT.usage) return 'refused';
   if (!r.undoFailed?.length) return 'rolled-back';
   return interrupted ? 'interrupted' : 'rollback-failed';
 }

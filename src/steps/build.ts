@@ -3,6 +3,7 @@ import type { Color, Config } from '../config/types.js';
 import { BuildError } from '../errors.js';
 import type { Host, ShellResult } from '../execute/host.js';
 import { exitStatus, exitStatusLine } from '../host/exit-status.js';
+import { accessDenied, pathPrefixes, type SeenDir } from '../host/user-access.js';
 
 // Below systemd's default of 100: while a build and the live app both want the CPU, the app wins.
 const BUILD_CPU_WEIGHT = 20;
@@ -61,10 +62,34 @@ export async function runBuild(host: Host, cfg: Config, b: BuildRun): Promise<vo
   const ids = b.user ? await host.ensureSystemUser(b.user, cfg.root, cfg.app) : undefined;
   if (ids) await host.chownTree(dir, ids.uid, ids.gid);
   try {
+    if (ids && b.user) await checkUserReaches(host, cfg, b.user, ids, dir);
     await runCommands(host, cfg, dir, b, !!ids);
   } finally {
     if (ids) await host.chownTree(dir, 0, 0);
   }
+}
+
+// Before a build in system scope: the app's user must enter every directory down to the release and
+// app_dir, and read those two. A symbolic link on the way ends the check there (systemd's own
+// 200/CHDIR, said in words, covers what lies past it).
+async function checkUserReaches(host: Host, cfg: Config, user: string, ids: { uid: number; gid: number }, dir: string): Promise<void> {
+  const cwd = inAppDir(cfg, dir);
+  const seen: SeenDir[] = [];
+  for (const path of pathPrefixes(cwd)) {
+    const stat = await host.files.lstat(path);
+    if (stat?.kind !== 'dir') break;
+    seen.push({ path, stat });
+  }
+  const denied = accessDenied(seen, ids, [dir, cwd]);
+  if (!denied) return;
+  const fix = denied.need === 'enter' ? `chmod o+x ${denied.path}` : `chmod o+rx ${denied.path}`;
+  throw new BuildError(
+    `The app's user (${user}, uid ${ids.uid}) cannot ${denied.need === 'enter' ? 'enter' : 'read'} ${denied.path} (${denied.why}): the build in ${cwd} would fail before it starts (systemd's 200/CHDIR).`,
+    {
+      code: 'user-cannot-reach',
+      next: `Let it through (\`${fix}\`, or \`chmod 755 ${denied.path}\`; \`namei -l ${cwd}\` shows every mode on the way), then run it again.`,
+    },
+  );
 }
 
 async function runCommands(host: Host, cfg: Config, dir: string, b: BuildRun, asUser: boolean): Promise<void> {
