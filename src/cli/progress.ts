@@ -22,7 +22,7 @@ export function makeReporter(mode: 'tty' | 'plain' | 'json', out: NodeJS.Writabl
 export function formatEvent(e: ProgressEvent, tty: boolean): string | undefined {
   switch (e.event) {
     case 'plan':
-      return `${e.command}${transition(e.from, e.to)}: ${e.steps.length} steps\n`;
+      return `${planTitle(e.command, e.steps, e.from, e.to)}: ${e.steps.length} steps\n`;
     case 'note':
       return `${e.message
         .split('\n')
@@ -36,4 +36,11 @@ export function formatEvent(e: ProgressEvent, tty: boolean): string | undefined 
       if (e.status === 'start') return undefined;
       return `  ↶ undo ${e.step}${e.status === 'failed' ? ` FAILED: ${e.error}` : ` (${fmtMs(e.ms)})`}\n`;
   }
+}
+
+// `deploy blue → green`; maintenance moves no traffic between colors: `maintenance off (blue serves)`.
+function planTitle(command: string, steps: string[], from?: string, to?: string): string {
+  if (command !== 'maintenance') return `${command}${transition(from, to)}`;
+  const state = steps.includes('maintenance-off') ? ' off' : steps.includes('maintenance-on') ? ' on' : '';
+  return `maintenance${state}${from ? ` (${from} serves)` : ''}`;
 }

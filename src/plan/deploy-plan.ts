@@ -123,7 +123,9 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
       `Memory: ${to} needs about ${mib(fit.need.bytes)}, ${mib(fit.headroom.bytes)} is free (${fit.headroom.by})${fit.fits ? '' : ': does not fit, going ahead as told (--no-memory-check)'}.`,
     );
   if (host.tcpMigrateReq === false) notes.push(migrateWarning);
-  return { command, from, to, release: target, steps, notes };
+  const before = host.colors[to].release;
+  const previous = req.restart && before && before !== target && host.releases?.some((r) => r.id === before) ? before : undefined;
+  return { command, from, to, release: target, steps, notes, ...(previous && { previous }) };
 }
 
 // What a restart runs again: the release the live color holds.

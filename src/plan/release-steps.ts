@@ -52,7 +52,8 @@ export function newReleaseSteps(
     });
   }
   const user = cfg.scope === 'system' ? { user: cfg.user } : {};
-  if (cfg.django) steps.push({ name: `migration-plan-${color}`, action: { kind: 'migration-plan', release: id, guard, ...user } });
+  if (cfg.django)
+    steps.push({ name: `migration-plan-${color}`, action: { kind: 'migration-plan', release: id, guard, ...user, ...(ref && { ref }) } });
   if (cfg.release.length > 0) {
     steps.push({
       name: `release-${color}`,

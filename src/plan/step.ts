@@ -21,7 +21,7 @@ export type Action =
   // build: in the new release; release: once per deploy after the build (migrations). user: run as it (system scope)
   // memoryHigh: bytes the build may use before the kernel slows it (the host's headroom less what the new color needs)
   | { kind: 'build' | 'release-commands'; color: Color; release: string; commands: string[]; user?: string; memoryHigh?: number }
-  | { kind: 'migration-plan'; release: string; guard: MigrationGuard; user?: string } // django: refuse what the code serving meanwhile cannot live with
+  | { kind: 'migration-plan'; release: string; guard: MigrationGuard; user?: string; ref?: string } // django: refuse what the code serving meanwhile cannot live with
   // django rollbacks: what the older release does not know of the schema; migrate-back: reverse it
   | { kind: 'rollback-schema'; newer: string; older: string; migrateBack: boolean; user?: string }
   | { kind: 'migrate-back'; newer: string; older: string; user?: string }
@@ -54,6 +54,7 @@ export interface Plan {
   from?: Color; // color serving before
   to?: Color; // color serving after
   release?: string; // the release `to` runs after (deploy, rollback, first setup)
+  previous?: string; // restart: the release the idle color held before (what `rollback --to` brings back; the same release again is not a way back)
   steps: Step[];
   notes: string[]; // why steps were left out (e.g. "already set up")
 }

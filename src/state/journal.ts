@@ -86,7 +86,10 @@ export const didSomething = (e: JournalEntry): boolean => e.result !== 'nothing-
  * finish (systemd refuses new start jobs while it goes down) was interrupted, not a rollback that
  * failed on its own: the next command finds and recovers it like a killed run.
  */
-export function endResult(r: { ok: boolean; undoFailed?: unknown[]; failed?: { error: unknown } }, interrupted: boolean): JournalEntry['result'] {
+export function endResult(
+  r: { ok: boolean; undoFailed?: unknown[]; failed?: { error: unknown } },
+  interrupted: boolean,
+): JournalEntry['result'] {
   if (r.ok) return 'ok';
   // a step's check said no (a destructive migration, bad input: exit 2) and what it began was put back
   if (!r.undoFailed?.length && isBgError(r.failed?.error) && r.failed.error.exitCode === EXIT.usage) return 'refused';

@@ -1,5 +1,5 @@
 import type { UnitState } from '../adapters/systemd.js';
-import { currentLink, releasePath, unitNames } from '../config/names.js';
+import { currentLink, releasePath, releasesDir, unitNames } from '../config/names.js';
 import { COLORS, type Config } from '../config/types.js';
 import { isBgError, SystemdError } from '../errors.js';
 import type { ActionContext, Receipt, Replaced } from '../execute/context.js';
@@ -48,6 +48,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       // as root; the app's group may read it too (for commands run as the app).
       const created = await host.files.createIfMissing(action.envFile, 0o600);
       if (action.owner) {
+        for (const fixed of await repairModes(host, [cfg.root, releasesDir(cfg)])) ctx.note(fixed);
         const ids = await host.ensureSystemUser(action.owner, action.shared ?? '/', cfg.app);
         if (action.shared) await host.setOwner(action.shared, ids.uid, ids.gid, 0o750);
         if (created) await host.setOwner(action.envFile, 0, ids.gid, 0o640);
@@ -77,7 +78,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       if (action.user && cfg.venv) await checkVenvLink(host, cfg, action.release);
       return {};
     case 'migration-plan': {
-      const plan = await checkMigrationPlan(host, cfg, action.release, action.guard, action.user);
+      const plan = await checkMigrationPlan(host, cfg, action.release, action.guard, action.user, action.ref);
       const names = plan.map((m) => m.name);
       const unguarded = action.guard.serving === 'nothing' && names.length ? ' (nothing serves yet: none refused)' : '';
       return {
@@ -281,3 +282,17 @@ function whyStartFailed(result: string | undefined, worker: boolean): string {
 }
 
 const dirOf = (p: string) => p.slice(0, p.lastIndexOf('/')) || '/';
+
+// bg's own directories on the app's way to its code, made 0700 by an earlier run under a strict
+// umask (or by hand): root-owned, so the app's user and Caddy need their group and other r+x bits.
+async function repairModes(host: Host, dirs: string[]): Promise<string[]> {
+  const fixed: string[] = [];
+  for (const dir of dirs) {
+    const st = await host.files.lstat(dir);
+    if (st?.kind !== 'dir' || st.uid !== 0 || (st.mode & 0o055) === 0o055) continue;
+    const mode = st.mode | 0o755;
+    await host.setOwner(dir, st.uid, st.gid, mode);
+    fixed.push(`${dir}: mode ${st.mode.toString(8).padStart(4, '0')} → ${mode.toString(8).padStart(4, '0')} (the app's user must enter it)`);
+  }
+  return fixed;
+}

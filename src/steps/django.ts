@@ -41,6 +41,7 @@ export async function checkMigrationPlan(
   release: string,
   guard: MigrationGuard,
   user?: string,
+  ref?: string, // the ref being deployed, for the command to run next
 ): Promise<PlannedMigration[]> {
   const r = await manage(host, cfg, release, 'migrate --plan', user);
   if (r.exitCode !== 0) {
@@ -72,6 +73,6 @@ export async function checkMigrationPlan(
     state: 'Refused before anything changed what serves: the old version is still serving and the database is untouched.',
     next:
       'Split it: deploy code that no longer uses the field or model (expand), then the migration that removes it (contract). ' +
-      'Or accept the break: bluegreen maintenance on, bluegreen deploy <ref> --allow-destructive, bluegreen maintenance off.',
+      `Or accept the break: bluegreen maintenance on, bluegreen deploy ${ref ?? '<ref>'} --allow-destructive, bluegreen maintenance off.`,
   });
 }

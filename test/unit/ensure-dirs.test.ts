@@ -29,4 +29,17 @@ describe('ensure-dirs in system scope', () => {
     await run(host);
     expect(owners(host)).toEqual(['chown 990:990 750 /srv/shop/shared']);
   });
+
+  it('repairs the root and releases dir an earlier run left 0700 (a strict umask), and says so', async () => {
+    const host = new FakeHost({ upstreamFile: cfg.caddy.upstreamFile });
+    host.owners.set('/srv/shop', { kind: 'dir', uid: 0, gid: 0, mode: 0o700 });
+    host.owners.set('/srv/shop/releases', { kind: 'dir', uid: 0, gid: 0, mode: 0o750 });
+    const notes: string[] = [];
+    await perform(action, { cfg, host, note: (m) => notes.push(m), keep: () => {} });
+    expect(owners(host).slice(0, 2)).toEqual(['chown 0:0 755 /srv/shop', 'chown 0:0 755 /srv/shop/releases']);
+    expect(notes).toEqual([
+      "/srv/shop: mode 0700 → 0755 (the app's user must enter it)",
+      "/srv/shop/releases: mode 0750 → 0755 (the app's user must enter it)",
+    ]);
+  });
 });

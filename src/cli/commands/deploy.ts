@@ -70,7 +70,7 @@ const flag = (on: boolean, name: string) => (on ? [name] : []);
 const parallelOf = (o: FleetOption) => o.parallel ?? 1;
 
 // The human-in-the-loop step: print exactly what to run next.
-const summarize = (ref: string | undefined) => (cfg: Config, plan: Plan, result: RunResult, o: GlobalOptions) => {
+export const summarize = (ref: string | undefined) => (cfg: Config, plan: Plan, result: RunResult, o: GlobalOptions) => {
   const commit = result.commit?.slice(0, 12);
   const what = ref ? `${ref}${commit ? ` (${commit})` : ''} in releases/${plan.release}` : `releases/${plan.release}`;
   const flags = [o.config ? `--config ${o.config}` : '', o.user ? '--user' : ''].filter(Boolean).join(' ');
@@ -78,6 +78,14 @@ const summarize = (ref: string | undefined) => (cfg: Config, plan: Plan, result:
   return [
     `${plan.command}: ${what} is live on ${plan.to} (127.0.0.1:${cfg.web.ports[plan.to!]}); ${plan.from} drained and stopping. ${fmtMs(result.ms)}.`,
     `  when you are happy:   ${cmd('cleanup')}`,
-    `  to go back:           ${cmd('rollback')}`,
+    `  to go back:           ${goBack(plan, cmd)}`,
   ].join('\n');
+};
+
+// A restart leaves both colors on the same release: plain `rollback` would bring that one back.
+const goBack = (plan: Plan, cmd: (c: string) => string): string => {
+  if (plan.command !== 'restart') return cmd('rollback');
+  return plan.previous
+    ? `${cmd(`rollback --to ${plan.previous}`)} (the release ${plan.to} held before the restart)`
+    : `nothing different: both colors hold releases/${plan.release} (\`bluegreen releases\` lists the kept ones for \`rollback --to\`)`;
 };
