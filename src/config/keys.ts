@@ -241,7 +241,7 @@ const hooks = block(
       'after a run that succeeded, e.g. a webhook with curl',
     ),
     on_failure: commands(
-      'run after a failed run has been put back (`BG_RESULT` `rolled-back`, `rollback-failed`, or `interrupted` for a run stopped by a signal, e.g. a reboot, whose undo could not finish; `BG_ERROR` the reason)',
+      'run after a failed run has been put back (`BG_RESULT` `rolled-back`, `refused` when a check in a step said no, `rollback-failed`, or `interrupted` for a run stopped by a signal, e.g. a reboot, whose undo could not finish; `BG_ERROR` the reason)',
       'after a failed run was put back',
     ),
     timeout: key(int(1, 3600, SECONDS), { default: 60, doc: 'seconds each hook command may take', hint: 'seconds per command' }),

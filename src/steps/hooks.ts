@@ -13,7 +13,7 @@ export interface HookEnv {
   BG_RELEASE?: string;
   BG_FROM?: string;
   BG_TO?: string;
-  BG_RESULT: string; // switched, ok, rolled-back, rollback-failed, interrupted
+  BG_RESULT: string; // switched, ok, refused, rolled-back, rollback-failed, interrupted
   BG_ERROR?: string;
 }
 
