@@ -292,7 +292,9 @@ async function repairModes(host: Host, dirs: string[]): Promise<string[]> {
     if (st?.kind !== 'dir' || st.uid !== 0 || (st.mode & 0o055) === 0o055) continue;
     const mode = st.mode | 0o755;
     await host.setOwner(dir, st.uid, st.gid, mode);
-    fixed.push(`${dir}: mode ${st.mode.toString(8).padStart(4, '0')} → ${mode.toString(8).padStart(4, '0')} (the app's user must enter it)`);
+    fixed.push(
+      `${dir}: mode ${st.mode.toString(8).padStart(4, '0')} → ${mode.toString(8).padStart(4, '0')} (the app's user must enter it)`,
+    );
   }
   return fixed;
 }
