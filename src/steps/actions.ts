@@ -118,11 +118,11 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
         const st = await host.systemd.unitState(action.unit).catch(() => undefined);
         const status = st && (await unitExit(host, cfg, st));
         throw new SystemdError(
-          `Starting ${action.unit} failed (job ${result}${st ? `, unit ${st.activeState}, result ${st.result}` : ''}).${status ? ` ${exitStatusLine(status)}.` : ''}${status?.byRunner ? '' : whyStartFailed(st?.result, isWorker(cfg, action.unit))}`,
+          `Starting ${action.unit} failed (job ${result}${st ? `, unit ${st.activeState}, result ${st.result}` : ''}).${status ? ` ${exitStatusLine(status)}.` : whyStartFailed(st?.result, isWorker(cfg, action.unit))}`,
           {
             code: 'start-failed',
             detail: await host.unitLog(action.unit, 10, st?.invocationId),
-            ...(status?.byRunner && { next: status.next }),
+            ...(status && { next: status.next }),
           },
         );
       }
@@ -252,9 +252,9 @@ async function diedWhileGated(host: Host, cfg: Config, unit: string): Promise<st
   return `${unit} died while its health was checked (${s.activeState}/${s.subState}, result ${s.result}${status ? `, ${exitStatusLine(status)}` : ''})`;
 }
 
-/** A unit's exit status in words, when it exited with one systemd names. */
+/** A unit's exit status in words, when systemd itself failed to start its process (200 and above: the program's own codes mean what it says). */
 async function unitExit(host: Host, cfg: Config, st: UnitState): Promise<ExitStatus | undefined> {
-  if (st.result !== 'exit-code' || !st.execMainStatus) return undefined;
+  if (st.result !== 'exit-code' || !st.execMainStatus || st.execMainStatus < 200) return undefined;
   const cwd = await host.systemd
     .execStart(st.name)
     .then((e) => e.workingDirectory)

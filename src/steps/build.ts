@@ -114,17 +114,19 @@ async function runCommands(host: Host, cfg: Config, dir: string, b: BuildRun, as
     if (r.exitCode !== 0) {
       await host.files.write(logPath, log, 0o600);
       const cwd = inAppDir(cfg, dir);
-      const status = exitStatus(r.exitCode, {
+      // 200 and above: systemd's own failure before the command ran; below, the command's own exit code
+      const said = exitStatus(r.exitCode, {
         unit: stepUnit(cfg, b.phase, b.release, i + 1),
         cwd,
         command: cmd,
         ...(asUser && { user: b.user }),
       });
+      const status = said?.byRunner ? said : undefined;
       const missing = missingVariable(r.output);
       const exit = status ? exitStatusLine(status) : (r.exitCode ?? r.signal ?? 'unknown');
       throw new BuildError(`${b.phase === 'build' ? 'Build' : 'Release'} step failed in releases/${b.release}: ${cmd} (exit ${exit}).`, {
-        detail: tail(r.output, 20) || (status?.byRunner ? `(no output: systemd stopped before running the command)` : ''),
-        next: status?.byRunner
+        detail: tail(r.output, 20) || (status ? '(no output: systemd stopped before running the command)' : ''),
+        next: status
           ? status.next
           : missing
             ? `It reads ${missing} from its environment: set ${missing}=... in ${cfg.envFile} (the build and the units read that file), then run it again.`
