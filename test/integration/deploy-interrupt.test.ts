@@ -10,7 +10,8 @@ const BG = fileURLToPath(new URL('../../bin/bg.cjs', import.meta.url));
 // A deployer stopped mid-deploy (Ctrl-C, or SIGKILL) leaves the old version serving; the next bg
 // command sees what was left and recovers.
 describe('a deployer interrupted mid-deploy', () => {
-  const s = useScene({ setUp: true });
+  // the unhealthy release's gate must last until the signal: no early end after fail_after 500s
+  const s = useScene({ setUp: true, failAfter: 100 });
 
   async function deployUntilHealthGate(branch: string) {
     // forceKillAfterDelay off: no SIGKILL from execa behind a signal the test expects bg to handle

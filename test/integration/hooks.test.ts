@@ -36,7 +36,7 @@ describe('hooks', () => {
     const r = await s.bg(['deploy', 'unhealthy']);
     expect(r.code).toBe(1);
     expect(log().at(-1)).toMatch(
-      /^failure deploy rolled-back deploy failed at step health-gate-blue|^failure deploy rolled-back Health check never passed/,
+      /^failure deploy rolled-back deploy failed at step health-gate-blue|^failure deploy rolled-back Health check never passed|^failure deploy rolled-back The app answered HTTP 500 10 times in a row/,
     );
   });
 

@@ -18,6 +18,7 @@ export interface SceneOptions {
   build?: string[];
   release?: string[];
   extraYaml?: string;
+  failAfter?: number; // web.health.fail_after (a test that interrupts a failing gate needs it to last)
   django?: boolean; // the Django fixture (test/fixtures/django) instead of the Flask one
   // a project fixture (test/fixtures/<name>, makeProjectRepo) with its later versions, and its WSGI app
   project?: { name: string; versions: string[]; wsgi: string };
@@ -116,7 +117,7 @@ export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<S
       `  ports: { blue: ${blue}, green: ${green} }`,
       '  workers: 2',
       '  timeout: 20',
-      '  health: { path: /health/, interval: 0.05, timeout: 1, retries: 100 }',
+      `  health: { path: /health/, interval: 0.05, timeout: 1, retries: 100${opts.failAfter ? `, fail_after: ${opts.failAfter}` : ''} }`,
       'caddy:',
       `  site: ":${site}"`,
       `  caddyfile: ${caddyfile}`,
