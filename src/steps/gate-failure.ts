@@ -46,7 +46,7 @@ export async function gateFailure(host: Host, cfg: Config, color: Color, unit: s
   const next = excerpt.exception
     ? `The app failed with ${excerpt.exception} (its log above): fix that in the code or its settings, then deploy again. ${more}`
     : `See ${unit}'s log above; fix the cause, then deploy again. ${more}`;
-  return new HealthError(`${error.message} (${unit})`, {
+  return new HealthError(error.message.includes(unit) ? error.message : `${error.message} (${unit})`, {
     code: error.code,
     detail: [
       ...(error.detail ? [error.detail] : []),
