@@ -64,7 +64,13 @@ export async function runFleet(cfg: Config, cmd: FleetCommand, o: GlobalOptions)
     rolling = true;
     const outcome = await runRolling(
       cfg,
-      { command: cmd.name, args: [...passOn, ...cmd.args], undoArgs: [...passOn, ...(cmd.undo ?? ['rollback'])], batches },
+      {
+        command: cmd.name,
+        args: [...passOn, ...cmd.args],
+        undoArgs: [...passOn, ...(cmd.undo ?? ['rollback'])],
+        parallel: cmd.parallel ?? 1,
+        batches,
+      },
       remote,
       say,
     );

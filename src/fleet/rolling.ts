@@ -4,13 +4,15 @@
 import type { Config, FleetHost } from '../config/types.js';
 import { type BgError, EXIT, FailedError, HalfDoneError } from '../errors.js';
 import type { FleetHostReport, FleetHostResult } from '../protocol/events.js';
+import { rollingBatches } from './order.js';
 import { type RemoteBg, type RemoteEvent, whyFailed } from './remote.js';
 
 export interface RollingRequest {
   command: 'deploy' | 'rollback' | 'restart' | 'maintenance';
   args: string[]; // what each host runs after `--json`, e.g. ['deploy', 'v2']
   undoArgs: string[]; // what puts a done host back: ['rollback']
-  batches: FleetHost[][]; // the order (order.ts)
+  parallel: number; // web hosts at once, when no batches are given
+  batches?: FleetHost[][]; // another order (order.ts: maintenance's)
 }
 
 export type HostResult = FleetHostResult;
@@ -31,7 +33,7 @@ export async function runRolling(
   const hosts = cfg.hosts ?? [];
   const reports = new Map<string, HostReport>(hosts.map((h) => [h.name, { name: h.name, result: 'not-run', ms: 0 }]));
   const done: FleetHost[] = [];
-  for (const batch of req.batches) {
+  for (const batch of req.batches ?? rollingBatches(hosts, cfg.celeryHost, req.parallel)) {
     const runs = await Promise.all(
       batch.map(async (h) => {
         const t = Date.now();
