@@ -37,7 +37,16 @@ class Hosts implements RemoteBg {
     if (!this.failing.includes(what)) return { exitCode: 0, events: [], stdout: '', stderr: '' };
     return {
       exitCode: 1,
-      events: [{ event: 'error', error: 'BgError', code: 'caddy-load', message: 'Caddy refused the config', exitCode: 1 }],
+      events: [
+        {
+          event: 'error',
+          error: 'BgError',
+          code: 'caddy-load',
+          message: 'Caddy refused the config',
+          state: 'Caddy serves the old config.',
+          exitCode: 1,
+        },
+      ],
       stdout: '',
       stderr: '',
     };
