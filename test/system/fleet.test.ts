@@ -2,6 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseOutput } from '../../src/protocol/wire.js';
 import { type BridgeNet, makeBridgeNet } from '../harness/bridge-net.js';
 import { CHECKOUT, type Container, type Result, startContainer } from '../harness/container.js';
 import { jsonEvent } from '../support/json-events.js';
@@ -189,7 +190,10 @@ describe('more than one host: rolling deploys over ssh', () => {
     expect(await Promise.all(hosts.map(siteCode))).toEqual(['503', '503', '503']);
     const off = await fleet(['--json', 'maintenance', 'off']);
     expect(off.code, off.stdout + off.stderr).toBe(0);
-    const result = jsonEvent(off.stdout, 'result') as { order?: string[][]; hosts?: { name: string; result: string }[] };
+    // the fleet's own result is the one without a host
+    const result = parseOutput(off.stdout)
+      .events.filter((e) => e.event === 'result' && !('host' in e))
+      .at(-1) as { order?: string[][]; hosts?: { name: string; result: string }[] };
     expect(result.order).toEqual([['web1', 'web2'], ['web3']]);
     expect(result.hosts?.map((h) => [h.name, h.result])).toEqual([
       ['web1', 'done'],
