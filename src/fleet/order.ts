@@ -16,9 +16,9 @@ export function rollingBatches(hosts: FleetHost[], celeryHost: string | undefine
 
 /**
  * `maintenance on|off`: every web host at once, then the Celery host alone, both ways. The web hosts
- * flip together so the window in which the fleet answers half 503 and half the app is one
- * Caddy load long, not one per host; the Celery host goes last like in every other fleet run, so
- * a failure on the web hosts leaves it untouched.
+ * flip together so the window in which the fleet answers part 503 and part the app lasts one
+ * host's run, not the sum of them; the Celery host goes last like in every other fleet run, so a
+ * failure on the web hosts leaves it untouched.
  */
 export const maintenanceBatches = (hosts: FleetHost[], celeryHost: string | undefined): FleetHost[][] =>
   rollingBatches(hosts, celeryHost, Math.max(1, hosts.length));
