@@ -82,18 +82,20 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .addOption(new Option('--color <color>', 'blue or green (default: the live color)').choices(COLOR_CHOICES))
     .addOption(new Option('-n, --lines <n>', 'how many lines').argParser(wholeNumber('-n must be a whole number of lines', 0)).default(50))
     .option('-f, --follow', 'keep following (both colors when no --color: a deploy does not end it)')
+    .option('--host <name>', 'with hosts in bg.yml: the host whose logs (over ssh)')
     .description("the app's logs from journald (or log_dir), the live color by default")
-    .action(async (kind: string | undefined, cmdOpts: { color?: string; lines: number; follow?: boolean }) => {
+    .action(async (kind: string | undefined, cmdOpts: { color?: string; lines: number; follow?: boolean; host?: string }) => {
       code = await (await load('logs')).logs(kind, { ...opts(), ...cmdOpts });
     });
   program
     .command('run')
     .argument('<command...>', 'the command and its arguments (put -- before it)')
+    .option('--host <name>', 'with hosts in bg.yml: the host to run it on (over ssh)')
     .description(
       "run a command in the live release (manage.py shell, flask shell) as a transient service: the app's user and sandbox, the env file, its own terminal; its exit code is bg's",
     )
-    .action(async (command: string[]) => {
-      code = await (await load('run')).run(command, opts());
+    .action(async (command: string[], cmdOpts: { host?: string }) => {
+      code = await (await load('run')).run(command, { ...opts(), ...cmdOpts });
     });
   program
     .command('restart')

@@ -349,8 +349,8 @@ export const KEYS = {
   django,
   hosts: list(fleetHost, 'a list of hosts, each { name, ssh, port, config }', {
     example: '{ name: web1, ssh: deploy@web1.example.com, port: 22, config: /etc/bg/<app>.yml }',
-    doc: 'a list of `{ name, ssh, port, config }`: with it, `deploy`, `rollback`, `restart`, `status` and `history` run bg on each host over ssh (see [More than one host](#more-than-one-host)); `config` is the bg.yml path on that host',
-    hint: 'more than one host: deploy, rollback, restart, status and history run bg on each over ssh',
+    doc: 'a list of `{ name, ssh, port, config }`: with it, `deploy`, `rollback`, `restart`, `maintenance`, `status`, `releases` and `history` run bg on each host over ssh, `logs` and `run` on the one `--host` names (see [More than one host](#more-than-one-host)); `config` is the bg.yml path on that host',
+    hint: 'more than one host: deploy, rollback, restart, maintenance, status, releases and history run bg on each over ssh',
   }),
   celery_host: key(matching(HOST_NAME, HOST_NAME_RE, 40), {
     example: 'web1',

@@ -1,4 +1,4 @@
-// The order a rolling run visits the hosts in. Pure.
+// The order a fleet run visits the hosts in. Pure.
 import type { FleetHost } from '../config/types.js';
 
 /**
@@ -13,3 +13,15 @@ export function rollingBatches(hosts: FleetHost[], celeryHost: string | undefine
   if (celery) batches.push([celery]);
   return batches;
 }
+
+/**
+ * `maintenance on|off`: every web host at once, then the Celery host alone, both ways. The web hosts
+ * flip together so the window in which the fleet answers part 503 and part the app lasts one
+ * host's run, not the sum of them; the Celery host goes last like in every other fleet run, so a
+ * failure on the web hosts leaves it untouched.
+ */
+export const maintenanceBatches = (hosts: FleetHost[], celeryHost: string | undefined): FleetHost[][] =>
+  rollingBatches(hosts, celeryHost, Math.max(1, hosts.length));
+
+/** The order as one line: a batch's hosts joined with +, batches with →. */
+export const orderText = (batches: string[][]): string => batches.map((b) => b.join(' + ')).join(' → ');

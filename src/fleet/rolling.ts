@@ -1,4 +1,4 @@
-// A deploy (rollback, restart) across the hosts of a fleet, one batch at a time, the Celery host
+// A deploy (rollback, restart, maintenance) across the hosts of a fleet, one batch at a time, the Celery host
 // last. At the first failure the hosts already done are rolled back through their own
 // `bluegreen rollback`, newest first. Every host runs the same bg; this only orders the runs.
 import type { Config, FleetHost } from '../config/types.js';
@@ -8,17 +8,18 @@ import { rollingBatches } from './order.js';
 import { type RemoteBg, type RemoteEvent, whyFailed } from './remote.js';
 
 export interface RollingRequest {
-  command: 'deploy' | 'rollback' | 'restart';
+  command: 'deploy' | 'rollback' | 'restart' | 'maintenance';
   args: string[]; // what each host runs after `--json`, e.g. ['deploy', 'v2']
   undoArgs: string[]; // what puts a done host back: ['rollback']
-  parallel: number;
+  parallel: number; // web hosts at once, when no batches are given
+  batches?: FleetHost[][]; // another order (order.ts: maintenance's)
 }
 
 export type HostResult = FleetHostResult;
 export type HostReport = FleetHostReport;
 
 export interface RollingOutcome {
-  hosts: HostReport[];
+  hosts: HostReport[]; // in the listed order
   error?: BgError; // undefined: every host done
 }
 
@@ -32,7 +33,7 @@ export async function runRolling(
   const hosts = cfg.hosts ?? [];
   const reports = new Map<string, HostReport>(hosts.map((h) => [h.name, { name: h.name, result: 'not-run', ms: 0 }]));
   const done: FleetHost[] = [];
-  for (const batch of rollingBatches(hosts, cfg.celeryHost, req.parallel)) {
+  for (const batch of req.batches ?? rollingBatches(hosts, cfg.celeryHost, req.parallel)) {
     const runs = await Promise.all(
       batch.map(async (h) => {
         const t = Date.now();

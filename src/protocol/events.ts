@@ -57,7 +57,7 @@ export type ResultEvent =
   | { event: 'result'; result: 'ok'; command: string; from?: string; to?: string; ms: number; commit?: string }
   // the host already is as asked: one line, the planner's notes in it (message: the notes joined)
   | { event: 'result'; result: 'nothing-to-do'; command: string; from?: string; to?: string; notes: string[]; message: string }
-  | { event: 'result'; result: 'ok'; command: string; hosts: FleetHostReport[]; ms: number }; // a fleet run
+  | { event: 'result'; result: 'ok'; command: string; order?: string[][]; hosts: FleetHostReport[]; ms: number }; // a fleet run (order: its batches)
 
 /** Any expected error: what happened, the state the host is in, what to do. The last line; its exitCode is bg's. */
 export interface ErrorEvent {
@@ -153,7 +153,20 @@ export interface FleetStatusEvent {
 
 export interface FleetHistoryEvent {
   event: 'fleet-history';
+  runs?: JournalEntry[]; // the fleet runs, from the deploying machine's journal (each with its `fleet`)
   hosts: { name: string; entries: JournalEntry[] | null; error?: string }[];
+}
+
+export interface FleetReleasesEvent {
+  event: 'fleet-releases';
+  agree: boolean; // every host answered and the live release on each holds the same commit
+  summary: string;
+  hosts: {
+    name: string;
+    live: { id: string | null; commit: string | null; ref: string | null } | null;
+    releases: ReleaseRow[] | null;
+    error?: string;
+  }[];
 }
 
 /** A host's own event as the deploying machine passes it on: the host's name, ms since the fleet run began. */
@@ -170,6 +183,7 @@ export type BgEvent =
   | ReleasesEvent
   | FleetStatusEvent
   | FleetHistoryEvent
+  | FleetReleasesEvent
   | HostEvent;
 
 export type EventName = BgEvent['event'];
@@ -186,6 +200,7 @@ export const EVENT_NAMES = [
   'releases',
   'fleet-status',
   'fleet-history',
+  'fleet-releases',
 ] as const satisfies readonly EventName[];
 
 /** never while EVENT_NAMES lists every event; test/unit/json-protocol.test.ts checks it at compile time. */

@@ -26,8 +26,15 @@ export interface JournalEntry {
   migrations?: string[]; // the migrations this run applied (django)
   hooks?: { name: string; ok: boolean }[]; // the operator's hooks that ran, and whether they succeeded
   notes?: string[]; // nothing-to-do: why (the planner's notes)
+  fleet?: FleetRun; // a run across the hosts of bg.yml, journaled on the deploying machine
   ms: number;
   steps: { name: string; ms: number; ok: boolean }[];
+}
+
+/** A fleet run: the order the hosts ran in (batches) and what each host did, in the listed order. */
+export interface FleetRun {
+  order: string[][];
+  hosts: { name: string; result: string; ms: number; step?: string; message?: string }[];
 }
 
 export async function appendJournal(stateDir: string, entry: JournalEntry): Promise<void> {

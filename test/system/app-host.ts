@@ -27,7 +27,8 @@ export async function makeApp(c: Container, name: string, ports: App['ports'], e
   await c.ok(`set -e
     rm -rf /srv/git/${name}; mkdir -p /srv/git; cp -r ${CHECKOUT}/test/fixtures/app /srv/git/${name}; cd /srv/git/${name}; rm -rf __pycache__
     git init -q -b main
-    g() { git -c user.name=t -c user.email=t@t.invalid "$@"; }
+    # fixed dates: the same fixture is the same commits on every host, as hosts cloning one repo see
+    g() { GIT_AUTHOR_DATE=2026-01-01T00:00:00Z GIT_COMMITTER_DATE=2026-01-01T00:00:00Z git -c user.name=t -c user.email=t@t.invalid "$@"; }
     ver() { echo "$1" > VERSION; echo "$2" > MODE; mkdir -p staticfiles; echo "$1" > staticfiles/version.txt; g add -A; g commit -qm "$1"; }
     ver v1 ok
     for b in v2 v3 unhealthy crash exit; do g checkout -q -b $b main; case $b in unhealthy|crash|exit) ver v-$b $b;; *) ver $b ok;; esac; done

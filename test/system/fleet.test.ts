@@ -2,6 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseOutput } from '../../src/protocol/wire.js';
 import { type BridgeNet, makeBridgeNet } from '../harness/bridge-net.js';
 import { CHECKOUT, type Container, type Result, startContainer } from '../harness/container.js';
 import { jsonEvent } from '../support/json-events.js';
@@ -159,7 +160,8 @@ describe('more than one host: rolling deploys over ssh', () => {
         .trim()
         .split('\n')
         .map((l) => l.replace(/\] .*/, ']')),
-    ).toEqual(['[web1]', '[web2]', '[web3]']);
+    ).toEqual(['[fleet]', '[web1]', '[web2]', '[web3]']);
+    expect(h.stdout).toMatch(/^\[fleet\] \S+ +root +deploy +v3 +ok .* web1 done .* → web2 done .* → web3 done /m);
     expect(h.stdout).toMatch(/\[web3\] \S+ +root +deploy +v3 /);
   });
 
@@ -177,6 +179,84 @@ describe('more than one host: rolling deploys over ssh', () => {
     }
     expect(await workersActive(hosts[2])).toBe(1);
     expect(await workerUnits(hosts[0])).toBe('');
+  });
+
+  const siteCode = (h: FleetHost) => h.c.ok("curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:8080/");
+
+  it('maintenance on and off on every host: the web hosts at once, the Celery host last; 503 everywhere, then the app; journaled here', async () => {
+    const on = await fleet(['maintenance', 'on']);
+    expect(on.code, on.stdout + on.stderr).toBe(0);
+    expect(on.stdout).toMatch(/^maintenance on: done on 3 hosts \(web1 \+ web2 → web3; Celery on web3, last\) in /);
+    expect(await Promise.all(hosts.map(siteCode))).toEqual(['503', '503', '503']);
+    const off = await fleet(['--json', 'maintenance', 'off']);
+    expect(off.code, off.stdout + off.stderr).toBe(0);
+    // the fleet's own result is the one without a host
+    const result = parseOutput(off.stdout)
+      .events.filter((e) => e.event === 'result' && !('host' in e))
+      .at(-1) as { order?: string[][]; hosts?: { name: string; result: string }[] };
+    expect(result.order).toEqual([['web1', 'web2'], ['web3']]);
+    expect(result.hosts?.map((h) => [h.name, h.result])).toEqual([
+      ['web1', 'done'],
+      ['web2', 'done'],
+      ['web3', 'done'],
+    ]);
+    for (const h of hosts) expect(await h.app.get(), h.name).toBe('v3');
+    // the transcript for the issue's closing note, when asked for
+    if (process.env.BG_FLEET_TRANSCRIPT) writeFileSync(process.env.BG_FLEET_TRANSCRIPT, `$ bg maintenance on\n${on.stderr}${on.stdout}`);
+
+    const h = await fleet(['history', '--limit', '3']);
+    expect(h.code, h.stdout + h.stderr).toBe(0);
+    const runs = h.stdout.split('\n').filter((l) => l.startsWith('[fleet] '));
+    expect(runs).toHaveLength(3);
+    expect(runs[0]).toMatch(
+      / deploy +v2 +rolled-back at web3: health-gate-blue .* web1 rolled-back \S+ s → web2 rolled-back \S+ s → web3 failed /,
+    );
+    expect(runs[1]).toMatch(/ maintenance on +ok .* web1 done \d.* \+ web2 done .* → web3 done /);
+    expect(runs[2]).toMatch(/ maintenance off +ok /);
+    const j = jsonEvent((await fleet(['--json', 'history', '--limit', '1'])).stdout, 'fleet-history');
+    expect(j.runs?.map((r) => [r.command, r.ref, r.result, r.fleet?.order])).toEqual([
+      ['maintenance', 'off', 'ok', [['web1', 'web2'], ['web3']]],
+    ]);
+    expect(j.runs?.[0].fleet?.hosts.map((x) => [x.name, x.result, x.ms > 0])).toEqual([
+      ['web1', 'done', true],
+      ['web2', 'done', true],
+      ['web3', 'done', true],
+    ]);
+  });
+
+  it('releases on every host: one block per host, and whether the live ones agree', async () => {
+    const r = await fleet(['releases']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const commit = (await hosts[0].c.ok('git -C /srv/git/shop rev-parse v3')).trim();
+    expect(r.stdout.trim().split('\n').at(-1)).toBe(`agree: every host serves ${commit.slice(0, 12)} (v3).`);
+    for (const n of NAMES) expect(r.stdout).toMatch(new RegExp(`^\\[${n}\\] \\* \\d{8}-\\d{6} +${commit.slice(0, 12)} v3 `, 'm'));
+    const j = jsonEvent((await fleet(['--json', 'releases'])).stdout, 'fleet-releases');
+    expect(j.agree).toBe(true);
+    expect(j.hosts.map((x) => [x.name, x.live?.commit, x.live?.ref])).toEqual(NAMES.map((n) => [n, commit, 'v3']));
+  });
+
+  it('logs and run with --host reach that host only; an unknown name is refused with the list', async () => {
+    const marker = `fleet-logs-${Date.now()}`;
+    await hosts[1].c.ok(`curl -s -o /dev/null http://127.0.0.1:8080/${marker}`);
+    // journald takes the access line a moment after the response
+    let logs = await fleet(['logs', '--host', 'web2', '-n', '200']);
+    for (let i = 0; i < 10 && logs.code === 0 && !logs.stdout.includes(marker); i++) {
+      await new Promise((r) => setTimeout(r, 300));
+      logs = await fleet(['logs', '--host', 'web2', '-n', '200']);
+    }
+    expect(logs.code, logs.stdout + logs.stderr).toBe(0);
+    expect(logs.stdout).toContain(marker);
+    expect((await fleet(['logs', '--host', 'web1', '-n', '200'])).stdout).not.toContain(marker);
+    const run = await fleet(['run', '--host', 'web3', '--', 'sh', '-c', 'echo "$BG_COLOR $(cat /etc/hostname)"; exit 5']);
+    expect(run.code, run.stdout + run.stderr).toBe(5);
+    expect(run.stdout.trim()).toBe(`green ${(await hosts[2].c.ok('cat /etc/hostname')).trim()}`);
+    const unknown = await fleet(['logs', '--host', 'web9']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('No host named web9');
+    expect(unknown.stderr).toContain('its hosts are web1, web2, web3');
+    const none = await fleet(['run', '--', 'true']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('run reaches one host at a time');
   });
 
   it('an unreachable host stops the run before anything changes, naming it', async () => {

@@ -138,6 +138,19 @@ const EVENTS: BgEvent[] = [
       { name: 'web2', entries: null, error: 'ssh: Connection refused' },
     ],
   },
+  {
+    event: 'fleet-releases',
+    agree: false,
+    summary: 'DISAGREE: web1 serves a1b2c3d (v3); web2 did not answer.',
+    hosts: [
+      {
+        name: 'web1',
+        live: { id: '20261203-100000', commit: 'a1b2c3d', ref: 'v3' },
+        releases: [{ id: '20261203-100000', commit: 'a1b2c3d', ref: 'v3', builtAt: null, status: 'built', colors: ['blue'], live: true }],
+      },
+      { name: 'web2', live: null, releases: null, error: 'ssh: Connection refused' },
+    ],
+  },
   { event: 'step', step: 'switch-to-green', status: 'done', ms: 40, host: 'web1', at: 5120 },
 ];
 

@@ -15,6 +15,7 @@ export function deploy(ref: string, o: GlobalOptions & MemoryOption & FleetOptio
   const req = { ref, allowDestructive: !!o.allowDestructive, noMemoryCheck: o.memoryCheck === false };
   const fleet = {
     name: 'deploy' as const,
+    ref,
     args: ['deploy', ref, ...flag(req.allowDestructive, '--allow-destructive'), ...flag(req.noMemoryCheck, '--no-memory-check')],
     parallel: parallelOf(o),
   };

@@ -7,6 +7,7 @@ import { connectReader, readAppPaths } from '../../execute/connect-host.js';
 import { checkAppPaths } from '../../host/app-paths.js';
 import { observe } from '../../host/observe.js';
 import { journalctlArgs, tailArgs } from '../../render/argv/journalctl.js';
+import { hostNamed, onHost } from '../on-host.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
 
 // commander checked kind (web, worker, beat), color (blue, green) and lines (a whole number)
@@ -14,6 +15,7 @@ export interface LogsOptions extends GlobalOptions {
   color?: string;
   lines: number;
   follow?: boolean;
+  host?: string; // with hosts: in bg.yml, the host whose logs (over ssh, with its own config)
 }
 
 // The app's logs: journald filtered to the unit (or log_dir's files), the live color by default.
@@ -22,6 +24,20 @@ export async function logs(kind: string | undefined, o: LogsOptions): Promise<nu
   const k = (kind ?? 'web') as 'web' | 'worker' | 'beat';
   const n = o.lines;
   const cfg = await loadConfig({ path: o.config, scope: scopeOf(o) });
+  const target = hostNamed(cfg, o.host, 'logs');
+  if (target) {
+    const args = [
+      ...(o.json ? ['--json'] : []),
+      'logs',
+      ...(kind ? [kind] : []),
+      ...(o.color ? ['--color', o.color] : []),
+      ...['-n', String(n)],
+      ...(o.follow ? ['-f'] : []),
+    ];
+    // a terminal there when following on one here, so Ctrl-C ends the remote journalctl too
+    const ssh = onHost(process.env, target, args, !!o.follow && !!process.stdin.isTTY);
+    return runAttached(ssh.cmd, ssh.args);
+  }
   let color = o.color as Color | undefined;
   if (!color) {
     const host = await connectReader(cfg);

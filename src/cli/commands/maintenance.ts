@@ -10,6 +10,9 @@ export function maintenance(state: string, o: GlobalOptions) {
     {
       name: 'maintenance',
       ref: state, // on or off, in the journal and the lock
+      // with hosts: every host, the web hosts at once and the Celery host last (fleet/order.ts); a
+      // host that fails puts the hosts already done back the other way
+      fleet: { name: 'maintenance', args: ['maintenance', state], undo: ['maintenance', on ? 'off' : 'on'], ref: state },
       observes: MAINTENANCE_OBSERVES,
       plan: (cfg, host) => planMaintenance(cfg, host, on),
       summary: (cfg, plan, result) =>

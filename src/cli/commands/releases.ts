@@ -5,12 +5,15 @@ import type { HostState } from '../../host/host-state.js';
 import { observe } from '../../host/observe.js';
 import type { ReleaseRow } from '../../protocol/events.js';
 import { jsonOut } from '../../protocol/writer.js';
+import { fleetReleases } from '../fleet-read.js';
 import { type GlobalOptions, scopeOf } from '../options.js';
+import { formatReleases } from '../releases-format.js';
 
 export type { ReleaseRow };
 
 export async function releases(o: GlobalOptions): Promise<number> {
   const cfg = await loadConfig({ path: o.config, scope: scopeOf(o) });
+  if (cfg.hosts) return fleetReleases(cfg, o);
   const host = await connectReader(cfg);
   try {
     const rows = releaseRows(await observe(cfg, host, { releases: true }));
@@ -35,22 +38,4 @@ export function releaseRows(state: HostState): ReleaseRow[] {
       live: !!state.active && colors.includes(state.active),
     };
   });
-}
-
-function formatReleases(rows: ReleaseRow[]): string {
-  if (rows.length === 0) return 'no releases on disk\n';
-  const lines = rows.map((r) =>
-    [
-      r.live ? '*' : ' ',
-      r.id.padEnd(18),
-      (r.commit ?? '').slice(0, 12).padEnd(12),
-      (r.ref ?? '').padEnd(14),
-      (r.builtAt ?? '').padEnd(24),
-      r.status.padEnd(8),
-      r.colors.join(','),
-    ]
-      .join(' ')
-      .trimEnd(),
-  );
-  return `${['  id                 commit       ref            built at                 status   color', ...lines].join('\n')}\n* live\n`;
 }

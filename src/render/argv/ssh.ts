@@ -15,3 +15,9 @@ export function sshArgs(host: FleetHost, args: string[], bg = 'bluegreen'): stri
 /** The same command as one line the operator can paste into a shell. */
 export const sshCommandLine = (ssh: string, host: FleetHost, args: string[], bg = 'bluegreen') =>
   [ssh, ...sshArgs(host, args, bg).map(shellQuote)].join(' ');
+
+/** `logs --host` and `run --host`: the same bg line on the operator's terminal; `tty`: ssh gives the remote side one (-t). */
+export function sshAttachedArgs(host: FleetHost, args: string[], tty: boolean, bg = 'bluegreen'): string[] {
+  const [target, remote] = sshArgs(host, args, bg).slice(-2);
+  return [...sshArgs(host, args, bg).slice(0, -2), ...(tty ? ['-t'] : []), target, remote];
+}
