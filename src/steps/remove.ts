@@ -4,7 +4,7 @@ import { maintenancePageCopy, siteFile } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { BgError } from '../errors.js';
 import type { Host } from '../execute/host.js';
-import { shellQuote } from '../render/argv/ssh.js';
+import { purgeLine } from '../render/argv/system.js';
 import { importsSite, withoutSiteImport } from '../render/main-caddyfile.js';
 import { loadMainCaddyfile } from './caddy-guard.js';
 
@@ -42,13 +42,9 @@ export async function removeUnitFiles(host: Host, cfg: Config, units: string[]):
   for (const unit of units) await host.systemd.resetFailed(unit).catch(() => undefined);
 }
 
-/**
- * <root> and all in it, as root, in a tree the app's user wrote (shared/): GNU rm walks it with
- * openat and O_NOFOLLOW, so a link (or a directory swapped for one) is removed, never followed, and
- * --one-file-system keeps it off a file system mounted inside.
- */
+/** <root> and all in it, never following a link the app's user made there (purgeLine). */
 export async function purgeRoot(host: Host, root: string): Promise<void> {
-  const r = await host.shell(`rm -rf --one-file-system -- ${shellQuote(root)}`, { cwd: '/', env: { PATH: '/usr/bin:/bin' } });
+  const r = await host.shell(purgeLine(root), { cwd: '/', env: { PATH: '/usr/bin:/bin' } });
   if (r.exitCode !== 0 || host.files.exists(root))
     throw new BgError(`Could not remove ${root}.`, {
       code: 'purge-failed',

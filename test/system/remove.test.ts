@@ -24,7 +24,9 @@ describe('bluegreen remove, beside another app under load', () => {
       expect(r.code, `${app.name} ${args}: ${r.stdout}${r.stderr}`).toBe(0);
     }
     // the app's data, and a link it made to a file outside its tree
-    await c.ok('runuser -u shop -- sh -c "echo kept > /srv/shop/shared/data.txt && ln -s /etc/bg /srv/shop/shared/configs && ln -s /etc/bg/blog.yml /srv/shop/shared/other-app"');
+    await c.ok(
+      'runuser -u shop -- sh -c "echo kept > /srv/shop/shared/data.txt && ln -s /etc/bg /srv/shop/shared/configs && ln -s /etc/bg/blog.yml /srv/shop/shared/other-app"',
+    );
   });
   afterAll(async () => c?.stop());
 
@@ -32,7 +34,8 @@ describe('bluegreen remove, beside another app under load', () => {
     expect(n.failed, n.failures.join('\n')).toBe(0);
     expect(n.sent).toBeGreaterThan(0);
   };
-  const shopUnits = () => c.ok('ls /etc/systemd/system | grep "^shop-" || true; systemctl list-units --all --plain --no-legend "shop-*" || true');
+  const shopUnits = () =>
+    c.ok('ls /etc/systemd/system | grep "^shop-" || true; systemctl list-units --all --plain --no-legend "shop-*" || true');
 
   it('without a terminal and without --yes it refuses (exit 2) and changes nothing; --dry-run shows the plan', async () => {
     const before = await shopUnits();
@@ -56,9 +59,7 @@ describe('bluegreen remove, beside another app under load', () => {
 
     expect(await blog.get()).toBe('v1');
     expect(await shopUnits()).toBe('');
-    expect(await c.ok('ls /etc/caddy; grep -c "shop" /etc/caddy/Caddyfile || true')).toBe(
-      'Caddyfile\nblog-upstream.txt\nblog.caddy\n0\n',
-    );
+    expect(await c.ok('ls /etc/caddy; grep -c "shop" /etc/caddy/Caddyfile || true')).toBe('Caddyfile\nblog-upstream.txt\nblog.caddy\n0\n');
     expect((await c.sh('curl -sS --max-time 5 http://127.0.0.1:8280/')).code).not.toBe(0);
     expect(await c.ok('cat /srv/shop/shared/data.txt; ls /srv/shop/releases | grep -vc json')).toMatch(/^kept\n[23]\n$/);
 
@@ -75,7 +76,9 @@ describe('bluegreen remove, beside another app under load', () => {
     const r = await shop.bg('remove --purge --yes');
     noFailures(await loop.stop());
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(await c.ok('test ! -e /srv/shop && echo gone; test -f /etc/bg/blog.yml && echo blog-config-kept')).toBe('gone\nblog-config-kept\n');
+    expect(await c.ok('test ! -e /srv/shop && echo gone; test -f /etc/bg/blog.yml && echo blog-config-kept')).toBe(
+      'gone\nblog-config-kept\n',
+    );
     expect(await blog.get()).toBe('v1');
     const again = await shop.bg('remove --purge --yes');
     expect(again.code, again.stdout + again.stderr).toBe(0);
