@@ -1,6 +1,6 @@
 // `bluegreen remove`'s step bodies. Caddy is given a config without this app only after it adapts
 // and keeps every other site (loadMainCaddyfile); the site and upstream files go after the reload.
-import { maintenancePageCopy, siteFile } from '../config/names.js';
+import { maintenanceFlag, maintenancePageCopy, siteFile } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { BgError } from '../errors.js';
 import type { Host } from '../execute/host.js';
@@ -28,7 +28,8 @@ export async function unrouteSite(host: Host, cfg: Config): Promise<string> {
     }
     done.push(`import removed from ${cfg.caddy.caddyfile}, Caddy reloaded`);
   }
-  for (const file of [siteFile(cfg), cfg.caddy.upstreamFile, maintenancePageCopy(cfg)]) {
+  // the maintenance flag too: a later setup would otherwise render the site answering 503
+  for (const file of [siteFile(cfg), cfg.caddy.upstreamFile, maintenancePageCopy(cfg), maintenanceFlag(cfg)]) {
     if (!host.files.exists(file)) continue;
     await host.files.remove(file);
     done.push(`${file} removed`);

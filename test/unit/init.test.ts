@@ -176,6 +176,11 @@ describe('bg init in the subdirectory that holds manage.py, of a Django + Celery
   });
 });
 
+it('in a subdirectory of a checkout without an origin remote, the repo is the checkout, not the subdirectory', () => {
+  const t = renderInitConfig(layout('/srv/src/blog/web', { 'app.py': '', '../.git/HEAD': 'ref: refs/heads/main\n' }));
+  expect(parse(t)).toMatchObject({ app: 'blog', repo: '/srv/src/blog', appDir: 'web' });
+});
+
 describe('bg init: beat and static files from the settings', () => {
   const project = (settings: string) =>
     renderInitConfig(
