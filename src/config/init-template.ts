@@ -112,6 +112,7 @@ function wsgiModule(o: InitOptions, file: string): DetectedProject | undefined {
     kind: 'flask',
     wsgi: `${mod}:${callable}`,
     flaskMigrate: usesFlaskMigrate(o, o.cwd, src),
+    envKeys: envKeys(src),
     healthPath: route ? `/${route}` : DEFAULTS.web.health.path,
     notes: route ? [] : ['Add a route that answers 200 at web.health.path (e.g. /health/) or change the path.'],
   };
@@ -290,7 +291,7 @@ export function renderInitConfig(o: InitOptions): string {
     ...p.notes.map((n) => `# CHECK: ${n}`),
     ...(p.envKeys?.length
       ? [
-          `# The settings read ${p.envKeys.join(', ')} from the environment: set them in the env file (env_file, default ${fillDefault(envFile.system, { app })}; with --user ${envFile.user}).`,
+          `# ${django ? 'The settings read' : 'The app reads'} ${p.envKeys.join(', ')} from the environment: set them in the env file (env_file, default ${fillDefault(envFile.system, { app })}; with --user ${envFile.user}).`,
         ]
       : []),
     '',

@@ -231,6 +231,10 @@ describe('bg init for a Flask-Migrate app', () => {
     expect(cfg.repo).toBe('/srv/src/notes');
   });
 
+  it('names what the app reads from the environment', () => {
+    expect(text).toContain('# The app reads DATABASE_URL from the environment: set them in the env file');
+  });
+
   it('finds Flask-Migrate by the migrations/ that `flask db init` wrote', () => {
     const t = renderInitConfig(layout('/srv/src/notes', { 'app.py': '', 'migrations/alembic.ini': '' }));
     expect(parse(t).release).toEqual(['.venv/bin/python -m flask db upgrade']);
