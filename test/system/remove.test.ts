@@ -13,7 +13,7 @@ describe('bluegreen remove, beside another app under load', () => {
 
   beforeAll(async () => {
     c = await startContainer();
-    shop = await makeApp(c, 'shop', { blue: 8201, green: 8202, site: 8280 });
+    shop = await makeApp(c, 'shop', { blue: 8201, green: 8202, site: 8280 }, 'celery:\n  app: tasks\n  beat: true\n');
     blog = await makeApp(c, 'blog', { blue: 8211, green: 8212, site: 8290 });
     for (const [app, args] of [
       [shop, 'setup'],
@@ -51,6 +51,9 @@ describe('bluegreen remove, beside another app under load', () => {
   });
 
   it("takes shop off the host while blog serves: blog loses no request, shop's units, site file and import are gone, its data kept", async () => {
+    expect(await c.ok('systemctl is-active shop-web-green.service shop-worker-green.service shop-beat-green.service')).toBe(
+      'active\nactive\nactive\n',
+    );
     const loop = blog.loop();
     const r = await shop.bg('remove --yes');
     noFailures(await loop.stop());
