@@ -8,6 +8,7 @@ export interface Commands {
   deploy: typeof import('./commands/deploy.js');
   status: typeof import('./commands/status.js');
   cleanup: typeof import('./commands/cleanup.js');
+  remove: typeof import('./commands/remove.js');
   history: typeof import('./commands/history.js');
   releases: typeof import('./commands/releases.js');
   maintenance: typeof import('./commands/maintenance.js');

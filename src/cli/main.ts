@@ -126,6 +126,15 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .description('stop and disable what the idle color still holds, and remove releases beyond keep_releases (never one a color holds)')
     .action(run(async () => (await load('cleanup')).cleanup(opts())));
   program
+    .command('remove')
+    .option('--purge', 'also delete <root>: releases, shared/ (the data) and backups')
+    .description(
+      'take the app off this host: stop, disable and remove its units, remove its Caddy site and import (checked first, other sites kept); keeps <root> unless --purge; asks first (--yes without a terminal)',
+    )
+    .action(async (cmdOpts: { purge?: boolean }) => {
+      code = await (await load('remove')).remove({ ...opts(), ...cmdOpts });
+    });
+  program
     .command('history')
     .addOption(
       new Option('--limit <n>', 'how many entries')

@@ -3,6 +3,7 @@
 // commented out at their default; the result always parses.
 import path from 'node:path';
 import { DEFAULTS } from './defaults.js';
+import { gitTopLevel, type StaticSettings, settingsSources, staticSettings, usesBeat, usesFlaskMigrate } from './init-detect.js';
 import { type Block, isScoped, type List, nodeAt, type Shape, type YamlValue } from './key-types.js';
 import { KEYS } from './keys.js';
 import { APP_RE, HOST_PORT_RE } from './rules.js';
@@ -22,6 +23,9 @@ export interface DetectedProject {
   healthHost?: string; // a name from Django's ALLOWED_HOSTS
   pkg?: string; // Django project package
   celeryApp?: string;
+  beat?: boolean; // the settings define a beat schedule or use django_celery_beat
+  static?: StaticSettings; // Django's STATIC_URL and STATIC_ROOT
+  flaskMigrate?: boolean;
   envKeys?: string[]; // what the settings read from the environment: the env file must set them
   notes: string[]; // what the operator should check
 }
@@ -57,14 +61,22 @@ function djangoProject(o: InitOptions): DetectedProject {
   const notes = found ? [] : [`No ${pkg}/wsgi.py found next to manage.py: check web.wsgi.`];
   const route = HEALTH_ROUTE.exec(o.readFile(at(pkg, 'urls.py')) ?? '')?.[1];
   if (!route) notes.push('Add a view that answers 200 at web.health.path (e.g. /health/) or change the path.');
+  const settings = settingsSources(o, o.cwd, pkg, settingsModule);
+  const statics = staticSettings(settings);
+  if (!statics.dir)
+    notes.push(
+      "The settings set no STATIC_ROOT bg can read (e.g. STATIC_ROOT = BASE_DIR / 'staticfiles'): collectstatic needs one. Set it, then uncomment build and caddy.static.",
+    );
   return {
     kind: 'django',
     pkg,
     wsgi: `${pkg}.wsgi:application`,
     healthPath: route ? `/${route}` : DEFAULTS.web.health.path,
-    healthHost: allowedHost(o.readFile(at(pkg, 'settings.py')) ?? ''),
+    healthHost: allowedHost(settings),
     celeryApp: o.exists(at(pkg, 'celery.py')) ? pkg : undefined,
-    envKeys: envKeys(o.readFile(at(pkg, 'settings.py')) ?? ''),
+    beat: usesBeat(settings),
+    static: statics,
+    envKeys: envKeys(settings),
     notes,
   };
 }
@@ -99,6 +111,8 @@ function wsgiModule(o: InitOptions, file: string): DetectedProject | undefined {
   return {
     kind: 'flask',
     wsgi: `${mod}:${callable}`,
+    flaskMigrate: usesFlaskMigrate(o, o.cwd, src),
+    envKeys: envKeys(src),
     healthPath: route ? `/${route}` : DEFAULTS.web.health.path,
     notes: route ? [] : ['Add a route that answers 200 at web.health.path (e.g. /health/) or change the path.'],
   };
@@ -118,12 +132,13 @@ export function detectProject(o: InitOptions): DetectedProject {
   );
 }
 
-// The origin remote of the checkout in cwd, without credentials; else cwd itself if it is a repo.
-function detectRepo(o: InitOptions): string | undefined {
-  const gitConfig = o.readFile(path.join(o.cwd, '.git', 'config'));
+// The origin remote of the checkout at `top`, without credentials; else the checkout itself.
+function detectRepo(o: InitOptions, top: string | undefined): string | undefined {
+  if (!top) return undefined;
+  const gitConfig = o.readFile(path.join(top, '.git', 'config'));
   const origin = gitConfig && /\[remote "origin"\][^[]*?^\s*url\s*=\s*(\S+)\s*$/m.exec(gitConfig)?.[1];
   if (origin && !origin.startsWith('-')) return origin.replace(/^(https?:\/\/)[^@/]*@/, '$1');
-  return o.exists(path.join(o.cwd, '.git')) ? o.cwd : undefined;
+  return top;
 }
 
 const q = (s: string) => JSON.stringify(s); // a JSON string is a valid YAML double-quoted scalar
@@ -224,10 +239,13 @@ function keyLines(app: string) {
 }
 
 export function renderInitConfig(o: InitOptions): string {
-  const app = appNameFrom(o.cwd);
-  const { project: p, appDir } = findProject(o);
+  // run in a subdirectory of a checkout: the app is named after the checkout, app_dir is the way down
+  const top = gitTopLevel(o, o.cwd);
+  const app = appNameFrom(top ?? o.cwd);
+  const { project: p, appDir: below } = findProject(o);
+  const appDir = [top ? path.relative(top, o.cwd) : '', below ?? ''].filter(Boolean).join('/') || undefined;
   const k = keyLines(app);
-  const repo = detectRepo(o);
+  const repo = detectRepo(o, top);
   const django = p.kind === 'django';
   const kind = { django: 'Django', flask: 'Flask/WSGI', unknown: 'WSGI' }[p.kind];
   const host: LineOptions = p.healthHost
@@ -235,13 +253,34 @@ export function renderInitConfig(o: InitOptions): string {
     : django
       ? { hint: "Host header for checks: Django's ALLOWED_HOSTS rejects 127.0.0.1 with 400" }
       : {};
-  const celery = [k.block('celery'), ...k.keys('celery', { set: { app: { value: p.celeryApp ?? p.pkg ?? app.replace(/-/g, '_') } } })].map(
-    (l) => (p.celeryApp ? l : `# ${l}`),
-  );
-  // Debian's Python (the one with python3-django), not whatever `python3` is first on the deployer's PATH
-  const venv = '/usr/bin/python3 -m venv --system-site-packages .venv && .venv/bin/pip install -r requirements.txt';
-  const builds = django ? [venv, '.venv/bin/python manage.py collectstatic --noinput'] : [venv];
-  const releases = django ? ['.venv/bin/python manage.py migrate --noinput'] : ['.venv/bin/flask db upgrade'];
+  const beat: LineOptions = p.beat ? { value: 'true', hint: 'the settings define CELERY_BEAT_SCHEDULE or use django_celery_beat' } : {};
+  const celery = [
+    k.block('celery'),
+    ...k.keys('celery', { set: { app: { value: p.celeryApp ?? p.pkg ?? app.replace(/-/g, '_') }, ...(p.celeryApp && { beat }) } }),
+  ].map((l) => (p.celeryApp ? l : `# ${l}`));
+  const projectDir = appDir ? path.join(top ?? o.cwd, appDir) : o.cwd;
+  const requirements = o.exists(path.join(projectDir, 'requirements.txt'));
+  const collectstatic = '.venv/bin/python manage.py collectstatic --noinput';
+  // flask finds app.py or wsgi.py itself, the only modules detectProject picks
+  const flaskDb = '.venv/bin/python -m flask db upgrade';
+  const build = django && p.static?.dir ? { active: [collectstatic] } : { examples: [collectstatic] };
+  const release = django
+    ? { active: ['.venv/bin/python manage.py migrate --noinput'] }
+    : p.flaskMigrate
+      ? { active: [flaskDb] }
+      : { examples: [flaskDb] };
+  const commandLines = (keyPath: 'build' | 'release', c: { active?: string[]; examples?: string[] }, why: string) =>
+    c.active
+      ? [k.key(keyPath, { value: '', off: false, hint: why }), ...c.active.map((b) => `  - ${b}`)]
+      : [k.key(keyPath, { value: '', off: true }), ...(c.examples ?? []).map((b) => `#   - ${b}`)];
+  const staticPath = django ? p.static?.path : undefined;
+  const staticDir = django ? p.static?.dir : undefined;
+  const staticLine = staticDir
+    ? line(
+        `  static: { path: ${staticPath ?? DEFAULTS.caddy.staticPath}, dir: ${staticDir} }`,
+        `${k.hintOf('caddy.static')} (STATIC_URL, STATIC_ROOT)`,
+      )
+    : undefined;
   const hosts = k.node('hosts') as List<Block>;
   const envFile = SCOPE_DEFAULTS.envFile;
 
@@ -252,7 +291,7 @@ export function renderInitConfig(o: InitOptions): string {
     ...p.notes.map((n) => `# CHECK: ${n}`),
     ...(p.envKeys?.length
       ? [
-          `# The settings read ${p.envKeys.join(', ')} from the environment: set them in the env file (env_file, default ${fillDefault(envFile.system, { app })}; with --user ${envFile.user}).`,
+          `# ${django ? 'The settings read' : 'The app reads'} ${p.envKeys.join(', ')} from the environment: set them in the env file (env_file, default ${fillDefault(envFile.system, { app })}; with --user ${envFile.user}).`,
         ]
       : []),
     '',
@@ -264,10 +303,19 @@ export function renderInitConfig(o: InitOptions): string {
         app_dir: appDir
           ? { value: appDir, hint: `the project inside the repo (${p.kind === 'django' ? 'manage.py' : 'the wsgi module'} is there)` }
           : {},
-        build: [k.key('build', { value: '', off: true }), ...builds.map((b) => `#   - ${b}`)],
-        release: [k.key('release', { value: '', off: true }), ...releases.map((b) => `#   - ${b}`)],
+        build: commandLines('build', build, 'in the new release, after bg built .venv (venv:)'),
+        release: commandLines('release', release, 'once per deploy, before the new color starts: migrations'),
       },
     }),
+    '',
+    // bg builds .venv itself (README: The venv): from Debian's Python, which has python3-django and
+    // friends, once per set of requirements; build commands leave .venv alone
+    line(
+      `venv: { requirements: [${requirements ? 'requirements.txt' : ''}], python: ${DEFAULTS.venv.python}, system_site_packages: true }`,
+      requirements
+        ? `${k.hintOf('venv')}; sees Debian's python3-* packages`
+        : "no requirements.txt here: Debian's python3-* packages only (list requirement files to pip install)",
+    ),
     '',
     k.block('web'),
     ...k.keys('web', {
@@ -280,7 +328,11 @@ export function renderInitConfig(o: InitOptions): string {
     '',
     k.block('caddy'),
     ...k.keys('caddy', {
-      set: { static: { inline: true, off: true, ...(django && { hint: `${k.hintOf('caddy.static')} (STATIC_ROOT)` }) } },
+      set: {
+        static: staticLine
+          ? [staticLine]
+          : { inline: true, off: true, ...(django && { hint: `${k.hintOf('caddy.static')} (STATIC_ROOT)` }) },
+      },
     }),
     '',
     ...celery,
@@ -289,8 +341,6 @@ export function renderInitConfig(o: InitOptions): string {
     ...k.keys('django', { commented: !django, ...(django && { set: { manage: { off: false } } }) }),
     k.block('hooks', { commented: true }),
     ...k.keys('hooks', { commented: true }),
-    k.block('venv', { commented: true }),
-    ...k.keys('venv', { commented: true }),
     k.key('hosts', { value: '', off: false, commented: true }),
     line(`#   - ${hosts.example?.replaceAll('<app>', app)}`, hosts.items.hint ?? ''),
     k.key('celery_host', { off: false, commented: true }),

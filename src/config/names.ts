@@ -1,4 +1,4 @@
-import type { Color, Config } from './types.js';
+import { COLORS, type Color, type Config } from './types.js';
 
 // Every name and path bg derives from the config, in one place: render, plan, run, status and the
 // tests all read them from here.
@@ -15,6 +15,9 @@ export const unitNames = (cfg: UnitNaming, color: Color) => ({
 /** The units a color has, without the ones this config does not use. */
 export const presentUnits = (cfg: UnitNaming, color: Color): string[] =>
   Object.values(unitNames(cfg, color)).filter((x): x is string => typeof x === 'string');
+
+/** Every unit bg may have made for the app, whatever bg.yml says now (celery or beat since turned off). */
+export const everyUnit = (app: string): string[] => COLORS.flatMap((c) => presentUnits({ app, celery: { beat: true } }, c));
 
 /** `shop-web-blue.service` → `shop-web-blue`: step names and per-unit log files use it. */
 export const unitStem = (unit: string) => unit.replace(/\.service$/, '');

@@ -7,7 +7,7 @@ import { describeBlamed } from './caddy-sites.js';
 import type { HostState } from './host-state.js';
 import type { Blockable, Problem } from './problem.js';
 
-const WRITES_CADDY: Problem['blocks'] = ['setup', 'deploy', 'rollback', 'restart', 'maintenance'];
+const WRITES_CADDY: Problem['blocks'] = ['setup', 'deploy', 'rollback', 'restart', 'maintenance', 'remove'];
 
 /** Throws the first of these problems that blocks `command` (exit 2, nothing changed). */
 export function refuseCaddyProblems(cfg: Config, host: HostState, command: Blockable): void {

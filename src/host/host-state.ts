@@ -40,6 +40,16 @@ export interface HostState {
   liveVenv?: LiveVenv; // with venv:, the live release's .venv; undefined: no venv, no live release, or not looked
   appUser?: PasswdEntry; // system scope: the passwd entry of `user`; undefined: no such account, or not looked
   legacyExecStart?: string[][]; // the legacy unit's ExecStart command lines; undefined: none or not looked
+  appFiles?: AppFiles; // undefined: not looked (only remove looks)
+}
+
+/** What of the app is on disk: what `remove` takes away. */
+export interface AppFiles {
+  unitFiles: string[]; // every bg unit of the app (either color, web, worker, beat) whose file is in unit_dir
+  siteFile: boolean;
+  imported: boolean; // the main Caddyfile imports the site file
+  upstreamFile: boolean;
+  root: boolean;
 }
 
 export interface PasswdEntry {

@@ -8,7 +8,7 @@ import { BgError, EXIT } from '../errors.js';
 import type { HostState, PasswdEntry } from './host-state.js';
 import type { Blockable, Problem } from './problem.js';
 
-const CHANGES: Blockable[] = ['setup', 'deploy', 'rollback', 'restart', 'cleanup', 'maintenance'];
+const CHANGES: Blockable[] = ['setup', 'deploy', 'rollback', 'restart', 'cleanup', 'maintenance', 'remove'];
 
 const OTHER_APP = /^bg app (\S+)$/;
 

@@ -1,12 +1,14 @@
 import { basename, dirname } from 'node:path';
 import {
   colorDir,
+  everyUnit,
   inAppDir,
   maintenanceFlag,
   presentUnits,
   releasePath,
   releaseRecordPath,
   releasesDir,
+  siteFile,
   TCP_MIGRATE_REQ,
   unitNames,
   VENV_COMPLETE,
@@ -14,10 +16,12 @@ import {
 } from '../config/names.js';
 import { COLORS, type Color, type Config } from '../config/types.js';
 import type { HostReader } from '../execute/host.js';
+import { importsSite } from '../render/main-caddyfile.js';
 import { colorOfPort, parseUpstream } from '../render/upstream.js';
 import { adaptCaddyfile } from './caddy-config.js';
 import { caddyCommand } from './caddy-sites.js';
 import {
+  type AppFiles,
   type ColorRelease,
   type HostState,
   isRunning,
@@ -34,6 +38,7 @@ export interface ObserveOptions {
   logLines?: number; // read the active web's last log lines too (journalctl, a process): status
   releases?: boolean; // list every release on disk: releases, rollback --to, cleanup
   memory?: boolean; // what each running unit uses and the host's headroom: deploy, rollback, restart, status
+  appFiles?: boolean; // which of the app's files are on disk: remove
 }
 
 // Reads everything planners, diagnose and `bg status` need, once and in parallel. Read-only.
@@ -71,6 +76,7 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
     liveVenv,
     appUser,
     legacyExecStart,
+    appFiles,
   ] = await Promise.all([
     host.caddy.upstreams().catch(() => undefined),
     readCaddyUnit(cfg, host),
@@ -95,6 +101,7 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
           .then((e) => (e.loadState === 'loaded' ? (e.argv ? [e.argv] : []) : undefined))
           .catch(() => undefined)
       : undefined,
+    opts.appFiles ? readAppFiles(cfg, host) : undefined,
   ]);
   const units: Record<string, ObservedUnit> = {};
   for (const s of states) units[s.name] = s;
@@ -120,6 +127,18 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
     liveVenv,
     appUser,
     legacyExecStart,
+    appFiles,
+  };
+}
+
+async function readAppFiles(cfg: Config, host: HostReader): Promise<AppFiles> {
+  const main = await host.files.read(cfg.caddy.caddyfile);
+  return {
+    unitFiles: everyUnit(cfg.app).filter((u) => host.files.exists(`${cfg.unitDir}/${u}`)),
+    siteFile: host.files.exists(siteFile(cfg)),
+    imported: main !== undefined && importsSite(cfg, main),
+    upstreamFile: host.files.exists(cfg.caddy.upstreamFile),
+    root: host.files.exists(cfg.root),
   };
 }
 

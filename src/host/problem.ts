@@ -5,7 +5,7 @@ import type { HostState } from './host-state.js';
 // What `diagnose` reports: one problem of the host, with the commands it blocks. Each problem has
 // its own check (src/host/problems/), listed with its code in diagnose.ts.
 
-export type Blockable = 'setup' | 'deploy' | 'rollback' | 'restart' | 'cleanup' | 'maintenance';
+export type Blockable = 'setup' | 'deploy' | 'rollback' | 'restart' | 'cleanup' | 'maintenance' | 'remove';
 
 export interface Problem {
   code: string; // stable, kebab-case

@@ -41,7 +41,12 @@ export type Action =
   | { kind: 'switch-back' } // undo of switch: the upstream file, `current` and Caddy's config from before it
   | { kind: 'drain'; ports: number[] }
   | { kind: 'enable'; units: string[] }
-  | { kind: 'disable'; units: string[] };
+  | { kind: 'disable'; units: string[] }
+  // remove: the main Caddyfile without this app's import (adapted and checked to keep every other site), Caddy
+  // reloaded with it, then the app's site and upstream files removed
+  | { kind: 'unroute-site' }
+  | { kind: 'remove-unit-files'; units: string[] } // then daemon-reload
+  | { kind: 'purge-root'; root: string }; // rm -rf that never follows a link (the app's user wrote under it)
 
 export interface Step {
   name: string; // stable, kebab-case: shown in progress, journal and errors
@@ -50,7 +55,7 @@ export interface Step {
 }
 
 export interface Plan {
-  command: 'setup' | 'deploy' | 'rollback' | 'restart' | 'cleanup' | 'maintenance';
+  command: 'setup' | 'deploy' | 'rollback' | 'restart' | 'cleanup' | 'maintenance' | 'remove';
   from?: Color; // color serving before
   to?: Color; // color serving after
   release?: string; // the release `to` runs after (deploy, rollback, first setup)
@@ -67,6 +72,7 @@ export interface Observes {
   files?: boolean; // every rendered file compared with disk
   releases?: boolean; // every release on disk
   memory?: boolean; // what each running unit uses and the host's headroom: a second web color must fit
+  appFiles?: boolean; // which of the app's unit, Caddy and root files are on disk (remove)
 }
 
 export const describeAction = (a: Action): string => {
@@ -123,6 +129,12 @@ export const describeAction = (a: Action): string => {
       return `enable ${a.units.join(', ')}`;
     case 'disable':
       return `disable ${a.units.join(', ')}`;
+    case 'unroute-site':
+      return "remove the app's import from the main Caddyfile (checked first: Caddy adapts it and keeps every other site), reload Caddy, remove the site and upstream files";
+    case 'remove-unit-files':
+      return `remove the unit files ${a.units.join(', ')}, then daemon-reload`;
+    case 'purge-root':
+      return `remove ${a.root} and everything in it (releases, shared/, backups), following no link`;
   }
 };
 

@@ -54,3 +54,24 @@ function siteBlock(lines: string[], site: string): [number, number] | undefined 
 
 const stripComment = (l: string) => l.replace(/(^|\s)#.*$/, '').trimEnd();
 const braces = (l: string) => (l.match(/\{/g)?.length ?? 0) - (l.match(/\}/g)?.length ?? 0);
+
+/** The main Caddyfile imports this app's site file. */
+export const importsSite = (cfg: Config, text: string): boolean => text.split('\n').some((l) => l.trim() === `import ${siteFile(cfg)}`);
+
+/**
+ * `remove`: the main Caddyfile without this app's import line, and without the comment bg wrote
+ * above it; every other line stays. A Caddyfile bg created that imports nothing else keeps its head.
+ */
+export function withoutSiteImport(cfg: Config, text: string): string {
+  const importLine = `import ${siteFile(cfg)}`;
+  const notes = new Set([
+    `# Added by bg: ${cfg.app}'s site.`,
+    `# bg: the ${cfg.caddy.site} site now lives in ${siteFile(cfg)} (${cfg.app}).`,
+  ]);
+  const lines = text.split('\n');
+  const out = lines.filter((l, i) => l.trim() !== importLine && !(notes.has(l.trim()) && lines[i + 1]?.trim() === importLine));
+  return out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .replace(/\n+$/, '\n');
+}

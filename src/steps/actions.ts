@@ -16,6 +16,7 @@ import { gateFailure } from './gate-failure.js';
 import { installFiles, restoreFiles } from './install.js';
 import { setMaintenance } from './maintenance.js';
 import { checkoutRelease, markRelease, pointColor, removeReleases } from './releases.js';
+import { purgeRoot, removeUnitFiles, unrouteSite } from './remove.js';
 import { checkStaticDir } from './static-dir.js';
 import { switchBack, switchTo } from './switch.js';
 import { checkVenvLink, ensureVenv } from './venv.js';
@@ -188,6 +189,14 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     case 'disable':
       await host.systemd.disableUnitFiles(action.units);
       return {};
+    case 'unroute-site':
+      return { detail: await unrouteSite(host, cfg) };
+    case 'remove-unit-files':
+      await removeUnitFiles(host, cfg, action.units);
+      return { detail: `${action.units.length} removed` };
+    case 'purge-root':
+      await purgeRoot(host, action.root);
+      return { detail: `${action.root} removed` };
     case 'restore-files':
     case 'switch-back':
       throw new Error(`${action.kind} is an undo: it runs with its step's receipt (performUndo)`);

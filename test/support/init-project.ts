@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** A project layout in memory for `renderInitConfig`: relative path → contents. */
 export function layout(cwd: string, files: Record<string, string>) {
@@ -30,3 +32,16 @@ export const uncommentAll = (text: string) =>
       return l;
     })
     .join('\n');
+
+/** A fixture directory's files (relative path → contents), as `layout` takes them. */
+export function fixtureFiles(dir: string): Record<string, string> {
+  const root = fileURLToPath(new URL(`../fixtures/${dir}/`, import.meta.url));
+  return Object.fromEntries(
+    readdirSync(root, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => {
+        const abs = path.join(e.parentPath ?? e.path, e.name);
+        return [path.relative(root, abs), readFileSync(abs, 'utf8')];
+      }),
+  );
+}

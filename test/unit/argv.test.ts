@@ -4,7 +4,7 @@ import { GIT_ENV, gitArgs } from '../../src/render/argv/git.js';
 import { journalctlArgs, tailArgs } from '../../src/render/argv/journalctl.js';
 import { importCheckLine, manageLine, pipInstallLine, venvCreateLine } from '../../src/render/argv/python.js';
 import { shellQuote, sshArgs, sshCommandLine } from '../../src/render/argv/ssh.js';
-import { getentPasswdArgs, idArgs, ssEstablishedArgs, ssListeningArgs, useraddArgs } from '../../src/render/argv/system.js';
+import { getentPasswdArgs, idArgs, purgeLine, ssEstablishedArgs, ssListeningArgs, useraddArgs } from '../../src/render/argv/system.js';
 
 // Every command line bg builds, word for word: a change to one shows here, not on a host.
 describe('ssh (fleet)', () => {
@@ -234,5 +234,12 @@ describe("the app's user and sockets", () => {
   it('ss: a port filter, established or listening', () => {
     expect(ssEstablishedArgs(8001)).toEqual(['-Htn', 'state', 'established', '( sport = :8001 or dport = :8001 )']);
     expect(ssListeningArgs([8001, 8002])).toEqual(['-Htn', '-l', '( sport = :8001 or sport = :8002 )']);
+  });
+});
+
+describe('remove --purge', () => {
+  it('rm that follows no link and stays on one file system, the root one quoted word', () => {
+    expect(purgeLine('/srv/shop')).toBe('rm -rf --one-file-system -- /srv/shop');
+    expect(purgeLine('/srv/my shop')).toBe("rm -rf --one-file-system -- '/srv/my shop'");
   });
 });

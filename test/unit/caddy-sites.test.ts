@@ -138,7 +138,7 @@ describe("the file Caddy's unit runs", () => {
       hostState({ caddyUnit: runs(['caddy', 'run', '--config', '/etc/caddy/Main', '--adapter', 'caddyfile']), caddyfileExists: true }),
     );
     expect(other).toMatchObject([
-      { code: 'caddyfile-not-run', exitCode: 2, blocks: ['setup', 'deploy', 'rollback', 'restart', 'maintenance'] },
+      { code: 'caddyfile-not-run', exitCode: 2, blocks: ['setup', 'deploy', 'rollback', 'restart', 'maintenance', 'remove'] },
     ]);
     expect(other[0].message).toContain('caddy.service runs /etc/caddy/Main');
     expect(other[0].next).toContain('caddy.caddyfile: /etc/caddy/Main');

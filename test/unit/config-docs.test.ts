@@ -173,8 +173,10 @@ describe('`bg init` shows each key at its default', () => {
   ])('for %s', (_, project) => {
     const shown = parseYaml(uncommentAll(renderInitConfig(project)));
     const at = (path: string) => path.split('.').reduce<unknown>((v, n) => (v as Record<string, unknown> | undefined)?.[n], shown);
-    // build and release show example commands instead
-    const withDefault = keyRows(KEYS).filter((r) => r.node.default !== undefined && !['build', 'release'].includes(r.path));
+    // build and release show example commands instead; init writes venv: for Debian's packages
+    // (system_site_packages: true, the requirement files the project has), as the README's example
+    const OWN = ['build', 'release', 'venv.requirements', 'venv.system_site_packages'];
+    const withDefault = keyRows(KEYS).filter((r) => r.node.default !== undefined && !OWN.includes(r.path));
     expect(withDefault.map((r) => [r.path, at(r.path)])).toEqual(
       withDefault.map((r) => [r.path, isScoped(r.node.default) ? r.node.default.system.replaceAll('<app>', shown.app) : r.node.default]),
     );

@@ -510,3 +510,13 @@ describe('loadConfig', () => {
     await expect(loadConfig({ path: dir, scope: 'system', env: {} })).rejects.toThrow(/Cannot read config .*EISDIR/);
   });
 });
+
+describe('what the README documents for a plain-HTTP site and a venv of Debian packages', () => {
+  it('accepts an http:// site address and venv.requirements: []', () => {
+    const cfg = parse(
+      `${MINIMAL.replace(/site: .*/, 'site: http://shop.example.com')}venv: { requirements: [], system_site_packages: true }\n`,
+    );
+    expect(cfg.caddy.site).toBe('http://shop.example.com');
+    expect(cfg.venv).toMatchObject({ requirements: [], systemSitePackages: true });
+  });
+});

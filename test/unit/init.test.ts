@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { appNameFrom, renderInitConfig } from '../../src/config/init-template.js';
 import { parseConfig } from '../../src/config/parse.js';
-import { layout, uncommentAll } from '../support/init-project.js';
+import { fixtureFiles, layout, uncommentAll } from '../support/init-project.js';
 
 const parse = (text: string) => parseConfig(text, { configPath: '/x/bg.yml', scope: 'system', env: {}, homedir: '/home/op' });
 
@@ -85,7 +85,7 @@ describe('bg init for a Django project', () => {
   it('documents keys that stay valid when every example is uncommented', () => {
     const cfg = parse(uncommentAll(text));
     expect(cfg).toMatchObject({ ref: 'main', legacyUnit: 'my-shop.service', logDir: '/var/log/my-shop' });
-    expect(cfg.build).toHaveLength(2);
+    expect(cfg.build).toEqual(['.venv/bin/python manage.py collectstatic --noinput']);
     expect(cfg.release).toEqual(['.venv/bin/python manage.py migrate --noinput']);
     expect(cfg.caddy.staticDir).toBe('staticfiles');
   });
@@ -136,5 +136,114 @@ describe('appNameFrom', () => {
     [`/x/${'a'.repeat(50)}`, 'a'.repeat(40)],
   ])('%s → %s', (dir, name) => {
     expect(appNameFrom(dir)).toBe(name);
+  });
+});
+
+const ORIGIN = '[remote "origin"]\n\turl = git@git.example.com:acme/shop.git\n';
+
+describe('bg init in the subdirectory that holds manage.py, of a Django + Celery project with a beat schedule', () => {
+  // the checkout is /home/op/shop (its .git there), the project in shop/; init runs in /home/op/shop/shop
+  const files = Object.fromEntries(Object.entries(fixtureFiles('django-celery')).map(([p, c]) => [`../${p}`, c]));
+  const text = renderInitConfig(layout('/home/op/shop/shop', { ...files, '../.git/config': ORIGIN }));
+  const cfg = parse(text);
+
+  it('names the app after the checkout, takes its origin, and writes app_dir', () => {
+    expect(cfg.app).toBe('shop');
+    expect(cfg.repo).toBe('git@git.example.com:acme/shop.git');
+    expect(cfg.appDir).toBe('shop');
+    expect(cfg.web.wsgi).toBe('config.wsgi:application');
+    expect(cfg.web.health).toMatchObject({ path: '/health/', host: 'shop.example.com' });
+  });
+
+  it('turns beat on for CELERY_BEAT_SCHEDULE', () => {
+    expect(cfg.celery).toMatchObject({ app: 'config', beat: true });
+    expect(text).toMatch(/^ {2}beat: true +# the settings define CELERY_BEAT_SCHEDULE/m);
+  });
+
+  it('writes collectstatic and migrate live, with the venv block bg builds .venv from', () => {
+    expect(cfg.build).toEqual(['.venv/bin/python manage.py collectstatic --noinput']);
+    expect(cfg.release).toEqual(['.venv/bin/python manage.py migrate --noinput']);
+    expect(cfg.venv).toEqual({ requirements: ['requirements.txt'], python: '/usr/bin/python3', systemSitePackages: true });
+    expect(cfg.django).toEqual({ manage: 'manage.py' });
+  });
+
+  it('serves static files at STATIC_URL from STATIC_ROOT', () => {
+    expect(cfg.caddy).toMatchObject({ staticPath: '/staticfiles/', staticDir: 'collected-static' });
+  });
+
+  it('names what the settings read from the environment', () => {
+    expect(text).toContain('# The settings read DJANGO_SECRET_KEY, DJANGO_DEBUG, SQLITE_PATH, CELERY_BROKER_URL from the environment');
+  });
+});
+
+it('in a subdirectory of a checkout without an origin remote, the repo is the checkout, not the subdirectory', () => {
+  const t = renderInitConfig(layout('/srv/src/blog/web', { 'app.py': '', '../.git/HEAD': 'ref: refs/heads/main\n' }));
+  expect(parse(t)).toMatchObject({ app: 'blog', repo: '/srv/src/blog', appDir: 'web' });
+});
+
+describe('bg init: beat and static files from the settings', () => {
+  const project = (settings: string) =>
+    renderInitConfig(
+      layout('/srv/src/shop', {
+        'manage.py': "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.settings.production')\n",
+        'shop/wsgi.py': '',
+        'shop/celery.py': '',
+        'shop/settings/base.py': settings,
+        'shop/settings/production.py': 'from .base import *\n',
+      }),
+    );
+
+  it.each([
+    ["INSTALLED_APPS = ['django.contrib.admin', 'django_celery_beat']\n", true],
+    ["CELERY_BEAT_SCHEDULER = 'django_celery_beat.schedulers:DatabaseScheduler'\n", true],
+    ["# CELERY_BEAT_SCHEDULE = {}\nINSTALLED_APPS = ['django.contrib.admin']\n", false],
+  ])('beat for %j (settings package, base.py): %s', (settings, beat) => {
+    expect(parse(project(settings)).celery?.beat).toBe(beat);
+  });
+
+  it.each([
+    ["STATIC_URL = 'static/'\nSTATIC_ROOT = os.path.join(BASE_DIR, 'static_root')\n", '/static/', 'static_root'],
+    ["STATIC_URL = '/assets/'\nSTATIC_ROOT = BASE_DIR / 'var' / 'static'\n", '/assets/', 'var/static'],
+    ["STATIC_URL = 'https://cdn.example.com/s/'\nSTATIC_ROOT = BASE_DIR / 'staticfiles'\n", '/static/', 'staticfiles'],
+  ])('%j → caddy.static %s %s', (settings, urlPath, dir) => {
+    expect(parse(project(settings)).caddy).toMatchObject({ staticPath: urlPath, staticDir: dir });
+  });
+
+  it('without STATIC_ROOT leaves collectstatic and caddy.static commented out and says why', () => {
+    const t = project("STATIC_URL = 'static/'\n");
+    const cfg = parse(t);
+    expect(cfg.build).toEqual([]);
+    expect(cfg.caddy.staticDir).toBeUndefined();
+    expect(cfg.release).toEqual(['.venv/bin/python manage.py migrate --noinput']);
+    expect(t).toContain('# CHECK: The settings set no STATIC_ROOT');
+  });
+});
+
+describe('bg init for a Flask-Migrate app', () => {
+  const text = renderInitConfig(layout('/srv/src/notes', { ...fixtureFiles('flask-migrate'), '.git/HEAD': 'ref: refs/heads/main\n' }));
+  const cfg = parse(text);
+
+  it('runs `flask db upgrade` as the release command, on the venv bg builds', () => {
+    expect(cfg.web.wsgi).toBe('app:app');
+    expect(cfg.release).toEqual(['.venv/bin/python -m flask db upgrade']);
+    expect(cfg.build).toEqual([]);
+    expect(cfg.venv).toEqual({ requirements: ['requirements.txt'], python: '/usr/bin/python3', systemSitePackages: true });
+    expect(cfg.repo).toBe('/srv/src/notes');
+  });
+
+  it('names what the app reads from the environment', () => {
+    expect(text).toContain('# The app reads DATABASE_URL from the environment: set them in the env file');
+  });
+
+  it('finds Flask-Migrate by the migrations/ that `flask db init` wrote', () => {
+    const t = renderInitConfig(layout('/srv/src/notes', { 'app.py': '', 'migrations/alembic.ini': '' }));
+    expect(parse(t).release).toEqual(['.venv/bin/python -m flask db upgrade']);
+  });
+
+  it("without Flask-Migrate leaves release commented out, and without requirements.txt uses Debian's packages only", () => {
+    const t = renderInitConfig(layout('/srv/src/blog', { 'app.py': 'app = Flask(__name__)\n' }));
+    expect(parse(t).release).toEqual([]);
+    expect(parse(t).venv).toEqual({ requirements: [], python: '/usr/bin/python3', systemSitePackages: true });
+    expect(t).toContain("Debian's python3-* packages only");
   });
 });

@@ -1,3 +1,5 @@
+import { shellQuote } from './ssh.js';
+
 // Command lines of the host's own tools: the app's user (getent, id, useradd) and sockets (ss). Pure.
 
 /** The argv after `getent`: the passwd entry of `name`. */
@@ -34,3 +36,10 @@ export const ssEstablishedArgs = (port: number) => [
 
 /** The argv after `ss`: TCP listeners on any of `ports`. */
 export const ssListeningArgs = (ports: number[]) => ['-Htn', '-l', `( ${portFilter('sport', ports)} )`];
+
+/**
+ * `remove --purge`: <root> and all in it, as root, in a tree the app's user wrote (shared/). GNU rm
+ * walks it with openat and O_NOFOLLOW, so a link (or a directory swapped for one mid-walk) is
+ * removed, never followed; --one-file-system keeps it off a file system mounted inside.
+ */
+export const purgeLine = (root: string) => `rm -rf --one-file-system -- ${shellQuote(root)}`;
