@@ -30,6 +30,7 @@ import {
   refProblem,
   repo,
   root,
+  SHARED_PATH,
   SITE,
   SSH_TARGET,
   SSH_TARGET_RE,
@@ -43,6 +44,7 @@ import {
   URL_PATH_RE,
   WSGI,
   WSGI_RE,
+  sharedPath,
   writablePath,
 } from './rules.js';
 import { SCOPE_DEFAULTS } from './scope-paths.js';
@@ -336,6 +338,18 @@ export const KEYS = {
     'commands run once per deploy after `build`, before the new color starts (database migrations): in the new release, with the env file, as `user`; a failure stops the deploy like a failed build (bg cannot undo what a migration did: keep migrations backward compatible, expand before contract)',
     'once per deploy after build, before the new color starts: migrations',
   ),
+  shared_dirs: list(key(sharedPath, { doc: '', hint: '' }), `a list of directories, each ${SHARED_PATH}`, {
+    default: [],
+    example: '[logs, media]',
+    doc: "directories the app writes that outlive a release (uploads, logs): each release gets a link at `<app_dir>/<path>` to `<root>/shared/<path>`, made before `build`; the directory is created (owned by `user`, mode 0755) when missing and kept across releases. A path the repository holds is refused, and so are `backups`, `celerybeat-schedule`, `maintenance.html` and `.env` (bg's own in shared/)",
+    hint: 'directories the app writes, kept across releases in <root>/shared/ (e.g. [logs, media])',
+  }),
+  shared_files: list(key(sharedPath, { doc: '', hint: '' }), `a list of files, each ${SHARED_PATH}`, {
+    default: [],
+    example: '[db.sqlite3]',
+    doc: "files the app writes that outlive a release (an SQLite database): each release gets a link at `<app_dir>/<path>` to `<root>/shared/<path>`, made before `build`; a missing file is created empty (owned by `user`, mode 0640: SQLite takes an empty file as an empty database) and kept across releases. A path the repository holds is refused",
+    hint: 'files the app writes, kept across releases in <root>/shared/ (e.g. [db.sqlite3])',
+  }),
   web,
   caddy,
   celery,

@@ -12,6 +12,8 @@ import { checkMigrationPlan } from './django.js';
 import { checkRollbackSchema, migrateBack } from './django-rollback.js';
 import { installFiles, restoreFiles } from './install.js';
 import { setMaintenance } from './maintenance.js';
+import { readOnlyPath } from './read-only-advice.js';
+import { linkSharedPaths } from './shared-paths.js';
 import { checkoutRelease, markRelease, pointColor, removeReleases } from './releases.js';
 import { checkStaticDir } from './static-dir.js';
 import { switchBack, switchTo } from './switch.js';
@@ -90,6 +92,8 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       const v = await ensureVenv(host, cfg, action.release, { memoryHigh: action.memoryHigh, signal: ctx.signal });
       return { detail: `venvs/${v.id} ${v.built ? 'built' : 'reused: requirements unchanged, no pip'}` };
     }
+    case 'link-shared':
+      return { detail: await linkSharedPaths(host, cfg, action.release) };
     case 'point':
       await pointColor(host, cfg, action.color, action.release);
       return {};
@@ -112,11 +116,15 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       const result = isWorker(cfg, action.unit) ? await unlessBrokerLost(host, cfg, action.unit, started) : await started;
       if (result !== 'done') {
         const st = await host.systemd.unitState(action.unit).catch(() => undefined);
+        const lines = await host.unitLog(action.unit, LOOK_BACK, st?.invocationId);
+        const log = lastLines(lines, 10);
+        const readOnly = readOnlyPath(cfg, lines);
         throw new SystemdError(
           `Starting ${action.unit} failed (job ${result}${st ? `, unit ${st.activeState}, result ${st.result}` : ''}).${whyStartFailed(st?.result, isWorker(cfg, action.unit))}`,
           {
             code: 'start-failed',
-            detail: await host.unitLog(action.unit, 10, st?.invocationId),
+            detail: log,
+            ...(readOnly && { next: readOnly.advice }),
           },
         );
       }
@@ -147,7 +155,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
         retries: h.retries,
         expect: h.expect,
         signal: ctx.signal,
-        alive: () => diedWhileGated(host, action.unit),
+        alive: () => diedWhileGated(host, cfg, action.unit),
       });
       return { detail: `${r.status} after ${r.tries} tries` };
     }
@@ -230,13 +238,20 @@ async function isDown(host: Host, unit: string): Promise<boolean> {
   return !!st && (st.activeState === 'inactive' || st.activeState === 'failed');
 }
 
+// A failed start's last lines are shown; the read-only path it hit may be further up (the traceback, then the server's own lines).
+const LOOK_BACK = 60;
+const lastLines = (text: string, n: number) => text.split('\n').slice(-n).join('\n');
+
 // One cheap call before each try; the full state only once the unit looks dead.
-async function diedWhileGated(host: Host, unit: string): Promise<string | undefined> {
+async function diedWhileGated(host: Host, cfg: Config, unit: string): Promise<string | undefined> {
   const [u] = await host.systemd.listUnits([unit]);
   if (u?.activeState !== 'failed' && u?.activeState !== 'inactive') return undefined;
   const s = await host.systemd.unitState(unit);
   if (s.activeState !== 'failed' && s.activeState !== 'inactive') return undefined;
-  return `${unit} died while its health was checked (${s.activeState}/${s.subState}, result ${s.result}).\n${await host.unitLog(unit, 10, s.invocationId)}`;
+  const lines = await host.unitLog(unit, LOOK_BACK, s.invocationId);
+  const log = lastLines(lines, 10);
+  const readOnly = readOnlyPath(cfg, lines);
+  return `${unit} died while its health was checked (${s.activeState}/${s.subState}, result ${s.result}).\n${log}${readOnly ? `\n${readOnly.advice}` : ''}`;
 }
 
 // systemd's unit Result, said for people.

@@ -2,6 +2,7 @@ import { type BuildPhase, buildLogPath, inAppDir, releasePath } from '../config/
 import type { Color, Config } from '../config/types.js';
 import { BuildError } from '../errors.js';
 import type { Host, ShellResult } from '../execute/host.js';
+import { databaseFiles, refuseNewDatabases } from './release-data.js';
 
 // Below systemd's default of 100: while a build and the live app both want the CPU, the app wins.
 const BUILD_CPU_WEIGHT = 20;
@@ -56,12 +57,15 @@ export async function runBuild(host: Host, cfg: Config, b: BuildRun): Promise<vo
   // as the app's user, in a release it owns while the build runs; root's again after, so the running
   // app can read its code but never change it
   const ids = b.user ? await host.ensureSystemUser(b.user, cfg.root, cfg.app) : undefined;
+  const databases = await databaseFiles(host, dir);
   if (ids) await host.chownTree(dir, ids.uid, ids.gid);
   try {
     await runCommands(host, cfg, dir, b, !!ids);
   } finally {
     if (ids) await host.chownTree(dir, 0, 0);
   }
+  // walked once the release is root's again
+  await refuseNewDatabases(host, cfg, b, databases);
 }
 
 async function runCommands(host: Host, cfg: Config, dir: string, b: BuildRun, asUser: boolean): Promise<void> {
