@@ -3,6 +3,7 @@
 // commented out at their default; the result always parses.
 import path from 'node:path';
 import { DEFAULTS } from './defaults.js';
+import { detectSharedPaths, type SharedFound } from './init-shared.js';
 import { type Block, isScoped, type List, nodeAt, type Shape, type YamlValue } from './key-types.js';
 import { KEYS } from './keys.js';
 import { APP_RE, HOST_PORT_RE } from './rules.js';
@@ -243,6 +244,7 @@ export function renderInitConfig(o: InitOptions): string {
   const builds = django ? [venv, '.venv/bin/python manage.py collectstatic --noinput'] : [venv];
   const releases = django ? ['.venv/bin/python manage.py migrate --noinput'] : ['.venv/bin/flask db upgrade'];
   const hosts = k.node('hosts') as List<Block>;
+  const shared = detectSharedPaths(appDir ? { ...o, cwd: path.join(o.cwd, appDir), dirs: undefined } : o, p.pkg);
   const envFile = SCOPE_DEFAULTS.envFile;
 
   return [
@@ -250,6 +252,7 @@ export function renderInitConfig(o: InitOptions): string {
     '# Written by `bluegreen init`. Optional keys are commented out at their default.',
     '# Paths must be absolute. With --user, default paths move under ~/.config and ~/.local/state.',
     ...p.notes.map((n) => `# CHECK: ${n}`),
+    ...shared.why.map((w) => `# Written next to the code (kept in shared/ instead): ${w}`),
     ...(p.envKeys?.length
       ? [
           `# The settings read ${p.envKeys.join(', ')} from the environment: set them in the env file (env_file, default ${fillDefault(envFile.system, { app })}; with --user ${envFile.user}).`,
@@ -266,6 +269,7 @@ export function renderInitConfig(o: InitOptions): string {
           : {},
         build: [k.key('build', { value: '', off: true }), ...builds.map((b) => `#   - ${b}`)],
         release: [k.key('release', { value: '', off: true }), ...releases.map((b) => `#   - ${b}`)],
+        ...sharedLines(shared),
       },
     }),
     '',
@@ -296,4 +300,10 @@ export function renderInitConfig(o: InitOptions): string {
     k.key('celery_host', { off: false, commented: true }),
     '',
   ].join('\n');
+}
+
+// shared_dirs / shared_files set to what the code writes next to itself; at their default when nothing was seen
+function sharedLines(found: SharedFound): Record<string, LineOptions> {
+  const set = (paths: string[]): LineOptions => (paths.length ? { value: `[${paths.join(', ')}]`, off: false } : {});
+  return { shared_dirs: set(found.dirs), shared_files: set(found.files) };
 }

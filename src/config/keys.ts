@@ -36,6 +36,7 @@ import {
   SSH_TARGET_RE,
   STATIC_DIR_RE,
   STATIC_PATH_RE,
+  sharedPath,
   site,
   staticDir,
   text,
@@ -44,7 +45,6 @@ import {
   URL_PATH_RE,
   WSGI,
   WSGI_RE,
-  sharedPath,
   writablePath,
 } from './rules.js';
 import { SCOPE_DEFAULTS } from './scope-paths.js';
@@ -347,7 +347,7 @@ export const KEYS = {
   shared_files: list(key(sharedPath, { doc: '', hint: '' }), `a list of files, each ${SHARED_PATH}`, {
     default: [],
     example: '[db.sqlite3]',
-    doc: "files the app writes that outlive a release (an SQLite database): each release gets a link at `<app_dir>/<path>` to `<root>/shared/<path>`, made before `build`; a missing file is created empty (owned by `user`, mode 0640: SQLite takes an empty file as an empty database) and kept across releases. A path the repository holds is refused",
+    doc: 'files the app writes that outlive a release (an SQLite database): each release gets a link at `<app_dir>/<path>` to `<root>/shared/<path>`, made before `build`; a missing file is created empty (owned by `user`, mode 0640: SQLite takes an empty file as an empty database) and kept across releases. A path the repository holds is refused',
     hint: 'files the app writes, kept across releases in <root>/shared/ (e.g. [db.sqlite3])',
   }),
   web,

@@ -223,7 +223,9 @@ export function sharedPathProblems(dirs: readonly string[], files: readonly stri
       if (a.p === b.p) problems.push(`${b.key}: ${b.p} is listed twice (also in ${a.key}); allowed: each path once`);
       else if (b.p.startsWith(`${a.p}/`) || a.p.startsWith(`${b.p}/`)) {
         const [outer, inner] = b.p.startsWith(`${a.p}/`) ? [a, b] : [b, a];
-        problems.push(`${inner.key}: ${inner.p} is inside ${outer.key}'s ${outer.p}, which is already shared; allowed: paths that do not contain each other`);
+        problems.push(
+          `${inner.key}: ${inner.p} is inside ${outer.key}'s ${outer.p}, which is already shared; allowed: paths that do not contain each other`,
+        );
       }
     }
   }

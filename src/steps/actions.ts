@@ -10,11 +10,12 @@ import { brokerLost, checkBroker } from './broker.js';
 import { runBuild } from './build.js';
 import { checkMigrationPlan } from './django.js';
 import { checkRollbackSchema, migrateBack } from './django-rollback.js';
+import { missingEnvWarning } from './env-check.js';
 import { installFiles, restoreFiles } from './install.js';
 import { setMaintenance } from './maintenance.js';
 import { readOnlyPath } from './read-only-advice.js';
-import { linkSharedPaths } from './shared-paths.js';
 import { checkoutRelease, markRelease, pointColor, removeReleases } from './releases.js';
+import { linkSharedPaths } from './shared-paths.js';
 import { checkStaticDir } from './static-dir.js';
 import { switchBack, switchTo } from './switch.js';
 import { checkVenvLink, ensureVenv } from './venv.js';
@@ -63,6 +64,9 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     }
     case 'checkout': {
       const r = await checkoutRelease(host, cfg, action.release, action.ref, action.built);
+      // before the build: an env file that lacks what the settings read is the likeliest cause of what fails next
+      const warning = await missingEnvWarning(host, cfg, action.release);
+      if (warning) ctx.note(warning);
       return { detail: `${r.commit.slice(0, 12)} in releases/${action.release}`, commit: r.commit };
     }
     case 'build':

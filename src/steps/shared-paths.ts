@@ -43,14 +43,20 @@ async function refuseHeld(host: Host, cfg: Config, appDir: string, p: SharedPath
     if (!st) return;
     if (i < parts.length && st.kind === 'dir') continue;
     const key = p.kind === 'dir' ? 'shared_dirs' : 'shared_files';
-    const what = i < parts.length ? `${rel}, on the way to ${p.path}, is a ${st.kind === 'link' ? 'symbolic link' : 'file'} in the repository` : `the repository holds ${p.path}`;
-    throw new BgError(`${key} lists ${p.path}, but ${what}: a release cannot both check it out and link it to ${sharedTarget(cfg, p.path)}.`, {
-      code: 'shared-path-in-repo',
-      next:
-        i < parts.length
-          ? `Make ${rel} a directory in the repository, or share ${rel} itself.`
-          : `Take it out of git (git rm -r --cached ${p.path}, add it to .gitignore, commit); to keep its content, copy it once to ${sharedTarget(cfg, p.path)} (as ${cfg.user}). Or remove ${p.path} from ${key} in ${cfg.configPath}.`,
-    });
+    const what =
+      i < parts.length
+        ? `${rel}, on the way to ${p.path}, is a ${st.kind === 'link' ? 'symbolic link' : 'file'} in the repository`
+        : `the repository holds ${p.path}`;
+    throw new BgError(
+      `${key} lists ${p.path}, but ${what}: a release cannot both check it out and link it to ${sharedTarget(cfg, p.path)}.`,
+      {
+        code: 'shared-path-in-repo',
+        next:
+          i < parts.length
+            ? `Make ${rel} a directory in the repository, or share ${rel} itself.`
+            : `Take it out of git (git rm -r --cached ${p.path}, add it to .gitignore, commit); to keep its content, copy it once to ${sharedTarget(cfg, p.path)} (as ${cfg.user}). Or remove ${p.path} from ${key} in ${cfg.configPath}.`,
+      },
+    );
   }
 }
 
