@@ -1,6 +1,6 @@
 // Before the build: the variables the new release's settings read (the same list `bg init` finds)
-// that the env file does not set. A warning, never a refusal: a variable with a default in the code
-// may be fine unset, and some come from elsewhere (a drop-in).
+// that the env file does not set: every one when the file is empty or missing, else those read
+// without a default (os.environ['X']). A warning, never a refusal: some come from elsewhere (a drop-in).
 import { envKeys } from '../config/init-template.js';
 import { inAppDir, releasePath } from '../config/names.js';
 import type { Config } from '../config/types.js';
@@ -21,6 +21,8 @@ export async function missingEnvWarning(host: Host, cfg: Config, release: string
   const missing = read.filter((k) => set[k] === undefined);
   if (missing.length === 0) return undefined;
   const required = missing.filter((k) => new RegExp(`os\\.environ\\s*\\[\\s*["']${k}["']`).test(source.text));
+  // a file with settings in it that lacks only what the code has a default for: that default is the operator's choice
+  if (env?.trim() && required.length === 0) return undefined;
   const what =
     env === undefined
       ? `${cfg.envFile} does not exist`

@@ -161,7 +161,14 @@ describe('planDeploy', () => {
       host({ active: 'blue' }),
       { ref: 'x' },
     );
-    expect(names(p).slice(0, 6)).toEqual(['checkout-green', 'venv-green', 'link-shared-green', 'build-green', 'release-green', 'point-green']);
+    expect(names(p).slice(0, 6)).toEqual([
+      'checkout-green',
+      'venv-green',
+      'link-shared-green',
+      'build-green',
+      'release-green',
+      'point-green',
+    ]);
     expect(p.steps[2].action).toEqual({ kind: 'link-shared', release: p.release, dirs: ['logs'], files: ['db.sqlite3'] });
   });
 

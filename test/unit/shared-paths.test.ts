@@ -234,13 +234,16 @@ describe('the release steps on disk', () => {
     expect(err.next).toContain('add `shared_files: [db.sqlite3]` to /srv/shop/bg.yml');
   });
 
-  it('warns when the env file lacks what the settings read', async () => {
+  it('warns when the env file is empty, or lacks what the settings read without a default', async () => {
     const c = { ...cfg, web: { ...cfg.web, wsgi: 'app:app' } };
     await writeFile(c.envFile, '');
     expect(await missingEnvWarning(host, c, 'r1')).toContain(
       `warning: ${c.envFile} is empty, but app.py reads SECRET_KEY, DEBUG from the environment (without a default: SECRET_KEY;`,
     );
-    await writeFile(c.envFile, 'SECRET_KEY=x\nDEBUG=0\n');
+    await writeFile(c.envFile, 'DEBUG=0\n');
+    expect(await missingEnvWarning(host, c, 'r1')).toContain(`warning: ${c.envFile} does not set SECRET_KEY, but app.py reads SECRET_KEY`);
+    // what has a default in the code may stay unset once the file holds settings
+    await writeFile(c.envFile, 'SECRET_KEY=x\n');
     expect(await missingEnvWarning(host, c, 'r1')).toBeUndefined();
   });
 });
