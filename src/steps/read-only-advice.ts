@@ -31,7 +31,7 @@ export function readOnlyPath(cfg: Cfg, lines: string): ReadOnlyPath | undefined 
     return {
       path: top,
       key,
-      advice: `The app could not write ${rel} inside its release (read-only for it). Give it a home that outlives releases: add \`${key}: [${list.join(', ')}]\` to ${cfg.configPath} (linked to shared/${top}), then deploy again.`,
+      advice: `The app could not write ${rel} inside its release (read-only for it). Give it a home that outlives releases: add \`${key}: [${list.join(', ')}]\` to ${cfg.configPath} (linked to shared/${top}), then run the command again (setup or deploy).`,
     };
   }
   return undefined;

@@ -45,8 +45,8 @@ export async function refuseNewDatabases(
       code: 'database-in-release',
       next:
         inApp.length === added.length
-          ? `Keep it in ${cfg.root}/shared: add \`shared_files: [${[...new Set([...cfg.sharedFiles, ...list])].join(', ')}]\` to ${cfg.configPath} (each release links it there; an existing database: copy it to ${cfg.root}/shared/${list[0]} as ${cfg.user} first), then deploy again. Or point the app's database setting outside the release (an env var in ${cfg.envFile}).`
-          : `Point the app's database setting outside the release (an env var in ${cfg.envFile}), or list it in shared_files (paths relative to app_dir ${cfg.appDir}), then deploy again.`,
+          ? `Keep it in ${cfg.root}/shared: add \`shared_files: [${[...new Set([...cfg.sharedFiles, ...list])].join(', ')}]\` to ${cfg.configPath} (each release links it there; an existing database: copy it to ${cfg.root}/shared/${list[0]} as ${cfg.user} first), then run the command again (setup or deploy). Or point the app's database setting outside the release (an env var in ${cfg.envFile}).`
+          : `Point the app's database setting outside the release (an env var in ${cfg.envFile}), or list it in shared_files (paths relative to app_dir ${cfg.appDir}), then run the command again (setup or deploy).`,
     },
   );
 }
