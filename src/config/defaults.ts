@@ -87,6 +87,8 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
     keepReleases: f.keep_releases ?? DEFAULTS.keepReleases,
     build: f.build ?? [...DEFAULTS.build],
     release: f.release ?? [...DEFAULTS.release],
+    sharedDirs: f.shared_dirs ?? [],
+    sharedFiles: f.shared_files ?? [],
     web: {
       wsgi: f.web.wsgi,
       ports: { blue: f.web.ports.blue, green: f.web.ports.green },

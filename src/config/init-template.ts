@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { DEFAULTS } from './defaults.js';
 import { gitTopLevel, type StaticSettings, settingsSources, staticSettings, usesBeat, usesFlaskMigrate } from './init-detect.js';
+import { detectSharedPaths, type SharedFound } from './init-shared.js';
 import { type Block, isScoped, type List, nodeAt, type Shape, type YamlValue } from './key-types.js';
 import { KEYS } from './keys.js';
 import { APP_RE, HOST_PORT_RE } from './rules.js';
@@ -282,6 +283,7 @@ export function renderInitConfig(o: InitOptions): string {
       )
     : undefined;
   const hosts = k.node('hosts') as List<Block>;
+  const shared = detectSharedPaths(projectDir !== o.cwd ? { ...o, cwd: projectDir, dirs: undefined } : o, p.pkg);
   const envFile = SCOPE_DEFAULTS.envFile;
 
   return [
@@ -289,6 +291,7 @@ export function renderInitConfig(o: InitOptions): string {
     '# Written by `bluegreen init`. Optional keys are commented out at their default.',
     '# Paths must be absolute. With --user, default paths move under ~/.config and ~/.local/state.',
     ...p.notes.map((n) => `# CHECK: ${n}`),
+    ...shared.why.map((w) => `# Written next to the code (kept in shared/ instead): ${w}`),
     ...(p.envKeys?.length
       ? [
           `# ${django ? 'The settings read' : 'The app reads'} ${p.envKeys.join(', ')} from the environment: set them in the env file (env_file, default ${fillDefault(envFile.system, { app })}; with --user ${envFile.user}).`,
@@ -305,6 +308,7 @@ export function renderInitConfig(o: InitOptions): string {
           : {},
         build: commandLines('build', build, 'in the new release, after bg built .venv (venv:)'),
         release: commandLines('release', release, 'once per deploy, before the new color starts: migrations'),
+        ...sharedLines(shared),
       },
     }),
     '',
@@ -346,4 +350,10 @@ export function renderInitConfig(o: InitOptions): string {
     k.key('celery_host', { off: false, commented: true }),
     '',
   ].join('\n');
+}
+
+// shared_dirs / shared_files set to what the code writes next to itself; at their default when nothing was seen
+function sharedLines(found: SharedFound): Record<string, LineOptions> {
+  const set = (paths: string[]): LineOptions => (paths.length ? { value: `[${paths.join(', ')}]`, off: false } : {});
+  return { shared_dirs: set(found.dirs), shared_files: set(found.files) };
 }

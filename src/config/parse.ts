@@ -7,6 +7,7 @@ import YAML from 'yaml';
 import { ConfigError } from '../errors.js';
 import { applyDefaults } from './defaults.js';
 import { presentUnits } from './names.js';
+import { sharedPath, sharedPathProblems } from './rules.js';
 import { validateFile } from './schema.js';
 import { COLORS, type Config, type Scope } from './types.js';
 
@@ -116,5 +117,7 @@ function crossProblems(raw: Record<string, unknown>): string[] {
       problems.push(`legacy_unit: ${raw.legacy_unit} is one of bg's own units; allowed: the unit that ran the app before bg`);
     }
   }
+  const paths = (v: unknown) => (Array.isArray(v) ? v.map(sharedPath).flatMap((r) => ('ok' in r ? [r.ok] : [])) : []);
+  problems.push(...sharedPathProblems(paths(raw.shared_dirs), paths(raw.shared_files)));
   return problems;
 }

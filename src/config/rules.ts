@@ -199,3 +199,35 @@ export const root: Check<string> = (v) => {
   const r = writablePath(v);
   return 'ok' in r && r.ok === '/' ? bad('must be a directory below / (releases/ and shared/ go under it)') : r;
 };
+
+// shared_dirs / shared_files: a path relative to app_dir that every release links into <root>/shared.
+// Never the project itself, never out of it, never where bg keeps its own files in shared/.
+export const SHARED_PATH = 'a relative path inside the project, e.g. logs or media/uploads (no .., not absolute, no .git or .venv)';
+export const SHARED_RESERVED = ['backups', 'celerybeat-schedule', 'maintenance.html', '.env'];
+export const sharedPath: Check<string> = (v) => {
+  const r = text(SHARED_PATH, (s) => (s.startsWith('/') || PATH_UNSAFE.test(s) ? `must be ${SHARED_PATH} (got ${got(s)})` : undefined))(v);
+  if (!('ok' in r)) return r;
+  const parts = r.ok.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.length === 0 || parts.some((p) => p === '..' || p === '.git' || p === '.venv')) return mustBe(SHARED_PATH, r.ok);
+  if (SHARED_RESERVED.includes(parts[0]))
+    return bad(`must not be ${parts[0]}: bg keeps its own ${parts[0]} in shared/ (got ${got(r.ok)}); allowed: another name`);
+  return ok(parts.join('/'));
+};
+
+/** Problems across shared_dirs and shared_files: a path listed twice, or one inside another. */
+export function sharedPathProblems(dirs: readonly string[], files: readonly string[]): string[] {
+  const all = [...dirs.map((p) => ({ key: 'shared_dirs', p })), ...files.map((p) => ({ key: 'shared_files', p }))];
+  const problems: string[] = [];
+  for (const [i, a] of all.entries()) {
+    for (const b of all.slice(i + 1)) {
+      if (a.p === b.p) problems.push(`${b.key}: ${b.p} is listed twice (also in ${a.key}); allowed: each path once`);
+      else if (b.p.startsWith(`${a.p}/`) || a.p.startsWith(`${b.p}/`)) {
+        const [outer, inner] = b.p.startsWith(`${a.p}/`) ? [a, b] : [b, a];
+        problems.push(
+          `${inner.key}: ${inner.p} is inside ${outer.key}'s ${outer.p}, which is already shared; allowed: paths that do not contain each other`,
+        );
+      }
+    }
+  }
+  return problems;
+}

@@ -80,6 +80,8 @@ export interface Config {
   keepReleases: number; // built releases kept on disk for `rollback --to`
   build: string[];
   release: string[]; // once per deploy after build, before the new color starts (migrations)
+  sharedDirs: string[]; // relative to appDir: each release links them into <root>/shared/
+  sharedFiles: string[];
   web: WebConfig;
   caddy: CaddyConfig;
   celery?: CeleryConfig;

@@ -38,6 +38,12 @@ export function newReleaseSteps(
   // before the build: root reads the requirements and runs pip while the release is still root's
   // (the build hands it to the app's user), so the app could not have changed what root reads
   if (cfg.venv) steps.push({ name: `venv-${color}`, action: { kind: 'venv', release: id, ...(memoryHigh && { memoryHigh }) } });
+  // after the venv (root reads the release for it, and must not follow a link there into shared/)
+  if (cfg.sharedDirs.length + cfg.sharedFiles.length > 0)
+    steps.push({
+      name: `link-shared-${color}`,
+      action: { kind: 'link-shared', release: id, dirs: cfg.sharedDirs, files: cfg.sharedFiles },
+    });
   if (cfg.build.length > 0) {
     steps.push({
       name: `build-${color}`,

@@ -26,6 +26,7 @@ export type Action =
   | { kind: 'rollback-schema'; newer: string; older: string; migrateBack: boolean; user?: string }
   | { kind: 'migrate-back'; newer: string; older: string; user?: string }
   | { kind: 'venv'; release: string; memoryHigh?: number } // the release's .venv: reused when its requirements are unchanged
+  | { kind: 'link-shared'; release: string; dirs: string[]; files: string[] } // links into <root>/shared, made there when missing
   | { kind: 'point'; color: Color; release?: string } // the color's link at a release (none: removed)
   | { kind: 'mark-release'; release: string; status: 'failed' } // undo of checkout: the release never served
   | { kind: 'remove-releases'; releases: string[] }
@@ -101,6 +102,8 @@ export const describeAction = (a: Action): string => {
       return `after the switch, reverse with releases/${a.newer}'s files the migrations releases/${a.older} does not know`;
     case 'venv':
       return `link releases/${a.release}/.venv to the venv of its requirements (built once per set of requirements)`;
+    case 'link-shared':
+      return `link ${[...a.dirs, ...a.files].join(', ')} in releases/${a.release} to shared/ (made there when missing, as the app's user)`;
     case 'point':
       return a.release ? `point ${a.color} at releases/${a.release}` : `remove the ${a.color} link`;
     case 'mark-release':

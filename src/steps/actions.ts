@@ -12,11 +12,14 @@ import { brokerLost, checkBroker } from './broker.js';
 import { runBuild } from './build.js';
 import { checkMigrationPlan } from './django.js';
 import { checkRollbackSchema, migrateBack } from './django-rollback.js';
+import { missingEnvWarning } from './env-check.js';
 import { gateFailure } from './gate-failure.js';
 import { installFiles, restoreFiles } from './install.js';
 import { setMaintenance } from './maintenance.js';
+import { readOnlyPath } from './read-only-advice.js';
 import { checkoutRelease, markRelease, pointColor, removeReleases } from './releases.js';
 import { purgeRoot, removeUnitFiles, unrouteSite } from './remove.js';
+import { linkSharedPaths } from './shared-paths.js';
 import { checkStaticDir } from './static-dir.js';
 import { switchBack, switchTo } from './switch.js';
 import { checkVenvLink, ensureVenv } from './venv.js';
@@ -66,6 +69,9 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     }
     case 'checkout': {
       const r = await checkoutRelease(host, cfg, action.release, action.ref, action.built);
+      // before the build: an env file that lacks what the settings read is the likeliest cause of what fails next
+      const warning = await missingEnvWarning(host, cfg, action.release);
+      if (warning) ctx.note(warning);
       return { detail: `${r.commit.slice(0, 12)} in releases/${action.release}`, commit: r.commit };
     }
     case 'build':
@@ -95,6 +101,8 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       const v = await ensureVenv(host, cfg, action.release, { memoryHigh: action.memoryHigh, signal: ctx.signal });
       return { detail: `venvs/${v.id} ${v.built ? 'built' : 'reused: requirements unchanged, no pip'}` };
     }
+    case 'link-shared':
+      return { detail: await linkSharedPaths(host, cfg, action.release) };
     case 'point':
       await pointColor(host, cfg, action.color, action.release);
       return {};
@@ -118,12 +126,14 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       if (result !== 'done') {
         const st = await host.systemd.unitState(action.unit).catch(() => undefined);
         const status = st && (await unitExit(host, cfg, st));
+        const lines = await host.unitLog(action.unit, LOOK_BACK, st?.invocationId);
+        const readOnly = readOnlyPath(cfg, lines);
         throw new SystemdError(
           `Starting ${action.unit} failed (job ${result}${st ? `, unit ${st.activeState}, result ${st.result}` : ''}).${status ? ` ${exitStatusLine(status)}.` : whyStartFailed(st?.result, isWorker(cfg, action.unit))}`,
           {
             code: 'start-failed',
-            detail: await host.unitLog(action.unit, 10, st?.invocationId),
-            ...(status && { next: status.next }),
+            detail: lastLines(lines, 10),
+            ...((readOnly || status) && { next: [readOnly?.advice, status?.next].filter(Boolean).join(' ') }),
           },
         );
       }
@@ -250,6 +260,10 @@ async function isDown(host: Host, unit: string): Promise<boolean> {
   const st = await host.systemd.unitState(unit).catch(() => undefined);
   return !!st && (st.activeState === 'inactive' || st.activeState === 'failed');
 }
+
+// A failed start's last lines are shown; the read-only path it hit may be further up (the traceback, then the server's own lines).
+const LOOK_BACK = 60;
+const lastLines = (text: string, n: number) => text.split('\n').slice(-n).join('\n');
 
 // One cheap call before each try; the full state only once the unit looks dead. Its log is added by gateFailure.
 async function diedWhileGated(host: Host, cfg: Config, unit: string): Promise<string | undefined> {

@@ -4,6 +4,7 @@ import { BuildError } from '../errors.js';
 import type { Host, ShellResult } from '../execute/host.js';
 import { exitStatus, exitStatusLine } from '../host/exit-status.js';
 import { accessDenied, pathPrefixes, type SeenDir } from '../host/user-access.js';
+import { databaseFiles, refuseNewDatabases } from './release-data.js';
 
 // Below systemd's default of 100: while a build and the live app both want the CPU, the app wins.
 const BUILD_CPU_WEIGHT = 20;
@@ -60,6 +61,7 @@ export async function runBuild(host: Host, cfg: Config, b: BuildRun): Promise<vo
   // as the app's user, in a release it owns while the build runs; root's again after, so the running
   // app can read its code but never change it
   const ids = b.user ? await host.ensureSystemUser(b.user, cfg.root, cfg.app) : undefined;
+  const databases = await databaseFiles(host, dir);
   if (ids) await host.chownTree(dir, ids.uid, ids.gid);
   try {
     if (ids && b.user) await checkUserReaches(host, cfg, b.user, ids, dir);
@@ -67,6 +69,8 @@ export async function runBuild(host: Host, cfg: Config, b: BuildRun): Promise<vo
   } finally {
     if (ids) await host.chownTree(dir, 0, 0);
   }
+  // walked once the release is root's again
+  await refuseNewDatabases(host, cfg, b, databases);
 }
 
 // Before a build in system scope: the app's user must enter every directory down to the release and

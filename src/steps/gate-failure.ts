@@ -6,6 +6,7 @@ import type { Color, Config } from '../config/types.js';
 import { type BgError, HealthError } from '../errors.js';
 import type { Host } from '../execute/host.js';
 import { appLogExcerpt } from './app-log-excerpt.js';
+import { readOnlyPath } from './read-only-advice.js';
 
 // journalctl reads this many of the run's last lines; the excerpt keeps the part that matters
 const LOG_READ = 400;
@@ -24,7 +25,10 @@ export interface GateFailure {
 /** One piece of advice from what the gate saw; undefined when it has none. */
 export type GateAdvice = (f: GateFailure) => string | undefined | Promise<string | undefined>;
 
-const GATE_ADVICE: GateAdvice[] = [];
+const GATE_ADVICE: GateAdvice[] = [
+  // the app wrote next to its code (os.mkdir('logs'), a database): its release is read-only for it
+  (f) => readOnlyPath(f.cfg, f.log)?.advice,
+];
 
 /** `bluegreen logs` for this unit's color, as the operator would type it. */
 export function logsCommand(cfg: Pick<Config, 'configPath' | 'scope'>, color: Color, lines = LOGS_MORE): string {

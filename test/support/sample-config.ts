@@ -14,6 +14,8 @@ export function sampleConfig(over: Partial<Config> = {}): Config {
     stateDir: '/var/lib/bg/shop',
     build: [],
     release: [],
+    sharedDirs: [],
+    sharedFiles: [],
     hooks: { postSwitch: [], postDeploy: [], onFailure: [], timeout: 60 },
     keepReleases: 5,
     web: {

@@ -67,6 +67,8 @@ describe('the minimal example', () => {
       keepReleases: 5,
       build: [],
       release: [],
+      sharedDirs: [],
+      sharedFiles: [],
       hooks: { postSwitch: [], postDeploy: [], onFailure: [], timeout: 60 },
       web: {
         wsgi: 'shop.wsgi:application',

@@ -155,6 +155,23 @@ describe('planDeploy', () => {
     expect(p.steps.find((s) => s.name === 'build-green')?.action).toMatchObject({ user: 'shop' });
   });
 
+  it('links the shared paths after the venv and before the build (root never reads the release through them)', () => {
+    const p = planDeploy(
+      cfgOf('build: ["make"]\nrelease: ["make migrate"]\nvenv: {}\nshared_dirs: [logs]\nshared_files: [db.sqlite3]\n'),
+      host({ active: 'blue' }),
+      { ref: 'x' },
+    );
+    expect(names(p).slice(0, 6)).toEqual([
+      'checkout-green',
+      'venv-green',
+      'link-shared-green',
+      'build-green',
+      'release-green',
+      'point-green',
+    ]);
+    expect(p.steps[2].action).toEqual({ kind: 'link-shared', release: p.release, dirs: ['logs'], files: ['db.sqlite3'] });
+  });
+
   it('undoes in an order that never runs two workers or two beats', () => {
     const p = planDeploy(cfgOf(celery), host({ active: 'blue' }), { ref: 'x' });
     // simulate a failure at the very last step: replay every undo in reverse and track what runs
