@@ -10,6 +10,7 @@ export interface Commands {
   cleanup: typeof import('./commands/cleanup.js');
   history: typeof import('./commands/history.js');
   releases: typeof import('./commands/releases.js');
+  backups: typeof import('./commands/backups.js');
   maintenance: typeof import('./commands/maintenance.js');
   logs: typeof import('./commands/logs.js');
   run: typeof import('./commands/run.js');

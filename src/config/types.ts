@@ -77,6 +77,7 @@ export interface Config {
   logDir?: string; // when set, units append stdout/stderr here instead of the journal
   legacyUnit?: string;
   keepReleases: number; // built releases kept on disk for `rollback --to`
+  keepBackups: number; // database copies kept in <root>/backups
   build: string[];
   release: string[]; // once per deploy after build, before the new color starts (migrations)
   web: WebConfig;

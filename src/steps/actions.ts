@@ -6,6 +6,7 @@ import type { Host } from '../execute/host.js';
 import { diffOf, pendingChanges } from '../host/pending-files.js';
 import type { Action } from '../plan/step.js';
 import { renderUpstream } from '../render/upstream.js';
+import { pruneBackups, takeBackup } from './backup.js';
 import { brokerLost, checkBroker } from './broker.js';
 import { runBuild } from './build.js';
 import { checkMigrationPlan } from './django.js';
@@ -86,6 +87,10 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       return { detail: await checkRollbackSchema(host, cfg, action.newer, action.older, action.migrateBack, action.user) };
     case 'migrate-back':
       return { detail: await migrateBack(host, cfg, action.newer, action.older, action.user) };
+    case 'backup-db':
+      return { detail: await takeBackup(host, cfg, action) };
+    case 'prune-backups':
+      return { detail: await pruneBackups(host, cfg) };
     case 'venv': {
       const v = await ensureVenv(host, cfg, action.release, { memoryHigh: action.memoryHigh, signal: ctx.signal });
       return { detail: `venvs/${v.id} ${v.built ? 'built' : 'reused: requirements unchanged, no pip'}` };
