@@ -21,7 +21,9 @@ describe('database copies in system scope', () => {
   it("a deploy copies the app's SQLite database into a root-owned 0700 directory, as a 0600 file", async () => {
     expect((await app.bg('setup')).code).toBe(0);
     await c.ok(`echo 'DATABASE_URL=sqlite:///${db}' >> /etc/bg/kept.env`);
-    await asApp(`/usr/bin/python3 -c "import sqlite3; c = sqlite3.connect('${db}'); c.execute('create table t (x)'); c.execute('insert into t values (42)'); c.commit()"`);
+    await asApp(
+      `/usr/bin/python3 -c "import sqlite3; c = sqlite3.connect('${db}'); c.execute('create table t (x)'); c.execute('insert into t values (42)'); c.commit()"`,
+    );
     const r = await app.bg('deploy v2');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(await app.get()).toBe('v2');
@@ -30,9 +32,11 @@ describe('database copies in system scope', () => {
     expect(rows[0]).toMatchObject({ kind: 'sqlite', before: 'release', migrations: [] });
     const copy = `/srv/kept/backups/${rows[0].file}`;
     expect(await c.ok(`stat -c '%U:%G %a' /srv/kept/backups ${copy}`)).toBe('root:root 700\nroot:root 600\n');
-    expect(await c.ok(`/usr/bin/python3 -c "import sqlite3; print(sqlite3.connect('file:${copy}?mode=ro', uri=True).execute('select x from t').fetchone()[0])"`)).toBe(
-      '42\n',
-    );
+    expect(
+      await c.ok(
+        `/usr/bin/python3 -c "import sqlite3; print(sqlite3.connect('file:${copy}?mode=ro', uri=True).execute('select x from t').fetchone()[0])"`,
+      ),
+    ).toBe('42\n');
   });
 
   it('a database the app turned into a link to /etc/shadow is not copied: the copy, as the app user, cannot read it, and the deploy stops with v2 serving', async () => {
