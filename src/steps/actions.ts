@@ -88,7 +88,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     case 'migrate-back':
       return { detail: await migrateBack(host, cfg, action.newer, action.older, action.user) };
     case 'backup-db':
-      return { detail: await takeBackup(host, cfg, action) };
+      return { detail: await takeBackup(host, cfg, action, ctx.signal) };
     case 'prune-backups':
       return { detail: await pruneBackups(host, cfg) };
     case 'venv': {

@@ -55,7 +55,7 @@ export function backupInfo(output: string): BackupInfo | undefined {
 
 const STATE = 'Stopped before any migration: the old version is still serving and the database is untouched.';
 
-export async function takeBackup(host: Host, cfg: Config, b: BackupRequest): Promise<string> {
+export async function takeBackup(host: Host, cfg: Config, b: BackupRequest, signal?: AbortSignal): Promise<string> {
   const project = inAppDir(cfg, releasePath(cfg, b.release));
   if (b.user) await host.ensureSystemUser(b.user, cfg.root, cfg.app);
   const python = host.files.exists(`${project}/.venv/bin/python`)
@@ -77,6 +77,7 @@ export async function takeBackup(host: Host, cfg: Config, b: BackupRequest): Pro
     cpuWeight: 20,
     logFile,
     stdoutFile: tmp,
+    signal,
   });
   await host.files.remove(logFile).catch(() => undefined);
   const info = backupInfo(r.output);
