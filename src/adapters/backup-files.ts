@@ -37,6 +37,7 @@ const missing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
 export const backupStore: BackupStore = {
   async createTemp(path) {
     await ensureDir(dirname(path));
+    await removeStaleTemps(dirname(path));
     const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
       await fh.chmod(0o600);
@@ -87,6 +88,15 @@ export const backupStore: BackupStore = {
     await unlink(path).catch((e) => (missing(e) ? undefined : Promise.reject(e)));
   },
 };
+
+// A copy cut off (bg killed) leaves its temp file; the app's lock lets one run at a time copy, so any
+// temp file found before a new copy is a stale one.
+async function removeStaleTemps(dir: string): Promise<void> {
+  for (const name of (await readdir(dir)).filter((n) => n.startsWith('.') && n.endsWith('.tmp'))) {
+    const st = await lstat(join(dir, name)).catch(() => undefined);
+    if (st?.isFile()) await unlink(join(dir, name)).catch(() => undefined);
+  }
+}
 
 // `bluegreen backups` changes nothing: a directory that is not bg's is refused, not repaired.
 async function checkDirReadOnly(dir: string): Promise<void> {
