@@ -29,7 +29,7 @@ export function transientProps(run: TransientRun): [string, Variant][] {
     ['IOWeight', new Variant('t', BigInt(run.cpuWeight))],
     ...(run.memoryHigh ? [['MemoryHigh', new Variant('t', BigInt(Math.floor(run.memoryHigh)))] as [string, Variant]] : []),
     ['StandardInput', new Variant('s', 'null')],
-    ['StandardOutputFileToAppend', new Variant('s', run.logFile)],
+    ['StandardOutputFileToAppend', new Variant('s', run.stdoutFile ?? run.logFile)],
     ['StandardErrorFileToAppend', new Variant('s', run.logFile)],
   ];
 }

@@ -11,6 +11,7 @@ export interface Commands {
   remove: typeof import('./commands/remove.js');
   history: typeof import('./commands/history.js');
   releases: typeof import('./commands/releases.js');
+  backups: typeof import('./commands/backups.js');
   maintenance: typeof import('./commands/maintenance.js');
   logs: typeof import('./commands/logs.js');
   run: typeof import('./commands/run.js');

@@ -122,6 +122,10 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
     .description('the releases on disk: id, commit, ref, built at, which color holds it, live or failed')
     .action(run(async () => (await load('releases')).releases(opts())));
   program
+    .command('backups')
+    .description('the database copies taken before migrations: file, size, when, the migrations each precedes')
+    .action(run(async () => (await load('backups')).backups(opts())));
+  program
     .command('cleanup')
     .description('stop and disable what the idle color still holds, and remove releases beyond keep_releases (never one a color holds)')
     .action(run(async () => (await load('cleanup')).cleanup(opts())));

@@ -18,6 +18,7 @@ const { web, caddy, celery, hooks, venv, django } = KEYS;
 export const DEFAULTS = {
   appDir: defaultOf(KEYS.app_dir),
   keepReleases: defaultOf(KEYS.keep_releases),
+  keepBackups: defaultOf(KEYS.keep_backups),
   build: listDefault(KEYS.build),
   release: listDefault(KEYS.release),
   web: {
@@ -85,6 +86,7 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
     ...(f.log_dir !== undefined && { logDir: f.log_dir }),
     ...(f.legacy_unit !== undefined && { legacyUnit: f.legacy_unit }),
     keepReleases: f.keep_releases ?? DEFAULTS.keepReleases,
+    keepBackups: f.keep_backups ?? DEFAULTS.keepBackups,
     build: f.build ?? [...DEFAULTS.build],
     release: f.release ?? [...DEFAULTS.release],
     sharedDirs: f.shared_dirs ?? [],

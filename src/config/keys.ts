@@ -335,6 +335,11 @@ export const KEYS = {
     doc: 'built releases kept on disk for `rollback --to`; `cleanup` removes older ones, never one a color points at',
     hint: 'built releases kept for `bluegreen rollback --to` (cleanup prunes the rest)',
   }),
+  keep_backups: key(int(1, 100), {
+    default: 5,
+    doc: 'database copies kept in `<root>/backups` (one taken before each `release` run and each `--migrate-back`); a successful deploy removes older ones. `bluegreen backups` lists them',
+    hint: 'database copies kept (one before each migration; older ones pruned after a deploy)',
+  }),
   build: commands(
     'commands run with `sh -c` in the new release, with the env file, before it starts',
     'commands run in the new release before it starts, in order',

@@ -45,6 +45,10 @@ export const sharedDir = (cfg: Pick<Config, 'root'>) => `${cfg.root}/shared`;
 // The venvs bg builds (venv:), one per set of requirements, linked from each release as .venv. Beside
 // releases/, never under shared/: in system scope root builds them and nothing on the way is the
 // app user's. <id>.tmp-<pid> while one is built; `.bg-complete` in a finished one.
+// Database copies taken before migrations, root's and 0700. Beside releases/, never under shared/:
+// the app's user owns shared/ and could rename a directory there and put a link in its place.
+// <release>.<sqlite3|dump> with <release>.json beside it (what it precedes).
+export const backupsDir = (cfg: Pick<Config, 'root'>) => `${cfg.root}/backups`;
 export const venvsDir = (cfg: Pick<Config, 'root'>) => `${cfg.root}/venvs`;
 export const venvPath = (cfg: Pick<Config, 'root'>, id: string) => `${venvsDir(cfg)}/${id}`;
 export const VENV_COMPLETE = '.bg-complete';
@@ -75,7 +79,7 @@ export const journalPath = (stateDir: string) => `${stateDir}/journal.jsonl`;
 export const bgLogPath = (stateDir: string) => `${stateDir}/bg.log`;
 /** The output of a release's build (or its release commands). */
 /** What a transient build unit runs for: the build, the release commands, the venv, or manage.py (migration plans, migrating back). */
-export type BuildPhase = 'build' | 'release' | 'venv' | 'manage';
+export type BuildPhase = 'build' | 'release' | 'venv' | 'manage' | 'backup';
 export const buildLogPath = (cfg: Pick<Config, 'stateDir'>, releaseId: string, phase: BuildPhase = 'build') =>
   `${cfg.stateDir}/${phase}-${releaseId}.log`;
 

@@ -78,6 +78,7 @@ export interface Config {
   logDir?: string; // when set, units append stdout/stderr here instead of the journal
   legacyUnit?: string;
   keepReleases: number; // built releases kept on disk for `rollback --to`
+  keepBackups: number; // database copies kept in <root>/backups
   build: string[];
   release: string[]; // once per deploy after build, before the new color starts (migrations)
   sharedDirs: string[]; // relative to appDir: each release links them into <root>/shared/

@@ -1,6 +1,7 @@
 // The one place the real host is built from the adapters. Commands never construct an adapter.
 import { existsSync } from 'node:fs';
 import { chmod, lchown, lstat, open, readdir, readlink, rename, rm } from 'node:fs/promises';
+import { backupStore } from '../adapters/backup-files.js';
 import { CaddyAdmin } from '../adapters/caddy-admin.js';
 import { chownTree } from '../adapters/chown-tree.js';
 import { listeningOn, waitDrained } from '../adapters/connections.js';
@@ -17,12 +18,12 @@ import { tcpReachable } from '../adapters/tcp.js';
 import { runTransient } from '../adapters/transient.js';
 import { lastLogLines } from '../adapters/unit-logs.js';
 import { ensureSystemUser, lookupUser, passwdEntry } from '../adapters/users.js';
-import { lockPath } from '../config/names.js';
+import { backupsDir, lockPath } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { FsError } from '../errors.js';
 import { type AppPathsSeen, pathsToRead } from '../host/app-paths.js';
 import { isAlive, readLockInfo } from '../state/lock.js';
-import type { FilesPort, Host, HostReader } from './host.js';
+import type { BackupFile, FilesPort, Host, HostReader } from './host.js';
 
 const files: FilesPort = {
   read: readText,
@@ -63,6 +64,9 @@ export async function readAppPaths(cfg: Config): Promise<AppPathsSeen> {
   return { ...(user && { user }), paths: Object.fromEntries(list.map((p, i) => [p, walks[i]])) };
 }
 
+/** The database copies in <root>/backups (for `bluegreen backups`: no D-Bus, no Caddy). */
+export const listBackups = (cfg: Config): Promise<BackupFile[]> => backupStore.list(backupsDir(cfg));
+
 /** What `observe` and `bg status` need: no execa, no undici. */
 export async function connectReader(cfg: Config, env: NodeJS.ProcessEnv = process.env): Promise<HostReader> {
   return readerOver(cfg, await Systemd.connect(cfg.scope, env));
@@ -72,6 +76,7 @@ function readerOver(cfg: Config, systemd: Systemd): HostReader {
   const caddy = new CaddyAdmin(cfg.caddy.admin);
   return {
     systemd,
+    backups: backupStore,
     caddy: {
       config: () => caddy.config(),
       load: (c) => caddy.load(c),

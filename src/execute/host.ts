@@ -75,11 +75,32 @@ export interface FilesPort {
   exists(path: string): boolean;
 }
 
+/** One database copy in the backups directory (lstat; the sidecar note's text when there is one). */
+export interface BackupFile {
+  name: string;
+  size: number;
+  mtimeMs: number;
+  mode: number;
+  note?: string;
+}
+
+/** The backups directory: root's, 0700, refused when it is a link or someone else's. */
+export interface BackupStore {
+  /** An empty 0600 file (O_EXCL|O_NOFOLLOW) in the directory, made 0700 first when missing. */
+  createTemp(path: string): Promise<void>;
+  /** Renames `tmp` to `path` when it begins with `magic`; else leaves it, and says what it began with. */
+  seal(tmp: string, path: string, magic: string): Promise<{ ok: boolean; size: number; head: string }>;
+  writeNote(path: string, text: string): Promise<void>;
+  list(dir: string): Promise<BackupFile[]>;
+  remove(path: string): Promise<void>;
+}
+
 /** Everything `observe` and `bg status` read. Building only this keeps status's bundle small. */
 export interface HostReader {
   systemd: SystemdPort;
   caddy: CaddyPort;
   files: FilesPort;
+  backups: BackupStore;
   /** The commit checked out in a release dir. */
   releaseHead(dir: string): Promise<Head | undefined>;
   /** Which of `ports` something listens on. */
@@ -117,6 +138,7 @@ export interface TransientRun {
   memoryHigh?: number; // bytes: above it the kernel reclaims from the build and slows it, instead of an OOM kill elsewhere
   cpuWeight: number; // below the default 100: the live app wins the CPU
   logFile: string; // stdout and stderr, appended
+  stdoutFile?: string; // stdout appended here instead (an existing file root made): a database copy
   signal?: AbortSignal; // stops the unit
 }
 

@@ -10,7 +10,7 @@ import { preflight } from '../host/preflight.js';
 import { bootRepairSteps, bootSteps } from './boot-steps.js';
 import { brokerCheck, celerySteps } from './celery-steps.js';
 import { adoptSteps, newReleaseSteps, nextReleaseId, pointStep } from './release-steps.js';
-import type { Observes, Plan, Step } from './step.js';
+import type { Action, Observes, Plan, Step } from './step.js';
 
 export interface DeployRequest {
   ref?: string; // deploy: what to check out into a new release
@@ -100,7 +100,10 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
     ...boot.beforeSwitch,
     { name: `switch-to-${to}`, action: { kind: 'switch', to, release: target }, undo: { kind: 'switch-back' } },
     ...(schemaCheck && req.migrateBack
-      ? [{ name: `migrate-back-${to}`, action: { kind: 'migrate-back' as const, newer, older: target, ...user } }]
+      ? [
+          { name: `backup-db-${to}`, action: migrateBackCopy(newer, target, req.now ?? new Date(), user) },
+          { name: `migrate-back-${to}`, action: { kind: 'migrate-back' as const, newer, older: target, ...user } },
+        ]
       : []),
     ...celerySteps(cfg, to).start,
     ...boot.afterCeleryStart,
@@ -110,6 +113,7 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
     { name: `stop-web-${from}`, action: { kind: 'stop', unit: oldU.web, wait: false }, undo: { kind: 'start', unit: oldU.web } },
     ...boot.afterStop,
   );
+  if (steps.some((s) => s.action.kind === 'backup-db')) steps.push({ name: 'prune-backups', action: { kind: 'prune-backups' } });
   const notes = req.restart
     ? [`Restarting releases/${target} (live on ${from}) in ${to}: it reads the env file anew.`]
     : req.rollback
@@ -127,6 +131,15 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
   const previous = req.restart && before && before !== target && host.releases?.some((r) => r.id === before) ? before : undefined;
   return { command, from, to, release: target, steps, notes, ...(previous && { previous }) };
 }
+
+// The copy before a --migrate-back, named after the release going back in service and the time.
+const migrateBackCopy = (newer: string, older: string, now: Date, user: { user?: string }): Action => ({
+  kind: 'backup-db',
+  release: newer,
+  name: `${older}-back-${nextReleaseId(now, [])}`,
+  before: 'migrate-back',
+  ...user,
+});
 
 // What a restart runs again: the release the live color holds.
 function liveRelease(host: HostState, from: Color): string {

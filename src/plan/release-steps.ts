@@ -61,6 +61,7 @@ export function newReleaseSteps(
   if (cfg.django)
     steps.push({ name: `migration-plan-${color}`, action: { kind: 'migration-plan', release: id, guard, ...user, ...(ref && { ref }) } });
   if (cfg.release.length > 0) {
+    steps.push({ name: `backup-db-${color}`, action: { kind: 'backup-db', release: id, name: id, before: 'release', ...user } });
     steps.push({
       name: `release-${color}`,
       action: {

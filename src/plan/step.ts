@@ -25,6 +25,9 @@ export type Action =
   // django rollbacks: what the older release does not know of the schema; migrate-back: reverse it
   | { kind: 'rollback-schema'; newer: string; older: string; migrateBack: boolean; user?: string }
   | { kind: 'migrate-back'; newer: string; older: string; user?: string }
+  // a copy of the database, made by the app's user with `release`'s code, into <root>/backups/<name>.<ext>
+  | { kind: 'backup-db'; release: string; name: string; before: 'release' | 'migrate-back'; user?: string }
+  | { kind: 'prune-backups' } // copies beyond keep_backups; never fails
   | { kind: 'venv'; release: string; memoryHigh?: number } // the release's .venv: reused when its requirements are unchanged
   | { kind: 'link-shared'; release: string; dirs: string[]; files: string[] } // links into <root>/shared, made there when missing
   | { kind: 'point'; color: Color; release?: string } // the color's link at a release (none: removed)
@@ -100,6 +103,10 @@ export const describeAction = (a: Action): string => {
       return `compare the migrations releases/${a.newer} applied with what releases/${a.older} knows; ${a.migrateBack ? 'check they can be reversed' : 'refuse if the older code cannot run on them'}`;
     case 'migrate-back':
       return `after the switch, reverse with releases/${a.newer}'s files the migrations releases/${a.older} does not know`;
+    case 'backup-db':
+      return `copy the database (as the app's user, with releases/${a.release}'s settings) to backups/${a.name}, before ${a.before === 'release' ? 'the release commands' : 'migrating back'}`;
+    case 'prune-backups':
+      return 'remove database copies beyond keep_backups';
     case 'venv':
       return `link releases/${a.release}/.venv to the venv of its requirements (built once per set of requirements)`;
     case 'link-shared':

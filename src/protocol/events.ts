@@ -120,6 +120,22 @@ export interface ReleasesEvent {
   releases: ReleaseRow[];
 }
 
+export interface BackupRow {
+  file: string; // in <root>/backups
+  size: number; // bytes
+  taken: string; // ISO time
+  kind: string; // sqlite | postgresql
+  release: string | null; // whose code found the database
+  before: string | null; // release (the release commands) | migrate-back
+  migrations: string[]; // what ran after it (Django: the migrations the release applied)
+}
+
+export interface BackupsEvent {
+  event: 'backups';
+  dir: string;
+  backups: BackupRow[];
+}
+
 // --- a fleet (hosts: in bg.yml)
 
 export type FleetHostResult = 'done' | 'failed' | 'rolled-back' | 'rollback-failed' | 'not-run';
@@ -181,6 +197,7 @@ export type BgEvent =
   | StatusEvent
   | HistoryEvent
   | ReleasesEvent
+  | BackupsEvent
   | FleetStatusEvent
   | FleetHistoryEvent
   | FleetReleasesEvent
@@ -198,6 +215,7 @@ export const EVENT_NAMES = [
   'status',
   'history',
   'releases',
+  'backups',
   'fleet-status',
   'fleet-history',
   'fleet-releases',

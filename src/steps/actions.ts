@@ -8,6 +8,7 @@ import { type ExitStatus, exitStatus, exitStatusLine } from '../host/exit-status
 import { diffOf, pendingChanges } from '../host/pending-files.js';
 import type { Action } from '../plan/step.js';
 import { renderUpstream } from '../render/upstream.js';
+import { pruneBackups, takeBackup } from './backup.js';
 import { brokerLost, checkBroker } from './broker.js';
 import { runBuild } from './build.js';
 import { checkMigrationPlan } from './django.js';
@@ -97,6 +98,10 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       return { detail: await checkRollbackSchema(host, cfg, action.newer, action.older, action.migrateBack, action.user) };
     case 'migrate-back':
       return { detail: await migrateBack(host, cfg, action.newer, action.older, action.user) };
+    case 'backup-db':
+      return { detail: await takeBackup(host, cfg, action, ctx.signal) };
+    case 'prune-backups':
+      return { detail: await pruneBackups(host, cfg) };
     case 'venv': {
       const v = await ensureVenv(host, cfg, action.release, { memoryHigh: action.memoryHigh, signal: ctx.signal });
       return { detail: `venvs/${v.id} ${v.built ? 'built' : 'reused: requirements unchanged, no pip'}` };

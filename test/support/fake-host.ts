@@ -3,7 +3,7 @@ import type { HealthOptions } from '../../src/adapters/health.js';
 import type { Headroom } from '../../src/adapters/memory.js';
 import type { JobResult, UnitState } from '../../src/adapters/systemd.js';
 import type { Config } from '../../src/config/types.js';
-import type { Host, PathStat, ShellResult, TransientRun } from '../../src/execute/host.js';
+import type { BackupStore, Host, PathStat, ShellResult, TransientRun } from '../../src/execute/host.js';
 import type { PasswdEntry } from '../../src/host/host-state.js';
 
 // An in-memory host for the executor's fast tests: units are states in a map, files are strings,
@@ -236,6 +236,25 @@ export class FakeHost implements Host {
       this.dirs.delete(path);
     },
   };
+  /** The backups directory: files by path with their size; `seal` takes the temp file's as it is. */
+  readonly backupFiles = new Map<string, number>();
+  backups: BackupStore = {
+    createTemp: async (path: string) => {
+      if (this.failing('create-backup')) throw new Error(`EACCES: permission denied, open '${path}'`);
+      this.backupFiles.set(path, 0);
+    },
+    seal: async (tmp: string, path: string) => {
+      this.backupFiles.set(path, this.backupFiles.get(tmp) ?? 0);
+      this.backupFiles.delete(tmp);
+      return { ok: true, size: 0, head: '' };
+    },
+    writeNote: async () => {},
+    list: async (dir: string) =>
+      [...this.backupFiles]
+        .filter(([p]) => p.startsWith(`${dir}/`))
+        .map(([p, size]) => ({ name: p.slice(dir.length + 1), size, mtimeMs: 0, mode: 0o600 })),
+    remove: async (path: string) => void this.backupFiles.delete(path),
+  };
   readonly dirs = new Set<string>();
   /** Directories makeDirs made: lstat sees them, list does not. */
   readonly made = new Set<string>();
@@ -267,7 +286,9 @@ export class FakeHost implements Host {
   readonly transients: TransientRun[] = [];
   runTransient = async (run: TransientRun): Promise<ShellResult> => {
     this.transients.push(run);
-    return this.shell(run.command);
+    const r = await this.shell(run.command);
+    // a database copy says what it copied on stderr: here, that there is no database
+    return run.stdoutFile && r.exitCode === 0 ? { ...r, output: 'bg-backup: {"kind":"none","reason":"a fake host has no database"}\n' } : r;
   };
   unitMemory = async (unit: string) => (this.opts.memory?.units[unit] !== undefined ? this.opts.memory.units[unit] : undefined);
   memoryHeadroom = async () => this.opts.memory?.headroom;

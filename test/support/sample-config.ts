@@ -18,6 +18,7 @@ export function sampleConfig(over: Partial<Config> = {}): Config {
     sharedFiles: [],
     hooks: { postSwitch: [], postDeploy: [], onFailure: [], timeout: 60 },
     keepReleases: 5,
+    keepBackups: 5,
     web: {
       wsgi: 'shop.wsgi:application',
       ports: { blue: 8000, green: 8100 },

@@ -65,6 +65,7 @@ describe('the minimal example', () => {
       unitDir: '/etc/systemd/system',
       stateDir: '/var/lib/bg/shop',
       keepReleases: 5,
+      keepBackups: 5,
       build: [],
       release: [],
       sharedDirs: [],

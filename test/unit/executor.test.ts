@@ -56,6 +56,7 @@ async function run(host: FakeHost, plan = deployPlan, signal?: AbortSignal) {
 const FAULTS: Record<string, string> = {
   'checkout-green': 'checkout',
   'build-green': 'shell make',
+  'backup-db-green': 'create-backup',
   'release-green': 'shell migrate',
   'point-green': 'link /srv/shop/green',
   'install-green-units': `write ${cfg.unitDir}/shop-web-green.service`,
@@ -73,6 +74,7 @@ const FAULTS: Record<string, string> = {
   'drain-blue': 'drain-blue', // see below: the drain itself never fails, an interrupt ends it
   'stop-web-blue': 'stop shop-web-blue.service',
   'disable-web-blue': 'disable shop-web-blue.service',
+  'prune-backups': 'prune-backups', // never fails: a copy it cannot remove is a note
 };
 
 describe('executor: a deploy that fails at any step is put back', () => {
@@ -81,7 +83,7 @@ describe('executor: a deploy that fails at any step is put back', () => {
   });
 
   for (const [step, fault] of Object.entries(FAULTS)) {
-    if (step === 'drain-blue') continue;
+    if (step === 'drain-blue' || step === 'prune-backups') continue;
     it(`fails at ${step}: undo in reverse, the failed step included; blue serves with its Celery; never two workers or beats`, async () => {
       const host = blueServing({ fail: [fault] });
       const { result, undone } = await run(host);
@@ -356,6 +358,14 @@ describe('executor: build and release commands run as transient units', () => {
         envFile: cfg.envFile,
         cpuWeight: 20,
         memoryHigh: 900 * 2 ** 20,
+      },
+      {
+        unit: expect.stringMatching(new RegExp(`^shop-backup-${plan.release}-\\d+\\.service$`)),
+        command: expect.stringContaining("-I -c '\nimport os, sys, json"),
+        user: 'shop',
+        envFile: cfg.envFile,
+        cpuWeight: 20,
+        memoryHigh: undefined,
       },
       {
         unit: `shop-release-${plan.release}-1.service`,

@@ -101,6 +101,21 @@ const EVENTS: BgEvent[] = [
   { event: 'status', ...status },
   { event: 'history', entries: [status.lastDeploy] },
   {
+    event: 'backups',
+    dir: '/srv/shop/backups',
+    backups: [
+      {
+        file: '20261203-100000.sqlite3',
+        size: 131072,
+        taken: '2026-12-03T10:00:05.000Z',
+        kind: 'sqlite',
+        release: '20261203-100000',
+        before: 'release',
+        migrations: ['polls.0002_question_note'],
+      },
+    ],
+  },
+  {
     event: 'releases',
     releases: [
       {

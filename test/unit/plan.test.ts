@@ -151,7 +151,14 @@ describe('planDeploy', () => {
 
   it("builds the venv before the build hands the release to the app's user (root reads the requirements while the release is root's)", () => {
     const p = planDeploy(cfgOf('build: ["make"]\nrelease: ["make migrate"]\nvenv: {}\n'), host({ active: 'blue' }), { ref: 'x' });
-    expect(names(p).slice(0, 5)).toEqual(['checkout-green', 'venv-green', 'build-green', 'release-green', 'point-green']);
+    expect(names(p).slice(0, 6)).toEqual([
+      'checkout-green',
+      'venv-green',
+      'build-green',
+      'backup-db-green',
+      'release-green',
+      'point-green',
+    ]);
     expect(p.steps.find((s) => s.name === 'build-green')?.action).toMatchObject({ user: 'shop' });
   });
 
