@@ -8,7 +8,8 @@ import type { Color } from '../config/types.js';
 // What serves while a new release's migrations run, and so what the migration check protects: the
 // live color (a deploy; --allow-destructive lets it through), a legacy unit (setup beside one), or
 // nothing (a first setup: there is nothing to break, so nothing is refused).
-export type MigrationGuard = { serving: 'live'; allowDestructive: boolean } | { serving: 'legacy'; unit: string } | { serving: 'nothing' };
+// release: the serving color's release, whose models the guard reads
+export type MigrationGuard = { serving: 'live'; allowDestructive: boolean; release?: string } | { serving: 'legacy'; unit: string } | { serving: 'nothing' };
 
 export type Action =
   | { kind: 'install'; colors: Color[]; caddyfile: boolean } // render + write what changed; daemon-reload if a unit did
@@ -20,7 +21,8 @@ export type Action =
   | { kind: 'checkout'; color: Color; release: string; ref?: string; built: boolean } // built: no build commands follow
   // build: in the new release; release: once per deploy after the build (migrations). user: run as it (system scope)
   // memoryHigh: bytes the build may use before the kernel slows it (the host's headroom less what the new color needs)
-  | { kind: 'build' | 'release-commands'; color: Color; release: string; commands: string[]; user?: string; memoryHigh?: number }
+  // unread: release commands of no framework bg knows (no django: block): bg cannot check what they do
+  | { kind: 'build' | 'release-commands'; color: Color; release: string; commands: string[]; user?: string; memoryHigh?: number; unread?: true }
   | { kind: 'migration-plan'; release: string; guard: MigrationGuard; user?: string } // django: refuse what the code serving meanwhile cannot live with
   // django rollbacks: what the older release does not know of the schema; migrate-back: reverse it
   | { kind: 'rollback-schema'; newer: string; older: string; migrateBack: boolean; user?: string }
@@ -85,7 +87,7 @@ export const describeAction = (a: Action): string => {
     case 'build':
       return `run in releases/${a.release}${a.user ? ` as ${a.user}` : ''}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}`;
     case 'release-commands':
-      return `once for this deploy, in releases/${a.release}${a.user ? ` as ${a.user}` : ''}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}`;
+      return `once for this deploy, in releases/${a.release}${a.user ? ` as ${a.user}` : ''}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}${a.unread ? `; ${UNREAD}` : ''}`;
     case 'migration-plan':
       return `read releases/${a.release}'s migration plan; ${guardText(a.guard)}`;
     case 'rollback-schema':
@@ -124,6 +126,8 @@ export const describeAction = (a: Action): string => {
       return `disable ${a.units.join(', ')}`;
   }
 };
+
+export const UNREAD = 'bg cannot check what these do to the database (no django: block): they run as written, and no undo takes them back';
 
 function guardText(g: MigrationGuard): string {
   if (g.serving === 'nothing') return 'nothing serves yet, so none is refused';
