@@ -82,7 +82,17 @@ export async function executePlan(
       report({ event: 'step', step: step.name, status: 'failed', ms, error: messageOf(error) });
       const undoFailed = await undoAll(begun, { cfg, host, note, keep: () => {} }, report);
       const releaseRan = ranRelease(begun, step);
-      return { ok: false, ms: performance.now() - t0, steps, commit, migrations, unchecked, releaseRan, failed: { step: step.name, error }, undoFailed };
+      return {
+        ok: false,
+        ms: performance.now() - t0,
+        steps,
+        commit,
+        migrations,
+        unchecked,
+        releaseRan,
+        failed: { step: step.name, error },
+        undoFailed,
+      };
     }
   }
   return { ok: true, ms: performance.now() - t0, steps, commit, migrations, unchecked };
@@ -91,7 +101,7 @@ export async function executePlan(
 // Release commands (migrations) change the database, which no undo puts back: a failed run says so.
 function ranRelease(begun: Begun[], failed: Step): ReleaseRan | undefined {
   const release = begun.find((b) => b.step.action.kind === 'release-commands')?.step;
-  if (!release || release.action.kind !== 'release-commands') return undefined;
+  if (release?.action.kind !== 'release-commands') return undefined;
   return { commands: release.action.commands, finished: release !== failed };
 }
 

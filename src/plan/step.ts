@@ -9,7 +9,10 @@ import type { Color } from '../config/types.js';
 // live color (a deploy; --allow-destructive lets it through), a legacy unit (setup beside one), or
 // nothing (a first setup: there is nothing to break, so nothing is refused).
 // release: the serving color's release, whose models the guard reads
-export type MigrationGuard = { serving: 'live'; allowDestructive: boolean; release?: string } | { serving: 'legacy'; unit: string } | { serving: 'nothing' };
+export type MigrationGuard =
+  | { serving: 'live'; allowDestructive: boolean; release?: string }
+  | { serving: 'legacy'; unit: string }
+  | { serving: 'nothing' };
 
 export type Action =
   | { kind: 'install'; colors: Color[]; caddyfile: boolean } // render + write what changed; daemon-reload if a unit did
@@ -22,7 +25,15 @@ export type Action =
   // build: in the new release; release: once per deploy after the build (migrations). user: run as it (system scope)
   // memoryHigh: bytes the build may use before the kernel slows it (the host's headroom less what the new color needs)
   // unread: release commands of no framework bg knows (no django: block): bg cannot check what they do
-  | { kind: 'build' | 'release-commands'; color: Color; release: string; commands: string[]; user?: string; memoryHigh?: number; unread?: true }
+  | {
+      kind: 'build' | 'release-commands';
+      color: Color;
+      release: string;
+      commands: string[];
+      user?: string;
+      memoryHigh?: number;
+      unread?: true;
+    }
   | { kind: 'migration-plan'; release: string; guard: MigrationGuard; user?: string } // django: refuse what the code serving meanwhile cannot live with
   // django rollbacks: what the older release does not know of the schema; migrate-back: reverse it
   | { kind: 'rollback-schema'; newer: string; older: string; migrateBack: boolean; user?: string }

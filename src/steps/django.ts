@@ -1,6 +1,5 @@
 import { inAppDir, releasePath } from '../config/names.js';
 import type { Config } from '../config/types.js';
-import { PROBE_MARK, probeArgs } from '../django/schema-probe.js';
 import {
   asSchemaPlan,
   asServingTables,
@@ -12,6 +11,7 @@ import {
   type Verdict,
   waysOn,
 } from '../django/schema-guard.js';
+import { PROBE_MARK, probeArgs } from '../django/schema-probe.js';
 import { BgError, BuildError, EXIT } from '../errors.js';
 import type { Host, ShellResult } from '../execute/host.js';
 import type { MigrationGuard } from '../plan/step.js';
@@ -89,7 +89,15 @@ export async function checkMigrationPlan(
 }
 
 // The operations whose judgement needs the serving models (the rest: new tables, indexes, RunPython)
-const NEEDS_SERVING = new Set(['delete-model', 'rename-model', 'alter-model-table', 'remove-field', 'rename-field', 'add-field', 'alter-field']);
+const NEEDS_SERVING = new Set([
+  'delete-model',
+  'rename-model',
+  'alter-model-table',
+  'remove-field',
+  'rename-field',
+  'add-field',
+  'alter-field',
+]);
 
 /** One probe run in a release: its JSON line, checked for shape; a failure says what manage.py printed. */
 async function readSchema<T>(
