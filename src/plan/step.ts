@@ -24,7 +24,7 @@ export type Action =
   | { kind: 'checkout'; color: Color; release: string; ref?: string; built: boolean } // built: no build commands follow
   // build: in the new release; release: once per deploy after the build (migrations). user: run as it (system scope)
   // memoryHigh: bytes the build may use before the kernel slows it (the host's headroom less what the new color needs)
-  // unread: release commands of no framework bg knows (no django: block): bg cannot check what they do
+  // unread: release commands of no framework bg knows (no django: block): what to say of them
   | {
       kind: 'build' | 'release-commands';
       color: Color;
@@ -32,7 +32,7 @@ export type Action =
       commands: string[];
       user?: string;
       memoryHigh?: number;
-      unread?: true;
+      unread?: string;
     }
   | { kind: 'migration-plan'; release: string; guard: MigrationGuard; user?: string } // django: refuse what the code serving meanwhile cannot live with
   // django rollbacks: what the older release does not know of the schema; migrate-back: reverse it
@@ -98,7 +98,7 @@ export const describeAction = (a: Action): string => {
     case 'build':
       return `run in releases/${a.release}${a.user ? ` as ${a.user}` : ''}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}`;
     case 'release-commands':
-      return `once for this deploy, in releases/${a.release}${a.user ? ` as ${a.user}` : ''}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}${a.unread ? `; ${UNREAD}` : ''}`;
+      return `once for this deploy, in releases/${a.release}${a.user ? ` as ${a.user}` : ''}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}${a.unread ? `; ${a.unread}` : ''}`;
     case 'migration-plan':
       return `read releases/${a.release}'s migration plan; ${guardText(a.guard)}`;
     case 'rollback-schema':
@@ -137,8 +137,6 @@ export const describeAction = (a: Action): string => {
       return `disable ${a.units.join(', ')}`;
   }
 };
-
-export const UNREAD = 'bg cannot check what these do to the database (no django: block): they run as written, and no undo takes them back';
 
 function guardText(g: MigrationGuard): string {
   if (g.serving === 'nothing') return 'nothing serves yet, so none is refused';

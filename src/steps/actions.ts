@@ -4,7 +4,7 @@ import { SystemdError } from '../errors.js';
 import type { ActionContext, Receipt, Replaced } from '../execute/context.js';
 import type { Host } from '../execute/host.js';
 import { diffOf, pendingChanges } from '../host/pending-files.js';
-import { type Action, UNREAD } from '../plan/step.js';
+import type { Action } from '../plan/step.js';
 import { renderUpstream } from '../render/upstream.js';
 import { brokerLost, checkBroker } from './broker.js';
 import { runBuild } from './build.js';
@@ -71,7 +71,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       await markRelease(host, cfg, action.release, 'built');
       return {};
     case 'release-commands':
-      if (action.unread) ctx.note(`release: ${UNREAD}.`);
+      if (action.unread) ctx.note(`release: ${action.unread}.`);
       await runBuild(host, cfg, { ...action, phase: 'release', signal: ctx.signal });
       if (action.user && cfg.venv) await checkVenvLink(host, cfg, action.release);
       return {};
