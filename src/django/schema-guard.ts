@@ -147,7 +147,7 @@ export function waysOn(breaks: SchemaBreak[]): string[] {
   const ways: string[] = [];
   if (breaks.some((b) => b.way === 'code-step'))
     ways.push(
-      'The code step first: deploy code whose models no longer map what the migration drops or renames (or already declare the narrower column), without that migration; then deploy the migration (the contract step): bg lets it through once no serving code maps it.',
+      'The code step first: deploy code whose models no longer map what the migration drops or renames (or already declare the narrower column), without that migration; then deploy the migration (the contract step; expand before contract): bg lets it through once no serving code maps it.',
     );
   if (breaks.some((b) => b.way === 'nullable-first'))
     ways.push(
