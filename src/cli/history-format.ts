@@ -21,7 +21,7 @@ export function formatHistory(entries: JournalEntry[]): string {
     .map((e) => {
       const slow = e.steps.length ? e.steps.reduce((a, s) => (s.ms > a.ms ? s : a)) : undefined;
       const pid = e.result === 'interrupted' || e.result === 'running' ? ` (pid ${e.pid})` : '';
-      return `${e.time}  ${e.user.padEnd(8)} ${e.command.padEnd(8)} ${(e.ref ?? '').padEnd(12)} ${(e.commit ?? '').slice(0, 12).padEnd(12)} ${transition(e.from, e.to, '→').trim().padEnd(14)} ${e.result}${e.failedStep ? ` at ${e.failedStep}` : ''}${pid}  ${e.result === 'nothing-to-do' ? (e.notes ?? []).join(' ') : `${e.ms} ms`}${slow ? ` (slowest: ${slow.name} ${slow.ms} ms)` : ''}\n`;
+      return `${e.time}  ${e.user.padEnd(8)} ${e.command.padEnd(8)} ${(e.ref ?? '').padEnd(12)} ${(e.commit ?? '').slice(0, 12).padEnd(12)} ${transition(e.from, e.to, '→').trim().padEnd(14)} ${e.result}${e.failedStep ? ` at ${e.failedStep}` : ''}${pid}  ${e.result === 'nothing-to-do' ? (e.notes ?? []).join(' ') : `${e.ms} ms`}${slow ? ` (slowest: ${slow.name} ${slow.ms} ms)` : ''}${e.notUndone?.length ? `  release commands ran and were not undone: ${e.notUndone.join('; ')}` : ''}\n`;
     })
     .join('');
 }

@@ -26,6 +26,7 @@ export function runFailure(
   const detail = isBgError(cause) ? cause.detail : undefined;
   const code = isBgError(cause) ? cause.code : 'internal';
   const serving = plan.from ? `${plan.from} (port ${cfg.web.ports[plan.from]})` : 'what served before';
+  const notUndone = releaseNotUndone(result);
   if (result.undoFailed?.length) {
     const undo = result.undoFailed.map((u) => `undo of ${u.step}: ${messageOf(u.error)}`).join('; ');
     if (servesAsBefore) {
@@ -34,7 +35,7 @@ export function runFailure(
         step: failed.step,
         exitCode: EXIT.deployFailed,
         detail,
-        state: `Checked after the undo: ${serving} serves as before (upstream file, Caddy and its units agree).`,
+        state: `Checked after the undo: ${serving} serves as before (upstream file, Caddy and its units agree).${notUndone}`,
         next: `${isBgError(cause) && cause.next ? `${cause.next} ` : ''}Run \`bluegreen status\` to see what the failed undo left (e.g. a unit of the other color).`,
       });
     }
@@ -43,7 +44,7 @@ export function runFailure(
       step: failed.step,
       exitCode: EXIT.attention,
       detail,
-      state: 'Unknown: the host may be half switched. Run `bluegreen status` to see which color Caddy routes to and which units run.',
+      state: `Unknown: the host may be half switched. Run \`bluegreen status\` to see which color Caddy routes to and which units run.${notUndone}`,
       // what bg saw when it looked again: e.g. Caddy down is fixed by starting Caddy, not a web unit;
       // a broker that is down comes first (no worker starts without it)
       next: `${code === 'broker-unreachable' && isBgError(cause) && cause.next ? 'Start the broker first. ' : ''}${
@@ -64,10 +65,12 @@ export function runFailure(
       next: cause.next,
     });
   }
-  const state = plan.from
-    ? `Rolled back: old version still serving from ${serving}; Celery as before.`
-    : // a first setup: nothing of this app served before, and nothing does now
-      `Put back: this app serves nothing yet (first setup); Caddy's config${cfg.legacyUnit ? ` and ${cfg.legacyUnit}` : ''} as before.`;
+  const state = `${
+    plan.from
+      ? `Rolled back: old version still serving from ${serving}; Celery as before.`
+      : // a first setup: nothing of this app served before, and nothing does now
+        `Put back: this app serves nothing yet (first setup); Caddy's config${cfg.legacyUnit ? ` and ${cfg.legacyUnit}` : ''} as before.`
+  }${notUndone}`;
   return new BgError(`${command} failed at step ${failed.step}: ${why}`, {
     code,
     step: failed.step,
@@ -76,6 +79,18 @@ export function runFailure(
     state,
     next: isBgError(cause) && cause.next ? cause.next : 'Fix the cause above and run it again.',
   });
+}
+
+/** What a failed run's release commands did that no undo takes back (the database): said in the state line. */
+export function releaseNotUndone(result: RunResult): string {
+  const ran = result.releaseRan;
+  if (!ran) return '';
+  const migrations = result.migrations?.length
+    ? ran.finished
+      ? ` Migrations applied: ${result.migrations.join(', ')}.`
+      : ` Some of these migrations may be applied: ${result.migrations.join(', ')}.`
+    : '';
+  return ` But release commands ran and were not undone: ${ran.commands.join('; ')}.${migrations}`;
 }
 
 export const exitOk = (): ExitCode => EXIT.ok;

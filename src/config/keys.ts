@@ -255,7 +255,7 @@ const django = block(
   {
     manage: key(matching(REQ_FILE, STATIC_DIR_RE), {
       default: 'manage.py',
-      doc: "with a `django:` block, each deploy reads the new release's `manage.py migrate --plan` before anything else changes and refuses (exit 2) operations the old color, still serving while the new release migrates, cannot live with (remove or rename a field or model, raw SQL/Python, except in an app first migrated by that plan), naming each; a first `setup`, with nothing serving, refuses none; `deploy --allow-destructive` goes ahead (use `maintenance on` around it). The journal records the migrations each deploy applied",
+      doc: "with a `django:` block, each deploy reads what the new release's pending migrations do to the database (`manage.py shell`, as data) and what the serving release's models map, before anything else changes, and refuses (exit 2) what the old color, still serving while the new release migrates, cannot live with: dropping or renaming a table or column it maps, a NOT NULL column with no database default on a table it maps, narrowing a column it writes (except in an app first migrated by that plan), naming each; RunPython/RunSQL are listed as unchecked; a first `setup`, with nothing serving, refuses none; `deploy --allow-destructive --maintenance` goes ahead behind a 503. The journal records the migrations each deploy applied",
       hint: 'inside the project (app_dir)',
     }),
   },
@@ -345,7 +345,7 @@ export const KEYS = {
     'commands run in the new release before it starts, in order',
   ),
   release: commands(
-    'commands run once per deploy after `build`, before the new color starts (database migrations): in the new release, with the env file, as `user`; a failure stops the deploy like a failed build (bg cannot undo what a migration did: keep migrations backward compatible, expand before contract)',
+    'commands run once per deploy after `build`, before the new color starts (database migrations): in the new release, with the env file, as `user`; a failure stops the deploy like a failed build (bg cannot undo what a migration did: keep migrations backward compatible, expand before contract). Without a `django:` block bg cannot read what they do: the plan says so, and a failed deploy in which they ran says "release commands ran and were not undone"',
     'once per deploy after build, before the new color starts: migrations',
   ),
   shared_dirs: list(key(sharedPath, { doc: '', hint: '' }), `a list of directories, each ${SHARED_PATH}`, {

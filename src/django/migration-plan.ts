@@ -37,7 +37,7 @@ export function destructiveOperations(plan: PlannedMigration[]): string[] {
 const appOf = (name: string) => name.split('.')[0];
 
 /** Apps whose first migration (0001_…, squashed or not) the plan applies: new to this database. */
-export function appsFirstMigrated(plan: PlannedMigration[]): Set<string> {
+export function appsFirstMigrated(plan: { name: string }[]): Set<string> {
   return new Set(plan.filter((m) => /^[^.]+\.0001_/.test(m.name)).map((m) => appOf(m.name)));
 }
 

@@ -22,8 +22,15 @@ export interface RunResult {
   steps: StepRecord[];
   commit?: string; // what a checkout step checked out
   migrations?: string[]; // what the migration plan said this run applies
+  unchecked?: string[]; // of those, the ones bg cannot check (RunPython, RunSQL)
+  releaseRan?: ReleaseRan; // a failed run: the release commands that ran, which no undo takes back
   failed?: { step: string; error: unknown };
   undoFailed?: { step: string; error: unknown }[];
+}
+
+export interface ReleaseRan {
+  commands: string[];
+  finished: boolean; // false: the release step itself failed, part way
 }
 
 interface Begun {
@@ -49,6 +56,7 @@ export async function executePlan(
   const steps: StepRecord[] = [];
   let commit: string | undefined;
   let migrations: string[] | undefined;
+  let unchecked: string[] | undefined;
   const note = (message: string) => report({ event: 'note', message });
   report({ event: 'plan', command: plan.command, from: plan.from, to: plan.to, steps: plan.steps.map((s) => s.name) });
   for (const n of plan.notes) note(n);
@@ -63,6 +71,7 @@ export async function executePlan(
       const outcome = await perform(step.action, { cfg, host, signal, note, keep: (r) => (entry.receipt = r) });
       commit = outcome.commit ?? commit;
       migrations = outcome.migrations ?? migrations;
+      unchecked = outcome.unchecked ?? unchecked;
       const ms = performance.now() - s0;
       steps.push({ name: step.name, ms, ok: true, detail: outcome.detail });
       report({ event: 'step', step: step.name, status: 'done', ms, detail: outcome.detail });
@@ -72,10 +81,28 @@ export async function executePlan(
       steps.push({ name: step.name, ms, ok: false });
       report({ event: 'step', step: step.name, status: 'failed', ms, error: messageOf(error) });
       const undoFailed = await undoAll(begun, { cfg, host, note, keep: () => {} }, report);
-      return { ok: false, ms: performance.now() - t0, steps, commit, migrations, failed: { step: step.name, error }, undoFailed };
+      const releaseRan = ranRelease(begun, step);
+      return {
+        ok: false,
+        ms: performance.now() - t0,
+        steps,
+        commit,
+        migrations,
+        unchecked,
+        releaseRan,
+        failed: { step: step.name, error },
+        undoFailed,
+      };
     }
   }
-  return { ok: true, ms: performance.now() - t0, steps, commit, migrations };
+  return { ok: true, ms: performance.now() - t0, steps, commit, migrations, unchecked };
+}
+
+// Release commands (migrations) change the database, which no undo puts back: a failed run says so.
+function ranRelease(begun: Begun[], failed: Step): ReleaseRan | undefined {
+  const release = begun.find((b) => b.step.action.kind === 'release-commands')?.step;
+  if (release?.action.kind !== 'release-commands') return undefined;
+  return { commands: release.action.commands, finished: release !== failed };
 }
 
 async function undoAll(begun: Begun[], ctx: ActionContext, report: Reporter) {

@@ -73,7 +73,7 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
         to,
         target,
         req.ref,
-        { serving: 'live', allowDestructive: !!req.allowDestructive },
+        { serving: 'live', allowDestructive: !!req.allowDestructive, release: host.colors[from].release },
         buildMemoryHigh(cfg, host),
       ),
     );

@@ -69,6 +69,7 @@ export function newReleaseSteps(
         color,
         release: id,
         commands: cfg.release,
+        ...(!schemaReadable(cfg) && { unread: UNREAD }),
         ...(cfg.scope === 'system' && { user: cfg.user }),
         ...(memoryHigh && { memoryHigh }),
       },
@@ -77,6 +78,11 @@ export function newReleaseSteps(
   steps.push(pointStep(host, color, id));
   return steps;
 }
+
+// Whether bg can read what the release commands do to the schema (a framework it knows, whose
+// pending migrations it checks before they run). The one place a new framework's key goes.
+export const schemaReadable = (cfg: Config): boolean => !!cfg.django;
+const UNREAD = 'bg cannot check what these do to the database (no django: block): they run as written, and no undo takes them back';
 
 /** Points `color` at release `id`; the undo points it back at what it held. */
 export const pointStep = (host: HostState, color: Color, id: string): Step => ({

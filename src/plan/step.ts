@@ -8,7 +8,11 @@ import type { Color } from '../config/types.js';
 // What serves while a new release's migrations run, and so what the migration check protects: the
 // live color (a deploy; --allow-destructive lets it through), a legacy unit (setup beside one), or
 // nothing (a first setup: there is nothing to break, so nothing is refused).
-export type MigrationGuard = { serving: 'live'; allowDestructive: boolean } | { serving: 'legacy'; unit: string } | { serving: 'nothing' };
+// release: the serving color's release, whose models the guard reads
+export type MigrationGuard =
+  | { serving: 'live'; allowDestructive: boolean; release?: string }
+  | { serving: 'legacy'; unit: string }
+  | { serving: 'nothing' };
 
 export type Action =
   | { kind: 'install'; colors: Color[]; caddyfile: boolean } // render + write what changed; daemon-reload if a unit did
@@ -20,7 +24,16 @@ export type Action =
   | { kind: 'checkout'; color: Color; release: string; ref?: string; built: boolean } // built: no build commands follow
   // build: in the new release; release: once per deploy after the build (migrations). user: run as it (system scope)
   // memoryHigh: bytes the build may use before the kernel slows it (the host's headroom less what the new color needs)
-  | { kind: 'build' | 'release-commands'; color: Color; release: string; commands: string[]; user?: string; memoryHigh?: number }
+  // unread: release commands of no framework bg knows (no django: block): what to say of them
+  | {
+      kind: 'build' | 'release-commands';
+      color: Color;
+      release: string;
+      commands: string[];
+      user?: string;
+      memoryHigh?: number;
+      unread?: string;
+    }
   | { kind: 'migration-plan'; release: string; guard: MigrationGuard; user?: string; ref?: string } // django: refuse what the code serving meanwhile cannot live with
   // django rollbacks: what the older release does not know of the schema; migrate-back: reverse it
   | { kind: 'rollback-schema'; newer: string; older: string; migrateBack: boolean; user?: string }
@@ -96,7 +109,7 @@ export const describeAction = (a: Action): string => {
     case 'build':
       return `run in releases/${a.release}${a.user ? ` as ${a.user}` : ''}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}`;
     case 'release-commands':
-      return `once for this deploy, in releases/${a.release}${a.user ? ` as ${a.user}` : ''}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}`;
+      return `once for this deploy, in releases/${a.release}${a.user ? ` as ${a.user}` : ''}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}${a.unread ? `; ${a.unread}` : ''}`;
     case 'migration-plan':
       return `read releases/${a.release}'s migration plan; ${guardText(a.guard)}`;
     case 'rollback-schema':

@@ -24,6 +24,8 @@ export interface JournalEntry {
   failedStep?: string;
   undoFailed?: string[]; // the steps whose undo did not complete
   migrations?: string[]; // the migrations this run applied (django)
+  unchecked?: string[]; // of those, the ones bg cannot check (RunPython, RunSQL)
+  notUndone?: string[]; // a failed run: the release commands that ran and were not undone
   hooks?: { name: string; ok: boolean }[]; // the operator's hooks that ran, and whether they succeeded
   notes?: string[]; // nothing-to-do: why (the planner's notes)
   fleet?: FleetRun; // a run across the hosts of bg.yml, journaled on the deploying machine

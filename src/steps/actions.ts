@@ -31,6 +31,7 @@ export interface Outcome {
   detail?: string;
   commit?: string;
   migrations?: string[]; // what a migration plan says this deploy applies
+  unchecked?: string[]; // its migrations bg cannot check (RunPython, RunSQL)
 }
 
 export async function perform(action: Action, ctx: ActionContext): Promise<Outcome> {
@@ -82,16 +83,19 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       await markRelease(host, cfg, action.release, 'built');
       return {};
     case 'release-commands':
+      if (action.unread) ctx.note(`release: ${action.unread}.`);
       await runBuild(host, cfg, { ...action, phase: 'release', signal: ctx.signal });
       if (action.user && cfg.venv) await checkVenvLink(host, cfg, action.release);
       return {};
     case 'migration-plan': {
-      const plan = await checkMigrationPlan(host, cfg, action.release, action.guard, action.user, action.ref);
-      const names = plan.map((m) => m.name);
+      const { plan, verdict } = await checkMigrationPlan(host, cfg, action.release, action.guard, action.user, action.ref);
+      const names = plan.plan.map((m) => m.name);
+      for (const m of verdict.unchecked) ctx.note(`bg cannot check this: ${m} (RunPython or RunSQL)`);
       const unguarded = action.guard.serving === 'nothing' && names.length ? ' (nothing serves yet: none refused)' : '';
       return {
         detail: names.length ? `${names.length} to apply${unguarded}: ${names.join(', ')}` : 'nothing to migrate',
         migrations: names,
+        ...(verdict.unchecked.length && { unchecked: verdict.unchecked }),
       };
     }
     case 'rollback-schema':

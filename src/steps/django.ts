@@ -1,6 +1,17 @@
 import { inAppDir, releasePath } from '../config/names.js';
 import type { Config } from '../config/types.js';
-import { destructiveOperations, type PlannedMigration, parseMigratePlan } from '../django/migration-plan.js';
+import {
+  asSchemaPlan,
+  asServingTables,
+  describeBreak,
+  judgePlan,
+  readProbeOutput,
+  type SchemaPlan,
+  type Serving,
+  type Verdict,
+  waysOn,
+} from '../django/schema-guard.js';
+import { PROBE_MARK, probeArgs } from '../django/schema-probe.js';
 import { BgError, BuildError, EXIT } from '../errors.js';
 import type { Host, ShellResult } from '../execute/host.js';
 import type { MigrationGuard } from '../plan/step.js';
@@ -32,9 +43,15 @@ export async function manage(host: Host, cfg: Config, release: string, args: str
   });
 }
 
-// Before the new release migrates (release commands): its migration plan, refused when the code
-// serving meanwhile cannot live with it, unless the operator allowed it. Nothing is refused when
-// nothing serves yet (a first setup).
+// Before the new release migrates (release commands): its pending migrations, read as data in the
+// new release, judged against the tables and columns the serving release's models map (read in its
+// own release dir): refused when the code serving meanwhile cannot live with them, unless the
+// operator allowed it. Nothing is refused when nothing serves yet (a first setup).
+export interface CheckedPlan {
+  plan: SchemaPlan;
+  verdict: Verdict;
+}
+
 export async function checkMigrationPlan(
   host: Host,
   cfg: Config,
@@ -42,23 +59,20 @@ export async function checkMigrationPlan(
   guard: MigrationGuard,
   user?: string,
   ref?: string, // the ref being deployed, for the command to run next
-): Promise<PlannedMigration[]> {
-  const r = await manage(host, cfg, release, 'migrate --plan', user);
-  if (r.exitCode !== 0) {
-    throw new BuildError(
-      `${cfg.django!.manage} migrate --plan failed in releases/${release} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`,
-      {
-        code: 'migrate-plan',
-        detail: r.output.trimEnd().split('\n').slice(-20).join('\n'),
-        next: `Fix what it says (settings, the env file ${cfg.envFile}), then run the command again.`,
-      },
-    );
+): Promise<CheckedPlan> {
+  const plan = await readSchema(host, cfg, release, 'plan', user, asSchemaPlan);
+  const unguarded = guard.serving === 'nothing' || (guard.serving === 'live' && guard.allowDestructive);
+  // the serving models are read only when an operation needs them: most deploys start one Python
+  if (unguarded || !plan.plan.some((m) => m.operations.some((o) => NEEDS_SERVING.has(o.kind)))) {
+    return { plan, verdict: judgePlan(plan.plan, {}) };
   }
-  const plan = parseMigratePlan(r.output);
-  const destructive = destructiveOperations(plan);
-  if (destructive.length === 0 || guard.serving === 'nothing' || (guard.serving === 'live' && guard.allowDestructive)) return plan;
+  const serving: Serving =
+    guard.serving === 'live' && guard.release ? await readSchema(host, cfg, guard.release, 'models', user, asServingTables) : 'everything';
+  const verdict = judgePlan(plan.plan, serving);
+  if (verdict.breaks.length === 0) return { plan, verdict };
+  const what = verdict.breaks.map(describeBreak).join('; ');
   if (guard.serving === 'legacy') {
-    throw new BgError(`The new release's migrations would break ${guard.unit}, which serves until the switch: ${destructive.join('; ')}.`, {
+    throw new BgError(`The new release's migrations would break ${guard.unit}, which serves until the switch: ${what}.`, {
       code: 'destructive-migration',
       exitCode: EXIT.usage,
       state: `Refused before anything changed what serves: ${guard.unit} still serves and the database is untouched.`,
@@ -67,12 +81,44 @@ export async function checkMigrationPlan(
         `Or stop ${guard.unit} first: with nothing serving, setup applies them without this check (the site is down until setup's switch).`,
     });
   }
-  throw new BgError(`The new release's migrations would break the version still serving: ${destructive.join('; ')}.`, {
+  throw new BgError(`The new release's migrations would break the version still serving (releases/${guard.release}): ${what}.`, {
     code: 'destructive-migration',
     exitCode: EXIT.usage,
     state: 'Refused before anything changed what serves: the old version is still serving and the database is untouched.',
-    next:
-      'Split it: deploy code that no longer uses the field or model (expand), then the migration that removes it (contract). ' +
-      `Or accept the break: bluegreen maintenance on, bluegreen deploy ${ref ?? '<ref>'} --allow-destructive, bluegreen maintenance off.`,
+    next: waysOn(verdict.breaks, ref).join(' '),
   });
+}
+
+// The operations whose judgement needs the serving models (the rest: new tables, indexes, RunPython)
+const NEEDS_SERVING = new Set([
+  'delete-model',
+  'rename-model',
+  'alter-model-table',
+  'remove-field',
+  'rename-field',
+  'add-field',
+  'alter-field',
+]);
+
+/** One probe run in a release: its JSON line, checked for shape; a failure says what manage.py printed. */
+async function readSchema<T>(
+  host: Host,
+  cfg: Config,
+  release: string,
+  mode: 'plan' | 'models',
+  user: string | undefined,
+  shape: (v: unknown) => T | undefined,
+): Promise<T> {
+  const r = await manage(host, cfg, release, probeArgs(mode), user);
+  const read = r.exitCode === 0 ? shape(readProbeOutput(r.output, PROBE_MARK)) : undefined;
+  if (read !== undefined) return read;
+  const what = mode === 'plan' ? 'its pending migrations' : 'the tables its models map';
+  throw new BuildError(
+    `Reading ${what} with ${cfg.django!.manage} shell failed in releases/${release} (${r.exitCode === 0 ? 'no readable answer' : `exit ${r.exitCode ?? r.signal ?? 'unknown'}`}).`,
+    {
+      code: 'migrate-plan',
+      detail: r.output.trimEnd().split('\n').slice(-20).join('\n'),
+      next: `Fix what it says (settings, the env file ${cfg.envFile}), then run the command again.`,
+    },
+  );
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PROBE_MARK } from '../../src/django/schema-probe.js';
 import { BgError } from '../../src/errors.js';
 import { checkMigrationPlan, manage } from '../../src/steps/django.js';
 import { FakeHost } from '../support/fake-host.js';
@@ -33,9 +34,28 @@ describe('manage', () => {
   });
 });
 
-// contenttypes 0002 on a database that already has contenttypes: destructive by the guard's rules
-const PLAN =
-  'Planned operations:\ncontenttypes.0002_remove_content_type_name\n    Raw Python operation\n    Remove field name from contenttype\n';
+// contenttypes 0002 on a database that already has contenttypes, as the probe reads it: it drops a
+// column, which a legacy unit's code (not readable) counts as using
+const PLAN = `${PROBE_MARK}${JSON.stringify({
+  plan: [
+    {
+      name: 'contenttypes.0002_remove_content_type_name',
+      operations: [
+        { op: 'RunPython', kind: 'unchecked', text: 'Raw Python operation' },
+        {
+          op: 'RemoveField',
+          kind: 'remove-field',
+          text: 'Remove field name from contenttype',
+          table: 'django_content_type',
+          column: 'name',
+          field: 'name',
+        },
+      ],
+    },
+  ],
+  applied: ['contenttypes.0001_initial'],
+  known: ['contenttypes.0001_initial', 'contenttypes.0002_remove_content_type_name'],
+})}\n`;
 
 describe('checkMigrationPlan: what serves while the release migrates decides what is refused', () => {
   const cfg = sampleConfig({ django: { manage: 'manage.py' } });
@@ -51,8 +71,8 @@ describe('checkMigrationPlan: what serves while the release migrates decides wha
     );
 
   it('nothing serves (a first setup): the plan comes back, nothing refused', async () => {
-    const plan = await checkMigrationPlan(withPlan(), cfg, 'r1', { serving: 'nothing' });
-    expect(plan.map((m) => m.name)).toEqual(['contenttypes.0002_remove_content_type_name']);
+    const { plan } = await checkMigrationPlan(withPlan(), cfg, 'r1', { serving: 'nothing' });
+    expect(plan.plan.map((m) => m.name)).toEqual(['contenttypes.0002_remove_content_type_name']);
   });
 
   it('a legacy unit serves (setup beside it): refused naming that unit, with no advice setup cannot take', async () => {
@@ -68,6 +88,37 @@ describe('checkMigrationPlan: what serves while the release migrates decides wha
     const e = await refusal(checkMigrationPlan(withPlan(), cfg, 'r1', { serving: 'live', allowDestructive: false }));
     expect(e?.message).toContain('the version still serving');
     expect(e?.next).toContain('--allow-destructive');
-    expect(await checkMigrationPlan(withPlan(), cfg, 'r1', { serving: 'live', allowDestructive: true })).toHaveLength(1);
+    expect((await checkMigrationPlan(withPlan(), cfg, 'r1', { serving: 'live', allowDestructive: true })).plan.plan).toHaveLength(1);
+  });
+
+  it("the live color's release is read for what its models map: a column it no longer maps may go", async () => {
+    const h = new FakeHost({ upstreamFile: cfg.caddy.upstreamFile });
+    const models = (cols: string[]) =>
+      `${PROBE_MARK}${JSON.stringify({ tables: { django_content_type: cols.map((column) => ({ column, null: false, type: null, max_length: null })) } })}\n`;
+    let serving = models(['id', 'app_label']);
+    const units: string[] = [];
+    h.runTransient = async (t) => {
+      units.push(t.unit.replace(/-\d+\.service$/, ''));
+      return { exitCode: 0, output: t.command.includes('bg_main("models")') ? serving : PLAN };
+    };
+    const { verdict } = await checkMigrationPlan(h, cfg, 'r2', { serving: 'live', allowDestructive: false, release: 'r1' });
+    expect(verdict).toEqual({ breaks: [], unchecked: ['contenttypes.0002_remove_content_type_name'] });
+    // the new release's plan, then the serving release's models
+    expect(units).toEqual(['shop-manage-r2', 'shop-manage-r1']);
+    serving = models(['id', 'name']);
+    const e = await refusal(checkMigrationPlan(h, cfg, 'r2', { serving: 'live', allowDestructive: false, release: 'r1' }));
+    expect(e?.exitCode).toBe(2);
+    expect(e?.message).toContain(
+      'contenttypes.0002_remove_content_type_name: Remove field name from contenttype (django_content_type.name)',
+    );
+    expect(e?.next).toMatch(/code step first/);
+  });
+
+  it('a plan it cannot read fails the step with what manage.py printed', async () => {
+    const h = new FakeHost({ upstreamFile: cfg.caddy.upstreamFile });
+    h.runTransient = async () => ({ exitCode: 1, output: "KeyError: 'DJANGO_SECRET_KEY'\n" });
+    const e = await refusal(checkMigrationPlan(h, cfg, 'r1', { serving: 'nothing' }));
+    expect(e?.message).toMatch(/Reading its pending migrations .* failed in releases\/r1 \(exit 1\)/);
+    expect(e?.detail).toContain('DJANGO_SECRET_KEY');
   });
 });

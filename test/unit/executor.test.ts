@@ -113,6 +113,10 @@ describe('executor: a deploy that fails at any step is put back', () => {
       expect(outcomeOf(err).exitCode).toBe(EXIT.deployFailed);
       expect(err.step).toBe(step);
       expect(outcomeOf(err).state).toMatch(/old version still serving from blue/);
+      // from the release step on, the migrations ran and no undo took them back: said, never hidden
+      const released = begun.some((s) => s.name === 'release-green');
+      expect(result.releaseRan).toEqual(released ? { commands: ['migrate'], finished: step !== 'release-green' } : undefined);
+      expect(outcomeOf(err).state.includes('release commands ran and were not undone: migrate')).toBe(released);
     });
   }
 

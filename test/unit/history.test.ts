@@ -70,6 +70,13 @@ describe('formatHistory', () => {
     expect(formatHistory([])).toBe('no deploys recorded\n');
   });
 
+  it('a failed run keeps the release commands that ran and were not undone', () => {
+    const e = line('1', 'rolled-back', { failedStep: 'health-gate-green', notUndone: ['python3 manage.py migrate --noinput'] });
+    expect(formatHistory([e])).toContain('rolled-back at health-gate-green');
+    expect(formatHistory([e])).toContain('release commands ran and were not undone: python3 manage.py migrate --noinput');
+    expect(formatHistory([line('2', 'ok')])).not.toContain('not undone');
+  });
+
   it('one line per run: when, who, what, the colors, the result, and the slowest step', () => {
     const e = line('1', 'ok', {
       commit: 'c'.repeat(40),

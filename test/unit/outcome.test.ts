@@ -31,6 +31,19 @@ describe('the outcome of a failed run', () => {
     );
   });
 
+  it('a failed deploy in which release commands ran says they were not undone, and which migrations were applied', () => {
+    const plan: Plan = { command: 'deploy', from: 'blue', to: 'green', steps: [], notes: [] };
+    const ran = (finished: boolean): RunResult => ({
+      ...failed('health-gate-green'),
+      migrations: ['polls.0006_question_topic'],
+      releaseRan: { commands: ['python3 manage.py migrate --noinput'], finished },
+    });
+    expect(outcomeOf(runFailure('deploy', cfg, plan, ran(true))).state).toBe(
+      'Rolled back: old version still serving from blue (port 8000); Celery as before. But release commands ran and were not undone: python3 manage.py migrate --noinput. Migrations applied: polls.0006_question_topic.',
+    );
+    expect(outcomeOf(runFailure('deploy', cfg, plan, ran(false))).state).toMatch(/Some of these migrations may be applied: polls.0006/);
+  });
+
   it('a build that wanted an environment variable is pointed at the env file', () => {
     expect(missingVariable("Traceback (most recent call last):\n  ...\nKeyError: 'DJANGO_SECRET_KEY'\n")).toBe('DJANGO_SECRET_KEY');
     expect(missingVariable('sh: 1: DATABASE_URL: parameter not set\n')).toBe('DATABASE_URL');

@@ -5,7 +5,7 @@ import type { HostState, ObservedUnit, ReleaseRecord } from '../../src/host/host
 import { planCleanup, releasesToPrune } from '../../src/plan/cleanup-plan.js';
 import { planDeploy } from '../../src/plan/deploy-plan.js';
 import { planSetup } from '../../src/plan/setup-plan.js';
-import type { Plan } from '../../src/plan/step.js';
+import { describeAction, type Plan } from '../../src/plan/step.js';
 import { MINIMAL_YAML } from '../support/sample-config.js';
 
 const base = MINIMAL_YAML;
@@ -168,15 +168,27 @@ describe('planDeploy', () => {
       host({ active: 'blue' }),
       { ref: 'x' },
     );
-    expect(names(p).slice(0, 6)).toEqual([
+    expect(names(p).slice(0, 7)).toEqual([
       'checkout-green',
       'venv-green',
       'link-shared-green',
       'build-green',
+      'backup-db-green',
       'release-green',
       'point-green',
     ]);
     expect(p.steps[2].action).toEqual({ kind: 'link-shared', release: p.release, dirs: ['logs'], files: ['db.sqlite3'] });
+  });
+
+  it('release commands of no framework bg reads: the plan says bg cannot check them; with django: the guard reads the serving release', () => {
+    const p = planDeploy(cfgOf('release: ["make migrate"]\n'), host({ active: 'blue' }), { ref: 'x' });
+    const release = p.steps.find((s) => s.name === 'release-green')!;
+    expect(describeAction(release.action)).toContain('bg cannot check what these do to the database');
+    const d = planDeploy(cfgOf('release: ["make migrate"]\ndjango: {}\n'), host({ active: 'blue' }), { ref: 'x' });
+    expect(describeAction(d.steps.find((s) => s.name === 'release-green')!.action)).not.toContain('cannot check');
+    expect(d.steps.find((s) => s.name === 'migration-plan-green')?.action).toMatchObject({
+      guard: { serving: 'live', allowDestructive: false, release: host({ active: 'blue' }).colors.blue.release },
+    });
   });
 
   it('undoes in an order that never runs two workers or two beats', () => {
