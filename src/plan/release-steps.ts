@@ -27,6 +27,7 @@ export function newReleaseSteps(
   ref: string | undefined,
   guard: MigrationGuard,
   memoryHigh?: number,
+  around: { checks?: Step[]; beforeRelease?: Step[] } = {},
 ): Step[] {
   const steps: Step[] = [
     {
@@ -52,7 +53,11 @@ export function newReleaseSteps(
     });
   }
   const user = cfg.scope === 'system' ? { user: cfg.user } : {};
+  // checks that only read (a way back's), then the migration plan, then what opens the window
+  // (src/plan/migrate-back-steps.ts): all after the build, so the old version serves through it
+  steps.push(...(around.checks ?? []));
   if (cfg.django) steps.push({ name: `migration-plan-${color}`, action: { kind: 'migration-plan', release: id, guard, ...user } });
+  steps.push(...(around.beforeRelease ?? []));
   if (cfg.release.length > 0) {
     steps.push({
       name: `release-${color}`,

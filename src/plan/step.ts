@@ -22,9 +22,13 @@ export type Action =
   // memoryHigh: bytes the build may use before the kernel slows it (the host's headroom less what the new color needs)
   | { kind: 'build' | 'release-commands'; color: Color; release: string; commands: string[]; user?: string; memoryHigh?: number }
   | { kind: 'migration-plan'; release: string; guard: MigrationGuard; user?: string } // django: refuse what the code serving meanwhile cannot live with
-  // django rollbacks: what the older release does not know of the schema; migrate-back: reverse it
-  | { kind: 'rollback-schema'; newer: string; older: string; migrateBack: boolean; user?: string }
-  | { kind: 'migrate-back'; newer: string; older: string; user?: string }
+  // django, every way back (rollback, deploy of an older ref): what the database applied that the
+  // older release does not know; refused when the older code cannot run on it, rehearsed with
+  // --migrate-back. migrate-back reverses it with the serving release's files; its undo,
+  // migrate-forward, applies the serving release's migrations again
+  | { kind: 'back-check'; serving: string; older: string; command: 'rollback' | 'deploy'; migrateBack: boolean; user?: string }
+  | { kind: 'migrate-back'; serving: string; older: string; command: 'rollback' | 'deploy'; user?: string }
+  | { kind: 'migrate-forward'; release: string; user?: string }
   | { kind: 'venv'; release: string; memoryHigh?: number } // the release's .venv: reused when its requirements are unchanged
   | { kind: 'point'; color: Color; release?: string } // the color's link at a release (none: removed)
   | { kind: 'mark-release'; release: string; status: 'failed' } // undo of checkout: the release never served
@@ -88,10 +92,12 @@ export const describeAction = (a: Action): string => {
       return `once for this deploy, in releases/${a.release}${a.user ? ` as ${a.user}` : ''}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}`;
     case 'migration-plan':
       return `read releases/${a.release}'s migration plan; ${guardText(a.guard)}`;
-    case 'rollback-schema':
-      return `compare the migrations releases/${a.newer} applied with what releases/${a.older} knows; ${a.migrateBack ? 'check they can be reversed' : 'refuse if the older code cannot run on them'}`;
+    case 'back-check':
+      return `compare the migrations the database has applied with what releases/${a.older} knows; ${a.migrateBack ? `rehearse reversing them with releases/${a.serving}'s files (nothing real changes)` : 'refuse if the older code cannot run on them'}`;
     case 'migrate-back':
-      return `after the switch, reverse with releases/${a.newer}'s files the migrations releases/${a.older} does not know`;
+      return `reverse with releases/${a.serving}'s files the migrations releases/${a.older} does not know (data in dropped columns does not come back); from here on the way out is forward`;
+    case 'migrate-forward':
+      return `apply releases/${a.release}'s migrations again`;
     case 'venv':
       return `link releases/${a.release}/.venv to the venv of its requirements (built once per set of requirements)`;
     case 'point':

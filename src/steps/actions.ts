@@ -9,7 +9,7 @@ import { renderUpstream } from '../render/upstream.js';
 import { brokerLost, checkBroker } from './broker.js';
 import { runBuild } from './build.js';
 import { checkMigrationPlan } from './django.js';
-import { checkRollbackSchema, migrateBack } from './django-rollback.js';
+import { checkBack, migrateBack, migrateForward } from './django-rollback.js';
 import { installFiles, restoreFiles } from './install.js';
 import { setMaintenance } from './maintenance.js';
 import { checkoutRelease, markRelease, pointColor, removeReleases } from './releases.js';
@@ -82,10 +82,12 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
         migrations: names,
       };
     }
-    case 'rollback-schema':
-      return { detail: await checkRollbackSchema(host, cfg, action.newer, action.older, action.migrateBack, action.user) };
+    case 'back-check':
+      return { detail: await checkBack(host, cfg, action) };
     case 'migrate-back':
-      return { detail: await migrateBack(host, cfg, action.newer, action.older, action.user) };
+      return { detail: await migrateBack(host, cfg, { ...action, migrateBack: true }) };
+    case 'migrate-forward':
+      return { detail: await migrateForward(host, cfg, action.release, action.user) };
     case 'venv': {
       const v = await ensureVenv(host, cfg, action.release, { memoryHigh: action.memoryHigh, signal: ctx.signal });
       return { detail: `venvs/${v.id} ${v.built ? 'built' : 'reused: requirements unchanged, no pip'}` };
