@@ -248,7 +248,7 @@ const django = block(
   {
     manage: key(matching(REQ_FILE, STATIC_DIR_RE), {
       default: 'manage.py',
-      doc: "with a `django:` block, each deploy reads the new release's `manage.py migrate --plan` before anything else changes and refuses (exit 2) operations the old color, still serving while the new release migrates, cannot live with (remove or rename a field or model, raw SQL/Python, except in an app first migrated by that plan), naming each; a first `setup`, with nothing serving, refuses none; `deploy --allow-destructive` goes ahead (use `maintenance on` around it). The journal records the migrations each deploy applied",
+      doc: "with a `django:` block, each deploy reads the new release's `manage.py migrate --plan` before anything else changes and refuses (exit 2) operations the old color, still serving while the new release migrates, cannot live with (remove or rename a field or model, raw SQL/Python, except in an app first migrated by that plan), naming each; a first `setup`, with nothing serving, refuses none; `deploy --allow-destructive --maintenance` goes ahead behind a 503 from right before `release` until the switch. The journal records the migrations each deploy applied",
       hint: 'inside the project (app_dir)',
     }),
   },

@@ -25,7 +25,11 @@ export function windowOpen(cfg: Config, host: { maintenance?: boolean }, from: C
   if (w.stopCelery) steps.push(...brokerCheck(cfg));
   // maintenance the operator turned on stays theirs: neither turned on nor off here
   if (w.maintenance && !host.maintenance)
-    steps.push({ name: 'maintenance-on', action: { kind: 'maintenance', on: true }, undo: { kind: 'maintenance', on: false } });
+    steps.push(
+      { name: 'maintenance-on', action: { kind: 'maintenance', on: true }, undo: { kind: 'maintenance', on: false } },
+      // a request the old code began before the 503 finishes before the schema changes under it
+      { name: `drain-${from}-before-schema`, action: { kind: 'drain', ports: [cfg.web.ports[from]] } },
+    );
   if (w.stopCelery) steps.push(...celerySteps(cfg, from).stop);
   if (w.reverse) steps.push({ name: w.reverse.name, action: w.reverse.action, undo: w.reverse.undo });
   return steps;

@@ -48,7 +48,7 @@ describe('the window: deploy --allow-destructive and --maintenance', () => {
   it('--maintenance: on right before `release` (after the build and the checks), off right after the switch', () => {
     const p = planDeploy(cfgOf(`${django}build: ["make"]\n`), host(), { ref: 'v3', allowDestructive: true, maintenance: true });
     const n = names(p);
-    expect(n.indexOf('maintenance-on')).toBe(n.indexOf('release-green') - 1);
+    expect(n.slice(n.indexOf('maintenance-on'), n.indexOf('release-green'))).toEqual(['maintenance-on', 'drain-blue-before-schema']);
     expect(n.indexOf('maintenance-on')).toBeGreaterThan(n.indexOf('build-green'));
     expect(n.indexOf('maintenance-on')).toBeGreaterThan(n.indexOf('migration-plan-green'));
     expect(n.indexOf('maintenance-off')).toBe(n.indexOf('switch-to-green') + 1);
@@ -97,6 +97,7 @@ describe('every way back is checked', () => {
       'install-green-units',
       'check-broker',
       'maintenance-on',
+      'drain-blue-before-schema',
       'stop-beat-blue',
       'stop-worker-blue',
       'migrate-back-green',
@@ -138,6 +139,7 @@ describe('every way back is checked', () => {
       'migration-plan-green',
       'check-broker',
       'maintenance-on',
+      'drain-blue-before-schema',
       'stop-beat-blue',
       'stop-worker-blue',
       'migrate-back-green',
