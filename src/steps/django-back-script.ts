@@ -97,7 +97,7 @@ elif pairs and not irreversible and inp['mode'] == 'apply':
         reverse()
     except Exception as e:
         report['error'] = type(e).__name__ + ': ' + str(e).strip()
-print('BG-BACK ' + json.dumps(report))
+print('\nBG-BACK ' + json.dumps(report))
 `;
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -110,9 +110,8 @@ export function backScriptArgs(input: BackInput): string {
 
 /** The script's report in the output of its run; undefined when it never got that far. */
 export function parseBackReport(output: string): BackReport | undefined {
-  const line = output
-    .split('\n')
-    .reverse()
-    .find((l) => l.startsWith('BG-BACK '));
-  return line ? (JSON.parse(line.slice('BG-BACK '.length)) as BackReport) : undefined;
+  const at = output.lastIndexOf('BG-BACK {');
+  if (at < 0) return undefined;
+  const line = output.slice(at + 'BG-BACK '.length).split('\n')[0];
+  return JSON.parse(line) as BackReport;
 }

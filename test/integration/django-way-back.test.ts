@@ -11,7 +11,7 @@ import { failedOf, type StatusLoopResult, startStatusLoop } from '../support/sta
 // A destructive deploy opens a maintenance window (503 with Retry-After) right before `release`; a
 // way back the older code cannot run on is refused, and with --migrate-back it is rehearsed, then run
 // in the same window. No request is answered with a 500; a 503 comes only from maintenance.
-for (const db of (process.env.BG_WAY_BACK_DB ? [process.env.BG_WAY_BACK_DB] : ['sqlite', 'postgresql']) as ('sqlite' | 'postgresql')[]) {
+for (const db of ['sqlite', 'postgresql'] as const) {
   describe(`every way back, stock Django on ${db}`, () => {
     const sb = inject('sandbox');
     let s: Scene;
@@ -84,9 +84,10 @@ for (const db of (process.env.BG_WAY_BACK_DB ? [process.env.BG_WAY_BACK_DB] : ['
       expect(await columns()).toEqual(['id', 'pub_date', 'question_text']);
       expect((await s.get('/')).body).toMatch(/^v3 questions=\d+$/);
       const steps = (s.journal().at(-1) as { steps: { name: string }[] }).steps.map((x) => x.name);
-      expect(steps.indexOf('maintenance-on')).toBeGreaterThan(steps.indexOf('migration-plan-green'));
-      expect(steps.indexOf('release-green')).toBeGreaterThan(steps.indexOf('maintenance-on'));
-      expect(steps.indexOf('maintenance-off')).toBe(steps.indexOf('switch-to-green') + 1);
+      const at = (prefix: string) => steps.findIndex((n) => n.startsWith(prefix));
+      expect(at('maintenance-on')).toBeGreaterThan(at('migration-plan-'));
+      expect(at('release-')).toBeGreaterThan(at('maintenance-on'));
+      expect(at('maintenance-off')).toBe(at('switch-to-') + 1);
     });
 
     it('rollback onto the contracted schema is refused (exit 2), then --migrate-back rehearses, reverses and serves v2 with no 500', async () => {

@@ -8,11 +8,11 @@ export interface StatusLoopResult {
   failures: string[]; // anything else: a 500, a 503 without Retry-After, a reset
 }
 
-// Reads and inserts (form posts with Django's CSRF token and cookie) through Caddy, each on its own
+// Reads of / and inserts (form posts to `form` with Django's CSRF token and cookie) through Caddy, each on its own
 // connection, counting every answer by status. A 503 that carries Retry-After is maintenance's,
 // which a window may answer; every other answer that is not a 200 is a failure.
-export function startStatusLoop(base: string, opts: { concurrency?: number; maxMs?: number } = {}) {
-  const { concurrency = 2, maxMs = 240_000 } = opts;
+export function startStatusLoop(base: string, opts: { concurrency?: number; maxMs?: number; form?: string } = {}) {
+  const { concurrency = 2, maxMs = 240_000, form: formPath = '/ask/' } = opts;
   const result: StatusLoopResult = { sent: 0, ok: 0, maintenance: 0, statuses: {}, failures: [] };
   let stopping = false;
   const deadline = Date.now() + maxMs;
@@ -38,9 +38,9 @@ export function startStatusLoop(base: string, opts: { concurrency?: number; maxM
   const worker = async () => {
     while (!stopping && Date.now() < deadline) {
       await one('/');
-      const form = await one('/ask/');
+      const form = await one(formPath);
       if (form?.status !== 200) continue;
-      await one('/ask/', {
+      await one(formPath, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie, 'x-csrftoken': form.body },
         body: `text=load-${result.sent}`,
