@@ -71,7 +71,11 @@ for (const db of ['sqlite', 'postgresql'] as const) {
       const loop = startStatusLoop(s.url(''));
       const r = await s.bg(args);
       const load = await loop.stop();
-      console.log(`[way back ${db}] bg ${args.join(' ')}: exit ${r.code}, ${JSON.stringify(load.statuses)}`);
+      // how long Caddy answered 503: the steps from maintenance-on to maintenance-off, as journaled
+      const steps = (s.journal().at(-1) as { steps?: { name: string; ms: number }[] }).steps ?? [];
+      const [on, off] = [steps.findIndex((x) => x.name === 'maintenance-on'), steps.findIndex((x) => x.name === 'maintenance-off')];
+      const window = on >= 0 && off > on ? `, 503 window ${steps.slice(on, off + 1).reduce((t, x) => t + x.ms, 0)} ms` : '';
+      console.log(`[way back ${db}] bg ${args.join(' ')}: exit ${r.code}, ${JSON.stringify(load.statuses)}${window}`);
       expect(failedOf(load), load.failures.join('\n')).toBe(0);
       expect(load.statuses['500'] ?? 0).toBe(0);
       return { code: r.code, out: r.stdout + r.stderr, load };
