@@ -55,13 +55,20 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
   program
     .command('deploy')
     .argument('<ref>', 'branch, tag or commit to deploy')
-    .option('--allow-destructive', 'django: apply migrations the serving version cannot live with (with maintenance on)')
+    .option('--allow-destructive', 'django: apply migrations the serving version cannot live with; the old Celery stops before them')
+    .option('--maintenance', 'Caddy answers 503 from right before the release commands until right after the switch')
+    .option('--migrate-back', 'django, an older ref: rehearse, then with maintenance on reverse the applied migrations it does not know')
     .option('--no-memory-check', NO_MEMORY_CHECK)
     .addOption(parallel())
     .description('deploy <ref> to the idle color with no failed request; rolls back on any failure')
-    .action(async (ref: string, cmdOpts: { allowDestructive?: boolean; memoryCheck?: boolean; parallel?: number }) => {
-      code = await (await load('deploy')).deploy(ref, { ...opts(), ...cmdOpts });
-    });
+    .action(
+      async (
+        ref: string,
+        cmdOpts: { allowDestructive?: boolean; maintenance?: boolean; migrateBack?: boolean; memoryCheck?: boolean; parallel?: number },
+      ) => {
+        code = await (await load('deploy')).deploy(ref, { ...opts(), ...cmdOpts });
+      },
+    );
   program
     .command('status')
     .description('active color, upstream, units, releases, last deploy')
@@ -69,7 +76,7 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
   program
     .command('rollback')
     .option('--to <release>', 'a kept release (see `bluegreen releases`) instead of the one that served before')
-    .option('--migrate-back', 'django: after the switch, reverse the migrations the older release does not know')
+    .option('--migrate-back', 'django: rehearse, then with maintenance on reverse the applied migrations the older release does not know')
     .option('--no-memory-check', NO_MEMORY_CHECK)
     .addOption(parallel())
     .description('put the release that served before the last deploy back in service, through the same gate, switch and drain')

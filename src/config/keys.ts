@@ -255,7 +255,7 @@ const django = block(
   {
     manage: key(matching(REQ_FILE, STATIC_DIR_RE), {
       default: 'manage.py',
-      doc: "with a `django:` block, each deploy reads what the new release's pending migrations do to the database (`manage.py shell`, as data) and what the serving release's models map, before anything else changes, and refuses (exit 2) what the old color, still serving while the new release migrates, cannot live with: dropping or renaming a table or column it maps, a NOT NULL column with no database default on a table it maps, narrowing a column it writes (except in an app first migrated by that plan), naming each; RunPython/RunSQL are listed as unchecked; a first `setup`, with nothing serving, refuses none; `deploy --allow-destructive --maintenance` goes ahead behind a 503. The journal records the migrations each deploy applied",
+      doc: "with a `django:` block, each deploy reads what the new release's pending migrations do to the database (`manage.py shell`, as data) and what the serving release's models map, before anything else changes, and refuses (exit 2) what the old color, still serving while the new release migrates, cannot live with: dropping or renaming a table or column it maps, a NOT NULL column with no database default on a table it maps, narrowing a column it writes (except in an app first migrated by that plan), naming each; RunPython/RunSQL are listed as unchecked; a first `setup`, with nothing serving, refuses none; `deploy --allow-destructive --maintenance` goes ahead behind a 503 from right before `release` until the switch. The journal records the migrations each deploy applied",
       hint: 'inside the project (app_dir)',
     }),
   },

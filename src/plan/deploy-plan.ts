@@ -9,6 +9,7 @@ import { refuseNames } from '../host/names-check.js';
 import { preflight } from '../host/preflight.js';
 import { bootRepairSteps, bootSteps } from './boot-steps.js';
 import { brokerCheck, celerySteps } from './celery-steps.js';
+import { type Window, windowClose, windowOpen } from './migrate-back-steps.js';
 import { adoptSteps, newReleaseSteps, nextReleaseId, pointStep } from './release-steps.js';
 import type { Action, Observes, Plan, Step } from './step.js';
 
@@ -17,8 +18,9 @@ export interface DeployRequest {
   rollback?: boolean; // rollback: the idle color's release (or `toRelease`) back in service
   toRelease?: string; // rollback --to <id>
   now?: Date; // names the new release
-  allowDestructive?: boolean; // django: apply migrations the serving version cannot live with
-  migrateBack?: boolean; // django rollback: reverse, after the switch, the migrations the target does not know
+  allowDestructive?: boolean; // apply migrations the serving version cannot live with; the old Celery stops before them
+  maintenance?: boolean; // deploy --maintenance: 503 from right before `release` until right after the switch
+  migrateBack?: boolean; // a way back (rollback, deploy of an older ref): reverse the applied migrations the target does not know
   restart?: boolean; // the live release again, into the idle color (picks up an edited env file)
   noMemoryCheck?: boolean; // go ahead even when a second web color would not fit in memory
 }
@@ -65,7 +67,9 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
   }
   steps.push(...bootRepairSteps(cfg, host, from, to));
   steps.push(...adoptSteps(host));
-  if (!req.rollback && !req.restart)
+  const { checks, window } = wayBack(cfg, host, req, from, to, target, command);
+  const opened = windowOpen(cfg, host, from, window);
+  if (command === 'deploy')
     steps.push(
       ...newReleaseSteps(
         cfg,
@@ -75,20 +79,17 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
         req.ref,
         { serving: 'live', allowDestructive: !!req.allowDestructive, release: host.colors[from].release },
         buildMemoryHigh(cfg, host),
+        { checks, beforeRelease: opened },
       ),
     );
-  else if (host.colors[to].release !== target) steps.push(pointStep(host, to, target));
-  const newer = host.colors[from].release;
-  const user = cfg.scope === 'system' ? { user: cfg.user } : {};
-  const schemaCheck = req.rollback && cfg.django && newer && newer !== target;
-  if (schemaCheck)
-    steps.push({
-      name: `rollback-schema-${to}`,
-      action: { kind: 'rollback-schema', newer, older: target, migrateBack: !!req.migrateBack, ...user },
-    });
+  else {
+    if (host.colors[to].release !== target) steps.push(pointStep(host, to, target));
+    steps.push(...checks);
+  }
 
   steps.push({ name: `install-${to}-units`, action: { kind: 'install', colors: [to], caddyfile: false }, undo: { kind: 'restore-files' } });
-  steps.push(...brokerCheck(cfg));
+  if (command !== 'deploy') steps.push(...opened);
+  if (!window.stopCelery) steps.push(...brokerCheck(cfg));
   const newPort = cfg.web.ports[to];
   const boot = bootSteps(cfg, from, to);
   steps.push(
@@ -96,15 +97,10 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
     // sending requests to the new color
     { name: `start-web-${to}`, action: { kind: 'start', unit: newU.web }, undo: { kind: 'stop', unit: newU.web, drainPort: newPort } },
     { name: `health-gate-${to}`, action: { kind: 'health-gate', color: to, unit: newU.web } },
-    ...celerySteps(cfg, from).stop,
+    ...(window.stopCelery ? [] : celerySteps(cfg, from).stop),
     ...boot.beforeSwitch,
     { name: `switch-to-${to}`, action: { kind: 'switch', to, release: target }, undo: { kind: 'switch-back' } },
-    ...(schemaCheck && req.migrateBack
-      ? [
-          { name: `backup-db-${to}`, action: migrateBackCopy(newer, target, req.now ?? new Date(), user) },
-          { name: `migrate-back-${to}`, action: { kind: 'migrate-back' as const, newer, older: target, ...user } },
-        ]
-      : []),
+    ...windowClose(host, window),
     ...celerySteps(cfg, to).start,
     ...boot.afterCeleryStart,
     { name: `drain-${from}`, action: { kind: 'drain', ports: [cfg.web.ports[from]] } },
@@ -126,6 +122,7 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
     notes.push(
       `Memory: ${to} needs about ${mib(fit.need.bytes)}, ${mib(fit.headroom.bytes)} is free (${fit.headroom.by})${fit.fits ? '' : ': does not fit, going ahead as told (--no-memory-check)'}.`,
     );
+  notes.push(...windowNotes(host, window, opened));
   if (host.tcpMigrateReq === false) notes.push(migrateWarning);
   const before = host.colors[to].release;
   const previous = req.restart && before && before !== target && host.releases?.some((r) => r.id === before) ? before : undefined;
@@ -140,6 +137,73 @@ const migrateBackCopy = (newer: string, older: string, now: Date, user: { user?:
   before: 'migrate-back',
   ...user,
 });
+
+// Every way back is checked (a rollback, a deploy of whatever ref): what the database applied that
+// the target does not know. --migrate-back reverses it in the window; --allow-destructive and
+// --maintenance open the window without a reversal.
+function wayBack(
+  cfg: Config,
+  host: HostState,
+  req: DeployRequest,
+  from: Color,
+  to: Color,
+  target: string,
+  command: Plan['command'],
+): { checks: Step[]; window: Window } {
+  const serving = host.colors[from].release;
+  const user = cfg.scope === 'system' ? { user: cfg.user } : {};
+  const way = command === 'rollback' || command === 'deploy' ? command : undefined;
+  const checked = !!(way && cfg.django && serving && serving !== target);
+  if (req.migrateBack && !checked && way)
+    throw new UsageError(
+      `--migrate-back has nothing to reverse: ${cfg.django ? `${from} holds no release bg knows` : 'no django: in bg.yml'}.`,
+      {
+        code: 'migrate-back-unused',
+        state: `${from} is serving; nothing was changed.`,
+        next: `Run the ${way} without --migrate-back.`,
+      },
+    );
+  const migrateBack = !!(checked && req.migrateBack);
+  const checks: Step[] =
+    checked && way && serving
+      ? [{ name: `back-check-${to}`, action: { kind: 'back-check', serving, older: target, command: way, migrateBack, ...user } }]
+      : [];
+  const window: Window = {
+    maintenance: migrateBack || !!req.maintenance,
+    stopCelery: migrateBack || !!req.allowDestructive,
+    ...(migrateBack &&
+      way &&
+      serving && {
+        reverse: {
+          name: `migrate-back-${to}`,
+          action: { kind: 'migrate-back', serving, older: target, command: way, ...user },
+          undo: { kind: 'migrate-forward', release: serving, ...user },
+        },
+        // a deploy copies the database before its release commands anyway, which is before the window
+        ...((way === 'rollback' || cfg.release.length === 0) && {
+          backup: { name: `backup-db-${to}`, action: migrateBackCopy(serving, target, req.now ?? new Date(), user) },
+        }),
+      }),
+  };
+  return { checks, window };
+}
+
+function windowNotes(host: HostState, w: Window, opened: Step[]): string[] {
+  const notes: string[] = [];
+  if (w.maintenance)
+    notes.push(
+      host.maintenance
+        ? 'Maintenance is already on: it stays on (bluegreen maintenance off when you are done).'
+        : 'Caddy answers 503 (Retry-After) from maintenance-on until maintenance-off, right after the switch.',
+    );
+  if (w.reverse)
+    notes.push(
+      `From ${w.reverse.name} on, the way out is forward: a failure after it applies the serving release's migrations again, and it serves as before. Data in dropped columns does not come back.`,
+    );
+  if (w.stopCelery && opened.some((s) => s.name.startsWith('stop-worker-') || s.name.startsWith('stop-beat-')))
+    notes.push('The old Celery worker and beat stop before the schema changes; the new ones start after the switch.');
+  return notes;
+}
 
 // What a restart runs again: the release the live color holds.
 function liveRelease(host: HostState, from: Color): string {

@@ -27,6 +27,7 @@ export function newReleaseSteps(
   ref: string | undefined,
   guard: MigrationGuard,
   memoryHigh?: number,
+  around: { checks?: Step[]; beforeRelease?: Step[] } = {},
 ): Step[] {
   const steps: Step[] = [
     {
@@ -58,10 +59,16 @@ export function newReleaseSteps(
     });
   }
   const user = cfg.scope === 'system' ? { user: cfg.user } : {};
+  // checks that only read (a way back's), then the migration plan, then what opens the window
+  // (src/plan/migrate-back-steps.ts): all after the build, so the old version serves through it
+  steps.push(...(around.checks ?? []));
   if (cfg.django)
     steps.push({ name: `migration-plan-${color}`, action: { kind: 'migration-plan', release: id, guard, ...user, ...(ref && { ref }) } });
-  if (cfg.release.length > 0) {
+  // the copy before the window opens (maintenance, Celery stopped): the 503 lasts only as long as the schema change
+  if (cfg.release.length > 0)
     steps.push({ name: `backup-db-${color}`, action: { kind: 'backup-db', release: id, name: id, before: 'release', ...user } });
+  steps.push(...(around.beforeRelease ?? []));
+  if (cfg.release.length > 0) {
     steps.push({
       name: `release-${color}`,
       action: {

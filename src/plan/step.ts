@@ -35,12 +35,16 @@ export type Action =
       unread?: string;
     }
   | { kind: 'migration-plan'; release: string; guard: MigrationGuard; user?: string; ref?: string } // django: refuse what the code serving meanwhile cannot live with
-  // django rollbacks: what the older release does not know of the schema; migrate-back: reverse it
-  | { kind: 'rollback-schema'; newer: string; older: string; migrateBack: boolean; user?: string }
-  | { kind: 'migrate-back'; newer: string; older: string; user?: string }
   // a copy of the database, made by the app's user with `release`'s code, into <root>/backups/<name>.<ext>
   | { kind: 'backup-db'; release: string; name: string; before: 'release' | 'migrate-back'; user?: string }
   | { kind: 'prune-backups' } // copies beyond keep_backups; never fails
+  // django, every way back (rollback, deploy of an older ref): what the database applied that the
+  // older release does not know; refused when the older code cannot run on it, rehearsed with
+  // --migrate-back. migrate-back reverses it with the serving release's files; its undo,
+  // migrate-forward, applies the serving release's migrations again
+  | { kind: 'back-check'; serving: string; older: string; command: 'rollback' | 'deploy'; migrateBack: boolean; user?: string }
+  | { kind: 'migrate-back'; serving: string; older: string; command: 'rollback' | 'deploy'; user?: string }
+  | { kind: 'migrate-forward'; release: string; user?: string }
   | { kind: 'venv'; release: string; memoryHigh?: number } // the release's .venv: reused when its requirements are unchanged
   | { kind: 'link-shared'; release: string; dirs: string[]; files: string[] } // links into <root>/shared, made there when missing
   | { kind: 'point'; color: Color; release?: string } // the color's link at a release (none: removed)
@@ -112,10 +116,12 @@ export const describeAction = (a: Action): string => {
       return `once for this deploy, in releases/${a.release}${a.user ? ` as ${a.user}` : ''}, each with sh -c: ${a.commands.map((c) => JSON.stringify(c)).join(', ')}${a.unread ? `; ${a.unread}` : ''}`;
     case 'migration-plan':
       return `read releases/${a.release}'s migration plan; ${guardText(a.guard)}`;
-    case 'rollback-schema':
-      return `compare the migrations releases/${a.newer} applied with what releases/${a.older} knows; ${a.migrateBack ? 'check they can be reversed' : 'refuse if the older code cannot run on them'}`;
+    case 'back-check':
+      return `compare the migrations the database has applied with what releases/${a.older} knows; ${a.migrateBack ? `rehearse reversing them with releases/${a.serving}'s files (nothing real changes)` : 'refuse if the older code cannot run on them'}`;
     case 'migrate-back':
-      return `after the switch, reverse with releases/${a.newer}'s files the migrations releases/${a.older} does not know`;
+      return `reverse with releases/${a.serving}'s files the migrations releases/${a.older} does not know (data in dropped columns does not come back); from here on the way out is forward`;
+    case 'migrate-forward':
+      return `apply releases/${a.release}'s migrations again`;
     case 'backup-db':
       return `copy the database (as the app's user, with releases/${a.release}'s settings) to backups/${a.name}, before ${a.before === 'release' ? 'the release commands' : 'migrating back'}`;
     case 'prune-backups':

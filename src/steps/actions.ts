@@ -12,7 +12,7 @@ import { pruneBackups, takeBackup } from './backup.js';
 import { brokerLost, checkBroker } from './broker.js';
 import { runBuild } from './build.js';
 import { checkMigrationPlan } from './django.js';
-import { checkRollbackSchema, migrateBack } from './django-rollback.js';
+import { checkBack, migrateBack, migrateForward } from './django-rollback.js';
 import { missingEnvWarning } from './env-check.js';
 import { gateFailure } from './gate-failure.js';
 import { installFiles, restoreFiles } from './install.js';
@@ -98,10 +98,12 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
         ...(verdict.unchecked.length && { unchecked: verdict.unchecked }),
       };
     }
-    case 'rollback-schema':
-      return { detail: await checkRollbackSchema(host, cfg, action.newer, action.older, action.migrateBack, action.user) };
+    case 'back-check':
+      return { detail: await checkBack(host, cfg, action) };
     case 'migrate-back':
-      return { detail: await migrateBack(host, cfg, action.newer, action.older, action.user) };
+      return { detail: await migrateBack(host, cfg, { ...action, migrateBack: true }) };
+    case 'migrate-forward':
+      return { detail: await migrateForward(host, cfg, action.release, action.user) };
     case 'backup-db':
       return { detail: await takeBackup(host, cfg, action, ctx.signal) };
     case 'prune-backups':

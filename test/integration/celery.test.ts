@@ -249,6 +249,28 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
       s.systemctl('start', s.redisUnit!);
     }
   });
+
+  it('deploy --allow-destructive --maintenance: the old worker and beat stop before the new release is pointed at (where `release` runs), the new ones start after the switch, maintenance comes off; tasks exactly once', async () => {
+    const active = jsonEvent((await s.bg(['status', '--json'])).stdout, 'status').active as 'blue' | 'green';
+    const to = active === 'blue' ? 'green' : 'blue';
+    // the broker came back at the end of the test before: the old worker consumes again first
+    const probe = await startEnqueuer(s, { first: 11000, maxCount: 1, maxMs: 10_000 }).done;
+    expect(exactlyOnce(await waitForTasks(s, probe.queued, { maxMs: 30_000, settleMs: 1_000 }), probe.queued).missing).toEqual([]);
+    const enq = startEnqueuer(s, { first: 11010, everyMs: 50, maxCount: 1000, maxMs: 30_000 });
+    const r = await runBgTimed(s, ['deploy', 'v3', '--allow-destructive', '--maintenance']);
+    const sent = await enq.stop();
+    const lines = await waitForTasks(s, sent.queued, { maxMs: 30_000, settleMs: 1_000 });
+    expect(r.code, evidence(r)).toBe(0);
+    expect(exactlyOnce(lines, sent.queued), evidence(r)).toMatchObject({ missing: [], twice: [] });
+    const steps = (s.journal().at(-1) as { steps: { name: string }[] }).steps.map((x) => x.name);
+    const at = (name: string) => steps.indexOf(name);
+    expect(at(`stop-beat-${active}`)).toBeGreaterThan(at('maintenance-on'));
+    expect(at(`stop-worker-${active}`)).toBeLessThan(at(`point-${to}`));
+    expect(at(`start-worker-${to}`)).toBeGreaterThan(at(`switch-to-${to}`));
+    expect(at('maintenance-off')).toBe(at(`switch-to-${to}`) + 1);
+    expect(states()).toMatchObject({ [`worker-${to}`]: 'active', [`beat-${to}`]: 'active', [`worker-${active}`]: 'inactive' });
+    expect((await s.get('/')).status).toBe(200);
+  });
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

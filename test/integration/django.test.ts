@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { jsonEvent } from '../support/json-events.js';
 import { startLoop } from '../support/load-loop.js';
 import { useScene } from '../support/scene.js';
+import { failedOf, startStatusLoop } from '../support/status-loop.js';
 
 // A Django project (Debian's python3-django, SQLite in shared/): migrations run once per deploy
 // (release), and a migration the serving version cannot live with is refused before anything
@@ -122,12 +123,13 @@ describe('Django: migrations across blue/green', () => {
     expect((await s.get('/')).body).toMatch(/^v3 questions=\d+$/);
   });
 
-  it('rollback --migrate-back: v2 serves, then v3’s migration is reversed with v3’s files; no failed request', async () => {
-    const loop = startLoop(s.url('/'), { concurrency: 3, maxMs: 60_000 });
+  it('rollback --migrate-back: v3’s migration is reversed with v3’s files behind maintenance, then v2 serves; no failed request (503 only from maintenance)', async () => {
+    const loop = startStatusLoop(s.url(''), { form: '/vote/', maxMs: 60_000 });
     const r = await s.bg(['rollback', '--migrate-back']);
     const res = await loop.stop();
     expect(r.code, r.stderr).toBe(0);
-    expect(res.failed, res.failures.join('\n')).toBe(0);
+    expect(failedOf(res), res.failures.join('\n')).toBe(0);
+    expect(res.statuses['500'] ?? 0).toBe(0);
     expect((await s.get('/')).body).toMatch(/^v2 questions=\d+$/);
     expect(columns().split(' ').sort()).toEqual(['id', 'note', 'text']);
   });

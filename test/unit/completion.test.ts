@@ -128,7 +128,7 @@ describe("bluegreen's own arguments", () => {
     expect(r.out).toContain('    maintenance) words="on off";;');
     expect(r.out).toContain('    logs) words="web worker beat --color --lines --follow --host";;');
     expect(r.out).toContain('    completion) words="bash zsh fish";;');
-    expect(r.out).toContain('    deploy) words="--allow-destructive --no-memory-check --parallel";;');
+    expect(r.out).toContain('    deploy) words="--allow-destructive --maintenance --migrate-back --no-memory-check --parallel";;');
     expect(r.out).toMatch(/compgen -W "\$words --config --user --dry-run --json --log-level --yes --lock-wait --version"/);
   });
 });

@@ -10,13 +10,28 @@ import { runPlanned } from '../run-planned.js';
 type MemoryOption = { memoryCheck?: boolean }; // commander's --no-memory-check sets memoryCheck: false
 type FleetOption = { parallel?: number }; // with hosts: how many web hosts at once (commander checked it)
 
-export function deploy(ref: string, o: GlobalOptions & MemoryOption & FleetOption & { allowDestructive?: boolean }) {
+type DeployFlags = { allowDestructive?: boolean; maintenance?: boolean; migrateBack?: boolean };
+
+export function deploy(ref: string, o: GlobalOptions & MemoryOption & FleetOption & DeployFlags) {
   validateRef(ref); // before anything runs: a ref is never passed to git unchecked
-  const req = { ref, allowDestructive: !!o.allowDestructive, noMemoryCheck: o.memoryCheck === false };
+  const req = {
+    ref,
+    allowDestructive: !!o.allowDestructive,
+    maintenance: !!o.maintenance,
+    migrateBack: !!o.migrateBack,
+    noMemoryCheck: o.memoryCheck === false,
+  };
   const fleet = {
     name: 'deploy' as const,
     ref,
-    args: ['deploy', ref, ...flag(req.allowDestructive, '--allow-destructive'), ...flag(req.noMemoryCheck, '--no-memory-check')],
+    args: [
+      'deploy',
+      ref,
+      ...flag(req.allowDestructive, '--allow-destructive'),
+      ...flag(req.maintenance, '--maintenance'),
+      ...flag(req.migrateBack, '--migrate-back'),
+      ...flag(req.noMemoryCheck, '--no-memory-check'),
+    ],
     parallel: parallelOf(o),
   };
   return runPlanned(

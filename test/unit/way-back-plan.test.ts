@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/parse.js';
+import type { HostState } from '../../src/host/host-state.js';
+import { planDeploy } from '../../src/plan/deploy-plan.js';
+import type { Plan, Step } from '../../src/plan/step.js';
+import { MINIMAL_YAML } from '../support/sample-config.js';
+
+// The window a schema change opens (deploy --allow-destructive / --maintenance) and every way back
+// (rollback, deploy of an older ref) with --migrate-back: which steps, in which order, with which undo.
+const celery = 'celery:\n  app: shop\n  beat: true\n';
+const django = 'django:\n  manage: manage.py\nrelease: ["python manage.py migrate --noinput"]\n';
+const cfgOf = (extra = '') =>
+  parseConfig(MINIMAL_YAML + extra, { configPath: '/srv/shop/bg.yml', scope: 'system', env: {}, homedir: '/root' });
+const commit = 'a'.repeat(40);
+// blue serves r2; green holds r1, which served before
+const host = (over: Partial<HostState> = {}): HostState => ({
+  upstreamFile: 'ok',
+  units: {},
+  colors: { blue: { release: 'r2', linked: true, commit }, green: { release: 'r1', linked: true, commit } },
+  changedFiles: [],
+  listening: [],
+  caddyUpstreams: [],
+  active: 'blue',
+  ...over,
+});
+const names = (p: Plan) => p.steps.map((s) => s.name);
+const step = (p: Plan, name: string): Step => p.steps.find((s) => s.name === name)!;
+const between = (p: Plan, a: string, b: string) => names(p).slice(names(p).indexOf(a), names(p).indexOf(b) + 1);
+
+describe('the window: deploy --allow-destructive and --maintenance', () => {
+  it('--allow-destructive: the old beat and worker stop before `release` (their undo starts them), not after the health gate', () => {
+    const p = planDeploy(cfgOf(celery + django), host(), { ref: 'v3', allowDestructive: true });
+    expect(between(p, 'migration-plan-green', 'point-green')).toEqual([
+      'migration-plan-green',
+      'backup-db-green',
+      'check-broker',
+      'stop-beat-blue',
+      'stop-worker-blue',
+      'release-green',
+      'point-green',
+    ]);
+    expect(step(p, 'stop-worker-blue').undo).toEqual({ kind: 'start', unit: 'shop-worker-blue.service' });
+    expect(step(p, 'stop-beat-blue').undo).toEqual({ kind: 'start', unit: 'shop-beat-blue.service' });
+    expect(names(p).filter((n) => n === 'stop-worker-blue' || n === 'check-broker')).toHaveLength(2); // once each
+    expect(names(p)).not.toContain('maintenance-on');
+    expect(names(p).indexOf('start-worker-green')).toBeGreaterThan(names(p).indexOf('switch-to-green'));
+  });
+
+  it('--maintenance: on right before `release` (after the build and the checks), off right after the switch', () => {
+    const p = planDeploy(cfgOf(`${django}build: ["make"]\n`), host(), { ref: 'v3', allowDestructive: true, maintenance: true });
+    const n = names(p);
+    expect(n.slice(n.indexOf('maintenance-on'), n.indexOf('release-green'))).toEqual(['maintenance-on', 'drain-blue-before-schema']);
+    expect(n.indexOf('maintenance-on')).toBeGreaterThan(n.indexOf('build-green'));
+    expect(n.indexOf('maintenance-on')).toBeGreaterThan(n.indexOf('migration-plan-green'));
+    expect(n.indexOf('maintenance-off')).toBe(n.indexOf('switch-to-green') + 1);
+    expect(step(p, 'maintenance-on')).toMatchObject({
+      action: { kind: 'maintenance', on: true },
+      undo: { kind: 'maintenance', on: false },
+    });
+    expect(step(p, 'maintenance-off')).toMatchObject({
+      action: { kind: 'maintenance', on: false },
+      undo: { kind: 'maintenance', on: true },
+    });
+    expect(p.notes.join('\n')).toContain('503');
+  });
+
+  it('maintenance the operator turned on stays theirs: neither turned on nor off by the deploy', () => {
+    const p = planDeploy(cfgOf(django), host({ maintenance: true }), { ref: 'v3', maintenance: true });
+    expect(names(p)).not.toContain('maintenance-on');
+    expect(names(p)).not.toContain('maintenance-off');
+    expect(p.notes.join('\n')).toContain('already on');
+  });
+
+  it('a plain deploy keeps the old order: Celery stops after the health gate, no maintenance', () => {
+    const p = planDeploy(cfgOf(celery + django), host(), { ref: 'v3' });
+    expect(between(p, 'health-gate-green', 'stop-worker-blue')).toEqual(['health-gate-green', 'stop-beat-blue', 'stop-worker-blue']);
+    expect(names(p).some((x) => x.startsWith('maintenance'))).toBe(false);
+  });
+});
+
+describe('every way back is checked', () => {
+  it('a deploy (of any ref) with django: the back check reads the database before the migration plan, with the serving release', () => {
+    const p = planDeploy(cfgOf(django), host(), { ref: 'v1' });
+    expect(between(p, 'checkout-green', 'migration-plan-green')).toEqual(['checkout-green', 'back-check-green', 'migration-plan-green']);
+    expect(step(p, 'back-check-green').action).toMatchObject({
+      kind: 'back-check',
+      serving: 'r2',
+      command: 'deploy',
+      migrateBack: false,
+      user: 'shop',
+    });
+  });
+
+  it('rollback --migrate-back: checked and rehearsed first, then maintenance on, the old Celery stopped, migrated back, the older code started, gated, switched, maintenance off', () => {
+    const p = planDeploy(cfgOf(celery + django), host(), { rollback: true, migrateBack: true });
+    expect(names(p)).toEqual([
+      'back-check-green',
+      'install-green-units',
+      'backup-db-green', // before the 503 starts
+      'check-broker',
+      'maintenance-on',
+      'drain-blue-before-schema',
+      'stop-beat-blue',
+      'stop-worker-blue',
+      'migrate-back-green',
+      'start-web-green',
+      'health-gate-green',
+      'disable-celery-blue',
+      'enable-web-green',
+      'switch-to-green',
+      'maintenance-off',
+      'start-worker-green',
+      'start-beat-green',
+      'enable-celery-green',
+      'drain-blue',
+      'stop-web-blue',
+      'disable-web-blue',
+      'prune-backups',
+    ]);
+    expect(step(p, 'back-check-green').action).toEqual({
+      kind: 'back-check',
+      serving: 'r2',
+      older: 'r1',
+      command: 'rollback',
+      migrateBack: true,
+      user: 'shop',
+    });
+    // from the reversal on, the way out is forward: its undo applies the serving release's migrations again
+    expect(step(p, 'migrate-back-green')).toEqual({
+      name: 'migrate-back-green',
+      action: { kind: 'migrate-back', serving: 'r2', older: 'r1', command: 'rollback', user: 'shop' },
+      undo: { kind: 'migrate-forward', release: 'r2', user: 'shop' },
+    });
+    expect(p.notes.join('\n')).toMatch(/way out is forward/);
+    expect(p.notes.join('\n')).toMatch(/dropped columns does not come back/);
+  });
+
+  it('deploy <older ref> --migrate-back: the same window, opened right before `release`', () => {
+    const p = planDeploy(cfgOf(celery + django), host(), { ref: 'v1', migrateBack: true });
+    expect(between(p, 'back-check-green', 'point-green')).toEqual([
+      'back-check-green',
+      'migration-plan-green',
+      'backup-db-green', // the release's copy, before the 503 starts: one copy per deploy
+      'check-broker',
+      'maintenance-on',
+      'drain-blue-before-schema',
+      'stop-beat-blue',
+      'stop-worker-blue',
+      'migrate-back-green',
+      'release-green',
+      'point-green',
+    ]);
+    expect(step(p, 'back-check-green').action).toMatchObject({ command: 'deploy', migrateBack: true });
+    expect(names(p).indexOf('maintenance-off')).toBe(names(p).indexOf('switch-to-green') + 1);
+  });
+
+  it('a failure at the last step undoes in reverse: the schema forward again before the old Celery starts, maintenance off last', () => {
+    const p = planDeploy(cfgOf(celery + django), host(), { rollback: true, migrateBack: true });
+    const undos = p.steps
+      .filter((s) => s.undo)
+      .reverse()
+      .map((s) => s.undo!);
+    const kinds = undos.map((u) => ('unit' in u ? `${u.kind} ${u.unit}` : 'on' in u ? `maintenance ${u.on ? 'on' : 'off'}` : u.kind));
+    const at = (k: string) => kinds.indexOf(k);
+    expect(at('migrate-forward')).toBeGreaterThan(at('stop shop-web-green.service'));
+    expect(at('start shop-worker-blue.service')).toBeGreaterThan(at('migrate-forward'));
+    // the last undo that touches what serves (the unit files' undo comes after: they do not serve)
+    expect(kinds.filter((k) => k !== 'restore-files').at(-1)).toBe('maintenance off');
+    expect(at('maintenance on')).toBeLessThan(at('switch-back'));
+  });
+
+  it('--migrate-back without django or without a serving release is a usage error, nothing changed', () => {
+    expect(() => planDeploy(cfgOf(), host(), { rollback: true, migrateBack: true })).toThrow(/--migrate-back has nothing to reverse/);
+  });
+});
