@@ -3,6 +3,7 @@
 // commented out at their default; the result always parses.
 import path from 'node:path';
 import { DEFAULTS } from './defaults.js';
+import { alembicCommand } from './init-alembic.js';
 import { type Block, isScoped, type List, nodeAt, type Shape, type YamlValue } from './key-types.js';
 import { KEYS } from './keys.js';
 import { APP_RE, HOST_PORT_RE } from './rules.js';
@@ -229,6 +230,7 @@ export function renderInitConfig(o: InitOptions): string {
   const k = keyLines(app);
   const repo = detectRepo(o);
   const django = p.kind === 'django';
+  const alembic = p.kind !== 'flask' ? undefined : alembicCommand(o, appDir ? path.join(o.cwd, appDir) : o.cwd, p.wsgi);
   const kind = { django: 'Django', flask: 'Flask/WSGI', unknown: 'WSGI' }[p.kind];
   const host: LineOptions = p.healthHost
     ? { value: p.healthHost, hint: 'Host header for checks (from ALLOWED_HOSTS: 127.0.0.1 would get 400)' }
@@ -241,7 +243,9 @@ export function renderInitConfig(o: InitOptions): string {
   // Debian's Python (the one with python3-django), not whatever `python3` is first on the deployer's PATH
   const venv = '/usr/bin/python3 -m venv --system-site-packages .venv && .venv/bin/pip install -r requirements.txt';
   const builds = django ? [venv, '.venv/bin/python manage.py collectstatic --noinput'] : [venv];
-  const releases = django ? ['.venv/bin/python manage.py migrate --noinput'] : ['.venv/bin/flask db upgrade'];
+  const releases = django
+    ? ['.venv/bin/python manage.py migrate --noinput']
+    : [alembic?.startsWith('alembic') ? '.venv/bin/alembic -c alembic.ini upgrade head' : '.venv/bin/flask db upgrade'];
   const hosts = k.node('hosts') as List<Block>;
   const envFile = SCOPE_DEFAULTS.envFile;
 
@@ -285,8 +289,16 @@ export function renderInitConfig(o: InitOptions): string {
     '',
     ...celery,
     '',
-    k.block('django', { commented: !django }),
-    ...k.keys('django', { commented: !django, ...(django && { set: { manage: { off: false } } }) }),
+    // django: and alembic: exclude each other: a Flask project is shown alembic:, any other django:
+    ...(p.kind !== 'flask'
+      ? [
+          k.block('django', { commented: !django }),
+          ...k.keys('django', { commented: !django, ...(django && { set: { manage: { off: false } } }) }),
+        ]
+      : [
+          k.block('alembic', { commented: !alembic }),
+          ...k.keys('alembic', { commented: !alembic, ...(alembic && { set: { command: { value: alembic } } }) }),
+        ]),
     k.block('hooks', { commented: true }),
     ...k.keys('hooks', { commented: true }),
     k.block('venv', { commented: true }),
