@@ -7,6 +7,7 @@ import { type HostState, isRunning } from '../host/host-state.js';
 import { buildMemoryHigh, memoryFit } from '../host/memory-fit.js';
 import { refuseNames } from '../host/names-check.js';
 import { preflight } from '../host/preflight.js';
+import { alembicRollbackSteps } from './alembic-steps.js';
 import { bootRepairSteps, bootSteps } from './boot-steps.js';
 import { brokerCheck, celerySteps } from './celery-steps.js';
 import { adoptSteps, newReleaseSteps, nextReleaseId, pointStep } from './release-steps.js';
@@ -86,6 +87,8 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
       name: `rollback-schema-${to}`,
       action: { kind: 'rollback-schema', newer, older: target, migrateBack: !!req.migrateBack, ...user },
     });
+  if (req.rollback && cfg.alembic && newer && newer !== target)
+    steps.push(...alembicRollbackSteps(cfg, to, newer, target, !!req.migrateBack));
 
   steps.push({ name: `install-${to}-units`, action: { kind: 'install', colors: [to], caddyfile: false }, undo: { kind: 'restore-files' } });
   steps.push(...brokerCheck(cfg));

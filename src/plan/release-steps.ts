@@ -53,6 +53,7 @@ export function newReleaseSteps(
   }
   const user = cfg.scope === 'system' ? { user: cfg.user } : {};
   if (cfg.django) steps.push({ name: `migration-plan-${color}`, action: { kind: 'migration-plan', release: id, guard, ...user } });
+  if (cfg.alembic) steps.push({ name: `alembic-plan-${color}`, action: { kind: 'alembic-plan', release: id, guard, ...user } });
   if (cfg.release.length > 0) {
     steps.push({
       name: `release-${color}`,

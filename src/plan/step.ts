@@ -25,6 +25,10 @@ export type Action =
   // django rollbacks: what the older release does not know of the schema; migrate-back: reverse it
   | { kind: 'rollback-schema'; newer: string; older: string; migrateBack: boolean; user?: string }
   | { kind: 'migrate-back'; newer: string; older: string; user?: string }
+  // alembic: the pending revisions, refused like Django's plan; rollbacks: the revisions the older release lacks, and their downgrade
+  | { kind: 'alembic-plan'; release: string; guard: MigrationGuard; user?: string }
+  | { kind: 'alembic-rollback'; newer: string; older: string; migrateBack: boolean; user?: string }
+  | { kind: 'alembic-migrate-back'; newer: string; older: string; user?: string }
   | { kind: 'venv'; release: string; memoryHigh?: number } // the release's .venv: reused when its requirements are unchanged
   | { kind: 'point'; color: Color; release?: string } // the color's link at a release (none: removed)
   | { kind: 'mark-release'; release: string; status: 'failed' } // undo of checkout: the release never served
@@ -90,6 +94,12 @@ export const describeAction = (a: Action): string => {
       return `read releases/${a.release}'s migration plan; ${guardText(a.guard)}`;
     case 'rollback-schema':
       return `compare the migrations releases/${a.newer} applied with what releases/${a.older} knows; ${a.migrateBack ? 'check they can be reversed' : 'refuse if the older code cannot run on them'}`;
+    case 'alembic-plan':
+      return `read the revisions releases/${a.release} would apply and the database's revision; ${guardText(a.guard)}`;
+    case 'alembic-rollback':
+      return `compare the database's Alembic revision with what releases/${a.older} knows; ${a.migrateBack ? 'rehearse the downgrade' : 'refuse if the older code cannot run on it'}`;
+    case 'alembic-migrate-back':
+      return `before releases/${a.older} starts, downgrade to its head with releases/${a.newer}'s revision files`;
     case 'migrate-back':
       return `after the switch, reverse with releases/${a.newer}'s files the migrations releases/${a.older} does not know`;
     case 'venv':

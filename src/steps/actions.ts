@@ -6,6 +6,8 @@ import type { Host } from '../execute/host.js';
 import { diffOf, pendingChanges } from '../host/pending-files.js';
 import type { Action } from '../plan/step.js';
 import { renderUpstream } from '../render/upstream.js';
+import { checkAlembicPlan } from './alembic.js';
+import { alembicMigrateBack, checkAlembicRollback } from './alembic-rollback.js';
 import { brokerLost, checkBroker } from './broker.js';
 import { runBuild } from './build.js';
 import { checkMigrationPlan } from './django.js';
@@ -82,6 +84,19 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
         migrations: names,
       };
     }
+    case 'alembic-plan': {
+      const p = await checkAlembicPlan(host, cfg, action.release, action.guard, action.user);
+      const unguarded = action.guard.serving === 'nothing' && p.pending.length ? ' (nothing serves yet: none refused)' : '';
+      const applied = p.pending.length ? `${p.pending.length} to apply${unguarded}: ${p.pending.join(', ')}` : 'nothing to upgrade';
+      return {
+        detail: [`${applied} (database at ${p.current.join(', ') || 'no revision'})`, ...p.unchecked].join('; '),
+        migrations: p.pending,
+      };
+    }
+    case 'alembic-rollback':
+      return { detail: await checkAlembicRollback(host, cfg, action.newer, action.older, action.migrateBack, action.user) };
+    case 'alembic-migrate-back':
+      return { detail: await alembicMigrateBack(host, cfg, action.newer, action.older, action.user) };
     case 'rollback-schema':
       return { detail: await checkRollbackSchema(host, cfg, action.newer, action.older, action.migrateBack, action.user) };
     case 'migrate-back':
