@@ -55,7 +55,7 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
   program
     .command('deploy')
     .argument('<ref>', 'branch, tag or commit to deploy')
-    .option('--allow-destructive', 'django: apply migrations the serving version cannot live with (with maintenance on)')
+    .option('--allow-destructive', 'django, alembic: apply migrations the serving version cannot live with (with maintenance on)')
     .option('--no-memory-check', NO_MEMORY_CHECK)
     .addOption(parallel())
     .description('deploy <ref> to the idle color with no failed request; rolls back on any failure')
@@ -69,7 +69,10 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
   program
     .command('rollback')
     .option('--to <release>', 'a kept release (see `bluegreen releases`) instead of the one that served before')
-    .option('--migrate-back', 'django: after the switch, reverse the migrations the older release does not know')
+    .option(
+      '--migrate-back',
+      'django: after the switch, reverse the migrations the older release does not know; alembic: downgrade to its head before it starts',
+    )
     .option('--no-memory-check', NO_MEMORY_CHECK)
     .addOption(parallel())
     .description('put the release that served before the last deploy back in service, through the same gate, switch and drain')

@@ -5,7 +5,7 @@ import { sqliteDatabase } from '../alembic/sqlite-url.js';
 import type { Config } from '../config/types.js';
 import { BgError, BuildError, EXIT } from '../errors.js';
 import type { Host } from '../execute/host.js';
-import { alembicLine, sqliteCopyLine, withVariable } from '../render/argv/alembic.js';
+import { alembicLine, REHEARSED_MARK, rehearseLine, sqliteCopyLine, withVariable } from '../render/argv/alembic.js';
 import { inRelease, projectOf, pythonOf, readSchema } from './alembic.js';
 
 // A rollback puts older code back on the schema a newer release upgraded. When the database is at a
@@ -76,8 +76,8 @@ export async function checkAlembicRollback(
 }
 
 // The downgrade tried where it changes nothing: on a SQLite database, on a copy made by SQLite's
-// backup API (as the app's user, beside the database); on any other, its SQL rendered offline
-// (`downgrade --sql`), which runs every downgrade() without a database.
+// backup API (as the app's user, beside the database); on any other (PostgreSQL: transactional
+// DDL), for real inside a transaction that is rolled back instead of committed.
 async function rehearse(host: Host, cfg: Config, newer: string, b: Back, user?: string): Promise<string> {
   const command = cfg.alembic!.command;
   const db = sqliteDatabase((await host.files.read(cfg.envFile)) ?? '', projectOf(cfg, newer));
@@ -89,10 +89,11 @@ async function rehearse(host: Host, cfg: Config, newer: string, b: Back, user?: 
     line = `rm -f '${copy}' && ${sqliteCopyLine(python, db.path, copy)} && ${withVariable(db.variable, `sqlite:///${copy}`, alembicLine(command, `downgrade ${b.target}`))}; rc=$?; rm -f '${copy}'; exit $rc`;
     how = 'on a copy of the SQLite database';
   } else {
-    line = `${alembicLine(command, `downgrade --sql ${b.current[0]}:${b.target}`)} > /dev/null`;
-    how = 'as offline SQL';
+    line = rehearseLine(pythonOf(host, cfg, projectOf(cfg, newer)), command, `downgrade ${b.target}`);
+    how = 'in a transaction rolled back';
   }
   const r = await inRelease(host, cfg, newer, line, user);
+  if (!db && r.exitCode === 0 && !r.output.includes(`${REHEARSED_MARK}`)) how = 'but its rollback was not confirmed';
   if (r.exitCode !== 0)
     throw new BgError(`The downgrade to ${b.target} fails: rehearsed ${how}, it exited ${r.exitCode ?? r.signal ?? 'unknown'}.`, {
       code: 'migrate-back-rehearsal',

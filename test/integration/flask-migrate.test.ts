@@ -8,8 +8,8 @@ import { makeScene, type Scene } from '../support/scene.js';
 
 // A Flask + Flask-SQLAlchemy + Flask-Migrate app (test/fixtures/flask-migrate, Debian's packages)
 // whose release command is `flask db upgrade`: set up on an empty SQLite database in the app's data
-// dir, then a revision adding a nullable column deployed under reads and inserts. bg reads nothing
-// of Alembic yet: this is the path such an app takes today.
+// dir, then a revision adding a nullable column deployed under reads and inserts. Without an
+// `alembic:` block bg reads nothing of Alembic: the release command just runs.
 describe('Flask-Migrate app on SQLite: setup on an empty database, deploy a nullable column', () => {
   const sb = inject('sandbox');
   let s: Scene;
@@ -183,10 +183,21 @@ for (const kind of ['sqlite', 'postgresql'] as const) {
       expect((await s.get('/')).body).toMatch(/^v4 notes=\d+$/);
     });
 
+    it('rollback --migrate-back whose downgrade fails on this database: refused up front (exit 2) with its error, nothing changed', async () => {
+      await query('alter table note add column tag varchar(50)'); // what the downgrade re-adds, already there
+      const r = await underLoad(['rollback', '--migrate-back'], 'rollback --migrate-back, failing downgrade, refused');
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toContain('The downgrade to 48f7e8d113b3 fails');
+      expect(r.stderr).toMatch(pg ? /column "tag" of relation "note" already exists/ : /duplicate column name: tag/);
+      expect(await revision()).toBe('c41f0a9e2b7d');
+      expect((await s.get('/')).body).toMatch(/^v4 notes=\d+$/);
+      await query('alter table note drop column tag');
+    });
+
     it('rollback --migrate-back: rehearsed, downgraded before the older code starts, no failed request', async () => {
       const r = await underLoad(['rollback', '--migrate-back'], 'rollback --migrate-back');
       expect(r.code, r.stdout + r.stderr).toBe(0);
-      expect(r.stdout + r.stderr).toContain(pg ? 'rehearsed as offline SQL' : 'rehearsed on a copy of the SQLite database');
+      expect(r.stdout + r.stderr).toContain(pg ? 'rehearsed in a transaction rolled back' : 'rehearsed on a copy of the SQLite database');
       expect(r.stdout + r.stderr).toContain('downgraded c41f0a9e2b7d to 48f7e8d113b3');
       expect(await revision()).toBe('48f7e8d113b3');
       expect(await columns()).toEqual(['id', 'tag', 'text']);

@@ -126,5 +126,26 @@ export const alembicLine = (command: string[], args: string) => `${command.join(
 export const sqliteCopyLine = (python: string, from: string, to: string) =>
   `${q(python)} -I -c ${q('import sqlite3,sys; d=sqlite3.connect(sys.argv[2]); sqlite3.connect(sys.argv[1]).backup(d); d.close()')} ${q(from)} ${q(to)}`;
 
+// Runs the command's own script (`flask`, `alembic`) in this Python with SQLAlchemy's commit of a
+// connection's transaction turned into its rollback: a downgrade on a database with transactional
+// DDL (PostgreSQL) runs for real, then leaves nothing behind. Prints MARK + how many it rolled back.
+export const REHEARSED_MARK = 'BG-REHEARSED ';
+const REHEARSE = `
+import atexit, runpy, sys
+from sqlalchemy.engine import base
+rolled = []
+def instead_of_commit(self):
+    self._do_rollback()
+    rolled.append(1)
+base.RootTransaction._do_commit = instead_of_commit
+atexit.register(lambda: print('BG-REHEARSED %d' % len(rolled)))
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name='__main__')
+`;
+
+/** `<command> <args>` rehearsed in a transaction rolled back (the command's first word found on PATH). */
+export const rehearseLine = (python: string, command: string[], args: string) =>
+  `${q(python)} -c ${q(REHEARSE)} "$(command -v ${command[0]})" ${command.slice(1).join(' ')} ${args}`;
+
 /** An environment variable set for one command (overrides the env file's value). */
 export const withVariable = (name: string, value: string, line: string) => `${name}=${q(value)} ${line}`;
