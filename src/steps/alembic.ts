@@ -46,6 +46,12 @@ export interface SchemaRead {
 }
 
 /** `<command> current` in `release`, and the revision files of `releases` (read in one transient unit). */
+// `current` exits 1 when the database's revision is not in these files ("Can't locate revision
+// identified by '<id>'"): that id is the answer, not a failure.
+const CURRENT_EXIT = 'BG-ALEMBIC-CURRENT-EXIT ';
+const UNKNOWN_CURRENT = /Can't locate revision identified by '([0-9A-Za-z_]+)'/;
+
+/** `<command> current` in `release`, and the revision files of `releases` (read in one transient unit). */
 export async function readSchema(host: Host, cfg: Config, release: string, releases: string[], user?: string): Promise<SchemaRead> {
   const command = cfg.alembic!.command;
   const project = projectOf(cfg, release);
@@ -54,20 +60,21 @@ export async function readSchema(host: Host, cfg: Config, release: string, relea
     host,
     cfg,
     release,
-    `${alembicLine(command, 'current')} && ${revisionsLine(pythonOf(host, cfg, project), alembicIni(command), projects)}`,
+    `${alembicLine(command, 'current')}; echo "${CURRENT_EXIT}$?" && ${revisionsLine(pythonOf(host, cfg, project), alembicIni(command), projects)}`,
     user,
   );
-  if (r.exitCode !== 0) {
-    throw new BuildError(
-      `${command.join(' ')} current, or reading the revision files, failed in releases/${release} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`,
-      {
-        code: 'alembic-read',
-        detail: tail(r),
-        next: `Fix what it says (the app's settings, the env file ${cfg.envFile}, alembic.command), then run the command again.`,
-      },
-    );
+  const exitAt = r.output.indexOf(CURRENT_EXIT);
+  const currentOutput = exitAt < 0 ? r.output : r.output.slice(0, exitAt);
+  const currentExit = exitAt < 0 ? undefined : Number.parseInt(r.output.slice(exitAt + CURRENT_EXIT.length), 10);
+  const unknown = UNKNOWN_CURRENT.exec(currentOutput)?.[1];
+  if (r.exitCode !== 0 || (currentExit !== 0 && !unknown)) {
+    const what = currentExit === 0 ? 'reading the revision files' : `${command.join(' ')} current`;
+    throw new BuildError(`${what} failed in releases/${release} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`, {
+      code: 'alembic-read',
+      detail: tail(r),
+      next: `Fix what it says (the app's settings, the env file ${cfg.envFile}, alembic.command), then run the command again.`,
+    });
   }
-  const at = r.output.indexOf(REVISIONS_MARK);
   let byDir: Record<string, Revision[]>;
   try {
     byDir = parseRevisions(r.output, REVISIONS_MARK);
@@ -79,7 +86,7 @@ export async function readSchema(host: Host, cfg: Config, release: string, relea
   }
   const revisions: Record<string, Revision[]> = {};
   for (const [i, id] of releases.entries()) revisions[id] = byDir[projects[i]!] ?? [];
-  return { current: parseCurrent(at < 0 ? r.output : r.output.slice(0, at)), revisions };
+  return { current: unknown ? [unknown] : parseCurrent(currentOutput), revisions };
 }
 
 export interface AlembicPlan {

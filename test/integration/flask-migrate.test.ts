@@ -212,5 +212,14 @@ for (const kind of ['sqlite', 'postgresql'] as const) {
       expect(r.stderr).toContain('nullable or with a server_default first');
       expect(await revision()).toBe('48f7e8d113b3');
     });
+
+    it('deploy of an older ref whose files lack the database revision: refused (exit 2), nothing changed', async () => {
+      const r = await underLoad(['deploy', 'main'], 'deploy main (v1, older) refused');
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toContain('The database is at revision 48f7e8d113b3, which releases/');
+      expect(r.stderr).toContain('--migrate-back');
+      expect(await revision()).toBe('48f7e8d113b3');
+      expect((await s.get('/')).body).toMatch(/^v3 notes=\d+$/);
+    });
   });
 }
