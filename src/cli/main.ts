@@ -55,7 +55,10 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
   program
     .command('deploy')
     .argument('<ref>', 'branch, tag or commit to deploy')
-    .option('--allow-destructive', 'django: apply migrations the serving version cannot live with; the old Celery stops before them')
+    .option(
+      '--allow-destructive',
+      'django, alembic: apply migrations the serving version cannot live with; the old Celery stops before them',
+    )
     .option('--maintenance', 'Caddy answers 503 from right before the release commands until right after the switch')
     .option('--migrate-back', 'django, an older ref: rehearse, then with maintenance on reverse the applied migrations it does not know')
     .option('--no-memory-check', NO_MEMORY_CHECK)
@@ -76,7 +79,10 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
   program
     .command('rollback')
     .option('--to <release>', 'a kept release (see `bluegreen releases`) instead of the one that served before')
-    .option('--migrate-back', 'django: rehearse, then with maintenance on reverse the applied migrations the older release does not know')
+    .option(
+      '--migrate-back',
+      'django, alembic: rehearse, then with maintenance on reverse (downgrade) what the older release does not know',
+    )
     .option('--no-memory-check', NO_MEMORY_CHECK)
     .addOption(parallel())
     .description('put the release that served before the last deploy back in service, through the same gate, switch and drain')

@@ -142,6 +142,7 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
       hosts: f.hosts.map((h) => ({ name: h.name, ssh: h.ssh, config: h.config, ...(h.port !== undefined && { port: h.port }) })),
     }),
     ...(f.celery_host !== undefined && { celeryHost: f.celery_host }),
+    ...(f.alembic && { alembic: { command: f.alembic.command } }),
     ...(f.django && { django: { manage: f.django.manage ?? DEFAULTS.django.manage } }),
     ...(f.venv && {
       venv: {

@@ -3,6 +3,7 @@
 // commented out at their default; the result always parses.
 import path from 'node:path';
 import { DEFAULTS } from './defaults.js';
+import { alembicCommand } from './init-alembic.js';
 import { gitTopLevel, type StaticSettings, settingsSources, staticSettings, usesBeat, usesFlaskMigrate } from './init-detect.js';
 import { detectSharedPaths, type SharedFound } from './init-shared.js';
 import { type Block, isScoped, type List, nodeAt, type Shape, type YamlValue } from './key-types.js';
@@ -263,11 +264,14 @@ export function renderInitConfig(o: InitOptions): string {
   const requirements = o.exists(path.join(projectDir, 'requirements.txt'));
   const collectstatic = '.venv/bin/python manage.py collectstatic --noinput';
   // flask finds app.py or wsgi.py itself, the only modules detectProject picks
-  const flaskDb = '.venv/bin/python -m flask db upgrade';
+  const alembic = p.kind !== 'flask' ? undefined : alembicCommand(o, projectDir, p.wsgi);
+  const flaskDb = alembic?.startsWith('alembic')
+    ? '.venv/bin/python -m alembic -c alembic.ini upgrade head'
+    : '.venv/bin/python -m flask db upgrade';
   const build = django && p.static?.dir ? { active: [collectstatic] } : { examples: [collectstatic] };
   const release = django
     ? { active: ['.venv/bin/python manage.py migrate --noinput'] }
-    : p.flaskMigrate
+    : p.flaskMigrate || alembic
       ? { active: [flaskDb] }
       : { examples: [flaskDb] };
   const commandLines = (keyPath: 'build' | 'release', c: { active?: string[]; examples?: string[] }, why: string) =>
@@ -341,8 +345,16 @@ export function renderInitConfig(o: InitOptions): string {
     '',
     ...celery,
     '',
-    k.block('django', { commented: !django }),
-    ...k.keys('django', { commented: !django, ...(django && { set: { manage: { off: false } } }) }),
+    // django: and alembic: exclude each other: a Flask project is shown alembic:, any other django:
+    ...(p.kind !== 'flask'
+      ? [
+          k.block('django', { commented: !django }),
+          ...k.keys('django', { commented: !django, ...(django && { set: { manage: { off: false } } }) }),
+        ]
+      : [
+          k.block('alembic', { commented: !alembic }),
+          ...k.keys('alembic', { commented: !alembic, ...(alembic && { set: { command: { value: alembic } } }) }),
+        ]),
     k.block('hooks', { commented: true }),
     ...k.keys('hooks', { commented: true }),
     k.key('hosts', { value: '', off: false, commented: true }),

@@ -11,6 +11,7 @@ import {
   absPath,
   bool,
   broker,
+  COMMAND,
   command,
   duration,
   HOST_NAME,
@@ -262,6 +263,17 @@ const django = block(
   "bg reads each deploy's migration plan and refuses destructive ones (--allow-destructive)",
 );
 
+const alembic = block(
+  {
+    command: requiredKey(COMMAND, command, {
+      example: 'flask db',
+      doc: "how Alembic runs for this app, in the release (its `.venv/bin` first on `PATH`): `flask db` (Flask-Migrate) or `alembic -c alembic.ini`. With it, each deploy reads the pending revisions' `upgrade()` (Python's `ast`, nothing imported) and the database's revision (`<command> current`) before `release`, and refuses (exit 2) a dropped or renamed column or table, a NOT NULL column without a `server_default`, a type change; `op.execute` is listed as unchecked; `deploy --allow-destructive` goes ahead. `rollback` to a release whose files lack the database's revision is refused when those revisions break it; `rollback --migrate-back` runs `<command> downgrade <its head>` with the newer release's files, rehearsed first. Not with `django:`",
+      hint: 'flask db (Flask-Migrate) or alembic -c alembic.ini',
+    }),
+  },
+  "bg reads each deploy's pending Alembic revisions and refuses destructive ones (--allow-destructive)",
+);
+
 const fleetHost = block(
   {
     name: requiredKey(HOST_NAME, matching(HOST_NAME, HOST_NAME_RE, 40), { doc: 'the host in messages and `celery_host`', hint: '' }),
@@ -366,6 +378,7 @@ export const KEYS = {
   venv,
   hooks,
   django,
+  alembic,
   hosts: list(fleetHost, 'a list of hosts, each { name, ssh, port, config }', {
     example: '{ name: web1, ssh: deploy@web1.example.com, port: 22, config: /etc/bg/<app>.yml }',
     doc: 'a list of `{ name, ssh, port, config }`: with it, `deploy`, `rollback`, `restart`, `maintenance`, `status`, `releases` and `history` run bg on each host over ssh, `logs` and `run` on the one `--host` names (see [More than one host](#more-than-one-host)); `config` is the bg.yml path on that host',

@@ -79,7 +79,7 @@ export const journalPath = (stateDir: string) => `${stateDir}/journal.jsonl`;
 export const bgLogPath = (stateDir: string) => `${stateDir}/bg.log`;
 /** The output of a release's build (or its release commands). */
 /** What a transient build unit runs for: the build, the release commands, the venv, or manage.py (migration plans, migrating back). */
-export type BuildPhase = 'build' | 'release' | 'venv' | 'manage' | 'backup';
+export type BuildPhase = 'build' | 'release' | 'venv' | 'manage' | 'backup' | 'alembic';
 export const buildLogPath = (cfg: Pick<Config, 'stateDir'>, releaseId: string, phase: BuildPhase = 'build') =>
   `${cfg.stateDir}/${phase}-${releaseId}.log`;
 

@@ -110,6 +110,10 @@ function crossProblems(raw: Record<string, unknown>): string[] {
     else if (!names.includes(raw.celery_host))
       problems.push(`celery_host: ${raw.celery_host} is not one of the hosts (${names.join(', ')}); allowed: one of their names`);
   }
+  if (raw.django && raw.alembic)
+    problems.push(
+      'alembic: cannot go with django: (bg reads one kind of migration); allowed: django: for a Django project, alembic: for Alembic or Flask-Migrate',
+    );
   if (typeof raw.legacy_unit === 'string' && typeof raw.app === 'string') {
     const app = raw.app;
     const own = COLORS.flatMap((c) => presentUnits({ app, celery: { beat: true } }, c));

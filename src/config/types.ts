@@ -86,6 +86,7 @@ export interface Config {
   web: WebConfig;
   caddy: CaddyConfig;
   celery?: CeleryConfig;
+  alembic?: { command: string[] }; // how Alembic runs: bg reads pending revisions before each deploy
   django?: { manage: string }; // manage.py inside the project: bg reads the migration plan before each deploy
   venv?: VenvConfig;
   hooks: { postSwitch: string[]; postDeploy: string[]; onFailure: string[]; timeout: number }; // operator commands around a run

@@ -153,37 +153,59 @@ function wayBack(
   const serving = host.colors[from].release;
   const user = cfg.scope === 'system' ? { user: cfg.user } : {};
   const way = command === 'rollback' || command === 'deploy' ? command : undefined;
-  const checked = !!(way && cfg.django && serving && serving !== target);
+  // Alembic: a rollback is checked here; a deploy of an older ref is refused by its alembic-plan step
+  const framework = cfg.django ? 'django' : cfg.alembic && way === 'rollback' ? 'alembic' : undefined;
+  const checked = !!(way && framework && serving && serving !== target);
   if (req.migrateBack && !checked && way)
     throw new UsageError(
-      `--migrate-back has nothing to reverse: ${cfg.django ? `${from} holds no release bg knows` : 'no django: in bg.yml'}.`,
+      `--migrate-back has nothing to reverse: ${
+        cfg.django || (cfg.alembic && way === 'rollback')
+          ? `${from} holds no release bg knows`
+          : cfg.alembic
+            ? 'for an Alembic app it goes with rollback (the downgrade needs the serving release’s revision files)'
+            : 'no django: or alembic: in bg.yml'
+      }.`,
       {
         code: 'migrate-back-unused',
         state: `${from} is serving; nothing was changed.`,
-        next: `Run the ${way} without --migrate-back.`,
+        next:
+          cfg.alembic && way === 'deploy'
+            ? 'Run bluegreen rollback --to <id> --migrate-back (bluegreen releases lists them).'
+            : `Run the ${way} without --migrate-back.`,
       },
     );
   const migrateBack = !!(checked && req.migrateBack);
-  const checks: Step[] =
-    checked && way && serving
-      ? [{ name: `back-check-${to}`, action: { kind: 'back-check', serving, older: target, command: way, migrateBack, ...user } }]
-      : [];
+  const checks: Step[] = [];
+  if (checked && way && serving)
+    checks.push(
+      framework === 'alembic'
+        ? { name: `alembic-rollback-${to}`, action: { kind: 'alembic-rollback', newer: serving, older: target, migrateBack, ...user } }
+        : { name: `back-check-${to}`, action: { kind: 'back-check', serving, older: target, command: way, migrateBack, ...user } },
+    );
+  const reverse: Window['reverse'] =
+    migrateBack && way && serving
+      ? framework === 'alembic'
+        ? {
+            name: `alembic-migrate-back-${to}`,
+            action: { kind: 'alembic-migrate-back', newer: serving, older: target, ...user },
+            undo: { kind: 'alembic-upgrade', release: serving, ...user },
+          }
+        : {
+            name: `migrate-back-${to}`,
+            action: { kind: 'migrate-back', serving, older: target, command: way, ...user },
+            undo: { kind: 'migrate-forward', release: serving, ...user },
+          }
+      : undefined;
   const window: Window = {
     maintenance: migrateBack || !!req.maintenance,
     stopCelery: migrateBack || !!req.allowDestructive,
-    ...(migrateBack &&
-      way &&
-      serving && {
-        reverse: {
-          name: `migrate-back-${to}`,
-          action: { kind: 'migrate-back', serving, older: target, command: way, ...user },
-          undo: { kind: 'migrate-forward', release: serving, ...user },
-        },
-        // a deploy copies the database before its release commands anyway, which is before the window
-        ...((way === 'rollback' || cfg.release.length === 0) && {
-          backup: { name: `backup-db-${to}`, action: migrateBackCopy(serving, target, req.now ?? new Date(), user) },
-        }),
+    ...(reverse && {
+      reverse,
+      // a deploy copies the database before its release commands anyway, which is before the window
+      ...((way === 'rollback' || cfg.release.length === 0) && {
+        backup: { name: `backup-db-${to}`, action: migrateBackCopy(serving!, target, req.now ?? new Date(), user) },
       }),
+    }),
   };
   return { checks, window };
 }

@@ -64,6 +64,7 @@ export function newReleaseSteps(
   steps.push(...(around.checks ?? []));
   if (cfg.django)
     steps.push({ name: `migration-plan-${color}`, action: { kind: 'migration-plan', release: id, guard, ...user, ...(ref && { ref }) } });
+  if (cfg.alembic) steps.push({ name: `alembic-plan-${color}`, action: { kind: 'alembic-plan', release: id, guard, ...user } });
   // the copy before the window opens (maintenance, Celery stopped): the 503 lasts only as long as the schema change
   if (cfg.release.length > 0)
     steps.push({ name: `backup-db-${color}`, action: { kind: 'backup-db', release: id, name: id, before: 'release', ...user } });
@@ -88,8 +89,9 @@ export function newReleaseSteps(
 
 // Whether bg can read what the release commands do to the schema (a framework it knows, whose
 // pending migrations it checks before they run). The one place a new framework's key goes.
-export const schemaReadable = (cfg: Config): boolean => !!cfg.django;
-const UNREAD = 'bg cannot check what these do to the database (no django: block): they run as written, and no undo takes them back';
+export const schemaReadable = (cfg: Config): boolean => !!cfg.django || !!cfg.alembic;
+const UNREAD =
+  'bg cannot check what these do to the database (no django: or alembic: block): they run as written, and no undo takes them back';
 
 /** Points `color` at release `id`; the undo points it back at what it held. */
 export const pointStep = (host: HostState, color: Color, id: string): Step => ({

@@ -45,6 +45,11 @@ export type Action =
   | { kind: 'back-check'; serving: string; older: string; command: 'rollback' | 'deploy'; migrateBack: boolean; user?: string }
   | { kind: 'migrate-back'; serving: string; older: string; command: 'rollback' | 'deploy'; user?: string }
   | { kind: 'migrate-forward'; release: string; user?: string }
+  // alembic: the pending revisions, refused like Django's plan; rollbacks: the revisions the older release lacks, and their downgrade
+  | { kind: 'alembic-plan'; release: string; guard: MigrationGuard; user?: string }
+  | { kind: 'alembic-rollback'; newer: string; older: string; migrateBack: boolean; user?: string }
+  | { kind: 'alembic-migrate-back'; newer: string; older: string; user?: string }
+  | { kind: 'alembic-upgrade'; release: string; user?: string } // the undo of a downgrade: upgrade to the release's head again
   | { kind: 'venv'; release: string; memoryHigh?: number } // the release's .venv: reused when its requirements are unchanged
   | { kind: 'link-shared'; release: string; dirs: string[]; files: string[] } // links into <root>/shared, made there when missing
   | { kind: 'point'; color: Color; release?: string } // the color's link at a release (none: removed)
@@ -118,6 +123,14 @@ export const describeAction = (a: Action): string => {
       return `read releases/${a.release}'s migration plan; ${guardText(a.guard)}`;
     case 'back-check':
       return `compare the migrations the database has applied with what releases/${a.older} knows; ${a.migrateBack ? `rehearse reversing them with releases/${a.serving}'s files (nothing real changes)` : 'refuse if the older code cannot run on them'}`;
+    case 'alembic-plan':
+      return `read the revisions releases/${a.release} would apply and the database's revision; ${guardText(a.guard)}`;
+    case 'alembic-rollback':
+      return `compare the database's Alembic revision with what releases/${a.older} knows; ${a.migrateBack ? 'rehearse the downgrade' : 'refuse if the older code cannot run on it'}`;
+    case 'alembic-migrate-back':
+      return `before releases/${a.older} starts, downgrade to its head with releases/${a.newer}'s revision files`;
+    case 'alembic-upgrade':
+      return `upgrade the database to releases/${a.release}'s head again`;
     case 'migrate-back':
       return `reverse with releases/${a.serving}'s files the migrations releases/${a.older} does not know (data in dropped columns does not come back); from here on the way out is forward`;
     case 'migrate-forward':

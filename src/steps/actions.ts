@@ -8,6 +8,8 @@ import { type ExitStatus, exitStatus, exitStatusLine } from '../host/exit-status
 import { diffOf, pendingChanges } from '../host/pending-files.js';
 import type { Action } from '../plan/step.js';
 import { renderUpstream } from '../render/upstream.js';
+import { checkAlembicPlan } from './alembic.js';
+import { alembicForward, alembicMigrateBack, checkAlembicRollback } from './alembic-rollback.js';
 import { pruneBackups, takeBackup } from './backup.js';
 import { brokerLost, checkBroker } from './broker.js';
 import { runBuild } from './build.js';
@@ -100,6 +102,21 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     }
     case 'back-check':
       return { detail: await checkBack(host, cfg, action) };
+    case 'alembic-plan': {
+      const p = await checkAlembicPlan(host, cfg, action.release, action.guard, action.user);
+      const unguarded = action.guard.serving === 'nothing' && p.pending.length ? ' (nothing serves yet: none refused)' : '';
+      const applied = p.pending.length ? `${p.pending.length} to apply${unguarded}: ${p.pending.join(', ')}` : 'nothing to upgrade';
+      return {
+        detail: [`${applied} (database at ${p.current.join(', ') || 'no revision'})`, ...p.unchecked].join('; '),
+        migrations: p.pending,
+      };
+    }
+    case 'alembic-rollback':
+      return { detail: await checkAlembicRollback(host, cfg, action.newer, action.older, action.migrateBack, action.user) };
+    case 'alembic-migrate-back':
+      return { detail: await alembicMigrateBack(host, cfg, action.newer, action.older, action.user) };
+    case 'alembic-upgrade':
+      return { detail: await alembicForward(host, cfg, action.release, action.user) };
     case 'migrate-back':
       return { detail: await migrateBack(host, cfg, { ...action, migrateBack: true }) };
     case 'migrate-forward':

@@ -1,13 +1,15 @@
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type Postgres, startPostgres } from '../harness/postgres.js';
 import { startLoop } from '../support/load-loop.js';
 import { startPostLoop } from '../support/post-loop.js';
 import { makeScene, type Scene } from '../support/scene.js';
 
 // A Flask + Flask-SQLAlchemy + Flask-Migrate app (test/fixtures/flask-migrate, Debian's packages)
 // whose release command is `flask db upgrade`: set up on an empty SQLite database in the app's data
-// dir, then a revision adding a nullable column deployed under reads and inserts. bg reads nothing
-// of Alembic yet: this is the path such an app takes today.
+// dir, then a revision adding a nullable column deployed under reads and inserts. Without an
+// `alembic:` block bg reads nothing of Alembic: the release command just runs.
 describe('Flask-Migrate app on SQLite: setup on an empty database, deploy a nullable column', () => {
   const sb = inject('sandbox');
   let s: Scene;
@@ -62,3 +64,162 @@ describe('Flask-Migrate app on SQLite: setup on an empty database, deploy a null
     expect(sqlite('select name from pragma_table_info("note")').split('\n').sort()).toEqual(['id', 'tag', 'text']);
   });
 });
+
+// The same app with `alembic: { command: flask db }`: bg reads each deploy's pending revisions and
+// the database's revision, and checks every way back. The path, under reads and inserts through
+// Caddy: a nullable column (passes), the code step that stops mapping it, the revision that drops it
+// (refused, then --allow-destructive), a plain rollback (refused), rollback --migrate-back
+// (downgraded before the older code starts), and a NOT NULL column without a server default
+// (refused). Every run ends in exit 0 or 2 and answers no request with a 500.
+for (const kind of ['sqlite', 'postgresql'] as const) {
+  describe(`Flask-Migrate app on ${kind} with alembic: the revisions checked before release, every way back checked`, () => {
+    const sb = inject('sandbox');
+    let s: Scene;
+    let pg: Postgres | undefined;
+    let db: string;
+    beforeAll(async () => {
+      if (kind === 'postgresql') {
+        pg = await startPostgres(sb);
+        await pg.createDatabase('notes');
+      }
+      s = await makeScene(sb, {
+        project: { name: 'flask-migrate', versions: ['v2', 'v3', 'v4', 'v5'], wsgi: 'app:app' },
+        release: ['flask db upgrade'],
+        extraYaml: 'alembic:\n  command: flask db\n',
+        env: ({ shared }) => [
+          pg
+            ? `DATABASE_URL=postgresql://notes@/notes?host=${pg.socketDir}&port=${pg.port}`
+            : `DATABASE_URL=sqlite:///${shared}/app.sqlite3`,
+        ],
+      });
+      db = `${s.dir}/srv/shared/app.sqlite3`;
+    });
+    afterAll(async () => {
+      await s?.close();
+      await pg?.stop();
+    });
+
+    const query = async (sql: string): Promise<string> =>
+      pg
+        ? pg.query('notes', sql)
+        : execFileSync(
+            '/usr/bin/python3',
+            [
+              '-c',
+              'import sqlite3,sys; print("\\n".join("|".join(map(str, r)) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])))',
+              db,
+              sql,
+            ],
+            { encoding: 'utf8' },
+          ).trim();
+    const revision = () => query('select version_num from alembic_version');
+    const columns = async () =>
+      (
+        await query(
+          pg
+            ? "select column_name from information_schema.columns where table_name = 'note'"
+            : 'select name from pragma_table_info("note")',
+        )
+      )
+        .split('\n')
+        .sort();
+
+    // bg under reads of / (every mapped column) and inserts: no request may fail
+    async function underLoad(args: string[], label: string) {
+      const reads = startLoop(s.url('/'), { concurrency: 2, maxMs: 120_000 });
+      const posts = startPostLoop(s.url('/notes/'));
+      const r = await s.bg(args);
+      const [read, posted] = [await reads.stop(), await posts.stop()];
+      console.log(
+        `[alembic ${kind}] ${label}: exit ${r.code}, ${read.sent} reads, ${posted.sent} posts, ${read.failed + posted.failed} failed`,
+      );
+      expect(read.failed, read.failures.join('\n')).toBe(0);
+      expect(posted.failed, posted.failures.join('\n')).toBe(0);
+      return r;
+    }
+
+    it('setup on the empty database applies the first revision, none refused', async () => {
+      const r = await underLoad(['setup'], 'setup');
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(await revision()).toBe('97d29cc10ceb');
+    });
+
+    it('deploy v2, a nullable column: passes, and the plan step names the revision', async () => {
+      const r = await underLoad(['deploy', 'v2'], 'deploy v2 (nullable add)');
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).toContain('1 to apply: 48f7e8d113b3 (database at 97d29cc10ceb)');
+      expect(await columns()).toEqual(['id', 'tag', 'text']);
+    });
+
+    it('deploy v3, the code step (no revision): nothing to upgrade', async () => {
+      const r = await underLoad(['deploy', 'v3'], 'deploy v3 (code step)');
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).toContain('nothing to upgrade (database at 48f7e8d113b3)');
+      expect((await s.get('/')).body).toMatch(/^v3 notes=\d+$/);
+    });
+
+    it('deploy v4, a drop_column: refused (exit 2) naming the revision and the column, nothing changed', async () => {
+      const r = await underLoad(['deploy', 'v4'], 'deploy v4 (drop_column) refused');
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toContain('c41f0a9e2b7d: drop_column note.tag');
+      expect(r.stderr).toContain('--allow-destructive');
+      expect(await revision()).toBe('48f7e8d113b3');
+      expect((await s.get('/')).body).toMatch(/^v3 notes=\d+$/);
+    });
+
+    it('deploy v4 --allow-destructive: the column is dropped (the serving v3 no longer maps it)', async () => {
+      const r = await underLoad(['deploy', 'v4', '--allow-destructive'], 'deploy v4 --allow-destructive');
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(await revision()).toBe('c41f0a9e2b7d');
+      expect(await columns()).toEqual(['id', 'text']);
+    });
+
+    it('plain rollback after the drop: refused (exit 2) with --migrate-back as the way on', async () => {
+      const r = await underLoad(['rollback'], 'rollback refused');
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toContain('c41f0a9e2b7d: drop_column note.tag');
+      expect(r.stderr).toContain('--migrate-back');
+      expect(await revision()).toBe('c41f0a9e2b7d');
+      expect((await s.get('/')).body).toMatch(/^v4 notes=\d+$/);
+    });
+
+    it('rollback --migrate-back whose downgrade fails on this database: refused up front (exit 2) with its error, nothing changed', async () => {
+      await query('alter table note add column tag varchar(50)'); // what the downgrade re-adds, already there
+      const r = await underLoad(['rollback', '--migrate-back'], 'rollback --migrate-back, failing downgrade, refused');
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toContain('The downgrade to 48f7e8d113b3 fails');
+      expect(r.stderr).toMatch(pg ? /column "tag" of relation "note" already exists/ : /duplicate column name: tag/);
+      expect(await revision()).toBe('c41f0a9e2b7d');
+      expect((await s.get('/')).body).toMatch(/^v4 notes=\d+$/);
+      await query('alter table note drop column tag');
+    });
+
+    it('rollback --migrate-back: rehearsed, downgraded before the older code starts, no failed request', async () => {
+      const r = await underLoad(['rollback', '--migrate-back'], 'rollback --migrate-back');
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).toContain(pg ? 'rehearsed in a transaction rolled back' : 'rehearsed on a copy of the SQLite database');
+      expect(r.stdout + r.stderr).toContain('downgraded c41f0a9e2b7d to 48f7e8d113b3');
+      expect(await revision()).toBe('48f7e8d113b3');
+      expect(await columns()).toEqual(['id', 'tag', 'text']);
+      expect((await s.get('/')).body).toMatch(/^v3 notes=\d+$/);
+      if (!pg) expect(readdirSync(`${s.dir}/srv/shared`).filter((f) => f.startsWith('.bg-rehearsal'))).toEqual([]);
+    });
+
+    it('deploy v5, a NOT NULL column without a server default: refused (exit 2), nothing changed', async () => {
+      const r = await underLoad(['deploy', 'v5'], 'deploy v5 (NOT NULL add) refused');
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toContain('add_column note.priority NOT NULL without a server_default');
+      expect(r.stderr).toContain('nullable or with a server_default first');
+      expect(await revision()).toBe('48f7e8d113b3');
+    });
+
+    it('deploy of an older ref whose files lack the database revision: refused (exit 2), nothing changed', async () => {
+      const r = await underLoad(['deploy', 'main'], 'deploy main (v1, older) refused');
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toContain('The database is at revision 48f7e8d113b3, which releases/');
+      expect(r.stderr).toContain('--migrate-back');
+      expect(await revision()).toBe('48f7e8d113b3');
+      expect((await s.get('/')).body).toMatch(/^v3 notes=\d+$/);
+    });
+  });
+}

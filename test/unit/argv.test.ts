@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { alembicLine, rehearseLine, revisionsLine, sqliteCopyLine, withVariable } from '../../src/render/argv/alembic.js';
 import { GIT_ENV, gitArgs } from '../../src/render/argv/git.js';
 import { journalctlArgs, tailArgs } from '../../src/render/argv/journalctl.js';
 import { importCheckLine, manageLine, pipInstallLine, venvCreateLine } from '../../src/render/argv/python.js';
@@ -198,6 +199,31 @@ describe('venv, pip and manage.py (transient units)', () => {
       "'/srv/shop/venvs/abc.tmp-1/bin/python' -c 'import celery'",
     );
     expect(manageLine('/usr/bin/python3', 'manage.py', 'migrate --plan')).toBe("'/usr/bin/python3' 'manage.py' migrate --plan");
+  });
+});
+
+describe('alembic (transient units)', () => {
+  it('the command as written, then bg’s words; paths single-quoted; scripts one quoted word', () => {
+    expect(alembicLine(['flask', 'db'], 'downgrade 48f7e8d113b3')).toBe('flask db downgrade 48f7e8d113b3');
+    expect(sqliteCopyLine('/usr/bin/python3', "/srv/shop/shared/app's.sqlite3", '/srv/shop/shared/.copy')).toMatch(
+      /^'\/usr\/bin\/python3' -I -c 'import sqlite3,sys; [^']*' '\/srv\/shop\/shared\/app'\\''s.sqlite3' '\/srv\/shop\/shared\/.copy'$/,
+    );
+    expect(withVariable('DATABASE_URL', 'sqlite:////x/.copy', 'flask db downgrade a1')).toBe(
+      "DATABASE_URL='sqlite:////x/.copy' flask db downgrade a1",
+    );
+    const rehearse = rehearseLine('/p/.venv/bin/python', ['flask', 'db'], 'downgrade a1');
+    expect(rehearse.startsWith("'/p/.venv/bin/python' -c '")).toBe(true);
+    expect(rehearse.endsWith(`' "$(command -v flask)" db downgrade a1`)).toBe(true);
+    // the reader: one sh word for the script, then the ini and each project dir, each one word
+    const words = execFileSync(
+      'sh',
+      ['-c', `printf '%s\\n' ${revisionsLine('/usr/bin/python3', 'migrations/alembic.ini', ['/a b', '/c'])}`],
+      { encoding: 'utf8' },
+    )
+      .trimEnd()
+      .split('\n');
+    expect(words.slice(0, 2)).toEqual(['/usr/bin/python3', '-I']);
+    expect(words.slice(-3)).toEqual(['migrations/alembic.ini', '/a b', '/c']);
   });
 });
 

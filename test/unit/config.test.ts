@@ -193,6 +193,12 @@ celery:
     }
   });
 
+  it('reads alembic.command as words', () => {
+    expect(parse(yml({ extra: 'alembic:\n  command: alembic -c alembic.ini\n' }), 'system').alembic).toEqual({
+      command: ['alembic', '-c', 'alembic.ini'],
+    });
+  });
+
   it('fills the static block defaults only when the block is present', () => {
     expect(parse(withCaddy('  static: {}\n')).caddy).toMatchObject({ staticPath: '/static/', staticDir: 'staticfiles' });
     expect(parse(yml()).caddy).not.toHaveProperty('staticPath');
@@ -334,6 +340,17 @@ describe('validation: every problem names its key and what is allowed', () => {
       'caddy.static.dir: must be a relative directory inside the release',
     ],
     ['celery app missing', yml({ extra: 'celery:\n  beat: true\n' }), 'celery.app: is required; allowed: a Python module'],
+    ['alembic command missing', yml({ extra: 'alembic: {}\n' }), 'alembic.command: is required; allowed: a command line of plain words'],
+    [
+      'alembic command',
+      yml({ extra: 'alembic:\n  command: "flask db; rm -rf /"\n' }),
+      'alembic.command: must be a command line of plain words',
+    ],
+    [
+      'alembic with django',
+      yml({ extra: 'django: { manage: manage.py }\nalembic: { command: flask db }\n' }),
+      'alembic: cannot go with django: (bg reads one kind of migration)',
+    ],
     ['celery app', yml({ extra: 'celery:\n  app: my-app\n' }), 'celery.app: must be a Python module'],
     ['celery beat', yml({ extra: 'celery:\n  app: shop\n  beat: yes\n' }), 'celery.beat: must be true or false (got "yes")'],
     ['celery concurrency', yml({ extra: 'celery:\n  app: shop\n  concurrency: 100\n' }), 'celery.concurrency: must be an integer 1-64'],

@@ -106,6 +106,21 @@ describe('bg init for a Flask project', () => {
     expect(parse(renderInitConfig(layout('/srv/blog', { 'app.py': 'def create_app():\n' }))).web.wsgi).toBe('app:create_app()');
   });
 
+  it('writes alembic: { command: flask db } for a Flask-Migrate project, alembic -c alembic.ini for one with an alembic.ini, none otherwise', () => {
+    const flaskMigrate = {
+      'app.py': 'from flask_migrate import Migrate\napp = Flask(__name__)\nmigrate = Migrate(app, db)\n',
+      'migrations/alembic.ini': '[alembic]\n',
+      'migrations/env.py': '',
+    };
+    const t = renderInitConfig(layout('/srv/src/notes', flaskMigrate));
+    expect(parse(t).alembic).toEqual({ command: ['flask', 'db'] });
+    expect(parse(t).release).toEqual(['.venv/bin/python -m flask db upgrade']);
+    const plain = parse(renderInitConfig(layout('/srv/src/api', { 'app.py': 'app = Flask(__name__)\n', 'alembic.ini': '[alembic]\n' })));
+    expect(plain.alembic).toEqual({ command: ['alembic', '-c', 'alembic.ini'] });
+    expect(plain.release).toEqual(['.venv/bin/python -m alembic -c alembic.ini upgrade head']);
+    expect(parse(renderInitConfig(layout('/srv/src/blog', { 'app.py': 'app = Flask(__name__)\n' }))).alembic).toBeUndefined();
+  });
+
   it('uses the checkout itself as repo when it has no origin remote', () => {
     const t = renderInitConfig(layout('/srv/src/blog', { 'app.py': '', '.git/HEAD': 'ref: refs/heads/main\n' }));
     expect(parse(t).repo).toBe('/srv/src/blog');

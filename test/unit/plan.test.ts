@@ -234,6 +234,34 @@ describe('planDeploy', () => {
     expect(names(p).indexOf('start-web-green')).toBeGreaterThan(0);
   });
 
+  it('alembic: the revisions are checked right before release; a rollback checks the schema first and, with --migrate-back, downgrades in the maintenance window before the older web starts', () => {
+    const alembic = cfgOf('release: ["flask db upgrade"]\nalembic:\n  command: flask db\n');
+    const deploy = names(planDeploy(alembic, host({ active: 'blue' }), { ref: 'v2' }));
+    expect(deploy.slice(0, 4)).toEqual(['checkout-green', 'alembic-plan-green', 'backup-db-green', 'release-green']);
+    const colors = {
+      blue: { release: 'r2', linked: true, commit: 'b'.repeat(40) },
+      green: { release: 'r1', linked: true, commit: 'a'.repeat(40) },
+    };
+    const back = (migrateBack: boolean) => planDeploy(alembic, host({ active: 'blue', colors }), { rollback: true, migrateBack });
+    expect(names(back(false)).slice(0, 2)).toEqual(['alembic-rollback-green', 'install-green-units']);
+    const withBack = back(true);
+    expect(names(withBack).slice(0, 7)).toEqual([
+      'alembic-rollback-green',
+      'install-green-units',
+      'backup-db-green',
+      'maintenance-on',
+      'drain-blue-before-schema',
+      'alembic-migrate-back-green',
+      'start-web-green',
+    ]);
+    expect(withBack.steps.find((s) => s.name === 'alembic-migrate-back-green')).toMatchObject({
+      action: { kind: 'alembic-migrate-back', newer: 'r2', older: 'r1', user: 'shop' },
+      undo: { kind: 'alembic-upgrade', release: 'r2', user: 'shop' },
+    });
+    expect(names(withBack).indexOf('maintenance-off')).toBe(names(withBack).indexOf('switch-to-green') + 1);
+    expect(() => planDeploy(alembic, host({ active: 'blue', colors }), { ref: 'v1', migrateBack: true })).toThrow(/goes with rollback/);
+  });
+
   it('rollback skips checkout and build, and needs a release to go back to', () => {
     const p = planDeploy(
       cfgOf('build: ["true"]\n'),

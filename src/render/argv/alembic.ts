@@ -1,0 +1,151 @@
+// The command lines bg runs for an Alembic app (`alembic.command`, e.g. `flask db`), each as a
+// transient unit (`sh -c`) in a release's project dir, as the app's user. Pure.
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+// Reads the revision files of each project dir given with Python's ast (nothing is imported or run):
+// every revision, the revisions it follows, and the operations its upgrade() calls (op.* and the
+// batch_op.* of `with op.batch_alter_table(...) as batch_op`). Prints one line, MARK + JSON.
+export const REVISIONS_MARK = 'BG-ALEMBIC-REVISIONS ';
+const READER = `
+import ast, configparser, json, os, sys
+def lit(n):
+    return n.value if isinstance(n, ast.Constant) else None
+def kw(call, name):
+    for k in call.keywords:
+        if k.arg == name:
+            return k.value
+def arg(call, i, name):
+    if len(call.args) > i:
+        return call.args[i]
+    return kw(call, name)
+def text(n):
+    v = lit(n) if n is not None else None
+    return v if isinstance(v, str) else '?'
+def column(n):
+    if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == 'Column'):
+        return {'name': '?', 'notNull': False, 'serverDefault': False}
+    nullable = kw(n, 'nullable')
+    pk = kw(n, 'primary_key')
+    sd = kw(n, 'server_default')
+    not_null = (nullable is not None and lit(nullable) is False) or (nullable is None and pk is not None and lit(pk) is True)
+    return {'name': text(n.args[0]) if n.args and isinstance(lit(n.args[0]), str) else '?', 'notNull': not_null, 'serverDefault': sd is not None and not (isinstance(sd, ast.Constant) and sd.value is None)}
+def ops(fn):
+    batches = {}
+    for w in ast.walk(fn):
+        if isinstance(w, (ast.With, ast.AsyncWith)):
+            for item in w.items:
+                c = item.context_expr
+                if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == 'batch_alter_table' and isinstance(item.optional_vars, ast.Name):
+                    batches[item.optional_vars.id] = text(arg(c, 0, 'table_name'))
+    out = []
+    calls = [c for c in ast.walk(fn) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name)]
+    calls.sort(key=lambda c: (c.lineno, c.col_offset))
+    for c in calls:
+        owner, name = c.func.value.id, c.func.attr
+        if owner in batches:
+            table, shift = batches[owner], 0
+        elif owner == 'op':
+            table, shift = text(arg(c, 0, 'table_name')), 1
+        else:
+            continue
+        o = {'op': name, 'table': table, 'line': c.lineno}
+        if name == 'drop_column':
+            o['column'] = text(arg(c, shift, 'column_name'))
+        elif name == 'add_column':
+            o['column'] = column(arg(c, shift, 'column'))
+        elif name == 'alter_column':
+            o['column'] = text(arg(c, shift, 'column_name'))
+            nn = kw(c, 'nullable')
+            o['notNull'] = nn is not None and lit(nn) is False
+            o['newName'] = text(kw(c, 'new_column_name')) if kw(c, 'new_column_name') is not None else None
+            o['typeChange'] = kw(c, 'type_') is not None
+        elif name == 'rename_table':
+            o['table'] = text(arg(c, 0, 'old_table_name'))
+            o['newName'] = text(arg(c, 1, 'new_table_name'))
+        out.append(o)
+    return [o for o in out if o['op'] != 'batch_alter_table']
+def revision_of(path):
+    tree = ast.parse(open(path, 'rb').read(), path)
+    r = {'file': os.path.basename(path), 'revision': None, 'down': [], 'ops': None}
+    for n in tree.body:
+        target = n.targets[0] if isinstance(n, ast.Assign) and len(n.targets) == 1 else n.target if isinstance(n, ast.AnnAssign) else None
+        if not isinstance(target, ast.Name) or n.value is None:
+            continue
+        if target.id == 'revision':
+            r['revision'] = lit(n.value)
+        elif target.id == 'down_revision':
+            v = lit(n.value)
+            if isinstance(n.value, (ast.Tuple, ast.List)):
+                r['down'] = [lit(e) for e in n.value.elts]
+            elif isinstance(v, str):
+                r['down'] = [v]
+    for n in tree.body:
+        if isinstance(n, ast.FunctionDef) and n.name == 'upgrade':
+            r['ops'] = ops(n)
+    return r
+def versions_dirs(ini):
+    cp = configparser.RawConfigParser()
+    cp.read(ini)
+    here = os.path.dirname(os.path.abspath(ini))
+    get = lambda k: cp.get('alembic', k).replace('%(here)s', here) if cp.has_option('alembic', k) else None
+    location = get('script_location') or here
+    if ':' in location and not os.path.isabs(location):
+        raise SystemExit('script_location %s is a package resource: bg reads only a directory' % location)
+    extra = get('version_locations')
+    return [os.path.join(os.getcwd(), d) for d in extra.replace(',', ' ').split()] if extra else [os.path.join(location, 'versions')]
+result = {}
+for project in sys.argv[2:]:
+    os.chdir(project)
+    if not os.path.isfile(sys.argv[1]):
+        raise SystemExit('no %s in %s' % (sys.argv[1], project))
+    revs = []
+    for d in versions_dirs(sys.argv[1]):
+        for f in sorted(os.listdir(d)):
+            if f.endswith('.py') and not f.startswith('_'):
+                revs.append(revision_of(os.path.join(d, f)))
+    result[project] = revs
+print('BG-ALEMBIC-REVISIONS ' + json.dumps(result))
+`;
+
+/** The alembic.ini the command reads: `-c <ini>`, Flask-Migrate's migrations/alembic.ini, else alembic.ini. */
+export function alembicIni(command: string[]): string {
+  const c = command.findIndex((w) => w === '-c' || w === '--config');
+  if (c >= 0 && command[c + 1]) return command[c + 1]!;
+  return /(^|\/)flask$/.test(command[0] ?? '') ? 'migrations/alembic.ini' : 'alembic.ini';
+}
+
+/** The revision files of each project dir, read (not run) by `python -I`. */
+export const revisionsLine = (python: string, ini: string, projects: string[]) =>
+  `${q(python)} -I -c ${q(READER)} ${[ini, ...projects].map(q).join(' ')}`;
+
+/** `<command> <args>`: the command's words are config values free of quotes; `args` are bg's own words or revision ids. */
+export const alembicLine = (command: string[], args: string) => `${command.join(' ')} ${args}`;
+
+/** A copy of a SQLite database by SQLite's backup API (consistent while the app writes). */
+export const sqliteCopyLine = (python: string, from: string, to: string) =>
+  `${q(python)} -I -c ${q('import sqlite3,sys; d=sqlite3.connect(sys.argv[2]); sqlite3.connect(sys.argv[1]).backup(d); d.close()')} ${q(from)} ${q(to)}`;
+
+// Runs the command's own script (`flask`, `alembic`) in this Python with SQLAlchemy's commit of a
+// connection's transaction turned into its rollback: a downgrade on a database with transactional
+// DDL (PostgreSQL) runs for real, then leaves nothing behind. Prints MARK + how many it rolled back.
+export const REHEARSED_MARK = 'BG-REHEARSED ';
+const REHEARSE = `
+import atexit, runpy, sys
+from sqlalchemy.engine import base
+rolled = []
+def instead_of_commit(self):
+    self._do_rollback()
+    rolled.append(1)
+base.RootTransaction._do_commit = instead_of_commit
+atexit.register(lambda: print('BG-REHEARSED %d' % len(rolled)))
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name='__main__')
+`;
+
+/** `<command> <args>` rehearsed in a transaction rolled back (the command's first word found on PATH). */
+export const rehearseLine = (python: string, command: string[], args: string) =>
+  `${q(python)} -c ${q(REHEARSE)} "$(command -v ${command[0]})" ${command.slice(1).join(' ')} ${args}`;
+
+/** An environment variable set for one command (overrides the env file's value). */
+export const withVariable = (name: string, value: string, line: string) => `${name}=${q(value)} ${line}`;

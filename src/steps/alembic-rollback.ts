@@ -1,0 +1,134 @@
+import { dirname } from 'node:path';
+import { judge } from '../alembic/judge.js';
+import { heads, type Revision, unknownApplied } from '../alembic/revisions.js';
+import { sqliteDatabase } from '../alembic/sqlite-url.js';
+import type { Config } from '../config/types.js';
+import { BgError, BuildError, EXIT } from '../errors.js';
+import type { Host } from '../execute/host.js';
+import { alembicLine, REHEARSED_MARK, rehearseLine, sqliteCopyLine, withVariable } from '../render/argv/alembic.js';
+import { inRelease, projectOf, pythonOf, readSchema } from './alembic.js';
+
+// A rollback puts older code back on the schema a newer release upgraded. When the database is at a
+// revision the older release's files do not have, the revisions it does not know stay applied if
+// the older code can live with them (they only add what it ignores); anything else is refused
+// unless the rollback migrates back: `<command> downgrade <the older release's head>`, run with the
+// newer release's files (only they know how), rehearsed first so a downgrade that cannot work is
+// refused before anything changes.
+
+const STATE = 'Refused before anything changed: the newer release still serves.';
+
+interface Back {
+  unknown: Revision[]; // applied, unknown to the older release, newest first
+  target: string; // where downgrade goes: the older release's head, or base
+  current: string[];
+}
+
+async function readBack(host: Host, cfg: Config, newer: string, older: string, user?: string): Promise<Back> {
+  const s = await readSchema(host, cfg, newer, [newer, older], user);
+  const [mine, theirs] = [s.revisions[newer]!, s.revisions[older]!];
+  const lost = s.current.filter((c) => !mine.some((r) => r.revision === c) && !theirs.some((r) => r.revision === c));
+  if (lost.length)
+    throw new BgError(`The database is at revision ${lost.join(', ')}, which neither releases/${newer} nor releases/${older} has.`, {
+      code: 'alembic-unknown-revision',
+      exitCode: EXIT.usage,
+      state: STATE,
+      next: `Find the release that applied ${lost.join(', ')}; bg cannot tell what the older code can live with.`,
+    });
+  const tops = heads(theirs);
+  if (tops.length > 1)
+    throw new BgError(`releases/${older} has more than one Alembic head (${tops.join(', ')}): bg cannot tell which one to go back to.`, {
+      code: 'alembic-heads',
+      exitCode: EXIT.usage,
+      state: STATE,
+      next: `Downgrade by hand in releases/${newer} (${cfg.alembic!.command.join(' ')} downgrade <revision>), then roll back.`,
+    });
+  return { unknown: unknownApplied(mine, theirs, s.current), target: tops[0] ?? 'base', current: s.current };
+}
+
+/** Before a rollback starts anything: what stays applied, what is refused, and (with --migrate-back) a rehearsed downgrade. */
+export async function checkAlembicRollback(
+  host: Host,
+  cfg: Config,
+  newer: string,
+  older: string,
+  migrateBack: boolean,
+  user?: string,
+): Promise<string> {
+  const b = await readBack(host, cfg, newer, older, user);
+  const names = b.unknown.map((r) => r.revision).join(', ');
+  if (b.unknown.length === 0) return `releases/${older} knows the database's revision (${b.current.join(', ') || 'none'})`;
+  if (migrateBack) {
+    const how = await rehearse(host, cfg, newer, b, user);
+    return `${names} will be downgraded to ${b.target} with releases/${newer}'s files before ${older} starts (rehearsed ${how}); data in dropped columns does not come back`;
+  }
+  const j = judge(b.unknown);
+  if (j.refused.length || j.unchecked.length)
+    throw new BgError(
+      `releases/${older} would run on a schema it cannot use: ${names} applied, unknown to it: ${[...j.refused, ...j.unchecked].join('; ')}.`,
+      {
+        code: 'rollback-schema',
+        exitCode: EXIT.usage,
+        state: STATE,
+        next: `Run the rollback with --migrate-back: bg downgrades to ${b.target} with releases/${newer}'s revision files (rehearsed first), then starts the older code.`,
+      },
+    );
+  return `${names} stay applied (they only add what releases/${older} ignores)`;
+}
+
+// The downgrade tried where it changes nothing: on a SQLite database, on a copy made by SQLite's
+// backup API (as the app's user, beside the database); on any other (PostgreSQL: transactional
+// DDL), for real inside a transaction that is rolled back instead of committed.
+async function rehearse(host: Host, cfg: Config, newer: string, b: Back, user?: string): Promise<string> {
+  const command = cfg.alembic!.command;
+  const db = sqliteDatabase((await host.files.read(cfg.envFile)) ?? '', projectOf(cfg, newer));
+  let line: string;
+  let how: string;
+  if (db) {
+    const copy = `${dirname(db.path)}/.bg-rehearsal-${newer}.sqlite3`;
+    const python = pythonOf(host, cfg, projectOf(cfg, newer));
+    line = `rm -f '${copy}' && ${sqliteCopyLine(python, db.path, copy)} && ${withVariable(db.variable, `sqlite:///${copy}`, alembicLine(command, `downgrade ${b.target}`))}; rc=$?; rm -f '${copy}'; exit $rc`;
+    how = 'on a copy of the SQLite database';
+  } else {
+    line = rehearseLine(pythonOf(host, cfg, projectOf(cfg, newer)), command, `downgrade ${b.target}`);
+    how = 'in a transaction rolled back';
+  }
+  const r = await inRelease(host, cfg, newer, line, user);
+  if (!db && r.exitCode === 0 && !r.output.includes(`${REHEARSED_MARK}`)) how = 'but its rollback was not confirmed';
+  if (r.exitCode !== 0)
+    throw new BgError(`The downgrade to ${b.target} fails: rehearsed ${how}, it exited ${r.exitCode ?? r.signal ?? 'unknown'}.`, {
+      code: 'migrate-back-rehearsal',
+      exitCode: EXIT.usage,
+      state: STATE,
+      detail: r.output.trimEnd().split('\n').slice(-20).join('\n'),
+      next: `Fix the downgrade() of ${b.unknown.map((x) => x.revision).join(', ')} and deploy it, or deploy a fix forward instead.`,
+    });
+  return how;
+}
+
+/** Before the older code starts: `<command> downgrade <older head>` with the newer release's files. */
+export async function alembicMigrateBack(host: Host, cfg: Config, newer: string, older: string, user?: string): Promise<string> {
+  const b = await readBack(host, cfg, newer, older, user);
+  if (b.unknown.length === 0) return 'nothing to migrate back';
+  const command = cfg.alembic!.command;
+  const r = await inRelease(host, cfg, newer, alembicLine(command, `downgrade ${b.target}`), user);
+  if (r.exitCode !== 0)
+    throw new BuildError(`${command.join(' ')} downgrade ${b.target} failed (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`, {
+      code: 'migrate-back',
+      detail: r.output.trimEnd().split('\n').slice(-20).join('\n'),
+      next: `releases/${newer} still serves. Check the database's revision (${command.join(' ')} current in releases/${newer}) and finish the downgrade by hand before rolling back.`,
+    });
+  return `downgraded ${b.unknown.map((x) => x.revision).join(', ')} to ${b.target}; data in dropped columns does not come back`;
+}
+
+/** The undo of a downgrade: `<command> upgrade head` with the serving release's files, so it serves as before. */
+export async function alembicForward(host: Host, cfg: Config, release: string, user?: string): Promise<string> {
+  const command = cfg.alembic!.command;
+  const r = await inRelease(host, cfg, release, alembicLine(command, 'upgrade head'), user);
+  if (r.exitCode !== 0)
+    throw new BuildError(`${command.join(' ')} upgrade head failed in releases/${release} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`, {
+      code: 'migrate-forward',
+      detail: r.output.trimEnd().split('\n').slice(-20).join('\n'),
+      next: `Run it by hand in releases/${release}: ${command.join(' ')} upgrade head; then check bluegreen status.`,
+    });
+  return `upgraded to releases/${release}'s head again`;
+}
