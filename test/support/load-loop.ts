@@ -6,15 +6,17 @@ export interface LoopResult {
   failed: number;
   failures: string[];
   bodies: Map<string, number>; // what the app answered, counted
+  maintenance: number; // 503 with Retry-After, counted apart only with `maintenanceOk`
 }
 
 // A request loop through Caddy, bounded in count and time. Each request opens its own connection
 // (reset: true): Caddy closes idle keep-alive client connections at every config load, and a client
 // reusing one at that instant sees a reset before any response byte (docs/measurements.md) — a client-side race
 // browsers retry, not a failed request of ours. scripts/bench.sh measures keep-alive with wrk.
-export function startLoop(url: string, opts: { concurrency?: number; maxRequests?: number; maxMs?: number } = {}) {
-  const { concurrency = 4, maxRequests = 20_000, maxMs = 60_000 } = opts;
-  const result: LoopResult = { sent: 0, ok: 0, failed: 0, failures: [], bodies: new Map() };
+// maintenanceOk: a 503 carrying Retry-After (Caddy's maintenance answer, inside a schema window) is not a failure
+export function startLoop(url: string, opts: { concurrency?: number; maxRequests?: number; maxMs?: number; maintenanceOk?: boolean } = {}) {
+  const { concurrency = 4, maxRequests = 20_000, maxMs = 60_000, maintenanceOk = false } = opts;
+  const result: LoopResult = { sent: 0, ok: 0, failed: 0, failures: [], bodies: new Map(), maintenance: 0 };
   let stopping = false;
   const deadline = Date.now() + maxMs;
   const worker = async () => {
@@ -26,6 +28,8 @@ export function startLoop(url: string, opts: { concurrency?: number; maxRequests
         if (res.statusCode === 200) {
           result.ok++;
           result.bodies.set(body, (result.bodies.get(body) ?? 0) + 1);
+        } else if (maintenanceOk && res.statusCode === 503 && res.headers['retry-after']) {
+          result.maintenance++;
         } else {
           result.failed++;
           if (result.failures.length < 20) result.failures.push(`${res.statusCode} ${body.slice(0, 120)}`);

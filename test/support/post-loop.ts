@@ -5,14 +5,18 @@ export interface PostLoopResult {
   ok: number;
   failed: number;
   failures: string[];
+  maintenance: number; // 503 with Retry-After, counted apart only with `maintenanceOk`
 }
 
 // Inserts under load: form posts through Caddy, a new connection per request, until stopped. With
 // `csrf`, each post first GETs the same URL for a token and its cookie (Django's CsrfViewMiddleware
 // checks both), as a browser's form would.
-export function startPostLoop(url: string, opts: { csrf?: boolean; concurrency?: number; maxMs?: number } = {}) {
-  const { csrf = false, concurrency = 2, maxMs = 90_000 } = opts;
-  const result: PostLoopResult = { sent: 0, ok: 0, failed: 0, failures: [] };
+// maintenanceOk: a 503 carrying Retry-After (Caddy's maintenance answer, inside a schema window) is not a failure
+export function startPostLoop(url: string, opts: { csrf?: boolean; concurrency?: number; maxMs?: number; maintenanceOk?: boolean } = {}) {
+  const { csrf = false, concurrency = 2, maxMs = 90_000, maintenanceOk = false } = opts;
+  const result: PostLoopResult = { sent: 0, ok: 0, failed: 0, failures: [], maintenance: 0 };
+  const maintenance = (r: { statusCode: number; headers: Record<string, unknown> }) =>
+    maintenanceOk && r.statusCode === 503 && !!r.headers['retry-after'];
   const fail = (why: string) => {
     result.failed++;
     if (result.failures.length < 20) result.failures.push(why);
@@ -27,6 +31,10 @@ export function startPostLoop(url: string, opts: { csrf?: boolean; concurrency?:
         if (csrf) {
           const form = await request(url, { reset: true, headersTimeout: 10_000, bodyTimeout: 10_000 });
           const token = await form.body.text();
+          if (maintenance(form)) {
+            result.maintenance++;
+            continue;
+          }
           if (form.statusCode !== 200) {
             fail(`GET ${form.statusCode} ${token.slice(0, 120)}`);
             continue;
@@ -44,6 +52,7 @@ export function startPostLoop(url: string, opts: { csrf?: boolean; concurrency?:
         });
         const body = await r.body.text();
         if (r.statusCode === 200) result.ok++;
+        else if (maintenance(r)) result.maintenance++;
         else fail(`POST ${r.statusCode} ${body.slice(0, 120)}`);
       } catch (e) {
         fail(String((e as Error).message ?? e));
