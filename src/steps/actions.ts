@@ -1,5 +1,6 @@
 import type { UnitState } from '../adapters/systemd.js';
 import { currentLink, releasePath, releasesDir, unitNames } from '../config/names.js';
+import { activeSocket, colorSocket } from '../config/socket-paths.js';
 import { COLORS, type Config } from '../config/types.js';
 import { isBgError, SystemdError } from '../errors.js';
 import type { ActionContext, Receipt, Replaced } from '../execute/context.js';
@@ -7,7 +8,7 @@ import type { Host } from '../execute/host.js';
 import { type ExitStatus, exitStatus, exitStatusLine } from '../host/exit-status.js';
 import { diffOf, pendingChanges } from '../host/pending-files.js';
 import type { Action } from '../plan/step.js';
-import { renderUpstream } from '../render/upstream.js';
+import { colorOfPort, renderUpstream } from '../render/upstream.js';
 import { checkAlembicPlan } from './alembic.js';
 import { alembicForward, alembicMigrateBack, checkAlembicRollback } from './alembic-rollback.js';
 import { pruneBackups, takeBackup } from './backup.js';
@@ -168,7 +169,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       return {};
     }
     case 'stop': {
-      if (action.drainPort !== undefined) await host.waitDrained(action.drainPort, { maxMs: cfg.web.timeout * 1000, signal: ctx.signal });
+      if (action.drainPort !== undefined) await host.waitDrained(drainTarget(cfg, action.drainPort), { maxMs: cfg.web.timeout * 1000, signal: ctx.signal });
       if (action.wait === false) {
         await host.systemd.queueStop(action.unit);
         return { detail: 'stopping' };
@@ -186,6 +187,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       const r = await host
         .waitHealthy({
           port: cfg.web.ports[action.color],
+          ...(cfg.caddy.switch === 'socket' && { socketPath: colorSocket(cfg, action.color) }),
           path: h.path,
           host: h.host,
           intervalMs: h.intervalMs,
@@ -208,6 +210,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       return { detail: await setMaintenance(ctx, action.on) };
     case 'repair-upstream':
       await host.files.write(cfg.caddy.upstreamFile, renderUpstream(cfg, action.color));
+      if (cfg.caddy.switch === 'socket') await host.files.pointLink(activeSocket(cfg), colorSocket(cfg, action.color));
       // a run cut off mid-switch may have pointed `current` (static files) at the release that never went live
       if (action.release) await host.files.pointLink(currentLink(cfg), releasePath(cfg, action.release));
       return {};
@@ -216,8 +219,10 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     case 'drain': {
       const parts: string[] = [];
       for (const port of action.ports) {
-        const r = await host.waitDrained(port, { maxMs: cfg.web.timeout * 1000, signal: ctx.signal });
-        parts.push(r.drained ? `:${port} drained` : `:${port} still had ${r.left} connection(s) after ${cfg.web.timeout}s`);
+        const target = drainTarget(cfg, port);
+        const r = await host.waitDrained(target, { maxMs: cfg.web.timeout * 1000, signal: ctx.signal });
+        const name = typeof target === 'number' ? `:${port}` : target;
+        parts.push(r.drained ? `${name} drained` : `${name} still had ${r.left} connection(s) after ${cfg.web.timeout}s`);
       }
       return { detail: parts.join(', ') };
     }
@@ -253,6 +258,12 @@ export async function performUndo(action: Action, ctx: ActionContext, receipt: R
     default:
       return perform(action, ctx);
   }
+}
+
+// the socket switch drains a color's socket; a port no color has (a legacy app) stays a port
+function drainTarget(cfg: Config, port: number): number | string {
+  const color = cfg.caddy.switch === 'socket' ? colorOfPort(cfg, port) : undefined;
+  return color ? colorSocket(cfg, color) : port;
 }
 
 const isWorker = (cfg: Config, unit: string) => COLORS.some((c) => unitNames(cfg, c).worker === unit);
