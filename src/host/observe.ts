@@ -120,6 +120,7 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
     upstreamFile: upstreamText === undefined ? 'missing' : upstreamPort === undefined ? 'unreadable' : 'ok',
     upstreamPort,
     caddyUpstreams,
+    ...(socketColor && { socketColor }),
     units,
     colors: { blue: { ...blueLink, ...blueHead }, green: { ...greenLink, ...greenHead } },
     releases,

@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { Pool, request } from 'undici';
 
 export interface LoopResult {
   sent: number;
@@ -12,8 +12,11 @@ export interface LoopResult {
 // (reset: true): Caddy closes idle keep-alive client connections at every config load, and a client
 // reusing one at that instant sees a reset before any response byte (docs/measurements.md) — a client-side race
 // browsers retry, not a failed request of ours. scripts/bench.sh measures keep-alive with wrk.
-export function startLoop(url: string, opts: { concurrency?: number; maxRequests?: number; maxMs?: number } = {}) {
+// keepAlive: one pool of `concurrency` connections reused for every request instead (the socket
+// switch reloads nothing, so nothing closes them; any reset is a failure).
+export function startLoop(url: string, opts: { concurrency?: number; maxRequests?: number; maxMs?: number; keepAlive?: boolean } = {}) {
   const { concurrency = 4, maxRequests = 20_000, maxMs = 60_000 } = opts;
+  const pool = opts.keepAlive ? new Pool(new URL(url).origin, { connections: concurrency, keepAliveTimeout: 120_000 }) : undefined;
   const result: LoopResult = { sent: 0, ok: 0, failed: 0, failures: [], bodies: new Map() };
   let stopping = false;
   const deadline = Date.now() + maxMs;
@@ -21,7 +24,11 @@ export function startLoop(url: string, opts: { concurrency?: number; maxRequests
     while (!stopping && result.sent < maxRequests && Date.now() < deadline) {
       result.sent++;
       try {
-        const res = await request(url, { reset: true, headersTimeout: 10_000, bodyTimeout: 10_000 });
+        const res = await request(url, {
+          ...(pool ? { dispatcher: pool } : { reset: true }),
+          headersTimeout: 10_000,
+          bodyTimeout: 10_000,
+        });
         const body = await res.body.text();
         if (res.statusCode === 200) {
           result.ok++;
@@ -42,6 +49,7 @@ export function startLoop(url: string, opts: { concurrency?: number; maxRequests
     async stop(): Promise<LoopResult> {
       stopping = true;
       await Promise.all(workers);
+      await pool?.close();
       return result;
     },
   };
