@@ -6,6 +6,7 @@ export interface LoopResult {
   failed: number;
   failures: string[];
   bodies: Map<string, number>; // what the app answered, counted
+  disconnects: number; // keepAlive: pooled connections that closed (Caddy closes idle ones at each config load)
 }
 
 // A request loop through Caddy, bounded in count and time. Each request opens its own connection
@@ -17,7 +18,10 @@ export interface LoopResult {
 export function startLoop(url: string, opts: { concurrency?: number; maxRequests?: number; maxMs?: number; keepAlive?: boolean } = {}) {
   const { concurrency = 4, maxRequests = 20_000, maxMs = 60_000 } = opts;
   const pool = opts.keepAlive ? new Pool(new URL(url).origin, { connections: concurrency, keepAliveTimeout: 120_000 }) : undefined;
-  const result: LoopResult = { sent: 0, ok: 0, failed: 0, failures: [], bodies: new Map() };
+  pool?.on('disconnect', () => {
+    if (!stopping) result.disconnects++;
+  });
+  const result: LoopResult = { sent: 0, ok: 0, failed: 0, failures: [], bodies: new Map(), disconnects: 0 };
   let stopping = false;
   const deadline = Date.now() + maxMs;
   const worker = async () => {
