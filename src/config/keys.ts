@@ -140,7 +140,7 @@ const caddy = requiredBlock({
   }),
   upstream_file: key(absPath, {
     default: SCOPE_DEFAULTS.upstreamFile,
-    doc: '`to 127.0.0.1:<port>`',
+    doc: '`to 127.0.0.1:<port>` (with `switch: socket`, `to unix//<runtime dir>/active.sock`)',
     hint: 'holds "to 127.0.0.1:<active port>"',
   }),
   switch: key(oneOf(['port', 'socket'] as const), {

@@ -102,5 +102,6 @@ export const isRunning = (u: ObservedUnit | undefined): boolean =>
  */
 export const caddyRoutesTo = (cfg: Pick<Config, 'app' | 'root' | 'scope' | 'web'>, host: HostState, port: number): boolean =>
   !!host.caddyUpstreams?.some(
-    (d) => d === `127.0.0.1:${port}` || (host.socketColor !== undefined && d === socketDial(cfg) && cfg.web.ports[host.socketColor] === port),
+    (d) =>
+      d === `127.0.0.1:${port}` || (host.socketColor !== undefined && d === socketDial(cfg) && cfg.web.ports[host.socketColor] === port),
   );

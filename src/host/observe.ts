@@ -18,7 +18,6 @@ import { COLORS, type Color, type Config } from '../config/types.js';
 import type { HostReader } from '../execute/host.js';
 import { importsSite } from '../render/main-caddyfile.js';
 import { colorOfPort, isSocketUpstream, parseUpstream } from '../render/upstream.js';
-import { socketLinkColor } from './socket-state.js';
 import { adaptCaddyfile } from './caddy-config.js';
 import { caddyCommand } from './caddy-sites.js';
 import {
@@ -31,6 +30,7 @@ import {
   type ObservedUnit,
   type ReleaseRecord,
 } from './host-state.js';
+import { socketLinkColor } from './socket-state.js';
 import { outsideVenvs, trustFor, whyUntrusted } from './venv-trust.js';
 
 export interface ObserveOptions {
@@ -56,11 +56,7 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
   // (read as a link, never followed); it stands for that color's port below
   const viaSocket = upstreamText !== undefined && isSocketUpstream(cfg, upstreamText);
   const upstreamPort =
-    upstreamText === undefined
-      ? undefined
-      : viaSocket
-        ? socketColor && cfg.web.ports[socketColor]
-        : parseUpstream(upstreamText);
+    upstreamText === undefined ? undefined : viaSocket ? socketColor && cfg.web.ports[socketColor] : parseUpstream(upstreamText);
   const active = upstreamPort === undefined ? undefined : colorOfPort(cfg, upstreamPort);
   const activeWeb = active && unitNames(cfg, active).web;
   const head = (c: Partial<ColorRelease>) => (c.release ? host.releaseHead(releasePath(cfg, c.release)) : Promise.resolve(undefined));

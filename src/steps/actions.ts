@@ -169,7 +169,8 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       return {};
     }
     case 'stop': {
-      if (action.drainPort !== undefined) await host.waitDrained(drainTarget(cfg, action.drainPort), { maxMs: cfg.web.timeout * 1000, signal: ctx.signal });
+      if (action.drainPort !== undefined)
+        await host.waitDrained(drainTarget(cfg, action.drainPort), { maxMs: cfg.web.timeout * 1000, signal: ctx.signal });
       if (action.wait === false) {
         await host.systemd.queueStop(action.unit);
         return { detail: 'stopping' };

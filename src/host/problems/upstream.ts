@@ -9,7 +9,6 @@ import type { Found } from '../problem.js';
 // runs: that color is live, whatever the file says.
 export function liveColorWithoutFile(cfg: Config, host: HostState): Color | undefined {
   if (host.active && caddyRoutesTo(cfg, host, cfg.web.ports[host.active])) return undefined;
-  const routed = host.caddyUpstreams ?? [];
   const live = COLORS.filter((c) => caddyRoutesTo(cfg, host, cfg.web.ports[c]) && isRunning(host.units[unitNames(cfg, c).web]));
   return live.length === 1 ? live[0] : undefined;
 }
