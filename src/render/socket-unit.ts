@@ -24,6 +24,7 @@ export function socketUnitLines(cfg: Config, color: Color): string[] {
     // `+`: as root, outside the sandbox; the dir's parent is root's, so nothing here is the app's to swap
     `ExecStartPre=+${execLine(['/usr/bin/install', '-d', '-o', cfg.user, '-g', CADDY_GROUP, '-m', '0750', dir], 'root')}`,
     `ExecStartPre=-+${relink}`,
-    `ReadWritePaths=${unitValue(dir, 'root')}`,
+    // `-`: the dir is missing when the ExecStartPre above runs (systemd sets up each process's namespace)
+    `ReadWritePaths=-${unitValue(dir, 'root')}`,
   ];
 }

@@ -29,7 +29,7 @@ describe('the socket switch: rendering', () => {
     expect(unit).toContain('--bind unix:/run/bg/shop/green/gunicorn.sock');
     expect(unit).not.toContain('127.0.0.1:8100');
     expect(unit).toContain('ExecStartPre=+/usr/bin/install -d -o shop -g caddy -m 0750 /run/bg/shop/green\n');
-    expect(unit).toContain('ReadWritePaths=/run/bg/shop/green\n');
+    expect(unit).toContain('ReadWritePaths=-/run/bg/shop/green\n');
     // after a boot, the live (enabled) color links active.sock to itself unless a link is there
     expect(unit).toContain('ExecStartPre=-+/usr/bin/ln -s /run/bg/shop/green/gunicorn.sock /run/bg/shop/active.sock\n');
   });
