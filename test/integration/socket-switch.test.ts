@@ -19,6 +19,7 @@ describe('bg deploy with the socket switch, under keep-alive load', () => {
     expect(await s.get('/')).toEqual({ status: 200, body: 'v1 hello' });
     const st = jsonEvent((await s.bg(['status', '--json'])).stdout, 'status');
     expect(st.active).toBe('blue');
+    expect(st.upstream).toMatchObject({ mismatch: false, socket: { link: `${run()}/active.sock`, color: 'blue' } });
     expect(st.problems ?? []).toEqual([]);
   });
 
