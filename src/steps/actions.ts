@@ -170,7 +170,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     }
     case 'stop': {
       if (action.drainPort !== undefined)
-        await host.waitDrained(drainTarget(cfg, action.drainPort), { maxMs: cfg.web.timeout * 1000, signal: ctx.signal });
+        await host.waitDrained(await drainTarget(host, cfg, action.drainPort), { maxMs: cfg.web.timeout * 1000, signal: ctx.signal });
       if (action.wait === false) {
         await host.systemd.queueStop(action.unit);
         return { detail: 'stopping' };
@@ -220,7 +220,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     case 'drain': {
       const parts: string[] = [];
       for (const port of action.ports) {
-        const target = drainTarget(cfg, port);
+        const target = await drainTarget(host, cfg, port);
         const r = await host.waitDrained(target, { maxMs: cfg.web.timeout * 1000, signal: ctx.signal });
         const name = typeof target === 'number' ? `:${port}` : target;
         parts.push(r.drained ? `${name} drained` : `${name} still had ${r.left} connection(s) after ${cfg.web.timeout}s`);
@@ -261,10 +261,16 @@ export async function performUndo(action: Action, ctx: ActionContext, receipt: R
   }
 }
 
-// the socket switch drains a color's socket; a port no color has (a legacy app) stays a port
-function drainTarget(cfg: Config, port: number): number | string {
-  const color = cfg.caddy.switch === 'socket' ? colorOfPort(cfg, port) : undefined;
-  return color ? colorSocket(cfg, color) : port;
+// A color drains where it listens, which the deploy that changes caddy.switch must ask rather than
+// take from the setting (the old color was started under the other one): with `socket`, its port if
+// something listens there, else its socket; with `port`, its socket if there is one (a stat, never
+// opened), else its port. A port no color has (a legacy app) stays a port.
+async function drainTarget(host: Host, cfg: Config, port: number): Promise<number | string> {
+  const color = colorOfPort(cfg, port);
+  if (!color) return port;
+  const socket = colorSocket(cfg, color);
+  if (cfg.caddy.switch === 'socket') return (await host.listening([port])).includes(port) ? port : socket;
+  return host.files.exists(socket) ? socket : port;
 }
 
 const isWorker = (cfg: Config, unit: string) => COLORS.some((c) => unitNames(cfg, c).worker === unit);

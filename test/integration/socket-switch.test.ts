@@ -1,4 +1,4 @@
-import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { jsonEvent } from '../support/json-events.js';
@@ -56,5 +56,38 @@ describe('bg deploy with the socket switch, under keep-alive load', () => {
     expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
     const st = jsonEvent((await s.bg(['status', '--json'])).stdout, 'status');
     expect(st.active).toBe('green');
+  });
+});
+
+describe('moving an installed app between caddy.switch port and socket', () => {
+  const s = useScene({ setUp: true });
+  const run = () => `${s.dir}/srv/run`;
+  const setSwitch = (mode: 'port' | 'socket') => {
+    const text = readFileSync(s.configPath, 'utf8').replace(/^ {2}switch: .*\n/m, '');
+    writeFileSync(s.configPath, text.replace(/^( {2}admin: .*\n)/m, `$1  switch: ${mode}\n`));
+  };
+
+  it('the next deploy moves to the socket (one Caddy load), a rollback and a deploy back to the port: no failed request', async () => {
+    const loop = startLoop(s.url('/'), { concurrency: 4, maxMs: 120_000 });
+    setSwitch('socket');
+    const d = await s.bg(['deploy', 'v2']);
+    expect(d.code, d.stderr).toBe(0);
+    expect(readFileSync(`${s.dir}/caddy/upstream.txt`, 'utf8')).toBe(`to unix/${run()}/active.sock\n`);
+    expect(readlinkSync(`${run()}/active.sock`)).toBe(`${run()}/green/gunicorn.sock`);
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
+    const r = await s.bg(['rollback']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readlinkSync(`${run()}/active.sock`)).toBe(`${run()}/blue/gunicorn.sock`);
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v1 hello' });
+    setSwitch('port');
+    const back = await s.bg(['deploy', 'v3']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(readFileSync(`${s.dir}/caddy/upstream.txt`, 'utf8')).toBe(`to 127.0.0.1:${s.ports.green}\n`);
+    const res = await loop.stop();
+    expect(res.failed, res.failures.join('\n')).toBe(0);
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v3 hello' });
+    const st = jsonEvent((await s.bg(['status', '--json'])).stdout, 'status');
+    expect(st.active).toBe('green');
+    expect(st.upstream.mismatch).toBe(false);
   });
 });
