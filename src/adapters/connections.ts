@@ -1,10 +1,10 @@
-// Counts TCP connections to a local port: the drain gate. Draining means the old color's port has
+// Counts TCP connections to a local port (or, with the socket switch, to a unix socket): the drain gate. Draining means the old color's port has
 // no established connections left (requests still queued in the listen backlog are established
 // too and would die with the listener), so this counts sockets, not requests. It asks the kernel
 // through `ss` with a port filter (sock_diag): /proc/net/tcp lists every socket, and on a busy host
 // tens of thousands of TIME_WAIT lines follow a load test (docs/measurements.md).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ssEstablishedArgs, ssListeningArgs } from '../render/argv/system.js';
+import { ssEstablishedArgs, ssListeningArgs, ssUnixArgs } from '../render/argv/system.js';
 import { readProcess } from './process.js';
 
 export interface Endpoint {
@@ -69,6 +69,25 @@ export async function countEstablished(port: number): Promise<number> {
   return establishedTo(parseSs(text, 'established'), port);
 }
 
+/**
+ * Connections to the unix socket at `path` right now: the accepted ones (`ss -x` names the socket's
+ * path as their local address) plus those still queued on the listener (its Recv-Q).
+ */
+export function unixConnectionsTo(text: string, path: string): number {
+  let n = 0;
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 6 || f[4] !== path) continue;
+    if (f[1] === 'ESTAB') n++;
+    else if (f[1] === 'LISTEN') n += Number(f[2]) || 0;
+  }
+  return n;
+}
+
+async function countUnixConnections(path: string): Promise<number> {
+  return unixConnectionsTo(await ss(ssUnixArgs(path)), path);
+}
+
 /** Which of `ports` something listens on now (any address), in the order given. */
 export async function listeningOn(ports: number[]): Promise<number[]> {
   const text = await ss(ssListeningArgs(ports));
@@ -85,7 +104,7 @@ export async function listeningOn(ports: number[]): Promise<number[]> {
  * A single zero reading taken in that gap would let the old Gunicorn go with a request on its way.
  */
 export async function waitDrained(
-  port: number,
+  target: number | string, // a port, or the path of a unix socket (the socket switch)
   opts: { maxMs: number; pollMs?: number; quietMs?: number; signal?: AbortSignal },
 ): Promise<{ drained: boolean; ms: number; left: number }> {
   const pollMs = opts.pollMs ?? 20;
@@ -94,7 +113,7 @@ export async function waitDrained(
   let quietSince: number | undefined;
   for (;;) {
     opts.signal?.throwIfAborted();
-    const left = await countEstablished(port);
+    const left = typeof target === 'number' ? await countEstablished(target) : await countUnixConnections(target);
     const now = performance.now();
     const ms = Math.round(now - start);
     if (left > 0) quietSince = undefined;

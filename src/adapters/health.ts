@@ -19,6 +19,7 @@ export const loadHttpClient = (): Promise<typeof import('undici')> => {
 
 export interface ProbeOptions {
   port: number;
+  socketPath?: string; // the socket switch: the color's Gunicorn socket instead of its port
   path: string;
   host?: string; // Host header (Django's ALLOWED_HOSTS may reject 127.0.0.1)
   timeoutMs: number; // per try: connect + headers + body
@@ -39,8 +40,8 @@ export type ProbeResult = { status: number; body: string } | { error: string };
 
 const BODY_KEEP = 300;
 
-export const describeTarget = (o: Pick<ProbeOptions, 'port' | 'path' | 'host'>) =>
-  `GET http://127.0.0.1:${o.port}${o.path}${o.host ? ` (Host: ${o.host})` : ''}`;
+export const describeTarget = (o: Pick<ProbeOptions, 'port' | 'path' | 'host' | 'socketPath'>) =>
+  `GET ${o.socketPath ? `${o.path} on unix:${o.socketPath}` : `http://127.0.0.1:${o.port}${o.path}`}${o.host ? ` (Host: ${o.host})` : ''}`;
 
 function errorText(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
@@ -49,6 +50,7 @@ function errorText(err: unknown, timeoutMs: number): string {
   }
   const code = e.code ?? e.cause?.code;
   if (code === 'ECONNREFUSED') return 'connection refused (nothing listening yet)';
+  if (code === 'ENOENT') return 'no socket yet (nothing listening yet)';
   return e.message ?? e.cause?.message ?? String(err);
 }
 
@@ -56,11 +58,14 @@ function errorText(err: unknown, timeoutMs: number): string {
 export async function probe(opts: ProbeOptions): Promise<ProbeResult> {
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  const { request, Agent } = await loadHttpClient();
+  const dispatcher = opts.socketPath ? new Agent({ connect: { socketPath: opts.socketPath } }) : undefined;
   try {
-    const { request } = await loadHttpClient();
+    // through a socket too: the same URL, so the same Host header as the port switch sends
     const res = await request(`http://127.0.0.1:${opts.port}${opts.path}`, {
       method: 'GET',
       headers: opts.host ? { host: opts.host } : {},
+      ...(dispatcher && { dispatcher }),
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
       reset: true,
@@ -77,6 +82,8 @@ export async function probe(opts: ProbeOptions): Promise<ProbeResult> {
   } catch (err) {
     opts.signal?.throwIfAborted();
     return { error: errorText(err, opts.timeoutMs) };
+  } finally {
+    dispatcher?.destroy().catch(() => undefined);
   }
 }
 

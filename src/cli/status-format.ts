@@ -8,7 +8,9 @@ export function formatStatus(r: StatusReport): string {
   lines.push(`  active:   ${r.active ?? 'none (not set up)'}${r.maintenance ? ' (maintenance on: Caddy answers 503)' : ''}`);
   const caddy = r.upstream.caddy === null ? 'admin API not answering' : r.upstream.caddy.join(', ') || 'nothing';
   lines.push(
-    `  upstream: ${r.upstream.port === null ? 'none' : `127.0.0.1:${r.upstream.port}`} in ${r.upstream.file}; Caddy routes to ${caddy}`,
+    r.upstream.socket
+      ? `  upstream: ${r.upstream.socket.link} → ${r.upstream.socket.color ?? 'nothing of ours'} (no Caddy reload at a switch); Caddy routes to ${caddy}`
+      : `  upstream: ${r.upstream.port === null ? 'none' : `127.0.0.1:${r.upstream.port}`} in ${r.upstream.file}; Caddy routes to ${caddy}`,
   );
   for (const p of r.problems) {
     lines.push(`  ${p.severity === 'error' ? 'PROBLEM:' : 'note:   '}  ${p.message}`);

@@ -34,6 +34,7 @@ export const DEFAULTS = {
     },
   },
   caddy: {
+    switch: defaultOf(caddy.keys.switch),
     unit: defaultOf(caddy.keys.unit),
     admin: defaultOf(caddy.keys.admin),
     staticPath: defaultOf(caddy.keys.static.keys.path),
@@ -112,6 +113,7 @@ export function applyDefaults(f: ConfigFile, ctx: ResolveContext): Config {
       site: f.caddy.site,
       caddyfile: f.caddy.caddyfile ?? paths.caddyfile,
       upstreamFile: f.caddy.upstream_file ?? paths.upstreamFile,
+      switch: f.caddy.switch ?? DEFAULTS.caddy.switch,
       unit: f.caddy.unit ?? DEFAULTS.caddy.unit,
       admin: f.caddy.admin ?? DEFAULTS.caddy.admin,
       ...(staticBlock && {

@@ -140,8 +140,13 @@ const caddy = requiredBlock({
   }),
   upstream_file: key(absPath, {
     default: SCOPE_DEFAULTS.upstreamFile,
-    doc: '`to 127.0.0.1:<port>`',
+    doc: '`to 127.0.0.1:<port>` (with `switch: socket`, `to unix//<runtime dir>/active.sock`)',
     hint: 'holds "to 127.0.0.1:<active port>"',
+  }),
+  switch: key(oneOf(['port', 'socket'] as const), {
+    default: 'port',
+    doc: "how a deploy moves traffic. `port`: each color's Gunicorn on its loopback port, the upstream file names the live port and Caddy reloads its config (which closes idle client keep-alive connections). `socket`: each color's Gunicorn on a unix socket under `/run/bg/<app>/<color>/` (user scope: `<root>/run/<color>/`), Caddy's upstream the stable symlink `active.sock` beside them, which the switch renames atomically: no Caddy reload, client connections stay open",
+    hint: 'port: Caddy reloads at each switch; socket: a symlink flip, no reload, keep-alive connections survive',
   }),
   unit: key(matching(UNIT, UNIT_RE), { default: 'caddy.service', doc: 'the unit running Caddy', hint: 'the unit that runs Caddy' }),
   admin: key(matching('host:port, e.g. localhost:2019', ADMIN_RE), {

@@ -31,6 +31,7 @@ export interface CaddyConfig {
   site: string;
   caddyfile: string; // absolute path
   upstreamFile: string; // absolute path
+  switch: 'port' | 'socket'; // socket: each color on a unix socket, Caddy's upstream a symlink the switch flips
   unit: string; // unit that runs Caddy
   admin: string; // host:port of the admin API
   staticPath?: string; // URL prefix served from the active release, e.g. /static/

@@ -16,6 +16,7 @@ export interface SwitchReceipt {
   current?: string; // where `current` pointed
   previous?: string; // where `previous` pointed
   caddyConfig?: string; // Caddy's running config (JSON text); undefined: it could not be read
+  activeSocket?: string; // the socket switch: where `active.sock` pointed; undefined: nowhere
 }
 
 // A step that changes something its undo must know about

@@ -167,6 +167,9 @@ export interface Host extends HostReader {
   /** Starts loading the health client while a start job runs. */
   warmHttpClient(): void;
   waitHealthy(opts: HealthOptions): Promise<{ tries: number; ms: number; status: number }>;
-  waitDrained(port: number, opts: { maxMs: number; signal?: AbortSignal }): Promise<{ drained: boolean; ms: number; left: number }>;
+  waitDrained(
+    target: number | string,
+    opts: { maxMs: number; signal?: AbortSignal },
+  ): Promise<{ drained: boolean; ms: number; left: number }>;
   setSysctl(name: string, value: string, dropIn: string): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import type { Color, Config } from '../config/types.js';
 import { caddyConfigInvalid, caddyfileMissing, caddyfileNotRun, caddyUnitUnknown } from './caddy-problems.js';
-import type { HostState } from './host-state.js';
+import { caddyRoutesTo, type HostState } from './host-state.js';
 import { legacyUnitNotAnApp, userNotTheApps } from './names-check.js';
 import { type Check, completeProblem, type Problem } from './problem.js';
 import { idleEnabled, liveNotEnabled } from './problems/boot.js';
@@ -72,5 +72,5 @@ export function servesAsBefore(cfg: Config, host: HostState, before: Color | und
   if (diagnose(cfg, host).some((p) => broken.has(p.code))) return false;
   // a first setup: nothing of ours is live, and a legacy unit it took over from runs again
   if (!before) return host.active === undefined && (!cfg.legacyUnit || host.units[cfg.legacyUnit]?.activeState === 'active');
-  return host.active === before && !!host.caddyUpstreams?.includes(`127.0.0.1:${cfg.web.ports[before]}`);
+  return host.active === before && caddyRoutesTo(cfg, host, cfg.web.ports[before]);
 }

@@ -1,5 +1,6 @@
 import type { Headroom } from '../adapters/memory.js';
-import type { Color } from '../config/types.js';
+import type { Color, Config } from '../config/types.js';
+import { socketDial } from '../render/upstream.js';
 import type { LockInfo } from '../state/lock.js';
 import type { Blamed, CaddyCommand } from './caddy-sites.js';
 
@@ -23,6 +24,7 @@ export interface HostState {
   upstreamFile: 'missing' | 'unreadable' | 'ok'; // 'unreadable': there, but not in bg's format
   upstreamPort?: number; // the port upstream.txt names (may be a legacy port)
   caddyUpstreams?: string[]; // what Caddy routes to now; undefined when its admin API did not answer
+  socketColor?: Color; // the socket switch: the color `active.sock` names (read as a link)
   units: Record<string, ObservedUnit>;
   colors: Record<Color, ColorRelease>; // the release each color points at
   releases?: ReleaseRecord[]; // every release on disk, newest first; undefined: not looked
@@ -93,3 +95,13 @@ export interface ReleaseRecord {
 
 export const isRunning = (u: ObservedUnit | undefined): boolean =>
   !!u && (u.activeState === 'active' || u.activeState === 'activating' || u.activeState === 'reloading');
+
+/**
+ * Whether Caddy routes to `port`. With the socket switch Caddy dials `active.sock`, which stands for
+ * the port of the color the symlink names.
+ */
+export const caddyRoutesTo = (cfg: Pick<Config, 'app' | 'root' | 'scope' | 'web'>, host: HostState, port: number): boolean =>
+  !!host.caddyUpstreams?.some(
+    (d) =>
+      d === `127.0.0.1:${port}` || (host.socketColor !== undefined && d === socketDial(cfg) && cfg.web.ports[host.socketColor] === port),
+  );

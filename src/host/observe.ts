@@ -17,7 +17,7 @@ import {
 import { COLORS, type Color, type Config } from '../config/types.js';
 import type { HostReader } from '../execute/host.js';
 import { importsSite } from '../render/main-caddyfile.js';
-import { colorOfPort, parseUpstream } from '../render/upstream.js';
+import { colorOfPort, isSocketUpstream, parseUpstream } from '../render/upstream.js';
 import { adaptCaddyfile } from './caddy-config.js';
 import { caddyCommand } from './caddy-sites.js';
 import {
@@ -30,6 +30,7 @@ import {
   type ObservedUnit,
   type ReleaseRecord,
 } from './host-state.js';
+import { socketLinkColor } from './socket-state.js';
 import { outsideVenvs, trustFor, whyUntrusted } from './venv-trust.js';
 
 export interface ObserveOptions {
@@ -45,12 +46,17 @@ export interface ObserveOptions {
 // The upstream file and the color links are read first: they say which color is active (whose log
 // to read) and which releases the colors hold.
 export async function observe(cfg: Config, host: HostReader, opts: ObserveOptions = {}): Promise<HostState> {
-  const [upstreamText, blueLink, greenLink] = await Promise.all([
+  const [upstreamText, blueLink, greenLink, socketColor] = await Promise.all([
     host.files.read(cfg.caddy.upstreamFile),
     colorLink(cfg, host, 'blue'),
     colorLink(cfg, host, 'green'),
+    socketLinkColor(cfg, host),
   ]);
-  const upstreamPort = upstreamText === undefined ? undefined : parseUpstream(upstreamText);
+  // socket switch: the upstream file names the symlink, and the symlink's target is the live color
+  // (read as a link, never followed); it stands for that color's port below
+  const viaSocket = upstreamText !== undefined && isSocketUpstream(cfg, upstreamText);
+  const upstreamPort =
+    upstreamText === undefined ? undefined : viaSocket ? socketColor && cfg.web.ports[socketColor] : parseUpstream(upstreamText);
   const active = upstreamPort === undefined ? undefined : colorOfPort(cfg, upstreamPort);
   const activeWeb = active && unitNames(cfg, active).web;
   const head = (c: Partial<ColorRelease>) => (c.release ? host.releaseHead(releasePath(cfg, c.release)) : Promise.resolve(undefined));
@@ -110,6 +116,7 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
     upstreamFile: upstreamText === undefined ? 'missing' : upstreamPort === undefined ? 'unreadable' : 'ok',
     upstreamPort,
     caddyUpstreams,
+    ...(socketColor && { socketColor }),
     units,
     colors: { blue: { ...blueLink, ...blueHead }, green: { ...greenLink, ...greenHead } },
     releases,

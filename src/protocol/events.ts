@@ -1,6 +1,7 @@
 // Every line bg prints with --json, as types: the header, the progress of a run, its result or
 // error, and the reports of the read commands. docs/json-protocol.md describes each with an example.
 // The fleet reads other hosts' output with these same types. Pure: types only.
+import type { Color } from '../config/types.js';
 import type { Step } from '../plan/step.js';
 import type { JournalEntry } from '../state/journal.js';
 
@@ -79,7 +80,14 @@ export interface StatusReport {
   scope: string;
   active: string | null;
   maintenance: boolean;
-  upstream: { file: string; port: number | null; caddy: string[] | null; mismatch: boolean };
+  // socket: caddy.switch socket, the link Caddy dials and the color it names (port is that color's)
+  upstream: {
+    file: string;
+    port: number | null;
+    caddy: string[] | null;
+    mismatch: boolean;
+    socket?: { link: string; color: Color | null };
+  };
   problem?: string; // the first error below, for scripts that want one line
   problems: { code: string; severity: 'error' | 'warning'; message: string; next: string }[];
   units: { name: string; load: string; active: string; sub: string; pid: number | null; since: string | null; memory: number | null }[]; // memory: bytes in use

@@ -5,6 +5,7 @@ import { ConfigError } from '../errors.js';
 import { BROKER_CONFIG_VAR, quiesceLine, READY_TRIES, readyLine } from './celery-control.js';
 import { assertOneLine, environmentValue, execLine, unitValue } from './escape.js';
 import { sandboxLines } from './sandbox.js';
+import { gunicornBind, socketUnitLines } from './socket-unit.js';
 import { renderTemplate } from './template.js';
 
 /** The values every bg unit shares. */
@@ -31,7 +32,7 @@ export function renderWebUnit(cfg: Config, color: Color, gunicorn: string[]): st
   const words = [
     ...gunicorn,
     '--bind',
-    `127.0.0.1:${port}`,
+    gunicornBind(cfg, color),
     '--workers',
     String(web.workers),
     '--timeout',
@@ -51,7 +52,8 @@ export function renderWebUnit(cfg: Config, color: Color, gunicorn: string[]): st
   ];
   return renderTemplate('web.service.ejs', {
     ...common(cfg, color, unit),
-    description: unitValue(`${cfg.app} web (${color}, port ${port})`, 'app'),
+    description: unitValue(`${cfg.app} web (${color}, ${cfg.caddy.switch === 'socket' ? 'unix socket' : `port ${port}`})`, 'app'),
+    socket: socketUnitLines(cfg, color),
     memoryMax: web.memoryMax,
     execStart: execLine(words, 'web.gunicorn'),
     timeoutStopSec: String(web.timeout + 5),

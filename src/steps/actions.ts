@@ -1,5 +1,6 @@
 import type { UnitState } from '../adapters/systemd.js';
 import { currentLink, releasePath, releasesDir, unitNames } from '../config/names.js';
+import { activeSocket, colorSocket } from '../config/socket-paths.js';
 import { COLORS, type Config } from '../config/types.js';
 import { isBgError, SystemdError } from '../errors.js';
 import type { ActionContext, Receipt, Replaced } from '../execute/context.js';
@@ -7,7 +8,7 @@ import type { Host } from '../execute/host.js';
 import { type ExitStatus, exitStatus, exitStatusLine } from '../host/exit-status.js';
 import { diffOf, pendingChanges } from '../host/pending-files.js';
 import type { Action } from '../plan/step.js';
-import { renderUpstream } from '../render/upstream.js';
+import { colorOfPort, renderUpstream } from '../render/upstream.js';
 import { checkAlembicPlan } from './alembic.js';
 import { alembicForward, alembicMigrateBack, checkAlembicRollback } from './alembic-rollback.js';
 import { pruneBackups, takeBackup } from './backup.js';
@@ -168,7 +169,8 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       return {};
     }
     case 'stop': {
-      if (action.drainPort !== undefined) await host.waitDrained(action.drainPort, { maxMs: cfg.web.timeout * 1000, signal: ctx.signal });
+      if (action.drainPort !== undefined)
+        await host.waitDrained(await drainTarget(host, cfg, action.drainPort), { maxMs: cfg.web.timeout * 1000, signal: ctx.signal });
       if (action.wait === false) {
         await host.systemd.queueStop(action.unit);
         return { detail: 'stopping' };
@@ -186,6 +188,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       const r = await host
         .waitHealthy({
           port: cfg.web.ports[action.color],
+          ...(cfg.caddy.switch === 'socket' && { socketPath: colorSocket(cfg, action.color) }),
           path: h.path,
           host: h.host,
           intervalMs: h.intervalMs,
@@ -208,6 +211,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       return { detail: await setMaintenance(ctx, action.on) };
     case 'repair-upstream':
       await host.files.write(cfg.caddy.upstreamFile, renderUpstream(cfg, action.color));
+      if (cfg.caddy.switch === 'socket') await host.files.pointLink(activeSocket(cfg), colorSocket(cfg, action.color));
       // a run cut off mid-switch may have pointed `current` (static files) at the release that never went live
       if (action.release) await host.files.pointLink(currentLink(cfg), releasePath(cfg, action.release));
       return {};
@@ -216,8 +220,10 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     case 'drain': {
       const parts: string[] = [];
       for (const port of action.ports) {
-        const r = await host.waitDrained(port, { maxMs: cfg.web.timeout * 1000, signal: ctx.signal });
-        parts.push(r.drained ? `:${port} drained` : `:${port} still had ${r.left} connection(s) after ${cfg.web.timeout}s`);
+        const target = await drainTarget(host, cfg, port);
+        const r = await host.waitDrained(target, { maxMs: cfg.web.timeout * 1000, signal: ctx.signal });
+        const name = typeof target === 'number' ? `:${port}` : target;
+        parts.push(r.drained ? `${name} drained` : `${name} still had ${r.left} connection(s) after ${cfg.web.timeout}s`);
       }
       return { detail: parts.join(', ') };
     }
@@ -253,6 +259,18 @@ export async function performUndo(action: Action, ctx: ActionContext, receipt: R
     default:
       return perform(action, ctx);
   }
+}
+
+// A color drains where it listens, which the deploy that changes caddy.switch must ask rather than
+// take from the setting (the old color was started under the other one): with `socket`, its port if
+// something listens there, else its socket; with `port`, its socket if there is one (a stat, never
+// opened), else its port. A port no color has (a legacy app) stays a port.
+async function drainTarget(host: Host, cfg: Config, port: number): Promise<number | string> {
+  const color = colorOfPort(cfg, port);
+  if (!color) return port;
+  const socket = colorSocket(cfg, color);
+  if (cfg.caddy.switch === 'socket') return (await host.listening([port])).includes(port) ? port : socket;
+  return host.files.exists(socket) ? socket : port;
 }
 
 const isWorker = (cfg: Config, unit: string) => COLORS.some((c) => unitNames(cfg, c).worker === unit);

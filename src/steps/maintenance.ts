@@ -2,7 +2,7 @@ import { MAINTENANCE_PAGE, maintenanceFlag, maintenancePageCopy, sharedDir } fro
 import { CaddyError } from '../errors.js';
 import type { ActionContext } from '../execute/context.js';
 import { pendingChanges } from '../host/pending-files.js';
-import { parseUpstream } from '../render/upstream.js';
+import { isSocketUpstream, parseUpstream, socketDial } from '../render/upstream.js';
 import { loadMainCaddyfile } from './caddy-guard.js';
 import { installFiles } from './install.js';
 
@@ -27,13 +27,14 @@ export async function setMaintenance(ctx: ActionContext, on: boolean): Promise<s
   if (on) return 'Caddy answers 503';
   // The page's copy stays until the next `on` replaces or removes it: a request that began under the
   // 503 config may still be reading it after Caddy's load returns (removing it here answered 404).
-  const port = parseUpstream((await host.files.read(cfg.caddy.upstreamFile)) ?? '');
+  const text = (await host.files.read(cfg.caddy.upstreamFile)) ?? '';
+  const want = isSocketUpstream(cfg, text) ? socketDial(cfg) : `127.0.0.1:${parseUpstream(text)}`;
   const routed = await host.caddy.upstreams();
-  if (port === undefined || !routed.includes(`127.0.0.1:${port}`)) {
+  if (want.endsWith(':undefined') || !routed.includes(want)) {
     throw new CaddyError(`Caddy did not take the app's route back: it routes to ${routed.join(', ') || 'nothing'}.`, {
       code: 'switch-not-confirmed',
       next: `Check that ${cfg.caddy.caddyfile} imports this app's site file, then run \`bluegreen maintenance off\` again.`,
     });
   }
-  return `Caddy routes to 127.0.0.1:${port} again`;
+  return `Caddy routes to ${want} again`;
 }

@@ -6,10 +6,12 @@ import { describeSite, droppedSites } from '../host/caddy-sites.js';
 import { renderUpstream } from '../render/upstream.js';
 import { loadMainCaddyfile } from './caddy-guard.js';
 import { markServed } from './releases.js';
+import { socketBack, switchSocketTo } from './socket-switch.js';
 
 // The switch: upstream file, then `current`, then Caddy loads the Caddyfile (which imports the
 // upstream file), and Caddy itself must confirm it routes to the new port.
 export async function switchTo(ctx: ActionContext, to: Color, release: string | undefined): Promise<string> {
+  if (ctx.cfg.caddy.switch === 'socket') return switchSocketTo(ctx, to, release);
   const { cfg, host } = ctx;
   const current = currentLink(cfg);
   ctx.keep({
@@ -49,16 +51,18 @@ export async function switchTo(ctx: ActionContext, to: Color, release: string | 
 // written (a full disk) left it as it was, and writing it again would fail the same way.
 export async function switchBack(ctx: ActionContext, before: SwitchReceipt): Promise<void> {
   const { cfg, host } = ctx;
+  if (cfg.caddy.switch === 'socket') await socketBack(ctx, before);
   const upstream = await host.files.read(cfg.caddy.upstreamFile).catch(() => null);
+  // the socket switch reloads nothing unless its upstream file changed (a move from `port`)
+  if (cfg.caddy.switch === 'socket' && upstream === before.upstream) {
+    await restoreLinks(ctx, before);
+    return;
+  }
   if (upstream !== before.upstream) {
     if (before.upstream === undefined) await host.files.remove(cfg.caddy.upstreamFile);
     else await host.files.write(cfg.caddy.upstreamFile, before.upstream);
   }
-  if (before.current && (await host.files.readLink(currentLink(cfg))) !== before.current)
-    await host.files.pointLink(currentLink(cfg), before.current);
-  const previous = await host.files.readLink(previousLink(cfg));
-  if (before.previous && previous !== before.previous) await host.files.pointLink(previousLink(cfg), before.previous);
-  else if (!before.previous && previous !== undefined) await host.files.remove(previousLink(cfg));
+  await restoreLinks(ctx, before);
   const loaded = await loadMainCaddyfile(host, cfg).then(
     () => true,
     () => false,
@@ -80,6 +84,14 @@ export async function switchBack(ctx: ActionContext, before: SwitchReceipt): Pro
     );
   }
   await host.caddy.loadJson(before.caddyConfig);
+}
+
+async function restoreLinks({ cfg, host }: ActionContext, before: SwitchReceipt): Promise<void> {
+  if (before.current && (await host.files.readLink(currentLink(cfg))) !== before.current)
+    await host.files.pointLink(currentLink(cfg), before.current);
+  const previous = await host.files.readLink(previousLink(cfg));
+  if (before.previous && previous !== before.previous) await host.files.pointLink(previousLink(cfg), before.previous);
+  else if (!before.previous && previous !== undefined) await host.files.remove(previousLink(cfg));
 }
 
 // kept here for its callers; it lives with the other Caddyfile readers

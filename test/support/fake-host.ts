@@ -200,6 +200,7 @@ export class FakeHost implements Host {
     remove: async (path: string) => {
       if (this.failing(`remove ${path}`)) throw new Error(`EROFS: read-only file system, unlink '${path}'`);
       this.fileMap.delete(path);
+      this.links.delete(path); // unlink removes a symlink too
       this.checkBoot(`remove ${path}`);
     },
     readLink: async (path: string) => this.links.get(path),
@@ -297,11 +298,12 @@ export class FakeHost implements Host {
     if (this.opts.hangHealth) {
       await new Promise((_, reject) => opts.signal?.addEventListener('abort', () => reject(opts.signal?.reason)));
     }
+    if (opts.socketPath) this.calls.push(`health via ${opts.socketPath}`);
     if (this.failing('health')) throw new Error('Health check never passed');
     return { tries: 1, ms: 1, status: 200 };
   };
-  waitDrained = async (port: number) => {
-    this.calls.push(`drain ${port}`);
+  waitDrained = async (target: number | string) => {
+    this.calls.push(`drain ${target}`);
     return { drained: true, ms: 1, left: 0 };
   };
   setSysctl = async () => {};

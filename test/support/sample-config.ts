@@ -30,6 +30,7 @@ export function sampleConfig(over: Partial<Config> = {}): Config {
       site: ':8080',
       caddyfile: '/etc/caddy/Caddyfile',
       upstreamFile: '/etc/caddy/upstream.txt',
+      switch: 'port',
       unit: 'caddy.service',
       admin: 'localhost:2019',
     },

@@ -19,6 +19,7 @@ export interface SceneOptions {
   release?: string[];
   extraYaml?: string;
   failAfter?: number; // web.health.fail_after (a test that interrupts a failing gate needs it to last)
+  caddySwitch?: 'port' | 'socket'; // caddy.switch
   django?: boolean; // the Django fixture (test/fixtures/django) instead of the Flask one
   // a project fixture (test/fixtures/<name>, makeProjectRepo) with its later versions, and its WSGI app
   project?: { name: string; versions: string[]; wsgi: string };
@@ -125,6 +126,7 @@ export async function makeScene(sb: Sandbox, opts: SceneOptions = {}): Promise<S
       `  unit: ${caddyUnit}`,
       `  admin: 127.0.0.1:${admin}`,
       '  static: { path: /static/, dir: staticfiles }',
+      ...(opts.caddySwitch ? [`  switch: ${opts.caddySwitch}`] : []),
       // two queues: every Celery test also runs the worker with -Q and a stop that quiesces both
       ...(opts.celery
         ? [

@@ -82,6 +82,7 @@ describe('the minimal example', () => {
         site: ':8080',
         caddyfile: '/etc/caddy/Caddyfile',
         upstreamFile: '/etc/caddy/shop-upstream.txt',
+        switch: 'port',
         unit: 'caddy.service',
         admin: 'localhost:2019',
       },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { establishedTo, parseSs } from '../../src/adapters/connections.js';
+import { establishedTo, parseSs, unixConnectionsTo } from '../../src/adapters/connections.js';
 
 // Literal `ss -Htn state established` output (no State column) from a loopback host.
 const ESTABLISHED = `0      0          127.0.0.1:8000     127.0.0.1:54000
@@ -40,5 +40,23 @@ describe('establishedTo', () => {
     expect(establishedTo(parseSs(ESTABLISHED, 'established'), 8000)).toBe(3);
     expect(establishedTo(parseSs(ESTABLISHED, 'established'), 8100)).toBe(1);
     expect(establishedTo(parseSs(ESTABLISHED, 'established'), 9000)).toBe(0);
+  });
+});
+
+describe('unixConnectionsTo (the socket switch drain)', () => {
+  const path = '/run/bg/shop/blue/gunicorn.sock';
+  it("counts the accepted connections and the listener's queue, of this socket only", () => {
+    const text = [
+      `u_str LISTEN 2      2048   ${path} 17544684 * 0`,
+      `u_str ESTAB  0      0      ${path} 17544686 * 17544685`,
+      `u_str ESTAB  0      0      ${path} 17544690 * 17544689`,
+      'u_str ESTAB  0      0      /run/bg/shop/green/gunicorn.sock 17544700 * 17544699',
+      'u_str ESTAB  0      0      * 17544685 * 17544686',
+    ].join('\n');
+    expect(unixConnectionsTo(text, path)).toBe(4);
+  });
+  it('an idle listener, or none, is zero', () => {
+    expect(unixConnectionsTo(`u_str LISTEN 0 2048 ${path} 1 * 0\n`, path)).toBe(0);
+    expect(unixConnectionsTo('', path)).toBe(0);
   });
 });

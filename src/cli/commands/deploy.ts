@@ -92,7 +92,7 @@ export const summarize = (ref: string | undefined) => (cfg: Config, plan: Plan, 
   const flags = [o.config ? `--config ${o.config}` : '', o.user ? '--user' : ''].filter(Boolean).join(' ');
   const cmd = (c: string) => `bluegreen ${c}${flags ? ` ${flags}` : ''}`;
   return [
-    `${plan.command}: ${what} is live on ${plan.to} (127.0.0.1:${cfg.web.ports[plan.to!]}); ${plan.from} drained and stopping. ${fmtMs(result.ms)}.`,
+    `${plan.command}: ${what} is live on ${plan.to} (${cfg.caddy.switch === 'socket' ? 'unix socket, no Caddy reload' : `127.0.0.1:${cfg.web.ports[plan.to!]}`}); ${plan.from} drained and stopping. ${fmtMs(result.ms)}.`,
     `  when you are happy:   ${cmd('cleanup')}`,
     `  to go back:           ${goBack(plan, cmd)}`,
   ].join('\n');

@@ -1,9 +1,10 @@
 import { loadConfig } from '../../config/load.js';
 import { presentUnits } from '../../config/names.js';
+import { activeSocket } from '../../config/socket-paths.js';
 import { COLORS, type Color, type Config } from '../../config/types.js';
 import { connectReader } from '../../execute/connect-host.js';
 import { diagnose } from '../../host/diagnose.js';
-import type { HostState } from '../../host/host-state.js';
+import { caddyRoutesTo, type HostState } from '../../host/host-state.js';
 import { memoryFit, memoryNeed } from '../../host/memory-fit.js';
 import { allUnits, observe } from '../../host/observe.js';
 import type { MemoryReport, StatusReport } from '../../protocol/events.js';
@@ -41,7 +42,6 @@ export async function status(o: GlobalOptions): Promise<number> {
 }
 
 export function buildReport(cfg: Config, host: HostState, lastDeploy: JournalEntry | null): StatusReport {
-  const want = host.upstreamPort === undefined ? undefined : `127.0.0.1:${host.upstreamPort}`;
   const caddy = host.caddyUpstreams ?? null;
   const problems = diagnose(cfg, host).map(({ code, severity, message, next }) => ({ code, severity, message, next }));
   return {
@@ -53,7 +53,8 @@ export function buildReport(cfg: Config, host: HostState, lastDeploy: JournalEnt
       file: cfg.caddy.upstreamFile,
       port: host.upstreamPort ?? null,
       caddy,
-      mismatch: caddy !== null && want !== undefined && !caddy.includes(want),
+      mismatch: caddy !== null && host.upstreamPort !== undefined && !caddyRoutesTo(cfg, host, host.upstreamPort),
+      ...(cfg.caddy.switch === 'socket' && { socket: { link: activeSocket(cfg), color: host.socketColor ?? null } }),
     },
     problem: problems.find((p) => p.severity === 'error')?.message,
     problems,

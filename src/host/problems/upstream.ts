@@ -2,15 +2,14 @@
 import { unitNames } from '../../config/names.js';
 import { COLORS, type Color, type Config } from '../../config/types.js';
 import { EXIT } from '../../errors.js';
-import { type HostState, isRunning } from '../host-state.js';
+import { caddyRoutesTo, type HostState, isRunning } from '../host-state.js';
 import type { Found } from '../problem.js';
 
 // The upstream file is gone or not bg's, yet Caddy routes to one of our colors and that color's web
 // runs: that color is live, whatever the file says.
 export function liveColorWithoutFile(cfg: Config, host: HostState): Color | undefined {
-  if (host.active && host.caddyUpstreams?.includes(`127.0.0.1:${cfg.web.ports[host.active]}`)) return undefined;
-  const routed = host.caddyUpstreams ?? [];
-  const live = COLORS.filter((c) => routed.includes(`127.0.0.1:${cfg.web.ports[c]}`) && isRunning(host.units[unitNames(cfg, c).web]));
+  if (host.active && caddyRoutesTo(cfg, host, cfg.web.ports[host.active])) return undefined;
+  const live = COLORS.filter((c) => caddyRoutesTo(cfg, host, cfg.web.ports[c]) && isRunning(host.units[unitNames(cfg, c).web]));
   return live.length === 1 ? live[0] : undefined;
 }
 
@@ -74,7 +73,7 @@ export function caddyUnreachable(cfg: Config, host: HostState): Found | undefine
 
 export function upstreamMismatch(cfg: Config, host: HostState): Found | undefined {
   const routed = host.caddyUpstreams;
-  if (routed === undefined || host.maintenance || host.upstreamPort === undefined || routed.includes(`127.0.0.1:${host.upstreamPort}`))
+  if (routed === undefined || host.maintenance || host.upstreamPort === undefined || caddyRoutesTo(cfg, host, host.upstreamPort))
     return undefined;
   const file = cfg.caddy.upstreamFile;
   const found = liveColorWithoutFile(cfg, host);

@@ -35,6 +35,8 @@ export const ssEstablishedArgs = (port: number) => [
 ];
 
 /** The argv after `ss`: TCP listeners on any of `ports`. */
+/** Every unix socket named `path`: its listener and the connections it accepted. */
+export const ssUnixArgs = (path: string) => ['-Hxna', 'src', path];
 export const ssListeningArgs = (ports: number[]) => ['-Htn', '-l', `( ${portFilter('sport', ports)} )`];
 
 /**
