@@ -22,7 +22,8 @@ import { useScene } from '../support/scene.js';
 // never two beats, never both colors' workers, a task queued during a deploy runs exactly once, and
 // the old worker's stop is a warm shutdown that lets a running task finish.
 describe('Celery worker and beat through setup, deploy and a failed deploy', () => {
-  const s = useScene({ celery: true, env: ['BG_FIXTURE_TASK_SECONDS=0.05'], setUp: true });
+  // fail_after past retries: the unhealthy deploy's gate lasts its retries, long enough to queue tasks throughout it
+  const s = useScene({ celery: true, env: ['BG_FIXTURE_TASK_SECONDS=0.05'], setUp: true, failAfter: 100 });
   const unit = (kind: 'web' | 'worker' | 'beat', c: 'blue' | 'green') => unitNames({ app: s.app, celery: { beat: true } }, c)[kind]!;
   const states = () =>
     Object.fromEntries(
