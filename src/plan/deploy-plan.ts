@@ -79,7 +79,7 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
         req.ref,
         { serving: 'live', allowDestructive: !!req.allowDestructive, release: host.colors[from].release },
         buildMemoryHigh(cfg, host),
-        { checks, beforeRelease: opened },
+        { checks, beforeRelease: opened, migrateBack: !!window.reverse },
       ),
     );
   else {
@@ -153,25 +153,24 @@ function wayBack(
   const serving = host.colors[from].release;
   const user = cfg.scope === 'system' ? { user: cfg.user } : {};
   const way = command === 'rollback' || command === 'deploy' ? command : undefined;
-  // Alembic: a rollback is checked here; a deploy of an older ref is refused by its alembic-plan step
-  const framework = cfg.django ? 'django' : cfg.alembic && way === 'rollback' ? 'alembic' : undefined;
-  const checked = !!(way && framework && serving && serving !== target);
+  // Alembic: a rollback is always checked; a deploy only with --migrate-back: without it, the built
+  // release's alembic-plan step refuses a database revision its files do not have (Alembic has no
+  // models to compare, so an older ref's code cannot be judged against the newer schema)
+  const framework = cfg.django ? 'django' : cfg.alembic ? 'alembic' : undefined;
+  const checked = !!(
+    way &&
+    framework &&
+    serving &&
+    serving !== target &&
+    (framework === 'django' || way === 'rollback' || req.migrateBack)
+  );
   if (req.migrateBack && !checked && way)
     throw new UsageError(
-      `--migrate-back has nothing to reverse: ${
-        cfg.django || (cfg.alembic && way === 'rollback')
-          ? `${from} holds no release bg knows`
-          : cfg.alembic
-            ? 'for an Alembic app it goes with rollback (the downgrade needs the serving release’s revision files)'
-            : 'no django: or alembic: in bg.yml'
-      }.`,
+      `--migrate-back has nothing to reverse: ${framework ? `${from} holds no release bg knows` : 'no django: or alembic: in bg.yml'}.`,
       {
         code: 'migrate-back-unused',
         state: `${from} is serving; nothing was changed.`,
-        next:
-          cfg.alembic && way === 'deploy'
-            ? 'Run bluegreen rollback --to <id> --migrate-back (bluegreen releases lists them).'
-            : `Run the ${way} without --migrate-back.`,
+        next: `Run the ${way} without --migrate-back.`,
       },
     );
   const migrateBack = !!(checked && req.migrateBack);

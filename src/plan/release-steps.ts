@@ -27,7 +27,7 @@ export function newReleaseSteps(
   ref: string | undefined,
   guard: MigrationGuard,
   memoryHigh?: number,
-  around: { checks?: Step[]; beforeRelease?: Step[] } = {},
+  around: { checks?: Step[]; beforeRelease?: Step[]; migrateBack?: boolean } = {},
 ): Step[] {
   const steps: Step[] = [
     {
@@ -64,7 +64,11 @@ export function newReleaseSteps(
   steps.push(...(around.checks ?? []));
   if (cfg.django)
     steps.push({ name: `migration-plan-${color}`, action: { kind: 'migration-plan', release: id, guard, ...user, ...(ref && { ref }) } });
-  if (cfg.alembic) steps.push({ name: `alembic-plan-${color}`, action: { kind: 'alembic-plan', release: id, guard, ...user } });
+  if (cfg.alembic)
+    steps.push({
+      name: `alembic-plan-${color}`,
+      action: { kind: 'alembic-plan', release: id, guard, ...user, ...(ref && { ref }), ...(around.migrateBack && { migrateBack: true }) },
+    });
   // the copy before the window opens (maintenance, Celery stopped): the 503 lasts only as long as the schema change
   if (cfg.release.length > 0)
     steps.push({ name: `backup-db-${color}`, action: { kind: 'backup-db', release: id, name: id, before: 'release', ...user } });

@@ -46,7 +46,9 @@ export type Action =
   | { kind: 'migrate-back'; serving: string; older: string; command: 'rollback' | 'deploy'; user?: string }
   | { kind: 'migrate-forward'; release: string; user?: string }
   // alembic: the pending revisions, refused like Django's plan; rollbacks: the revisions the older release lacks, and their downgrade
-  | { kind: 'alembic-plan'; release: string; guard: MigrationGuard; user?: string }
+  // migrateBack: a deploy --migrate-back, whose alembic-migrate-back step downgrades first: a database
+  // revision the release does not have is that step's to take back, not refused
+  | { kind: 'alembic-plan'; release: string; guard: MigrationGuard; user?: string; ref?: string; migrateBack?: boolean }
   | { kind: 'alembic-rollback'; newer: string; older: string; migrateBack: boolean; user?: string }
   | { kind: 'alembic-migrate-back'; newer: string; older: string; user?: string }
   | { kind: 'alembic-upgrade'; release: string; user?: string } // the undo of a downgrade: upgrade to the release's head again
@@ -124,7 +126,7 @@ export const describeAction = (a: Action): string => {
     case 'back-check':
       return `compare the migrations the database has applied with what releases/${a.older} knows; ${a.migrateBack ? `rehearse reversing them with releases/${a.serving}'s files (nothing real changes)` : 'refuse if the older code cannot run on them'}`;
     case 'alembic-plan':
-      return `read the revisions releases/${a.release} would apply and the database's revision; ${guardText(a.guard)}`;
+      return `read the revisions releases/${a.release} would apply and the database's revision; ${guardText(a.guard)}${a.migrateBack ? "; a revision it does not have is downgraded first (with the serving release's files)" : ''}`;
     case 'alembic-rollback':
       return `compare the database's Alembic revision with what releases/${a.older} knows; ${a.migrateBack ? 'rehearse the downgrade' : 'refuse if the older code cannot run on it'}`;
     case 'alembic-migrate-back':

@@ -104,9 +104,13 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     case 'back-check':
       return { detail: await checkBack(host, cfg, action) };
     case 'alembic-plan': {
-      const p = await checkAlembicPlan(host, cfg, action.release, action.guard, action.user);
+      const p = await checkAlembicPlan(host, cfg, action.release, action.guard, action.user, action);
       const unguarded = action.guard.serving === 'nothing' && p.pending.length ? ' (nothing serves yet: none refused)' : '';
-      const applied = p.pending.length ? `${p.pending.length} to apply${unguarded}: ${p.pending.join(', ')}` : 'nothing to upgrade';
+      const applied = p.downgradedFirst
+        ? `nothing to upgrade once the migrate-back step has downgraded ${p.downgradedFirst.join(', ')} to releases/${action.release}'s head`
+        : p.pending.length
+          ? `${p.pending.length} to apply${unguarded}: ${p.pending.join(', ')}`
+          : 'nothing to upgrade';
       return {
         detail: [`${applied} (database at ${p.current.join(', ') || 'no revision'})`, ...p.unchecked].join('; '),
         migrations: p.pending,

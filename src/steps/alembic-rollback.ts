@@ -8,12 +8,12 @@ import type { Host } from '../execute/host.js';
 import { alembicLine, REHEARSED_MARK, rehearseLine, sqliteCopyLine, withVariable } from '../render/argv/alembic.js';
 import { inRelease, projectOf, pythonOf, readSchema } from './alembic.js';
 
-// A rollback puts older code back on the schema a newer release upgraded. When the database is at a
-// revision the older release's files do not have, the revisions it does not know stay applied if
-// the older code can live with them (they only add what it ignores); anything else is refused
-// unless the rollback migrates back: `<command> downgrade <the older release's head>`, run with the
-// newer release's files (only they know how), rehearsed first so a downgrade that cannot work is
-// refused before anything changes.
+// A way back (a rollback, a deploy --migrate-back of an older ref) puts older code back on the
+// schema a newer release upgraded. When the database is at a revision the older release's files do
+// not have, the revisions it does not know stay applied if the older code can live with them (they
+// only add what it ignores); anything else is refused unless the way back migrates back:
+// `<command> downgrade <the older release's head>`, run with the newer release's files (only they
+// know how), rehearsed first so a downgrade that cannot work is refused before anything changes.
 
 const STATE = 'Refused before anything changed: the newer release still serves.';
 
@@ -45,7 +45,7 @@ async function readBack(host: Host, cfg: Config, newer: string, older: string, u
   return { unknown: unknownApplied(mine, theirs, s.current), target: tops[0] ?? 'base', current: s.current };
 }
 
-/** Before a rollback starts anything: what stays applied, what is refused, and (with --migrate-back) a rehearsed downgrade. */
+/** Before a way back starts anything (a deploy's: after its build): what stays applied, what is refused, and (with --migrate-back) a rehearsed downgrade. */
 export async function checkAlembicRollback(
   host: Host,
   cfg: Config,
@@ -115,7 +115,7 @@ export async function alembicMigrateBack(host: Host, cfg: Config, newer: string,
     throw new BuildError(`${command.join(' ')} downgrade ${b.target} failed (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`, {
       code: 'migrate-back',
       detail: r.output.trimEnd().split('\n').slice(-20).join('\n'),
-      next: `releases/${newer} still serves. Check the database's revision (${command.join(' ')} current in releases/${newer}) and finish the downgrade by hand before rolling back.`,
+      next: `releases/${newer} still serves. Check the database's revision (${command.join(' ')} current in releases/${newer}) and finish the downgrade by hand before going back.`,
     });
   return `downgraded ${b.unknown.map((x) => x.revision).join(', ')} to ${b.target}; data in dropped columns does not come back`;
 }

@@ -93,24 +93,32 @@ export interface AlembicPlan {
   current: string[];
   pending: string[];
   unchecked: string[];
+  downgradedFirst?: string[]; // deploy --migrate-back: the revisions its downgrade takes back before `release`
 }
 
 const STATE_SERVING = 'Refused before anything changed what serves: the old version is still serving and the database is untouched.';
 
 // Before the new release upgrades (release commands): the revisions it applies, refused when the
 // code serving meanwhile cannot live with them, unless the operator allowed it. Nothing is refused
-// when nothing serves yet (a first setup).
+// when nothing serves yet (a first setup). A database revision the release does not have (a newer
+// release applied it) is refused, unless this deploy migrates back: its alembic-migrate-back step
+// (checked and rehearsed before this one) downgrades to the release's head first, so nothing is
+// left to upgrade.
 export async function checkAlembicPlan(
   host: Host,
   cfg: Config,
   release: string,
   guard: MigrationGuard,
   user?: string,
+  way: { ref?: string; migrateBack?: boolean } = {},
 ): Promise<AlembicPlan> {
   const s = await readSchema(host, cfg, release, [release], user);
   const revs = s.revisions[release]!;
   const missing = s.current.filter((c) => !revs.some((r) => r.revision === c));
+  if (missing.length > 0 && way.migrateBack && guard.serving === 'live')
+    return { current: s.current, pending: [], unchecked: [], downgradedFirst: missing };
   if (missing.length > 0) {
+    const ref = way.ref ?? '<ref>';
     throw new BgError(
       `The database is at revision ${missing.join(', ')}, which releases/${release} does not have: a newer release applied it.`,
       {
@@ -118,8 +126,11 @@ export async function checkAlembicPlan(
         exitCode: EXIT.usage,
         state: guard.serving === 'nothing' ? 'Refused before anything changed: the database is untouched.' : STATE_SERVING,
         next:
-          'Go back to an older release with `bluegreen rollback --to <id> --migrate-back` (it downgrades with the newer files first), ' +
-          `or deploy a ref whose revision files include ${missing.join(', ')}.`,
+          guard.serving === 'live'
+            ? `Go back with a downgrade: \`bluegreen deploy ${ref} --migrate-back\`, or \`bluegreen rollback --to <id> --migrate-back\` for a kept release (bluegreen releases). ` +
+              `Either checks and rehearses \`${cfg.alembic!.command.join(' ')} downgrade\` with the serving release's files, then runs it in the maintenance window before the older code starts. ` +
+              `Or deploy a ref whose revision files include ${missing.join(', ')}.`
+            : `Check out a ref whose revision files include ${missing.join(', ')}, or downgrade the database by hand with the release that has them.`,
       },
     );
   }

@@ -169,7 +169,83 @@ describe('every way back is checked', () => {
     expect(at('maintenance on')).toBeLessThan(at('switch-back'));
   });
 
+  const alembic = 'alembic:\n  command: flask db\nrelease: ["flask db upgrade"]\n';
+
+  it('alembic, deploy <older ref> --migrate-back: checked and rehearsed after the build, then the window, downgraded with the serving release before `release`', () => {
+    const p = planDeploy(cfgOf(`${celery}${alembic}build: ["make"]\n`), host(), { ref: 'v1', migrateBack: true });
+    expect(names(p)).toEqual([
+      'checkout-green',
+      'build-green',
+      'alembic-rollback-green', // the check and the rehearsal: newer = the serving release, older = the one just built
+      'alembic-plan-green', // does not refuse the database's revision: the downgrade below takes it back first
+      'backup-db-green', // the release's copy, before the 503 starts
+      'check-broker',
+      'maintenance-on',
+      'drain-blue-before-schema',
+      'stop-beat-blue',
+      'stop-worker-blue',
+      'alembic-migrate-back-green',
+      'release-green',
+      'point-green',
+      'install-green-units',
+      'start-web-green',
+      'health-gate-green',
+      'disable-celery-blue',
+      'enable-web-green',
+      'switch-to-green',
+      'maintenance-off',
+      'start-worker-green',
+      'start-beat-green',
+      'enable-celery-green',
+      'drain-blue',
+      'stop-web-blue',
+      'disable-web-blue',
+      'prune-backups',
+    ]);
+    const id = p.release;
+    expect(step(p, 'alembic-rollback-green').action).toEqual({
+      kind: 'alembic-rollback',
+      newer: 'r2',
+      older: id,
+      migrateBack: true,
+      user: 'shop',
+    });
+    expect(step(p, 'alembic-plan-green').action).toMatchObject({ kind: 'alembic-plan', release: id, ref: 'v1', migrateBack: true });
+    // from the downgrade on, the way out is forward: its undo upgrades with the serving release's files
+    expect(step(p, 'alembic-migrate-back-green')).toEqual({
+      name: 'alembic-migrate-back-green',
+      action: { kind: 'alembic-migrate-back', newer: 'r2', older: id, user: 'shop' },
+      undo: { kind: 'alembic-upgrade', release: 'r2', user: 'shop' },
+    });
+    expect(p.notes.join('\n')).toMatch(/way out is forward/);
+    expect(p.notes.join('\n')).toMatch(/dropped columns does not come back/);
+  });
+
+  it('alembic, a plain deploy (of any ref, the serving one too) is not checked as a way back: no check, no window, its plan step refuses an unknown revision', () => {
+    const p = planDeploy(cfgOf(celery + alembic), host(), { ref: 'v1' });
+    expect(names(p).slice(0, 3)).toEqual(['checkout-green', 'alembic-plan-green', 'backup-db-green']);
+    expect(step(p, 'alembic-plan-green').action).not.toHaveProperty('migrateBack');
+    expect(
+      names(p).some((n) => n.startsWith('alembic-rollback') || n.startsWith('alembic-migrate-back') || n.startsWith('maintenance')),
+    ).toBe(false);
+    expect(between(p, 'health-gate-green', 'stop-worker-blue')).toEqual(['health-gate-green', 'stop-beat-blue', 'stop-worker-blue']);
+  });
+
+  it('alembic, rollback --migrate-back: unchanged, the check first and the downgrade in the window', () => {
+    const p = planDeploy(cfgOf(alembic), host(), { rollback: true, migrateBack: true });
+    expect(names(p).slice(0, 6)).toEqual([
+      'alembic-rollback-green',
+      'install-green-units',
+      'backup-db-green',
+      'maintenance-on',
+      'drain-blue-before-schema',
+      'alembic-migrate-back-green',
+    ]);
+  });
+
   it('--migrate-back without django or without a serving release is a usage error, nothing changed', () => {
     expect(() => planDeploy(cfgOf(), host(), { rollback: true, migrateBack: true })).toThrow(/--migrate-back has nothing to reverse/);
+    const none = host({ colors: { blue: { linked: true }, green: { release: 'r1', linked: true, commit } } });
+    expect(() => planDeploy(cfgOf(alembic), none, { ref: 'v1', migrateBack: true })).toThrow(/blue holds no release bg knows/);
   });
 });
