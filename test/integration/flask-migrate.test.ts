@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Postgres, startPostgres } from '../harness/postgres.js';
+import { jsonEvent } from '../support/json-events.js';
 import { startLoop } from '../support/load-loop.js';
 import { startPostLoop } from '../support/post-loop.js';
 import { makeScene, type Scene } from '../support/scene.js';
@@ -69,8 +70,10 @@ describe('Flask-Migrate app on SQLite: setup on an empty database, deploy a null
 // the database's revision, and checks every way back. The path, under reads and inserts through
 // Caddy: a nullable column (passes), the code step that stops mapping it, the revision that drops it
 // (refused, then --allow-destructive), a plain rollback (refused), rollback --migrate-back
-// (downgraded before the older code starts), and a NOT NULL column without a server default
-// (refused). Every run ends in exit 0 or 2 and answers no request with a 500.
+// (downgraded before the older code starts), a NOT NULL column without a server default
+// (refused), and the drop again, then the way back as a deploy of the older ref: plain (refused),
+// with --migrate-back whose downgrade fails (refused up front), with --migrate-back (downgraded in
+// the window). Every run ends in exit 0 or 2 and answers no request with a 500.
 for (const kind of ['sqlite', 'postgresql'] as const) {
   describe(`Flask-Migrate app on ${kind} with alembic: the revisions checked before release, every way back checked`, () => {
     const sb = inject('sandbox');
@@ -221,6 +224,58 @@ for (const kind of ['sqlite', 'postgresql'] as const) {
       expect(r.stderr).toContain('--migrate-back');
       expect(await revision()).toBe('48f7e8d113b3');
       expect((await s.get('/')).body).toMatch(/^v3 notes=\d+$/);
+    });
+
+    // the way back as a deploy of the older ref (v3), after the drop went out again
+    const active = async () => jsonEvent((await s.bg(['status', '--json'])).stdout, 'status').active;
+
+    it('deploy v4 --allow-destructive again: the column is dropped', async () => {
+      const r = await underLoad(['deploy', 'v4', '--allow-destructive'], 'deploy v4 --allow-destructive (again)');
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(await revision()).toBe('c41f0a9e2b7d');
+      expect(await columns()).toEqual(['id', 'text']);
+    });
+
+    it('plain deploy v3 (older, lacks the revision): refused (exit 2) naming both ways on, nothing changed', async () => {
+      const color = await active();
+      const r = await underLoad(['deploy', 'v3'], 'deploy v3 (older) refused');
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toContain('The database is at revision c41f0a9e2b7d, which releases/');
+      expect(r.stderr).toContain('bluegreen deploy v3 --migrate-back');
+      expect(r.stderr).toContain('bluegreen rollback --to <id> --migrate-back');
+      expect(await revision()).toBe('c41f0a9e2b7d');
+      expect(await columns()).toEqual(['id', 'text']);
+      expect(await active()).toBe(color);
+      expect((await s.get('/')).body).toMatch(/^v4 notes=\d+$/);
+    });
+
+    it('deploy v3 --migrate-back whose downgrade fails on this database: refused up front (exit 2) with its error, nothing changed', async () => {
+      await query('alter table note add column tag varchar(50)'); // what the downgrade re-adds, already there
+      const color = await active();
+      const r = await underLoad(['deploy', 'v3', '--migrate-back'], 'deploy v3 --migrate-back, failing downgrade, refused');
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toContain('The downgrade to 48f7e8d113b3 fails');
+      expect(r.stderr).toMatch(pg ? /column "tag" of relation "note" already exists/ : /duplicate column name: tag/);
+      expect(await revision()).toBe('c41f0a9e2b7d');
+      expect(await columns()).toEqual(['id', 'tag', 'text']);
+      expect(await active()).toBe(color);
+      expect((await s.get('/')).body).toMatch(/^v4 notes=\d+$/);
+      await query('alter table note drop column tag');
+    });
+
+    it('deploy v3 --migrate-back: checked and rehearsed after the build, downgraded in the maintenance window, the older code serves, no failed request', async () => {
+      const color = await active();
+      const r = await underLoad(['deploy', 'v3', '--migrate-back'], 'deploy v3 --migrate-back', true);
+      const out = r.stdout + r.stderr;
+      expect(r.code, out).toBe(0);
+      expect(out).toContain(pg ? 'rehearsed in a transaction rolled back' : 'rehearsed on a copy of the SQLite database');
+      expect(out).toContain('nothing to upgrade once the migrate-back step has downgraded c41f0a9e2b7d');
+      expect(out).toContain('downgraded c41f0a9e2b7d to 48f7e8d113b3');
+      expect(await revision()).toBe('48f7e8d113b3');
+      expect(await columns()).toEqual(['id', 'tag', 'text']);
+      expect(await active()).not.toBe(color);
+      expect((await s.get('/')).body).toMatch(/^v3 notes=\d+$/);
+      if (!pg) expect(readdirSync(`${s.dir}/srv/shared`).filter((f) => f.startsWith('.bg-rehearsal'))).toEqual([]);
     });
   });
 }
