@@ -60,7 +60,10 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
       'django, alembic: apply migrations the serving version cannot live with; the old Celery stops before them',
     )
     .option('--maintenance', 'Caddy answers 503 from right before the release commands until right after the switch')
-    .option('--migrate-back', 'django, an older ref: rehearse, then with maintenance on reverse the applied migrations it does not know')
+    .option(
+      '--migrate-back',
+      'an older ref (django, alembic): rehearse, then with maintenance on reverse the applied migrations it does not know',
+    )
     .option('--no-memory-check', NO_MEMORY_CHECK)
     .addOption(parallel())
     .description('deploy <ref> to the idle color with no failed request; rolls back on any failure')

@@ -272,7 +272,7 @@ const alembic = block(
   {
     command: requiredKey(COMMAND, command, {
       example: 'flask db',
-      doc: "how Alembic runs for this app, in the release (its `.venv/bin` first on `PATH`): `flask db` (Flask-Migrate) or `alembic -c alembic.ini`. With it, each deploy reads the pending revisions' `upgrade()` (Python's `ast`, nothing imported) and the database's revision (`<command> current`) before `release`, and refuses (exit 2) a dropped or renamed column or table, a NOT NULL column without a `server_default`, a type change; `op.execute` is listed as unchecked; `deploy --allow-destructive` goes ahead. `rollback` to a release whose files lack the database's revision is refused when those revisions break it; `rollback --migrate-back` runs `<command> downgrade <its head>` with the newer release's files, rehearsed first. Not with `django:`",
+      doc: "how Alembic runs for this app, in the release (its `.venv/bin` first on `PATH`): `flask db` (Flask-Migrate) or `alembic -c alembic.ini`. With it, each deploy reads the pending revisions' `upgrade()` (Python's `ast`, nothing imported) and the database's revision (`<command> current`) before `release`, and refuses (exit 2) a dropped or renamed column or table, a NOT NULL column without a `server_default`, a type change; `op.execute` is listed as unchecked; `deploy --allow-destructive` goes ahead. `rollback` to a release whose files lack the database's revision is refused when those revisions break it, `deploy` of such a ref always; `rollback --migrate-back` and `deploy <older ref> --migrate-back` run `<command> downgrade <its head>` with the serving release's files, rehearsed first. Not with `django:`",
       hint: 'flask db (Flask-Migrate) or alembic -c alembic.ini',
     }),
   },
