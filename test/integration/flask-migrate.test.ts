@@ -271,11 +271,25 @@ for (const kind of ['sqlite', 'postgresql'] as const) {
       expect(out).toContain(pg ? 'rehearsed in a transaction rolled back' : 'rehearsed on a copy of the SQLite database');
       expect(out).toContain('nothing to upgrade once the migrate-back step has downgraded c41f0a9e2b7d');
       expect(out).toContain('downgraded c41f0a9e2b7d to 48f7e8d113b3');
+      expect(out).toContain('✓ alembic-rollback-');
+      expect(out).toContain('✓ maintenance-on');
       expect(await revision()).toBe('48f7e8d113b3');
       expect(await columns()).toEqual(['id', 'tag', 'text']);
       expect(await active()).not.toBe(color);
       expect((await s.get('/')).body).toMatch(/^v3 notes=\d+$/);
       if (!pg) expect(readdirSync(`${s.dir}/srv/shared`).filter((f) => f.startsWith('.bg-rehearsal'))).toEqual([]);
+    });
+
+    it('deploy v3 again (the serving ref, the same head): a plain deploy, no way-back check, no window', async () => {
+      const r = await underLoad(['deploy', 'v3'], 'deploy v3 (serving ref)');
+      const out = r.stdout + r.stderr;
+      expect(r.code, out).toBe(0);
+      expect(out).toContain('nothing to upgrade (database at 48f7e8d113b3)');
+      expect(out).toContain('✓ alembic-plan-');
+      expect(out).not.toContain('alembic-rollback-');
+      expect(out).not.toContain('maintenance-on');
+      expect(await revision()).toBe('48f7e8d113b3');
+      expect((await s.get('/')).body).toMatch(/^v3 notes=\d+$/);
     });
   });
 }
