@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Postgres, startPostgres } from '../harness/postgres.js';
 import { jsonEvent } from '../support/json-events.js';
@@ -261,6 +261,27 @@ for (const kind of ['sqlite', 'postgresql'] as const) {
       expect(await active()).toBe(color);
       expect((await s.get('/')).body).toMatch(/^v4 notes=\d+$/);
       await query('alter table note drop column tag');
+    });
+
+    it('deploy v3 --migrate-back whose release commands fail after the downgrade: undone forward (upgraded with the serving release’s files), v4 serves as before, no failed request', async () => {
+      const yml = readFileSync(s.configPath, 'utf8');
+      // a release command after the upgrade that fails (a seed step, say): it runs after the downgrade
+      writeFileSync(s.configPath, yml.replace('  - "flask db upgrade"\n', '  - "flask db upgrade"\n  - "false"\n'));
+      const color = await active();
+      try {
+        const r = await underLoad(['deploy', 'v3', '--migrate-back'], 'deploy v3 --migrate-back, release fails, undone', true);
+        const out = r.stdout + r.stderr;
+        expect(r.code, out).toBe(1);
+        expect(out).toContain('downgraded c41f0a9e2b7d to 48f7e8d113b3');
+        expect(out).toContain('↶ undo alembic-migrate-back-');
+        expect(await revision()).toBe('c41f0a9e2b7d');
+        expect(await columns()).toEqual(['id', 'text']);
+        expect(await active()).toBe(color);
+        expect((await s.get('/')).status).toBe(200); // maintenance is off again
+        expect((await s.get('/')).body).toMatch(/^v4 notes=\d+$/);
+      } finally {
+        writeFileSync(s.configPath, yml);
+      }
     });
 
     it('deploy v3 --migrate-back: checked and rehearsed after the build, downgraded in the maintenance window, the older code serves, no failed request', async () => {
