@@ -3,18 +3,18 @@
 # numbers behind "Celery worker stop: Debian 12 vs 13" in docs/benchmarks.md. Two containers
 # (scripts/container.sh), one over this machine's / and one over the Debian 13 root that
 # scripts/trixie-root.sh builds, each with Debian's redis-server.service and the Flask test app's
-# Celery worker (test/fixtures/app) set up by bg in system scope. The runs alternate between them.
+# Celery worker (test/fixtures/app) set up by bg in system scope, idle at each stop. The runs alternate between them.
 #
 #   bash scripts/bench-celery-stop.sh                        # 8 stops each, ~3 minutes
 #   BENCH_RUNS=12 bash scripts/bench-celery-stop.sh
 #   BENCH_LOGLEVEL=debug BENCH_TRACE=1 bash scripts/bench-celery-stop.sh   # also print each stop's worker log
-#   BENCH_TASK_S=1 bash scripts/bench-celery-stop.sh         # a task of that many seconds runs at each stop
-#   BENCH_WORKER_ARGS='--without-gossip' ...                 # extra words appended to the worker's ExecStart
+#   BENCH_WORKER_ARGS='--heartbeat-interval 1' bash scripts/bench-celery-stop.sh   # words appended to the worker's ExecStart
 #
 # Each stop is `systemctl stop` of the worker unit; its phases come from the unit's journal and
 # systemd's own timestamps (one monotonic clock, the host's):
 #   quiesce   "Stopping ..." → "worker: Warm shutdown"     (bg's ExecStop, then SIGTERM)
-#   warm      "Warm shutdown" → the main process's exit     (Celery's shutdown; a running task finishes in it)
+#   warm      "Warm shutdown" → the main process's exit     (Celery's shutdown; at loglevel debug split into:
+#             the loop sees it, the bootsteps stop, the pool joins its processes)
 #   cgroup    main process exit → the unit inactive          (KillMode=mixed: the pool's processes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,11 +54,11 @@ for i in $(seq 1 "$runs"); do
   for v in $order; do
     d=$d12
     [ "$v" = 13 ] && d=$d13
-    inside "$d" "BENCH_TRACE=${BENCH_TRACE:-} bash $repo/scripts/bench-celery-stop/stop-once.sh ${BENCH_TASK_S:-0}" >"$out/one"
+    inside "$d" "BENCH_TRACE=${BENCH_TRACE:-} bash $repo/scripts/bench-celery-stop/stop-once.sh" >"$out/one"
     tail -1 "$out/one" >>"$out/$v.jsonl"
     if [ -n "${BENCH_TRACE:-}" ]; then echo "--- Debian $v, run $i"; head -n -1 "$out/one"; fi
   done
 done
-echo "bg: $(git log -1 --format='%h %s' | cut -c1-70); runs: $runs each, alternating; task at stop: ${BENCH_TASK_S:-0} s; loglevel ${BENCH_LOGLEVEL:-info}; extra worker args: '${BENCH_WORKER_ARGS:-}'"
+echo "bg: $(git log -1 --format='%h %s' | cut -c1-70); runs: $runs each, alternating; loglevel ${BENCH_LOGLEVEL:-info}; extra worker args: '${BENCH_WORKER_ARGS:-}'"
 node scripts/bench-celery-stop/report.mjs "Debian 12 ($v12)" "$out/12.jsonl" "Debian 13 ($v13)" "$out/13.jsonl"
 echo "raw: $out"

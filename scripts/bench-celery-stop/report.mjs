@@ -4,7 +4,11 @@ import { readFileSync } from 'node:fs';
 
 const sets = [];
 for (let i = 2; i < process.argv.length; i += 2) {
-  const rows = readFileSync(process.argv[i + 1], 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const rows = readFileSync(process.argv[i + 1], 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   sets.push({ label: process.argv[i], rows });
 }
 const median = (xs) => {
@@ -17,9 +21,8 @@ const phases = [
   ['quiesce', 'stop requested → "Warm shutdown" (ExecStop)'],
   ['warm', '"Warm shutdown" → main process exit'],
   ['seen', '… "Warm shutdown" → the loop sees it ("Closing Hub", debug)'],
-  ['teardown', '… the bootsteps\' stop (debug)'],
-  ['join', '… the pool\'s join → exit (debug)'],
-  ['task', '"Warm shutdown" → running task done'],
+  ['teardown', "… the bootsteps' stop (debug)"],
+  ['join', "… the pool's join → exit (debug)"],
   ['cgroup', 'main process exit → unit inactive'],
   ['total', 'stop requested → unit inactive'],
 ];

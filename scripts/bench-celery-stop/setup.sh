@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Inside a bench container: the Flask test app `shop` with a Celery worker (no beat: the worker idles
-# unless a stop's run gives it a task), set up by bg in system scope. Args: checkout, loglevel, extra worker words.
+# at each stop), set up by bg in system scope. Args: checkout, loglevel, extra worker words.
 set -euo pipefail
 repo=$1 loglevel=$2 extra=$3
 rm -rf /srv/git/shop; mkdir -p /srv/git /etc/bg

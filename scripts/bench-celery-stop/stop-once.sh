@@ -1,24 +1,18 @@
 #!/usr/bin/env bash
 # Inside a bench container: start the worker if it is not running, then time one `systemctl stop`
-# of it. Arg: a task's seconds to have running at the stop (0: none, the worker idles).
+# of it, idle (bg's quiesce lasts longer than a short task: one enqueued before the stop is done
+# before the SIGTERM).
 # Prints one JSON line (seconds per phase); with BENCH_TRACE=1, first the worker's log of the stop,
 # each line's time from the stop request.
 set -euo pipefail
-task_s=${1:-0}
 unit=shop-worker-blue.service
 systemctl start "$unit"
 sleep 1
-if [ "$task_s" != 0 ]; then
-  : > /srv/shop/shared/started
-  (cd /srv/git/shop && /usr/bin/python3 -c "import tasks; tasks.record.delay(1, $task_s)")
-  # the task is on the worker once its pool process sleeps in it: give it the broker's round trip
-  sleep 0.3
-fi
 cursor=$(journalctl --show-cursor -n 0 -q | sed -n 's/^-- cursor: //p')
 systemctl stop "$unit"
 journalctl -u "$unit" --after-cursor="$cursor" -o json --no-pager >/tmp/bench-stop.json
 systemctl show -p ExecMainExitTimestampMonotonic -p InactiveEnterTimestampMonotonic -p ExecMainStatus "$unit" >/tmp/bench-stop.show
-/usr/bin/python3 - "$task_s" <<'PY'
+/usr/bin/python3 - <<'PY'
 import json, os, sys
 entries = [json.loads(l) for l in open("/tmp/bench-stop.json")]
 show = dict(l.strip().split("=", 1) for l in open("/tmp/bench-stop.show"))
@@ -44,7 +38,6 @@ def maybe(pred):
 t_seen = maybe(lambda m: "| Worker: Closing Hub" in m)
 t_join = maybe(lambda m: "removing tasks from inqueue" in m)
 t_end = t_exit or t_inactive
-task_done = [mono(e) for e in entries if "succeeded in" in msg(e)]
 if os.environ.get("BENCH_TRACE"):
     for e in entries:
         print("%+8.3f %s" % (mono(e) - t_req, msg(e)))
@@ -57,7 +50,6 @@ print(json.dumps({
     "seen": r(t_seen and t_seen - t_warm),
     "teardown": r(t_seen and t_join and t_join - t_seen),
     "join": r(t_join and t_end - t_join),
-    "task": r(max(task_done) - t_warm) if task_done else None,
     "cgroup": r(t_exit and t_inactive - t_exit),
     "total": r(t_inactive - t_req),
     "status": show["ExecMainStatus"],
