@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { summarize } from '../../src/cli/commands/deploy.js';
 import { buildReport } from '../../src/cli/commands/status.js';
 import { runFailure } from '../../src/cli/outcome.js';
 import { formatStatus } from '../../src/cli/status-format.js';
@@ -108,5 +109,17 @@ describe('a failed deploy with the socket switch', () => {
       failed: { step: 'health-gate-green', error: new HealthError('green answered 500', { code: 'unhealthy' }) },
     });
     expect(err.state).toBe('Rolled back: old version still serving from blue (/run/bg/shop/blue/gunicorn.sock); Celery as before.');
+  });
+});
+
+describe("a deploy's summary with the socket switch", () => {
+  it("names the new color's socket; the port switch its port", () => {
+    const plan: Plan = { command: 'deploy', from: 'blue', to: 'green', release: '20261204-010000', steps: [], notes: [] };
+    const result = { ok: true, ms: 1200, steps: [], commit: 'abcdef1234567890' };
+    const line = (cfg: Config) => summarize('main')(cfg, plan, result, {}).split('\n')[0];
+    expect(line(socketConfig())).toBe(
+      `deploy: main (abcdef123456) in releases/20261204-010000 is live on green (unix socket, no Caddy reload) at ${GREEN_SOCKET}; blue drained and stopping. 1.20 s.`,
+    );
+    expect(line(sampleConfig())).toContain('is live on green (127.0.0.1:8100); blue drained');
   });
 });
