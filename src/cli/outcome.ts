@@ -1,3 +1,4 @@
+import { portPlace } from '../config/socket-paths.js';
 import type { Config } from '../config/types.js';
 import { BgError, EXIT, type ExitCode, isBgError, messageOf } from '../errors.js';
 import type { RunResult } from '../execute/executor.js';
@@ -25,7 +26,7 @@ export function runFailure(
   const why = messageOf(cause);
   const detail = isBgError(cause) ? cause.detail : undefined;
   const code = isBgError(cause) ? cause.code : 'internal';
-  const serving = plan.from ? `${plan.from} (port ${cfg.web.ports[plan.from]})` : 'what served before';
+  const serving = plan.from ? `${plan.from} (${portPlace(cfg)(cfg.web.ports[plan.from])})` : 'what served before';
   const notUndone = releaseNotUndone(result);
   if (result.undoFailed?.length) {
     const undo = result.undoFailed.map((u) => `undo of ${u.step}: ${messageOf(u.error)}`).join('; ');

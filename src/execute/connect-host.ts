@@ -1,6 +1,6 @@
 // The one place the real host is built from the adapters. Commands never construct an adapter.
 import { existsSync } from 'node:fs';
-import { chmod, lchown, lstat, open, readdir, readlink, rename, rm } from 'node:fs/promises';
+import { chmod, lchown, lstat, open, readdir, readlink, rename, rm, rmdir } from 'node:fs/promises';
 import { backupStore } from '../adapters/backup-files.js';
 import { CaddyAdmin } from '../adapters/caddy-admin.js';
 import { chownTree } from '../adapters/chown-tree.js';
@@ -54,6 +54,11 @@ const files: FilesPort = {
   lstat: lstatPath,
   list: (dir) => readdir(dir).catch(() => []),
   removeTree: (path) => rm(path, { recursive: true, force: true }),
+  removeEmptyDir: (path) =>
+    rmdir(path).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' || e.code === 'ENOTEMPTY' || e.code === 'EEXIST' ? false : Promise.reject(e)),
+    ),
   rename: (from, to) => rename(from, to),
 };
 

@@ -3,7 +3,7 @@ import type { Reporter } from '../cli/progress.js';
 import { unitNames } from '../config/names.js';
 import { COLORS, type Config } from '../config/types.js';
 import { BgError, messageOf } from '../errors.js';
-import { describeAction, type Plan, type Step } from '../plan/step.js';
+import { describeAction, type Plan, type PortPlace, type Step } from '../plan/step.js';
 import { perform, performUndo } from '../steps/actions.js';
 import type { ActionContext, Receipt } from './context.js';
 import type { Host } from './host.js';
@@ -146,8 +146,9 @@ function webTouched(undo: Step['undo'], webs: Set<string>): string | undefined {
 
 const interruption = (signal: AbortSignal): unknown => signal.reason ?? new BgError('Interrupted.', { code: 'interrupted' });
 
-export function describePlan(plan: Plan): string[] {
+export function describePlan(plan: Plan, place?: PortPlace): string[] {
   return plan.steps.map(
-    (s, i) => `${String(i + 1).padStart(2)}. ${s.name}: ${describeAction(s.action)}${s.undo ? `  (undo: ${describeAction(s.undo)})` : ''}`,
+    (s, i) =>
+      `${String(i + 1).padStart(2)}. ${s.name}: ${describeAction(s.action, place)}${s.undo ? `  (undo: ${describeAction(s.undo, place)})` : ''}`,
   );
 }

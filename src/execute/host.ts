@@ -63,6 +63,8 @@ export interface FilesPort {
   rename(from: string, to: string): Promise<void>;
   /** Removes a directory tree (a pruned release). */
   removeTree(path: string): Promise<void>;
+  /** rmdir(2): never follows a link, never removes what is inside (false: not empty, or not there). */
+  removeEmptyDir(path: string): Promise<boolean>;
   /** Creates an empty file with `mode` if there is none (true); an existing one is left as it is (false). */
   createIfMissing(path: string, mode: number): Promise<boolean>;
   /** A file the app's user may write, read without following a link, only if regular, bounded (undefined: it does not exist). */

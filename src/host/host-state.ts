@@ -25,6 +25,7 @@ export interface HostState {
   upstreamPort?: number; // the port upstream.txt names (may be a legacy port)
   caddyUpstreams?: string[]; // what Caddy routes to now; undefined when its admin API did not answer
   socketColor?: Color; // the socket switch: the color `active.sock` names (read as a link)
+  upstreamSocket?: boolean; // upstream.txt names `active.sock` (what serves is the socket switch, whatever bg.yml says now)
   units: Record<string, ObservedUnit>;
   colors: Record<Color, ColorRelease>; // the release each color points at
   releases?: ReleaseRecord[]; // every release on disk, newest first; undefined: not looked

@@ -117,6 +117,7 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
     upstreamPort,
     caddyUpstreams,
     ...(socketColor && { socketColor }),
+    ...(viaSocket && { upstreamSocket: true }),
     units,
     colors: { blue: { ...blueLink, ...blueHead }, green: { ...greenLink, ...greenHead } },
     releases,

@@ -1,9 +1,11 @@
 import { presentUnits, releasePath, releasesDir, sharedDir, unitNames, unitStem } from '../config/names.js';
+import { colorAddress } from '../config/socket-paths.js';
 import { type Config, otherColor } from '../config/types.js';
 import { liveColorWithoutFile } from '../host/diagnose.js';
 import { type HostState, isRunning } from '../host/host-state.js';
 import { refuseNames } from '../host/names-check.js';
 import { preflight } from '../host/preflight.js';
+import { upstreamSays } from '../host/socket-state.js';
 import { celeryUnits } from './boot-steps.js';
 import { brokerCheck, celerySteps } from './celery-steps.js';
 import { kernelSteps } from './kernel.js';
@@ -63,14 +65,10 @@ export function planSetup(cfg: Config, host: HostState, now: Date = new Date()):
       : [];
     const steps = [...kernel.steps, ...repair, ...files, ...disableIdle, ...(celeryMissing ? brokerCheck(cfg) : []), ...restart, ...enable];
     const said =
-      host.upstreamFile === 'missing'
-        ? 'is missing'
-        : host.upstreamFile === 'unreadable'
-          ? "is not bg's"
-          : `says 127.0.0.1:${host.upstreamPort}`;
+      host.upstreamFile === 'missing' ? 'is missing' : host.upstreamFile === 'unreadable' ? "is not bg's" : upstreamSays(cfg, host);
     const notes = found
       ? [
-          `${cfg.caddy.upstreamFile} ${said}, but Caddy routes to ${found} (127.0.0.1:${cfg.web.ports[found]}) and its web unit runs: ${found} is live. Writing the file again; nothing else changes what serves.`,
+          `${cfg.caddy.upstreamFile} ${said}, but Caddy routes to ${found} (${colorAddress(cfg, found)}) and its web unit runs: ${found} is live. Writing the file again; nothing else changes what serves.`,
         ]
       : [`Already set up: ${active} is serving.`];
     notes.push(...kernel.notes);

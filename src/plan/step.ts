@@ -103,7 +103,11 @@ export interface Observes {
   appFiles?: boolean; // which of the app's unit, Caddy and root files are on disk (remove)
 }
 
-export const describeAction = (a: Action): string => {
+/** How the plan names a web port: `port 8000`, or with the socket switch that color's socket. */
+export type PortPlace = (port: number) => string;
+const byPort: PortPlace = (p) => `port ${p}`;
+
+export const describeAction = (a: Action, place: PortPlace = byPort): string => {
   switch (a.kind) {
     case 'install':
       return `install ${[...a.colors.map((c) => `${c} units`), ...(a.caddyfile ? ['the Caddyfile'] : [])].join(' and ')}`;
@@ -154,7 +158,7 @@ export const describeAction = (a: Action): string => {
     case 'start':
       return `start ${a.unit}`;
     case 'stop':
-      return `${a.drainPort ? `wait for port ${a.drainPort} to drain, then ` : ''}stop ${a.unit}${a.wait === false ? ' (systemd finishes it; bg does not wait)' : ''}`;
+      return `${a.drainPort ? `wait for ${place(a.drainPort)} to drain, then ` : ''}stop ${a.unit}${a.wait === false ? ' (systemd finishes it; bg does not wait)' : ''}`;
     case 'health-gate':
       return `wait until ${a.color} answers its health check`;
     case 'maintenance':
@@ -168,7 +172,7 @@ export const describeAction = (a: Action): string => {
     case 'switch-back':
       return 'put back the previous upstream and Caddy config';
     case 'drain':
-      return `wait for in-flight requests on port ${a.ports.join(', ')} to finish`;
+      return `wait for in-flight requests on ${a.ports.map(place).join(', ')} to finish`;
     case 'enable':
       return `enable ${a.units.join(', ')}`;
     case 'disable':

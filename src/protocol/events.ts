@@ -80,7 +80,7 @@ export interface StatusReport {
   scope: string;
   active: string | null;
   maintenance: boolean;
-  // socket: caddy.switch socket, the link Caddy dials and the color it names (port is that color's)
+  // socket: upstream.txt names the socket switch's link (set by the deploy that moves to caddy.switch socket), the link Caddy dials and the color it names (port is that color's)
   upstream: {
     file: string;
     port: number | null;

@@ -4,7 +4,7 @@
 // connections Caddy holds stay open. Caddy loads its config only when the upstream file itself
 // changes: the first switch after moving from `port` to `socket` (or back).
 import { colorDir, currentLink, maintenanceFlag, previousLink, releasePath } from '../config/names.js';
-import { activeSocket, colorOfSocket, colorSocket } from '../config/socket-paths.js';
+import { activeSocket, colorOfSocket, colorSocket, colorSocketDir, socketRoot } from '../config/socket-paths.js';
 import type { Color } from '../config/types.js';
 import { CaddyError } from '../errors.js';
 import type { ActionContext, SwitchReceipt } from '../execute/context.js';
@@ -58,4 +58,32 @@ export async function socketBack(ctx: ActionContext, before: SwitchReceipt): Pro
   if (now === before.activeSocket) return;
   if (before.activeSocket !== undefined && colorOfSocket(cfg, before.activeSocket)) await host.files.pointLink(link, before.activeSocket);
   else await host.files.remove(link);
+}
+
+/**
+ * A switch to the port (caddy.switch moved back to `port`): Caddy dials the port now, so nothing
+ * dials `active.sock`, and it goes (the switch's undo, socketBack, puts it back). So does the new
+ * color's socket dir: its Gunicorn binds the port now, and a socket in the dir is one a killed run
+ * left (unlink never follows; rmdir only removes an empty dir). The old color's Gunicorn listens on
+ * its socket until it exits, which unlinks it: its dir goes at the next switch, the runtime dir with it.
+ * Returns what it removed, for the step's detail.
+ */
+export async function forgetSockets(ctx: ActionContext, to: Color): Promise<string> {
+  const { cfg, host } = ctx;
+  const gone: string[] = [];
+  // leftovers only: a failure to remove one is said in the step's detail, and the switch stands
+  try {
+    const link = activeSocket(cfg);
+    if ((await host.files.readLink(link)) !== undefined) {
+      await host.files.remove(link);
+      gone.push(link);
+    }
+    const stale = await host.files.lstat(colorSocket(cfg, to));
+    if (stale && stale.kind !== 'dir') await host.files.remove(colorSocket(cfg, to));
+    for (const dir of [colorSocketDir(cfg, to), socketRoot(cfg)]) if (await host.files.removeEmptyDir(dir)) gone.push(dir);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return `; removed ${gone.join(', ') || 'nothing'} of the socket switch's leftovers under ${socketRoot(cfg)}: ${why}`;
+  }
+  return gone.length ? `; removed ${gone.join(', ')}` : '';
 }

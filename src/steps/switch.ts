@@ -1,4 +1,5 @@
 import { colorDir, currentLink, maintenanceFlag, previousLink, releasePath } from '../config/names.js';
+import { activeSocket } from '../config/socket-paths.js';
 import type { Color } from '../config/types.js';
 import { BgError, CaddyError } from '../errors.js';
 import type { ActionContext, SwitchReceipt } from '../execute/context.js';
@@ -6,7 +7,7 @@ import { describeSite, droppedSites } from '../host/caddy-sites.js';
 import { renderUpstream } from '../render/upstream.js';
 import { loadMainCaddyfile } from './caddy-guard.js';
 import { markServed } from './releases.js';
-import { socketBack, switchSocketTo } from './socket-switch.js';
+import { forgetSockets, socketBack, switchSocketTo } from './socket-switch.js';
 
 // The switch: upstream file, then `current`, then Caddy loads the Caddyfile (which imports the
 // upstream file), and Caddy itself must confirm it routes to the new port.
@@ -20,6 +21,7 @@ export async function switchTo(ctx: ActionContext, to: Color, release: string | 
     current: await host.files.readLink(current),
     previous: await host.files.readLink(previousLink(cfg)),
     caddyConfig: await host.caddy.config().catch(() => undefined),
+    activeSocket: await host.files.readLink(activeSocket(cfg)),
   });
   const live = await host.files.readLink(current);
   await host.files.write(cfg.caddy.upstreamFile, renderUpstream(cfg, to));
@@ -30,8 +32,9 @@ export async function switchTo(ctx: ActionContext, to: Color, release: string | 
   const want = `127.0.0.1:${cfg.web.ports[to]}`;
   // maintenance on: Caddy answers 503 and routes nowhere until `maintenance off` (which confirms the route)
   if (host.files.exists(maintenanceFlag(cfg))) {
+    const gone = await forgetSockets(ctx, to);
     if (release) await markServed(host, cfg, release);
-    return `upstream is ${want}; maintenance is on, so Caddy answers 503 until \`bluegreen maintenance off\``;
+    return `upstream is ${want}; maintenance is on, so Caddy answers 503 until \`bluegreen maintenance off\`${gone}`;
   }
   const routed = await host.caddy.upstreams();
   if (!routed.includes(want)) {
@@ -40,8 +43,9 @@ export async function switchTo(ctx: ActionContext, to: Color, release: string | 
       next: `Check that ${cfg.caddy.caddyfile} is the Caddyfile Caddy runs and that it imports ${cfg.caddy.upstreamFile}.`,
     });
   }
+  const gone = await forgetSockets(ctx, to);
   if (release) await markServed(host, cfg, release);
-  return `Caddy routes to ${want}`;
+  return `Caddy routes to ${want}${gone}`;
 }
 
 // Puts the upstream file back and has Caddy load the main Caddyfile from disk again: that also
@@ -51,7 +55,8 @@ export async function switchTo(ctx: ActionContext, to: Color, release: string | 
 // written (a full disk) left it as it was, and writing it again would fail the same way.
 export async function switchBack(ctx: ActionContext, before: SwitchReceipt): Promise<void> {
   const { cfg, host } = ctx;
-  if (cfg.caddy.switch === 'socket') await socketBack(ctx, before);
+  // either switch: the port switch removes `active.sock` when it leaves the socket switch
+  await socketBack(ctx, before);
   const upstream = await host.files.read(cfg.caddy.upstreamFile).catch(() => null);
   // the socket switch reloads nothing unless its upstream file changed (a move from `port`)
   if (cfg.caddy.switch === 'socket' && upstream === before.upstream) {

@@ -1,4 +1,4 @@
-import { lstatSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { jsonEvent } from '../support/json-events.js';
@@ -68,8 +68,14 @@ describe('moving an installed app between caddy.switch port and socket', () => {
   };
 
   it('the next deploy moves to the socket (one Caddy load), a rollback and a deploy back to the port: no failed request', async () => {
-    const loop = startLoop(s.url('/'), { concurrency: 4, maxMs: 120_000 });
+    const loop = startLoop(s.url('/'), { concurrency: 4, maxMs: 180_000 });
     setSwitch('socket');
+    // bg.yml says socket, upstream.txt still the port: status tells what serves, the port
+    const before = jsonEvent((await s.bg(['status', '--json'])).stdout, 'status');
+    expect(before.active).toBe('blue');
+    expect(before.upstream).toMatchObject({ port: s.ports.blue, mismatch: false });
+    expect(before.upstream.socket).toBeUndefined();
+    expect((before.problems ?? []).filter((p: { severity: string }) => p.severity === 'error')).toEqual([]);
     const d = await s.bg(['deploy', 'v2']);
     expect(d.code, d.stderr).toBe(0);
     expect(readFileSync(`${s.dir}/caddy/upstream.txt`, 'utf8')).toBe(`to unix/${run()}/active.sock\n`);
@@ -83,11 +89,20 @@ describe('moving an installed app between caddy.switch port and socket', () => {
     const back = await s.bg(['deploy', 'v3']);
     expect(back.code, back.stderr).toBe(0);
     expect(readFileSync(`${s.dir}/caddy/upstream.txt`, 'utf8')).toBe(`to 127.0.0.1:${s.ports.green}\n`);
-    const res = await loop.stop();
-    expect(res.failed, res.failures.join('\n')).toBe(0);
-    expect(await s.get('/')).toEqual({ status: 200, body: 'v3 hello' });
+    // nothing dials active.sock now: the switch removed it, and green's socket dir (green binds its port)
+    expect(lstatSync(`${run()}/active.sock`, { throwIfNoEntry: false })).toBeUndefined();
+    expect(existsSync(`${run()}/green`)).toBe(false);
     const st = jsonEvent((await s.bg(['status', '--json'])).stdout, 'status');
     expect(st.active).toBe('green');
-    expect(st.upstream.mismatch).toBe(false);
+    expect(st.upstream).toMatchObject({ port: s.ports.green, mismatch: false });
+    expect(st.upstream.socket).toBeUndefined();
+    expect((st.problems ?? []).filter((p: { severity: string }) => p.severity === 'error')).toEqual([]);
+    // blue's Gunicorn unlinked its socket as it exited: the next deploy removes its dir and the runtime dir
+    const next = await s.bg(['deploy', 'v2']);
+    expect(next.code, next.stderr).toBe(0);
+    expect(existsSync(run())).toBe(false);
+    const res = await loop.stop();
+    expect(res.failed, res.failures.join('\n')).toBe(0);
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
   });
 });

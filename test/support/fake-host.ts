@@ -236,6 +236,12 @@ export class FakeHost implements Host {
       this.calls.push(`remove-tree ${path}`);
       this.dirs.delete(path);
     },
+    removeEmptyDir: async (path: string) => {
+      const inside = [...this.fileMap.keys(), ...this.links.keys(), ...this.dirs].some((p) => p.startsWith(`${path}/`));
+      if (inside || !this.dirs.has(path)) return false;
+      this.calls.push(`rmdir ${path}`);
+      return this.dirs.delete(path);
+    },
   };
   /** The backups directory: files by path with their size; `seal` takes the temp file's as it is. */
   readonly backupFiles = new Map<string, number>();

@@ -90,3 +90,60 @@ describe('the socket switch: the switch action and its undo', () => {
     expect(host.calls).toContain('drain /run/bg/shop/blue/gunicorn.sock');
   });
 });
+
+describe('the switch back to the port: the socket leftovers go, and the undo puts the link back', () => {
+  const cfg = sampleConfig(); // caddy.switch: port (bg.yml moved back)
+  const line = 'to unix//run/bg/shop/active.sock\n';
+  const setUp = () => {
+    const host = new FakeHost({
+      upstreamFile: cfg.caddy.upstreamFile,
+      files: { [cfg.caddy.upstreamFile]: line, [cfg.caddy.caddyfile]: 'import /etc/caddy/shop.caddy\n' },
+    });
+    host.links.set('/run/bg/shop/active.sock', '/run/bg/shop/blue/gunicorn.sock');
+    // blue still serves on its socket (drained after the switch); green's dir is from its last socket run
+    for (const d of ['/run/bg/shop', '/run/bg/shop/blue', '/run/bg/shop/green']) host.dirs.add(d);
+    host.fileMap.set('/run/bg/shop/blue/gunicorn.sock', '');
+    let receipt: Receipt | undefined;
+    const ctx: ActionContext = { cfg, host, note: () => {}, keep: (r) => (receipt = r) };
+    return { host, ctx, receipt: () => receipt };
+  };
+
+  it("removes active.sock and the new color's socket dir once Caddy routes to the port; the old color's socket stays until its Gunicorn exits", async () => {
+    const { host, ctx } = setUp();
+    const r = await perform({ kind: 'switch', to: 'green', release: undefined }, ctx);
+    expect(r.detail).toBe('Caddy routes to 127.0.0.1:8100; removed /run/bg/shop/active.sock, /run/bg/shop/green');
+    expect(host.routes).toEqual(['127.0.0.1:8100']);
+    expect(host.links.has('/run/bg/shop/active.sock')).toBe(false);
+    expect(host.dirs.has('/run/bg/shop/green')).toBe(false);
+    expect(host.fileMap.has('/run/bg/shop/blue/gunicorn.sock')).toBe(true);
+    expect(host.dirs.has('/run/bg/shop')).toBe(true);
+  });
+
+  it('the next switch removes the old color dir and the runtime dir, once they are empty', async () => {
+    const { host, ctx } = setUp();
+    await perform({ kind: 'switch', to: 'green', release: undefined }, ctx);
+    host.fileMap.delete('/run/bg/shop/blue/gunicorn.sock'); // blue's Gunicorn exited
+    const r = await perform({ kind: 'switch', to: 'blue', release: undefined }, ctx);
+    expect(r.detail).toBe('Caddy routes to 127.0.0.1:8000; removed /run/bg/shop/blue, /run/bg/shop');
+    expect([...host.dirs].filter((d) => d.startsWith('/run/bg'))).toEqual([]);
+  });
+
+  it('the undo points active.sock back at the old color before Caddy loads the socket upstream again', async () => {
+    const { host, ctx, receipt } = setUp();
+    await perform({ kind: 'switch', to: 'green', release: undefined }, ctx);
+    await performUndo({ kind: 'switch-back' }, ctx, receipt());
+    expect(host.links.get('/run/bg/shop/active.sock')).toBe('/run/bg/shop/blue/gunicorn.sock');
+    expect(host.fileMap.get(cfg.caddy.upstreamFile)).toBe(line);
+    expect(host.routes).toEqual(['unix//run/bg/shop/active.sock']);
+  });
+
+  it('a port-only app has nothing to remove', async () => {
+    const host = new FakeHost({
+      upstreamFile: cfg.caddy.upstreamFile,
+      files: { [cfg.caddy.upstreamFile]: 'to 127.0.0.1:8000\n', [cfg.caddy.caddyfile]: 'import /etc/caddy/shop.caddy\n' },
+    });
+    const ctx: ActionContext = { cfg, host, note: () => {}, keep: () => {} };
+    const r = await perform({ kind: 'switch', to: 'green', release: undefined }, ctx);
+    expect(r.detail).toBe('Caddy routes to 127.0.0.1:8100');
+  });
+});

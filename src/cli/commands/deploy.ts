@@ -1,4 +1,5 @@
 import { validateRef } from '../../config/ref.js';
+import { colorAddress } from '../../config/socket-paths.js';
 import type { Config } from '../../config/types.js';
 import type { RunResult } from '../../execute/executor.js';
 import { fmtMs } from '../../format/duration.js';
@@ -92,7 +93,7 @@ export const summarize = (ref: string | undefined) => (cfg: Config, plan: Plan, 
   const flags = [o.config ? `--config ${o.config}` : '', o.user ? '--user' : ''].filter(Boolean).join(' ');
   const cmd = (c: string) => `bluegreen ${c}${flags ? ` ${flags}` : ''}`;
   return [
-    `${plan.command}: ${what} is live on ${plan.to} (${cfg.caddy.switch === 'socket' ? 'unix socket, no Caddy reload' : `127.0.0.1:${cfg.web.ports[plan.to!]}`}); ${plan.from} drained and stopping. ${fmtMs(result.ms)}.`,
+    `${plan.command}: ${what} is live on ${plan.to} (${cfg.caddy.switch === 'socket' ? `unix socket, no Caddy reload) at ${colorAddress(cfg, plan.to!)}` : `${colorAddress(cfg, plan.to!)})`}; ${plan.from} drained and stopping. ${fmtMs(result.ms)}.`,
     `  when you are happy:   ${cmd('cleanup')}`,
     `  to go back:           ${goBack(plan, cmd)}`,
   ].join('\n');

@@ -1,3 +1,4 @@
+import { colorAddress } from '../../config/socket-paths.js';
 import { fmtMs } from '../../format/duration.js';
 import { refuseCaddyProblems } from '../../host/caddy-problems.js';
 import { planSetup, SETUP_OBSERVES } from '../../plan/setup-plan.js';
@@ -17,7 +18,7 @@ export const setup = (o: GlobalOptions) =>
       summary: (cfg, plan, result) => {
         if (plan.from) return `setup: files updated; ${plan.from} keeps serving (${fmtMs(result.ms)}).`;
         const commit = result.commit?.slice(0, 12) ?? '?';
-        return `setup: ${cfg.app} is serving from blue (${commit}) on 127.0.0.1:${cfg.web.ports.blue} through Caddy ${cfg.caddy.site} (${fmtMs(result.ms)}).`;
+        return `setup: ${cfg.app} is serving from blue (${commit}) on ${colorAddress(cfg, 'blue')} through Caddy ${cfg.caddy.site} (${fmtMs(result.ms)}).`;
       },
     },
     o,

@@ -54,7 +54,7 @@ export function buildReport(cfg: Config, host: HostState, lastDeploy: JournalEnt
       port: host.upstreamPort ?? null,
       caddy,
       mismatch: caddy !== null && host.upstreamPort !== undefined && !caddyRoutesTo(cfg, host, host.upstreamPort),
-      ...(cfg.caddy.switch === 'socket' && { socket: { link: activeSocket(cfg), color: host.socketColor ?? null } }),
+      ...(host.upstreamSocket && { socket: { link: activeSocket(cfg), color: host.socketColor ?? null } }),
     },
     problem: problems.find((p) => p.severity === 'error')?.message,
     problems,

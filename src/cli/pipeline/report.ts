@@ -1,6 +1,7 @@
 // The report stage: the command's last word. The summary of a run that succeeded, the one
 // nothing-to-do result, the dry run's plan, or the failure's error (its outcome from outcome.ts).
 
+import { portPlace } from '../../config/socket-paths.js';
 import { describePlan } from '../../execute/executor.js';
 import { diagnose, servesAsBefore } from '../../host/diagnose.js';
 import { observe } from '../../host/observe.js';
@@ -50,7 +51,11 @@ export function reportNothingToDo(cmd: PlannedCommand, { plan }: Prepared, rt: R
 }
 
 export async function reportDryRun(cmd: PlannedCommand, { cfg, host, plan }: Prepared, rt: Runtime): Promise<number> {
-  const lines = [`dry run of bg ${cmd.name}: nothing will be changed`, ...plan.notes.map((n) => `  ${n}`), ...describePlan(plan)];
+  const lines = [
+    `dry run of bg ${cmd.name}: nothing will be changed`,
+    ...plan.notes.map((n) => `  ${n}`),
+    ...describePlan(plan, portPlace(cfg)),
+  ];
   // units are rendered from what is on disk now; with a venv the new release's decides at install
   if (cfg.venv && cmd.name !== 'cleanup')
     lines.push(

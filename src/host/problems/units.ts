@@ -52,6 +52,8 @@ export function idleWebRunning(cfg: Config, host: HostState): Found | undefined 
 
 /** One per color whose port something else holds; listening undefined: not looked (status does not run `ss`). */
 export function portTaken(cfg: Config, host: HostState): Found[] {
+  // the socket switch binds no port: another process on one is not ours to mind
+  if (cfg.caddy.switch === 'socket') return [];
   const listening = host.listening ?? [];
   return COLORS.flatMap((color): Found[] => {
     const port = cfg.web.ports[color];

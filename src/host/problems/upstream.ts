@@ -1,9 +1,12 @@
 // What serves: the upstream file, what Caddy routes to, and which color's web runs. Pure.
 import { unitNames } from '../../config/names.js';
+import { activeSocket, colorAddress, colorSocket } from '../../config/socket-paths.js';
 import { COLORS, type Color, type Config } from '../../config/types.js';
 import { EXIT } from '../../errors.js';
+import { renderUpstream } from '../../render/upstream.js';
 import { caddyRoutesTo, type HostState, isRunning } from '../host-state.js';
 import type { Found } from '../problem.js';
+import { upstreamSays } from '../socket-state.js';
 
 // The upstream file is gone or not bg's, yet Caddy routes to one of our colors and that color's web
 // runs: that color is live, whatever the file says.
@@ -18,7 +21,7 @@ export function upstreamFileLost(cfg: Config, host: HostState): Found | undefine
   if (!found || host.active) return undefined;
   return {
     code: 'upstream-file-lost',
-    message: `${cfg.caddy.upstreamFile} is ${host.upstreamFile === 'missing' ? 'missing' : "not in bg's format"}, but Caddy routes to ${found} (127.0.0.1:${cfg.web.ports[found]}) and its web unit runs.`,
+    message: `${cfg.caddy.upstreamFile} is ${host.upstreamFile === 'missing' ? 'missing' : "not in bg's format"}, but Caddy routes to ${found} (${colorAddress(cfg, found)}) and its web unit runs.`,
     next: '`bluegreen setup` writes the file for the color that serves; nothing else changes.',
     blocks: ['deploy', 'rollback', 'cleanup'],
     exitCode: EXIT.usage,
@@ -36,7 +39,7 @@ export function unknownLiveColor(cfg: Config, host: HostState): Found | undefine
   return {
     code: 'unknown-live-color',
     message: `${unit} runs, but neither ${file} nor Caddy (which routes to ${host.caddyUpstreams.join(', ') || 'nothing'}) names it: bg cannot tell which release should serve.`,
-    next: `If ${c} should serve: echo 'to 127.0.0.1:${cfg.web.ports[c]}' > ${file} && bluegreen setup. If not: ${sc} stop ${unit} && bluegreen setup.`,
+    next: `If ${c} should serve: ${pointCommand(cfg, c)} && bluegreen setup. If not: ${sc} stop ${unit} && bluegreen setup.`,
     blocks: ['setup'],
     exitCode: EXIT.usage,
   };
@@ -80,7 +83,7 @@ export function upstreamMismatch(cfg: Config, host: HostState): Found | undefine
   const serves = routed.join(', ') || 'nothing';
   return {
     code: 'upstream-mismatch',
-    message: `${file} says 127.0.0.1:${host.upstreamPort} but Caddy routes to ${serves}.`,
+    message: `${file} ${upstreamSays(cfg, host)} but Caddy routes to ${serves}.`,
     state: `Caddy serves ${serves}; an earlier bg run was likely cut off between writing the file and reloading Caddy. Nothing was changed now.`,
     next: found
       ? `\`bluegreen setup\` makes the file name ${found}, which Caddy routes to and which runs; then run this again.`
@@ -89,4 +92,10 @@ export function upstreamMismatch(cfg: Config, host: HostState): Found | undefine
     blocks: ['setup', 'deploy', 'rollback', 'cleanup'],
     exitCode: EXIT.attention,
   };
+}
+
+/** The shell line that makes the upstream file (and with the socket switch, its link) name `color`. */
+function pointCommand(cfg: Config, color: Color): string {
+  const write = `echo '${renderUpstream(cfg, color).trim()}' > ${cfg.caddy.upstreamFile}`;
+  return cfg.caddy.switch === 'socket' ? `ln -sfn ${colorSocket(cfg, color)} ${activeSocket(cfg)} && ${write}` : write;
 }
