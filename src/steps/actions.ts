@@ -268,13 +268,15 @@ export async function performUndo(action: Action, ctx: ActionContext, receipt: R
 // A color drains where it listens, which the deploy that changes caddy.switch must ask rather than
 // take from the setting (the old color was started under the other one): with `socket`, its port if
 // something listens there, else its socket; with `port`, its socket if there is one (a stat, never
-// opened), else its port. A port no color has (a legacy app) stays a port.
+// opened), else its port. A port no color has (a legacy app) stays a port. The color's dir is the
+// app user's, so the socket is looked at with lstat: a link planted there is never followed.
 async function drainTarget(host: Host, cfg: Config, port: number): Promise<number | string> {
   const color = colorOfPort(cfg, port);
   if (!color) return port;
   const socket = colorSocket(cfg, color);
   if (cfg.caddy.switch === 'socket') return (await host.listening([port])).includes(port) ? port : socket;
-  return host.files.exists(socket) ? socket : port;
+  const seen = await host.files.lstat(socket);
+  return seen && seen.kind !== 'link' && seen.kind !== 'dir' ? socket : port;
 }
 
 const isWorker = (cfg: Config, unit: string) => COLORS.some((c) => unitNames(cfg, c).worker === unit);

@@ -216,7 +216,11 @@ export class FakeHost implements Host {
       this.fileMap.set(path, '');
       return true;
     },
-    exists: (path: string) => this.fileMap.has(path) || this.dirs.has(path),
+    // like existsSync, follows a link
+    exists: (path: string): boolean => {
+      const target = this.links.get(path);
+      return target !== undefined ? this.files.exists(target) : this.fileMap.has(path) || this.dirs.has(path);
+    },
     isSymlink: async (path: string) => (this.fileMap.has(path) ? false : undefined),
     lstat: async (path: string): Promise<PathStat | undefined> =>
       this.owners.get(path) ??

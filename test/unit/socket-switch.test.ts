@@ -146,4 +146,17 @@ describe('the switch back to the port: the socket leftovers go, and the undo put
     const r = await perform({ kind: 'switch', to: 'green', release: undefined }, ctx);
     expect(r.detail).toBe('Caddy routes to 127.0.0.1:8100');
   });
+
+  it("drains the old color at its socket while one is there, and never follows a link planted in the color's dir", async () => {
+    const { host, ctx } = setUp();
+    await perform({ kind: 'drain', ports: [8000] }, ctx);
+    expect(host.calls).toContain('drain /run/bg/shop/blue/gunicorn.sock');
+
+    const planted = setUp();
+    planted.host.fileMap.delete('/run/bg/shop/blue/gunicorn.sock');
+    planted.host.links.set('/run/bg/shop/blue/gunicorn.sock', '/etc/shadow');
+    planted.host.fileMap.set('/etc/shadow', '');
+    await perform({ kind: 'drain', ports: [8000] }, planted.ctx);
+    expect(planted.host.calls).toContain('drain 8000');
+  });
 });
