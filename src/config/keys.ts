@@ -354,8 +354,8 @@ export const KEYS = {
   }),
   keep_backups: key(int(1, 100), {
     default: 5,
-    doc: 'database copies kept in `<root>/backups` (one taken before each `release` run and each `--migrate-back`); a successful deploy removes older ones. `bluegreen backups` lists them',
-    hint: 'database copies kept (one before each migration; older ones pruned after a deploy)',
+    doc: 'database copies kept in `<root>/backups` (one taken before each `release` run and each `--migrate-back`); a successful deploy and `cleanup` remove older ones. `bluegreen backups` lists them',
+    hint: 'database copies kept (one before each migration; older ones pruned after a deploy and by cleanup)',
   }),
   build: commands(
     'commands run with `sh -c` in the new release, with the env file, before it starts',

@@ -2,6 +2,7 @@ import type { Headroom } from '../adapters/memory.js';
 import type { Color, Config } from '../config/types.js';
 import { socketDial } from '../render/upstream.js';
 import type { LockInfo } from '../state/lock.js';
+import type { BackupSeen } from './backups-kept.js';
 import type { Blamed, CaddyCommand } from './caddy-sites.js';
 
 // What bg observed on the host before planning. Gathered by observe.ts; planners and diagnose read
@@ -44,6 +45,7 @@ export interface HostState {
   appUser?: PasswdEntry; // system scope: the passwd entry of `user`; undefined: no such account, or not looked
   legacyExecStart?: string[][]; // the legacy unit's ExecStart command lines; undefined: none or not looked
   appFiles?: AppFiles; // undefined: not looked (only remove looks)
+  backups?: BackupSeen[] | { unreadable: string }; // the copies in <root>/backups; undefined: not looked (cleanup looks)
 }
 
 /** What of the app is on disk: what `remove` takes away. */

@@ -1,5 +1,6 @@
 import { basename, dirname } from 'node:path';
 import {
+  backupsDir,
   colorDir,
   everyUnit,
   inAppDir,
@@ -40,6 +41,7 @@ export interface ObserveOptions {
   releases?: boolean; // list every release on disk: releases, rollback --to, cleanup
   memory?: boolean; // what each running unit uses and the host's headroom: deploy, rollback, restart, status
   appFiles?: boolean; // which of the app's files are on disk: remove
+  backups?: boolean; // the database copies in <root>/backups: cleanup
 }
 
 // Reads everything planners, diagnose and `bg status` need, once and in parallel. Read-only.
@@ -83,6 +85,7 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
     appUser,
     legacyExecStart,
     appFiles,
+    backups,
   ] = await Promise.all([
     host.caddy.upstreams().catch(() => undefined),
     readCaddyUnit(cfg, host),
@@ -108,6 +111,7 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
           .catch(() => undefined)
       : undefined,
     opts.appFiles ? readAppFiles(cfg, host) : undefined,
+    opts.backups ? readBackups(cfg, host) : undefined,
   ]);
   const units: Record<string, ObservedUnit> = {};
   for (const s of states) units[s.name] = s;
@@ -136,7 +140,17 @@ export async function observe(cfg: Config, host: HostReader, opts: ObserveOption
     appUser,
     legacyExecStart,
     appFiles,
+    backups,
   };
+}
+
+// a directory bg would not use (a link, someone else's) is reported, not followed
+async function readBackups(cfg: Config, host: HostReader): Promise<HostState['backups']> {
+  try {
+    return (await host.backups.list(backupsDir(cfg))).map((f) => ({ name: f.name, mtimeMs: f.mtimeMs }));
+  } catch (e) {
+    return { unreadable: e instanceof Error ? e.message : String(e) };
+  }
 }
 
 async function readAppFiles(cfg: Config, host: HostReader): Promise<AppFiles> {

@@ -37,7 +37,7 @@ export type Action =
   | { kind: 'migration-plan'; release: string; guard: MigrationGuard; user?: string; ref?: string } // django: refuse what the code serving meanwhile cannot live with
   // a copy of the database, made by the app's user with `release`'s code, into <root>/backups/<name>.<ext>
   | { kind: 'backup-db'; release: string; name: string; before: 'release' | 'migrate-back'; user?: string }
-  | { kind: 'prune-backups' } // copies beyond keep_backups; never fails
+  | { kind: 'prune-backups'; files?: string[] } // copies beyond keep_backups (cleanup: these, named when planned); never fails
   // django, every way back (rollback, deploy of an older ref): what the database applied that the
   // older release does not know; refused when the older code cannot run on it, rehearsed with
   // --migrate-back. migrate-back reverses it with the serving release's files; its undo,
@@ -72,7 +72,7 @@ export type Action =
   | { kind: 'disable'; units: string[] }
   // remove: the main Caddyfile without this app's import (adapted and checked to keep every other site), Caddy
   // reloaded with it, then the app's site and upstream files removed
-  | { kind: 'unroute-site' }
+  | { kind: 'unroute-site'; offline?: string } // offline: why Caddy cannot be reloaded (bg's files go without it)
   | { kind: 'remove-unit-files'; units: string[] } // then daemon-reload
   | { kind: 'purge-root'; root: string }; // rm -rf that never follows a link (the app's user wrote under it)
 
@@ -101,6 +101,7 @@ export interface Observes {
   releases?: boolean; // every release on disk
   memory?: boolean; // what each running unit uses and the host's headroom: a second web color must fit
   appFiles?: boolean; // which of the app's unit, Caddy and root files are on disk (remove)
+  backups?: boolean; // the database copies in <root>/backups (cleanup)
 }
 
 /** How the plan names a web port: `port 8000`, or with the socket switch that color's socket. */
@@ -144,7 +145,9 @@ export const describeAction = (a: Action, place: PortPlace = byPort): string => 
     case 'backup-db':
       return `copy the database (as the app's user, with releases/${a.release}'s settings) to backups/${a.name}, before ${a.before === 'release' ? 'the release commands' : 'migrating back'}`;
     case 'prune-backups':
-      return 'remove database copies beyond keep_backups';
+      return a.files
+        ? `remove the database copies beyond keep_backups, with their notes: ${a.files.map((f) => `backups/${f}`).join(', ')}`
+        : 'remove database copies beyond keep_backups';
     case 'venv':
       return `link releases/${a.release}/.venv to the venv of its requirements (built once per set of requirements)`;
     case 'link-shared':
@@ -178,6 +181,8 @@ export const describeAction = (a: Action, place: PortPlace = byPort): string => 
     case 'disable':
       return `disable ${a.units.join(', ')}`;
     case 'unroute-site':
+      if (a.offline)
+        return `remove the app's import from the main Caddyfile if it has one, and the site and upstream files, without reloading Caddy (${a.offline})`;
       return "remove the app's import from the main Caddyfile (checked first: Caddy adapts it and keeps every other site), reload Caddy, remove the site and upstream files";
     case 'remove-unit-files':
       return `remove the unit files ${a.units.join(', ')}, then daemon-reload`;

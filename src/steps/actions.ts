@@ -129,7 +129,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     case 'backup-db':
       return { detail: await takeBackup(host, cfg, action, ctx.signal) };
     case 'prune-backups':
-      return { detail: await pruneBackups(host, cfg) };
+      return { detail: await pruneBackups(host, cfg, action.files) };
     case 'venv': {
       const v = await ensureVenv(host, cfg, action.release, { memoryHigh: action.memoryHigh, signal: ctx.signal });
       return { detail: `venvs/${v.id} ${v.built ? 'built' : 'reused: requirements unchanged, no pip'}` };
@@ -238,7 +238,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       await host.systemd.disableUnitFiles(action.units);
       return {};
     case 'unroute-site':
-      return { detail: await unrouteSite(host, cfg) };
+      return { detail: await unrouteSite(host, cfg, action.offline) };
     case 'remove-unit-files':
       await removeUnitFiles(host, cfg, action.units);
       return { detail: `${action.units.length} removed` };

@@ -7,6 +7,7 @@ import { backupsDir, buildLogPath, inAppDir, releasePath } from '../config/names
 import type { Config } from '../config/types.js';
 import { BgError, BuildError } from '../errors.js';
 import type { BackupFile, Host } from '../execute/host.js';
+import { backupsBeyond } from '../host/backups-kept.js';
 import { BACKUP_EXT, BACKUP_INFO, BACKUP_MAGIC, backupLine } from '../render/argv/backup.js';
 
 export interface BackupInfo {
@@ -116,12 +117,15 @@ export async function takeBackup(host: Host, cfg: Config, b: BackupRequest, sign
   return `backups/${file} (${sealed.size} bytes, ${kind}${note.migrations.length ? `, before ${note.migrations.length} migration(s)` : ''})`;
 }
 
-/** Removes copies beyond keep_backups, oldest first, with their notes; never fails a deploy. */
-export async function pruneBackups(host: Host, cfg: Config): Promise<string> {
+/**
+ * Removes copies beyond keep_backups, oldest first, with their notes (or `planned`, the copies a
+ * cleanup's plan named); never fails a deploy.
+ */
+export async function pruneBackups(host: Host, cfg: Config, planned?: string[]): Promise<string> {
   const dir = backupsDir(cfg);
   try {
-    const files = (await host.backups.list(dir)).sort((a, b) => a.mtimeMs - b.mtimeMs);
-    const old = files.slice(0, Math.max(0, files.length - cfg.keepBackups));
+    const files = await host.backups.list(dir);
+    const old = planned ? files.filter((f) => planned.includes(f.name)) : backupsBeyond(files, cfg.keepBackups);
     for (const f of old) {
       await host.backups.remove(`${dir}/${f.name}`);
       await host.backups.remove(`${dir}/${baseName(f)}.json`);

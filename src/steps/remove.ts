@@ -1,5 +1,6 @@
 // `bluegreen remove`'s step bodies. Caddy is given a config without this app only after it adapts
 // and keeps every other site (loadMainCaddyfile); the site and upstream files go after the reload.
+// When Caddy is gone (the plan says why), bg's files for the app go without a reload.
 import { maintenanceFlag, maintenancePageCopy, siteFile } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import { BgError } from '../errors.js';
@@ -8,10 +9,14 @@ import { purgeLine } from '../render/argv/system.js';
 import { importsSite, withoutSiteImport } from '../render/main-caddyfile.js';
 import { loadMainCaddyfile } from './caddy-guard.js';
 
-export async function unrouteSite(host: Host, cfg: Config): Promise<string> {
+/** `offline`: why Caddy cannot be reloaded; the import goes unchecked and nothing is loaded. */
+export async function unrouteSite(host: Host, cfg: Config, offline?: string): Promise<string> {
   const main = await host.files.read(cfg.caddy.caddyfile);
   const done: string[] = [];
-  if (main !== undefined && importsSite(cfg, main)) {
+  if (main !== undefined && importsSite(cfg, main) && offline) {
+    await host.files.write(cfg.caddy.caddyfile, withoutSiteImport(cfg, main));
+    done.push(`import removed from ${cfg.caddy.caddyfile}, not checked by Caddy`);
+  } else if (main !== undefined && importsSite(cfg, main)) {
     await host.files.write(cfg.caddy.caddyfile, withoutSiteImport(cfg, main));
     try {
       await loadMainCaddyfile(host, cfg);
@@ -34,6 +39,7 @@ export async function unrouteSite(host: Host, cfg: Config): Promise<string> {
     await host.files.remove(file);
     done.push(`${file} removed`);
   }
+  if (offline) done.push(`Caddy not reloaded: ${offline}`);
   return done.join('; ') || 'nothing left in Caddy';
 }
 

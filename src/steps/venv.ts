@@ -71,7 +71,7 @@ export async function ensureVenv(
         throw new BuildError(`The venv has no ${tool}: the units run ${tool} on the venv's Python.`, {
           code: 'venv-missing-tool',
           detail: has.output.trimEnd().split('\n').slice(-5).join('\n') || undefined,
-          next: `Add ${tool} to ${v.requirements.join(' or ')}, or set venv.system_site_packages: true with Debian's ${tool === 'gunicorn' ? 'gunicorn' : 'python3-celery'} installed.`,
+          next: `${v.requirements.length ? `Add ${tool} to ${v.requirements.join(' or ')}, or set` : `venv.requirements is empty: set`} venv.system_site_packages: true with Debian's ${tool === 'gunicorn' ? 'gunicorn' : 'python3-celery'} installed${v.requirements.length ? '' : `, or list a requirements file with ${tool} in venv.requirements`}.`,
         });
       }
     }

@@ -62,4 +62,20 @@ describe('venv', () => {
     expect(r.stderr).toContain('system_site_packages: true');
     expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
   });
+
+  it('with requirements: [] the refusal says the list is empty instead of naming no file', async () => {
+    const cfg = `${s.dir}/no-reqs.yml`;
+    writeFileSync(
+      cfg,
+      readFileSync(s.configPath, 'utf8')
+        .replace('system_site_packages: true', 'system_site_packages: false')
+        .replace('requirements: [requirements.txt]', 'requirements: []'),
+    );
+    const r = await s.bg(['--config', cfg, 'deploy', 'v2'], { config: false });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "venv.requirements is empty: set venv.system_site_packages: true with Debian's gunicorn installed, or list a requirements file with gunicorn in venv.requirements.",
+    );
+    expect(await s.get('/')).toEqual({ status: 200, body: 'v2 hello' });
+  });
 });

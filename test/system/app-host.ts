@@ -47,6 +47,41 @@ caddy:
 ${extra}
 YML
   `);
+  return appOn(c, name, ports);
+}
+
+/**
+ * A real project's repository from test/fixtures/<fixture> (main: VERSION v1; each of `versions` a
+ * branch off the one before, test/fixtures/<fixture>-<v>/ copied over it) and `/etc/bg/<name>.yml`
+ * with `yaml` as its body. `shell` runs first in the same script (e.g. `umask 027`).
+ */
+export async function makeProjectApp(
+  c: Container,
+  name: string,
+  fixture: string,
+  opts: { versions?: string[]; ports: App['ports']; yaml: string; shell?: string },
+): Promise<App> {
+  const versions = opts.versions ?? [];
+  await c.ok(`set -e
+    ${opts.shell ?? ''}
+    rm -rf /srv/git/${name}; mkdir -p /srv/git /etc/bg; cp -r ${CHECKOUT}/test/fixtures/${fixture} /srv/git/${name}; cd /srv/git/${name}
+    find . -name __pycache__ -prune -exec rm -rf {} +
+    g() { GIT_AUTHOR_DATE=2026-01-01T00:00:00Z GIT_COMMITTER_DATE=2026-01-01T00:00:00Z git -c user.name=t -c user.email=t@t.invalid "$@"; }
+    git init -q -b main; echo v1 > VERSION; g add -A; g commit -qm v1
+    for v in ${versions.join(' ')}; do
+      g checkout -q -b $v; cp -r ${CHECKOUT}/test/fixtures/${fixture}-$v/. .; find . -name __pycache__ -prune -exec rm -rf {} +
+      echo $v > VERSION; g add -A; g commit -qm $v
+    done
+    g checkout -q main
+    cat > /etc/bg/${name}.yml <<'YML'
+${opts.yaml}
+YML
+  `);
+  return appOn(c, name, opts.ports);
+}
+
+/** bg, requests and request loops for the app `name` whose bg.yml is /etc/bg/<name>.yml. */
+export function appOn(c: Container, name: string, ports: App['ports']): App {
   const config = `/etc/bg/${name}.yml`;
   return {
     name,

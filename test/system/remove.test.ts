@@ -87,4 +87,37 @@ describe('bluegreen remove, beside another app under load', () => {
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(again.stdout + again.stderr).toContain('shop has no units, Caddy site or import on this host');
   });
+
+  it('with Caddy stopped and its Caddyfile moved away, remove still takes the units off (exit 0) and warns what it could not do to Caddy; with the Caddyfile back, a second remove takes out the import unchecked', async () => {
+    const setup = await shop.bg('setup');
+    expect(setup.code, setup.stdout + setup.stderr).toBe(0);
+    expect(await shop.get()).toBe('v1');
+    await c.ok('systemctl stop caddy.service && mv /etc/caddy/Caddyfile /root/Caddyfile.away');
+
+    const dry = await shop.bg('remove --dry-run');
+    expect(dry.code, dry.stdout + dry.stderr).toBe(0);
+    expect(dry.stdout + dry.stderr).toContain('without reloading Caddy (/etc/caddy/Caddyfile does not exist)');
+
+    const r = await shop.bg('remove --yes');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      'warning: Caddy was not reloaded: /etc/caddy/Caddyfile does not exist. A Caddyfile you restore must not import /etc/caddy/shop.caddy, which is gone, or Caddy will not start.',
+    );
+    expect(r.stdout).toContain('/etc/caddy/shop.caddy removed; /etc/caddy/shop-upstream.txt removed; Caddy not reloaded');
+    expect(await shopUnits()).toBe('');
+    expect(await c.ok('ls /etc/caddy')).toBe('blog-upstream.txt\nblog.caddy\n');
+
+    // the Caddyfile back, Caddy still stopped: its import of shop goes, unchecked, and the warning says how to check
+    await c.ok('mv /root/Caddyfile.away /etc/caddy/Caddyfile && grep -c "^import /etc/caddy/shop.caddy$" /etc/caddy/Caddyfile');
+    const again = await shop.bg('remove --yes');
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toContain("warning: Caddy was not reloaded: Caddy's admin API at");
+    expect(again.stdout).toContain(
+      "/etc/caddy/Caddyfile without shop's import is not checked by Caddy: run `caddy validate --adapter caddyfile --config /etc/caddy/Caddyfile` before you start caddy.service",
+    );
+    expect(again.stdout).toContain('import removed from /etc/caddy/Caddyfile, not checked by Caddy');
+    expect(await c.ok('grep -c shop /etc/caddy/Caddyfile || true')).toBe('0\n');
+    await c.ok('caddy validate --adapter caddyfile --config /etc/caddy/Caddyfile && systemctl start caddy.service');
+    expect(await blog.get()).toBe('v1');
+  });
 });

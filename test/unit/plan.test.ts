@@ -303,6 +303,20 @@ describe('planCleanup', () => {
       units: ['shop-web-blue.service', 'shop-worker-blue.service', 'shop-beat-blue.service'],
     });
   });
+
+  it('removes the database copies beyond keep_backups, oldest first, naming them; an unreadable backups dir is a warning', () => {
+    const cfg = cfgOf('keep_backups: 2\n');
+    const backups = ['c', 'a', 'd', 'b'].map((n) => ({ name: `${n}.sqlite3`, mtimeMs: n.charCodeAt(0) }));
+    const p = planCleanup(cfg, host({ active: 'green', backups }));
+    expect(p.steps.at(-1)).toEqual({ name: 'prune-backups', action: { kind: 'prune-backups', files: ['a.sqlite3', 'b.sqlite3'] } });
+    expect(describeAction(p.steps.at(-1)!.action)).toBe(
+      'remove the database copies beyond keep_backups, with their notes: backups/a.sqlite3, backups/b.sqlite3',
+    );
+    expect(names(planCleanup(cfg, host({ active: 'green', backups: backups.slice(0, 2) })))).not.toContain('prune-backups');
+    const unreadable = planCleanup(cfg, host({ active: 'green', backups: { unreadable: '/srv/shop/backups is a symbolic link' } }));
+    expect(names(unreadable)).not.toContain('prune-backups');
+    expect(unreadable.notes[0]).toBe('warning: database copies not pruned: /srv/shop/backups is a symbolic link');
+  });
 });
 
 describe('kernel setting for Caddy reloads', () => {

@@ -71,6 +71,48 @@ describe('planRemove', () => {
   });
 });
 
+describe('planRemove when Caddy is gone: the units still come off, with a warning of what Caddy was not asked', () => {
+  const offline = (p: ReturnType<typeof planRemove>) => (p.steps[0].action as { offline?: string }).offline;
+
+  it('Caddy uninstalled (its unit not found): no refusal, the import and files go without a reload', () => {
+    const p = planRemove(cfg, hostState({ appFiles: everything, caddyUnit: { loadState: 'not-found' }, caddyUpstreams: undefined }), {
+      purge: false,
+    });
+    expect(names(p)[0]).toBe('unroute-caddy');
+    expect(names(p)).toContain('remove-unit-files');
+    expect(offline(p)).toBe('caddy.service is not a unit systemd has (not-found)');
+    expect(p.notes[0]).toBe(
+      "warning: Caddy was not reloaded: caddy.service is not a unit systemd has (not-found). /etc/caddy/Caddyfile without shop's import is not checked by Caddy: run `caddy validate --adapter caddyfile --config /etc/caddy/Caddyfile` before you start caddy.service.",
+    );
+  });
+
+  it('its Caddyfile missing while Caddy runs: says Caddy still serves the site until it restarts', () => {
+    const p = planRemove(cfg, hostState({ appFiles: { ...everything, imported: false }, caddyfileExists: false }), { purge: false });
+    expect(offline(p)).toBe('/etc/caddy/Caddyfile does not exist');
+    expect(p.notes[0]).toContain("Caddy still serves shop's site from its running config until it is restarted");
+  });
+
+  it('Caddy stopped (its admin API silent), the Caddyfile there: the import goes unchecked', () => {
+    const p = planRemove(cfg, hostState({ appFiles: everything, caddyUpstreams: undefined }), { purge: false });
+    expect(offline(p)).toBe("Caddy's admin API at localhost:2019 did not answer");
+  });
+
+  it('Caddy stopped but its unit runs another Caddyfile: still refused (bg would edit a file Caddy never loads)', () => {
+    const h = hostState({
+      appFiles: everything,
+      caddyUpstreams: undefined,
+      caddyUnit: { loadState: 'loaded', command: { config: '/etc/caddy/Other', caddyfile: true, resume: false } },
+    });
+    expect(() => planRemove(cfg, h, { purge: false })).toThrow(/runs \/etc\/caddy\/Other/);
+  });
+
+  it('Caddy answering and its Caddyfile there: the checked unroute, no warning', () => {
+    const p = planRemove(cfg, hostState({ appFiles: everything }), { purge: false });
+    expect(p.steps[0].action).toEqual({ kind: 'unroute-site' });
+    expect(p.notes.join('\n')).not.toContain('warning:');
+  });
+});
+
 describe("the main Caddyfile without the app's import", () => {
   const site = '/etc/caddy/shop.caddy';
   const main = `{\n\tadmin localhost:2019\n}\n\n:80 {\n\troot * /usr/share/caddy\n\tfile_server\n}\n\n# Added by bg: blog's site.\nimport /etc/caddy/blog.caddy\n\n# Added by bg: shop's site.\nimport ${site}\n`;

@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Container, startContainer } from '../harness/container.js';
+import { type App, makeProjectApp } from './app-host.js';
+
+// Root's shell with umask 027 (as many hardened hosts have it) on real-shaped projects: the
+// repository, bg.yml and the env file are made under it, and bg runs under it. What bg creates
+// (the release, the venv, shared/, backups/, the static files Caddy serves) must not depend on it.
+const UMASK = 'umask 027;';
+
+describe('system scope under umask 027: a stock Django project and a Flask-Migrate app', () => {
+  let c: Container;
+  beforeAll(async () => {
+    c = await startContainer();
+  });
+  afterAll(async () => c?.stop());
+
+  const modes = (paths: string) => c.ok(`stat -c "%n %U %a" ${paths}`);
+
+  it('stock Django (every contrib app, collectstatic, SQLite in shared_files): setup, then a deploy with a migration under load, no failed request', async () => {
+    const app: App = await makeProjectApp(c, 'stock', 'django-stock', {
+      versions: ['v2'],
+      ports: { blue: 8011, green: 8012, site: 8090 },
+      shell: UMASK,
+      yaml: `app: stock
+repo: /srv/git/stock
+root: /srv/stock
+shared_files: [db.sqlite3]
+build:
+  - /usr/bin/python3 manage.py collectstatic --noinput
+release:
+  - /usr/bin/python3 manage.py migrate --noinput
+django:
+  manage: manage.py
+web:
+  wsgi: mysite.wsgi:application
+  ports: { blue: 8011, green: 8012 }
+  health: { path: /health/, retries: 50 }
+caddy:
+  site: ":8090"
+  static: { path: /static/, dir: staticfiles }`,
+    });
+    // SQLITE_PATH relative to the release: its db.sqlite3 is the link into shared/
+    await c.ok(`${UMASK} printf 'DJANGO_SECRET_KEY=not-secret-in-tests\\nSQLITE_PATH=db.sqlite3\\n' > /etc/bg/stock.env`);
+
+    const setup = await app.bg('setup', UMASK);
+    expect(setup.code, setup.stdout + setup.stderr).toBe(0);
+    expect(await app.get()).toBe('v1 questions=0');
+    // a contrib app's static file, collected into the release and served by Caddy
+    expect(await c.ok('curl -sS -o /dev/null -w "%{http_code}" http://127.0.0.1:8090/static/admin/css/base.css')).toBe('200');
+
+    const loop = app.loop('/', 3);
+    const deploy = await app.bg('deploy v2', UMASK);
+    const counts = await loop.stop();
+    expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);
+    expect(counts.failed, counts.failures.join('\n')).toBe(0);
+    expect(counts.ok).toBeGreaterThan(0);
+    console.log(`[umask 027 django] deploy v2: ${counts.sent} requests, ${counts.failed} failed`);
+    expect(await app.get()).toBe('v2 questions=0');
+    expect(
+      await c.ok(
+        'cd /srv/stock/shared && /usr/bin/python3 -c "import sqlite3; print(sqlite3.connect(\'db.sqlite3\').execute(\'select count(*) from django_migrations where app=\\"polls\\"\').fetchone()[0])"',
+      ),
+    ).toBe('2\n');
+    // one copy before setup's migrate, one before the deploy's
+    expect(await c.ok('ls /srv/stock/backups | grep -c "\\.sqlite3$"')).toBe('2\n');
+    expect(await modes('/srv/stock /srv/stock/releases /srv/stock/shared /srv/stock/shared/db.sqlite3 /srv/stock/backups')).toBe(
+      '/srv/stock root 755\n/srv/stock/releases root 755\n/srv/stock/shared stock 750\n/srv/stock/shared/db.sqlite3 stock 640\n/srv/stock/backups root 700\n',
+    );
+  });
+
+  it('Flask-Migrate (a venv of Debian packages, SQLite in shared_files, `flask db upgrade`): setup, then a deploy with an upgrade under load, no failed request', async () => {
+    const app: App = await makeProjectApp(c, 'notes', 'flask-migrate', {
+      versions: ['v2'],
+      ports: { blue: 8021, green: 8022, site: 8091 },
+      shell: UMASK,
+      yaml: `app: notes
+repo: /srv/git/notes
+root: /srv/notes
+shared_files: [app.sqlite3]
+venv: { requirements: [], system_site_packages: true }
+release:
+  - .venv/bin/python -m flask db upgrade
+web:
+  wsgi: app:app
+  ports: { blue: 8021, green: 8022 }
+  health: { path: /health/, retries: 50 }
+caddy:
+  site: ":8091"`,
+    });
+    await c.ok(`${UMASK} printf 'FLASK_APP=app\\nDATABASE_URL=sqlite:////srv/notes/shared/app.sqlite3\\n' > /etc/bg/notes.env`);
+
+    const setup = await app.bg('setup', UMASK);
+    expect(setup.code, setup.stdout + setup.stderr).toBe(0);
+    expect(await app.get()).toBe('v1 notes=0');
+
+    const loop = app.loop('/', 3);
+    const deploy = await app.bg('deploy v2', UMASK);
+    const counts = await loop.stop();
+    expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);
+    expect(counts.failed, counts.failures.join('\n')).toBe(0);
+    expect(counts.ok).toBeGreaterThan(0);
+    console.log(`[umask 027 flask-migrate] deploy v2: ${counts.sent} requests, ${counts.failed} failed`);
+    expect(await app.get()).toBe('v2 notes=0');
+    expect(
+      await c.ok(
+        "/usr/bin/python3 -c \"import sqlite3; print(sqlite3.connect('/srv/notes/shared/app.sqlite3').execute('select version_num from alembic_version').fetchone()[0])\"",
+      ),
+    ).toBe('48f7e8d113b3\n');
+    expect(
+      await modes('/srv/notes /srv/notes/venvs /srv/notes/venvs/* /srv/notes/shared /srv/notes/shared/app.sqlite3 /srv/notes/backups'),
+    ).toMatch(
+      /^\/srv\/notes root 755\n\/srv\/notes\/venvs root 755\n\/srv\/notes\/venvs\/\w+ root 755\n\/srv\/notes\/shared notes 750\n\/srv\/notes\/shared\/app.sqlite3 notes 640\n\/srv\/notes\/backups root 700\n$/,
+    );
+    // the units run the venv's Python
+    expect(await c.ok('systemctl show -p ExecStart --value notes-web-green.service')).toContain('/srv/notes/green/.venv/bin/python');
+  });
+});
