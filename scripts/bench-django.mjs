@@ -8,7 +8,8 @@
 // step's ms. Every Python process started in a release directory is counted through a
 // sitecustomize.py on PYTHONPATH (set in the env file, so bg's transient units and the release
 // command load it): what it ran (manage.py's subcommand; for `shell -c`, whose script it is).
-// Prints, per scenario and step, the median and range of each build and of the paired differences.
+// Prints, per scenario and step, the median and range of each build and of the paired differences
+// (a step one build does not have counts as 0 ms in its difference).
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -217,7 +218,7 @@ async function deploy(app) {
   for (const line of r.stdout.split('\n')) {
     if (!line.startsWith('{')) continue;
     const e = JSON.parse(line);
-    if (e.event === 'step' && e.status === 'done') steps[e.step.replace(/-(blue|green)(?=-|$)/, '')] = e.ms;
+    if (e.event === 'step' && e.status === 'done') steps[e.step.replace(`-${app.name}-`, '-').replace(/-(blue|green)(?=-|$)/, '')] = e.ms;
   }
   const python = pythonLines(app)
     .slice(seen)
