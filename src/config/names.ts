@@ -33,6 +33,8 @@ export const unitLogFile = (cfg: Pick<Config, 'logDir'>, unit: string): string |
 export const releasesDir = (cfg: Pick<Config, 'root'>) => `${cfg.root}/releases`;
 export const releasePath = (cfg: Pick<Config, 'root'>, id: string) => `${releasesDir(cfg)}/${id}`;
 export const releaseRecordPath = (cfg: Pick<Config, 'root'>, id: string) => `${releasesDir(cfg)}/${id}.json`;
+/** What a Django release's models map, kept when its migration plan was read (src/steps/django.ts). */
+export const modelsRecordPath = (cfg: Pick<Config, 'root'>, id: string) => `${releasesDir(cfg)}/${id}.models.json`;
 /** The color's link to its release. */
 export const colorDir = (cfg: Pick<Config, 'root'>, color: Color) => `${cfg.root}/${color}`;
 /** `dir` joined with the project's directory inside the repo (app_dir; '' is the repo itself). */

@@ -7,7 +7,8 @@
 export const PROBE_MARK = '@@bg-schema@@';
 
 // mode "plan": applied, known, and per pending migration its operations, each read from the project
-// state before it (state_forwards as it goes). mode "models": the tables and columns the models map.
+// state before it (state_forwards as it goes); and, as in mode "models", the tables and columns the
+// release's own models map, which bg keeps for when this release serves (src/steps/django.ts).
 const PROGRAM = `
 import json
 from django.db import DEFAULT_DB_ALIAS, connections, migrations as M
@@ -25,7 +26,7 @@ def bg_main(mode):
                 "max_length": getattr(f, "max_length", None),
                 "db_default": getattr(f, "db_default", NOT_PROVIDED) is not NOT_PROVIDED}
 
-    if mode == "models":
+    def models():
         from django.apps import apps
         tables = {}
         for m in apps.get_models(include_auto_created=True):
@@ -33,7 +34,10 @@ def bg_main(mode):
             if not o.managed or o.proxy:
                 continue
             tables[o.db_table] = [col(f, conn) for f in o.local_concrete_fields]
-        return {"tables": tables}
+        return tables
+
+    if mode == "models":
+        return {"tables": models(), "vendor": conn.vendor}
 
     from django.db.migrations.executor import MigrationExecutor
     ex = MigrationExecutor(conn)
@@ -108,7 +112,8 @@ def bg_main(mode):
         out.append({"name": "%s.%s" % (app, mig.name), "backwards": bool(backwards), "operations": ops})
     return {"plan": out,
             "applied": sorted("%s.%s" % k for k in loader.applied_migrations),
-            "known": sorted("%s.%s" % k for k in loader.disk_migrations)}
+            "known": sorted("%s.%s" % k for k in loader.disk_migrations),
+            "tables": models(), "vendor": conn.vendor}
 `;
 
 /** `shell -c '<program>'`: prints MARK and one JSON line. */

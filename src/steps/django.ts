@@ -1,4 +1,4 @@
-import { inAppDir, releasePath } from '../config/names.js';
+import { inAppDir, modelsRecordPath, releasePath } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import {
   asSchemaPlan,
@@ -8,6 +8,7 @@ import {
   readProbeOutput,
   type SchemaPlan,
   type Serving,
+  type ServingTables,
   type Verdict,
   waysOn,
 } from '../django/schema-guard.js';
@@ -60,14 +61,18 @@ export async function checkMigrationPlan(
   user?: string,
   ref?: string, // the ref being deployed, for the command to run next
 ): Promise<CheckedPlan> {
-  const plan = await readSchema(host, cfg, release, 'plan', user, asSchemaPlan);
+  const { plan, raw } = await readSchema(host, cfg, release, 'plan', user, (v) => {
+    const p = asSchemaPlan(v);
+    return p && { plan: p, raw: v };
+  });
+  await keepModels(host, cfg, release, raw);
   const unguarded = guard.serving === 'nothing' || (guard.serving === 'live' && guard.allowDestructive);
   // the serving models are read only when an operation needs them: most deploys start one Python
   if (unguarded || !plan.plan.some((m) => m.operations.some((o) => NEEDS_SERVING.has(o.kind)))) {
     return { plan, verdict: judgePlan(plan.plan, {}) };
   }
   const serving: Serving =
-    guard.serving === 'live' && guard.release ? await readSchema(host, cfg, guard.release, 'models', user, asServingTables) : 'everything';
+    guard.serving === 'live' && guard.release ? await servingModels(host, cfg, guard.release, vendorOf(raw), user) : 'everything';
   const verdict = judgePlan(plan.plan, serving);
   if (verdict.breaks.length === 0) return { plan, verdict };
   const what = verdict.breaks.map(describeBreak).join('; ');
@@ -99,6 +104,38 @@ const NEEDS_SERVING = new Set([
   'add-field',
   'alter-field',
 ]);
+
+// What a release's models map is read with its plan (the same Python start) and kept beside its
+// record, under releases/ (root's), with the database vendor it was read on: when that release
+// serves, the next deploy's guard reads it from there instead of starting Python in it. Without
+// the file (a release bg deployed before it kept one, a setup beside a legacy unit) or on another
+// vendor, the serving release is read as before.
+const vendorOf = (v: unknown) =>
+  typeof v === 'object' && v !== null && typeof (v as { vendor?: unknown }).vendor === 'string'
+    ? (v as { vendor: string }).vendor
+    : undefined;
+
+async function keepModels(host: Host, cfg: Config, release: string, v: unknown): Promise<void> {
+  const tables = asServingTables(v);
+  const vendor = vendorOf(v);
+  if (!tables || !vendor) return;
+  // a record that cannot be written costs the next deploy a Python start, nothing else
+  await host.files.write(modelsRecordPath(cfg, release), `${JSON.stringify({ vendor, tables })}\n`, 0o644).catch(() => undefined);
+}
+
+async function servingModels(host: Host, cfg: Config, release: string, vendor: string | undefined, user?: string): Promise<ServingTables> {
+  const text = vendor ? await host.files.read(modelsRecordPath(cfg, release)).catch(() => undefined) : undefined;
+  if (text !== undefined) {
+    try {
+      const v: unknown = JSON.parse(text);
+      const tables = vendorOf(v) === vendor ? asServingTables(v) : undefined;
+      if (tables) return tables;
+    } catch {
+      // a torn record: read the release instead
+    }
+  }
+  return readSchema(host, cfg, release, 'models', user, asServingTables);
+}
 
 /** One probe run in a release: its JSON line, checked for shape; a failure says what manage.py printed. */
 async function readSchema<T>(

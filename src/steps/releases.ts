@@ -1,4 +1,4 @@
-import { colorDir, releasePath, releaseRecordPath, releasesDir, repoCacheDir } from '../config/names.js';
+import { colorDir, modelsRecordPath, releasePath, releaseRecordPath, releasesDir, repoCacheDir } from '../config/names.js';
 import type { Color, Config } from '../config/types.js';
 import type { Host } from '../execute/host.js';
 import type { ReleaseRecord } from '../host/host-state.js';
@@ -50,6 +50,7 @@ export async function removeReleases(host: Host, cfg: Config, ids: string[]): Pr
     const trash = `${releasesDir(cfg)}/.trash-${id}`;
     await host.files.rename(releasePath(cfg, id), trash);
     await host.files.remove(releaseRecordPath(cfg, id));
+    await host.files.remove(modelsRecordPath(cfg, id));
     await host.files.removeTree(trash);
   }
 }

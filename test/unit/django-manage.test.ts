@@ -114,6 +114,39 @@ describe('checkMigrationPlan: what serves while the release migrates decides wha
     expect(e?.next).toMatch(/code step first/);
   });
 
+  it("a release's models are kept with its plan (one Python start): when it serves, the guard reads them without starting Python in it", async () => {
+    const h = new FakeHost({ upstreamFile: cfg.caddy.upstreamFile });
+    const tables = (cols: string[]) => ({
+      django_content_type: cols.map((column) => ({ column, null: false, type: null, max_length: null })),
+    });
+    const planOf = (cols: string[], vendor: string) =>
+      `${PROBE_MARK}${JSON.stringify({ ...JSON.parse(PLAN.slice(PROBE_MARK.length)), tables: tables(cols), vendor })}\n`;
+    let output = planOf(['id', 'app_label'], 'sqlite');
+    const units: string[] = [];
+    h.runTransient = async (t) => {
+      units.push(t.unit.replace(/-\d+\.service$/, ''));
+      return {
+        exitCode: 0,
+        output: t.command.includes('bg_main("models")') ? `${PROBE_MARK}${JSON.stringify({ tables: tables(['id', 'name']) })}\n` : output,
+      };
+    };
+    await checkMigrationPlan(h, cfg, 'r1', { serving: 'nothing' });
+    expect(JSON.parse((await h.files.read('/srv/shop/releases/r1.models.json'))!)).toEqual({
+      vendor: 'sqlite',
+      tables: tables(['id', 'app_label']),
+    });
+    units.length = 0;
+    const { verdict } = await checkMigrationPlan(h, cfg, 'r2', { serving: 'live', allowDestructive: false, release: 'r1' });
+    expect(verdict.breaks).toEqual([]);
+    expect(units).toEqual(['shop-manage-r2']);
+    // on another database vendor the kept types may not hold: the serving release is read again (and maps name)
+    output = planOf(['id', 'app_label'], 'postgresql');
+    units.length = 0;
+    const e = await refusal(checkMigrationPlan(h, cfg, 'r3', { serving: 'live', allowDestructive: false, release: 'r1' }));
+    expect(units).toEqual(['shop-manage-r3', 'shop-manage-r1']);
+    expect(e?.exitCode).toBe(2);
+  });
+
   it('a plan it cannot read fails the step with what manage.py printed', async () => {
     const h = new FakeHost({ upstreamFile: cfg.caddy.upstreamFile });
     h.runTransient = async () => ({ exitCode: 1, output: "KeyError: 'DJANGO_SECRET_KEY'\n" });
