@@ -2,7 +2,7 @@ import { type BuildPhase, buildLogPath, inAppDir, releasePath } from '../config/
 import type { Color, Config } from '../config/types.js';
 import { BuildError } from '../errors.js';
 import type { Host, ShellResult } from '../execute/host.js';
-import { exitStatus, exitStatusLine } from '../host/exit-status.js';
+import { type ExitStatus, exitStatus, exitStatusLine } from '../host/exit-status.js';
 import { accessDenied, pathPrefixes, type SeenDir } from '../host/user-access.js';
 import { databaseFiles, refuseNewDatabases } from './release-data.js';
 
@@ -23,6 +23,17 @@ export interface BuildStep {
 }
 
 const stepUnit = (cfg: Config, phase: BuildPhase, release: string, n: number) => `${cfg.app}-${phase}-${release}-${n}.service`;
+
+/** When systemd failed before a build step's command ran (exit 200 and above): what and what to do, in words. */
+export function setupFailure(cfg: Config, s: BuildStep, r: ShellResult): ExitStatus | undefined {
+  const said = exitStatus(r.exitCode, {
+    unit: stepUnit(cfg, s.phase, s.release, s.n),
+    cwd: s.cwd,
+    command: s.command,
+    ...(s.user && { user: s.user }),
+  });
+  return said?.byRunner ? said : undefined;
+}
 
 /** One command of a build as the transient unit <app>-<phase>-<release>-<n>.service; its output comes back, its log file goes. */
 export async function runBuildStep(host: Host, cfg: Config, s: BuildStep): Promise<ShellResult> {
@@ -102,7 +113,7 @@ async function runCommands(host: Host, cfg: Config, dir: string, b: BuildRun, as
   await host.files.makeDirs([cfg.stateDir]);
   let log = '';
   for (const [i, cmd] of b.commands.entries()) {
-    const r = await runBuildStep(host, cfg, {
+    const step: BuildStep = {
       phase: b.phase,
       release: b.release,
       n: i + 1,
@@ -113,19 +124,13 @@ async function runCommands(host: Host, cfg: Config, dir: string, b: BuildRun, as
       ...(asUser && { user: b.user }),
       memoryHigh: b.memoryHigh,
       signal: b.signal,
-    });
+    };
+    const r = await runBuildStep(host, cfg, step);
     log += `$ ${cmd}\n${r.output}\n`;
     if (r.exitCode !== 0) {
       await host.files.write(logPath, log, 0o600);
-      const cwd = inAppDir(cfg, dir);
       // 200 and above: systemd's own failure before the command ran; below, the command's own exit code
-      const said = exitStatus(r.exitCode, {
-        unit: stepUnit(cfg, b.phase, b.release, i + 1),
-        cwd,
-        command: cmd,
-        ...(asUser && { user: b.user }),
-      });
-      const status = said?.byRunner ? said : undefined;
+      const status = setupFailure(cfg, step, r);
       const missing = missingVariable(r.output);
       const exit = status ? exitStatusLine(status) : (r.exitCode ?? r.signal ?? 'unknown');
       throw new BuildError(`${b.phase === 'build' ? 'Build' : 'Release'} step failed in releases/${b.release}: ${cmd} (exit ${exit}).`, {

@@ -3,9 +3,10 @@ import { inAppDir, releasePath, VENV_COMPLETE, venvPath, venvsDir } from '../con
 import type { Config } from '../config/types.js';
 import { BuildError } from '../errors.js';
 import type { Host } from '../execute/host.js';
+import { exitStatusLine } from '../host/exit-status.js';
 import { outsideVenvs, pathChain, type Trust, trustFor, whyUntrusted } from '../host/venv-trust.js';
 import { importCheckLine, pipInstallLine, venvCreateLine } from '../render/argv/python.js';
-import { runBuildStep } from './build.js';
+import { runBuildStep, setupFailure } from './build.js';
 
 // The release's .venv, built by bg: one virtualenv per set of requirements (their contents, the
 // Python and the system-site-packages flag make its name) under <root>/venvs/, linked from each
@@ -46,14 +47,19 @@ export async function ensureVenv(
     };
     // venv and pip (the memory-hungry part of a build) run as transient units, like the build commands
     const run = async (cmd: string, what: string) => {
-      const r = await runBuildStep(host, cfg, { ...step, n: ++n, command: cmd });
+      const s = { ...step, n: ++n, command: cmd };
+      const r = await runBuildStep(host, cfg, s);
       if (r.exitCode !== 0) {
         await host.files.removeTree(tmp);
-        throw new BuildError(`Building the venv failed: ${what} (exit ${r.exitCode ?? r.signal ?? 'unknown'}).`, {
-          code: 'venv',
-          detail: r.output.trimEnd().split('\n').slice(-20).join('\n'),
-          next: `Check venv.python (${v.python}) and ${v.requirements.join(', ')}, then run it again.`,
-        });
+        const setup = setupFailure(cfg, s, r);
+        throw new BuildError(
+          `Building the venv failed: ${what} (exit ${setup ? exitStatusLine(setup) : (r.exitCode ?? r.signal ?? 'unknown')}).`,
+          {
+            code: 'venv',
+            detail: r.output.trimEnd().split('\n').slice(-20).join('\n'),
+            next: setup?.next ?? `Check venv.python (${v.python}) and ${v.requirements.join(', ')}, then run it again.`,
+          },
+        );
       }
     };
     await run(venvCreateLine(v.python, v.systemSitePackages, tmp), `${v.python} -m venv`);
@@ -65,9 +71,18 @@ export async function ensureVenv(
     const user = cfg.scope === 'system' ? { user: cfg.user } : {};
     if (user.user) await host.ensureSystemUser(user.user, cfg.root);
     for (const tool of cfg.celery ? ['gunicorn', 'celery'] : ['gunicorn']) {
-      const has = await runBuildStep(host, cfg, { ...step, ...user, n: ++n, command: importCheckLine(`${tmp}/bin/python`, tool) });
+      const check = { ...step, ...user, n: ++n, command: importCheckLine(`${tmp}/bin/python`, tool) };
+      const has = await runBuildStep(host, cfg, check);
       if (has.exitCode !== 0) {
         await host.files.removeTree(tmp);
+        // systemd could not start the check (the app's user cannot enter the release, ...): not a missing tool
+        const setup = setupFailure(cfg, check, has);
+        if (setup)
+          throw new BuildError(`Checking the venv for ${tool} could not start: ${exitStatusLine(setup)}.`, {
+            code: 'venv-check',
+            detail: has.output.trimEnd().split('\n').slice(-5).join('\n') || undefined,
+            next: setup.next,
+          });
         throw new BuildError(`The venv has no ${tool}: the units run ${tool} on the venv's Python.`, {
           code: 'venv-missing-tool',
           detail: has.output.trimEnd().split('\n').slice(-5).join('\n') || undefined,

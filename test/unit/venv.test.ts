@@ -43,6 +43,16 @@ describe('ensureVenv', () => {
     expect(h.transients[0].command).toContain("'/usr/bin/python3' -I -m venv");
   });
 
+  it("a check systemd could not start (exit 200: the app's user cannot enter the release) says so, not that gunicorn is missing", async () => {
+    const h = fresh();
+    const runs = h.runTransient;
+    h.runTransient = async (t) => (t.user ? { exitCode: 200, output: '' } : runs(t));
+    const err = await refusal(ensureVenv(h, cfg, 'r1'));
+    expect(err.code).toBe('venv-check');
+    expect(err.message).toBe(`Checking the venv for gunicorn could not start: 200/CHDIR: the app's user (shop) cannot enter ${REL}.`);
+    expect(err.next).toContain(`namei -l ${REL}`);
+  });
+
   it('reuses a complete venv that is root-owned all the way: no build', async () => {
     const h = fresh();
     const { id } = await ensureVenv(h, cfg, 'r1');
