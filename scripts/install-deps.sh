@@ -4,6 +4,7 @@ set -euo pipefail
 pkgs=(caddy gunicorn python3-flask python3-django python3-celery python3-redis redis-server
       python3-flask-sqlalchemy python3-flask-migrate postgresql python3-psycopg2
       dbus dbus-user-session systemd git wrk iproute2 curl time zsh openssh-server openssh-client
+      python3-uvicorn python3-websockets # the websocket tests' ASGI app (test/fixtures/asgi-chat)
       mmdebstrap) # mmdebstrap: the Debian 13 root of the trixie suite (scripts/trixie-root.sh)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -22,10 +22,13 @@ export interface LoopCounts {
 
 let loops = 0;
 
-/** Makes `name`'s git repository (branches v2, v3, unhealthy, crash, exit) and bg.yml; `extra` is appended to bg.yml. */
-export async function makeApp(c: Container, name: string, ports: App['ports'], extra = ''): Promise<App> {
+/**
+ * Makes `name`'s git repository (branches v2, v3, unhealthy, crash, exit) from `fixture` (a dir of
+ * test/fixtures) and bg.yml; `extra` is appended to bg.yml.
+ */
+export async function makeApp(c: Container, name: string, ports: App['ports'], extra = '', fixture = 'app'): Promise<App> {
   await c.ok(`set -e
-    rm -rf /srv/git/${name}; mkdir -p /srv/git; cp -r ${CHECKOUT}/test/fixtures/app /srv/git/${name}; cd /srv/git/${name}; rm -rf __pycache__
+    rm -rf /srv/git/${name}; mkdir -p /srv/git; cp -r ${CHECKOUT}/test/fixtures/${fixture} /srv/git/${name}; cd /srv/git/${name}; rm -rf __pycache__
     git init -q -b main
     # fixed dates: the same fixture is the same commits on every host, as hosts cloning one repo see
     g() { GIT_AUTHOR_DATE=2026-01-01T00:00:00Z GIT_COMMITTER_DATE=2026-01-01T00:00:00Z git -c user.name=t -c user.email=t@t.invalid "$@"; }
