@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, release } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { parseWrk } from './bench-wrk.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BG = `${ROOT}bin/bg.cjs`;
@@ -255,16 +256,6 @@ async function timePlain(cmd, args, n = 5) {
   return median(walls);
 }
 
-function parseWrk(text) {
-  const num = (re) => Number(text.match(re)?.[1] ?? 0);
-  const se = text.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
-  return {
-    requests: num(/(\d+) requests in/),
-    non2xx: num(/Non-2xx or 3xx responses: (\d+)/),
-    socket: se ? { connect: +se[1], read: +se[2], write: +se[3], timeout: +se[4] } : { connect: 0, read: 0, write: 0, timeout: 0 },
-  };
-}
-
 // wrk runs until SIGINT (it then prints its totals): from 0.5 s before the deploy starts to 0.5 s
 // after the CLI exits, or `seconds` when there is no deploy.
 // mode 'close' sends Connection: close, so every request is a new connection through Caddy's
@@ -288,7 +279,6 @@ async function wrkWhile(url, mode, seconds, during) {
   return {
     ...p,
     seconds: Number(r.stdout.match(/requests in ([\d.]+)s/)?.[1] ?? NaN),
-    socketErrors: sum(Object.values(p.socket)),
     deploy: d,
   };
 }
