@@ -1,20 +1,30 @@
 // The keep-alive comparison in docs/benchmarks.md: both switches side by side. Run through
 // scripts/bench-keepalive.sh, which owns the sandbox (a private systemd user manager, cleanup).
-// For each of caddy.switch: port and socket, its own app and Caddy unit in user scope, `setup`,
-// then one wrk -t2 -c16 run (keep-alive, wrk's default) through Caddy spanning BENCH_SWITCHES
-// deploys (20), each a switch. Prints requests, non-2xx and wrk's socket errors per switch kind
-// (and BENCH_OUT JSON). Plain JS: it runs the built CLI (bin/bg.cjs) only.
+// For each of caddy.switch: port and socket, its own Caddy unit in user scope and two apps behind
+// it, both `setup` first:
+//   - the Flask fixture: one wrk -t2 -c16 run (keep-alive, wrk's default) through Caddy spanning
+//     BENCH_SWITCHES deploys (20), each a switch: requests, non-2xx, wrk's socket errors;
+//   - the ASGI fixture (test/fixtures/asgi-chat, Uvicorn's worker): BENCH_WS_SWITCHES deploys (5),
+//     each with a websocket exchanging messages and a 5 s streaming response opened before it.
+//     The websocket survived a switch when it kept echoing the old version after the switch and
+//     closed only when the client closed it; the stream, when it ended complete on the old version.
+// Prints the table (and BENCH_OUT JSON). Plain JS: it runs the built CLI (bin/bg.cjs) only.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { parseWrk } from './bench-wrk.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BG = `${ROOT}bin/bg.cjs`;
 const FIXTURE_APP = `${ROOT}test/fixtures/app/`;
+const FIXTURE_ASGI = `${ROOT}test/fixtures/asgi-chat/`;
+const WS_CLI = `${ROOT}test/support/ws-cli.mjs`;
 const dir = process.env.BENCH_DIR;
 if (!dir) throw new Error('BENCH_DIR is not set (run scripts/bench-keepalive.sh)');
 const SWITCHES = Number(process.env.BENCH_SWITCHES || 20);
+const WS_SWITCHES = Number(process.env.BENCH_WS_SWITCHES || 5);
+const STREAM_S = 5;
 const OUT = process.env.BENCH_OUT || undefined;
 
 const env = { ...process.env, XDG_STATE_HOME: `${dir}/state-home`, BG_CACHE_DIR: `${dir}/cache` };
@@ -51,12 +61,12 @@ async function freePorts(n) {
   return ports;
 }
 
-function makeRepo(repo) {
+function makeRepo(repo, fixture = FIXTURE_APP) {
   mkdirSync(repo, { recursive: true });
   const git = (...a) =>
     execFileSync('git', ['-C', repo, '-c', 'user.name=bg bench', '-c', 'user.email=bench@bg.invalid', ...a], { stdio: 'pipe' });
   git('init', '-q', '-b', 'main');
-  cpSync(FIXTURE_APP, repo, { recursive: true, filter: (src) => !src.includes('__pycache__') });
+  cpSync(fixture, repo, { recursive: true, filter: (src) => !src.includes('__pycache__') });
   const commit = (version) => {
     writeFileSync(`${repo}/VERSION`, `${version}\n`);
     writeFileSync(`${repo}/MODE`, 'ok\n');
@@ -97,26 +107,9 @@ async function startCaddy(name, caddyfile, admin) {
   throw new Error(`Caddy admin API on ${admin} did not answer within 10 s; see ${dir}/logs/${name}.log`);
 }
 
-function parseWrk(text) {
-  const num = (re) => Number(text.match(re)?.[1] ?? 0);
-  const se = text.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
-  const socket = se ? { connect: +se[1], read: +se[2], write: +se[3], timeout: +se[4] } : { connect: 0, read: 0, write: 0, timeout: 0 };
-  return { requests: num(/(\d+) requests in/), non2xx: num(/Non-2xx or 3xx responses: (\d+)/), socket };
-}
-
-async function measure(mode) {
-  const app = `ka-${mode}`;
-  const base = `${dir}/${mode}`;
-  const [blue, green, site, admin] = await freePorts(4);
-  makeRepo(`${base}/repo`);
-  mkdirSync(`${base}/caddy`, { recursive: true });
-  const caddyfile = `${base}/caddy/Caddyfile`;
-  writeFileSync(caddyfile, `{\n\tadmin 127.0.0.1:${admin}\n\tauto_https off\n}\n:${site} {\n\trespond "placeholder"\n}\n`);
-  const caddyUnit = `${app}-caddy.service`;
-  await startCaddy(caddyUnit, caddyfile, `127.0.0.1:${admin}`);
-  const config = `${base}/bg.yml`;
+function writeConfig(path, { app, base, ports, caddyfile, caddyUnit, admin, mode }) {
   writeFileSync(
-    config,
+    path,
     [
       `app: ${app}`,
       `repo: ${base}/repo`,
@@ -124,25 +117,88 @@ async function measure(mode) {
       `log_dir: ${dir}/logs`,
       'web:',
       '  wsgi: app:app',
-      `  ports: { blue: ${blue}, green: ${green} }`,
+      `  ports: { blue: ${ports.blue}, green: ${ports.green} }`,
       '  workers: 2',
       'caddy:',
-      `  site: ":${site}"`,
+      `  site: ":${ports.site}"`,
       `  caddyfile: ${caddyfile}`,
       `  upstream_file: ${base}/caddy/upstream.txt`,
       `  unit: ${caddyUnit}`,
-      `  admin: 127.0.0.1:${admin}`,
+      `  admin: ${admin}`,
       `  switch: ${mode}`,
     ]
       .map((l) => `${l}\n`)
       .join(''),
   );
-  const bg = async (...args) => {
-    const r = await run(process.execPath, [BG, '--user', '--config', config, ...args]);
+  return async (...args) => {
+    const r = await run(process.execPath, [BG, '--user', '--config', path, ...args]);
     if (r.code !== 0) throw new Error(`bluegreen ${args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
   };
+}
+
+// What Caddy routes this app to right now: active.sock's target (socket) or the upstream line (port).
+function routed(base, mode) {
+  if (mode === 'socket') return readlinkSync(`${base}/srv/run/active.sock`);
+  return readFileSync(`${base}/caddy/upstream.txt`, 'utf8');
+}
+
+async function until(done, what, maxMs = 60_000) {
+  for (const end = Date.now() + maxMs; Date.now() < end; await sleep(20)) if (done()) return;
+  throw new Error(`bench: waited ${maxMs} ms for ${what}`);
+}
+
+// One switch of the ASGI app with a websocket and a stream open across it.
+async function connectionsAcross({ mode, base, site, bg, ref, from }) {
+  const stop = `${base}/ws.stop`;
+  const progressFile = `${base}/ws.json`;
+  for (const f of [stop, progressFile]) execFileSync('rm', ['-f', f]);
+  const progress = () => (existsSync(progressFile) ? JSON.parse(readFileSync(progressFile, 'utf8')) : { echoed: 0 });
+  const ws = run(process.execPath, [WS_CLI, `ws://127.0.0.1:${site}/ws`, stop, progressFile], { timeoutMs: 120_000 });
+  const stream = fetch(`http://127.0.0.1:${site}/stream?s=${STREAM_S}`).then(
+    async (r) => ({ status: r.status, lines: (await r.text()).split('\n').filter(Boolean) }),
+    (e) => ({ error: e.message, lines: [] }),
+  );
+  await until(() => progress().echoed > 5, 'the first echoes');
+  const before = routed(base, mode);
+  const deploy = bg('deploy', ref);
+  await until(() => routed(base, mode) !== before, 'the switch');
+  const atSwitch = progress().echoed;
+  await until(() => progress().echoed > atSwitch + 10 || progress().closedBy, 'echoes after the switch or a close', 10_000);
+  writeFileSync(stop, '');
+  const w = JSON.parse((await ws).stdout.trim().split('\n').at(-1));
+  const st = await stream;
+  await deploy;
+  const want = Array.from({ length: STREAM_S * 5 }, (_, i) => `${from} ${i}`);
+  return {
+    websocket: w.closedBy === 'client' && w.code === 1000 && w.echoed > atSwitch + 10 && Object.keys(w.versions).join() === from,
+    websocketClose: `${w.closedBy} ${w.code}`,
+    stream: st.status === 200 && st.lines.join('\n') === want.join('\n'),
+  };
+}
+
+async function measure(mode) {
+  const base = `${dir}/${mode}`;
+  const [blue, green, site, admin, wsBlue, wsGreen, wsSite] = await freePorts(7);
+  makeRepo(`${base}/repo`);
+  makeRepo(`${base}/ws/repo`, FIXTURE_ASGI);
+  mkdirSync(`${base}/caddy`, { recursive: true });
+  mkdirSync(`${base}/ws/caddy`, { recursive: true });
+  const caddyfile = `${base}/caddy/Caddyfile`;
+  writeFileSync(caddyfile, `{\n\tadmin 127.0.0.1:${admin}\n\tauto_https off\n}\n:${site} {\n\trespond "placeholder"\n}\n`);
+  const caddyUnit = `ka-${mode}-caddy.service`;
+  await startCaddy(caddyUnit, caddyfile, `127.0.0.1:${admin}`);
+  const shared = { caddyfile, caddyUnit, admin: `127.0.0.1:${admin}`, mode };
+  const bg = writeConfig(`${base}/bg.yml`, { ...shared, app: `ka-${mode}`, base, ports: { blue, green, site } });
+  const wsBase = `${base}/ws`;
+  const wsBg = writeConfig(`${wsBase}/bg.yml`, {
+    ...shared,
+    app: `ws-${mode}`,
+    base: wsBase,
+    ports: { blue: wsBlue, green: wsGreen, site: wsSite },
+  });
   log(`${mode}: setup`);
   await bg('setup');
+  await wsBg('setup');
   let wrk;
   const w = run('wrk', ['-t2', '-c16', '-d600s', `http://127.0.0.1:${site}/`], { timeoutMs: 700_000, onSpawn: (c) => (wrk = c) });
   await sleep(500);
@@ -155,13 +211,23 @@ async function measure(mode) {
   wrk.kill('SIGINT');
   const r = await w;
   const p = parseWrk(r.stdout);
-  systemctl('stop', caddyUnit, `${app}-web-blue.service`, `${app}-web-green.service`);
+  const seconds = Math.round((Date.now() - t0) / 100) / 10;
+  const across = [];
+  for (let i = 0; i < WS_SWITCHES; i++) {
+    const [from, ref] = i === 0 ? ['v1', 'v2'] : i % 2 === 1 ? ['v2', 'v3'] : ['v3', 'v2'];
+    across.push(await connectionsAcross({ mode, base: wsBase, site: wsSite, bg: wsBg, ref, from }));
+    log(`${mode}: websocket switch ${i + 1}/${WS_SWITCHES}: ${JSON.stringify(across.at(-1))}`);
+  }
+  systemctl('stop', caddyUnit, ...['ka', 'ws'].flatMap((a) => [`${a}-${mode}-web-blue.service`, `${a}-${mode}-web-green.service`]));
   return {
     mode,
     switches: SWITCHES,
-    seconds: Math.round((Date.now() - t0) / 100) / 10,
+    seconds,
     ...p,
-    socketErrors: Object.values(p.socket).reduce((a, b) => a + b, 0),
+    wsSwitches: WS_SWITCHES,
+    websocketSurvived: across.filter((a) => a.websocket).length,
+    websocketCloses: [...new Set(across.filter((a) => !a.websocket).map((a) => a.websocketClose))],
+    streamSurvived: across.filter((a) => a.stream).length,
   };
 }
 
@@ -169,12 +235,12 @@ mkdirSync(`${dir}/logs`, { recursive: true });
 const rows = [];
 for (const mode of ['port', 'socket']) rows.push(await measure(mode));
 const lines = [
-  `wrk -t2 -c16 keep-alive through Caddy, ${SWITCHES} switches per row (one deploy each)`,
-  '| switch | requests | non-2xx | socket errors (connect/read/write/timeout) | errors per switch |',
-  '|---|---|---|---|---|',
+  `wrk -t2 -c16 keep-alive through Caddy, ${SWITCHES} switches per row (one deploy each); then ${WS_SWITCHES} switches of the ASGI app, each with a websocket and a ${STREAM_S} s stream open across it`,
+  '| switch | requests | non-2xx | socket errors (connect/read/write/timeout) | errors per switch | long stream survived | websocket survived |',
+  '|---|---|---|---|---|---|---|',
   ...rows.map(
     (r) =>
-      `| ${r.mode} | ${r.requests} | ${r.non2xx} | ${r.socketErrors} (${r.socket.connect}/${r.socket.read}/${r.socket.write}/${r.socket.timeout}) | ${(r.socketErrors / r.switches).toFixed(2)} |`,
+      `| ${r.mode} | ${r.requests} | ${r.non2xx} | ${r.socketErrors} (${r.socket.connect}/${r.socket.read}/${r.socket.write}/${r.socket.timeout}) | ${(r.socketErrors / r.switches).toFixed(2)} | ${r.streamSurvived}/${r.wsSwitches} | ${r.websocketSurvived}/${r.wsSwitches}${r.websocketCloses.length ? ` (closed: ${r.websocketCloses.join(', ')})` : ''} |`,
   ),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

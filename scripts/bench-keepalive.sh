@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The keep-alive comparison in docs/benchmarks.md: caddy.switch port vs socket, wrk keep-alive
-# through Caddy across 20 switches each, counting socket errors and non-2xx.
+# through Caddy across 20 switches each, counting socket errors and non-2xx; then a websocket and a
+# long streaming response open across 5 switches each of an ASGI app.
 #
-#   bash scripts/bench-keepalive.sh                      # ~2 minutes, loopback only
-#   BENCH_SWITCHES=20 BENCH_OUT=ka.json bash scripts/bench-keepalive.sh
+#   bash scripts/bench-keepalive.sh                      # ~4 minutes, loopback only
+#   BENCH_SWITCHES=20 BENCH_WS_SWITCHES=5 BENCH_OUT=ka.json bash scripts/bench-keepalive.sh
 #
 # Like bench.sh: a private systemd user manager with its own D-Bus in a temp dir
 # (scripts/user-manager.sh), stopped at the end with everything it ran.

@@ -7,11 +7,16 @@
 // each echo and at the end, when it also prints them as JSON: echoes per reply version, who closed
 // (client, server: a close frame, dropped: the connection ended without one), the close code.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 
 const [url, stopFile, progressFile] = process.argv.slice(2);
 const result = { echoed: 0, versions: {}, closedBy: null, code: null, error: null };
+// renamed into place, so a reader never sees it half written
+const saveProgress = () => {
+  writeFileSync(`${progressFile}.tmp`, JSON.stringify(result));
+  renameSync(`${progressFile}.tmp`, progressFile);
+};
 
 function frame(opcode, payload) {
   const mask = randomBytes(4);
@@ -68,7 +73,7 @@ req.on('upgrade', (res, socket, head) => {
       result.echoed++;
       const version = reply.split(' ')[0];
       result.versions[version] = (result.versions[version] ?? 0) + 1;
-      writeFileSync(progressFile, JSON.stringify(result));
+      saveProgress();
       if (existsSync(stopFile)) {
         state.closing = true;
         result.closedBy = 'client';
@@ -85,7 +90,7 @@ req.end();
 
 function finish(extra) {
   Object.assign(result, extra);
-  if (progressFile) writeFileSync(progressFile, JSON.stringify(result));
+  if (progressFile) saveProgress();
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }
