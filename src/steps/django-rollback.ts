@@ -1,5 +1,6 @@
 import { inAppDir, releasePath } from '../config/names.js';
 import type { Config } from '../config/types.js';
+import { breaksOlderCode, migrationName } from '../django/migration-plan.js';
 import { BgError, BuildError, EXIT } from '../errors.js';
 import type { Host } from '../execute/host.js';
 import { manage } from './django.js';
@@ -22,11 +23,6 @@ export interface BackCheck {
 
 const DATA_LOST = 'Data in dropped columns and tables does not come back: migrating back re-creates them empty (or with their default).';
 
-const migrationName = (app: string, file: string) => {
-  const m = /^(\d{4}_\w+)\.py$/.exec(file);
-  return m ? `${app}.${m[1]}` : undefined;
-};
-
 async function migrationFiles(host: Host, project: string): Promise<string[]> {
   const names: string[] = [];
   for (const app of await host.files.list(project)) {
@@ -38,10 +34,6 @@ async function migrationFiles(host: Host, project: string): Promise<string[]> {
   }
   return names.sort();
 }
-
-/** An undo of one of these puts back what the older code reads: without it the older code breaks. */
-export const breaksOlderCode = (undoOperation: string) =>
-  /Undo (Remove field|Delete model|Rename field|Rename model|Rename table)\b/.test(undoOperation);
 
 /** What the database has applied that `older` does not know, from one Python start in the serving release (none when its files are all in `older`). */
 async function readBack(host: Host, cfg: Config, c: BackCheck, mode: BackMode): Promise<BackReport | undefined> {
