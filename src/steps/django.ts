@@ -2,13 +2,12 @@ import { inAppDir, modelsRecordPath, releasePath } from '../config/names.js';
 import type { Config } from '../config/types.js';
 import {
   asSchemaPlan,
-  asServingTables,
+  asServingModels,
   describeBreak,
   judgePlan,
   readProbeOutput,
   type SchemaPlan,
-  type Serving,
-  type ServingTables,
+  type ServingModels,
   type Verdict,
   waysOn,
 } from '../django/schema-guard.js';
@@ -71,9 +70,8 @@ export async function checkMigrationPlan(
   if (unguarded || !plan.plan.some((m) => m.operations.some((o) => NEEDS_SERVING.has(o.kind)))) {
     return { plan, verdict: judgePlan(plan.plan, {}) };
   }
-  const serving: Serving =
-    guard.serving === 'live' && guard.release ? await servingModels(host, cfg, guard.release, vendorOf(raw), user) : 'everything';
-  const verdict = judgePlan(plan.plan, serving);
+  const models = guard.serving === 'live' && guard.release ? await servingModels(host, cfg, guard.release, vendorOf(raw), user) : undefined;
+  const verdict = judgePlan(plan.plan, models?.tables ?? 'everything', models?.unique);
   if (verdict.breaks.length === 0) return { plan, verdict };
   const what = verdict.breaks.map(describeBreak).join('; ');
   if (guard.serving === 'legacy') {
@@ -103,6 +101,7 @@ const NEEDS_SERVING = new Set([
   'rename-field',
   'add-field',
   'alter-field',
+  'add-unique',
 ]);
 
 // What a release's models map is read with its plan (the same Python start) and kept beside its
@@ -116,25 +115,25 @@ const vendorOf = (v: unknown) =>
     : undefined;
 
 async function keepModels(host: Host, cfg: Config, release: string, v: unknown): Promise<void> {
-  const tables = asServingTables(v);
+  const models = asServingModels(v);
   const vendor = vendorOf(v);
-  if (!tables || !vendor) return;
+  if (!models || !vendor) return;
   // a record that cannot be written costs the next deploy a Python start, nothing else
-  await host.files.write(modelsRecordPath(cfg, release), `${JSON.stringify({ vendor, tables })}\n`, 0o644).catch(() => undefined);
+  await host.files.write(modelsRecordPath(cfg, release), `${JSON.stringify({ vendor, ...models })}\n`, 0o644).catch(() => undefined);
 }
 
-async function servingModels(host: Host, cfg: Config, release: string, vendor: string | undefined, user?: string): Promise<ServingTables> {
+async function servingModels(host: Host, cfg: Config, release: string, vendor: string | undefined, user?: string): Promise<ServingModels> {
   const text = vendor ? await host.files.read(modelsRecordPath(cfg, release)).catch(() => undefined) : undefined;
   if (text !== undefined) {
     try {
       const v: unknown = JSON.parse(text);
-      const tables = vendorOf(v) === vendor ? asServingTables(v) : undefined;
-      if (tables) return tables;
+      const models = vendorOf(v) === vendor ? asServingModels(v) : undefined;
+      if (models) return models;
     } catch {
       // a torn record: read the release instead
     }
   }
-  return readSchema(host, cfg, release, 'models', user, asServingTables);
+  return readSchema(host, cfg, release, 'models', user, asServingModels);
 }
 
 /** One probe run in a release: its JSON line, checked for shape; a failure says what manage.py printed. */

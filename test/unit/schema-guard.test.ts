@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   asSchemaPlan,
+  asServingModels,
   asServingTables,
+  type ColumnInfo,
   judgePlan,
   type PlannedMigration,
   type PlanOperation,
@@ -110,6 +112,123 @@ describe('the migration guard judges a plan against what the serving models map'
     ).toEqual([]);
   });
 
+  it('refuses making a written column unique (AlterField unique=True) unless the serving models already declare it', () => {
+    const alter = op('alter-field', { ...col('question_text'), unique: true, old: op('alter-field', col('question_text')) });
+    const [b] = judgePlan(mig([alter], 'polls.0009_alter_question_text'), SERVING).breaks;
+    expect(b).toMatchObject({
+      migration: 'polls.0009_alter_question_text',
+      field: 'polls_question.question_text',
+      way: 'unique-after-code',
+    });
+    expect(b.why).toBe(
+      'it makes question_text unique; the serving code does not declare it unique and can insert duplicates, which then fail',
+    );
+    // the code step: the serving models declare unique=True (their forms check it), or unique_together on it alone
+    const declared: ServingTables = {
+      polls_question: SERVING.polls_question.map((c) => (c.column === 'question_text' ? { ...c, unique: true } : c)),
+    };
+    expect(judgePlan(mig([alter]), declared).breaks).toEqual([]);
+    expect(judgePlan(mig([alter]), SERVING, { polls_question: [{ name: null, columns: ['question_text'] }] }).breaks).toEqual([]);
+    // already unique, or a table the serving code does not map: allowed; a legacy unit: refused
+    expect(judgePlan(mig([{ ...alter, old: op('alter-field', { ...col('question_text'), unique: true }) }]), declared).breaks).toEqual([]);
+    expect(judgePlan(mig([{ ...alter, table: 'polls_choice' }]), SERVING).breaks).toEqual([]);
+    expect(judgePlan(mig([alter]), 'everything').breaks).toHaveLength(1);
+  });
+
+  it('refuses a UniqueConstraint or unique_together added on a written table; allowed once the serving models declare it (by columns, a subset, or name)', () => {
+    const constraint = op('add-unique', {
+      text: 'Create constraint unique_text_date on model question',
+      constraint: 'unique_text_date',
+      unique_sets: [['question_text', 'pub_date']],
+    });
+    const [b] = judgePlan(mig([constraint]), SERVING).breaks;
+    expect(b).toMatchObject({ field: T, way: 'unique-after-code' });
+    expect(b.why).toBe(
+      'it makes (question_text, pub_date) unique in polls_question; the serving code does not declare that and can insert duplicates, which then fail',
+    );
+    const declares = (u: { name: string | null; columns: string[] }) => judgePlan(mig([constraint]), SERVING, { [T]: [u] }).breaks;
+    expect(declares({ name: null, columns: ['pub_date', 'question_text'] })).toEqual([]);
+    expect(declares({ name: null, columns: ['question_text'] })).toEqual([]); // a narrower unique keeps the pair unique
+    expect(declares({ name: 'unique_text_date', columns: [] })).toEqual([]);
+    expect(declares({ name: null, columns: ['question_text', 'pub_date', 'note'] })).toHaveLength(1); // a wider one does not
+    // unique_together: one break per pair added; one with a condition or expressions is matched by name only
+    const together = op('add-unique', {
+      text: 'Alter unique_together for question (2 constraint(s))',
+      unique_sets: [['note'], ['author_id', 'note']],
+    });
+    expect(judgePlan(mig([together]), SERVING).breaks.map((x) => x.field)).toEqual(['polls_question.note', T]);
+    const partial = op('add-unique', { constraint: 'one_open', unique_sets: [] });
+    expect(judgePlan(mig([partial]), SERVING).breaks[0].why).toMatch(/^it makes one_open unique in polls_question/);
+    expect(judgePlan(mig([partial]), SERVING, { [T]: [{ name: 'one_open', columns: [] }] }).breaks).toEqual([]);
+    expect(judgePlan(mig([{ ...constraint, table: 'polls_choice' }]), SERVING).breaks).toEqual([]);
+  });
+
+  it('refuses a unique NOT NULL column added with a database default to a written table (every insert gets the same value)', () => {
+    const add = op('add-field', { ...col('slug'), null: false, db_default: true, unique: true });
+    expect(judgePlan(mig([add]), SERVING).breaks.map((b) => b.way)).toEqual(['nullable-first']);
+    expect(judgePlan(mig([{ ...add, unique: false }]), SERVING).breaks).toEqual([]);
+  });
+
+  it('refuses narrowing a DecimalField (fewer digits, fewer decimal places, or fewer before the point); allows widening it', () => {
+    const price = { column: 'price', null: true, type: 'numeric(6, 2)', max_length: null, max_digits: 6, decimal_places: 2 };
+    const serving: ServingTables = { [T]: [price] };
+    const alter = (max_digits: number, decimal_places: number) =>
+      judgePlan(
+        mig([
+          op('alter-field', { ...price, field: 'price', type: `numeric(${max_digits}, ${decimal_places})`, max_digits, decimal_places }),
+        ]),
+        serving,
+      ).breaks;
+    expect(alter(4, 1)[0].why).toBe(
+      'it narrows price from 6 digits (2 decimal places) to 4 (1), and the serving code writes price as it is now',
+    );
+    expect(alter(6, 1)).toHaveLength(1); // rounds what the serving code writes
+    expect(alter(6, 3)).toHaveLength(1); // 4 digits before the point become 3
+    expect(alter(8, 2)).toEqual([]);
+    expect(alter(8, 3)).toEqual([]);
+    // SQLite's type is a bare `decimal`: the digits still tell
+    const lite: ServingTables = { [T]: [{ ...price, type: 'decimal' }] };
+    expect(judgePlan(mig([op('alter-field', { ...price, field: 'price', type: 'decimal', max_digits: 5 })]), lite).breaks).toHaveLength(1);
+  });
+
+  it('refuses a narrower integer type (IntegerField to SmallIntegerField) or an added check (to PositiveIntegerField); allows widening types', () => {
+    const votes: ColumnInfo = { column: 'votes', null: true, type: 'integer', max_length: null, check: null };
+    const alter = (o: Partial<PlanOperation>, serving: ColumnInfo = votes) =>
+      judgePlan(mig([op('alter-field', { ...votes, field: 'votes', ...o })]), { [T]: [serving] }).breaks;
+    expect(alter({ type: 'smallint' })[0].why).toMatch(/^it changes votes from integer to smallint/);
+    expect(alter({ check: '"votes" >= 0' })[0].why).toBe(
+      'it adds the check "votes" >= 0, which values the serving code writes may fail, and the serving code writes votes as it is now',
+    );
+    expect(alter({ check: '"votes" >= 0' }, { ...votes, check: '"votes" >= 0' })).toEqual([]);
+    expect(alter({ type: 'bigint' })).toEqual([]);
+    expect(alter({ type: 'bigserial' }, { ...votes, type: 'serial' })).toEqual([]); // AutoField to BigAutoField
+    expect(alter({ type: 'text', max_length: null }, { ...votes, type: 'varchar(200)', max_length: 200 })).toEqual([]); // CharField to TextField
+    expect(alter({ type: 'integer' }, { ...votes, type: 'bigint' })).toHaveLength(1);
+  });
+
+  it('refuses dropping the database default of a NOT NULL column the serving code leaves to it (db_default, Django 5)', () => {
+    const code = { column: 'code', null: false, type: 'integer', max_length: null, db_default: true };
+    const breaks = judgePlan(mig([op('alter-field', { ...code, field: 'code', db_default: false })]), { [T]: [code] }).breaks;
+    expect(breaks.map((b) => b.why)).toEqual([
+      "it drops the database default of code, which the serving code's inserts leave to the database, and the serving code writes code as it is now",
+    ]);
+  });
+
+  it('lists a CheckConstraint added to an existing table as unchecked (not refused); one on a table the plan creates is not listed', () => {
+    const check = op('add-check', { text: 'Create constraint votes_positive on model question', constraint: 'votes_positive' });
+    expect(judgePlan(mig([check], 'polls.0007_votes_positive'), SERVING)).toEqual({ breaks: [], unchecked: ['polls.0007_votes_positive'] });
+    expect(judgePlan(mig([check], 'polls.0007_votes_positive'), {})).toEqual({ breaks: [], unchecked: ['polls.0007_votes_positive'] });
+    const created = mig([op('create-model', { table: 'polls_choice' }), op('add-check', { table: 'polls_choice' })]);
+    expect(judgePlan(created, SERVING)).toEqual({ breaks: [], unchecked: [] });
+  });
+
+  it('the way on for a unique constraint: the code step that declares it, duplicates removed, then the migration', () => {
+    const [u] = judgePlan(mig([op('add-unique', { unique_sets: [['note']] })]), SERVING).breaks;
+    const ways = waysOn([u]).join(' ');
+    expect(ways).toMatch(/unique after code that keeps it unique serves.*already declare it.*duplicates.*--allow-destructive/);
+    expect(ways).not.toMatch(/nullable first|code step first/);
+  });
+
   it('allows new tables, indexes and other operations; lists RunPython / RunSQL as unchecked, once per migration', () => {
     const plan: PlannedMigration[] = [
       { name: 'polls.0004_choice', operations: [op('create-model', { table: 'polls_choice' }), op('other', { text: 'Create index' })] },
@@ -162,6 +281,12 @@ describe("the probe's output: data, checked for shape", () => {
     expect(asSchemaPlan({ plan: [{ name: 'a.0001', operations: [{ kind: 1 }] }], applied: [], known: [] })).toBeUndefined();
     expect(asSchemaPlan({ plan: 'x', applied: [], known: [] })).toBeUndefined();
     expect(asServingTables({ tables: { t: [{ nope: 1 }] } })).toBeUndefined();
+    expect(asServingModels({ tables: {}, unique: { t: [{ name: null, columns: ['a', 'b'] }] } })).toEqual({
+      tables: {},
+      unique: { t: [{ name: null, columns: ['a', 'b'] }] },
+    });
+    expect(asServingModels({ tables: {} })).toEqual({ tables: {}, unique: {} });
+    expect(asServingModels({ tables: {}, unique: { t: [{ name: 1, columns: [] }] } })).toBeUndefined();
   });
 
   it('the program goes to manage.py shell as one single-quoted argument', () => {
