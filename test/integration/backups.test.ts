@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type Postgres, startPostgres } from '../harness/postgres.js';
-import { makeScene, type Scene } from '../support/scene.js';
+import type { Postgres } from '../harness/postgres.js';
+import { type DjangoScene, makeDjangoScene } from '../support/django-scene.js';
+import type { Scene } from '../support/scene.js';
 
 // The copy of the database before each migration, on the stock Django project
 // (test/fixtures/django-stock): taken before the release commands, listed by `bluegreen backups`,
@@ -23,50 +24,21 @@ for (const db of ['sqlite', 'postgresql'] as const) {
     const sb = inject('sandbox');
     let s: Scene;
     let pg: Postgres | undefined;
+    let d: DjangoScene;
     const ext = db === 'sqlite' ? 'sqlite3' : 'dump';
     const backups = () => `${s.dir}/srv/backups`;
-    const dbFile = () => `${s.dir}/srv/shared/db.sqlite3`;
+    const dbFile = () => d.dbFile;
 
     beforeAll(async () => {
-      if (db === 'postgresql') {
-        pg = await startPostgres(sb);
-        await pg.createDatabase('mysite');
-      }
-      s = await makeScene(sb, {
-        project: { name: 'django-stock', versions: ['v2'], wsgi: 'mysite.wsgi:application' },
-        build: ['/usr/bin/python3 manage.py collectstatic --noinput'],
-        release: ['/usr/bin/python3 manage.py migrate --noinput'],
-        extraYaml: 'django:\n  manage: manage.py\nkeep_backups: 2\n',
-        env: ({ shared }) =>
-          pg
-            ? ['DATABASE_ENGINE=postgresql', `PGHOST=${pg.socketDir}`, `PGPORT=${pg.port}`, 'PGDATABASE=mysite', 'PGUSER=mysite']
-            : [`SQLITE_PATH=${shared}/db.sqlite3`],
-      });
+      d = await makeDjangoScene(sb, db, { versions: ['v2'], extraYaml: 'keep_backups: 2\n' });
+      ({ scene: s, pg } = d);
     });
     afterAll(async () => {
-      await s?.close();
-      await pg?.stop();
+      await d?.close();
     });
 
-    const sql = (q: string): Promise<string> =>
-      pg
-        ? pg.query('mysite', q)
-        : Promise.resolve(
-            execFileSync(
-              '/usr/bin/python3',
-              [
-                '-c',
-                'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); r=c.execute(sys.argv[2]).fetchall(); c.commit(); print("\\n".join("|".join(str(v) for v in x) for x in r))',
-                dbFile(),
-                q,
-              ],
-              { encoding: 'utf8' },
-            ).trim(),
-          );
-    const columns = async () =>
-      pg
-        ? (await sql("select column_name from information_schema.columns where table_name = 'polls_question'")).split('\n').sort()
-        : (await sql('select name from pragma_table_info("polls_question")')).split('\n').sort();
+    const sql = (q: string) => d.sql(q);
+    const columns = () => d.columns();
     const questions = async () => (await sql('select question_text from polls_question order by id')).split('\n').filter(Boolean);
     const listed = async (): Promise<Row[]> => {
       const r = await s.bg(['backups', '--json']);

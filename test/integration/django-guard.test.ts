@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type Postgres, startPostgres } from '../harness/postgres.js';
+import { type DjangoScene, makeDjangoScene } from '../support/django-scene.js';
 import { startLoop } from '../support/load-loop.js';
 import { startPostLoop } from '../support/post-loop.js';
-import { makeScene, type Scene } from '../support/scene.js';
+import type { Scene } from '../support/scene.js';
 
 // The migration guard on a stock `startproject` project (test/fixtures/django-stock-*), judged by
 // what the serving release's models map: v2 adds a nullable note; v3 is the code step (its models no
@@ -15,52 +14,21 @@ for (const db of ['sqlite', 'postgresql'] as const) {
   describe(`migration guard, stock Django on ${db}: code step, contract step, NOT NULL add, nullable add, RunPython`, () => {
     const sb = inject('sandbox');
     let s: Scene;
-    let pg: Postgres | undefined;
+    let d: DjangoScene;
 
     beforeAll(async () => {
-      if (db === 'postgresql') {
-        pg = await startPostgres(sb);
-        await pg.createDatabase('mysite');
-      }
-      s = await makeScene(sb, {
-        project: { name: 'django-stock', versions: ['v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8'], wsgi: 'mysite.wsgi:application' },
-        build: ['/usr/bin/python3 manage.py collectstatic --noinput'],
-        release: ['/usr/bin/python3 manage.py migrate --noinput'],
-        extraYaml: 'django:\n  manage: manage.py\n',
-        env: ({ shared }) =>
-          pg
-            ? ['DATABASE_ENGINE=postgresql', `PGHOST=${pg.socketDir}`, `PGPORT=${pg.port}`, 'PGDATABASE=mysite', 'PGUSER=mysite']
-            : [`SQLITE_PATH=${shared}/db.sqlite3`],
-      });
+      d = await makeDjangoScene(sb, db, { versions: ['v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8', 'v9', 'v10', 'v11'] });
+      s = d.scene;
       const setup = await s.bg(['setup']);
       expect(setup.code, setup.stderr).toBe(0);
       const v2 = await s.bg(['deploy', 'v2']);
       expect(v2.code, v2.stderr).toBe(0);
     });
     afterAll(async () => {
-      await s?.close();
-      await pg?.stop();
+      await d?.close();
     });
 
-    const columns = () =>
-      pg
-        ? pg
-            .query('mysite', "select column_name from information_schema.columns where table_name = 'polls_question'")
-            .then((o) => o.split('\n').sort())
-        : Promise.resolve(
-            execFileSync(
-              '/usr/bin/python3',
-              [
-                '-c',
-                'import sqlite3,sys; print("\\n".join(r[1] for r in sqlite3.connect(sys.argv[1]).execute("pragma table_info(polls_question)")))',
-                `${s.dir}/srv/shared/db.sqlite3`,
-              ],
-              { encoding: 'utf8' },
-            )
-              .trim()
-              .split('\n')
-              .sort(),
-          );
+    const columns = () => d.columns();
 
     /** `bg args` with reads and form posts (inserts) running: none of them may fail. */
     async function underLoad(args: string[]) {

@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type Postgres, startPostgres } from '../harness/postgres.js';
+import type { Postgres } from '../harness/postgres.js';
+import { type DjangoScene, makeDjangoScene } from '../support/django-scene.js';
 import { startLoop } from '../support/load-loop.js';
 import { startPostLoop } from '../support/post-loop.js';
-import { makeScene, type Scene } from '../support/scene.js';
+import type { Scene } from '../support/scene.js';
 
 // A stock `startproject` project (test/fixtures/django-stock: admin, auth, contenttypes, sessions,
 // messages, staticfiles, plus polls) taken from an empty database through setup, a deploy that adds
@@ -15,47 +15,17 @@ for (const db of ['sqlite', 'postgresql'] as const) {
     const sb = inject('sandbox');
     let s: Scene;
     let pg: Postgres | undefined;
+    let d: DjangoScene;
 
     beforeAll(async () => {
-      if (db === 'postgresql') {
-        pg = await startPostgres(sb);
-        await pg.createDatabase('mysite');
-      }
-      s = await makeScene(sb, {
-        project: { name: 'django-stock', versions: ['v2'], wsgi: 'mysite.wsgi:application' },
-        build: ['/usr/bin/python3 manage.py collectstatic --noinput'],
-        release: ['/usr/bin/python3 manage.py migrate --noinput'],
-        extraYaml: 'django:\n  manage: manage.py\n',
-        env: ({ shared }) =>
-          pg
-            ? ['DATABASE_ENGINE=postgresql', `PGHOST=${pg.socketDir}`, `PGPORT=${pg.port}`, 'PGDATABASE=mysite', 'PGUSER=mysite']
-            : [`SQLITE_PATH=${shared}/db.sqlite3`],
-      });
+      d = await makeDjangoScene(sb, db, { versions: ['v2'] });
+      ({ scene: s, pg } = d);
     });
     afterAll(async () => {
-      await s?.close();
-      await pg?.stop();
+      await d?.close();
     });
 
-    const columns = () =>
-      pg
-        ? pg
-            .query('mysite', "select column_name from information_schema.columns where table_name = 'polls_question'")
-            .then((o) => o.split('\n').sort())
-        : Promise.resolve(
-            execFileSync(
-              '/usr/bin/python3',
-              [
-                '-c',
-                'import sqlite3,sys; print("\\n".join(r[1] for r in sqlite3.connect(sys.argv[1]).execute("pragma table_info(polls_question)")))',
-                `${s.dir}/srv/shared/db.sqlite3`,
-              ],
-              { encoding: 'utf8' },
-            )
-              .trim()
-              .split('\n')
-              .sort(),
-          );
+    const columns = () => d.columns();
 
     it('the first setup applies every contrib migration (contenttypes 0002, auth 0011 included) and serves v1, no request failing', async () => {
       const loop = startLoop(s.url('/'), { concurrency: 2, maxMs: 120_000 });

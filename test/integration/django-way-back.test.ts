@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type Postgres, startPostgres } from '../harness/postgres.js';
-import { makeScene, type Scene } from '../support/scene.js';
+import { type DjangoScene, makeDjangoScene } from '../support/django-scene.js';
+import type { Scene } from '../support/scene.js';
 import { failedOf, type StatusLoopResult, startStatusLoop } from '../support/status-loop.js';
 
 // Every way back on a stock `startproject` project (test/fixtures/django-stock and its versions),
@@ -15,56 +14,22 @@ for (const db of ['sqlite', 'postgresql'] as const) {
   describe(`every way back, stock Django on ${db}`, () => {
     const sb = inject('sandbox');
     let s: Scene;
-    let pg: Postgres | undefined;
+    let d: DjangoScene;
 
     beforeAll(async () => {
-      if (db === 'postgresql') {
-        pg = await startPostgres(sb);
-        await pg.createDatabase('mysite');
-      }
-      s = await makeScene(sb, {
-        project: { name: 'django-stock', versions: ['v2', 'wb3', 'wb4', 'wb5'], wsgi: 'mysite.wsgi:application' },
-        build: ['/usr/bin/python3 manage.py collectstatic --noinput'],
-        release: ['/usr/bin/python3 manage.py migrate --noinput'],
-        extraYaml: 'django:\n  manage: manage.py\n',
-        env: ({ shared }) =>
-          pg
-            ? ['DATABASE_ENGINE=postgresql', `PGHOST=${pg.socketDir}`, `PGPORT=${pg.port}`, 'PGDATABASE=mysite', 'PGUSER=mysite']
-            : [`SQLITE_PATH=${shared}/db.sqlite3`],
-      });
+      d = await makeDjangoScene(sb, db, { versions: ['v2', 'wb3', 'wb4', 'wb5'] });
+      s = d.scene;
       for (const args of [['setup'], ['deploy', 'v2']]) {
         const r = await s.bg(args);
         expect(r.code, r.stdout + r.stderr).toBe(0);
       }
     });
     afterAll(async () => {
-      await s?.close();
-      await pg?.stop();
+      await d?.close();
     });
 
-    const sql = async (query: string): Promise<string[]> =>
-      pg
-        ? (await pg.query('mysite', query)).split('\n').filter(Boolean).sort()
-        : execFileSync(
-            '/usr/bin/python3',
-            [
-              '-c',
-              'import sqlite3,sys; print("\\n".join("|".join(map(str, r)) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])))',
-              `${s.dir}/srv/shared/db.sqlite3`,
-              query,
-            ],
-            { encoding: 'utf8' },
-          )
-            .split('\n')
-            .filter(Boolean)
-            .sort();
-    const columns = () =>
-      sql(
-        pg
-          ? "select column_name from information_schema.columns where table_name = 'polls_question'"
-          : 'select name from pragma_table_info("polls_question")',
-      );
-    const applied = () => sql("select name from django_migrations where app = 'polls'");
+    const columns = () => d.columns();
+    const applied = () => d.applied();
 
     /** `bg <args>` under reads and inserts: the run, and what the load saw. */
     async function underLoad(args: string[]): Promise<{ code: number; out: string; load: StatusLoopResult }> {
