@@ -8,10 +8,13 @@ import type { Scene } from '../support/scene.js';
 // what the serving release's models map: v2 adds a nullable note; v3 is the code step (its models no
 // longer map note, no migration); v4 the contract step (RemoveField note); v5 adds votes as
 // IntegerField(default=1): NOT NULL with no database default; v6 adds it nullable instead; v7 a
-// RunPython; v8 a nullable field and a web that cannot start. Reads and form posts (inserts) run
-// through every deploy; once on SQLite, once on a PostgreSQL cluster of this run.
+// RunPython; v8 a nullable field and a web that cannot start; v9 the code step for a unique
+// question_text (its models declare unique=True, its view get_or_create) plus a nullable decimal
+// score; v10 the contract step (a RunPython renaming duplicates, then unique=True); v11 narrows score.
+// Reads and form posts (inserts) run through every deploy; once on SQLite, once on a PostgreSQL
+// cluster of this run.
 for (const db of ['sqlite', 'postgresql'] as const) {
-  describe(`migration guard, stock Django on ${db}: code step, contract step, NOT NULL add, nullable add, RunPython`, () => {
+  describe(`migration guard, stock Django on ${db}: code step, contract step, NOT NULL add, nullable add, RunPython, unique, decimal`, () => {
     const sb = inject('sandbox');
     let s: Scene;
     let d: DjangoScene;
@@ -100,6 +103,55 @@ for (const db of ['sqlite', 'postgresql'] as const) {
       });
       expect((await s.bg(['history'])).stdout).toContain('release commands ran and were not undone');
       expect((await s.get('/')).body).toMatch(/^v7 questions=\d+$/);
+    });
+
+    // a second row with an existing question_text: refused by the database once the column is unique
+    const insertDuplicate = () =>
+      d.sql('insert into polls_question (question_text, pub_date) select question_text, pub_date from polls_question limit 1');
+
+    it('making question_text unique while v7 (which can insert duplicates) serves is refused: exit 2, nothing changed, v7 serves', async () => {
+      const before = await d.applied();
+      const r = await underLoad(['deploy', 'v10']);
+      expect(r.code, r.out).toBe(2);
+      expect(r.stderr).toContain(
+        'polls.0009_alter_question_question_text: Alter field question_text on question (polls_question.question_text): it makes question_text unique',
+      );
+      expect(r.stderr).toContain('can insert duplicates');
+      expect(r.stderr).toMatch(/unique after code that keeps it unique serves/);
+      expect(r.stderr).toContain('--allow-destructive');
+      expect(r.stderr).toContain('the database is untouched');
+      expect(await d.applied()).toEqual(before);
+      expect((await s.get('/')).body).toMatch(/^v7 questions=\d+$/);
+    });
+
+    it('the code step (v9: unique declared, get_or_create, a nullable decimal), then v10 renames duplicates and makes it unique, no request failing', async () => {
+      const code = await underLoad(['deploy', 'v9']);
+      expect(code.code, code.out).toBe(0);
+      expect(await columns()).toEqual(['id', 'pub_date', 'question_text', 'score', 'topic', 'votes']);
+      const contract = await underLoad(['deploy', 'v10']);
+      expect(contract.code, contract.out).toBe(0);
+      expect(contract.out).toContain('bg cannot check this: polls.0008_dedupe_question_text');
+      expect(s.journal().at(-1)).toMatchObject({
+        ref: 'v10',
+        result: 'ok',
+        migrations: ['polls.0008_dedupe_question_text', 'polls.0009_alter_question_question_text'],
+        unchecked: ['polls.0008_dedupe_question_text'],
+      });
+      await expect(insertDuplicate()).rejects.toThrow(/unique|duplicate/i);
+      expect((await s.get('/')).body).toMatch(/^v10 questions=\d+$/);
+    });
+
+    it('narrowing the decimal score v10 writes (6 digits, 2 places, to 4 and 1) is refused: exit 2, nothing changed, v10 serves', async () => {
+      const before = await d.applied();
+      const r = await underLoad(['deploy', 'v11']);
+      expect(r.code, r.out).toBe(2);
+      expect(r.stderr).toContain(
+        'polls.0010_alter_question_score: Alter field score on question (polls_question.score): it narrows score from 6 digits (2 decimal places) to 4 (1)',
+      );
+      expect(r.stderr).toMatch(/code step first/);
+      expect(r.stderr).toContain('the database is untouched');
+      expect(await d.applied()).toEqual(before);
+      expect((await s.get('/')).body).toMatch(/^v10 questions=\d+$/);
     });
   });
 }

@@ -25,7 +25,7 @@ export function startPostLoop(url: string, opts: { csrf?: boolean; concurrency?:
   const deadline = Date.now() + maxMs;
   const worker = async () => {
     while (!stopping && Date.now() < deadline) {
-      result.sent++;
+      const n = ++result.sent; // each post's own text: concurrent posts never ask the same question
       try {
         const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
         if (csrf) {
@@ -46,7 +46,7 @@ export function startPostLoop(url: string, opts: { csrf?: boolean; concurrency?:
           method: 'POST',
           reset: true,
           headers,
-          body: `text=load-${result.sent}`,
+          body: `text=load-${n}`,
           headersTimeout: 10_000,
           bodyTimeout: 10_000,
         });
