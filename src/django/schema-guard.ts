@@ -232,7 +232,7 @@ export function waysOn(breaks: SchemaBreak[], ref = '<ref>'): string[] {
     );
   if (breaks.some((b) => b.way === 'unique-after-code'))
     ways.push(
-      'Make it unique after code that keeps it unique serves: deploy code whose models already declare it (unique=True, unique_together or the UniqueConstraint, so its forms and full_clean() check it) and that does not insert duplicates (get_or_create, or values made unique), without that migration; remove the duplicates already stored (a RunPython before it); then deploy the migration: bg lets it through once the serving models declare it.',
+      'Make it unique after code that keeps it unique serves: deploy code whose models already declare it (unique=True, unique_together or the UniqueConstraint, so its forms and full_clean() check it) and that does not insert duplicates (it looks for the value before it inserts), without that migration; remove the duplicates already stored (a RunSQL or RunPython before it); then deploy the migration: bg lets it through once the serving models declare it.',
     );
   if (breaks.some((b) => b.way === 'nullable-first'))
     ways.push(

@@ -9,8 +9,8 @@ import type { Scene } from '../support/scene.js';
 // longer map note, no migration); v4 the contract step (RemoveField note); v5 adds votes as
 // IntegerField(default=1): NOT NULL with no database default; v6 adds it nullable instead; v7 a
 // RunPython; v8 a nullable field and a web that cannot start; v9 the code step for a unique
-// question_text (its models declare unique=True, its view get_or_create) plus a nullable decimal
-// score; v10 the contract step (a RunPython renaming duplicates, then unique=True); v11 narrows score.
+// question_text (its models declare unique=True, its view stores a text once) plus a nullable decimal
+// score; v10 the contract step (an UPDATE renaming duplicates, then unique=True); v11 narrows score.
 // Reads and form posts (inserts) run through every deploy; once on SQLite, once on a PostgreSQL
 // cluster of this run.
 for (const db of ['sqlite', 'postgresql'] as const) {
@@ -124,7 +124,7 @@ for (const db of ['sqlite', 'postgresql'] as const) {
       expect((await s.get('/')).body).toMatch(/^v7 questions=\d+$/);
     });
 
-    it('the code step (v9: unique declared, get_or_create, a nullable decimal), then v10 renames duplicates and makes it unique, no request failing', async () => {
+    it('the code step (v9: unique declared, a text stored once, a nullable decimal), then v10 renames duplicates and makes it unique, no request failing', async () => {
       const code = await underLoad(['deploy', 'v9']);
       expect(code.code, code.out).toBe(0);
       expect(await columns()).toEqual(['id', 'pub_date', 'question_text', 'score', 'topic', 'votes']);
