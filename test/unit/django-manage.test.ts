@@ -134,6 +134,7 @@ describe('checkMigrationPlan: what serves while the release migrates decides wha
     expect(JSON.parse((await h.files.read('/srv/shop/releases/r1.models.json'))!)).toEqual({
       vendor: 'sqlite',
       tables: tables(['id', 'app_label']),
+      unique: {}, // what the models declare unique (none in this plan's output)
     });
     units.length = 0;
     const { verdict } = await checkMigrationPlan(h, cfg, 'r2', { serving: 'live', allowDestructive: false, release: 'r1' });
