@@ -14,9 +14,10 @@ import {
 import { PROBE_MARK, probeArgs } from '../django/schema-probe.js';
 import { BgError, BuildError, EXIT } from '../errors.js';
 import type { Host, ShellResult } from '../execute/host.js';
+import { type ExitStatus, exitStatusLine } from '../host/exit-status.js';
 import type { MigrationGuard } from '../plan/step.js';
 import { manageLine } from '../render/argv/python.js';
-import { runBuildStep } from './build.js';
+import { type BuildStep, runBuildStep, setupFailure } from './build.js';
 
 let runs = 0;
 
@@ -25,13 +26,19 @@ let runs = 0;
  * Debian's), as the app's user when given. A transient unit like the build's: systemd reads the env
  * file and gives it no terminal and none of bg's environment, and what it leaves running ends with it.
  */
-export async function manage(host: Host, cfg: Config, release: string, args: string, user?: string): Promise<ShellResult> {
+export async function manage(
+  host: Host,
+  cfg: Config,
+  release: string,
+  args: string,
+  user?: string,
+): Promise<ShellResult & { setup?: ExitStatus }> {
   const project = inAppDir(cfg, releasePath(cfg, release));
   if (user) await host.ensureSystemUser(user, cfg.root, cfg.app);
   const python = host.files.exists(`${project}/.venv/bin/python`)
     ? `${project}/.venv/bin/python`
     : (cfg.venv?.python ?? '/usr/bin/python3');
-  return runBuildStep(host, cfg, {
+  const step: BuildStep = {
     phase: 'manage',
     release,
     n: ++runs,
@@ -40,7 +47,10 @@ export async function manage(host: Host, cfg: Config, release: string, args: str
     envFile: cfg.envFile,
     env: user ? { HOME: project } : {},
     ...(user && { user }),
-  });
+  };
+  const r = await runBuildStep(host, cfg, step);
+  const setup = setupFailure(cfg, step, r);
+  return { ...r, ...(setup && { setup }) };
 }
 
 // Before the new release migrates (release commands): its pending migrations, read as data in the
@@ -150,11 +160,11 @@ async function readSchema<T>(
   if (read !== undefined) return read;
   const what = mode === 'plan' ? 'its pending migrations' : 'the tables its models map';
   throw new BuildError(
-    `Reading ${what} with ${cfg.django!.manage} shell failed in releases/${release} (${r.exitCode === 0 ? 'no readable answer' : `exit ${r.exitCode ?? r.signal ?? 'unknown'}`}).`,
+    `Reading ${what} with ${cfg.django!.manage} shell failed in releases/${release} (${r.exitCode === 0 ? 'no readable answer' : `exit ${r.setup ? exitStatusLine(r.setup) : (r.exitCode ?? r.signal ?? 'unknown')}`}).`,
     {
       code: 'migrate-plan',
       detail: r.output.trimEnd().split('\n').slice(-20).join('\n'),
-      next: `Fix what it says (settings, the env file ${cfg.envFile}), then run the command again.`,
+      next: r.setup?.next ?? `Fix what it says (settings, the env file ${cfg.envFile}), then run the command again.`,
     },
   );
 }

@@ -155,4 +155,12 @@ describe('checkMigrationPlan: what serves while the release migrates decides wha
     expect(e?.message).toMatch(/Reading its pending migrations .* failed in releases\/r1 \(exit 1\)/);
     expect(e?.detail).toContain('DJANGO_SECRET_KEY');
   });
+
+  it("a read systemd could not start (exit 200) says why in words: the app's user cannot enter the release", async () => {
+    const h = new FakeHost({ upstreamFile: cfg.caddy.upstreamFile });
+    h.runTransient = async () => ({ exitCode: 200, output: '' });
+    const e = await refusal(checkMigrationPlan(h, cfg, 'r1', { serving: 'nothing' }, 'shop'));
+    expect(e?.message).toContain("(exit 200/CHDIR: the app's user (shop) cannot enter /srv/shop/releases/r1");
+    expect(e?.next).toContain('namei -l /srv/shop/releases/r1');
+  });
 });
