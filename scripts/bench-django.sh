@@ -16,28 +16,10 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 before=${BENCH_BG:?set BENCH_BG to the checkout to compare with (built)}
 [ -f "$before/bin/bg.cjs" ] && [ -f "$before/dist/bundle/main.cjs" ] || { echo "bench: $before is not a built bg checkout" >&2; exit 1; }
-if [ ! -f dist/bundle/main.cjs ] || [ -n "$(find src -newer dist/bundle/main.cjs -print -quit)" ]; then
-  npm run build --silent
-fi
+source scripts/bench-lib.sh
+bench_build_if_stale
 /usr/bin/python3 -c 'import django' || { echo "bench: Debian's python3-django is missing (scripts/install-deps.sh)" >&2; exit 1; }
 
-tmp=$(mktemp -d /tmp/bg-bench-django.XXXXXX)
-bench_pid=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [ -n "$bench_pid" ] && kill -0 "$bench_pid" 2>/dev/null; then
-    kill -TERM "$bench_pid" 2>/dev/null || true
-    wait "$bench_pid" 2>/dev/null || true
-  fi
-  bash "$repo/scripts/user-manager.sh" stop "$tmp/manager" || true
-  if [ "${BENCH_KEEP:-}" = 1 ]; then echo "bench: kept $tmp" >&2; else rm -rf "$tmp"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-eval "$(bash scripts/user-manager.sh start "$tmp/manager")"
-BENCH_DIR=$tmp BENCH_BG_BEFORE=$(cd "$before" && pwd -P) BENCH_BG_AFTER=$repo timeout -k 5 900 node scripts/bench-django.mjs &
-bench_pid=$!
-wait "$bench_pid"
+export BENCH_BG_BEFORE BENCH_BG_AFTER=$repo
+BENCH_BG_BEFORE=$(cd "$before" && pwd -P)
+bench_in_manager bg-bench-django 900 scripts/bench-django.mjs

@@ -16,46 +16,25 @@
 # tcp_migrate_req is put back as it was.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo=$PWD
 
 bash scripts/install-deps.sh
 [ -d node_modules ] || npm ci --no-audit --no-fund
-if [ ! -f dist/bundle/main.cjs ] || [ -n "$(find src -newer dist/bundle/main.cjs -print -quit)" ]; then
-  npm run build --silent
-fi
+source scripts/bench-lib.sh
+bench_build_if_stale
 for tool in wrk caddy gunicorn git /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "bench: $tool not found (scripts/install-deps.sh)" >&2; exit 1; }
 done
 
-tmp=$(mktemp -d /tmp/bg-bench.XXXXXX)
 migrate=/proc/sys/net/ipv4/tcp_migrate_req
 migrate_before=$(cat "$migrate" 2>/dev/null || true)
-bench_pid=""
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [ -n "$bench_pid" ] && kill -0 "$bench_pid" 2>/dev/null; then
-    kill -TERM "$bench_pid" 2>/dev/null || true # timeout(1) passes it on to its process group
-    wait "$bench_pid" 2>/dev/null || true
-  fi
+bench_on_exit() {
   if [ -n "$migrate_before" ] && [ "$(cat "$migrate")" != "$migrate_before" ]; then
     echo "$migrate_before" >"$migrate" || echo "bench: could not restore $migrate to $migrate_before" >&2
   fi
-  bash "$repo/scripts/user-manager.sh" stop "$tmp/manager" || true
-  if [ "${BENCH_KEEP:-}" = 1 ]; then echo "bench: kept $tmp" >&2; else rm -rf "$tmp"; fi
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 if [ -n "$migrate_before" ] && ! (echo "$migrate_before" >"$migrate") 2>/dev/null; then
   echo "bench: cannot write $migrate (needs root): the tcp_migrate_req comparison needs it" >&2
   exit 1
 fi
 
-eval "$(bash scripts/user-manager.sh start "$tmp/manager")"
-
-BENCH_DIR=$tmp timeout -k 5 "$(( ${BENCH_MAX_S:-240} + 30 ))" node scripts/bench-deploy.mjs &
-bench_pid=$!
-wait "$bench_pid"
+bench_in_manager bg-bench "$(( ${BENCH_MAX_S:-240} + 30 ))" scripts/bench-deploy.mjs
