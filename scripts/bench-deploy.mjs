@@ -8,10 +8,10 @@
 // and prints a table (and BENCH_OUT JSON). Plain JS: it runs the built CLI (bin/bg.cjs) only.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, release } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { freePorts, startCaddyUnit } from './bench-manager.mjs';
 import { parseWrk } from './bench-wrk.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -90,20 +90,6 @@ function run(cmd, args, { env = process.env, timeoutMs = 60_000, onSpawn } = {})
   });
 }
 
-async function freePorts(n) {
-  const servers = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const s = createServer();
-      servers.push(s);
-      await new Promise((res, rej) => s.once('error', rej).listen(0, '127.0.0.1', res));
-    }
-    return servers.map((s) => s.address().port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  }
-}
-
 const median = (xs) => quantile(xs, 0.5);
 function quantile(xs, q) {
   if (xs.length === 0) return NaN;
@@ -140,34 +126,6 @@ function makeRepo(repo) {
     commit(v);
   }
   git('checkout', '-q', 'main');
-}
-
-async function startCaddy(name, caddyfile, admin) {
-  const home = `${dir}/caddy-home`;
-  mkdirSync(home, { recursive: true });
-  mkdirSync(`${dir}/logs`, { recursive: true });
-  const unitDir = `${process.env.XDG_CONFIG_HOME}/systemd/user`;
-  mkdirSync(unitDir, { recursive: true });
-  const adapter = `--config ${caddyfile} --adapter caddyfile`;
-  writeFileSync(
-    `${unitDir}/${name}`,
-    `[Unit]\nDescription=Caddy for bg bench\n[Service]\nType=notify\n` +
-      `Environment=XDG_CONFIG_HOME=${home} XDG_DATA_HOME=${home} HOME=${home}\nWorkingDirectory=${home}\n` +
-      `ExecStart=/usr/bin/caddy run --environ ${adapter}\n` +
-      `ExecReload=/usr/bin/caddy reload ${adapter} --force --address ${admin}\n` +
-      `TimeoutStopSec=10s\nKillMode=mixed\n` +
-      `StandardOutput=append:${dir}/logs/${name}.log\nStandardError=append:${dir}/logs/${name}.log\n`,
-  );
-  systemctl('daemon-reload');
-  systemctl('start', name);
-  for (const until = Date.now() + 10_000; Date.now() < until; await sleep(50)) {
-    try {
-      const res = await fetch(`http://${admin}/config/`, { signal: AbortSignal.timeout(1000) });
-      await res.body?.cancel();
-      if (res.ok) return;
-    } catch {}
-  }
-  throw new Error(`Caddy admin API on ${admin} did not answer within 10 s; see ${dir}/logs/${name}.log`);
 }
 
 // ---------- the measurements ----------
@@ -297,7 +255,14 @@ async function main() {
   const caddyfile = `${dir}/caddy/Caddyfile`;
   writeFileSync(caddyfile, `{\n\tadmin 127.0.0.1:${admin}\n\tauto_https off\n}\n:${site} {\n\trespond "placeholder before bg setup"\n}\n`);
   const caddyUnit = `${app}-caddy.service`;
-  await startCaddy(caddyUnit, caddyfile, `127.0.0.1:${admin}`);
+  await startCaddyUnit({
+    name: caddyUnit,
+    caddyfile,
+    admin: `127.0.0.1:${admin}`,
+    home: `${dir}/caddy-home`,
+    logDir: `${dir}/logs`,
+    systemctl,
+  });
   writeFileSync(
     configPath,
     [

@@ -12,10 +12,10 @@
 // (a step one build does not have counts as 0 ms in its difference).
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { freePorts, startCaddyUnit } from './bench-manager.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = `${ROOT}test/fixtures/django-stock/`;
@@ -30,7 +30,6 @@ function need(name) {
   return v;
 }
 const log = (...a) => process.stderr.write(`bench: ${a.join(' ')}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const env = { ...process.env, XDG_STATE_HOME: `${dir}/state-home`, BG_CACHE_DIR: `${dir}/cache` };
 const systemctl = (...args) => execFileSync('systemctl', ['--user', ...args], { env, encoding: 'utf8', timeout: 30_000 });
 
@@ -49,18 +48,6 @@ function run(cmd, args, timeoutMs = 180_000) {
       resolve({ wall: performance.now() - t0, code, stdout, stderr });
     });
   });
-}
-
-async function freePorts(n) {
-  const servers = [];
-  for (let i = 0; i < n; i++) {
-    const s = createServer();
-    servers.push(s);
-    await new Promise((res, rej) => s.once('error', rej).listen(0, '127.0.0.1', res));
-  }
-  const ports = servers.map((s) => s.address().port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
 
 const median = (xs) => {
@@ -112,27 +99,14 @@ async function makeApp(name, bgDir) {
   const caddyfile = `${base}/caddy/Caddyfile`;
   writeFileSync(caddyfile, `{\n\tadmin 127.0.0.1:${admin}\n\tauto_https off\n}\n:${site} {\n\trespond "before setup"\n}\n`);
   const unit = `${name}-caddy.service`;
-  const unitDir = `${process.env.XDG_CONFIG_HOME}/systemd/user`;
-  mkdirSync(unitDir, { recursive: true });
-  const home = `${base}/caddy-home`;
-  mkdirSync(home, { recursive: true });
-  const adapter = `--config ${caddyfile} --adapter caddyfile`;
-  writeFileSync(
-    `${unitDir}/${unit}`,
-    `[Unit]\nDescription=Caddy for the Django bench\n[Service]\nType=notify\nEnvironment=XDG_CONFIG_HOME=${home} XDG_DATA_HOME=${home} HOME=${home}\n` +
-      `ExecStart=/usr/bin/caddy run --environ ${adapter}\nExecReload=/usr/bin/caddy reload ${adapter} --force --address 127.0.0.1:${admin}\n` +
-      `KillMode=mixed\nStandardOutput=append:${dir}/logs/${unit}.log\nStandardError=append:${dir}/logs/${unit}.log\n`,
-  );
-  systemctl('daemon-reload');
-  systemctl('start', unit);
-  for (let i = 0; i < 200; i++) {
-    const ok = await fetch(`http://127.0.0.1:${admin}/config/`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    await sleep(50);
-  }
+  await startCaddyUnit({
+    name: unit,
+    caddyfile,
+    admin: `127.0.0.1:${admin}`,
+    home: `${base}/caddy-home`,
+    logDir: `${dir}/logs`,
+    systemctl,
+  });
   const configPath = `${base}/bg.yml`;
   writeFileSync(
     configPath,

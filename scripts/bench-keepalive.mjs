@@ -11,8 +11,8 @@
 // Prints the table (and BENCH_OUT JSON). Plain JS: it runs the built CLI (bin/bg.cjs) only.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePorts, startCaddyUnit } from './bench-manager.mjs';
 import { parseWrk } from './bench-wrk.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -49,18 +49,6 @@ function run(cmd, args, { timeoutMs = 120_000, onSpawn } = {}) {
   });
 }
 
-async function freePorts(n) {
-  const servers = [];
-  for (let i = 0; i < n; i++) {
-    const s = createServer();
-    servers.push(s);
-    await new Promise((res, rej) => s.once('error', rej).listen(0, '127.0.0.1', res));
-  }
-  const ports = servers.map((s) => s.address().port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
-
 function makeRepo(repo, fixture = FIXTURE_APP) {
   mkdirSync(repo, { recursive: true });
   const git = (...a) =>
@@ -79,32 +67,6 @@ function makeRepo(repo, fixture = FIXTURE_APP) {
     commit(v);
   }
   git('checkout', '-q', 'main');
-}
-
-async function startCaddy(name, caddyfile, admin) {
-  const home = `${dir}/${name}-home`;
-  mkdirSync(home, { recursive: true });
-  const unitDir = `${process.env.XDG_CONFIG_HOME}/systemd/user`;
-  mkdirSync(unitDir, { recursive: true });
-  const adapter = `--config ${caddyfile} --adapter caddyfile`;
-  writeFileSync(
-    `${unitDir}/${name}`,
-    `[Unit]\nDescription=Caddy for bg keep-alive bench\n[Service]\nType=notify\n` +
-      `Environment=XDG_CONFIG_HOME=${home} XDG_DATA_HOME=${home} HOME=${home}\nWorkingDirectory=${home}\n` +
-      `ExecStart=/usr/bin/caddy run --environ ${adapter}\n` +
-      `ExecReload=/usr/bin/caddy reload ${adapter} --force --address ${admin}\n` +
-      `TimeoutStopSec=10s\nKillMode=mixed\nStandardOutput=append:${dir}/logs/${name}.log\nStandardError=append:${dir}/logs/${name}.log\n`,
-  );
-  systemctl('daemon-reload');
-  systemctl('start', name);
-  for (const until = Date.now() + 10_000; Date.now() < until; await sleep(50)) {
-    try {
-      const res = await fetch(`http://${admin}/config/`, { signal: AbortSignal.timeout(1000) });
-      await res.body?.cancel();
-      if (res.ok) return;
-    } catch {}
-  }
-  throw new Error(`Caddy admin API on ${admin} did not answer within 10 s; see ${dir}/logs/${name}.log`);
 }
 
 function writeConfig(path, { app, base, ports, caddyfile, caddyUnit, admin, mode }) {
@@ -186,7 +148,14 @@ async function measure(mode) {
   const caddyfile = `${base}/caddy/Caddyfile`;
   writeFileSync(caddyfile, `{\n\tadmin 127.0.0.1:${admin}\n\tauto_https off\n}\n:${site} {\n\trespond "placeholder"\n}\n`);
   const caddyUnit = `ka-${mode}-caddy.service`;
-  await startCaddy(caddyUnit, caddyfile, `127.0.0.1:${admin}`);
+  await startCaddyUnit({
+    name: caddyUnit,
+    caddyfile,
+    admin: `127.0.0.1:${admin}`,
+    home: `${dir}/${caddyUnit}-home`,
+    logDir: `${dir}/logs`,
+    systemctl,
+  });
   const shared = { caddyfile, caddyUnit, admin: `127.0.0.1:${admin}`, mode };
   const bg = writeConfig(`${base}/bg.yml`, { ...shared, app: `ka-${mode}`, base, ports: { blue, green, site } });
   const wsBase = `${base}/ws`;
