@@ -154,6 +154,18 @@ describe('a websocket and a long stream across a switch', () => {
     expect(streamed.lines).toEqual(Array.from({ length: 125 }, (_, i) => `v1 ${i}`));
   });
 
+  it('socket: Caddy keeps no connection to a color, so every request after the switch reaches the new one (the worker keeps idle connections 30 s)', async () => {
+    // state: green (v2) serves. Concurrent requests leave Caddy as many connections as it would pool.
+    const burst = async () => Promise.all(Array.from({ length: 8 }, () => chat.get()));
+    expect(new Set(await burst())).toEqual(new Set(['v2']));
+    const back = chat.bg('rollback');
+    await until(async () => (await c.ok('readlink /run/bg/chat/active.sock')).includes('blue'), 'the switch to blue');
+    expect(new Set(await burst())).toEqual(new Set(['v1']));
+    const b = await back;
+    expect(b.code, b.stdout + b.stderr).toBe(0);
+    expect(b.stderr).toContain('/run/bg/chat/green/gunicorn.sock drained');
+  });
+
   it("port: Caddy's reload closes every websocket it proxies (1001), this app's and the socket app's; the stream finishes on blue", async () => {
     const s = await chatPort.bg('setup');
     expect(s.code, s.stdout + s.stderr).toBe(0);
@@ -172,7 +184,7 @@ describe('a websocket and a long stream across a switch', () => {
       expect(closed.echoed).toBeGreaterThan(5);
     }
     expect(Object.keys((await ws.end()).versions)).toEqual(['v1']);
-    expect(Object.keys((await other.end()).versions)).toEqual(['v2']);
+    expect(Object.keys((await other.end()).versions)).toEqual(['v1']); // the socket app, rolled back
     expect(await websocketOnce(c, chatPort)).toMatchObject({ reply: 'v2 0', closedBy: 'client', code: 1000 });
     const streamed = await stream.done();
     expect(streamed.code, streamed.stderr).toBe(0);

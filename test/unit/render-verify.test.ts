@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Config, Scope } from '../../src/config/types.js';
 import { mainCaddyfile, renderAll, renderSiteFile, renderUpstream } from '../../src/render/index.js';
+import { socketDial } from '../../src/render/upstream.js';
 import { sampleConfig } from '../support/sample-config.js';
 
 const base = mkdtempSync(join(tmpdir(), 'bg-render-verify-'));
@@ -102,6 +103,18 @@ describe.each(['system', 'user'] as const)('%s scope: rendered files pass the re
       });
       expect(status, output).toBe(0);
     }
+  });
+
+  it("caddy validate accepts the socket switch's site file: the symlink's upstream, no connection kept", () => {
+    const socketCfg = { ...cfg, caddy: { ...cfg.caddy, switch: 'socket' as const, upstreamFile: join(dir, 'socket-upstream.txt') } };
+    writeFileSync(socketCfg.caddy.upstreamFile, renderUpstream(socketCfg, 'blue'));
+    const file = join(dir, 'socket.caddy');
+    writeFileSync(file, renderSiteFile(socketCfg));
+    const { status, output } = run('caddy', ['adapt', '--adapter', 'caddyfile', '--config', file], { HOME: dir });
+    expect(status, output).toBe(0);
+    const proxy = JSON.stringify(JSON.parse(output.slice(output.indexOf('{'))));
+    expect(proxy).toContain(`"dial":"${socketDial(socketCfg)}"`);
+    expect(proxy).toMatch(/"transport":\{[^}]*"keep_alive":\{"enabled":false\}/);
   });
 
   it('caddy validate accepts the main Caddyfile importing the site file, which imports the upstream file', () => {

@@ -180,6 +180,13 @@ describe('Caddy site file and main Caddyfile', () => {
     expect(text).not.toContain('handle_path');
   });
 
+  it('the socket switch: Caddy opens one connection per request, since the upstream address stays the same across a switch', () => {
+    const socket = renderSiteFile(config({ caddy: { ...config().caddy, switch: 'socket' } }));
+    expect(socket).toContain('\t\t\timport /etc/caddy/upstream.txt\n');
+    expect(socket).toMatch(/\t\t\ttransport http \{\n\t\t\t\tkeepalive off\n\t\t\t\}\n\t\t\}/);
+    expect(renderSiteFile(config())).not.toContain('keepalive');
+  });
+
   it("maintenance: the marked route answers 503 with Retry-After, from bg's copy of the page in shared/ when there is one", () => {
     const page = renderSiteFile(config(), { page: true });
     expect(page).toContain('\t\tvars bg_app shop\n\t\t# bluegreen maintenance on');
