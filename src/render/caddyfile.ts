@@ -21,7 +21,6 @@ export function renderSiteFile(cfg: Config, maintenance?: { page: boolean }): st
     staticRoot: caddyToken(`${inAppDir(cfg, currentLink(cfg))}/${staticDir}`, 'caddy.static_dir'),
     previousRoot: caddyToken(`${inAppDir(cfg, previousLink(cfg))}/${staticDir}`, 'caddy.static_dir'),
     upstreamFile: caddyToken(caddy.upstreamFile, 'caddy.upstream_file'),
-    socketSwitch: caddy.switch === 'socket',
     maintenance: maintenance && {
       page: maintenance.page ? caddyToken(basename(maintenancePageCopy(cfg)), 'app') : undefined,
       root: caddyToken(dirname(maintenancePageCopy(cfg)), 'caddy.upstream_file'),

@@ -179,6 +179,8 @@ describe('a websocket and a long stream across a switch', () => {
     const d = await deploy;
     expect(d.code, d.stdout + d.stderr).toBe(0);
     expect(d.stderr).toContain('Caddy routes to 127.0.0.1:8022');
+    // Caddy keeps no idle connection to blue (keepalive off): the drain ends with the stream
+    expect(d.stderr).toContain(':8021 drained');
     for (const closed of [await ws.end(), await other.end()]) {
       expect(closed).toMatchObject({ closedBy: 'server', code: 1001 });
       expect(closed.echoed).toBeGreaterThan(5);
