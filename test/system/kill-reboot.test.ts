@@ -91,17 +91,27 @@ async function celerySamples(c: Container): Promise<string[]> {
 /** Kills a deploy as its lock names step `i`, reboots, checks what came up, then repairs: the line for the summary. */
 async function killAndReboot(scene: Scene, i: number, stepCount: number): Promise<string> {
   const { c, shop } = scene;
-  const ref = refs[scene.deploys++ % refs.length];
-  const names = await planned(shop, ref);
-  expect(names.length, `plan for ${ref}: ${names.join(', ')}`).toBe(stepCount);
-  const step = names[i];
-  const run = JSON.parse(
-    await c.ok(
-      `/usr/bin/node ${CHECKOUT}/test/support/kill-at-step.mjs /var/lib/bg/shop/lock ${step} /usr/bin/node ${CHECKOUT}/bin/bg.cjs --config ${shop.config} deploy ${ref}`,
-    ),
-  ) as { killed: boolean; seen: string[]; output: string; signal: string | null };
-  expect(run.killed, `${step} never named by the lock (saw ${run.seen.join(', ')})\n${run.output}`).toBe(true);
-  expect(run.signal).toBe('SIGKILL');
+  // A step of a few milliseconds can pass unseen on a loaded machine; the deploy then just completes,
+  // and the next one (the other ref) tries again.
+  let names: string[] = [];
+  let step = '';
+  for (let attempt = 1; ; attempt++) {
+    const ref = refs[scene.deploys++ % refs.length];
+    names = await planned(shop, ref);
+    expect(names.length, `plan for ${ref}: ${names.join(', ')}`).toBe(stepCount);
+    step = names[i];
+    const run = JSON.parse(
+      await c.ok(
+        `/usr/bin/node ${CHECKOUT}/test/support/kill-at-step.mjs /var/lib/bg/shop/lock ${step} /usr/bin/node ${CHECKOUT}/bin/bg.cjs --config ${shop.config} deploy ${ref}`,
+      ),
+    ) as { killed: boolean; seen: string[]; output: string; code: number | null; signal: string | null };
+    if (run.killed) {
+      expect(run.signal).toBe('SIGKILL');
+      break;
+    }
+    expect(run.code, `${step} unseen, and the deploy failed:\n${run.output}`).toBe(0);
+    expect(attempt, `${step} never named by the lock in ${attempt} deploys (saw ${run.seen.join(', ')})`).toBeLessThan(3);
+  }
 
   await c.reboot();
   const up = await serves(c);
