@@ -61,8 +61,16 @@ export async function executePlan(
   report({ event: 'plan', command: plan.command, from: plan.from, to: plan.to, steps: plan.steps.map((s) => s.name) });
   for (const n of plan.notes) note(n);
 
+  let reversal: boolean | undefined; // what the way-back check found, for the steps that depend on it
   for (const step of plan.steps) {
     const s0 = performance.now();
+    if (step.onlyIf === 'reversal' && reversal === false) {
+      const detail = 'not needed: nothing to migrate back';
+      report({ event: 'step', step: step.name, status: 'start' });
+      steps.push({ name: step.name, ms: 0, ok: true, detail });
+      report({ event: 'step', step: step.name, status: 'done', ms: 0, detail });
+      continue;
+    }
     try {
       if (signal?.aborted) throw interruption(signal);
       const entry: Begun = { step };
@@ -72,6 +80,7 @@ export async function executePlan(
       commit = outcome.commit ?? commit;
       migrations = outcome.migrations ?? migrations;
       unchecked = outcome.unchecked ?? unchecked;
+      reversal = outcome.reversal ?? reversal;
       const ms = performance.now() - s0;
       steps.push({ name: step.name, ms, ok: true, detail: outcome.detail });
       report({ event: 'step', step: step.name, status: 'done', ms, detail: outcome.detail });
@@ -149,6 +158,6 @@ const interruption = (signal: AbortSignal): unknown => signal.reason ?? new BgEr
 export function describePlan(plan: Plan, place?: PortPlace): string[] {
   return plan.steps.map(
     (s, i) =>
-      `${String(i + 1).padStart(2)}. ${s.name}: ${describeAction(s.action, place)}${s.undo ? `  (undo: ${describeAction(s.undo, place)})` : ''}`,
+      `${String(i + 1).padStart(2)}. ${s.name}: ${describeAction(s.action, place)}${s.onlyIf ? ' (only if there is something to migrate back)' : ''}${s.undo ? `  (undo: ${describeAction(s.undo, place)})` : ''}`,
   );
 }

@@ -200,6 +200,7 @@ function wayBack(
     stopCelery: migrateBack || !!req.allowDestructive,
     ...(reverse && {
       reverse,
+      onlyForReversal: !req.maintenance,
       // a deploy copies the database before its release commands anyway, which is before the window
       ...((way === 'rollback' || cfg.release.length === 0) && {
         backup: { name: `backup-db-${to}`, action: migrateBackCopy(serving!, target, req.now ?? new Date(), user) },
@@ -215,7 +216,9 @@ function windowNotes(host: HostState, w: Window, opened: Step[]): string[] {
     notes.push(
       host.maintenance
         ? 'Maintenance is already on: it stays on (bluegreen maintenance off when you are done).'
-        : 'Caddy answers 503 (Retry-After) from maintenance-on until maintenance-off, right after the switch.',
+        : `Caddy answers 503 (Retry-After) from maintenance-on until maintenance-off, right after the switch${
+            w.reverse && w.onlyForReversal ? ', if the check finds migrations to migrate back (otherwise no 503 at all)' : ''
+          }.`,
     );
   if (w.reverse)
     notes.push(

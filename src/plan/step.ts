@@ -80,6 +80,9 @@ export interface Step {
   name: string; // stable, kebab-case: shown in progress, journal and errors
   action: Action;
   undo?: Action;
+  // 'reversal': a step of a --migrate-back window (maintenance, the copy, the reversal), run only
+  // when the way-back check before it found migrations to reverse; otherwise reported as not needed
+  onlyIf?: 'reversal';
 }
 
 export interface Plan {

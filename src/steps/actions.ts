@@ -35,6 +35,7 @@ export interface Outcome {
   commit?: string;
   migrations?: string[]; // what a migration plan says this deploy applies
   unchecked?: string[]; // its migrations bg cannot check (RunPython, RunSQL)
+  reversal?: boolean; // a way-back check: whether the --migrate-back steps after it have anything to reverse
 }
 
 export async function perform(action: Action, ctx: ActionContext): Promise<Outcome> {
@@ -102,7 +103,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       };
     }
     case 'back-check':
-      return { detail: await checkBack(host, cfg, action) };
+      return checkBack(host, cfg, action);
     case 'alembic-plan': {
       const p = await checkAlembicPlan(host, cfg, action.release, action.guard, action.user, action);
       const unguarded = action.guard.serving === 'nothing' && p.pending.length ? ' (nothing serves yet: none refused)' : '';
@@ -117,7 +118,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       };
     }
     case 'alembic-rollback':
-      return { detail: await checkAlembicRollback(host, cfg, action.newer, action.older, action.migrateBack, action.user) };
+      return checkAlembicRollback(host, cfg, action.newer, action.older, action.migrateBack, action.user);
     case 'alembic-migrate-back':
       return { detail: await alembicMigrateBack(host, cfg, action.newer, action.older, action.user) };
     case 'alembic-upgrade':

@@ -7,6 +7,7 @@ import { BgError, BuildError, EXIT } from '../errors.js';
 import type { Host } from '../execute/host.js';
 import { alembicLine, REHEARSED_MARK, rehearseLine, sqliteCopyLine, withVariable } from '../render/argv/alembic.js';
 import { inRelease, projectOf, pythonOf, readSchema } from './alembic.js';
+import { nothingBack } from './nothing-back.js';
 
 // A way back (a rollback, a deploy --migrate-back of an older ref) puts older code back on the
 // schema a newer release upgraded. When the database is at a revision the older release's files do
@@ -53,13 +54,20 @@ export async function checkAlembicRollback(
   older: string,
   migrateBack: boolean,
   user?: string,
-): Promise<string> {
+): Promise<{ detail: string; reversal: boolean }> {
   const b = await readBack(host, cfg, newer, older, user);
   const names = b.unknown.map((r) => r.revision).join(', ');
-  if (b.unknown.length === 0) return `releases/${older} knows the database's revision (${b.current.join(', ') || 'none'})`;
+  if (b.unknown.length === 0)
+    return {
+      detail: `releases/${older} knows the database's revision (${b.current.join(', ') || 'none'})${nothingBack(migrateBack)}`,
+      reversal: false,
+    };
   if (migrateBack) {
     const how = await rehearse(host, cfg, newer, b, user);
-    return `${names} will be downgraded to ${b.target} with releases/${newer}'s files before ${older} starts (rehearsed ${how}); data in dropped columns does not come back`;
+    return {
+      detail: `${names} will be downgraded to ${b.target} with releases/${newer}'s files before ${older} starts (rehearsed ${how}); data in dropped columns does not come back`,
+      reversal: true,
+    };
   }
   const j = judge(b.unknown);
   if (j.refused.length || j.unchecked.length)
@@ -72,7 +80,7 @@ export async function checkAlembicRollback(
         next: `Run the rollback with --migrate-back: bg downgrades to ${b.target} with releases/${newer}'s revision files (rehearsed first), then starts the older code.`,
       },
     );
-  return `${names} stay applied (they only add what releases/${older} ignores)`;
+  return { detail: `${names} stay applied (they only add what releases/${older} ignores)`, reversal: false };
 }
 
 // The downgrade tried where it changes nothing: on a SQLite database, on a copy made by SQLite's

@@ -5,6 +5,7 @@ import { BgError, BuildError, EXIT } from '../errors.js';
 import type { Host } from '../execute/host.js';
 import { manage } from './django.js';
 import { type BackMode, type BackReport, backScriptArgs, parseBackReport } from './django-back-script.js';
+import { nothingBack } from './nothing-back.js';
 
 // Every way back (a rollback, a deploy of an older ref) puts older code on the schema the serving
 // release migrated. What the database has applied and the older release does not know stays
@@ -57,9 +58,10 @@ const refusedState = (c: BackCheck) =>
   `Refused before anything changed what serves: releases/${c.serving} still serves and the database is untouched.`;
 
 /** Before anything changes: says what stays applied, refuses what the older code cannot run on, rehearses a migrate-back. */
-export async function checkBack(host: Host, cfg: Config, c: BackCheck): Promise<string> {
+export async function checkBack(host: Host, cfg: Config, c: BackCheck): Promise<{ detail: string; reversal: boolean }> {
   const s = await readBack(host, cfg, c, c.migrateBack ? 'rehearse' : 'check');
-  if (!s || s.unknown.length === 0) return `releases/${c.older} knows every applied migration`;
+  const none = (detail: string) => ({ detail, reversal: false });
+  if (!s || s.unknown.length === 0) return none(`releases/${c.older} knows every applied migration${nothingBack(c.migrateBack)}`);
   const orphans = s.orphans.length ? `; applied but in neither release, bg cannot check them: ${s.orphans.join(', ')}` : '';
   const reversible = s.unknown.filter((n) => !s.orphans.includes(n));
   if (c.migrateBack) {
@@ -80,8 +82,11 @@ export async function checkBack(host: Host, cfg: Config, c: BackCheck): Promise<
         next: `Deploy a fix forward instead (a migration that makes the reversal possible, e.g. the field nullable or with a default), or restore the database from a backup before the ${c.command}.`,
       });
     }
-    if (reversible.length === 0) return `nothing bg can migrate back${orphans}`;
-    return `${reversible.join(', ')} will be migrated back with maintenance on (rehearsed ${rehearsal(s.vendor)}): ${s.undo.join('; ')}. ${DATA_LOST}${orphans}`;
+    if (reversible.length === 0) return none(`nothing bg can migrate back${orphans}`);
+    return {
+      detail: `${reversible.join(', ')} will be migrated back with maintenance on (rehearsed ${rehearsal(s.vendor)}): ${s.undo.join('; ')}. ${DATA_LOST}${orphans}`,
+      reversal: true,
+    };
   }
   const breaking = s.undo.filter(breaksOlderCode);
   if (breaking.length > 0) {
@@ -98,7 +103,7 @@ export async function checkBack(host: Host, cfg: Config, c: BackCheck): Promise<
       },
     );
   }
-  return `${s.unknown.join(', ')} stay applied (they only add what releases/${c.older} ignores)${orphans}`;
+  return none(`${s.unknown.join(', ')} stay applied (they only add what releases/${c.older} ignores)${orphans}`);
 }
 
 const rehearsal = (vendor: string) => (vendor === 'sqlite' ? 'on a copy of the database' : 'in a transaction rolled back');

@@ -7,6 +7,7 @@ import { failedOf, type StatusLoopResult, startStatusLoop } from '../support/sta
 // with reads and form posts (inserts) running through Caddy the whole time:
 //   v2 adds a nullable `note`; wb3 removes it (the contract step); wb4 adds a NOT NULL `code` with no
 //   database default; wb5 removes it, so re-adding it to a table with rows cannot work.
+// (wb3 comes back once more by a rollback --migrate-back with nothing to reverse, before wb4.)
 // A destructive deploy opens a maintenance window (503 with Retry-After) right before `release`; a
 // way back the older code cannot run on is refused, and with --migrate-back it is rehearsed, then run
 // in the same window. No request is answered with a 500; a 503 comes only from maintenance.
@@ -75,6 +76,16 @@ for (const db of ['sqlite', 'postgresql'] as const) {
       expect(await columns()).toEqual(['id', 'note', 'pub_date', 'question_text']);
       expect(await applied()).toEqual(['0001_initial', '0002_question_note']);
       expect((await s.get('/')).body).toMatch(/^v2 questions=\d+$/);
+    });
+
+    it('rollback --migrate-back to a release that knows every applied migration (wb3): a plain rollback, with no 503 at all', async () => {
+      const r = await underLoad(['rollback', '--migrate-back']);
+      expect(r.code, r.out).toBe(0);
+      expect(r.out).toContain('nothing to migrate back: no maintenance window');
+      expect(r.out).toMatch(/maintenance-on .*not needed: nothing to migrate back/);
+      expect(r.load.maintenance).toBe(0);
+      expect(await applied()).toEqual(['0001_initial', '0002_question_note']);
+      expect((await s.get('/')).body).toMatch(/^wb3 questions=\d+$/);
     });
 
     it('deploy of an older ref (v2) after a contract: refused with --migrate-back as the way on, then passes with it, no 500', async () => {

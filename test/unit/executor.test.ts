@@ -152,6 +152,35 @@ describe('executor: a deploy that fails at any step is put back', () => {
     expect(result.ms).toBeGreaterThanOrEqual(result.steps.reduce((a, s) => a + s.ms, 0));
   });
 
+  it('--migrate-back with nothing to reverse: the steps that depend on the check are reported as not needed, and none runs', async () => {
+    const django = sampleConfig({ ...cfg, django: { manage: 'manage.py' } });
+    const plan: Plan = {
+      command: 'rollback',
+      steps: [
+        { name: 'back-check-green', action: { kind: 'back-check', serving: 'r1', older: 'r0', command: 'rollback', migrateBack: true } },
+        { name: 'maintenance-on', action: { kind: 'maintenance', on: true }, undo: { kind: 'maintenance', on: false }, onlyIf: 'reversal' },
+        {
+          name: 'migrate-back-green',
+          action: { kind: 'migrate-back', serving: 'r1', older: 'r0', command: 'rollback' },
+          undo: { kind: 'migrate-forward', release: 'r1' },
+          onlyIf: 'reversal',
+        },
+      ],
+      notes: [],
+    };
+    const host = blueServing();
+    const before = host.calls.length;
+    const result = await executePlan(plan, django, host, () => {});
+    expect(result.ok).toBe(true);
+    expect(result.steps.map((s) => [s.name, s.detail])).toEqual([
+      ['back-check-green', 'releases/r0 knows every applied migration; nothing to migrate back: no maintenance window'],
+      ['maintenance-on', 'not needed: nothing to migrate back'],
+      ['migrate-back-green', 'not needed: nothing to migrate back'],
+    ]);
+    // the check read the two releases' migration files; nothing wrote, reloaded or ran a command
+    expect(host.calls.slice(before).filter((c) => !c.startsWith('list ') && !c.startsWith('exists '))).toEqual([]);
+  });
+
   it("install's undo puts back only the files its own step wrote, even when it failed halfway", async () => {
     const webUnit = `${cfg.unitDir}/shop-worker-green.service`;
     const host = blueServing({ fail: [`write ${webUnit}`] });

@@ -130,9 +130,25 @@ describe('every way back is checked', () => {
       name: 'migrate-back-green',
       action: { kind: 'migrate-back', serving: 'r2', older: 'r1', command: 'rollback', user: 'shop' },
       undo: { kind: 'migrate-forward', release: 'r2', user: 'shop' },
+      onlyIf: 'reversal',
     });
+    // the window runs only if the check finds something to reverse; the old Celery stops either way
+    expect(p.steps.filter((s) => s.onlyIf).map((s) => s.name)).toEqual([
+      'backup-db-green',
+      'maintenance-on',
+      'drain-blue-before-schema',
+      'migrate-back-green',
+      'maintenance-off',
+    ]);
+    expect(p.notes.join('\n')).toMatch(/if the check finds migrations to migrate back \(otherwise no 503 at all\)/);
     expect(p.notes.join('\n')).toMatch(/way out is forward/);
     expect(p.notes.join('\n')).toMatch(/dropped columns does not come back/);
+  });
+
+  it('--migrate-back with --maintenance: the operator asked for the window, so it opens whatever the check finds', () => {
+    const p = planDeploy(cfgOf(celery + django), host(), { rollback: true, migrateBack: true, maintenance: true });
+    expect(p.steps.filter((s) => s.onlyIf)).toEqual([]);
+    expect(names(p)).toContain('maintenance-on');
   });
 
   it('deploy <older ref> --migrate-back: the same window, opened right before `release`', () => {
@@ -216,6 +232,7 @@ describe('every way back is checked', () => {
       name: 'alembic-migrate-back-green',
       action: { kind: 'alembic-migrate-back', newer: 'r2', older: id, user: 'shop' },
       undo: { kind: 'alembic-upgrade', release: 'r2', user: 'shop' },
+      onlyIf: 'reversal',
     });
     expect(p.notes.join('\n')).toMatch(/way out is forward/);
     expect(p.notes.join('\n')).toMatch(/dropped columns does not come back/);
