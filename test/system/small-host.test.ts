@@ -42,14 +42,15 @@ describe('a small host: the memory check and the build as a transient unit', () 
   it('the build runs as a transient unit: visible to systemd while it runs, as the app user, weighted low', async () => {
     const loop = app.loop();
     const deploy = c.spawn(`cd /etc/bg && ${BG} --config ${app.config} deploy v2`);
-    let seen = '';
-    for (let i = 0; i < 100 && !seen; i++) {
-      seen = await c.ok("systemctl list-units --plain --no-legend 'tiny-build-*' | awk '{print $1}'");
-      if (!seen.trim()) await new Promise((r) => setTimeout(r, 50));
+    // a build unit seen by list-units can be gone by the time its properties are read: look again
+    let unit = '';
+    let props = { stdout: '' };
+    for (let i = 0; i < 100 && !props.stdout.includes('User=tiny\n'); i++) {
+      unit = (await c.ok("systemctl list-units --plain --no-legend 'tiny-build-*' | awk '{print $1}'")).trim().split('\n')[0];
+      if (unit) props = await c.sh(`systemctl show -p User -p CPUWeight -p IOWeight -p MemoryHigh -p ActiveState ${unit}`);
+      else await new Promise((r) => setTimeout(r, 50));
     }
-    const unit = seen.trim().split('\n')[0];
     expect(unit).toMatch(/^tiny-build-\d{8}-\d{6}(-\d+)?-1\.service$/);
-    const props = await c.sh(`systemctl show -p User -p CPUWeight -p IOWeight -p MemoryHigh -p ActiveState ${unit}`);
     const r = await deploy.wait();
     const counts = await loop.stop();
     expect(r.code, r.stdout + r.stderr).toBe(0);
