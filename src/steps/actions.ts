@@ -38,6 +38,11 @@ export interface Outcome {
   reversal?: boolean; // a way-back check: whether the --migrate-back steps after it have anything to reverse
 }
 
+// A way-back check that finds nothing to reverse: with --migrate-back, the executor then skips the
+// window's steps (onlyIf: 'reversal'), and the check's detail says so.
+const wayBackChecked = (o: { detail: string; reversal: boolean }, migrateBack: boolean): Outcome =>
+  migrateBack && !o.reversal ? { ...o, detail: `${o.detail}; nothing to migrate back: no maintenance window` } : o;
+
 export async function perform(action: Action, ctx: ActionContext): Promise<Outcome> {
   const { cfg, host } = ctx;
   switch (action.kind) {
@@ -103,7 +108,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       };
     }
     case 'back-check':
-      return checkBack(host, cfg, action);
+      return wayBackChecked(await checkBack(host, cfg, action), action.migrateBack);
     case 'alembic-plan': {
       const p = await checkAlembicPlan(host, cfg, action.release, action.guard, action.user, action);
       const unguarded = action.guard.serving === 'nothing' && p.pending.length ? ' (nothing serves yet: none refused)' : '';
@@ -118,7 +123,10 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       };
     }
     case 'alembic-rollback':
-      return checkAlembicRollback(host, cfg, action.newer, action.older, action.migrateBack, action.user);
+      return wayBackChecked(
+        await checkAlembicRollback(host, cfg, action.newer, action.older, action.migrateBack, action.user),
+        action.migrateBack,
+      );
     case 'alembic-migrate-back':
       return { detail: await alembicMigrateBack(host, cfg, action.newer, action.older, action.user) };
     case 'alembic-upgrade':

@@ -7,7 +7,6 @@ import { BgError, BuildError, EXIT } from '../errors.js';
 import type { Host } from '../execute/host.js';
 import { alembicLine, REHEARSED_MARK, rehearseLine, sqliteCopyLine, withVariable } from '../render/argv/alembic.js';
 import { inRelease, projectOf, pythonOf, readSchema } from './alembic.js';
-import { nothingBack } from './nothing-back.js';
 
 // A way back (a rollback, a deploy --migrate-back of an older ref) puts older code back on the
 // schema a newer release upgraded. When the database is at a revision the older release's files do
@@ -59,7 +58,7 @@ export async function checkAlembicRollback(
   const names = b.unknown.map((r) => r.revision).join(', ');
   if (b.unknown.length === 0)
     return {
-      detail: `releases/${older} knows the database's revision (${b.current.join(', ') || 'none'})${nothingBack(migrateBack)}`,
+      detail: `releases/${older} knows the database's revision (${b.current.join(', ') || 'none'})`,
       reversal: false,
     };
   if (migrateBack) {

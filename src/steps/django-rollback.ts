@@ -5,7 +5,6 @@ import { BgError, BuildError, EXIT } from '../errors.js';
 import type { Host } from '../execute/host.js';
 import { manage } from './django.js';
 import { type BackMode, type BackReport, backScriptArgs, parseBackReport } from './django-back-script.js';
-import { nothingBack } from './nothing-back.js';
 
 // Every way back (a rollback, a deploy of an older ref) puts older code on the schema the serving
 // release migrated. What the database has applied and the older release does not know stays
@@ -61,7 +60,7 @@ const refusedState = (c: BackCheck) =>
 export async function checkBack(host: Host, cfg: Config, c: BackCheck): Promise<{ detail: string; reversal: boolean }> {
   const s = await readBack(host, cfg, c, c.migrateBack ? 'rehearse' : 'check');
   const none = (detail: string) => ({ detail, reversal: false });
-  if (!s || s.unknown.length === 0) return none(`releases/${c.older} knows every applied migration${nothingBack(c.migrateBack)}`);
+  if (!s || s.unknown.length === 0) return none(`releases/${c.older} knows every applied migration`);
   const orphans = s.orphans.length ? `; applied but in neither release, bg cannot check them: ${s.orphans.join(', ')}` : '';
   const reversible = s.unknown.filter((n) => !s.orphans.includes(n));
   if (c.migrateBack) {
