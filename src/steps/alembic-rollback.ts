@@ -1,11 +1,10 @@
-import { dirname } from 'node:path';
 import { judge } from '../alembic/judge.js';
 import { heads, type Revision, unknownApplied } from '../alembic/revisions.js';
 import { sqliteDatabase } from '../alembic/sqlite-url.js';
 import type { Config } from '../config/types.js';
 import { BgError, BuildError, EXIT } from '../errors.js';
 import type { Host } from '../execute/host.js';
-import { alembicLine, REHEARSED_MARK, rehearseLine, sqliteCopyLine, withVariable } from '../render/argv/alembic.js';
+import { alembicLine, onSqliteCopyLine, REHEARSED_MARK, rehearseLine } from '../render/argv/alembic.js';
 import { inRelease, projectOf, pythonOf, readSchema } from './alembic.js';
 
 // A way back (a rollback, a deploy --migrate-back of an older ref) puts older code back on the
@@ -83,7 +82,7 @@ export async function checkAlembicRollback(
 }
 
 // The downgrade tried where it changes nothing: on a SQLite database, on a copy made by SQLite's
-// backup API (as the app's user, beside the database); on any other (PostgreSQL: transactional
+// backup API (as the app's user, beside the database file); on any other (PostgreSQL: transactional
 // DDL), for real inside a transaction that is rolled back instead of committed.
 async function rehearse(host: Host, cfg: Config, newer: string, b: Back, user?: string): Promise<string> {
   const command = cfg.alembic!.command;
@@ -91,9 +90,8 @@ async function rehearse(host: Host, cfg: Config, newer: string, b: Back, user?: 
   let line: string;
   let how: string;
   if (db) {
-    const copy = `${dirname(db.path)}/.bg-rehearsal-${newer}.sqlite3`;
     const python = pythonOf(host, cfg, projectOf(cfg, newer));
-    line = `rm -f '${copy}' && ${sqliteCopyLine(python, db.path, copy)} && ${withVariable(db.variable, `sqlite:///${copy}`, alembicLine(command, `downgrade ${b.target}`))}; rc=$?; rm -f '${copy}'; exit $rc`;
+    line = onSqliteCopyLine(python, db, `.bg-rehearsal-${newer}.sqlite3`, alembicLine(command, `downgrade ${b.target}`));
     how = 'on a copy of the SQLite database';
   } else {
     line = rehearseLine(pythonOf(host, cfg, projectOf(cfg, newer)), command, `downgrade ${b.target}`);

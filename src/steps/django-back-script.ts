@@ -66,7 +66,8 @@ if pairs and not irreversible and inp['mode'] == 'rehearse':
     try:
         if connection.vendor == 'sqlite':
             src = connection.settings_dict['NAME']
-            tmp = tempfile.mkdtemp(prefix='.bg-rehearse-', dir=os.path.dirname(os.path.abspath(str(src))))
+            # beside the file a release's link points to: the app's data dir, which this user can write
+            tmp = tempfile.mkdtemp(prefix='.bg-rehearse-', dir=os.path.dirname(os.path.realpath(str(src))))
             copy = os.path.join(tmp, 'db.sqlite3')
             try:
                 a, b = sqlite3.connect(str(src)), sqlite3.connect(copy)

@@ -8,14 +8,18 @@ export interface App {
   ports: { blue: number; green: number; site: number };
   bg(args: string, env?: string): Promise<Result>;
   get(path?: string): Promise<string>;
-  /** A request loop through Caddy inside the container; `stop()` gives its counts. */
-  loop(path?: string, concurrency?: number): { stop(): Promise<LoopCounts> };
+  /**
+   * A request loop through Caddy inside the container; `stop()` gives its counts. With
+   * `maintenanceOk`, the maintenance page's 503 (with Retry-After) is counted apart, not as failed.
+   */
+  loop(path?: string, concurrency?: number, opts?: { maintenanceOk?: boolean }): { stop(): Promise<LoopCounts> };
 }
 
 export interface LoopCounts {
   sent: number;
   ok: number;
   failed: number;
+  maintenance: number;
   failures: string[];
   bodies: Record<string, number>;
 }
@@ -92,10 +96,10 @@ export function appOn(c: Container, name: string, ports: App['ports']): App {
     ports,
     bg: (args, env = '') => c.sh(`cd /etc/bg && ${env} ${BG} --config ${config} ${args}`),
     get: async (path = '/') => (await c.sh(`curl -sS --max-time 5 http://127.0.0.1:${ports.site}${path}`)).stdout,
-    loop(path = '/', concurrency = 3) {
+    loop(path = '/', concurrency = 3, opts = {}) {
       const stop = `/run/bg-loop-${name}-${++loops}.stop`;
       const running = c.spawn(
-        `rm -f ${stop}; /usr/bin/node ${CHECKOUT}/test/support/loop-cli.mjs http://127.0.0.1:${ports.site}${path} ${concurrency} ${stop}`,
+        `rm -f ${stop}; /usr/bin/node ${CHECKOUT}/test/support/loop-cli.mjs http://127.0.0.1:${ports.site}${path} ${concurrency} ${stop} 120000${opts.maintenanceOk ? ' maintenance-ok' : ''}`,
       );
       return {
         async stop() {

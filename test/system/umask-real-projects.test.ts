@@ -7,7 +7,7 @@ import { type App, makeProjectApp } from './app-host.js';
 // (the release, the venv, shared/, backups/, the static files Caddy serves) must not depend on it.
 const UMASK = 'umask 027;';
 
-describe('system scope under umask 027: a stock Django project and a Flask-Migrate app', () => {
+describe('system scope under umask 027: a stock Django project and a Flask-Migrate app, there and back', () => {
   let c: Container;
   beforeAll(async () => {
     c = await startContainer();
@@ -16,7 +16,7 @@ describe('system scope under umask 027: a stock Django project and a Flask-Migra
 
   const modes = (paths: string) => c.ok(`stat -c "%n %U %a" ${paths}`);
 
-  it('stock Django (every contrib app, collectstatic, SQLite in shared_files): setup, then a deploy with a migration under load, no failed request', async () => {
+  it('stock Django (every contrib app, collectstatic, SQLite in shared_files): setup, a deploy with a migration, then rollback --migrate-back, under load, no failed request', async () => {
     const app: App = await makeProjectApp(c, 'stock', 'django-stock', {
       versions: ['v2'],
       ports: { blue: 8011, green: 8012, site: 8090 },
@@ -66,9 +66,31 @@ caddy:
     expect(await modes('/srv/stock /srv/stock/releases /srv/stock/shared /srv/stock/shared/db.sqlite3 /srv/stock/backups')).toBe(
       '/srv/stock root 755\n/srv/stock/releases root 755\n/srv/stock/shared stock 750\n/srv/stock/shared/db.sqlite3 stock 640\n/srv/stock/backups root 700\n',
     );
+
+    // the way back: rehearsed on a copy of the database, then reversed inside the maintenance window
+    const backLoop = app.loop('/', 3, { maintenanceOk: true });
+    const back = await app.bg('rollback --migrate-back', UMASK);
+    const backCounts = await backLoop.stop();
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    expect(backCounts.failed, backCounts.failures.join('\n')).toBe(0);
+    expect(backCounts.ok).toBeGreaterThan(0);
+    expect(backCounts.maintenance).toBeGreaterThan(0);
+    console.log(
+      `[umask 027 django] rollback --migrate-back: ${backCounts.sent} requests, ${backCounts.maintenance} maintenance 503s, ${backCounts.failed} failed`,
+    );
+    expect(await app.get()).toBe('v1 questions=0');
+    expect(
+      await c.ok(
+        'cd /srv/stock/shared && /usr/bin/python3 -c "import sqlite3; db = sqlite3.connect(\'db.sqlite3\'); print(db.execute(\'select count(*) from django_migrations where app=\\"polls\\"\').fetchone()[0], db.execute(\'select count(*) from pragma_table_info(\\"polls_question\\") where name=\\"note\\"\').fetchone()[0])"',
+      ),
+    ).toBe('1 0\n');
+    expect(await c.ok('ls /srv/stock/backups | grep -c "\\.sqlite3$"')).toBe('3\n');
+    expect(await modes('/srv/stock/shared/db.sqlite3 /srv/stock/backups')).toBe(
+      '/srv/stock/shared/db.sqlite3 stock 640\n/srv/stock/backups root 700\n',
+    );
   });
 
-  it('Flask-Migrate (a venv of Debian packages, SQLite in shared_files, `flask db upgrade`): setup, then a deploy with an upgrade under load, no failed request', async () => {
+  it('Flask-Migrate (a venv of Debian packages, SQLite in shared_files, `flask db upgrade`): setup, a deploy with an upgrade, then rollback --migrate-back, under load, no failed request', async () => {
     const app: App = await makeProjectApp(c, 'notes', 'flask-migrate', {
       versions: ['v2'],
       ports: { blue: 8021, green: 8022, site: 8091 },
@@ -80,6 +102,7 @@ shared_files: [app.sqlite3]
 venv: { requirements: [], system_site_packages: true }
 release:
   - .venv/bin/python -m flask db upgrade
+alembic: { command: flask db }
 web:
   wsgi: app:app
   ports: { blue: 8021, green: 8022 }
@@ -101,11 +124,11 @@ caddy:
     expect(counts.ok).toBeGreaterThan(0);
     console.log(`[umask 027 flask-migrate] deploy v2: ${counts.sent} requests, ${counts.failed} failed`);
     expect(await app.get()).toBe('v2 notes=0');
-    expect(
-      await c.ok(
+    const version = () =>
+      c.ok(
         "/usr/bin/python3 -c \"import sqlite3; print(sqlite3.connect('/srv/notes/shared/app.sqlite3').execute('select version_num from alembic_version').fetchone()[0])\"",
-      ),
-    ).toBe('48f7e8d113b3\n');
+      );
+    expect(await version()).toBe('48f7e8d113b3\n');
     expect(
       await modes('/srv/notes /srv/notes/venvs /srv/notes/venvs/* /srv/notes/shared /srv/notes/shared/app.sqlite3 /srv/notes/backups'),
     ).toMatch(
@@ -113,5 +136,22 @@ caddy:
     );
     // the units run the venv's Python
     expect(await c.ok('systemctl show -p ExecStart --value notes-web-green.service')).toContain('/srv/notes/green/.venv/bin/python');
+
+    // v1 can live with the added column, so a plain rollback would keep it; --migrate-back downgrades
+    const backLoop = app.loop('/', 3, { maintenanceOk: true });
+    const back = await app.bg('rollback --migrate-back', UMASK);
+    const backCounts = await backLoop.stop();
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    expect(backCounts.failed, backCounts.failures.join('\n')).toBe(0);
+    expect(backCounts.ok).toBeGreaterThan(0);
+    expect(backCounts.maintenance).toBeGreaterThan(0);
+    console.log(
+      `[umask 027 flask-migrate] rollback --migrate-back: ${backCounts.sent} requests, ${backCounts.maintenance} maintenance 503s, ${backCounts.failed} failed`,
+    );
+    expect(await app.get()).toBe('v1 notes=0');
+    expect(await version()).toBe('97d29cc10ceb\n');
+    expect(await modes('/srv/notes/shared/app.sqlite3 /srv/notes/backups')).toBe(
+      '/srv/notes/shared/app.sqlite3 notes 640\n/srv/notes/backups root 700\n',
+    );
   });
 });

@@ -1,6 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alembicLine, rehearseLine, revisionsLine, sqliteCopyLine, withVariable } from '../../src/render/argv/alembic.js';
+import { alembicLine, onSqliteCopyLine, rehearseLine, revisionsLine } from '../../src/render/argv/alembic.js';
 import { GIT_ENV, gitArgs } from '../../src/render/argv/git.js';
 import { journalctlArgs, tailArgs } from '../../src/render/argv/journalctl.js';
 import { importCheckLine, manageLine, pipInstallLine, venvCreateLine } from '../../src/render/argv/python.js';
@@ -203,14 +206,37 @@ describe('venv, pip and manage.py (transient units)', () => {
 });
 
 describe('alembic (transient units)', () => {
+  it("a rehearsal's SQLite copy lands beside the file a release's link points to, under the variable, and is removed whatever the outcome", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bg-argv-'));
+    try {
+      const data = join(dir, "shared app's");
+      const release = join(dir, 'release');
+      execFileSync('mkdir', ['-p', data, release]);
+      execFileSync('/usr/bin/python3', [
+        '-c',
+        'import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.execute("create table t(n)"); d.execute("insert into t values (42)"); d.commit()',
+        join(data, 'app.sqlite3'),
+      ]);
+      symlinkSync(join(data, 'app.sqlite3'), join(release, 'app.sqlite3'));
+      const db = { variable: 'DATABASE_URL', path: join(release, 'app.sqlite3') };
+      const read = `/usr/bin/python3 -c 'import os,sqlite3; u=os.environ["DATABASE_URL"]; print(u); print(sqlite3.connect(u[10:]).execute("select n from t").fetchone()[0])'`;
+      const out = execFileSync('sh', ['-c', onSqliteCopyLine('/usr/bin/python3', db, '.bg-rehearsal-r1.sqlite3', read)], {
+        encoding: 'utf8',
+      });
+      expect(out).toBe(`sqlite:///${data}/.bg-rehearsal-r1.sqlite3\n42\n`);
+      expect(readdirSync(data)).toEqual(['app.sqlite3']);
+      expect(readdirSync(release)).toEqual(['app.sqlite3']);
+      // the command's own exit status comes back, and the copy still goes
+      const failed = spawnSync('sh', ['-c', onSqliteCopyLine('/usr/bin/python3', db, '.bg-rehearsal-r1.sqlite3', "sh -c 'exit 3'")]);
+      expect(failed.status).toBe(3);
+      expect(readdirSync(data)).toEqual(['app.sqlite3']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the command as written, then bg’s words; paths single-quoted; scripts one quoted word', () => {
     expect(alembicLine(['flask', 'db'], 'downgrade 48f7e8d113b3')).toBe('flask db downgrade 48f7e8d113b3');
-    expect(sqliteCopyLine('/usr/bin/python3', "/srv/shop/shared/app's.sqlite3", '/srv/shop/shared/.copy')).toMatch(
-      /^'\/usr\/bin\/python3' -I -c 'import sqlite3,sys; [^']*' '\/srv\/shop\/shared\/app'\\''s.sqlite3' '\/srv\/shop\/shared\/.copy'$/,
-    );
-    expect(withVariable('DATABASE_URL', 'sqlite:////x/.copy', 'flask db downgrade a1')).toBe(
-      "DATABASE_URL='sqlite:////x/.copy' flask db downgrade a1",
-    );
     const rehearse = rehearseLine('/p/.venv/bin/python', ['flask', 'db'], 'downgrade a1');
     expect(rehearse.startsWith("'/p/.venv/bin/python' -c '")).toBe(true);
     expect(rehearse.endsWith(`' "$(command -v flask)" db downgrade a1`)).toBe(true);

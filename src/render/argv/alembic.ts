@@ -122,9 +122,13 @@ export const revisionsLine = (python: string, ini: string, projects: string[]) =
 /** `<command> <args>`: the command's words are config values free of quotes; `args` are bg's own words or revision ids. */
 export const alembicLine = (command: string[], args: string) => `${command.join(' ')} ${args}`;
 
-/** A copy of a SQLite database by SQLite's backup API (consistent while the app writes). */
-export const sqliteCopyLine = (python: string, from: string, to: string) =>
-  `${q(python)} -I -c ${q('import sqlite3,sys; d=sqlite3.connect(sys.argv[2]); sqlite3.connect(sys.argv[1]).backup(d); d.close()')} ${q(from)} ${q(to)}`;
+// `line` run on a copy of a SQLite database, with `variable` pointing at the copy. The copy is made by
+// SQLite's backup API (consistent while the app writes) beside the file the path resolves to: a
+// release's link into shared/ is followed, by the app's user, so the copy lands in the app's data
+// dir, which that user can write, never in the release (root's). Removed whatever the outcome.
+const SQLITE_COPY = 'import sqlite3,sys; d=sqlite3.connect(sys.argv[2]); sqlite3.connect(sys.argv[1]).backup(d); d.close()';
+export const onSqliteCopyLine = (python: string, db: { variable: string; path: string }, copyName: string, line: string) =>
+  `copy="$(dirname -- "$(readlink -f -- ${q(db.path)})")"/${q(copyName)} && rm -f -- "$copy" && ${q(python)} -I -c ${q(SQLITE_COPY)} ${q(db.path)} "$copy" && ${db.variable}="sqlite:///$copy" ${line}; rc=$?; rm -f -- "$copy"; exit $rc`;
 
 // Runs the command's own script (`flask`, `alembic`) in this Python with SQLAlchemy's commit of a
 // connection's transaction turned into its rollback: a downgrade on a database with transactional
@@ -146,6 +150,3 @@ runpy.run_path(sys.argv[0], run_name='__main__')
 /** `<command> <args>` rehearsed in a transaction rolled back (the command's first word found on PATH). */
 export const rehearseLine = (python: string, command: string[], args: string) =>
   `${q(python)} -c ${q(REHEARSE)} "$(command -v ${command[0]})" ${command.slice(1).join(' ')} ${args}`;
-
-/** An environment variable set for one command (overrides the env file's value). */
-export const withVariable = (name: string, value: string, line: string) => `${name}=${q(value)} ${line}`;
