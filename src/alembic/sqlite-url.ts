@@ -4,6 +4,9 @@
 export interface SqliteDatabase {
   variable: string; // the env file's key, overridden for the rehearsal
   path: string; // absolute
+  // a relative path's other place: Flask-SQLAlchemy 3 resolves it in the app's instance folder
+  // (<project>/instance/), used when the file is there and not at `path`
+  instancePath?: string;
 }
 
 export function sqliteDatabase(envFile: string, project: string): SqliteDatabase | undefined {
@@ -14,7 +17,8 @@ export function sqliteDatabase(envFile: string, project: string): SqliteDatabase
     const url = /^sqlite(?:\+\w+)?:\/\/\/([^?]+)/.exec(value);
     if (!url || url[1] === ':memory:') continue;
     const file = url[1]!;
-    return { variable: m[1]!, path: file.startsWith('/') ? file : `${project}/${file}` };
+    if (file.startsWith('/')) return { variable: m[1]!, path: file };
+    return { variable: m[1]!, path: `${project}/${file}`, instancePath: `${project}/instance/${file}` };
   }
   return undefined;
 }

@@ -90,7 +90,7 @@ caddy:
     );
   });
 
-  it('Flask-Migrate (a venv of Debian packages, SQLite in shared_files, `flask db upgrade`): setup, a deploy with an upgrade, then rollback --migrate-back, under load, no failed request', async () => {
+  it('Flask-Migrate (a venv of Debian packages, a relative SQLite URL in instance/ as a shared dir, `flask db upgrade`): setup, a deploy with an upgrade, then rollback --migrate-back, under load, no failed request', async () => {
     const app: App = await makeProjectApp(c, 'notes', 'flask-migrate', {
       versions: ['v2'],
       ports: { blue: 8021, green: 8022, site: 8091 },
@@ -98,7 +98,7 @@ caddy:
       yaml: `app: notes
 repo: /srv/git/notes
 root: /srv/notes
-shared_files: [app.sqlite3]
+shared_dirs: [instance]
 venv: { requirements: [], system_site_packages: true }
 release:
   - .venv/bin/python -m flask db upgrade
@@ -110,7 +110,7 @@ web:
 caddy:
   site: ":8091"`,
     });
-    await c.ok(`${UMASK} printf 'FLASK_APP=app\\nDATABASE_URL=sqlite:////srv/notes/shared/app.sqlite3\\n' > /etc/bg/notes.env`);
+    await c.ok(`${UMASK} printf 'FLASK_APP=app\\nDATABASE_URL=sqlite:///app.sqlite3\\n' > /etc/bg/notes.env`);
 
     const setup = await app.bg('setup', UMASK);
     expect(setup.code, setup.stdout + setup.stderr).toBe(0);
@@ -126,13 +126,21 @@ caddy:
     expect(await app.get()).toBe('v2 notes=0');
     const version = () =>
       c.ok(
-        "/usr/bin/python3 -c \"import sqlite3; print(sqlite3.connect('/srv/notes/shared/app.sqlite3').execute('select version_num from alembic_version').fetchone()[0])\"",
+        "/usr/bin/python3 -c \"import sqlite3; print(sqlite3.connect('/srv/notes/shared/instance/app.sqlite3').execute('select version_num from alembic_version').fetchone()[0])\"",
       );
     expect(await version()).toBe('48f7e8d113b3\n');
+    // the relative URL is found where Flask-SQLAlchemy 3 puts it (instance/): copied before the
+    // deploy's upgrade, and again before the migrate-back
+    const copies = async () => Number(await c.ok('ls /srv/notes/backups | grep -c "\\.sqlite3$" || true'));
+    const copiesAfterDeploy = await copies();
+    expect(copiesAfterDeploy).toBeGreaterThan(0);
+    // the database is made by SQLite in the app's upgrade, under its unit's umask; shared/ (0750) keeps others out
     expect(
-      await modes('/srv/notes /srv/notes/venvs /srv/notes/venvs/* /srv/notes/shared /srv/notes/shared/app.sqlite3 /srv/notes/backups'),
+      await modes(
+        '/srv/notes /srv/notes/venvs /srv/notes/venvs/* /srv/notes/shared /srv/notes/shared/instance/app.sqlite3 /srv/notes/backups',
+      ),
     ).toMatch(
-      /^\/srv\/notes root 755\n\/srv\/notes\/venvs root 755\n\/srv\/notes\/venvs\/\w+ root 755\n\/srv\/notes\/shared notes 750\n\/srv\/notes\/shared\/app.sqlite3 notes 640\n\/srv\/notes\/backups root 700\n$/,
+      /^\/srv\/notes root 755\n\/srv\/notes\/venvs root 755\n\/srv\/notes\/venvs\/\w+ root 755\n\/srv\/notes\/shared notes 750\n\/srv\/notes\/shared\/instance\/app.sqlite3 notes 644\n\/srv\/notes\/backups root 700\n$/,
     );
     // the units run the venv's Python
     expect(await c.ok('systemctl show -p ExecStart --value notes-web-green.service')).toContain('/srv/notes/green/.venv/bin/python');
@@ -150,8 +158,9 @@ caddy:
     );
     expect(await app.get()).toBe('v1 notes=0');
     expect(await version()).toBe('97d29cc10ceb\n');
-    expect(await modes('/srv/notes/shared/app.sqlite3 /srv/notes/backups')).toBe(
-      '/srv/notes/shared/app.sqlite3 notes 640\n/srv/notes/backups root 700\n',
+    expect(await copies()).toBe(copiesAfterDeploy + 1);
+    expect(await modes('/srv/notes/shared/instance/app.sqlite3 /srv/notes/backups')).toBe(
+      '/srv/notes/shared/instance/app.sqlite3 notes 644\n/srv/notes/backups root 700\n',
     );
   });
 });

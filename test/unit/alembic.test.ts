@@ -153,7 +153,11 @@ describe('the SQLite database of an env file', () => {
       variable: 'DATABASE_URL',
       path: '/srv/app/shared/app.sqlite3',
     });
-    expect(sqliteDatabase('export DB="sqlite:///db.sqlite3?mode=rw"\n', '/p')).toEqual({ variable: 'DB', path: '/p/db.sqlite3' });
+    expect(sqliteDatabase('export DB="sqlite:///db.sqlite3?mode=rw"\n', '/p')).toEqual({
+      variable: 'DB',
+      path: '/p/db.sqlite3',
+      instancePath: '/p/instance/db.sqlite3',
+    });
     expect(sqliteDatabase('DATABASE_URL=postgresql://u@127.0.0.1:5432/app\n', '/p')).toBeUndefined();
   });
 });

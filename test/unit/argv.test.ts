@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -230,6 +230,18 @@ describe('alembic (transient units)', () => {
       const failed = spawnSync('sh', ['-c', onSqliteCopyLine('/usr/bin/python3', db, '.bg-rehearsal-r1.sqlite3', "sh -c 'exit 3'")]);
       expect(failed.status).toBe(3);
       expect(readdirSync(data)).toEqual(['app.sqlite3']);
+      // a relative URL of Flask-SQLAlchemy 3: the file is in the instance folder, not at the path itself
+      mkdirSync(join(release, 'instance'));
+      symlinkSync(join(data, 'app.sqlite3'), join(release, 'instance', 'flask.sqlite3'));
+      const flask = {
+        variable: 'DATABASE_URL',
+        path: join(release, 'flask.sqlite3'),
+        instancePath: join(release, 'instance', 'flask.sqlite3'),
+      };
+      expect(
+        execFileSync('sh', ['-c', onSqliteCopyLine('/usr/bin/python3', flask, '.bg-rehearsal-r2.sqlite3', read)], { encoding: 'utf8' }),
+      ).toBe(`sqlite:///${data}/.bg-rehearsal-r2.sqlite3\n42\n`);
+      expect(readdirSync(release).sort()).toEqual(['app.sqlite3', 'instance']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

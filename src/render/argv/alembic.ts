@@ -122,13 +122,20 @@ export const revisionsLine = (python: string, ini: string, projects: string[]) =
 /** `<command> <args>`: the command's words are config values free of quotes; `args` are bg's own words or revision ids. */
 export const alembicLine = (command: string[], args: string) => `${command.join(' ')} ${args}`;
 
-// `line` run on a copy of a SQLite database, with `variable` pointing at the copy. The copy is made by
-// SQLite's backup API (consistent while the app writes) beside the file the path resolves to: a
-// release's link into shared/ is followed, by the app's user, so the copy lands in the app's data
-// dir, which that user can write, never in the release (root's). Removed whatever the outcome.
+// `line` run on a copy of a SQLite database, with `variable` pointing at the copy. The database is
+// `path`, or `instancePath` when only that one exists. The copy is made by SQLite's backup API
+// (consistent while the app writes) beside the file that path resolves to: a release's link into
+// shared/ is followed, by the app's user, so the copy lands in the app's data dir, which that user
+// can write, never in the release (root's). Removed whatever the outcome.
 const SQLITE_COPY = 'import sqlite3,sys; d=sqlite3.connect(sys.argv[2]); sqlite3.connect(sys.argv[1]).backup(d); d.close()';
-export const onSqliteCopyLine = (python: string, db: { variable: string; path: string }, copyName: string, line: string) =>
-  `copy="$(dirname -- "$(readlink -f -- ${q(db.path)})")"/${q(copyName)} && rm -f -- "$copy" && ${q(python)} -I -c ${q(SQLITE_COPY)} ${q(db.path)} "$copy" && ${db.variable}="sqlite:///$copy" ${line}; rc=$?; rm -f -- "$copy"; exit $rc`;
+export const onSqliteCopyLine = (
+  python: string,
+  db: { variable: string; path: string; instancePath?: string },
+  copyName: string,
+  line: string,
+) =>
+  `db=${q(db.path)}; ${db.instancePath ? `[ -e "$db" ] || [ ! -e ${q(db.instancePath)} ] || db=${q(db.instancePath)}; ` : ''}` +
+  `copy="$(dirname -- "$(readlink -f -- "$db")")"/${q(copyName)} && rm -f -- "$copy" && ${q(python)} -I -c ${q(SQLITE_COPY)} "$db" "$copy" && ${db.variable}="sqlite:///$copy" ${line}; rc=$?; rm -f -- "$copy"; exit $rc`;
 
 // Runs the command's own script (`flask`, `alembic`) in this Python with SQLAlchemy's commit of a
 // connection's transaction turned into its rollback: a downgrade on a database with transactional

@@ -50,7 +50,11 @@ def from_url(url, migrations):
     u = urlsplit(url)
     scheme = u.scheme.split("+")[0]
     if scheme == "sqlite":
-        return sqlite_copy(unquote(u.path[1:]), migrations)
+        path = unquote(u.path[1:])
+        # Flask-SQLAlchemy 3 resolves a relative SQLite path in the app's instance folder
+        if path and not os.path.isabs(path) and not os.path.lexists(path) and os.path.lexists(os.path.join("instance", path)):
+            path = os.path.join("instance", path)
+        return sqlite_copy(path, migrations)
     if scheme in ("postgres", "postgresql"):
         return pg_copy(["-d", "postgresql:" + url.split(":", 1)[1]], {}, (u.path or "/")[1:], migrations)
     info(kind="none", reason="DATABASE_URL is neither sqlite nor postgres" if url else "no DATABASE_URL in the env file")
