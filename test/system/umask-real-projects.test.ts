@@ -15,6 +15,16 @@ describe('system scope under umask 027: a stock Django project and a Flask-Migra
   afterAll(async () => c?.stop());
 
   const modes = (paths: string) => c.ok(`stat -c "%n %U %a" ${paths}`);
+  const shellWord = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  /** The first column of the first row `sql` gives from the SQLite database `db`, read with Debian's Python. */
+  const sqliteValue = async (db: string, sql: string) =>
+    (
+      await c.ok(
+        `/usr/bin/python3 -c ${shellWord('import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])')} ${db} ${shellWord(sql)}`,
+      )
+    ).trim();
+  /** How many SQLite copies `<root>/backups` holds. */
+  const sqliteCopies = async (root: string) => Number(await c.ok(`ls ${root}/backups | grep -c "\\.sqlite3$" || true`));
 
   it('stock Django (every contrib app, collectstatic, SQLite in shared_files): setup, a deploy with a migration, then rollback --migrate-back, under load, no failed request', async () => {
     const app: App = await makeProjectApp(c, 'stock', 'django-stock', {
@@ -56,13 +66,11 @@ caddy:
     expect(counts.ok).toBeGreaterThan(0);
     console.log(`[umask 027 django] deploy v2: ${counts.sent} requests, ${counts.failed} failed`);
     expect(await app.get()).toBe('v2 questions=0');
-    expect(
-      await c.ok(
-        'cd /srv/stock/shared && /usr/bin/python3 -c "import sqlite3; print(sqlite3.connect(\'db.sqlite3\').execute(\'select count(*) from django_migrations where app=\\"polls\\"\').fetchone()[0])"',
-      ),
-    ).toBe('2\n');
+    const stockDb = '/srv/stock/shared/db.sqlite3';
+    const pollsApplied = () => sqliteValue(stockDb, "select count(*) from django_migrations where app='polls'");
+    expect(await pollsApplied()).toBe('2');
     // one copy before setup's migrate, one before the deploy's
-    expect(await c.ok('ls /srv/stock/backups | grep -c "\\.sqlite3$"')).toBe('2\n');
+    expect(await sqliteCopies('/srv/stock')).toBe(2);
     expect(await modes('/srv/stock /srv/stock/releases /srv/stock/shared /srv/stock/shared/db.sqlite3 /srv/stock/backups')).toBe(
       '/srv/stock root 755\n/srv/stock/releases root 755\n/srv/stock/shared stock 750\n/srv/stock/shared/db.sqlite3 stock 640\n/srv/stock/backups root 700\n',
     );
@@ -79,12 +87,9 @@ caddy:
       `[umask 027 django] rollback --migrate-back: ${backCounts.sent} requests, ${backCounts.maintenance} maintenance 503s, ${backCounts.failed} failed`,
     );
     expect(await app.get()).toBe('v1 questions=0');
-    expect(
-      await c.ok(
-        'cd /srv/stock/shared && /usr/bin/python3 -c "import sqlite3; db = sqlite3.connect(\'db.sqlite3\'); print(db.execute(\'select count(*) from django_migrations where app=\\"polls\\"\').fetchone()[0], db.execute(\'select count(*) from pragma_table_info(\\"polls_question\\") where name=\\"note\\"\').fetchone()[0])"',
-      ),
-    ).toBe('1 0\n');
-    expect(await c.ok('ls /srv/stock/backups | grep -c "\\.sqlite3$"')).toBe('3\n');
+    expect(await pollsApplied()).toBe('1');
+    expect(await sqliteValue(stockDb, "select count(*) from pragma_table_info('polls_question') where name='note'")).toBe('0');
+    expect(await sqliteCopies('/srv/stock')).toBe(3);
     expect(await modes('/srv/stock/shared/db.sqlite3 /srv/stock/backups')).toBe(
       '/srv/stock/shared/db.sqlite3 stock 640\n/srv/stock/backups root 700\n',
     );
@@ -124,15 +129,11 @@ caddy:
     expect(counts.ok).toBeGreaterThan(0);
     console.log(`[umask 027 flask-migrate] deploy v2: ${counts.sent} requests, ${counts.failed} failed`);
     expect(await app.get()).toBe('v2 notes=0');
-    const version = () =>
-      c.ok(
-        "/usr/bin/python3 -c \"import sqlite3; print(sqlite3.connect('/srv/notes/shared/instance/app.sqlite3').execute('select version_num from alembic_version').fetchone()[0])\"",
-      );
-    expect(await version()).toBe('48f7e8d113b3\n');
+    const version = () => sqliteValue('/srv/notes/shared/instance/app.sqlite3', 'select version_num from alembic_version');
+    expect(await version()).toBe('48f7e8d113b3');
     // the relative URL is found where Flask-SQLAlchemy 3 puts it (instance/): copied before the
     // deploy's upgrade, and again before the migrate-back
-    const copies = async () => Number(await c.ok('ls /srv/notes/backups | grep -c "\\.sqlite3$" || true'));
-    const copiesAfterDeploy = await copies();
+    const copiesAfterDeploy = await sqliteCopies('/srv/notes');
     expect(copiesAfterDeploy).toBeGreaterThan(0);
     // the database is made by SQLite in the app's upgrade, under its unit's umask; shared/ (0750) keeps others out
     expect(
@@ -157,8 +158,8 @@ caddy:
       `[umask 027 flask-migrate] rollback --migrate-back: ${backCounts.sent} requests, ${backCounts.maintenance} maintenance 503s, ${backCounts.failed} failed`,
     );
     expect(await app.get()).toBe('v1 notes=0');
-    expect(await version()).toBe('97d29cc10ceb\n');
-    expect(await copies()).toBe(copiesAfterDeploy + 1);
+    expect(await version()).toBe('97d29cc10ceb');
+    expect(await sqliteCopies('/srv/notes')).toBe(copiesAfterDeploy + 1);
     expect(await modes('/srv/notes/shared/instance/app.sqlite3 /srv/notes/backups')).toBe(
       '/srv/notes/shared/instance/app.sqlite3 notes 644\n/srv/notes/backups root 700\n',
     );
