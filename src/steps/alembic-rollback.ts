@@ -4,7 +4,7 @@ import { sqliteDatabase } from '../alembic/sqlite-url.js';
 import type { Config } from '../config/types.js';
 import { BgError, BuildError, EXIT } from '../errors.js';
 import type { Host } from '../execute/host.js';
-import { alembicLine, onSqliteCopyLine, REHEARSED_MARK, rehearseLine } from '../render/argv/alembic.js';
+import { alembicLine, onSqliteCopyLine, REHEARSE_REFUSED_MARK, REHEARSED_MARK, rehearseLine } from '../render/argv/alembic.js';
 import { inRelease, projectOf, pythonOf, readSchema } from './alembic.js';
 
 // A way back (a rollback, a deploy --migrate-back of an older ref) puts older code back on the
@@ -98,6 +98,17 @@ async function rehearse(host: Host, cfg: Config, newer: string, b: Back, user?: 
     how = 'in a transaction rolled back';
   }
   const r = await inRelease(host, cfg, newer, line, user);
+  const other = new RegExp(`${REHEARSE_REFUSED_MARK}(\\w+)`).exec(r.output);
+  if (!db && other)
+    throw new BgError(
+      `bg cannot rehearse the downgrade to ${b.target}: the database is ${other[1]}, which does not undo schema changes with a rolled-back transaction, and ${cfg.envFile} names no SQLite file (KEY=sqlite:///…) to rehearse on a copy of. Nothing was run on it.`,
+      {
+        code: 'migrate-back-rehearsal',
+        exitCode: EXIT.usage,
+        state: STATE,
+        next: `Put the database's URL in ${cfg.envFile} (e.g. DATABASE_URL=sqlite:////srv/app/shared/app.db) and have the app read it, then run the way back again; or deploy a fix forward instead.`,
+      },
+    );
   if (!db && r.exitCode === 0 && !r.output.includes(`${REHEARSED_MARK}`)) how = 'but its rollback was not confirmed';
   if (r.exitCode !== 0)
     throw new BgError(`The downgrade to ${b.target} fails: rehearsed ${how}, it exited ${r.exitCode ?? r.signal ?? 'unknown'}.`, {

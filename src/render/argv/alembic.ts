@@ -140,16 +140,26 @@ export const onSqliteCopyLine = (
 // Runs the command's own script (`flask`, `alembic`) in this Python with SQLAlchemy's commit of a
 // connection's transaction turned into its rollback: a downgrade on a database with transactional
 // DDL (PostgreSQL) runs for real, then leaves nothing behind. Prints MARK + how many it rolled back.
+// Before the first statement on any other database it prints REFUSED_MARK + the dialect and exits 3:
+// SQLite's driver commits schema changes outside any transaction (Alembic: "non-transactional
+// DDL"), so a rolled-back rehearsal there would change the real database.
 export const REHEARSED_MARK = 'BG-REHEARSED ';
+export const REHEARSE_REFUSED_MARK = 'BG-REHEARSE-REFUSED ';
 const REHEARSE = `
-import atexit, runpy, sys
-from sqlalchemy.engine import base
+import atexit, os, runpy, sys
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, base
 rolled = []
 def instead_of_commit(self):
     self._do_rollback()
     rolled.append(1)
 base.RootTransaction._do_commit = instead_of_commit
-atexit.register(lambda: print('BG-REHEARSED %d' % len(rolled)))
+def only_transactional_ddl(conn, *rest):
+    if conn.dialect.name != 'postgresql':
+        print('${REHEARSE_REFUSED_MARK}' + conn.dialect.name, flush=True)
+        os._exit(3)
+event.listen(Engine, 'before_cursor_execute', only_transactional_ddl)
+atexit.register(lambda: print('${REHEARSED_MARK}%d' % len(rolled)))
 sys.argv = sys.argv[1:]
 runpy.run_path(sys.argv[0], run_name='__main__')
 `;
