@@ -9,7 +9,7 @@
 # already cached is used (and said so on stderr); with none cached, it fails.
 #
 # The root is built into a temporary directory beside it and renamed into place, so a root that
-# exists is complete. A new root replaces the older ones. Nothing ever writes into it afterwards: containers use it as the read-only
+# exists is complete. A new root replaces the older point releases' ones. Nothing ever writes into it afterwards: containers use it as the read-only
 # lower layer of their overlay.
 set -euo pipefail
 
@@ -39,18 +39,20 @@ newest_cached() {
   find "$CACHE" -maxdepth 1 -type d -name "$SUITE-[0-9]*" 2>/dev/null | sort -V | tail -1
 }
 
-# Older point releases' roots (hundreds of MB each) go once the current one exists, unless an overlay
-# still uses one as its lower layer. Containers mount their overlay in a mount namespace of their
-# own, so every process's mountinfo is read.
-prune_others() {
+# Older point releases' roots of the same package list (hundreds of MB each) go once the current
+# one exists, unless an overlay still uses one as its lower layer. Containers mount their overlay in
+# a mount namespace of their own, so every process's mountinfo is read. Roots of another package
+# list (another checkout's) are left alone.
+prune_older() {
   local old
-  for old in "$CACHE/$SUITE-"*; do
+  for old in "$CACHE/$SUITE-"*"-$hash"; do
     [ "$old" != "$root" ] && [ -d "$old" ] || continue
+    [ "$(printf '%s\n%s\n' "$old" "$root" | sort -V | head -1)" = "$old" ] || continue
     if grep -qsF "lowerdir=$old" /proc/[0-9]*/mountinfo; then
       echo "trixie-root: keeping $old: a container still runs on it" >&2
     else
       echo "trixie-root: removing the older root $old" >&2
-      rm -rf "$old"
+      rm -rf "$old" || echo "trixie-root: could not remove $old (go on with $root)" >&2
     fi
   done
 }
@@ -72,9 +74,10 @@ fi
 [[ $point =~ ^[0-9]+(\.[0-9]+)*$ ]] || die "unexpected Version '$point' in $url/dists/$SUITE/Release"
 
 # keyed by the package list too: a root built for another list is another root
-root=$CACHE/$SUITE-$point-$(printf %s "$PACKAGES" | sha256sum | cut -c1-8)
+hash=$(printf %s "$PACKAGES" | sha256sum | cut -c1-8)
+root=$CACHE/$SUITE-$point-$hash
 if [ -x "$root/usr/lib/systemd/systemd" ]; then
-  prune_others
+  prune_older
   echo "$root"
   exit 0
 fi
@@ -91,5 +94,5 @@ mmdebstrap --quiet --variant=apt --hook-dir=/usr/share/mmdebstrap/hooks/merged-u
 chmod 755 "$tmp"
 mv -T "$tmp" "$root"
 trap - EXIT
-prune_others
+prune_older
 echo "$root"

@@ -4,7 +4,7 @@ import { sqliteDatabase } from '../alembic/sqlite-url.js';
 import type { Config } from '../config/types.js';
 import { BgError, BuildError, EXIT } from '../errors.js';
 import type { Host } from '../execute/host.js';
-import { alembicLine, onSqliteCopyLine, REHEARSE_REFUSED_MARK, REHEARSED_MARK, rehearseLine } from '../render/argv/alembic.js';
+import { alembicLine, onSqliteCopyRehearsalLine, REHEARSE_REFUSED_MARK, REHEARSED_MARK, rehearseLine } from '../render/argv/alembic.js';
 import { inRelease, projectOf, pythonOf, readSchema } from './alembic.js';
 
 // A way back (a rollback, a deploy --migrate-back of an older ref) puts older code back on the
@@ -81,34 +81,20 @@ export async function checkAlembicRollback(
   return { detail: `${names} stay applied (they only add what releases/${older} ignores)`, reversal: false };
 }
 
-// The downgrade tried where it changes nothing: on a SQLite database, on a copy made by SQLite's
-// backup API (as the app's user, beside the database file); on any other (PostgreSQL: transactional
-// DDL), for real inside a transaction that is rolled back instead of committed.
+// The downgrade tried where it changes nothing: on a SQLite database named in the env file, on a
+// copy made by SQLite's backup API (as the app's user, beside the database file); on PostgreSQL, for
+// real inside a transaction that is rolled back instead of committed (its DDL is transactional).
+// The script refuses before its first statement anything else (src/render/argv/alembic.ts).
 async function rehearse(host: Host, cfg: Config, newer: string, b: Back, user?: string): Promise<string> {
   const command = cfg.alembic!.command;
+  const python = pythonOf(host, cfg, projectOf(cfg, newer));
   const db = sqliteDatabase((await host.files.read(cfg.envFile)) ?? '', projectOf(cfg, newer));
-  let line: string;
-  let how: string;
-  if (db) {
-    const python = pythonOf(host, cfg, projectOf(cfg, newer));
-    line = onSqliteCopyLine(python, db, `.bg-rehearsal-${newer}.sqlite3`, alembicLine(command, `downgrade ${b.target}`));
-    how = 'on a copy of the SQLite database';
-  } else {
-    line = rehearseLine(pythonOf(host, cfg, projectOf(cfg, newer)), command, `downgrade ${b.target}`);
-    how = 'in a transaction rolled back';
-  }
+  const args = `downgrade ${b.target}`;
+  const line = db ? onSqliteCopyRehearsalLine(python, db, command, args) : rehearseLine(python, command, args);
+  let how = db ? 'on a copy of the SQLite database' : 'in a transaction rolled back';
   const r = await inRelease(host, cfg, newer, line, user);
-  const other = new RegExp(`${REHEARSE_REFUSED_MARK}(\\w+)`).exec(r.output);
-  if (!db && other)
-    throw new BgError(
-      `bg cannot rehearse the downgrade to ${b.target}: the database is ${other[1]}, which does not undo schema changes with a rolled-back transaction, and ${cfg.envFile} names no SQLite file (KEY=sqlite:///…) to rehearse on a copy of. Nothing was run on it.`,
-      {
-        code: 'migrate-back-rehearsal',
-        exitCode: EXIT.usage,
-        state: STATE,
-        next: `Put the database's URL in ${cfg.envFile} (e.g. DATABASE_URL=sqlite:////srv/app/shared/app.db) and have the app read it, then run the way back again; or deploy a fix forward instead.`,
-      },
-    );
+  const refused = new RegExp(`${REHEARSE_REFUSED_MARK}(.*)`).exec(r.output);
+  if (refused) throw cannotRehearse(cfg, b, refused[1]!.split('\t'));
   if (!db && r.exitCode === 0 && !r.output.includes(`${REHEARSED_MARK}`)) how = 'but its rollback was not confirmed';
   if (r.exitCode !== 0)
     throw new BgError(`The downgrade to ${b.target} fails: rehearsed ${how}, it exited ${r.exitCode ?? r.signal ?? 'unknown'}.`, {
@@ -119,6 +105,26 @@ async function rehearse(host: Host, cfg: Config, newer: string, b: Back, user?: 
       next: `Fix the downgrade() of ${b.unknown.map((x) => x.revision).join(', ')} and deploy it, or deploy a fix forward instead.`,
     });
   return how;
+}
+
+/** The rehearsal script's refusal (`<kind>\t<field>…`), before it ran anything on a database. */
+function cannotRehearse(cfg: Config, b: Back, [kind, ...words]: string[]): BgError {
+  const nameIt = `Put the database's absolute URL in ${cfg.envFile} (e.g. DATABASE_URL=sqlite:////srv/app/shared/app.db) and have the app and its Alembic env read it from there, then run the way back again; or deploy a fix forward instead.`;
+  const why: Record<string, string> = {
+    dialect: `the database is ${words[0]}, which does not undo schema changes with a rolled-back transaction, and ${cfg.envFile} names no SQLite file (KEY=sqlite:///…) to rehearse on a copy of`,
+    'not-copy': `the downgrade opened ${words[1] || 'a database'} (${words[0]}), not the copy bg made and named in the env file's variable: the app reads its database from somewhere else`,
+    'two-files': `two SQLite files could be the database, ${words[0]} and ${words[1]} (Flask-SQLAlchemy 3 resolves a relative path in instance/), and bg cannot tell which one the app uses`,
+    'no-file': `no SQLite file at ${words[0]}, where ${cfg.envFile} says the database is`,
+  };
+  return new BgError(
+    `bg cannot rehearse the downgrade to ${b.target}: ${why[kind ?? ''] ?? `the rehearsal refused (${[kind, ...words].join(', ')})`}. Nothing was run on the database.`,
+    {
+      code: 'migrate-back-rehearsal',
+      exitCode: EXIT.usage,
+      state: STATE,
+      next: nameIt,
+    },
+  );
 }
 
 /** Before the older code starts: `<command> downgrade <older head>` with the newer release's files. */

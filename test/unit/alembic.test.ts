@@ -151,10 +151,14 @@ describe('the SQLite database of an env file', () => {
   it('finds the sqlite URL and its variable; none for PostgreSQL', () => {
     expect(sqliteDatabase('SECRET=x\nDATABASE_URL=sqlite:////srv/app/shared/app.sqlite3\n', '/p')).toEqual({
       variable: 'DATABASE_URL',
+      scheme: 'sqlite',
+      query: '',
       path: '/srv/app/shared/app.sqlite3',
     });
-    expect(sqliteDatabase('export DB="sqlite:///db.sqlite3?mode=rw"\n', '/p')).toEqual({
+    expect(sqliteDatabase('export DB="sqlite+aiosqlite:///db.sqlite3?timeout=30"\n', '/p')).toEqual({
       variable: 'DB',
+      scheme: 'sqlite+aiosqlite',
+      query: '?timeout=30',
       path: '/p/db.sqlite3',
       instancePath: '/p/instance/db.sqlite3',
     });

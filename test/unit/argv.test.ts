@@ -1,9 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alembicLine, onSqliteCopyLine, rehearseLine, revisionsLine } from '../../src/render/argv/alembic.js';
+import { alembicLine, onSqliteCopyRehearsalLine, rehearseLine, revisionsLine } from '../../src/render/argv/alembic.js';
 import { GIT_ENV, gitArgs } from '../../src/render/argv/git.js';
 import { journalctlArgs, tailArgs } from '../../src/render/argv/journalctl.js';
 import { importCheckLine, manageLine, pipInstallLine, venvCreateLine } from '../../src/render/argv/python.js';
@@ -206,45 +203,24 @@ describe('venv, pip and manage.py (transient units)', () => {
 });
 
 describe('alembic (transient units)', () => {
-  it("a rehearsal's SQLite copy lands beside the file a release's link points to, under the variable, and is removed whatever the outcome", () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bg-argv-'));
-    try {
-      const data = join(dir, "shared app's");
-      const release = join(dir, 'release');
-      execFileSync('mkdir', ['-p', data, release]);
-      execFileSync('/usr/bin/python3', [
-        '-c',
-        'import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.execute("create table t(n)"); d.execute("insert into t values (42)"); d.commit()',
-        join(data, 'app.sqlite3'),
-      ]);
-      symlinkSync(join(data, 'app.sqlite3'), join(release, 'app.sqlite3'));
-      const db = { variable: 'DATABASE_URL', path: join(release, 'app.sqlite3') };
-      const read = `/usr/bin/python3 -c 'import os,sqlite3; u=os.environ["DATABASE_URL"]; print(u); print(sqlite3.connect(u[10:]).execute("select n from t").fetchone()[0])'`;
-      const out = execFileSync('sh', ['-c', onSqliteCopyLine('/usr/bin/python3', db, '.bg-rehearsal-r1.sqlite3', read)], {
-        encoding: 'utf8',
-      });
-      expect(out).toBe(`sqlite:///${data}/.bg-rehearsal-r1.sqlite3\n42\n`);
-      expect(readdirSync(data)).toEqual(['app.sqlite3']);
-      expect(readdirSync(release)).toEqual(['app.sqlite3']);
-      // the command's own exit status comes back, and the copy still goes
-      const failed = spawnSync('sh', ['-c', onSqliteCopyLine('/usr/bin/python3', db, '.bg-rehearsal-r1.sqlite3', "sh -c 'exit 3'")]);
-      expect(failed.status).toBe(3);
-      expect(readdirSync(data)).toEqual(['app.sqlite3']);
-      // a relative URL of Flask-SQLAlchemy 3: the file is in the instance folder, not at the path itself
-      mkdirSync(join(release, 'instance'));
-      symlinkSync(join(data, 'app.sqlite3'), join(release, 'instance', 'flask.sqlite3'));
-      const flask = {
+  it('a rehearsal on a copy: the copy named by the variable (driver and query kept) and by BG_REHEARSE_COPY, the command run under the rehearsal guard', () => {
+    const line = onSqliteCopyRehearsalLine(
+      '/p/.venv/bin/python',
+      {
         variable: 'DATABASE_URL',
-        path: join(release, 'flask.sqlite3'),
-        instancePath: join(release, 'instance', 'flask.sqlite3'),
-      };
-      expect(
-        execFileSync('sh', ['-c', onSqliteCopyLine('/usr/bin/python3', flask, '.bg-rehearsal-r2.sqlite3', read)], { encoding: 'utf8' }),
-      ).toBe(`sqlite:///${data}/.bg-rehearsal-r2.sqlite3\n42\n`);
-      expect(readdirSync(release).sort()).toEqual(['app.sqlite3', 'instance']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+        scheme: 'sqlite+aiosqlite',
+        query: '?timeout=30',
+        path: "/r/app's.db",
+        instancePath: "/r/instance/app's.db",
+      },
+      ['flask', 'db'],
+      'downgrade a1',
+    );
+    expect(line).toContain(`db='/r/app'\\''s.db'; inst='/r/instance/app'\\''s.db';`);
+    expect(line).toContain(
+      `BG_REHEARSE_COPY="$copy" DATABASE_URL="sqlite+aiosqlite:///$copy"'?timeout=30' ${rehearseLine('/p/.venv/bin/python', ['flask', 'db'], 'downgrade a1')}`,
+    );
+    expect(spawnSync('sh', ['-n', '-c', line]).status).toBe(0);
   });
 
   it('the command as written, then bg’s words; paths single-quoted; scripts one quoted word', () => {

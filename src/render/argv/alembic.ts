@@ -122,43 +122,42 @@ export const revisionsLine = (python: string, ini: string, projects: string[]) =
 /** `<command> <args>`: the command's words are config values free of quotes; `args` are bg's own words or revision ids. */
 export const alembicLine = (command: string[], args: string) => `${command.join(' ')} ${args}`;
 
-// `line` run on a copy of a SQLite database, with `variable` pointing at the copy. The database is
-// `path`, or `instancePath` when only that one exists. The copy is made by SQLite's backup API
-// (consistent while the app writes) beside the file that path resolves to: a release's link into
-// shared/ is followed, by the app's user, so the copy lands in the app's data dir, which that user
-// can write, never in the release (root's). Removed whatever the outcome.
-const SQLITE_COPY = 'import sqlite3,sys; d=sqlite3.connect(sys.argv[2]); sqlite3.connect(sys.argv[1]).backup(d); d.close()';
-export const onSqliteCopyLine = (
-  python: string,
-  db: { variable: string; path: string; instancePath?: string },
-  copyName: string,
-  line: string,
-) =>
-  `db=${q(db.path)}; ${db.instancePath ? `[ -e "$db" ] || [ ! -e ${q(db.instancePath)} ] || db=${q(db.instancePath)}; ` : ''}` +
-  `copy="$(dirname -- "$(readlink -f -- "$db")")"/${q(copyName)} && rm -f -- "$copy" && ${q(python)} -I -c ${q(SQLITE_COPY)} "$db" "$copy" && ${db.variable}="sqlite:///$copy" ${line}; rc=$?; rm -f -- "$copy"; exit $rc`;
-
-// Runs the command's own script (`flask`, `alembic`) in this Python with SQLAlchemy's commit of a
-// connection's transaction turned into its rollback: a downgrade on a database with transactional
-// DDL (PostgreSQL) runs for real, then leaves nothing behind. Prints MARK + how many it rolled back.
-// Before the first statement on any other database it prints REFUSED_MARK + the dialect and exits 3:
-// SQLite's driver commits schema changes outside any transaction (Alembic: "non-transactional
-// DDL"), so a rolled-back rehearsal there would change the real database.
+// Runs the command's own script (`flask`, `alembic`) in this Python with a guard before every
+// statement: a rehearsal must touch only what it was meant to. Two ways:
+// - in a transaction rolled back (no BG_REHEARSE_COPY): SQLAlchemy's commit of a connection's
+//   transaction is turned into its rollback, so a downgrade on a database with transactional DDL
+//   (PostgreSQL) runs for real, then leaves nothing behind; prints REHEARSED_MARK + how many it
+//   rolled back. Any other dialect is refused: SQLite's driver commits schema changes outside the
+//   transaction (Alembic: "non-transactional DDL"), so this would change the real database.
+// - on a copy (BG_REHEARSE_COPY=<the copy>): any statement on another database than that SQLite
+//   file is refused (the app reads its URL from somewhere the override does not reach).
+// A refusal prints REHEARSE_REFUSED_MARK + `dialect` or `not-copy`, then its fields (the dialect; the
+// database), each after a tab, before the first statement, and exits 3.
 export const REHEARSED_MARK = 'BG-REHEARSED ';
 export const REHEARSE_REFUSED_MARK = 'BG-REHEARSE-REFUSED ';
 const REHEARSE = `
 import atexit, os, runpy, sys
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, base
+copy = os.environ.get('BG_REHEARSE_COPY')
 rolled = []
 def instead_of_commit(self):
     self._do_rollback()
     rolled.append(1)
-base.RootTransaction._do_commit = instead_of_commit
-def only_transactional_ddl(conn, *rest):
-    if conn.dialect.name != 'postgresql':
-        print('${REHEARSE_REFUSED_MARK}' + conn.dialect.name, flush=True)
-        os._exit(3)
-event.listen(Engine, 'before_cursor_execute', only_transactional_ddl)
+if not copy:
+    base.RootTransaction._do_commit = instead_of_commit
+def refuse(why):
+    print('${REHEARSE_REFUSED_MARK}' + why, flush=True)
+    os._exit(3)
+def guard(conn, *rest):
+    name = conn.dialect.name
+    if copy:
+        database = conn.engine.url.database or ''
+        if name != 'sqlite' or os.path.realpath(database) != os.path.realpath(copy):
+            refuse('not-copy\\t' + name + '\\t' + database)
+    elif name != 'postgresql':
+        refuse('dialect\\t' + name)
+event.listen(Engine, 'before_cursor_execute', guard)
 atexit.register(lambda: print('${REHEARSED_MARK}%d' % len(rolled)))
 sys.argv = sys.argv[1:]
 runpy.run_path(sys.argv[0], run_name='__main__')
@@ -167,3 +166,34 @@ runpy.run_path(sys.argv[0], run_name='__main__')
 /** `<command> <args>` rehearsed in a transaction rolled back (the command's first word found on PATH). */
 export const rehearseLine = (python: string, command: string[], args: string) =>
   `${q(python)} -c ${q(REHEARSE)} "$(command -v ${command[0]})" ${command.slice(1).join(' ')} ${args}`;
+
+// `<command> <args>` rehearsed (as above) on a copy of a SQLite database, with `variable` pointing at
+// the copy (the URL's driver and query kept). The database is `path`, or `instancePath` (Flask-
+// SQLAlchemy 3's place for a relative path) when only that one exists; both existing as different
+// files is refused (`two-files`), as is neither (`no-file`): bg cannot tell which one the app uses.
+// The copy is made by SQLite's backup API, reading the database read-only (consistent while the app
+// writes), into a private dir beside the file that path resolves to: a release's link into shared/
+// is followed, by the app's user, so the copy lands in the app's data dir, which that user can
+// write, never in the release (root's). The dir goes whatever the outcome.
+const SQLITE_COPY =
+  'import sqlite3,sys; s=sqlite3.connect("file:" + sys.argv[1].replace("%","%25").replace("?","%3f").replace("#","%23") + "?mode=ro", uri=True); d=sqlite3.connect(sys.argv[2]); s.backup(d); d.close(); s.close()';
+export const onSqliteCopyRehearsalLine = (
+  python: string,
+  db: { variable: string; scheme: string; query: string; path: string; instancePath?: string },
+  command: string[],
+  args: string,
+) => {
+  const refuse = (kind: string, ...fields: string[]) =>
+    `{ printf '%s' '${REHEARSE_REFUSED_MARK}${kind}'; printf '\\t%s' ${fields.join(' ')}; echo; exit 3; }`;
+  const pick = db.instancePath
+    ? `inst=${q(db.instancePath)}; if [ -e "$db" ] && [ -e "$inst" ]; then [ "$(readlink -f -- "$db")" = "$(readlink -f -- "$inst")" ] || ${refuse('two-files', '"$db"', '"$inst"')}; elif [ -e "$inst" ]; then db=$inst; fi; `
+    : '';
+  return [
+    `db=${q(db.path)}; ${pick}[ -f "$db" ] || ${refuse('no-file', '"$db"')}`,
+    `tmp="$(mktemp -d -- "$(dirname -- "$(readlink -f -- "$db")")/.bg-rehearsal.XXXXXX")" || exit 1`,
+    `trap 'rm -rf -- "$tmp"' EXIT; trap 'exit 143' TERM INT`,
+    `copy="$tmp/db.sqlite3"`,
+    `${q(python)} -I -c ${q(SQLITE_COPY)} "$db" "$copy" || exit 1`,
+    `BG_REHEARSE_COPY="$copy" ${db.variable}="${db.scheme}:///$copy"${q(db.query)} ${rehearseLine(python, command, args)}`,
+  ].join('\n');
+};

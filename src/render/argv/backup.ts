@@ -52,8 +52,12 @@ def from_url(url, migrations):
     if scheme == "sqlite":
         path = unquote(u.path[1:])
         # Flask-SQLAlchemy 3 resolves a relative SQLite path in the app's instance folder
-        if path and not os.path.isabs(path) and not os.path.lexists(path) and os.path.lexists(os.path.join("instance", path)):
-            path = os.path.join("instance", path)
+        inst = os.path.join("instance", path)
+        if path and not os.path.isabs(path) and os.path.exists(inst):
+            if not os.path.exists(path):
+                path = inst
+            elif os.path.realpath(path) != os.path.realpath(inst):
+                fail("two SQLite files could be the database, %s and %s (Flask-SQLAlchemy 3 resolves a relative path in instance/): put its absolute sqlite://// URL in the env file" % (os.path.abspath(path), os.path.abspath(inst)))
         return sqlite_copy(path, migrations)
     if scheme in ("postgres", "postgresql"):
         return pg_copy(["-d", "postgresql:" + url.split(":", 1)[1]], {}, (u.path or "/")[1:], migrations)
