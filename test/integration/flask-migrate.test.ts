@@ -312,5 +312,17 @@ for (const kind of ['sqlite', 'postgresql'] as const) {
       expect(await revision()).toBe('48f7e8d113b3');
       expect((await s.get('/')).body).toMatch(/^v3 notes=\d+$/);
     });
+
+    it('rollback --migrate-back to a release that knows the database revision (the v3 before): no window, not one 503', async () => {
+      const color = await active();
+      const r = await underLoad(['rollback', '--migrate-back'], 'rollback --migrate-back, nothing to reverse');
+      const out = r.stdout + r.stderr;
+      expect(r.code, out).toBe(0);
+      expect(out).toContain("knows the database's revision (48f7e8d113b3); nothing to migrate back: no maintenance window");
+      expect(out).toMatch(/maintenance-on .*not needed: nothing to migrate back/);
+      expect(await revision()).toBe('48f7e8d113b3');
+      expect(await active()).not.toBe(color);
+      expect((await s.get('/')).body).toMatch(/^v3 notes=\d+$/);
+    });
   });
 }
