@@ -23,6 +23,19 @@ describe('system scope under umask 027: a stock Django project and a Flask-Migra
         `/usr/bin/python3 -c ${shellWord('import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])')} ${db} ${shellWord(sql)}`,
       )
     ).trim();
+  /** `rollback --migrate-back` under load: exit 0, no failed request, the maintenance window seen. */
+  async function migrateBackUnderLoad(app: App, label: string) {
+    const loop = app.loop('/', 3, { maintenanceOk: true });
+    const back = await app.bg('rollback --migrate-back', UMASK);
+    const counts = await loop.stop();
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    expect(counts.failed, counts.failures.join('\n')).toBe(0);
+    expect(counts.ok).toBeGreaterThan(0);
+    expect(counts.maintenance).toBeGreaterThan(0);
+    console.log(
+      `[umask 027 ${label}] rollback --migrate-back: ${counts.sent} requests, ${counts.maintenance} maintenance 503s, ${counts.failed} failed`,
+    );
+  }
   /** How many SQLite copies `<root>/backups` holds. */
   const sqliteCopies = async (root: string) => Number(await c.ok(`ls ${root}/backups | grep -c "\\.sqlite3$" || true`));
 
@@ -76,16 +89,7 @@ caddy:
     );
 
     // the way back: rehearsed on a copy of the database, then reversed inside the maintenance window
-    const backLoop = app.loop('/', 3, { maintenanceOk: true });
-    const back = await app.bg('rollback --migrate-back', UMASK);
-    const backCounts = await backLoop.stop();
-    expect(back.code, back.stdout + back.stderr).toBe(0);
-    expect(backCounts.failed, backCounts.failures.join('\n')).toBe(0);
-    expect(backCounts.ok).toBeGreaterThan(0);
-    expect(backCounts.maintenance).toBeGreaterThan(0);
-    console.log(
-      `[umask 027 django] rollback --migrate-back: ${backCounts.sent} requests, ${backCounts.maintenance} maintenance 503s, ${backCounts.failed} failed`,
-    );
+    await migrateBackUnderLoad(app, 'django');
     expect(await app.get()).toBe('v1 questions=0');
     expect(await pollsApplied()).toBe('1');
     expect(await sqliteValue(stockDb, "select count(*) from pragma_table_info('polls_question') where name='note'")).toBe('0');
@@ -147,16 +151,7 @@ caddy:
     expect(await c.ok('systemctl show -p ExecStart --value notes-web-green.service')).toContain('/srv/notes/green/.venv/bin/python');
 
     // v1 can live with the added column, so a plain rollback would keep it; --migrate-back downgrades
-    const backLoop = app.loop('/', 3, { maintenanceOk: true });
-    const back = await app.bg('rollback --migrate-back', UMASK);
-    const backCounts = await backLoop.stop();
-    expect(back.code, back.stdout + back.stderr).toBe(0);
-    expect(backCounts.failed, backCounts.failures.join('\n')).toBe(0);
-    expect(backCounts.ok).toBeGreaterThan(0);
-    expect(backCounts.maintenance).toBeGreaterThan(0);
-    console.log(
-      `[umask 027 flask-migrate] rollback --migrate-back: ${backCounts.sent} requests, ${backCounts.maintenance} maintenance 503s, ${backCounts.failed} failed`,
-    );
+    await migrateBackUnderLoad(app, 'flask-migrate');
     expect(await app.get()).toBe('v1 notes=0');
     expect(await version()).toBe('97d29cc10ceb');
     expect(await sqliteCopies('/srv/notes')).toBe(copiesAfterDeploy + 1);
