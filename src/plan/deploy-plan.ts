@@ -103,7 +103,10 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
     ...windowClose(host, window),
     ...celerySteps(cfg, to).start,
     ...boot.afterCeleryStart,
-    { name: `drain-${from}`, action: { kind: 'drain', ports: [cfg.web.ports[from]] } },
+    {
+      name: `drain-${from}`,
+      action: { kind: 'drain', ports: [cfg.web.ports[from]], ...(cfg.caddy.switch === 'port' && { forgetSockets: to }) },
+    },
     // Drained, so no request depends on the old Gunicorn any more. Its own exit after SIGQUIT takes
     // a moment (its arbiter and workers each sleep briefly): systemd sees it through, bg does not wait.
     { name: `stop-web-${from}`, action: { kind: 'stop', unit: oldU.web, wait: false }, undo: { kind: 'start', unit: oldU.web } },

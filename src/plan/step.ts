@@ -67,7 +67,8 @@ export type Action =
   | { kind: 'repair-upstream'; color: Color; release?: string } // the upstream file (and `current`) for the color Caddy already routes to
   | { kind: 'switch'; to: Color; release?: string } // release: where `current` points after
   | { kind: 'switch-back' } // undo of switch: the upstream file, `current` and Caddy's config from before it
-  | { kind: 'drain'; ports: number[] }
+  // forgetSockets: the color now live on its port; once drained, the socket switch's leftovers go
+  | { kind: 'drain'; ports: number[]; forgetSockets?: Color }
   | { kind: 'enable'; units: string[] }
   | { kind: 'disable'; units: string[] }
   // remove: the main Caddyfile without this app's import (adapted and checked to keep every other site), Caddy
@@ -178,7 +179,7 @@ export const describeAction = (a: Action, place: PortPlace = byPort): string => 
     case 'switch-back':
       return 'put back the previous upstream and Caddy config';
     case 'drain':
-      return `wait for in-flight requests on ${a.ports.map(place).join(', ')} to finish`;
+      return `wait for in-flight requests on ${a.ports.map(place).join(', ')} to finish${a.forgetSockets ? ', then remove what a socket switch left (active.sock, empty socket dirs)' : ''}`;
     case 'enable':
       return `enable ${a.units.join(', ')}`;
     case 'disable':

@@ -24,6 +24,7 @@ import { readOnlyPath } from './read-only-advice.js';
 import { checkoutRelease, markRelease, pointColor, removeReleases } from './releases.js';
 import { purgeRoot, removeUnitFiles, unrouteSite } from './remove.js';
 import { linkSharedPaths } from './shared-paths.js';
+import { forgetSockets } from './socket-switch.js';
 import { checkStaticDir } from './static-dir.js';
 import { switchBack, switchTo } from './switch.js';
 import { checkVenvLink, ensureVenv } from './venv.js';
@@ -238,7 +239,8 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
         const name = typeof target === 'number' ? `:${port}` : target;
         parts.push(r.drained ? `${name} drained` : `${name} still had ${r.left} connection(s) after ${cfg.web.timeout}s`);
       }
-      return { detail: parts.join(', ') };
+      const gone = action.forgetSockets ? await forgetSockets(ctx, action.forgetSockets) : '';
+      return { detail: parts.join(', ') + gone };
     }
     case 'enable':
       await host.systemd.enableUnitFiles(action.units);

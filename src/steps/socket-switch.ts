@@ -61,11 +61,13 @@ export async function socketBack(ctx: ActionContext, before: SwitchReceipt): Pro
 }
 
 /**
- * A switch to the port (caddy.switch moved back to `port`): Caddy dials the port now, so nothing
- * dials `active.sock`, and it goes (the switch's undo, socketBack, puts it back). So does the new
- * color's socket dir: its Gunicorn binds the port now, and a socket in the dir is one a killed run
- * left (unlink never follows; rmdir only removes an empty dir). The old color's Gunicorn listens on
- * its socket until it exits, which unlinks it: its dir goes at the next switch, the runtime dir with it.
+ * After a switch to the port (caddy.switch moved back to `port`) and the old color's drain: Caddy
+ * dials the port now, and no request its previous config accepted is still on its way to
+ * `active.sock`, so the link goes (removing it at the switch itself sent those requests to a missing
+ * file: 502). The switch's undo, socketBack, puts it back. So does the new color's socket dir: its
+ * Gunicorn binds the port now, and a socket in the dir is one a killed run left (unlink never
+ * follows; rmdir only removes an empty dir). The old color's Gunicorn listens on its socket until it
+ * exits, which unlinks it: its dir goes at the next deploy, the runtime dir with it.
  * Returns what it removed, for the step's detail.
  */
 export async function forgetSockets(ctx: ActionContext, to: Color): Promise<string> {

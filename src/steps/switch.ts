@@ -7,7 +7,7 @@ import { describeSite, droppedSites } from '../host/caddy-sites.js';
 import { renderUpstream } from '../render/upstream.js';
 import { loadMainCaddyfile } from './caddy-guard.js';
 import { markServed } from './releases.js';
-import { forgetSockets, socketBack, switchSocketTo } from './socket-switch.js';
+import { socketBack, switchSocketTo } from './socket-switch.js';
 
 // The switch: upstream file, then `current`, then Caddy loads the Caddyfile (which imports the
 // upstream file), and Caddy itself must confirm it routes to the new port.
@@ -32,9 +32,8 @@ export async function switchTo(ctx: ActionContext, to: Color, release: string | 
   const want = `127.0.0.1:${cfg.web.ports[to]}`;
   // maintenance on: Caddy answers 503 and routes nowhere until `maintenance off` (which confirms the route)
   if (host.files.exists(maintenanceFlag(cfg))) {
-    const gone = await forgetSockets(ctx, to);
     if (release) await markServed(host, cfg, release);
-    return `upstream is ${want}; maintenance is on, so Caddy answers 503 until \`bluegreen maintenance off\`${gone}`;
+    return `upstream is ${want}; maintenance is on, so Caddy answers 503 until \`bluegreen maintenance off\``;
   }
   const routed = await host.caddy.upstreams();
   if (!routed.includes(want)) {
@@ -43,9 +42,8 @@ export async function switchTo(ctx: ActionContext, to: Color, release: string | 
       next: `Check that ${cfg.caddy.caddyfile} is the Caddyfile Caddy runs and that it imports ${cfg.caddy.upstreamFile}.`,
     });
   }
-  const gone = await forgetSockets(ctx, to);
   if (release) await markServed(host, cfg, release);
-  return `Caddy routes to ${want}${gone}`;
+  return `Caddy routes to ${want}`;
 }
 
 // Puts the upstream file back and has Caddy load the main Caddyfile from disk again: that also
@@ -55,7 +53,7 @@ export async function switchTo(ctx: ActionContext, to: Color, release: string | 
 // written (a full disk) left it as it was, and writing it again would fail the same way.
 export async function switchBack(ctx: ActionContext, before: SwitchReceipt): Promise<void> {
   const { cfg, host } = ctx;
-  // either switch: the port switch removes `active.sock` when it leaves the socket switch
+  // either switch: after a move to the port, the drain that follows removes `active.sock`
   await socketBack(ctx, before);
   const upstream = await host.files.read(cfg.caddy.upstreamFile).catch(() => null);
   // the socket switch reloads nothing unless its upstream file changed (a move from `port`)

@@ -121,7 +121,7 @@ describe('planDeploy', () => {
       'disable-web-blue',
     ]);
     expect(p.steps.find((s) => s.name === 'stop-web-blue')?.action).toEqual({ kind: 'stop', unit: 'shop-web-blue.service', wait: false });
-    expect(p.steps.find((s) => s.name === 'drain-blue')?.action).toEqual({ kind: 'drain', ports: [8000] });
+    expect(p.steps.find((s) => s.name === 'drain-blue')?.action).toEqual({ kind: 'drain', ports: [8000], forgetSockets: 'green' });
   });
 
   it('gates Celery: the old beat and worker stop once the new web is healthy, the new ones start right after the switch', () => {

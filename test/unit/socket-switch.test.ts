@@ -108,23 +108,35 @@ describe('the switch back to the port: the socket leftovers go, and the undo put
     return { host, ctx, receipt: () => receipt };
   };
 
-  it("removes active.sock and the new color's socket dir once Caddy routes to the port; the old color's socket stays until its Gunicorn exits", async () => {
+  it("the switch keeps active.sock: requests Caddy's previous config accepted may still dial it", async () => {
     const { host, ctx } = setUp();
     const r = await perform({ kind: 'switch', to: 'green', release: undefined }, ctx);
-    expect(r.detail).toBe('Caddy routes to 127.0.0.1:8100; removed /run/bg/shop/active.sock, /run/bg/shop/green');
+    expect(r.detail).toBe('Caddy routes to 127.0.0.1:8100');
     expect(host.routes).toEqual(['127.0.0.1:8100']);
+    expect(host.links.get('/run/bg/shop/active.sock')).toBe('/run/bg/shop/blue/gunicorn.sock');
+    expect(host.dirs.has('/run/bg/shop/green')).toBe(true);
+  });
+
+  it("the drain after it removes active.sock and the new color's socket dir; the old color's socket stays until its Gunicorn exits", async () => {
+    const { host, ctx } = setUp();
+    await perform({ kind: 'switch', to: 'green', release: undefined }, ctx);
+    const r = await perform({ kind: 'drain', ports: [8000], forgetSockets: 'green' }, ctx);
+    expect(r.detail).toBe('/run/bg/shop/blue/gunicorn.sock drained; removed /run/bg/shop/active.sock, /run/bg/shop/green');
+    expect(host.calls.indexOf('drain /run/bg/shop/blue/gunicorn.sock')).toBeGreaterThan(-1);
     expect(host.links.has('/run/bg/shop/active.sock')).toBe(false);
     expect(host.dirs.has('/run/bg/shop/green')).toBe(false);
     expect(host.fileMap.has('/run/bg/shop/blue/gunicorn.sock')).toBe(true);
     expect(host.dirs.has('/run/bg/shop')).toBe(true);
   });
 
-  it('the next switch removes the old color dir and the runtime dir, once they are empty', async () => {
+  it("the next deploy's drain removes the old color dir and the runtime dir, once they are empty", async () => {
     const { host, ctx } = setUp();
     await perform({ kind: 'switch', to: 'green', release: undefined }, ctx);
+    await perform({ kind: 'drain', ports: [8000], forgetSockets: 'green' }, ctx);
     host.fileMap.delete('/run/bg/shop/blue/gunicorn.sock'); // blue's Gunicorn exited
-    const r = await perform({ kind: 'switch', to: 'blue', release: undefined }, ctx);
-    expect(r.detail).toBe('Caddy routes to 127.0.0.1:8000; removed /run/bg/shop/blue, /run/bg/shop');
+    await perform({ kind: 'switch', to: 'blue', release: undefined }, ctx);
+    const r = await perform({ kind: 'drain', ports: [8100], forgetSockets: 'blue' }, ctx);
+    expect(r.detail).toBe(':8100 drained; removed /run/bg/shop/blue, /run/bg/shop');
     expect([...host.dirs].filter((d) => d.startsWith('/run/bg'))).toEqual([]);
   });
 
