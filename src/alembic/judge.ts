@@ -16,11 +16,11 @@ const col = (o: AlembicOp) => (typeof o.column === 'string' ? o.column : (o.colu
 export function breaks(o: AlembicOp): string | undefined {
   switch (o.op) {
     case 'drop_column':
-      return `drop_column ${o.table}.${col(o)} (the serving code still selects it)`;
+      return `drop_column ${o.table}.${col(o)} (the serving code breaks if it still selects it)`;
     case 'drop_table':
-      return `drop_table ${o.table} (the serving code still queries it)`;
+      return `drop_table ${o.table} (the serving code breaks if it still queries it)`;
     case 'rename_table':
-      return `rename_table ${o.table} → ${o.newName ?? '?'} (the serving code still queries ${o.table})`;
+      return `rename_table ${o.table} → ${o.newName ?? '?'} (the serving code breaks if it still queries ${o.table})`;
     case 'add_column': {
       const c = typeof o.column === 'object' ? o.column : undefined;
       if (c?.notNull && !c.serverDefault)
@@ -29,7 +29,7 @@ export function breaks(o: AlembicOp): string | undefined {
     }
     case 'alter_column': {
       const what: string[] = [];
-      if (o.newName) what.push(`renamed to ${o.newName} (the serving code still selects ${col(o)})`);
+      if (o.newName) what.push(`renamed to ${o.newName} (the serving code breaks if it still selects ${col(o)})`);
       if (o.notNull) what.push('made NOT NULL (inserts that leave it empty fail)');
       if (o.typeChange) what.push('type changed (what the serving code writes may be refused)');
       return what.length ? `alter_column ${o.table}.${col(o)} ${what.join(', ')}` : undefined;

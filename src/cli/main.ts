@@ -86,12 +86,18 @@ export async function main(argv: string[], load: LoadCommand): Promise<number> {
       '--migrate-back',
       'django, alembic: rehearse, then with maintenance on reverse (downgrade) what the older release does not know',
     )
+    .option(
+      '--allow-destructive',
+      'django, alembic: go back although the check says the older release cannot run on what stays applied (it no longer uses it: the code step)',
+    )
     .option('--no-memory-check', NO_MEMORY_CHECK)
     .addOption(parallel())
     .description('put the release that served before the last deploy back in service, through the same gate, switch and drain')
-    .action(async (cmdOpts: { to?: string; migrateBack?: boolean; memoryCheck?: boolean; parallel?: number }) => {
-      code = await (await load('deploy')).rollback({ ...opts(), ...cmdOpts });
-    });
+    .action(
+      async (cmdOpts: { to?: string; migrateBack?: boolean; allowDestructive?: boolean; memoryCheck?: boolean; parallel?: number }) => {
+        code = await (await load('deploy')).rollback({ ...opts(), ...cmdOpts });
+      },
+    );
   program
     .command('logs')
     .addArgument(new Argument('[kind]', 'web (default), worker or beat').choices(LOG_KINDS))

@@ -30,4 +30,5 @@ export interface ActionContext {
   signal?: AbortSignal; // Ctrl-C / SIGTERM: long waits (health, drain) stop at once
   note: (message: string) => void; // shown under the step (e.g. the diff of a replaced file)
   keep: (receipt: Receipt) => void;
+  planned?: readonly string[]; // the migrations this run's plan step said it applies (for the copy's note)
 }

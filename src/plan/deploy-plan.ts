@@ -178,11 +178,15 @@ function wayBack(
     );
   const migrateBack = !!(checked && req.migrateBack);
   const checks: Step[] = [];
+  const keep = !migrateBack && req.allowDestructive ? ({ allowDestructive: true } as const) : {};
   if (checked && way && serving)
     checks.push(
       framework === 'alembic'
-        ? { name: `alembic-rollback-${to}`, action: { kind: 'alembic-rollback', newer: serving, older: target, migrateBack, ...user } }
-        : { name: `back-check-${to}`, action: { kind: 'back-check', serving, older: target, command: way, migrateBack, ...user } },
+        ? {
+            name: `alembic-rollback-${to}`,
+            action: { kind: 'alembic-rollback', newer: serving, older: target, migrateBack, ...keep, ...user },
+          }
+        : { name: `back-check-${to}`, action: { kind: 'back-check', serving, older: target, command: way, migrateBack, ...keep, ...user } },
     );
   const reverse: Window['reverse'] =
     migrateBack && way && serving

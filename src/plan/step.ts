@@ -42,14 +42,23 @@ export type Action =
   // older release does not know; refused when the older code cannot run on it, rehearsed with
   // --migrate-back. migrate-back reverses it with the serving release's files; its undo,
   // migrate-forward, applies the serving release's migrations again
-  | { kind: 'back-check'; serving: string; older: string; command: 'rollback' | 'deploy'; migrateBack: boolean; user?: string }
+  // allowDestructive: what the older release cannot run on stays applied, as told (it is a note, not a refusal)
+  | {
+      kind: 'back-check';
+      serving: string;
+      older: string;
+      command: 'rollback' | 'deploy';
+      migrateBack: boolean;
+      allowDestructive?: true;
+      user?: string;
+    }
   | { kind: 'migrate-back'; serving: string; older: string; command: 'rollback' | 'deploy'; user?: string }
   | { kind: 'migrate-forward'; release: string; user?: string }
   // alembic: the pending revisions, refused like Django's plan; rollbacks: the revisions the older release lacks, and their downgrade
   // migrateBack: a deploy --migrate-back, whose alembic-migrate-back step downgrades first: a database
   // revision the release does not have is that step's to take back, not refused
   | { kind: 'alembic-plan'; release: string; guard: MigrationGuard; user?: string; ref?: string; migrateBack?: boolean }
-  | { kind: 'alembic-rollback'; newer: string; older: string; migrateBack: boolean; user?: string }
+  | { kind: 'alembic-rollback'; newer: string; older: string; migrateBack: boolean; allowDestructive?: true; user?: string }
   | { kind: 'alembic-migrate-back'; newer: string; older: string; user?: string }
   | { kind: 'alembic-upgrade'; release: string; user?: string } // the undo of a downgrade: upgrade to the release's head again
   | { kind: 'venv'; release: string; memoryHigh?: number } // the release's .venv: reused when its requirements are unchanged

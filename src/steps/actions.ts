@@ -125,7 +125,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     }
     case 'alembic-rollback':
       return wayBackChecked(
-        await checkAlembicRollback(host, cfg, action.newer, action.older, action.migrateBack, action.user),
+        await checkAlembicRollback(host, cfg, action.newer, action.older, action.migrateBack, action.user, !!action.allowDestructive),
         action.migrateBack,
       );
     case 'alembic-migrate-back':
@@ -137,7 +137,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
     case 'migrate-forward':
       return { detail: await migrateForward(host, cfg, action.release, action.user) };
     case 'backup-db':
-      return { detail: await takeBackup(host, cfg, action, ctx.signal) };
+      return { detail: await takeBackup(host, cfg, action, ctx.signal, ctx.planned) };
     case 'prune-backups':
       return { detail: await pruneBackups(host, cfg, action.files) };
     case 'venv': {

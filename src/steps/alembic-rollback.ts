@@ -52,6 +52,7 @@ export async function checkAlembicRollback(
   older: string,
   migrateBack: boolean,
   user?: string,
+  allowDestructive = false,
 ): Promise<{ detail: string; reversal: boolean }> {
   const b = await readBack(host, cfg, newer, older, user);
   const names = b.unknown.map((r) => r.revision).join(', ');
@@ -68,16 +69,21 @@ export async function checkAlembicRollback(
     };
   }
   const j = judge(b.unknown);
-  if (j.refused.length || j.unchecked.length)
-    throw new BgError(
-      `releases/${older} would run on a schema it cannot use: ${names} applied, unknown to it: ${[...j.refused, ...j.unchecked].join('; ')}.`,
-      {
-        code: 'rollback-schema',
-        exitCode: EXIT.usage,
-        state: STATE,
-        next: `Run the rollback with --migrate-back: bg downgrades to ${b.target} with releases/${newer}'s revision files (rehearsed first), then starts the older code.`,
-      },
-    );
+  const breaks = [...j.refused, ...j.unchecked];
+  if (breaks.length && allowDestructive)
+    return {
+      detail: `${names} stay applied as told (--allow-destructive), though bg cannot tell that releases/${older} runs on them: ${breaks.join('; ')}`,
+      reversal: false,
+    };
+  if (breaks.length)
+    throw new BgError(`releases/${older} would run on a schema it cannot use: ${names} applied, unknown to it: ${breaks.join('; ')}.`, {
+      code: 'rollback-schema',
+      exitCode: EXIT.usage,
+      state: STATE,
+      next:
+        `Run the rollback with --migrate-back: bg downgrades to ${b.target} with releases/${newer}'s revision files (rehearsed first), then starts the older code. ` +
+        `Or, when releases/${older} no longer uses what they drop or change (it is the code step before them), \`bluegreen rollback --allow-destructive\` keeps them applied: bg reads the revision files, not the older code, so it cannot tell.`,
+    });
   return { detail: `${names} stay applied (they only add what releases/${older} ignores)`, reversal: false };
 }
 

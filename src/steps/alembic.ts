@@ -150,9 +150,8 @@ export async function checkAlembicPlan(
       ...wayOn(j.refused),
       guard.serving === 'legacy'
         ? `Or stop ${guard.unit} first: with nothing serving, setup applies them without this check (the site is down until setup's switch).`
-        : 'Or accept the break (bg reads the revisions, not what the serving code maps: once the serving code no longer uses it, this is the way on): ' +
-          'bluegreen maintenance on, bluegreen deploy <ref> --allow-destructive, bluegreen maintenance off; ' +
-          'without maintenance the old version fails on it from the release step until the switch.',
+        : `bg reads the revision files, not what the serving code maps: if the serving release no longer uses what they change (you deployed the code step), \`bluegreen deploy ${way.ref ?? '<ref>'} --allow-destructive\` is the way on. ` +
+          `If it still does, \`bluegreen deploy ${way.ref ?? '<ref>'} --allow-destructive --maintenance\` goes ahead behind a 503 from right before the release commands until the switch (the old Celery worker and beat stop first).`,
     ].join(' '),
   });
 }

@@ -56,7 +56,13 @@ export function backupInfo(output: string): BackupInfo | undefined {
 
 const STATE = 'Stopped before any migration: the old version is still serving and the database is untouched.';
 
-export async function takeBackup(host: Host, cfg: Config, b: BackupRequest, signal?: AbortSignal): Promise<string> {
+export async function takeBackup(
+  host: Host,
+  cfg: Config,
+  b: BackupRequest,
+  signal?: AbortSignal,
+  planned?: readonly string[], // the plan step's list: the copy script reads Django's plan only
+): Promise<string> {
   const project = inAppDir(cfg, releasePath(cfg, b.release));
   if (b.user) await host.ensureSystemUser(b.user, cfg.root, cfg.app);
   const python = host.files.exists(`${project}/.venv/bin/python`)
@@ -111,7 +117,7 @@ export async function takeBackup(host: Host, cfg: Config, b: BackupRequest, sign
     taken: new Date().toISOString(),
     kind,
     database: info.database ?? '',
-    migrations: info.migrations ?? [],
+    migrations: info.migrations?.length ? info.migrations : [...(planned ?? [])],
   };
   await host.backups.writeNote(`${dir}/${b.name}.json`, `${JSON.stringify(note)}\n`);
   return `backups/${file} (${sealed.size} bytes, ${kind}${note.migrations.length ? `, before ${note.migrations.length} migration(s)` : ''})`;

@@ -18,6 +18,7 @@ export interface BackCheck {
   older: string; // the release going back into service
   command: 'rollback' | 'deploy';
   migrateBack: boolean;
+  allowDestructive?: true; // what the older code cannot run on stays applied, as told
   user?: string;
 }
 
@@ -88,6 +89,10 @@ export async function checkBack(host: Host, cfg: Config, c: BackCheck): Promise<
     };
   }
   const breaking = s.undo.filter(breaksOlderCode);
+  if (breaking.length > 0 && c.allowDestructive)
+    return none(
+      `${s.unknown.join(', ')} stay applied as told (--allow-destructive); releases/${c.older} may fail where it uses what they changed: migrating back would ${breaking.map((u) => u.replace(': Undo ', ': undo ')).join('; ')}${orphans}`,
+    );
   if (breaking.length > 0) {
     throw new BgError(
       `releases/${c.older} would run on a schema it cannot use: ${s.unknown.join(', ')} applied; migrating back would ${breaking.map((u) => u.replace(': Undo ', ': undo ')).join('; ')}.`,
@@ -98,7 +103,8 @@ export async function checkBack(host: Host, cfg: Config, c: BackCheck): Promise<
         next:
           s.irreversible.length > 0
             ? 'It cannot be migrated back (irreversible): deploy a fix forward, or restore the database from a backup.'
-            : `Run the ${c.command} with --migrate-back: bg rehearses the reversal first, then, with maintenance on (503) and the old Celery stopped, reverses them with releases/${c.serving}'s files before the older code starts. ${DATA_LOST}`,
+            : `Run the ${c.command} with --migrate-back: bg rehearses the reversal first, then, with maintenance on (503) and the old Celery stopped, reverses them with releases/${c.serving}'s files before the older code starts. ${DATA_LOST} ` +
+              `Or, if you know releases/${c.older} no longer uses what they changed, run the ${c.command} with --allow-destructive: they stay applied.`,
       },
     );
   }

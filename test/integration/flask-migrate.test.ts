@@ -153,6 +153,15 @@ for (const kind of ['sqlite', 'postgresql'] as const) {
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout + r.stderr).toContain('1 to apply: 48f7e8d113b3 (database at 97d29cc10ceb)');
       expect(await columns()).toEqual(['id', 'tag', 'text']);
+      // the copy taken before it names the revision it precedes
+      const listed = await s.bg(['backups', '--json']);
+      const rows = listed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .find((e) => e.event === 'backups').backups;
+      expect(rows.at(-1)).toMatchObject({ before: 'release', migrations: ['48f7e8d113b3'] });
+      expect((await s.bg(['backups'])).stdout).toMatch(/ {2}48f7e8d113b3\n$/);
     });
 
     it('deploy v3, the code step (no revision): nothing to upgrade', async () => {
@@ -166,7 +175,8 @@ for (const kind of ['sqlite', 'postgresql'] as const) {
       const r = await underLoad(['deploy', 'v4'], 'deploy v4 (drop_column) refused');
       expect(r.code, r.stdout + r.stderr).toBe(2);
       expect(r.stderr).toContain('c41f0a9e2b7d: drop_column note.tag');
-      expect(r.stderr).toContain('--allow-destructive');
+      // after the code step (v3), the flag alone is the way on, and the refusal says so with the ref
+      expect(r.stderr).toContain('you deployed the code step), `bluegreen deploy v4 --allow-destructive` is the way on');
       expect(await revision()).toBe('48f7e8d113b3');
       expect((await s.get('/')).body).toMatch(/^v3 notes=\d+$/);
     });
@@ -183,7 +193,21 @@ for (const kind of ['sqlite', 'postgresql'] as const) {
       expect(r.code, r.stdout + r.stderr).toBe(2);
       expect(r.stderr).toContain('c41f0a9e2b7d: drop_column note.tag');
       expect(r.stderr).toContain('--migrate-back');
+      expect(r.stderr).toContain('`bluegreen rollback --allow-destructive` keeps them applied');
       expect(await revision()).toBe('c41f0a9e2b7d');
+      expect((await s.get('/')).body).toMatch(/^v4 notes=\d+$/);
+    });
+
+    it('rollback --allow-destructive to the code step (v3 maps no tag): the revision stays applied, v3 serves, no failed request; deploy v4 again has nothing to upgrade', async () => {
+      const r = await underLoad(['rollback', '--allow-destructive'], 'rollback --allow-destructive');
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).toContain('c41f0a9e2b7d stay applied as told (--allow-destructive)');
+      expect(await revision()).toBe('c41f0a9e2b7d');
+      expect(await columns()).toEqual(['id', 'text']);
+      expect((await s.get('/')).body).toMatch(/^v3 notes=\d+$/);
+      const again = await underLoad(['deploy', 'v4'], 'deploy v4 after the rollback');
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      expect(again.stdout + again.stderr).toContain('nothing to upgrade (database at c41f0a9e2b7d)');
       expect((await s.get('/')).body).toMatch(/^v4 notes=\d+$/);
     });
 

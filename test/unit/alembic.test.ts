@@ -73,14 +73,14 @@ def downgrade():
     ]);
     expect(judge(revs)).toEqual({
       refused: [
-        'b2: drop_column note.tag (the serving code still selects it)',
+        'b2: drop_column note.tag (the serving code breaks if it still selects it)',
         'b2: add_column note.n NOT NULL without a server_default (every insert by the serving code fails)',
-        'b2: alter_column note.text renamed to body (the serving code still selects text)',
+        'b2: alter_column note.text renamed to body (the serving code breaks if it still selects text)',
         'b2: alter_column note.text made NOT NULL (inserts that leave it empty fail)',
         'b2: alter_column note.text type changed (what the serving code writes may be refused)',
-        'b2: rename_table a → b (the serving code still queries a)',
-        'b2: drop_table c (the serving code still queries it)',
-        'b2: drop_column note.old (the serving code still selects it)',
+        'b2: rename_table a → b (the serving code breaks if it still queries a)',
+        'b2: drop_table c (the serving code breaks if it still queries it)',
+        'b2: drop_column note.old (the serving code breaks if it still selects it)',
         'b2: add_column note.z NOT NULL without a server_default (every insert by the serving code fails)',
         'b2: alter_column note.q made NOT NULL (inserts that leave it empty fail)',
       ],

@@ -260,6 +260,20 @@ describe('every way back is checked', () => {
     ]);
   });
 
+  it('rollback --allow-destructive: the check keeps what the older release cannot run on, as told; no window, no reversal', () => {
+    for (const [extra, name] of [
+      [alembic, 'alembic-rollback-green'],
+      [django, 'back-check-green'],
+    ] as const) {
+      const p = planDeploy(cfgOf(extra), host(), { rollback: true, allowDestructive: true });
+      expect(step(p, name).action).toMatchObject({ migrateBack: false, allowDestructive: true });
+      expect(names(p).some((n) => n.startsWith('maintenance') || n.includes('migrate-back'))).toBe(false);
+      // with --migrate-back it reverses instead: the flag does not turn the check off
+      const back = planDeploy(cfgOf(extra), host(), { rollback: true, allowDestructive: true, migrateBack: true });
+      expect(step(back, name).action).not.toHaveProperty('allowDestructive');
+    }
+  });
+
   it('--migrate-back without django or without a serving release is a usage error, nothing changed', () => {
     expect(() => planDeploy(cfgOf(), host(), { rollback: true, migrateBack: true })).toThrow(/--migrate-back has nothing to reverse/);
     const none = host({ colors: { blue: { linked: true }, green: { release: 'r1', linked: true, commit } } });

@@ -45,11 +45,20 @@ function parseNote(text: string | undefined): Record<string, unknown> {
 
 function formatBackups(dir: string, rows: BackupRow[]): string {
   if (rows.length === 0) return `no database copies in ${dir}\n`;
-  const lines = rows.map((r) => {
-    const before = r.before === 'migrate-back' ? 'migrate-back' : r.migrations.length ? r.migrations.join(', ') : '(nothing to migrate)';
-    return [r.file.padEnd(30), size(r.size).padStart(9), r.taken.padEnd(24), before].join(' ').trimEnd();
-  });
-  return `${dir}\n${['file                           size      taken                    precedes', ...lines].join('\n')}\n`;
+  const table = [
+    ['file', 'size', 'taken', 'precedes'],
+    ...rows.map((r) => [
+      r.file,
+      size(r.size),
+      r.taken,
+      r.before === 'migrate-back' ? 'migrate-back' : r.migrations.length ? r.migrations.join(', ') : '(nothing to migrate)',
+    ]),
+  ];
+  const width = (col: number) => Math.max(...table.map((cells) => cells[col]!.length));
+  const lines = table.map(([file, bytes, taken, before]) =>
+    [file!.padEnd(width(0)), bytes!.padStart(width(1)), taken!.padEnd(width(2)), before].join('  ').trimEnd(),
+  );
+  return `${dir}\n${lines.join('\n')}\n`;
 }
 
 const size = (bytes: number) => (bytes < 2 ** 20 ? `${Math.ceil(bytes / 1024)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`);

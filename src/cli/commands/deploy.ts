@@ -48,7 +48,9 @@ export function deploy(ref: string, o: GlobalOptions & MemoryOption & FleetOptio
   );
 }
 
-export const rollback = (o: GlobalOptions & MemoryOption & FleetOption & { to?: string; migrateBack?: boolean }) =>
+export const rollback = (
+  o: GlobalOptions & MemoryOption & FleetOption & { to?: string; migrateBack?: boolean; allowDestructive?: boolean },
+) =>
   runPlanned(
     {
       name: 'rollback',
@@ -58,13 +60,20 @@ export const rollback = (o: GlobalOptions & MemoryOption & FleetOption & { to?: 
           'rollback',
           ...(o.to ? ['--to', o.to] : []),
           ...flag(!!o.migrateBack, '--migrate-back'),
+          ...flag(!!o.allowDestructive, '--allow-destructive'),
           ...flag(o.memoryCheck === false, '--no-memory-check'),
         ],
         parallel: parallelOf(o),
       },
       observes: DEPLOY_OBSERVES,
       plan: (cfg, host) =>
-        planDeploy(cfg, host, { rollback: true, toRelease: o.to, migrateBack: !!o.migrateBack, noMemoryCheck: o.memoryCheck === false }),
+        planDeploy(cfg, host, {
+          rollback: true,
+          toRelease: o.to,
+          migrateBack: !!o.migrateBack,
+          allowDestructive: !!o.allowDestructive,
+          noMemoryCheck: o.memoryCheck === false,
+        }),
       summary: summarize(undefined),
     },
     o,
