@@ -30,7 +30,7 @@ export interface HealthOptions extends ProbeOptions {
   intervalMs: number;
   retries: number; // max tries
   expect: number; // expected status
-  /** Consecutive 5xx answers that end the gate at once: the app is up and failing. Timeouts and refused connections never count. */
+  /** Consecutive answers other than `expect` that end the gate at once: the app is up and answers wrong. Timeouts and refused connections never count. */
   failAfter?: number;
   /** Returns a reason when the unit has died, so the gate fails at once instead of waiting out its budget. */
   alive?: () => Promise<string | undefined>;
@@ -98,7 +98,7 @@ export async function waitHealthy(opts: HealthOptions): Promise<{ tries: number;
   const start = performance.now();
   const elapsed = () => Math.round(performance.now() - start);
   let last: ProbeResult | undefined;
-  let failing = 0; // 5xx answers in a row
+  let failing = 0; // answers other than the expected status in a row: an app that answers is up, and keeps answering so
   for (let tries = 1; tries <= opts.retries; tries++) {
     opts.signal?.throwIfAborted();
     const dead = await opts.alive?.();
@@ -110,7 +110,7 @@ export async function waitHealthy(opts: HealthOptions): Promise<{ tries: number;
     }
     last = await probe(opts);
     if (!('error' in last) && last.status === opts.expect) return { tries, ms: elapsed(), status: last.status };
-    failing = !('error' in last) && last.status >= 500 ? failing + 1 : 0;
+    failing = 'error' in last ? 0 : failing + 1;
     if (opts.failAfter !== undefined && failing >= opts.failAfter) {
       throw new HealthError(
         `The app answered HTTP ${(last as { status: number }).status} ${failing} times in a row: ${describeTarget(opts)}`,

@@ -114,8 +114,8 @@ const web = requiredBlock({
       expect: key(int(100, 599, 'an HTTP status'), { default: 200, doc: 'expected status', hint: 'HTTP status that means healthy' }),
       fail_after: key(int(1, 100_000), {
         default: 10,
-        doc: 'consecutive 5xx answers that fail the gate at once (timeouts and refused connections wait out `retries`)',
-        hint: 'consecutive 5xx answers that end the gate early',
+        doc: 'consecutive HTTP answers other than `expect` (a 404, a 400, a 500) that fail the gate at once: an app that answers is up, and its answer will not change; timeouts and refused connections (still starting) wait out `retries`',
+        hint: 'consecutive wrong answers (404, 500…) that end the gate early',
       }),
     },
     'the gate: a new color takes traffic only after this passes',

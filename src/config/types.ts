@@ -14,7 +14,7 @@ export interface HealthConfig {
   timeoutMs: number; // per-try timeout
   retries: number; // max tries before the gate fails
   expect: number; // expected HTTP status
-  failAfter: number; // consecutive 5xx answers that end the gate
+  failAfter: number; // consecutive answers other than `expect` that end the gate
 }
 
 export interface WebConfig {

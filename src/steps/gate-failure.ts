@@ -1,4 +1,4 @@
-// What a failed health gate tells the operator: why it ended (5xx answers, the unit died, no
+// What a failed health gate tells the operator: why it ended (wrong answers, the unit died, no
 // answer in time), the app's own log lines from this start of the unit (its traceback, not the
 // HTML error page), the unit's name and the `bluegreen logs` command that shows more. Further
 // advice (e.g. a path the app may not write) is one more entry in GATE_ADVICE.
@@ -28,7 +28,26 @@ export type GateAdvice = (f: GateFailure) => string | undefined | Promise<string
 const GATE_ADVICE: GateAdvice[] = [
   // the app wrote next to its code (os.mkdir('logs'), a database): its release is read-only for it
   (f) => readOnlyPath(f.cfg, f.log)?.advice,
+  (f) => statusAdvice(f.cfg, answered(f.error)),
 ];
+
+// the status the gate's "answered HTTP <n> … times in a row" names
+const answered = (error: BgError): number | undefined => {
+  const m = /^The app answered HTTP (\d{3}) /.exec(error.message);
+  return m ? Number(m[1]) : undefined;
+};
+
+/** What a wrong answer usually means, for the answers with one likely cause. */
+export function statusAdvice(cfg: Config, status: number | undefined): string | undefined {
+  const h = cfg.web.health;
+  if (status === 404)
+    return `The app has no route at ${h.path}: add one that answers ${h.expect} (a view that needs no login and no newer table), or set web.health.path in ${cfg.configPath} to one it has.`;
+  if (status === 400 && cfg.django)
+    return `Django answers 400 to a Host header its ALLOWED_HOSTS does not list: set web.health.host in ${cfg.configPath} to a name it lists (the check sends ${h.host ?? '127.0.0.1'}).`;
+  if (status !== undefined && status >= 300 && status < 400)
+    return `The app redirects the check (HTTPS redirect, a login page, a missing trailing slash): let ${h.path} answer ${h.expect} as it is, or set web.health.path to the URL it redirects to.`;
+  return undefined;
+}
 
 /** `bluegreen logs` for this unit's color, as the operator would type it. */
 export function logsCommand(cfg: Pick<Config, 'configPath' | 'scope'>, color: Color, lines = LOGS_MORE): string {

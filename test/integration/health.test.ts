@@ -93,16 +93,26 @@ describe('waitHealthy', () => {
     expect(err.detail).not.toContain('DOCTYPE');
   });
 
-  it('counts only consecutive 5xx answers: a 404 or a refused connection starts the count again', async () => {
+  it('counts every answer other than `expect` (a 404 as much as a 503); a refused connection waits out `retries`', async () => {
     let hits = 0;
     const port = await serve(0, (_q, r) => {
       hits++;
-      r.statusCode = hits % 3 === 0 ? 404 : 503; // never 3 5xx in a row
+      r.statusCode = hits % 2 === 0 ? 404 : 503;
       r.end('no');
     });
     const err = await healthErrorOf(waitHealthy({ ...base, port, retries: 12, intervalMs: 5, failAfter: 3 }));
-    expect(hits).toBe(12);
-    expect(err.code).toBe('health-gate');
+    expect(hits).toBe(3);
+    expect(err.code).toBe('health-failing');
+    expect(err.message).toBe(`The app answered HTTP 503 3 times in a row: GET http://127.0.0.1:${port}/health/`);
+    let notFound = 0;
+    const missing = await serve(0, (_q, r) => {
+      notFound++;
+      r.statusCode = 404;
+      r.end('Not Found');
+    });
+    const err404 = await healthErrorOf(waitHealthy({ ...base, port: missing, retries: 100, intervalMs: 5, failAfter: 4 }));
+    expect(notFound).toBe(4);
+    expect(err404.message).toBe(`The app answered HTTP 404 4 times in a row: GET http://127.0.0.1:${missing}/health/`);
     const refused = await freePort(); // nothing listens: refused connections wait out `retries`
     const err2 = await healthErrorOf(waitHealthy({ ...base, port: refused, retries: 6, intervalMs: 5, failAfter: 2 }));
     expect(err2.detail).toContain('6 tries');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HealthError } from '../../src/errors.js';
-import { gateFailure, logsCommand } from '../../src/steps/gate-failure.js';
+import { gateFailure, logsCommand, statusAdvice } from '../../src/steps/gate-failure.js';
 import { FakeHost } from '../support/fake-host.js';
 import { sampleConfig } from '../support/sample-config.js';
 
@@ -44,6 +44,18 @@ describe('gateFailure', () => {
     expect(err.next).toContain('`bluegreen --config /srv/shop/bg.yml logs web --color green -n 200`');
   });
 
+  it('a 404 names the missing route and the key that moves it; the advice comes before "see the log"', async () => {
+    const host = new FakeHost({ upstreamFile: '/etc/caddy/upstream.txt' });
+    host.unitLog = async () => 'Booting worker with pid: 12';
+    const gate = new HealthError('The app answered HTTP 404 10 times in a row: GET http://127.0.0.1:8100/health/', {
+      code: 'health-failing',
+    });
+    const err = await gateFailure(host, sampleConfig(), 'green', 'shop-web-green.service', gate);
+    expect(err.next).toMatch(
+      /^The app has no route at \/health\/: add one that answers 200 .*, or set web\.health\.path in \/srv\/shop\/bg\.yml to one it has\. See /,
+    );
+  });
+
   it('names the log file when the app logs to log_dir, and says so when no exception was found', async () => {
     const host = new FakeHost({ upstreamFile: '/etc/caddy/upstream.txt' });
     host.unitLog = async () => 'Booting worker with pid: 12';
@@ -62,5 +74,18 @@ describe('gateFailure', () => {
     expect(logsCommand({ configPath: '/home/me/shop/bg.yml', scope: 'user' }, 'blue', 50)).toBe(
       'bluegreen --config /home/me/shop/bg.yml --user logs web --color blue -n 50',
     );
+  });
+});
+
+describe('statusAdvice: what a wrong answer usually means', () => {
+  const django = sampleConfig({ django: { manage: 'manage.py' } });
+  it('400 on Django: the Host header and web.health.host; elsewhere nothing (a 400 has no one cause)', () => {
+    expect(statusAdvice(django, 400)).toContain('set web.health.host in /srv/shop/bg.yml to a name it lists (the check sends');
+    expect(statusAdvice(sampleConfig(), 400)).toBeUndefined();
+  });
+  it('a redirect: let the path answer as it is, or follow it; a 500 has its traceback instead', () => {
+    expect(statusAdvice(sampleConfig(), 301)).toContain('The app redirects the check');
+    expect(statusAdvice(sampleConfig(), 500)).toBeUndefined();
+    expect(statusAdvice(sampleConfig(), undefined)).toBeUndefined();
   });
 });
