@@ -2,6 +2,7 @@
 // release is read-only for the app and replaced at every deploy: a database, uploads or a log
 // directory there is lost (or cannot be written at all). Pure: reads through InitOptions.
 import path from 'node:path';
+import { flaskSources } from './init-flask-sources.js';
 import type { InitOptions } from './init-template.js';
 import { SHARED_RESERVED } from './rules.js';
 
@@ -32,10 +33,15 @@ function sources(o: InitOptions, pkg: string | undefined): { file: string; text:
     'settings.py',
     ...(o.dirs ?? []).filter((d) => /^[A-Za-z_]\w*$/.test(d)).flatMap((d) => [`${d}/__init__.py`, `${d}/config.py`]),
   ];
-  return [...new Set(names)].flatMap((file) => {
+  const found = new Map<string, string>();
+  for (const file of new Set(names)) {
     const text = o.readFile(path.join(o.cwd, file));
-    return text === undefined ? [] : [{ file, text }];
-  });
+    if (text !== undefined) found.set(file, text);
+  }
+  // a Flask app factory's modules, through the entry module's imports
+  for (const entry of ['wsgi.py', 'app.py'])
+    if (!pkg && found.has(entry)) for (const s of flaskSources(o, o.cwd, entry)) found.set(s.file, s.text);
+  return [...found].map(([file, text]) => ({ file, text }));
 }
 
 /** What the code in `o.cwd` (the project, app_dir) writes inside its own tree. */
@@ -43,7 +49,10 @@ export function detectSharedPaths(o: InitOptions, pkg?: string): SharedFound {
   const dirs = new Set<string>();
   const files = new Set<string>();
   const why: string[] = [];
-  for (const { file, text } of sources(o, pkg)) {
+  const all = sources(o, pkg);
+  // Flask-SQLAlchemy 3 puts a relative SQLite path in the instance folder, which it creates
+  const instance = all.some(({ text }) => /\bflask_sqlalchemy\b/.test(text));
+  for (const { file, text } of all) {
     const db = DJANGO_DB.exec(text)?.[1];
     if (db) {
       files.add(db);
@@ -56,10 +65,9 @@ export function detectSharedPaths(o: InitOptions, pkg?: string): SharedFound {
     }
     const url = SQLITE_URL.exec(text)?.[1];
     if (url) {
-      // Flask-SQLAlchemy 3 puts a relative SQLite path in the instance folder, which it creates
-      if (/\bflask_sqlalchemy\b/.test(text)) dirs.add('instance');
+      if (instance) dirs.add('instance');
       else files.add(url);
-      why.push(`${file}: sqlite:///${url}${/\bflask_sqlalchemy\b/.test(text) ? ' (Flask-SQLAlchemy: in instance/)' : ''}`);
+      why.push(`${file}: sqlite:///${url}${instance ? ' (Flask-SQLAlchemy: in instance/)' : ''}`);
     }
     for (const m of [...text.matchAll(MKDIR), ...text.matchAll(PATH_MKDIR)]) {
       dirs.add(m[1]);

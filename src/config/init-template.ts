@@ -5,6 +5,7 @@ import path from 'node:path';
 import { DEFAULTS } from './defaults.js';
 import { alembicCommand } from './init-alembic.js';
 import { gitTopLevel, type StaticSettings, settingsSources, staticSettings, usesBeat, usesFlaskMigrate } from './init-detect.js';
+import { flaskSources } from './init-flask-sources.js';
 import { detectSharedPaths, type SharedFound } from './init-shared.js';
 import { type Block, isScoped, type List, nodeAt, type Shape, type YamlValue } from './key-types.js';
 import { KEYS } from './keys.js';
@@ -29,6 +30,7 @@ export interface DetectedProject {
   static?: StaticSettings; // Django's STATIC_URL and STATIC_ROOT
   flaskMigrate?: boolean;
   envKeys?: string[]; // what the settings read from the environment: the env file must set them
+  sqlite?: { key?: string; file?: string }; // a Flask app's SQLite database: the variable it reads its URL from, the file's name
   notes: string[]; // what the operator should check
 }
 
@@ -52,6 +54,10 @@ export function appNameFrom(dir: string): string {
 }
 
 const HEALTH_ROUTE = /["']\/?(health[\w/-]*)["']/;
+// the environment variable a Flask app takes its database URL from
+const DATABASE_KEY = /DATABASE|SQLALCHEMY|^DB_/;
+// the file of a relative default (sqlite:///app.db), or the last part of a joined one ('sqlite:///' + os.path.join(basedir, 'app.db'))
+const SQLITE_FILE = /sqlite:\/\/\/(?:([\w.-]+\.(?:db|sqlite3?))["']|["'][^\n]*?["']([\w.-]+\.(?:db|sqlite3?))["'])/;
 
 function djangoProject(o: InitOptions): DetectedProject {
   const at = (...p: string[]) => path.join(o.cwd, ...p);
@@ -100,21 +106,32 @@ function allowedHost(settings: string): string | undefined {
   return names.map((n) => n.replace(/^\./, '')).find((n) => HOST_PORT_RE.test(n));
 }
 
+const sqliteFile = (code: string) => {
+  const m = SQLITE_FILE.exec(code);
+  return m?.[1] ?? m?.[2];
+};
+
 function wsgiModule(o: InitOptions, file: string): DetectedProject | undefined {
   if (!o.exists(path.join(o.cwd, file))) return undefined;
   const mod = file.replace(/\.py$/, '');
   const src = o.readFile(path.join(o.cwd, file)) ?? '';
+  // an app factory keeps its routes in blueprints and its settings in config.py: read what it imports
+  const code = flaskSources(o, o.cwd, file)
+    .map((s) => s.text)
+    .join('\n');
   const callable = /^application\s*[:=]/m.test(src)
     ? 'application'
     : /^app\s*[:=]/m.test(src) || !/^def create_app\b/m.test(src)
       ? 'app'
       : 'create_app()';
-  const route = HEALTH_ROUTE.exec(src)?.[1];
+  const route = HEALTH_ROUTE.exec(code)?.[1];
+  const keys = envKeys(code);
   return {
     kind: 'flask',
     wsgi: `${mod}:${callable}`,
-    flaskMigrate: usesFlaskMigrate(o, o.cwd, src),
-    envKeys: envKeys(src),
+    flaskMigrate: usesFlaskMigrate(o, o.cwd, code),
+    envKeys: keys,
+    ...(/["']sqlite:\/\//.test(code) && { sqlite: { key: keys.find((k) => DATABASE_KEY.test(k)), file: sqliteFile(code) } }),
     healthPath: route ? `/${route}` : DEFAULTS.web.health.path,
     notes: route ? [] : ['Add a route that answers 200 at web.health.path (e.g. /health/) or change the path.'],
   };
@@ -296,6 +313,7 @@ export function renderInitConfig(o: InitOptions): string {
     '# Paths must be absolute. With --user, default paths move under ~/.config and ~/.local/state.',
     ...p.notes.map((n) => `# CHECK: ${n}`),
     ...shared.why.map((w) => `# Written next to the code (kept in shared/ instead): ${w}`),
+    ...sqliteNote(p, app, shared),
     ...(p.envKeys?.length
       ? [
           `# ${django ? 'The settings read' : 'The app reads'} ${p.envKeys.join(', ')} from the environment: set them in the env file (env_file, default ${fillDefault(envFile.system, { app })}; with --user ${envFile.user}).`,
@@ -368,4 +386,19 @@ export function renderInitConfig(o: InitOptions): string {
 function sharedLines(found: SharedFound): Record<string, LineOptions> {
   const set = (paths: string[]): LineOptions => (paths.length ? { value: `[${paths.join(', ')}]`, off: false } : {});
   return { shared_dirs: set(found.dirs), shared_files: set(found.files) };
+}
+
+// bg copies a SQLite database before each upgrade, and rehearses a downgrade on a copy, only when the
+// env file names the file: a URL written in the code is one bg cannot see.
+function sqliteNote(p: DetectedProject, app: string, shared: SharedFound): string[] {
+  if (p.kind !== 'flask' || !p.sqlite) return [];
+  const where = `/srv/${app}/shared/${shared.dirs.includes('instance') ? 'instance/' : ''}${p.sqlite.file ?? 'app.db'}`;
+  const why = 'bg copies the database before each upgrade, and rehearses a downgrade on a copy, only when the env file names it';
+  return p.sqlite.key
+    ? [
+        `# CHECK: set ${p.sqlite.key}=sqlite:///${where} in the env file (absolute: four slashes; the file in shared/), or the PostgreSQL URL you use: ${why}.`,
+      ]
+    : [
+        `# CHECK: the app uses SQLite and reads its URL from no environment variable: ${why}. Read it from one (e.g. DATABASE_URL) and set DATABASE_URL=sqlite:///${where} in the env file.`,
+      ];
 }

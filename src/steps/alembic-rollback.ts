@@ -115,7 +115,7 @@ async function rehearse(host: Host, cfg: Config, newer: string, b: Back, user?: 
 
 /** The rehearsal script's refusal (`<kind>\t<field>…`), before it ran anything on a database. */
 function cannotRehearse(cfg: Config, b: Back, [kind, ...words]: string[]): BgError {
-  const nameIt = `Put the database's absolute URL in ${cfg.envFile} (e.g. DATABASE_URL=sqlite:////srv/app/shared/app.db) and have the app and its Alembic env read it from there, then run the way back again; or deploy a fix forward instead.`;
+  const nameIt = `Put the database's URL in ${cfg.envFile} (e.g. DATABASE_URL=sqlite:////srv/app/shared/app.db, absolute; a relative sqlite:///app.db is looked for in the release and its instance/) and have the app and its Alembic env read it from there, then run the way back again; or deploy a fix forward instead.`;
   const why: Record<string, string> = {
     dialect: `the database is ${words[0]}, which does not undo schema changes with a rolled-back transaction, and ${cfg.envFile} names no SQLite file (KEY=sqlite:///…) to rehearse on a copy of`,
     'not-copy': `the downgrade opened ${words[1] || 'a database'} (${words[0]}), not the copy bg made and named in the env file's variable: the app reads its database from somewhere else`,

@@ -262,3 +262,86 @@ describe('bg init for a Flask-Migrate app', () => {
     expect(t).toContain("Debian's python3-* packages only");
   });
 });
+
+// The layout of Flask's own tutorial and most factory apps: wsgi.py calls create_app() from a
+// package, the routes are in a blueprint, the settings in config.py (named in a string).
+const FACTORY = {
+  'wsgi.py': 'from app import create_app\n\napp = create_app()\n',
+  'app/__init__.py': [
+    'from flask import Flask',
+    'from flask_sqlalchemy import SQLAlchemy',
+    'from flask_migrate import Migrate',
+    'from config import Config',
+    '',
+    'db = SQLAlchemy()',
+    'migrate = Migrate()',
+    '',
+    'def create_app(config_class=Config):',
+    '    app = Flask(__name__)',
+    '    app.config.from_object(config_class)',
+    '    db.init_app(app)',
+    '    migrate.init_app(app, db)',
+    '    from app.main import bp as main_bp',
+    '    app.register_blueprint(main_bp)',
+    '    from .api import (',
+    '        bp as api_bp,',
+    '    )',
+    '    app.register_blueprint(api_bp, url_prefix="/api")',
+    '    return app',
+    '',
+  ].join('\n'),
+  'app/main/__init__.py': "from flask import Blueprint\n\nbp = Blueprint('main', __name__)\n\nfrom app.main import routes\n",
+  'app/main/routes.py': "from app.main import bp\n\n@bp.route('/')\ndef index():\n    return 'hi'\n",
+  'app/api/__init__.py': "from flask import Blueprint\n\nbp = Blueprint('api', __name__)\n\nfrom . import health\n",
+  'app/api/health.py': "from . import bp\n\n@bp.get('/healthz')\ndef healthz():\n    return 'ok'\n",
+  'config.py': [
+    'import os',
+    'basedir = os.path.abspath(os.path.dirname(__file__))',
+    '',
+    'class Config:',
+    "    SECRET_KEY = os.environ.get('SECRET_KEY') or 'dev'",
+    "    SQLALCHEMY_DATABASE_URI = os.environ.get('DATABASE_URL') or 'sqlite:///' + os.path.join(basedir, 'app.db')",
+    '',
+  ].join('\n'),
+  'migrations/alembic.ini': '[alembic]\n',
+  'migrations/env.py': "config.set_main_option('sqlalchemy.url', current_app.extensions['migrate'].db.engine.url)\n",
+};
+
+describe('bg init for a Flask app factory (wsgi.py → create_app → blueprints, config.py)', () => {
+  const text = renderInitConfig(layout('/srv/src/blog', FACTORY));
+  const cfg = parse(text);
+
+  it('follows the imports: the health route in a blueprint, Flask-Migrate in the package', () => {
+    expect(cfg.web.wsgi).toBe('wsgi:app');
+    expect(cfg.web.health.path).toBe('/healthz');
+    expect(cfg.alembic).toEqual({ command: ['flask', 'db'] });
+    expect(text).not.toContain('Add a route that answers 200');
+  });
+
+  it('names what config.py reads from the environment, and where the SQLite file goes for the copies', () => {
+    expect(text).toContain('# The app reads SECRET_KEY, DATABASE_URL from the environment: set them in the env file');
+    expect(text).toContain('# CHECK: set DATABASE_URL=sqlite:////srv/blog/shared/app.db in the env file');
+  });
+
+  it('an app that reads no URL from the environment is told to, and one without SQLite gets no such note', () => {
+    const hardCoded = { ...FACTORY, 'config.py': "class Config:\n    SQLALCHEMY_DATABASE_URI = 'sqlite:///notes.db'\n" };
+    const t = renderInitConfig(layout('/srv/src/blog', hardCoded));
+    expect(t).toContain('# CHECK: the app uses SQLite and reads its URL from no environment variable');
+    expect(t).toContain('DATABASE_URL=sqlite:////srv/blog/shared/instance/notes.db');
+    const pg = { ...FACTORY, 'config.py': "import os\nclass Config:\n    SQLALCHEMY_DATABASE_URI = os.environ['DATABASE_URL']\n" };
+    expect(renderInitConfig(layout('/srv/src/blog', pg))).not.toContain('sqlite:');
+  });
+
+  it('never reads outside the project, however many dots a relative import has', () => {
+    const read: string[] = [];
+    const base = layout('/srv/src/blog', { ...FACTORY, 'app/api/health.py': 'from .... import secrets\n' });
+    renderInitConfig({
+      ...base,
+      readFile: (p) => {
+        read.push(p);
+        return base.readFile(p);
+      },
+    });
+    expect(read.filter((p) => !p.startsWith('/srv/src/blog/'))).toEqual([]);
+  });
+});
