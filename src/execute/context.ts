@@ -30,5 +30,6 @@ export interface ActionContext {
   signal?: AbortSignal; // Ctrl-C / SIGTERM: long waits (health, drain) stop at once
   note: (message: string) => void; // shown under the step (e.g. the diff of a replaced file)
   keep: (receipt: Receipt) => void;
-  planned?: readonly string[]; // the migrations this run's plan step said it applies (for the copy's note)
+  planned?: readonly string[]; // the migrations this run's plan step said it applies (undefined: no plan step ran)
+  reversal?: boolean; // what this run's way-back check found: migrations to reverse
 }

@@ -76,7 +76,15 @@ export async function executePlan(
       const entry: Begun = { step };
       begun.push(entry);
       report({ event: 'step', step: step.name, status: 'start' });
-      const outcome = await perform(step.action, { cfg, host, signal, note, keep: (r) => (entry.receipt = r), planned: migrations });
+      const outcome = await perform(step.action, {
+        cfg,
+        host,
+        signal,
+        note,
+        keep: (r) => (entry.receipt = r),
+        planned: migrations,
+        reversal,
+      });
       commit = outcome.commit ?? commit;
       migrations = outcome.migrations ?? migrations;
       unchecked = outcome.unchecked ?? unchecked;

@@ -16,7 +16,7 @@ describe('cleanup prunes database copies beyond keep_backups', () => {
 
   beforeAll(async () => {
     s = await makeScene(sb, {
-      project: { name: 'django-stock', versions: ['v2'], wsgi: 'mysite.wsgi:application' },
+      project: { name: 'django-stock', versions: ['v2', 'v3', 'v4'], wsgi: 'mysite.wsgi:application' },
       release: ['/usr/bin/python3 manage.py migrate --noinput'],
       extraYaml: 'django:\n  manage: manage.py\n',
       env: ({ shared }) => [`SQLITE_PATH=${shared}/db.sqlite3`],
@@ -24,10 +24,12 @@ describe('cleanup prunes database copies beyond keep_backups', () => {
   });
   afterAll(async () => s?.close());
 
-  it('three copies from setup and two deploys; keep_backups lowered to 1: --dry-run lists the two older ones, cleanup removes them and their notes', async () => {
-    for (const args of [['setup'], ['deploy', 'v2'], ['deploy', 'main']]) {
+  it('three copies from setup and the two deploys that migrate (none from the code step between them); keep_backups lowered to 1: --dry-run lists the two older ones, cleanup removes them and their notes', async () => {
+    for (const args of [['setup'], ['deploy', 'v2'], ['deploy', 'v3'], ['deploy', 'v4']]) {
       const r = await s.bg(args);
       expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(0);
+      // v3, the code step, migrates nothing: a copy would push a useful one out of keep_backups
+      if (args[1] === 'v3') expect(r.stdout).toContain('no copy: the plan step found nothing to migrate');
     }
     const all = copies();
     expect(all.length).toBe(3);
