@@ -99,7 +99,11 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
     { name: `health-gate-${to}`, action: { kind: 'health-gate', color: to, unit: newU.web } },
     ...(window.stopCelery ? [] : celerySteps(cfg, from).stop),
     ...boot.beforeSwitch,
-    { name: `switch-to-${to}`, action: { kind: 'switch', to, release: target }, undo: { kind: 'switch-back' } },
+    {
+      name: `switch-to-${to}`,
+      action: { kind: 'switch', to, release: target, ...(windowClose(host, window).length > 0 && { windowCloses: true }) },
+      undo: { kind: 'switch-back' },
+    },
     ...windowClose(host, window),
     ...celerySteps(cfg, to).start,
     ...boot.afterCeleryStart,

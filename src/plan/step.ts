@@ -74,7 +74,8 @@ export type Action =
   | { kind: 'maintenance'; on: boolean } // Caddy answers 503 for the app (on), or proxies again (off)
   | { kind: 'check-broker' } // the Celery broker answers, before any Celery unit is touched
   | { kind: 'repair-upstream'; color: Color; release?: string } // the upstream file (and `current`) for the color Caddy already routes to
-  | { kind: 'switch'; to: Color; release?: string } // release: where `current` points after
+  // release: where `current` points after; windowCloses: this run's maintenance-off follows (the 503 is not the operator's)
+  | { kind: 'switch'; to: Color; release?: string; windowCloses?: true }
   | { kind: 'switch-back' } // undo of switch: the upstream file, `current` and Caddy's config from before it
   // forgetSockets: the color now live on its port; once drained, the socket switch's leftovers go
   | { kind: 'drain'; ports: number[]; forgetSockets?: Color }

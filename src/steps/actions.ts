@@ -233,7 +233,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       if (action.release) await host.files.pointLink(currentLink(cfg), releasePath(cfg, action.release));
       return {};
     case 'switch':
-      return { detail: await switchTo(ctx, action.to, action.release) };
+      return { detail: await switchTo(ctx, action.to, action.release, action.windowCloses) };
     case 'drain': {
       const parts: string[] = [];
       for (const port of action.ports) {

@@ -11,8 +11,9 @@ import type { ActionContext, SwitchReceipt } from '../execute/context.js';
 import { renderUpstream, socketDial } from '../render/upstream.js';
 import { loadMainCaddyfile } from './caddy-guard.js';
 import { markServed } from './releases.js';
+import { until } from './switch-note.js';
 
-export async function switchSocketTo(ctx: ActionContext, to: Color, release: string | undefined): Promise<string> {
+export async function switchSocketTo(ctx: ActionContext, to: Color, release: string | undefined, windowCloses?: boolean): Promise<string> {
   const { cfg, host } = ctx;
   const current = currentLink(cfg);
   const upstream = await host.files.read(cfg.caddy.upstreamFile);
@@ -36,7 +37,7 @@ export async function switchSocketTo(ctx: ActionContext, to: Color, release: str
   const want = socketDial(cfg);
   if (host.files.exists(maintenanceFlag(cfg))) {
     if (release) await markServed(host, cfg, release);
-    return `${activeSocket(cfg)} → ${to}; maintenance is on, so Caddy answers 503 until \`bluegreen maintenance off\``;
+    return `${activeSocket(cfg)} → ${to}; ${until(windowCloses)}`;
   }
   // reading Caddy's config is no load: it confirms Caddy dials the symlink
   const routed = await host.caddy.upstreams();

@@ -8,11 +8,12 @@ import { renderUpstream } from '../render/upstream.js';
 import { loadMainCaddyfile } from './caddy-guard.js';
 import { markServed } from './releases.js';
 import { socketBack, switchSocketTo } from './socket-switch.js';
+import { until } from './switch-note.js';
 
 // The switch: upstream file, then `current`, then Caddy loads the Caddyfile (which imports the
 // upstream file), and Caddy itself must confirm it routes to the new port.
-export async function switchTo(ctx: ActionContext, to: Color, release: string | undefined): Promise<string> {
-  if (ctx.cfg.caddy.switch === 'socket') return switchSocketTo(ctx, to, release);
+export async function switchTo(ctx: ActionContext, to: Color, release: string | undefined, windowCloses?: boolean): Promise<string> {
+  if (ctx.cfg.caddy.switch === 'socket') return switchSocketTo(ctx, to, release, windowCloses);
   const { cfg, host } = ctx;
   const current = currentLink(cfg);
   ctx.keep({
@@ -33,7 +34,7 @@ export async function switchTo(ctx: ActionContext, to: Color, release: string | 
   // maintenance on: Caddy answers 503 and routes nowhere until `maintenance off` (which confirms the route)
   if (host.files.exists(maintenanceFlag(cfg))) {
     if (release) await markServed(host, cfg, release);
-    return `upstream is ${want}; maintenance is on, so Caddy answers 503 until \`bluegreen maintenance off\``;
+    return `upstream is ${want}; ${until(windowCloses)}`;
   }
   const routed = await host.caddy.upstreams();
   if (!routed.includes(want)) {

@@ -118,7 +118,7 @@ for (const db of ['sqlite', 'postgresql'] as const) {
       expect(kept.at(-1)).toBe(`${first}.${ext}`);
       const r2 = await s.bg(['deploy', 'v2']);
       expect(r2.code, r2.stdout + r2.stderr).toBe(0);
-      expect(r2.stdout).toContain('no copy: the plan step found nothing to migrate');
+      expect(r2.stderr).toContain('no copy: the plan step found nothing to migrate');
       const rows = await listed();
       expect(rows.map((r) => r.file)).toEqual(kept);
       expect(rows).toHaveLength(2);
@@ -133,7 +133,8 @@ for (const db of ['sqlite', 'postgresql'] as const) {
         const before = await listed();
         const serving = (await s.get('/')).body;
         await pg!.query('mysite', 'create table bg_test_secret (x int); revoke all on bg_test_secret from public');
-        const r = await s.bg(['deploy', 'v2']);
+        // a deploy that changes the schema (here: reverses v2's migration), so that it takes a copy first
+        const r = await s.bg(['deploy', 'main', '--migrate-back']);
         await pg!.query('mysite', 'drop table bg_test_secret');
         expect(r.code, r.stdout + r.stderr).toBe(1);
         expect(r.stderr).toMatch(/database copy before the release commands failed: pg_dump exited 1/);

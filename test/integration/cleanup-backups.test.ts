@@ -29,7 +29,7 @@ describe('cleanup prunes database copies beyond keep_backups', () => {
       const r = await s.bg(args);
       expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(0);
       // v3, the code step, migrates nothing: a copy would push a useful one out of keep_backups
-      if (args[1] === 'v3') expect(r.stdout).toContain('no copy: the plan step found nothing to migrate');
+      if (args[1] === 'v3') expect(r.stderr).toContain('no copy: the plan step found nothing to migrate');
     }
     const all = copies();
     expect(all.length).toBe(3);

@@ -328,4 +328,19 @@ describe('renderAll', () => {
     );
     expect(renderAll(config({ celery: undefined }), () => false).size).toBe(3);
   });
+
+  it("a color that holds no release yet gets the command the other color's release has, in its own dir (no ExecStart diff at its first deploy)", () => {
+    const cfg = config({ celery: undefined });
+    const blue = `${cfg.root}/blue`;
+    const onHost = new Set([blue, `${blue}/.venv/bin/gunicorn`]);
+    const files = renderAll(cfg, (p) => onHost.has(p));
+    const exec = (color: string) => line(files.get(`/etc/systemd/system/shop-web-${color}.service`)!, 'ExecStart')[0];
+    expect(exec('blue')).toMatch(new RegExp(`^ExecStart=${blue}/\\.venv/bin/gunicorn `));
+    expect(exec('green')).toMatch(new RegExp(`^ExecStart=${cfg.root}/green/\\.venv/bin/gunicorn `));
+    // once green holds a release, its own dir decides
+    onHost.add(`${cfg.root}/green`);
+    expect(line(renderAll(cfg, (p) => onHost.has(p)).get('/etc/systemd/system/shop-web-green.service')!, 'ExecStart')[0]).toMatch(
+      /^ExecStart=gunicorn /,
+    );
+  });
 });

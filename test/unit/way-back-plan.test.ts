@@ -260,6 +260,14 @@ describe('every way back is checked', () => {
     ]);
   });
 
+  it("the switch knows when the run's own maintenance-off follows it (it says so instead of pointing at `maintenance off`)", () => {
+    const back = planDeploy(cfgOf(alembic), host(), { rollback: true, migrateBack: true });
+    expect(step(back, 'switch-to-green').action).toMatchObject({ windowCloses: true });
+    const operators = planDeploy(cfgOf(alembic), host({ maintenance: true }), { rollback: true, migrateBack: true });
+    expect(step(operators, 'switch-to-green').action).not.toHaveProperty('windowCloses');
+    expect(step(planDeploy(cfgOf(), host(), { ref: 'v3' }), 'switch-to-green').action).not.toHaveProperty('windowCloses');
+  });
+
   it('rollback --allow-destructive: the check keeps what the older release cannot run on, as told; no window, no reversal', () => {
     for (const [extra, name] of [
       [alembic, 'alembic-rollback-green'],
