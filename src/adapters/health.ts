@@ -99,6 +99,7 @@ export async function waitHealthy(opts: HealthOptions): Promise<{ tries: number;
   const elapsed = () => Math.round(performance.now() - start);
   let last: ProbeResult | undefined;
   let failing = 0; // answers other than the expected status in a row: an app that answers is up, and keeps answering so
+  const seen = new Set<number>(); // the statuses of those answers
   for (let tries = 1; tries <= opts.retries; tries++) {
     opts.signal?.throwIfAborted();
     const dead = await opts.alive?.();
@@ -110,15 +111,19 @@ export async function waitHealthy(opts: HealthOptions): Promise<{ tries: number;
     }
     last = await probe(opts);
     if (!('error' in last) && last.status === opts.expect) return { tries, ms: elapsed(), status: last.status };
-    failing = 'error' in last ? 0 : failing + 1;
+    if ('error' in last) {
+      failing = 0;
+      seen.clear();
+    } else {
+      failing++;
+      seen.add(last.status);
+    }
     if (opts.failAfter !== undefined && failing >= opts.failAfter) {
-      throw new HealthError(
-        `The app answered HTTP ${(last as { status: number }).status} ${failing} times in a row: ${describeTarget(opts)}`,
-        {
-          code: 'health-failing',
-          detail: `${tries} tries in ${elapsed()} ms, expected HTTP ${opts.expect}; ${describeResult(last)}`,
-        },
-      );
+      const what = seen.size === 1 ? `HTTP ${[...seen][0]}` : `other than HTTP ${opts.expect} (${[...seen].join(', ')})`;
+      throw new HealthError(`The app answered ${what} ${failing} times in a row: ${describeTarget(opts)}`, {
+        code: 'health-failing',
+        detail: `${tries} tries in ${elapsed()} ms, expected HTTP ${opts.expect}; ${describeResult(last)}`,
+      });
     }
     if (tries < opts.retries) {
       await sleep(opts.intervalMs, undefined, { signal: opts.signal }).catch((err) => {

@@ -106,6 +106,13 @@ function allowedHost(settings: string): string | undefined {
   return names.map((n) => n.replace(/^\./, '')).find((n) => HOST_PORT_RE.test(n));
 }
 
+// The variable the database URL comes from: the one read on the SQLALCHEMY_DATABASE_URI line, else
+// a DATABASE...URL/URI one (never DB_HOST or SQLALCHEMY_ECHO)
+function databaseKey(code: string, keys: string[]): string | undefined {
+  const line = /^.*SQLALCHEMY_DATABASE_URI.*$/m.exec(code)?.[0] ?? '';
+  return envKeys(line)[0] ?? keys.find((k) => DATABASE_KEY.test(k) && /UR[LI]$/.test(k) && !/TEST/.test(k));
+}
+
 const sqliteFile = (code: string) => {
   const m = SQLITE_FILE.exec(code);
   return m?.[1] ?? m?.[2];
@@ -131,7 +138,7 @@ function wsgiModule(o: InitOptions, file: string): DetectedProject | undefined {
     wsgi: `${mod}:${callable}`,
     flaskMigrate: usesFlaskMigrate(o, o.cwd, code),
     envKeys: keys,
-    ...(/["']sqlite:\/\//.test(code) && { sqlite: { key: keys.find((k) => DATABASE_KEY.test(k)), file: sqliteFile(code) } }),
+    ...(/["']sqlite:\/\//.test(code) && { sqlite: { key: databaseKey(code, keys), file: sqliteFile(code) } }),
     healthPath: route ? `/${route}` : DEFAULTS.web.health.path,
     notes: route ? [] : ['Add a route that answers 200 at web.health.path (e.g. /health/) or change the path.'],
   };

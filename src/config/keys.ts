@@ -354,7 +354,7 @@ export const KEYS = {
   }),
   keep_backups: key(int(1, 100), {
     default: 5,
-    doc: 'database copies kept in `<root>/backups` (one taken before each `release` run and each `--migrate-back`; none when the `django:` or `alembic:` plan step found nothing to migrate); a successful deploy and `cleanup` remove older ones. `bluegreen backups` lists them',
+    doc: 'database copies kept in `<root>/backups` (one taken before each `release` run and each `--migrate-back`; none when the `django:` or `alembic:` plan step found nothing to migrate and `release` only migrates); a successful deploy and `cleanup` remove older ones. `bluegreen backups` lists them',
     hint: 'database copies kept (one before each migration; older ones pruned after a deploy and by cleanup)',
   }),
   build: commands(

@@ -182,7 +182,14 @@ function wayBack(
     );
   const migrateBack = !!(checked && req.migrateBack);
   const checks: Step[] = [];
-  const keep = !migrateBack && req.allowDestructive ? ({ allowDestructive: true } as const) : {};
+  if (req.rollback && req.migrateBack && req.allowDestructive)
+    throw new UsageError('rollback takes --migrate-back or --allow-destructive, not both.', {
+      code: 'way-back-flags',
+      state: `${from} is serving; nothing was changed.`,
+      next: 'Use --migrate-back to reverse what the older release does not know, or --allow-destructive to keep it applied (the older release no longer uses it).',
+    });
+  // a rollback's --allow-destructive: what the older release may not run on stays applied, as told
+  const keep = req.rollback && req.allowDestructive ? ({ allowDestructive: true } as const) : {};
   if (checked && way && serving)
     checks.push(
       framework === 'alembic'
@@ -208,7 +215,8 @@ function wayBack(
       : undefined;
   const window: Window = {
     maintenance: migrateBack || !!req.maintenance,
-    stopCelery: migrateBack || !!req.allowDestructive,
+    // a rollback changes no schema: its --allow-destructive stops nothing early
+    stopCelery: migrateBack || (!!req.allowDestructive && !req.rollback),
     ...(reverse && {
       reverse,
       onlyForReversal: !req.maintenance,

@@ -71,7 +71,10 @@ export function newReleaseSteps(
     });
   // the copy before the window opens (maintenance, Celery stopped): the 503 lasts only as long as the schema change
   if (cfg.release.length > 0)
-    steps.push({ name: `backup-db-${color}`, action: { kind: 'backup-db', release: id, name: id, before: 'release', ...user } });
+    steps.push({
+      name: `backup-db-${color}`,
+      action: { kind: 'backup-db', release: id, name: id, before: 'release', ...(onlyMigrates(cfg) && { onlyMigrates: true }), ...user },
+    });
   steps.push(...(around.beforeRelease ?? []));
   if (cfg.release.length > 0) {
     steps.push({
@@ -90,6 +93,12 @@ export function newReleaseSteps(
   steps.push(pointStep(host, color, id));
   return steps;
 }
+
+// Release commands that only migrate (Django's migrate, Alembic's upgrade): with a plan step that
+// finds nothing pending, they change nothing, and the copy before them is skipped. Anything else
+// (loaddata, a seed script) may change data, and gets its copy.
+const MIGRATE_LINE = /\bmanage\.py\s+migrate\b|\b(?:flask\s+db|alembic\b.*)\s+upgrade\b/;
+const onlyMigrates = (cfg: Config): boolean => schemaReadable(cfg) && cfg.release.every((c) => MIGRATE_LINE.test(c) && !/[;&|`$]/.test(c));
 
 // Whether bg can read what the release commands do to the schema (a framework it knows, whose
 // pending migrations it checks before they run). The one place a new framework's key goes.

@@ -36,7 +36,8 @@ export type Action =
     }
   | { kind: 'migration-plan'; release: string; guard: MigrationGuard; user?: string; ref?: string } // django: refuse what the code serving meanwhile cannot live with
   // a copy of the database, made by the app's user with `release`'s code, into <root>/backups/<name>.<ext>
-  | { kind: 'backup-db'; release: string; name: string; before: 'release' | 'migrate-back'; user?: string }
+  // onlyMigrates: every release command is the framework's migrate/upgrade, so nothing pending means nothing changes
+  | { kind: 'backup-db'; release: string; name: string; before: 'release' | 'migrate-back'; onlyMigrates?: true; user?: string }
   | { kind: 'prune-backups'; files?: string[] } // copies beyond keep_backups (cleanup: these, named when planned); never fails
   // django, every way back (rollback, deploy of an older ref): what the database applied that the
   // older release does not know; refused when the older code cannot run on it, rehearsed with
@@ -143,11 +144,11 @@ export const describeAction = (a: Action, place: PortPlace = byPort): string => 
     case 'migration-plan':
       return `read releases/${a.release}'s migration plan; ${guardText(a.guard)}`;
     case 'back-check':
-      return `compare the migrations the database has applied with what releases/${a.older} knows; ${a.migrateBack ? `rehearse reversing them with releases/${a.serving}'s files (nothing real changes)` : 'refuse if the older code cannot run on them'}`;
+      return `compare the migrations the database has applied with what releases/${a.older} knows; ${a.migrateBack ? `rehearse reversing them with releases/${a.serving}'s files (nothing real changes)` : a.allowDestructive ? 'keep them applied, as told (--allow-destructive)' : 'refuse if the older code cannot run on them'}`;
     case 'alembic-plan':
       return `read the revisions releases/${a.release} would apply and the database's revision; ${guardText(a.guard)}${a.migrateBack ? "; a revision it does not have is downgraded first (with the serving release's files)" : ''}`;
     case 'alembic-rollback':
-      return `compare the database's Alembic revision with what releases/${a.older} knows; ${a.migrateBack ? 'rehearse the downgrade' : 'refuse if the older code cannot run on it'}`;
+      return `compare the database's Alembic revision with what releases/${a.older} knows; ${a.migrateBack ? 'rehearse the downgrade' : a.allowDestructive ? 'keep it applied, as told (--allow-destructive)' : 'refuse if the older code cannot run on it'}`;
     case 'alembic-migrate-back':
       return `before releases/${a.older} starts, downgrade to its head with releases/${a.newer}'s revision files`;
     case 'alembic-upgrade':
@@ -157,7 +158,7 @@ export const describeAction = (a: Action, place: PortPlace = byPort): string => 
     case 'migrate-forward':
       return `apply releases/${a.release}'s migrations again`;
     case 'backup-db':
-      return `copy the database (as the app's user, with releases/${a.release}'s settings) to backups/${a.name}, before ${a.before === 'release' ? 'the release commands' : 'migrating back'}`;
+      return `copy the database (as the app's user, with releases/${a.release}'s settings) to backups/${a.name}, before ${a.before === 'release' ? 'the release commands' : 'migrating back'}${a.onlyMigrates ? ', unless the plan step found nothing to migrate' : ''}`;
     case 'prune-backups':
       return a.files
         ? `remove the database copies beyond keep_backups, with their notes: ${a.files.map((f) => `backups/${f}`).join(', ')}`

@@ -138,7 +138,7 @@ export async function perform(action: Action, ctx: ActionContext): Promise<Outco
       return { detail: await migrateForward(host, cfg, action.release, action.user) };
     case 'backup-db':
       // a copy of a schema nothing will change would only push an older, useful one out of keep_backups
-      if (action.before === 'release' && ctx.planned?.length === 0 && !ctx.reversal)
+      if (action.onlyMigrates && ctx.planned?.length === 0 && !ctx.reversal)
         return { detail: 'no copy: the plan step found nothing to migrate' };
       return { detail: await takeBackup(host, cfg, action, ctx.signal, ctx.planned) };
     case 'prune-backups':

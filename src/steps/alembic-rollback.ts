@@ -82,7 +82,7 @@ export async function checkAlembicRollback(
       state: STATE,
       next:
         `Run the rollback with --migrate-back: bg downgrades to ${b.target} with releases/${newer}'s revision files (rehearsed first), then starts the older code. ` +
-        `Or, when releases/${older} no longer uses what they drop or change (it is the code step before them), \`bluegreen rollback --allow-destructive\` keeps them applied: bg reads the revision files, not the older code, so it cannot tell.`,
+        `Or, when releases/${older} no longer uses what they drop or change (it is the code step before them), \`bluegreen rollback --to ${older} --allow-destructive\` keeps them applied: bg reads the revision files, not the older code, so it cannot tell.`,
     });
   return { detail: `${names} stay applied (they only add what releases/${older} ignores)`, reversal: false };
 }

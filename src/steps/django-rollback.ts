@@ -94,17 +94,24 @@ export async function checkBack(host: Host, cfg: Config, c: BackCheck): Promise<
       `${s.unknown.join(', ')} stay applied as told (--allow-destructive); releases/${c.older} may fail where it uses what they changed: migrating back would ${breaking.map((u) => u.replace(': Undo ', ': undo ')).join('; ')}${orphans}`,
     );
   if (breaking.length > 0) {
+    const keepIt =
+      c.command === 'rollback'
+        ? [
+            `Or, if you know releases/${c.older} no longer uses what they changed, \`bluegreen rollback --to ${c.older} --allow-destructive\` keeps them applied.`,
+          ]
+        : [];
     throw new BgError(
       `releases/${c.older} would run on a schema it cannot use: ${s.unknown.join(', ')} applied; migrating back would ${breaking.map((u) => u.replace(': Undo ', ': undo ')).join('; ')}.`,
       {
         code: 'rollback-schema',
         exitCode: EXIT.usage,
         state: refusedState(c),
-        next:
+        next: [
           s.irreversible.length > 0
             ? 'It cannot be migrated back (irreversible): deploy a fix forward, or restore the database from a backup.'
-            : `Run the ${c.command} with --migrate-back: bg rehearses the reversal first, then, with maintenance on (503) and the old Celery stopped, reverses them with releases/${c.serving}'s files before the older code starts. ${DATA_LOST} ` +
-              `Or, if you know releases/${c.older} no longer uses what they changed, run the ${c.command} with --allow-destructive: they stay applied.`,
+            : `Run the ${c.command} with --migrate-back: bg rehearses the reversal first, then, with maintenance on (503) and the old Celery stopped, reverses them with releases/${c.serving}'s files before the older code starts. ${DATA_LOST}`,
+          ...keepIt,
+        ].join(' '),
       },
     );
   }

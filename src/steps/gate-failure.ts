@@ -45,7 +45,7 @@ export function statusAdvice(cfg: Config, status: number | undefined): string | 
   if (status === 400 && cfg.django)
     return `Django answers 400 to a Host header its ALLOWED_HOSTS does not list: set web.health.host in ${cfg.configPath} to a name it lists (the check sends ${h.host ?? '127.0.0.1'}).`;
   if (status !== undefined && status >= 300 && status < 400)
-    return `The app redirects the check (HTTPS redirect, a login page, a missing trailing slash): let ${h.path} answer ${h.expect} as it is, or set web.health.path to the URL it redirects to.`;
+    return `The app redirects the check (a login page, a missing trailing slash, an HTTPS redirect): let ${h.path} answer ${h.expect} as it is (Django's SECURE_SSL_REDIRECT: list it in SECURE_REDIRECT_EXEMPT), or set web.health.path to the URL it redirects to.`;
   return undefined;
 }
 

@@ -193,7 +193,7 @@ for (const kind of ['sqlite', 'postgresql'] as const) {
       expect(r.code, r.stdout + r.stderr).toBe(2);
       expect(r.stderr).toContain('c41f0a9e2b7d: drop_column note.tag');
       expect(r.stderr).toContain('--migrate-back');
-      expect(r.stderr).toContain('`bluegreen rollback --allow-destructive` keeps them applied');
+      expect(r.stderr).toMatch(/`bluegreen rollback --to [\w-]+ --allow-destructive` keeps them applied/);
       expect(await revision()).toBe('c41f0a9e2b7d');
       expect((await s.get('/')).body).toMatch(/^v4 notes=\d+$/);
     });

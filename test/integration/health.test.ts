@@ -103,7 +103,7 @@ describe('waitHealthy', () => {
     const err = await healthErrorOf(waitHealthy({ ...base, port, retries: 12, intervalMs: 5, failAfter: 3 }));
     expect(hits).toBe(3);
     expect(err.code).toBe('health-failing');
-    expect(err.message).toBe(`The app answered HTTP 503 3 times in a row: GET http://127.0.0.1:${port}/health/`);
+    expect(err.message).toBe(`The app answered other than HTTP 200 (503, 404) 3 times in a row: GET http://127.0.0.1:${port}/health/`);
     let notFound = 0;
     const missing = await serve(0, (_q, r) => {
       notFound++;

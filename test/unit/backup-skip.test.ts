@@ -7,7 +7,7 @@ import { sampleConfig } from '../support/sample-config.js';
 // The copy before `release` is for the schema the release commands change: with a plan step that
 // found nothing to migrate, it would only push an older, useful copy out of keep_backups.
 describe('backup-db before release', () => {
-  const action = { kind: 'backup-db', release: 'r2', name: 'r2', before: 'release' } as const;
+  const action = { kind: 'backup-db', release: 'r2', name: 'r2', before: 'release', onlyMigrates: true } as const;
   const ctxOf = (over: Partial<ActionContext>) => {
     const host = new FakeHost({ upstreamFile: '/etc/caddy/upstream.txt' });
     return { host, ctx: { cfg: sampleConfig(), host, note: () => {}, keep: () => {}, ...over } as ActionContext };
@@ -20,10 +20,16 @@ describe('backup-db before release', () => {
     expect(host.calls.filter((c) => c.includes('backup'))).toEqual([]);
   });
 
-  it('copies when migrations are pending, when a way back will reverse some, and when no plan step ran', async () => {
-    for (const over of [{ planned: ['polls.0002'] }, { planned: [], reversal: true }, {}]) {
+  it('copies when migrations are pending, when a way back will reverse some, when no plan step ran, and when release does more than migrate', async () => {
+    const cases: [Partial<ActionContext>, object][] = [
+      [{ planned: ['polls.0002'] }, action],
+      [{ planned: [], reversal: true }, action],
+      [{}, action],
+      [{ planned: [] }, { ...action, onlyMigrates: undefined }],
+    ];
+    for (const [over, act] of cases) {
       const { host, ctx } = ctxOf(over);
-      await perform(action, ctx).catch(() => undefined); // the fake host has no Python: only that it tried matters
+      await perform(act as typeof action, ctx).catch(() => undefined); // the fake host has no Python: only that it tried matters
       expect(
         host.calls.some((c) => c.includes('backup')),
         JSON.stringify(over),

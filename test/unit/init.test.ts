@@ -332,6 +332,18 @@ describe('bg init for a Flask app factory (wsgi.py → create_app → blueprints
     expect(renderInitConfig(layout('/srv/src/blog', pg))).not.toContain('sqlite:');
   });
 
+  it('names the variable read on the SQLALCHEMY_DATABASE_URI line, not another DB_ or SQLALCHEMY_ one', () => {
+    const config = [
+      'import os',
+      "DB_HOST = os.environ.get('DB_HOST')",
+      "SQLALCHEMY_ECHO = os.environ.get('SQLALCHEMY_ECHO')",
+      "TEST_DATABASE_URL = os.environ.get('TEST_DATABASE_URL')",
+      "SQLALCHEMY_DATABASE_URI = os.environ.get('NOTES_DB_URL', 'sqlite:///notes.db')",
+    ].join('\n');
+    const t = renderInitConfig(layout('/srv/src/blog', { ...FACTORY, 'config.py': config }));
+    expect(t).toContain('# CHECK: set NOTES_DB_URL=sqlite:////srv/blog/shared/instance/notes.db in the env file');
+  });
+
   it('never reads outside the project, however many dots a relative import has', () => {
     const read: string[] = [];
     const base = layout('/srv/src/blog', { ...FACTORY, 'app/api/health.py': 'from .... import secrets\n' });

@@ -260,6 +260,17 @@ describe('every way back is checked', () => {
     ]);
   });
 
+  it('the copy before release may be skipped (nothing pending) only when every release command just migrates', () => {
+    const only = planDeploy(cfgOf(django), host(), { ref: 'v3' });
+    expect(step(only, 'backup-db-green').action).toMatchObject({ onlyMigrates: true });
+    const seeded = cfgOf(
+      'django:\n  manage: manage.py\nrelease: ["python manage.py migrate --noinput", "python manage.py loaddata seed"]\n',
+    );
+    expect(step(planDeploy(seeded, host(), { ref: 'v3' }), 'backup-db-green').action).not.toHaveProperty('onlyMigrates');
+    const chained = cfgOf('django:\n  manage: manage.py\nrelease: ["python manage.py migrate && ./seed.sh"]\n');
+    expect(step(planDeploy(chained, host(), { ref: 'v3' }), 'backup-db-green').action).not.toHaveProperty('onlyMigrates');
+  });
+
   it("the switch knows when the run's own maintenance-off follows it (it says so instead of pointing at `maintenance off`)", () => {
     const back = planDeploy(cfgOf(alembic), host(), { rollback: true, migrateBack: true });
     expect(step(back, 'switch-to-green').action).toMatchObject({ windowCloses: true });
@@ -276,10 +287,22 @@ describe('every way back is checked', () => {
       const p = planDeploy(cfgOf(extra), host(), { rollback: true, allowDestructive: true });
       expect(step(p, name).action).toMatchObject({ migrateBack: false, allowDestructive: true });
       expect(names(p).some((n) => n.startsWith('maintenance') || n.includes('migrate-back'))).toBe(false);
-      // with --migrate-back it reverses instead: the flag does not turn the check off
-      const back = planDeploy(cfgOf(extra), host(), { rollback: true, allowDestructive: true, migrateBack: true });
-      expect(step(back, name).action).not.toHaveProperty('allowDestructive');
+      // both ways at once is a usage error
+      expect(() => planDeploy(cfgOf(extra), host(), { rollback: true, allowDestructive: true, migrateBack: true })).toThrow(
+        /rollback takes --migrate-back or --allow-destructive, not both/,
+      );
     }
+    // a rollback changes no schema: the old Celery stops after the gate, as in a plain rollback
+    const withCelery = planDeploy(cfgOf(celery + django), host(), { rollback: true, allowDestructive: true });
+    expect(between(withCelery, 'health-gate-green', 'stop-worker-blue')).toEqual([
+      'health-gate-green',
+      'stop-beat-blue',
+      'stop-worker-blue',
+    ]);
+    // a deploy's --allow-destructive is about the new release's migrations: an older ref's way back is still checked
+    expect(step(planDeploy(cfgOf(django), host(), { ref: 'v1', allowDestructive: true }), 'back-check-green').action).not.toHaveProperty(
+      'allowDestructive',
+    );
   });
 
   it('--migrate-back without django or without a serving release is a usage error, nothing changed', () => {

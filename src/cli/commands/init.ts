@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { writeAtomic } from '../../adapters/files.js';
 import { renderInitConfig } from '../../config/init-template.js';
@@ -15,13 +15,7 @@ export async function init(o: GlobalOptions): Promise<number> {
   const text = renderInitConfig({
     cwd,
     exists: (p) => existsSync(resolve(cwd, p)),
-    readFile: (p) => {
-      try {
-        return readFileSync(resolve(cwd, p), 'utf8');
-      } catch {
-        return undefined;
-      }
-    },
+    readFile: (p) => readSource(resolve(cwd, p)),
     dirs: readdirSync(cwd, { withFileTypes: true })
       .filter((d) => d.isDirectory())
       .map((d) => d.name),
@@ -33,4 +27,17 @@ export async function init(o: GlobalOptions): Promise<number> {
   await writeAtomic(path, text, { mode: 0o644 });
   process.stdout.write(`wrote ${path}: check repo, root, ports and health, then run \`bluegreen setup\`.\n`);
   return EXIT.ok;
+}
+
+// A source init reads: a regular file (not a link, a FIFO or a device, which could hang it or pull in
+// what lies elsewhere) of a source file's size.
+const MAX_SOURCE = 1024 * 1024;
+function readSource(path: string): string | undefined {
+  try {
+    const st = lstatSync(path);
+    if (!st.isFile() || st.size > MAX_SOURCE) return undefined;
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
