@@ -82,9 +82,15 @@ describe('failure paths on a real systemd', () => {
     const to = before.active === 'blue' ? 'green' : 'blue';
     // bg as a unit of the container's systemd, as under an operator's session: the reboot SIGTERMs it
     await c.ok(`systemd-run --unit=bg-deploy --service-type=exec -p TimeoutStopSec=60 ${BG} --config ${shop.config} deploy v3`);
-    await c.ok(
-      `for i in $(seq 600); do grep -q '"step":"start-worker-${to}"' /var/lib/bg/shop/lock 2>/dev/null && break; sleep 0.05; done`,
+    // frozen at that step (SIGSTOP), so the rest of the deploy cannot finish before the reboot reaches
+    // it: systemd sends SIGCONT after its SIGTERM, and bg wakes to the SIGTERM
+    const frozen = await c.ok(
+      `lock=/var/lib/bg/shop/lock; for i in $(seq 600); do
+        if grep -q '"step":"start-worker-${to}"' $lock 2>/dev/null; then
+          pid=$(sed -n 's/.*"pid":\\([0-9]*\\).*/\\1/p' $lock); kill -STOP "$pid" && echo "stopped $pid"; break
+        fi; sleep 0.05; done`,
     );
+    expect(frozen).toMatch(/^stopped \d+\n$/);
     await c.reboot();
     const history = jsonEvent((await shop.bg('history --json')).stdout, 'history').entries as {
       command: string;
