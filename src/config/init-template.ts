@@ -399,7 +399,9 @@ function sharedLines(found: SharedFound): Record<string, LineOptions> {
 // env file names the file: a URL written in the code is one bg cannot see.
 function sqliteNote(p: DetectedProject, app: string, shared: SharedFound): string[] {
   if (p.kind !== 'flask' || !p.sqlite) return [];
-  const where = `/srv/${app}/shared/${shared.dirs.includes('instance') ? 'instance/' : ''}${p.sqlite.file ?? 'app.db'}`;
+  // the root init writes (the key's example), whose shared/ the app's user may write
+  const root = KEYS.root.example!.replaceAll('<app>', app);
+  const where = `${root}/shared/${shared.dirs.includes('instance') ? 'instance/' : ''}${p.sqlite.file ?? 'app.db'}`;
   const why = 'bg copies the database before each upgrade, and rehearses a downgrade on a copy, only when the env file names it';
   return p.sqlite.key
     ? [

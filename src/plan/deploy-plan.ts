@@ -92,6 +92,7 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
   if (!window.stopCelery) steps.push(...brokerCheck(cfg));
   const newPort = cfg.web.ports[to];
   const boot = bootSteps(cfg, from, to);
+  const closing = windowClose(host, window);
   steps.push(
     // the undo drains first: when it runs after the switch, Caddy's previous config may still be
     // sending requests to the new color
@@ -101,10 +102,10 @@ export function planDeploy(cfg: Config, host: HostState, req: DeployRequest): Pl
     ...boot.beforeSwitch,
     {
       name: `switch-to-${to}`,
-      action: { kind: 'switch', to, release: target, ...(windowClose(host, window).length > 0 && { windowCloses: true }) },
+      action: { kind: 'switch', to, release: target, ...(closing.length > 0 && { windowCloses: true }) },
       undo: { kind: 'switch-back' },
     },
-    ...windowClose(host, window),
+    ...closing,
     ...celerySteps(cfg, to).start,
     ...boot.afterCeleryStart,
     {

@@ -89,9 +89,10 @@ export async function checkBack(host: Host, cfg: Config, c: BackCheck): Promise<
     };
   }
   const breaking = s.undo.filter(breaksOlderCode);
+  const wouldUndo = breaking.map((u) => u.replace(': Undo ', ': undo ')).join('; ');
   if (breaking.length > 0 && c.allowDestructive)
     return none(
-      `${s.unknown.join(', ')} stay applied as told (--allow-destructive); releases/${c.older} may fail where it uses what they changed: migrating back would ${breaking.map((u) => u.replace(': Undo ', ': undo ')).join('; ')}${orphans}`,
+      `${s.unknown.join(', ')} stay applied as told (--allow-destructive); releases/${c.older} may fail where it uses what they changed: migrating back would ${wouldUndo}${orphans}`,
     );
   if (breaking.length > 0) {
     const keepIt =
@@ -101,7 +102,7 @@ export async function checkBack(host: Host, cfg: Config, c: BackCheck): Promise<
           ]
         : [];
     throw new BgError(
-      `releases/${c.older} would run on a schema it cannot use: ${s.unknown.join(', ')} applied; migrating back would ${breaking.map((u) => u.replace(': Undo ', ': undo ')).join('; ')}.`,
+      `releases/${c.older} would run on a schema it cannot use: ${s.unknown.join(', ')} applied; migrating back would ${wouldUndo}.`,
       {
         code: 'rollback-schema',
         exitCode: EXIT.usage,
