@@ -42,16 +42,20 @@ describe('a small host: the memory check and the build as a transient unit', () 
   it('the build runs as a transient unit: visible to systemd while it runs, as the app user, weighted low', async () => {
     const loop = app.loop();
     const deploy = c.spawn(`cd /etc/bg && ${BG} --config ${app.config} deploy v2`);
-    // a build unit seen by list-units can be gone by the time its properties are read: look again
+    let finished = false;
+    const done = deploy.wait().finally(() => (finished = true));
+    // a build unit seen by list-units can be gone by the time its properties are read: look again,
+    // until the deploy ends (on a loaded machine its steps before the build can take a while)
     let unit = '';
     let props = { stdout: '' };
-    for (let i = 0; i < 100 && !props.stdout.includes('User=tiny\n'); i++) {
+    const deadline = Date.now() + 120_000;
+    while (!finished && Date.now() < deadline && !props.stdout.includes('User=tiny\n')) {
       unit = (await c.ok("systemctl list-units --plain --no-legend 'tiny-build-*' | awk '{print $1}'")).trim().split('\n')[0];
       if (unit) props = await c.sh(`systemctl show -p User -p CPUWeight -p IOWeight -p MemoryHigh -p ActiveState ${unit}`);
       else await new Promise((r) => setTimeout(r, 50));
     }
     expect(unit).toMatch(/^tiny-build-\d{8}-\d{6}(-\d+)?-1\.service$/);
-    const r = await deploy.wait();
+    const r = await done;
     const counts = await loop.stop();
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(props.stdout).toContain('User=tiny\n');
