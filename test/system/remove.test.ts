@@ -23,6 +23,12 @@ describe('bluegreen remove, beside another app under load', () => {
       const r = await app.bg(args);
       expect(r.code, `${app.name} ${args}: ${r.stdout}${r.stderr}`).toBe(0);
     }
+    // the deploy ends while the old Gunicorn still drains; the snapshots below need it gone
+    expect(
+      await c.ok(
+        'for i in $(seq 600); do s=$(systemctl show -P ActiveState shop-web-blue.service); [ "$s" = deactivating ] || break; sleep 0.1; done; echo $s',
+      ),
+    ).toBe('inactive\n');
     // the app's data, and a link it made to a file outside its tree
     await c.ok(
       'runuser -u shop -- sh -c "echo kept > /srv/shop/shared/data.txt && ln -s /etc/bg /srv/shop/shared/configs && ln -s /etc/bg/blog.yml /srv/shop/shared/other-app"',
