@@ -39,7 +39,7 @@ export default defineConfig({
           name: 'system',
           include: ['test/system/**/*.test.ts'],
           testTimeout: 180_000,
-          hookTimeout: 120_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

@@ -28,7 +28,7 @@ set -euo pipefail
 
 CG_ROOTS=(/sys/fs/cgroup/systemd /sys/fs/cgroup/unified)
 MEM_ROOT=/sys/fs/cgroup/memory
-BOOT_TIMEOUT_S=${BOOT_TIMEOUT_S:-30}
+BOOT_TIMEOUT_S=${BOOT_TIMEOUT_S:-90}
 STOP_TIMEOUT_S=${STOP_TIMEOUT_S:-10}
 here=$(cd "$(dirname "$0")" && pwd -P)
 

@@ -60,7 +60,7 @@ export async function startContainer(
     ...(opts.net && { BG_CT_NETNS: opts.net.netns, BG_CT_BRIDGE: opts.net.bridge }),
     ...(opts.lower && { BG_CT_LOWER: opts.lower }),
   };
-  const started = await script(['start', dir, CHECKOUT], 60_000, env);
+  const started = await script(['start', dir, CHECKOUT], 120_000, env);
   if (started.code !== 0) throw new Error(`the container did not boot:\n${started.stdout}${started.stderr}`);
   const sh = (s: string, o: { timeoutMs?: number } = {}) => script(['run', dir, 'bash', '-c', s], o.timeoutMs ?? 180_000);
   const c: Container = {
@@ -89,7 +89,7 @@ export async function startContainer(
         if (now && now !== before) break;
         await new Promise((r) => setTimeout(r, 100));
       }
-      const up = await script(['wait', dir], 60_000);
+      const up = await script(['wait', dir], 120_000);
       if (up.code !== 0) throw new Error(`the container did not come back from its reboot:\n${up.stderr}`);
     },
     async stop() {

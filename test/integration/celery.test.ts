@@ -64,7 +64,7 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
   it('deploy under continuous enqueueing: every task exactly once, the new color runs what comes after the switch, never two workers or beats', async () => {
     const sampler = startSampler(s, { everyMs: 25, maxMs: 80_000 });
     // 20 tasks/s, below the 2-process worker's ~28/s throughput.
-    const enq = startEnqueuer(s, { first: 1000, everyMs: 50, maxCount: 1000, maxMs: 30_000 });
+    const enq = startEnqueuer(s, { first: 1000, everyMs: 50, maxCount: 1000, maxMs: 120_000 });
     await sleep(300); // blue is working when the deploy starts
     const r = await runBgTimed(s, ['deploy', 'v2']);
     await sleep(1_000); // tasks keep coming after the deploy: the new color must take them
@@ -110,7 +110,7 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
 
   it('a failed deploy (unhealthy) exits 1 and never touches Celery: the old worker and beat run throughout; tasks queued meanwhile run exactly once', async () => {
     const sampler = startSampler(s, { everyMs: 25, maxMs: 80_000 });
-    const enq = startEnqueuer(s, { first: 5000, everyMs: 50, maxCount: 1000, maxMs: 30_000 });
+    const enq = startEnqueuer(s, { first: 5000, everyMs: 50, maxCount: 1000, maxMs: 120_000 });
     await sleep(300);
     const r = await runBgTimed(s, ['deploy', 'unhealthy']);
     await sleep(200);
@@ -159,7 +159,7 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     const loop = startLoop(s.url('/'), { concurrency: 2, maxMs: 60_000 });
     const slow = startLoop(s.url('/slow?s=0.5'), { concurrency: 2, maxMs: 60_000 });
     const sampler = startSampler(s, { everyMs: 25, maxMs: 80_000 });
-    const enq = startEnqueuer(s, { first: 7000, everyMs: 50, maxCount: 1000, maxMs: 30_000 });
+    const enq = startEnqueuer(s, { first: 7000, everyMs: 50, maxCount: 1000, maxMs: 120_000 });
     await sleep(300);
     const r = await runBgTimed(s, ['deploy', 'celery-crash']);
     await sleep(200);
@@ -257,7 +257,7 @@ describe('Celery worker and beat through setup, deploy and a failed deploy', () 
     // the broker came back at the end of the test before: the old worker consumes again first
     const probe = await startEnqueuer(s, { first: 11000, maxCount: 1, maxMs: 10_000 }).done;
     expect(exactlyOnce(await waitForTasks(s, probe.queued, { maxMs: 30_000, settleMs: 1_000 }), probe.queued).missing).toEqual([]);
-    const enq = startEnqueuer(s, { first: 11010, everyMs: 50, maxCount: 1000, maxMs: 30_000 });
+    const enq = startEnqueuer(s, { first: 11010, everyMs: 50, maxCount: 1000, maxMs: 120_000 });
     const r = await runBgTimed(s, ['deploy', 'v3', '--allow-destructive', '--maintenance']);
     const sent = await enq.stop();
     const lines = await waitForTasks(s, sent.queued, { maxMs: 30_000, settleMs: 1_000 });

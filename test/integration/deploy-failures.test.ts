@@ -76,13 +76,18 @@ describe('bg deploy of a broken version', () => {
 
 describe('the lock', () => {
   const s = useScene({ setUp: true });
+  const lockHeld = async (lock: string) => {
+    const { existsSync } = await import('node:fs');
+    // bounded by the deploy's own length, not by a count: a loaded machine starts node slowly
+    for (const end = Date.now() + 60_000; !existsSync(lock) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
+    expect(existsSync(lock), 'the first deploy never took the lock').toBe(true);
+  };
 
   it('a second deploy while one runs gets exit 3 with who holds it', async () => {
     const first = s.bg(['deploy', 'v2']);
     // wait until the first one holds the lock
     const lock = `${s.dir}/state-home/bg/${s.app}/lock`;
-    const { existsSync } = await import('node:fs');
-    for (let i = 0; i < 200 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 10));
+    await lockHeld(lock);
     const second = await s.bg(['deploy', 'v3']);
     expect(second.code).toBe(3);
     expect(second.stderr).toMatch(/pid \d+/);
@@ -94,8 +99,7 @@ describe('the lock', () => {
   it('with --lock-wait the second deploy waits for the first, says for whom, then runs', async () => {
     const first = s.bg(['deploy', 'v3']);
     const lock = `${s.dir}/state-home/bg/${s.app}/lock`;
-    const { existsSync } = await import('node:fs');
-    for (let i = 0; i < 200 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 10));
+    await lockHeld(lock);
     const second = await s.bg(['--lock-wait', '60s', 'deploy', 'v2']);
     expect((await first).code).toBe(0);
     expect(second.code, second.stderr).toBe(0);

@@ -3,7 +3,7 @@
 //   node loop-cli.mjs <url> <concurrency> <stop file> [max ms] [maintenance-ok]
 // With `maintenance-ok`, a 503 carrying Retry-After (the maintenance page, inside a schema window)
 // is counted in `maintenance`, not in `failed`.
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 
 const [url, concurrency = '3', stopFile, maxMs = '120000', mode = ''] = process.argv.slice(2);
@@ -24,10 +24,18 @@ const once = () =>
     req.end();
   });
 
+// <stop file>.started, once the first answer is in: the caller waits for it before it stops the loop
+let started = false;
+function markStarted() {
+  started = true;
+  if (stopFile) writeFileSync(`${stopFile}.started`, '');
+}
+
 async function worker() {
   while (!existsSync(stopFile) && Date.now() < deadline) {
     result.sent++;
     const r = await once();
+    if (!started) markStarted();
     if (r.status === 200) {
       result.ok++;
       result.bodies[r.body] = (result.bodies[r.body] ?? 0) + 1;

@@ -99,10 +99,13 @@ export function appOn(c: Container, name: string, ports: App['ports']): App {
     loop(path = '/', concurrency = 3, opts = {}) {
       const stop = `/run/bg-loop-${name}-${++loops}.stop`;
       const running = c.spawn(
-        `rm -f ${stop}; /usr/bin/node ${CHECKOUT}/test/support/loop-cli.mjs http://127.0.0.1:${ports.site}${path} ${concurrency} ${stop} 120000${opts.maintenanceOk ? ' maintenance-ok' : ''}`,
+        `rm -f ${stop} ${stop}.started; /usr/bin/node ${CHECKOUT}/test/support/loop-cli.mjs http://127.0.0.1:${ports.site}${path} ${concurrency} ${stop} 120000${opts.maintenanceOk ? ' maintenance-ok' : ''}`,
       );
       return {
         async stop() {
+          // a fast command (a refusal) can end before the loop sent anything; and a stop file made
+          // before the loop's own `rm -f` would be removed, leaving it to run to its time limit
+          await c.ok(`for i in $(seq 1200); do [ -e ${stop}.started ] && break; sleep 0.05; done; rm -f ${stop}.started`);
           await c.sh(`touch ${stop}`);
           const r = await running.wait();
           return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as LoopCounts;
@@ -110,4 +113,15 @@ export function appOn(c: Container, name: string, ports: App['ports']): App {
       };
     },
   };
+}
+
+/**
+ * Waits (bounded) until no unit matching `glob` is activating or deactivating: a deploy returns
+ * while the old color's Gunicorn still drains. Returns what still moves, '' when all settled.
+ */
+export async function settled(c: Container, glob: string): Promise<string> {
+  return c.ok(`for i in $(seq 1200); do
+      moving=$(systemctl list-units --all --plain --no-legend '${glob}' | awk '$3 ~ /^(activating|deactivating)$/ {print $1}')
+      [ -z "$moving" ] && break; sleep 0.1
+    done; echo -n "$moving"`);
 }

@@ -85,7 +85,7 @@ describe('failure paths on a real systemd', () => {
     // frozen at that step (SIGSTOP), so the rest of the deploy cannot finish before the reboot reaches
     // it: systemd sends SIGCONT after its SIGTERM, and bg wakes to the SIGTERM
     const frozen = await c.ok(
-      `lock=/var/lib/bg/shop/lock; for i in $(seq 600); do
+      `lock=/var/lib/bg/shop/lock; while systemctl is-active -q bg-deploy.service; do
         if grep -q '"step":"start-worker-${to}"' $lock 2>/dev/null; then
           pid=$(sed -n 's/.*"pid":\\([0-9]*\\).*/\\1/p' $lock); kill -STOP "$pid" && echo "stopped $pid"; break
         fi; sleep 0.05; done`,

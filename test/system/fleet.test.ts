@@ -264,7 +264,7 @@ describe('more than one host: rolling deploys over ssh', () => {
     const t = Date.now();
     const r = await fleet(['deploy', 'v2'], 'fleet4.yml');
     expect(r.code, r.stdout + r.stderr).toBe(1);
-    expect(Date.now() - t).toBeLessThan(15_000);
+    expect(Date.now() - t).toBeLessThan(45_000); // the preflight stops it: no deploy runs its length
     expect(r.stderr).toMatch(
       /deploy stopped before it began: a host does not answer: web4 \(root@web4\): ssh: connect to host .* Connection refused/,
     );

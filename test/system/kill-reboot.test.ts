@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKOUT, type Container, startContainer } from '../harness/container.js';
 import { jsonEvent } from '../support/json-events.js';
-import { type App, makeApp } from './app-host.js';
+import { type App, makeApp, settled } from './app-host.js';
 
 // A deployer SIGKILLed at each step of a deploy, then the host rebooted (a power cut mid-deploy, as
 // near as a test gets): Caddy reads the upstream file at boot, so whatever instant the kill hit, the
@@ -98,6 +98,8 @@ async function killAndReboot(scene: Scene, i: number, stepCount: number): Promis
   let landed = '';
   for (let attempt = 1; ; attempt++) {
     const ref = refs[scene.deploys++ % refs.length];
+    // a deploy that ran through left the old Gunicorn draining; a plan made now would wait for it first
+    expect(await settled(c, 'shop-*'), 'units still moving before the plan').toBe('');
     names = await planned(shop, ref);
     expect(names.length, `plan for ${ref}: ${names.join(', ')}`).toBe(stepCount);
     step = names[i];

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Container, startContainer } from '../harness/container.js';
 import { jsonEvent } from '../support/json-events.js';
-import { type App, type LoopCounts, makeApp } from './app-host.js';
+import { type App, type LoopCounts, makeApp, settled } from './app-host.js';
 
 // `bluegreen remove` of one app on Debian's one caddy.service, while another app on the same Caddy
 // serves a request loop: the other loses no request and keeps its site; the removed app's units,
@@ -24,11 +24,7 @@ describe('bluegreen remove, beside another app under load', () => {
       expect(r.code, `${app.name} ${args}: ${r.stdout}${r.stderr}`).toBe(0);
     }
     // the deploy ends while the old Gunicorn still drains; the snapshots below need it gone
-    expect(
-      await c.ok(
-        'for i in $(seq 600); do s=$(systemctl show -P ActiveState shop-web-blue.service); [ "$s" = deactivating ] || break; sleep 0.1; done; echo $s',
-      ),
-    ).toBe('inactive\n');
+    expect(await settled(c, 'shop-*')).toBe('');
     // the app's data, and a link it made to a file outside its tree
     await c.ok(
       'runuser -u shop -- sh -c "echo kept > /srv/shop/shared/data.txt && ln -s /etc/bg /srv/shop/shared/configs && ln -s /etc/bg/blog.yml /srv/shop/shared/other-app"',
