@@ -334,7 +334,12 @@ describe('Systemd over D-Bus (real user manager)', () => {
       await activating(name);
       for (const s of sockets) s.destroy();
       const err = await pending;
-      expect(err).toBeInstanceOf(SystemdError);
+      // on a loaded machine the StartUnit reply itself may still be in flight (a BusError from the
+      // call) rather than the job's wait (a SystemdError): either way the same code and state
+      expect(
+        [SystemdError, BusError].some((cls) => err instanceof cls),
+        String(err),
+      ).toBe(true);
       expect((err as SystemdError).code).toBe('bus-lost');
       expect((err as SystemdError).state).toMatch(/^Unknown/);
       await expect(viaProxy.unitState(name)).rejects.toBeInstanceOf(BusError);
