@@ -43,17 +43,16 @@ if [ $# -gt 0 ]; then
   start host --project unit --project integration "$@"
   start containers --project system --project trixie "$@"
 else
-  # deploy-failures and remove ride with the schema and reboot groups only to even out the four
+  # deploy-failures rides with the schema group only to even out the four
   schema=(test/integration/flask-migrate.test.ts test/integration/django- test/integration/backups.test.ts
     test/integration/cleanup-backups.test.ts test/integration/deploy-failures.test.ts)
-  reboots=(test/system/kill-reboot.test.ts test/system/real-host.test.ts test/system/fleet.test.ts test/system/remove.test.ts
-    test/trixie/)
+  reboots=(test/system/kill-reboot.test.ts test/system/real-host.test.ts test/system/fleet.test.ts test/trixie/)
   start host --project unit --project integration \
     --exclude 'test/integration/{flask-migrate,django-*,backups,cleanup-backups,deploy-failures}.test.ts'
   start schema --project integration "${schema[@]}"
   start reboots --project system --project trixie "${reboots[@]}"
   start containers --project system \
-    --exclude 'test/system/{kill-reboot,real-host,fleet,remove}.test.ts'
+    --exclude 'test/system/{kill-reboot,real-host,fleet}.test.ts'
 fi
 
 failed=0

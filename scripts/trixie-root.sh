@@ -16,8 +16,8 @@ set -euo pipefail
 CACHE=/var/cache/bg-test
 SUITE=trixie
 # what bg drives and what the suite runs inside (systemd as PID 1, caddy, gunicorn, Celery, redis, Django, node for bg)
-# and man-db (the Debian package's test reads `man bluegreen`)
-PACKAGES=systemd,systemd-sysv,dbus,caddy,gunicorn,python3-flask,python3-celery,python3-redis,redis-server,nodejs,npm,git,curl,ca-certificates,iproute2,procps,python3-django,man-db
+# man-db (the Debian package's test reads `man bluegreen`), and Uvicorn with websockets (the websocket tests' ASGI app)
+PACKAGES=systemd,systemd-sysv,dbus,caddy,gunicorn,python3-flask,python3-celery,python3-redis,redis-server,nodejs,npm,git,curl,ca-certificates,iproute2,procps,python3-django,man-db,python3-uvicorn,python3-websockets
 
 die() { echo "trixie-root: $*" >&2; exit 1; }
 

@@ -7,6 +7,7 @@ import { CHECKOUT, type Container, startContainer } from '../harness/container.j
 import { makeDjangoRepo } from '../support/fixture-repo.js';
 import { jsonEvent } from '../support/json-events.js';
 import { type App, makeApp } from '../system/app-host.js';
+import { trixieRoot } from './root.js';
 
 // bg on Debian 13 "trixie" (systemd 257, Celery 5.5, Django 4.2, node 20.19): the same nspawn
 // container as test/system, over the Debian 13 root scripts/trixie-root.sh builds (cached by point
@@ -20,11 +21,7 @@ describe('Debian 13 (trixie)', () => {
   let site: App;
 
   beforeAll(async () => {
-    const lower = execFileSync('bash', [`${CHECKOUT}/scripts/trixie-root.sh`], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      timeout: 900_000,
-    }).trim();
+    const lower = trixieRoot();
     c = await startContainer({ lower });
     shop = await makeApp(
       c,

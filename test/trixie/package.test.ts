@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHECKOUT, type Container, startContainer } from '../harness/container.js';
+import { type Container, startContainer } from '../harness/container.js';
 import { buildDeb } from '../support/deb-package.js';
 import { makeApp } from '../system/app-host.js';
+import { trixieRoot } from './root.js';
 
 // The Debian package, installed with apt on a Debian 13 host (its own nodejs satisfies the Depends): the
 // commands, the man page, the completions, a setup run by the installed bluegreen, and a clean removal.
@@ -14,11 +14,7 @@ describe('bluegreen_<version>_all.deb', () => {
 
   beforeAll(async () => {
     deb = buildDeb();
-    const lower = execFileSync('bash', [`${CHECKOUT}/scripts/trixie-root.sh`], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      timeout: 900_000,
-    }).trim();
+    const lower = trixieRoot();
     c = await startContainer({ lower });
   }, 900_000);
   afterAll(async () => {
