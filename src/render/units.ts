@@ -25,11 +25,6 @@ function requireCelery(cfg: Config) {
   return cfg.celery;
 }
 
-// Gunicorn's wait for workers after its quick-shutdown signal, before it kills them. bg sends that
-// signal only once the color has drained, and sync, gthread and gevent workers exit on it at once;
-// Uvicorn's worker (0.32, Debian 13) catches it without exiting and would run out the whole wait.
-const QUIT_GRACE_S = 5;
-
 export function renderWebUnit(cfg: Config, color: Color, gunicorn: string[]): string {
   const unit = unitNames(cfg, color).web;
   const { web } = cfg;
@@ -43,7 +38,7 @@ export function renderWebUnit(cfg: Config, color: Color, gunicorn: string[]): st
     '--timeout',
     String(web.timeout),
     '--graceful-timeout',
-    String(Math.min(web.timeout, QUIT_GRACE_S)),
+    String(web.timeout),
     '--preload',
     '--worker-tmp-dir',
     '/dev/shm',

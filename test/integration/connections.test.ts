@@ -75,7 +75,7 @@ describe('countEstablished / waitDrained', () => {
     await new Promise((r) => setTimeout(r, 50)); // the first reading (zero) is behind us
     const late = request(`http://127.0.0.1:${port}/slow`, { reset: true }).then((r) => r.body.text());
     await until(() => arrived() === 1, 'the late request at the server');
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 2000)); // longer than quietMs
     expect(resolvedAt).toBe(0); // still waiting while the late request is open
     held[0]!.end('ok');
     await late;

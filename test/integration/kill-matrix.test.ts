@@ -84,6 +84,7 @@ describe('a deployer stopped at each step', () => {
             expect(codes, step).not.toContain(c);
         } else if (index === steps.length - 1 && st.lastDeploy.result === 'ok') {
           // the last step can end the run, journaled as done, before the kill lands
+          expect(seen, step).toContain(`"step":"${step}","status":"done"`);
           expect(codes, step).not.toContain('interrupted-run');
         } else {
           expect(r.signal).toBe('SIGKILL');

@@ -105,7 +105,10 @@ export function appOn(c: Container, name: string, ports: App['ports']): App {
         async stop() {
           // a fast command (a refusal) can end before the loop sent anything; and a stop file made
           // before the loop's own `rm -f` would be removed, leaving it to run to its time limit
-          await c.ok(`for i in $(seq 1200); do [ -e ${stop}.started ] && break; sleep 0.05; done; rm -f ${stop}.started`);
+          const started = await c.ok(
+            `end=$((SECONDS + 60)); while [ ! -e ${stop}.started ] && [ $SECONDS -lt $end ]; do sleep 0.05; done; [ -e ${stop}.started ] && echo yes; rm -f ${stop}.started`,
+          );
+          if (started.trim() !== 'yes') throw new Error(`the request loop through ${name}'s site never got an answer in 60 s`);
           await c.sh(`touch ${stop}`);
           const r = await running.wait();
           return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as LoopCounts;
@@ -120,7 +123,7 @@ export function appOn(c: Container, name: string, ports: App['ports']): App {
  * while the old color's Gunicorn still drains. Returns what still moves, '' when all settled.
  */
 export async function settled(c: Container, glob: string): Promise<string> {
-  return c.ok(`for i in $(seq 1200); do
+  return c.ok(`end=$((SECONDS + 120)); while [ $SECONDS -lt $end ]; do
       moving=$(systemctl list-units --all --plain --no-legend '${glob}' | awk '$3 ~ /^(activating|deactivating)$/ {print $1}')
       [ -z "$moving" ] && break; sleep 0.1
     done; echo -n "$moving"`);

@@ -26,7 +26,7 @@ describe('web unit', () => {
 
   it('runs gunicorn on the color port with the exact command line', () => {
     expect(line(unit, 'ExecStart')).toEqual([
-      'ExecStart=/usr/bin/gunicorn --bind 127.0.0.1:8100 --workers 2 --timeout 30 --graceful-timeout 5 --preload ' +
+      'ExecStart=/usr/bin/gunicorn --bind 127.0.0.1:8100 --workers 2 --timeout 30 --graceful-timeout 30 --preload ' +
         '--worker-tmp-dir /dev/shm --access-logfile - --error-logfile - --name shop-green shop.wsgi:application',
     ]);
   });
