@@ -229,7 +229,9 @@ describe('Systemd over D-Bus (real user manager)', () => {
 
     const stops = await Promise.all(names.map((u) => sd.stopUnit(u)));
     expect(stops).toEqual(names.map(() => 'done'));
-    expect((await sd.unitSummaries(good)).map((s) => s.activeState)).toEqual(good.map(() => 'inactive'));
+    // a stop right after the restart can reach Gunicorn before it handles SIGQUIT: the signal's
+    // default action ends it and systemd says failed (bg clears that at its next start)
+    for (const s of await sd.unitSummaries(good)) expect(['inactive', 'failed'], s.name).toContain(s.activeState);
   });
 
   it('killUnit delivers a signal to the main process', async () => {

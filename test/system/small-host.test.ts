@@ -8,6 +8,7 @@ import { type App, makeApp } from './app-host.js';
 // (BG_FIXTURE_HOLD_MB in the env file). Build commands run as transient units of that systemd.
 const MiB = 2 ** 20;
 const LIMIT = '700M';
+const GO = '/run/tiny-build-go';
 
 describe('a small host: the memory check and the build as a transient unit', () => {
   let c: Container;
@@ -17,13 +18,15 @@ describe('a small host: the memory check and the build as a transient unit', () 
 
   beforeAll(async () => {
     c = await startContainer({ memoryLimit: LIMIT });
-    // the build outlasts a few looks from outside, and fails on a branch that carries FAILBUILD
-    const build = `build:\n  - 'sleep 3; test ! -e FAILBUILD || { echo "no good, the build broke" >&2; exit 3; }; echo "built by $(id -un)"'\n`;
+    // the build waits (at most 60 s) until the test has looked at it from outside (GO exists), and
+    // fails on a branch that carries FAILBUILD
+    const build = `build:\n  - 'for i in $(seq 600); do [ -e ${GO} ] && break; sleep 0.1; done; test ! -e FAILBUILD || { echo "no good, the build broke" >&2; exit 3; }; echo "built by $(id -un)"'\n`;
     app = await makeApp(c, 'tiny', { blue: 8021, green: 8022, site: 8095 }, build);
     await c.ok(
       `cd /srv/git/tiny && git checkout -q -b failbuild main && touch FAILBUILD && git add FAILBUILD && git -c user.name=t -c user.email=t@t.invalid commit -qm failbuild && git checkout -q main`,
     );
     await env(0);
+    await c.ok(`touch ${GO}`);
     const r = await app.bg('setup');
     expect(r.code, r.stdout + r.stderr).toBe(0);
   });
@@ -41,11 +44,10 @@ describe('a small host: the memory check and the build as a transient unit', () 
 
   it('the build runs as a transient unit: visible to systemd while it runs, as the app user, weighted low', async () => {
     const loop = app.loop();
+    await c.ok(`rm -f ${GO}`); // the build now waits until we have looked at it
     const deploy = c.spawn(`cd /etc/bg && ${BG} --config ${app.config} deploy v2`);
     let finished = false;
     const done = deploy.wait().finally(() => (finished = true));
-    // a build unit seen by list-units can be gone by the time its properties are read: look again,
-    // until the deploy ends (on a loaded machine its steps before the build can take a while)
     let unit = '';
     let props = { stdout: '' };
     const deadline = Date.now() + 120_000;
@@ -53,6 +55,11 @@ describe('a small host: the memory check and the build as a transient unit', () 
       unit = (await c.ok("systemctl list-units --plain --no-legend 'tiny-build-*' | awk '{print $1}'")).trim().split('\n')[0];
       if (unit) props = await c.sh(`systemctl show -p User -p CPUWeight -p IOWeight -p MemoryHigh -p ActiveState ${unit}`);
       else await new Promise((r) => setTimeout(r, 50));
+    }
+    await c.ok(`touch ${GO}`);
+    if (!unit) {
+      const early = await done;
+      expect.fail(`no build unit seen; the deploy ended first (exit ${early.code}):\n${early.stdout}${early.stderr}`);
     }
     expect(unit).toMatch(/^tiny-build-\d{8}-\d{6}(-\d+)?-1\.service$/);
     const r = await done;
