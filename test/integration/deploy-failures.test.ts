@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { jsonEvent } from '../support/json-events.js';
 import { startLoop } from '../support/load-loop.js';
@@ -76,30 +76,29 @@ describe('bg deploy of a broken version', () => {
 
 describe('the lock', () => {
   const s = useScene({ setUp: true });
-  const lockHeld = async (lock: string) => {
-    const { existsSync } = await import('node:fs');
+  const lock = () => `${s.dir}/state-home/bg/${s.app}/lock`;
+  /** Waits until the first deploy holds the lock; its path. */
+  const lockHeld = async (): Promise<string> => {
     // bounded by the deploy's own length, not by a count: a loaded machine starts node slowly
-    for (const end = Date.now() + 60_000; !existsSync(lock) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
-    expect(existsSync(lock), 'the first deploy never took the lock').toBe(true);
+    for (const end = Date.now() + 60_000; !existsSync(lock()) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
+    expect(existsSync(lock()), 'the first deploy never took the lock').toBe(true);
+    return lock();
   };
 
   it('a second deploy while one runs gets exit 3 with who holds it', async () => {
     const first = s.bg(['deploy', 'v2']);
-    // wait until the first one holds the lock
-    const lock = `${s.dir}/state-home/bg/${s.app}/lock`;
-    await lockHeld(lock);
+    const held = await lockHeld();
     const second = await s.bg(['deploy', 'v3']);
     expect(second.code).toBe(3);
     expect(second.stderr).toMatch(/pid \d+/);
     expect(second.stderr).toContain('bg deploy v2');
-    expect(second.stderr).toContain(lock);
+    expect(second.stderr).toContain(held);
     expect((await first).code).toBe(0);
   });
 
   it('with --lock-wait the second deploy waits for the first, says for whom, then runs', async () => {
     const first = s.bg(['deploy', 'v3']);
-    const lock = `${s.dir}/state-home/bg/${s.app}/lock`;
-    await lockHeld(lock);
+    await lockHeld();
     const second = await s.bg(['--lock-wait', '60s', 'deploy', 'v2']);
     expect((await first).code).toBe(0);
     expect(second.code, second.stderr).toBe(0);
@@ -112,10 +111,9 @@ describe('the lock', () => {
 
   it('a stale lock (its process is gone) is taken over and said so', async () => {
     const { writeFileSync } = await import('node:fs');
-    const lock = `${s.dir}/state-home/bg/${s.app}/lock`;
     const { hostname } = await import('node:os');
     writeFileSync(
-      lock,
+      lock(),
       JSON.stringify({ pid: 999_999, user: 'ghost', host: hostname(), command: 'bg deploy old', since: '2026-01-01T00:00:00Z' }),
     );
     const r = await s.bg(['deploy', 'v3']);
